@@ -1,0 +1,172 @@
+#include "sim/rng.hpp"
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+
+namespace cgsim::sim {
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t fnv1a64(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+Rng::Rng(std::uint64_t seed, std::string_view name) : Rng(seed ^ fnv1a64(name)) {}
+
+Rng::Rng(std::uint64_t raw_seed) {
+  std::uint64_t st = raw_seed;
+  for (auto& w : s_) w = splitmix64(st);
+}
+
+std::uint64_t Rng::below(std::uint64_t n) {
+  // Lemire's nearly-divisionless method with rejection: exact and portable.
+  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  std::uint64_t low = static_cast<std::uint64_t>(m);
+  if (low < n) {
+    std::uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      m = static_cast<unsigned __int128>(next_u64()) * n;
+      low = static_cast<std::uint64_t>(m);
+    }
+  }
+  return static_cast<std::uint64_t>(m >> 64);
+}
+
+double Rng::normal() {
+  double u1 = uniform_pos();
+  double u2 = uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+double Rng::exponential(double mean) { return -mean * std::log(uniform_pos()); }
+
+AliasTable::AliasTable(const std::vector<double>& weights) {
+  const std::size_t n = weights.size();
+  double total = 0;
+  for (double w : weights) {
+    if (!(w >= 0) || !std::isfinite(w)) throw std::invalid_argument("alias table: bad weight");
+    total += w;
+  }
+  if (n == 0 || !(total > 0)) throw std::invalid_argument("alias table: no positive weight");
+  prob_.assign(n, 0.0);
+  alias_.assign(n, 0);
+  p_.resize(n);
+  std::vector<double> scaled(n);
+  std::vector<std::uint32_t> small, large;
+  for (std::size_t i = 0; i < n; ++i) {
+    p_[i] = weights[i] / total;
+    scaled[i] = p_[i] * static_cast<double>(n);
+    (scaled[i] < 1.0 ? small : large).push_back(static_cast<std::uint32_t>(i));
+  }
+  while (!small.empty() && !large.empty()) {
+    std::uint32_t s = small.back();
+    small.pop_back();
+    std::uint32_t l = large.back();
+    prob_[s] = scaled[s];
+    alias_[s] = l;
+    scaled[l] = (scaled[l] + scaled[s]) - 1.0;
+    if (scaled[l] < 1.0) {
+      large.pop_back();
+      small.push_back(l);
+    }
+  }
+  for (std::uint32_t i : large) prob_[i] = 1.0;
+  for (std::uint32_t i : small) prob_[i] = 1.0;
+}
+
+std::uint32_t AliasTable::sample(Rng& rng) const {
+  std::uint64_t r = rng.next_u64();
+  // The high bits pick the column, the low 53 bits the coin: one draw per sample.
+  std::uint32_t col = static_cast<std::uint32_t>(
+      (static_cast<unsigned __int128>(r >> 11) * prob_.size()) >> 53);
+  double coin = static_cast<double>(r & ((1ULL << 53) - 1)) * 0x1.0p-53;
+  return coin < prob_[col] ? col : alias_[col];
+}
+
+double Distribution::sample(Rng& rng) const {
+  switch (kind) {
+    case Kind::Constant:
+      return value;
+    case Kind::Exponential:
+      return rng.exponential(value);
+    case Kind::Uniform:
+      return low + (high - low) * rng.uniform();
+    case Kind::Normal: {
+      double x = value + sigma * rng.normal();
+      return x < 0 ? 0 : x;
+    }
+    case Kind::Lognormal:
+      return value * std::exp(sigma * rng.normal());
+    case Kind::Pareto:
+      return value / std::pow(rng.uniform_pos(), 1.0 / alpha);
+    case Kind::Empirical:
+      return values[rng.below(values.size())];
+  }
+  return value;
+}
+
+double Distribution::mean() const {
+  switch (kind) {
+    case Kind::Constant:
+    case Kind::Exponential:
+    case Kind::Normal:
+      return value;
+    case Kind::Uniform:
+      return (low + high) / 2;
+    case Kind::Lognormal:
+      return value * std::exp(sigma * sigma / 2);
+    case Kind::Pareto:
+      return alpha > 1 ? alpha * value / (alpha - 1) : std::numeric_limits<double>::infinity();
+    case Kind::Empirical: {
+      double s = 0;
+      for (double v : values) s += v;
+      return values.empty() ? 0 : s / static_cast<double>(values.size());
+    }
+  }
+  return value;
+}
+
+double Distribution::second_moment() const {
+  switch (kind) {
+    case Kind::Constant:
+      return value * value;
+    case Kind::Exponential:
+      return 2 * value * value;
+    case Kind::Normal:
+      return value * value + sigma * sigma;
+    case Kind::Uniform:
+      return (low * low + low * high + high * high) / 3;
+    case Kind::Lognormal:
+      return value * value * std::exp(2 * sigma * sigma);
+    case Kind::Pareto:
+      return alpha > 2 ? alpha * value * value / (alpha - 2)
+                       : std::numeric_limits<double>::infinity();
+    case Kind::Empirical: {
+      double s = 0;
+      for (double v : values) s += v * v;
+      return values.empty() ? 0 : s / static_cast<double>(values.size());
+    }
+  }
+  return 0;
+}
+
+ZipfSampler::ZipfSampler(std::uint64_t n, double exponent) {
+  if (n == 0) throw std::invalid_argument("zipf: cardinality must be positive");
+  std::vector<double> w(n);
+  for (std::uint64_t k = 0; k < n; ++k) w[k] = 1.0 / std::pow(static_cast<double>(k + 1), exponent);
+  table_ = AliasTable(w);
+}
+
+}  // namespace cgsim::sim

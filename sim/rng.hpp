@@ -1,0 +1,119 @@
+#pragma once
+/// @file rng.hpp
+/// Random streams and distributions that give the same numbers on every platform.
+///
+/// Each model draws from its own named stream, derived from the scenario seed and the stream's
+/// name, so adding a draw in one model never shifts the numbers another model sees. The generator
+/// is xoshiro256** seeded through SplitMix64. Distributions are written here rather than taken from
+/// <random>, whose distributions are implementation-defined and differ between standard libraries.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace cgsim::sim {
+
+/// SplitMix64 step: used to expand seeds.
+std::uint64_t splitmix64(std::uint64_t& state);
+/// 64-bit FNV-1a of a string: stable stream-name hashing.
+std::uint64_t fnv1a64(std::string_view s);
+
+/// A xoshiro256** random stream.
+class Rng {
+ public:
+  /// A stream named @p name under scenario seed @p seed.
+  Rng(std::uint64_t seed, std::string_view name);
+  /// A stream from a raw 64-bit seed.
+  explicit Rng(std::uint64_t raw_seed = 0);
+
+  /// Next 64 random bits.
+  std::uint64_t next_u64() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+  /// Uniform double in [0, 1), 53 bits of precision.
+  double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+  /// Uniform double in (0, 1]: safe to take the logarithm of.
+  double uniform_pos() { return static_cast<double>((next_u64() >> 11) + 1) * 0x1.0p-53; }
+  /// Uniform integer in [0, n) without modulo bias (Lemire's method); n > 0.
+  std::uint64_t below(std::uint64_t n);
+  /// Standard normal variate (Box-Muller, no cached second value, so draws stay independent of
+  /// call history).
+  double normal();
+  /// Exponential variate with the given mean.
+  double exponential(double mean);
+
+ private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t s_[4];
+};
+
+/// Walker/Vose alias table: O(1) sampling from a finite discrete distribution.
+class AliasTable {
+ public:
+  AliasTable() = default;
+  /// Builds the table from non-negative weights (at least one positive).
+  explicit AliasTable(const std::vector<double>& weights);
+  /// Draws an index in [0, size()).
+  std::uint32_t sample(Rng& rng) const;
+  std::size_t size() const { return prob_.size(); }
+  /// Probability of index @p i (normalised weight).
+  double probability(std::size_t i) const { return p_[i]; }
+
+ private:
+  std::vector<double> prob_;
+  std::vector<std::uint32_t> alias_;
+  std::vector<double> p_;
+};
+
+/// A distribution of non-negative durations or quantities, as written in scenario files.
+struct Distribution {
+  enum class Kind { Constant, Exponential, Uniform, Normal, Lognormal, Pareto, Empirical };
+  Kind kind = Kind::Constant;
+  double value = 0;     ///< constant value; exponential mean; normal mean; lognormal median; Pareto scale
+  double low = 0;       ///< uniform low bound
+  double high = 0;      ///< uniform high bound
+  double sigma = 0;     ///< normal standard deviation; lognormal sigma (of the log)
+  double alpha = 0;     ///< Pareto shape
+  std::vector<double> values;  ///< empirical values, drawn with equal probability
+
+  /// One draw. Normal draws are truncated at zero (a duration cannot be negative).
+  double sample(Rng& rng) const;
+  /// The distribution's mean (infinite for Pareto with alpha <= 1).
+  double mean() const;
+  /// The second moment E[X^2] (infinite where it does not exist).
+  double second_moment() const;
+
+  static Distribution constant(double v) {
+    Distribution d;
+    d.value = v;
+    return d;
+  }
+  static Distribution exponential(double mean) {
+    Distribution d;
+    d.kind = Kind::Exponential;
+    d.value = mean;
+    return d;
+  }
+};
+
+/// Zipf-distributed ranks 0..n-1 with P(k) proportional to 1/(k+1)^s, via an alias table.
+class ZipfSampler {
+ public:
+  ZipfSampler(std::uint64_t n, double exponent);
+  std::uint64_t sample(Rng& rng) const { return table_.sample(rng); }
+  double probability(std::uint64_t rank) const { return table_.probability(rank); }
+
+ private:
+  AliasTable table_;
+};
+
+}  // namespace cgsim::sim
