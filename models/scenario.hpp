@@ -12,7 +12,7 @@
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
 
-namespace cgsim::scenarios {
+namespace cgsim::models {
 
 struct TopicSpec {
   std::string name;
@@ -110,7 +110,7 @@ struct Scenario {
   std::string source_file;  ///< path it was loaded from (for messages)
   std::uint64_t seed = 1;
   sim::Time duration = sim::kMinute;
-  models::ClientFlavor client = models::ClientFlavor::Java;
+  ClientFlavor client = ClientFlavor::Java;
   double time_scale = 1.0;  ///< live validation: scenario durations are multiplied by this
   BrokerSpec broker;
   std::vector<TopicSpec> topics;
@@ -123,4 +123,4 @@ struct Scenario {
   const GroupSpec* group(const std::string& id) const;
 };
 
-}  // namespace cgsim::scenarios
+}  // namespace cgsim::models

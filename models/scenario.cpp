@@ -1,6 +1,6 @@
-#include "scenarios/scenario.hpp"
+#include "models/scenario.hpp"
 
-namespace cgsim::scenarios {
+namespace cgsim::models {
 
 double RateSpec::rate_at(sim::Time t) const {
   if (kind != Kind::Steps) return per_second;
@@ -24,4 +24,4 @@ const GroupSpec* Scenario::group(const std::string& id) const {
   return nullptr;
 }
 
-}  // namespace cgsim::scenarios
+}  // namespace cgsim::models

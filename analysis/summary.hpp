@@ -1,0 +1,91 @@
+#pragma once
+/// @file summary.hpp
+/// The result of one run of a scenario, whichever backend ran it (simulator or live Kafka).
+/// It is what `summary.json` holds and what `cgsim validate` compares.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace cgsim::analysis {
+
+/// Latency percentiles in milliseconds.
+struct LatencySummary {
+  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
+  std::uint64_t count = 0;
+};
+
+/// One completed (or, at the end of the run, still open) rebalance of a group.
+struct RebalanceRecord {
+  std::string group;
+  double start_s = 0;
+  double end_s = -1;          ///< -1 when the run ended first
+  std::int32_t generation = 0;  ///< the generation the rebalance produced
+  std::string trigger;        ///< initial | join | leave | session_timeout | max_poll_interval | restart
+  std::string protocol;       ///< eager | cooperative | consumer
+  std::int32_t rounds = 1;
+  std::int64_t partitions_moved = 0;
+  std::int64_t partitions_revoked = 0;
+  std::int64_t partitions_assigned = 0;
+  /// Partition-seconds during which an assigned-and-backlogged partition was not consumed.
+  double stop_the_world_partition_s = 0;
+};
+
+/// The assignment a generation handed out: consumer name -> sorted "topic-partition" strings.
+struct GenerationRecord {
+  std::string group;
+  std::int32_t generation = 0;
+  double start_s = 0;
+  std::map<std::string, std::vector<std::string>> assignment;
+};
+
+struct ConsumerSummary {
+  std::string name;       ///< "<group>/<index>"
+  std::string member_id;  ///< last member id
+  std::uint64_t consumed = 0;
+  std::uint64_t duplicates = 0;
+  std::vector<std::string> partitions;  ///< final assignment
+  std::string state;      ///< final membership state
+};
+
+struct GroupSummary {
+  std::string id;
+  std::uint64_t consumed = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t skipped = 0;      ///< records never delivered because of auto_offset_reset=latest
+  std::uint64_t final_lag = 0;    ///< records produced but not yet processed at the end
+  std::uint64_t final_committed_lag = 0;  ///< log end minus committed offsets at the end
+  std::uint64_t max_lag = 0;      ///< largest sampled sum over partitions of (log end - committed)
+  double max_lag_seconds = 0;     ///< largest sampled lag divided by the recent consumption rate
+  LatencySummary latency_ms;
+  std::int32_t generation = 0;
+  std::vector<ConsumerSummary> consumers;
+};
+
+struct RunSummary {
+  std::string scenario;
+  std::string backend = "simulator";
+  std::uint64_t seed = 0;
+  double simulated_seconds = 0;
+  double wall_seconds = 0;
+  std::uint64_t events = 0;
+  std::uint64_t produced = 0;
+  std::uint64_t consumed = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t final_lag = 0;
+  std::uint64_t max_lag = 0;
+  LatencySummary latency_ms;
+  std::vector<RebalanceRecord> rebalances;
+  std::vector<GenerationRecord> generations;
+  std::vector<GroupSummary> groups;
+};
+
+nlohmann::json to_json(const LatencySummary& l);
+/// summary.json. @p include_wall_clock false drops wall_seconds so that output is byte-identical
+/// across runs (golden files, determinism tests).
+nlohmann::json to_json(const RunSummary& s, bool include_wall_clock = true);
+
+}  // namespace cgsim::analysis

@@ -1,0 +1,527 @@
+#include "scenarios/loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "models/assignors/assignor.hpp"
+#include "models/partitioners/partitioner.hpp"
+#include "sim/error.hpp"
+
+namespace cgsim::scenarios {
+using namespace cgsim::models;
+
+namespace {
+
+using sim::Time;
+
+/// A YAML node with the path that led to it, for messages.
+class Field {
+ public:
+  Field(YAML::Node node, std::string path, const std::string* origin)
+      : node_(std::move(node)), path_(std::move(path)), origin_(origin) {}
+
+  [[noreturn]] void fail(const std::string& expected) const {
+    std::ostringstream m;
+    m << *origin_;
+    if (node_.IsDefined() && node_.Mark().line >= 0) {
+      m << ':' << node_.Mark().line + 1 << ':' << node_.Mark().column + 1;
+    }
+    m << ": " << (path_.empty() ? "(top level)" : path_) << ": " << expected;
+    if (node_.IsDefined() && node_.IsScalar()) m << ", got \"" << node_.Scalar() << '"';
+    throw InputError(m.str());
+  }
+
+  const YAML::Node& node() const { return node_; }
+  const std::string& path() const { return path_; }
+  bool is_map() const { return node_.IsMap(); }
+  bool is_seq() const { return node_.IsSequence(); }
+  bool is_scalar() const { return node_.IsScalar(); }
+
+  /// Checks that this is a map whose keys are all in @p allowed.
+  void expect_map(std::initializer_list<const char*> allowed) const {
+    if (!node_.IsMap()) fail("expected a mapping");
+    std::set<std::string> ok(allowed.begin(), allowed.end());
+    for (const auto& kv : node_) {
+      std::string k = kv.first.Scalar();
+      if (!ok.count(k)) {
+        std::string list;
+        for (const auto* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        Field(kv.first, join(k), origin_).fail("unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+  bool has(const char* key) const { return node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull(); }
+  Field at(const char* key) const {
+    if (!has(key)) {
+      Field(node_, path_, origin_).fail(std::string("missing required key \"") + key + "\"");
+    }
+    return Field(node_[key], join(key), origin_);
+  }
+  Field at(std::size_t i) const { return Field(node_[i], path_ + "[" + std::to_string(i) + "]", origin_); }
+  std::size_t size() const { return node_.size(); }
+
+  std::string str() const {
+    if (!node_.IsScalar()) fail("expected a string");
+    return node_.Scalar();
+  }
+  double number() const {
+    if (!node_.IsScalar()) fail("expected a number");
+    const std::string& s = node_.Scalar();
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || !std::isfinite(v)) fail("expected a number");
+    return v;
+  }
+  double positive() const {
+    double v = number();
+    if (!(v > 0)) fail("expected a positive number");
+    return v;
+  }
+  double non_negative() const {
+    double v = number();
+    if (v < 0) fail("expected a number >= 0");
+    return v;
+  }
+  std::int64_t integer(std::int64_t lo, std::int64_t hi) const {
+    if (!node_.IsScalar()) fail("expected an integer");
+    const std::string& s = node_.Scalar();
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || errno != 0) fail("expected an integer");
+    if (v < lo || v > hi) {
+      fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    return v;
+  }
+  bool boolean() const {
+    if (!node_.IsScalar()) fail("expected true or false");
+    const std::string& s = node_.Scalar();
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail("expected true or false");
+  }
+  Time duration() const {
+    if (!node_.IsScalar()) fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
+    Time t;
+    if (!parse_duration(node_.Scalar(), t)) {
+      if (!node_.Scalar().empty() && node_.Scalar()[0] == '-') fail("expected a non-negative duration");
+      fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
+    }
+    return t;
+  }
+  Time positive_duration() const {
+    Time t = duration();
+    if (t <= 0) fail("expected a positive duration");
+    return t;
+  }
+  std::string one_of(std::initializer_list<const char*> options) const {
+    std::string s = str();
+    std::string list;
+    for (const auto* o : options) {
+      if (s == o) return s;
+      list += std::string(list.empty() ? "" : ", ") + o;
+    }
+    fail("expected one of: " + list);
+  }
+
+ private:
+  std::string join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  YAML::Node node_;
+  std::string path_;
+  const std::string* origin_;
+};
+
+std::string location(const Field& f, const std::string& origin) {
+  std::ostringstream m;
+  m << origin;
+  if (f.node().IsDefined() && f.node().Mark().line >= 0) m << ':' << f.node().Mark().line + 1;
+  return m.str();
+}
+
+sim::Distribution parse_distribution(const Field& f) {
+  if (!f.is_map()) f.fail("expected a distribution mapping such as {kind: constant, value: 1ms}");
+  std::string kind = f.at("kind").one_of(
+      {"constant", "exponential", "uniform", "normal", "lognormal", "pareto", "empirical"});
+  sim::Distribution d;
+  auto secs = [](const Field& x) { return static_cast<double>(x.duration()) / 1e9; };
+  if (kind == "constant") {
+    f.expect_map({"kind", "value"});
+    d = sim::Distribution::constant(secs(f.at("value")));
+  } else if (kind == "exponential") {
+    f.expect_map({"kind", "mean"});
+    d = sim::Distribution::exponential(secs(f.at("mean")));
+    if (d.value <= 0) f.at("mean").fail("expected a positive duration");
+  } else if (kind == "uniform") {
+    f.expect_map({"kind", "low", "high"});
+    d.kind = sim::Distribution::Kind::Uniform;
+    d.low = secs(f.at("low"));
+    d.high = secs(f.at("high"));
+    if (d.high < d.low) f.at("high").fail("expected high >= low");
+  } else if (kind == "normal") {
+    f.expect_map({"kind", "mean", "stddev"});
+    d.kind = sim::Distribution::Kind::Normal;
+    d.value = secs(f.at("mean"));
+    d.sigma = secs(f.at("stddev"));
+  } else if (kind == "lognormal") {
+    f.expect_map({"kind", "median", "sigma"});
+    d.kind = sim::Distribution::Kind::Lognormal;
+    d.value = secs(f.at("median"));
+    d.sigma = f.at("sigma").non_negative();
+  } else if (kind == "pareto") {
+    f.expect_map({"kind", "scale", "alpha"});
+    d.kind = sim::Distribution::Kind::Pareto;
+    d.value = secs(f.at("scale"));
+    d.alpha = f.at("alpha").positive();
+  } else {
+    f.expect_map({"kind", "values"});
+    d.kind = sim::Distribution::Kind::Empirical;
+    Field vs = f.at("values");
+    if (!vs.is_seq() || vs.size() == 0) vs.fail("expected a non-empty list of durations");
+    for (std::size_t i = 0; i < vs.size(); ++i) d.values.push_back(secs(vs.at(i)));
+  }
+  return d;
+}
+
+RateSpec parse_rate(const Field& f) {
+  if (!f.is_map()) f.fail("expected a rate mapping such as {kind: poisson, per_second: 1000}");
+  RateSpec r;
+  std::string kind = f.at("kind").one_of({"constant", "poisson", "steps"});
+  if (kind == "steps") {
+    f.expect_map({"kind", "steps", "arrivals"});
+    r.kind = RateSpec::Kind::Steps;
+    if (f.has("arrivals")) r.poisson_steps = f.at("arrivals").one_of({"poisson", "constant"}) == "poisson";
+    Field steps = f.at("steps");
+    if (!steps.is_seq() || steps.size() == 0) steps.fail("expected a list of [time, per_second] pairs");
+    Time last = -1;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      Field s = steps.at(i);
+      if (!s.is_seq() || s.size() != 2) s.fail("expected a [time, per_second] pair");
+      Time t = s.at(std::size_t{0}).duration();
+      if (t <= last) s.at(std::size_t{0}).fail("expected step times in increasing order");
+      last = t;
+      r.steps.emplace_back(t, s.at(std::size_t{1}).non_negative());
+    }
+  } else {
+    f.expect_map({"kind", "per_second"});
+    r.kind = kind == "poisson" ? RateSpec::Kind::Poisson : RateSpec::Kind::Constant;
+    r.per_second = f.at("per_second").non_negative();
+  }
+  return r;
+}
+
+KeySpec parse_keys(const Field& f) {
+  KeySpec k;
+  if (!f.is_map()) f.fail("expected a key mapping such as {kind: zipf, cardinality: 1000, exponent: 1.1}");
+  std::string kind = f.at("kind").one_of({"none", "uniform", "zipf", "sequential"});
+  if (kind == "none") {
+    f.expect_map({"kind"});
+    k.kind = KeySpec::Kind::None;
+    return k;
+  }
+  f.expect_map({"kind", "cardinality", "exponent", "prefix"});
+  if (f.has("prefix")) k.prefix = f.at("prefix").str();
+  if (kind == "sequential") {
+    k.kind = KeySpec::Kind::Sequential;
+    if (f.has("cardinality")) k.cardinality = f.at("cardinality").integer(1, 1'000'000'000'000);
+    if (f.has("exponent")) f.at("exponent").fail("exponent applies to zipf keys only");
+    return k;
+  }
+  k.kind = kind == "zipf" ? KeySpec::Kind::Zipf : KeySpec::Kind::Uniform;
+  k.cardinality = f.at("cardinality").integer(1, kind == "zipf" ? 50'000'000 : 1'000'000'000'000);
+  if (kind == "zipf") {
+    k.exponent = f.has("exponent") ? f.at("exponent").non_negative() : 1.0;
+  } else if (f.has("exponent")) {
+    f.at("exponent").fail("exponent applies to zipf keys only");
+  }
+  return k;
+}
+
+/// "group/index" -> (group, index), checked against the scenario.
+std::pair<std::string, std::int32_t> parse_member_ref(const Field& f) {
+  std::string s = f.str();
+  auto slash = s.rfind('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == s.size()) {
+    f.fail("expected a consumer as <group id>/<index>, e.g. \"game_event_consumers/1\"");
+  }
+  std::string idx = s.substr(slash + 1);
+  for (char c : idx)
+    if (!std::isdigit(static_cast<unsigned char>(c))) f.fail("expected a consumer as <group id>/<index>");
+  if (idx.size() > 6) f.fail("consumer index too large");
+  return {s.substr(0, slash), std::stoi(idx)};
+}
+
+Scenario parse(const YAML::Node& root, const std::string& origin) {
+  Field top(root, "", &origin);
+  top.expect_map({"name", "seed", "duration", "client", "time_scale", "broker", "topics", "producers",
+                  "groups", "faults", "output", "description"});
+  Scenario sc;
+  sc.source_file = origin;
+  sc.name = top.at("name").str();
+  if (sc.name.empty()) top.at("name").fail("expected a non-empty name");
+  if (top.has("seed")) sc.seed = static_cast<std::uint64_t>(top.at("seed").integer(0, INT64_MAX));
+  sc.duration = top.at("duration").positive_duration();
+  if (top.has("client")) {
+    sc.client = top.at("client").one_of({"java", "librdkafka"}) == "java" ? models::ClientFlavor::Java
+                                                                          : models::ClientFlavor::Librdkafka;
+  }
+  if (top.has("time_scale")) {
+    sc.time_scale = top.at("time_scale").positive();
+    if (sc.time_scale > 1) top.at("time_scale").fail("expected a number in (0, 1]");
+  }
+  if (top.has("broker")) {
+    Field b = top.at("broker");
+    b.expect_map({"request_latency", "initial_rebalance_delay", "produce_tick"});
+    if (b.has("request_latency")) sc.broker.request_latency = b.at("request_latency").duration();
+    if (b.has("initial_rebalance_delay")) sc.broker.initial_rebalance_delay = b.at("initial_rebalance_delay").duration();
+    if (b.has("produce_tick")) sc.broker.produce_tick = b.at("produce_tick").positive_duration();
+  }
+  if (top.has("output")) {
+    Field o = top.at("output");
+    o.expect_map({"sample_interval"});
+    if (o.has("sample_interval")) sc.output.sample_interval = o.at("sample_interval").positive_duration();
+  }
+
+  Field topics = top.at("topics");
+  if (!topics.is_seq() || topics.size() == 0) topics.fail("expected a non-empty list of topics");
+  for (std::size_t i = 0; i < topics.size(); ++i) {
+    Field t = topics.at(i);
+    t.expect_map({"name", "partitions"});
+    TopicSpec ts;
+    ts.name = t.at("name").str();
+    if (ts.name.empty()) t.at("name").fail("expected a non-empty topic name");
+    if (sc.topic(ts.name)) t.at("name").fail("duplicate topic name");
+    ts.partitions = static_cast<std::int32_t>(t.at("partitions").integer(1, 1'000'000));
+    sc.topics.push_back(ts);
+  }
+
+  if (top.has("producers")) {
+    Field ps = top.at("producers");
+    if (!ps.is_seq()) ps.fail("expected a list of producers");
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      Field p = ps.at(i);
+      p.expect_map({"topic", "rate", "keys", "partitioner", "record_bytes", "count", "start", "stop"});
+      ProducerSpec pr;
+      pr.topic = p.at("topic").str();
+      if (!sc.topic(pr.topic)) p.at("topic").fail("expected the name of a topic listed under topics");
+      pr.rate = parse_rate(p.at("rate"));
+      if (p.has("keys")) pr.keys = parse_keys(p.at("keys"));
+      if (p.has("partitioner")) {
+        pr.partitioner = p.at("partitioner").str();
+        if (!models::partitioners::Partitioner::parse(pr.partitioner)) {
+          std::string list;
+          for (const auto& n : models::partitioners::Partitioner::names()) list += (list.empty() ? "" : ", ") + n;
+          p.at("partitioner").fail("expected one of: " + list);
+        }
+      }
+      if (p.has("record_bytes")) pr.record_bytes = static_cast<std::int32_t>(p.at("record_bytes").integer(0, 100'000'000));
+      if (p.has("count")) pr.count = static_cast<std::int32_t>(p.at("count").integer(1, 100'000));
+      if (p.has("start")) pr.start = p.at("start").duration();
+      if (p.has("stop")) {
+        pr.stop = p.at("stop").duration();
+        if (pr.stop < pr.start) p.at("stop").fail("expected stop >= start");
+      }
+      sc.producers.push_back(pr);
+    }
+  }
+
+  Field gs = top.at("groups");
+  if (!gs.is_seq() || gs.size() == 0) gs.fail("expected a non-empty list of consumer groups");
+  for (std::size_t i = 0; i < gs.size(); ++i) {
+    Field g = gs.at(i);
+    g.expect_map({"id", "topics", "assignor", "protocol", "session_timeout", "heartbeat_interval",
+                  "max_poll_interval", "max_poll_records", "commit", "auto_offset_reset", "consumers"});
+    GroupSpec gr;
+    gr.id = g.at("id").str();
+    if (gr.id.empty() || gr.id.find('/') != std::string::npos) g.at("id").fail("expected a non-empty id without '/'");
+    if (sc.group(gr.id)) g.at("id").fail("duplicate group id");
+    Field tl = g.at("topics");
+    if (!tl.is_seq() || tl.size() == 0) tl.fail("expected a non-empty list of topic names");
+    for (std::size_t k = 0; k < tl.size(); ++k) {
+      std::string tn = tl.at(k).str();
+      if (!sc.topic(tn)) tl.at(k).fail("expected the name of a topic listed under topics");
+      gr.topics.push_back(tn);
+    }
+    if (g.has("assignor")) {
+      gr.assignor = g.at("assignor").str();
+      if (!models::assignors::find_assignor(gr.assignor, sc.client)) {
+        std::string list;
+        for (const auto& n : models::assignors::assignor_names()) list += (list.empty() ? "" : ", ") + n;
+        g.at("assignor").fail("expected one of: " + list);
+      }
+    }
+    if (g.has("protocol")) gr.protocol = g.at("protocol").one_of({"eager"});
+    if (g.has("session_timeout")) gr.session_timeout = g.at("session_timeout").positive_duration();
+    if (g.has("heartbeat_interval")) gr.heartbeat_interval = g.at("heartbeat_interval").positive_duration();
+    if (g.has("max_poll_interval")) gr.max_poll_interval = g.at("max_poll_interval").positive_duration();
+    if (gr.heartbeat_interval >= gr.session_timeout) {
+      (g.has("heartbeat_interval") ? g.at("heartbeat_interval") : g)
+          .fail("expected heartbeat_interval below session_timeout (Kafka rejects it otherwise)");
+    }
+    if (g.has("max_poll_records")) gr.max_poll_records = static_cast<std::int32_t>(g.at("max_poll_records").integer(1, 10'000'000));
+    if (g.has("commit")) {
+      Field c = g.at("commit");
+      if (!c.is_map()) c.fail("expected a commit mapping such as {kind: auto, interval: 5s}");
+      std::string kind = c.at("kind").one_of({"auto", "after_batch", "none"});
+      if (kind == "auto") {
+        c.expect_map({"kind", "interval"});
+        gr.commit.kind = CommitSpec::Kind::Auto;
+        if (c.has("interval")) gr.commit.interval = c.at("interval").positive_duration();
+      } else {
+        c.expect_map({"kind"});
+        gr.commit.kind = kind == "after_batch" ? CommitSpec::Kind::AfterBatch : CommitSpec::Kind::None;
+      }
+    }
+    if (g.has("auto_offset_reset")) gr.auto_offset_reset = g.at("auto_offset_reset").one_of({"earliest", "latest"});
+    Field c = g.at("consumers");
+    c.expect_map({"count", "processing_time", "rack", "static"});
+    gr.consumers.count = static_cast<std::int32_t>(c.at("count").integer(0, 100'000));
+    gr.consumers.processing_time = parse_distribution(c.at("processing_time"));
+    if (c.has("rack")) gr.consumers.rack = c.at("rack").str();
+    if (c.has("static")) gr.consumers.static_membership = c.at("static").boolean();
+    sc.groups.push_back(gr);
+  }
+
+  if (top.has("faults")) {
+    Field fs = top.at("faults");
+    if (!fs.is_seq()) fs.fail("expected a list of faults");
+    // Members each group will have had by a given time: initial count plus earlier joins.
+    std::map<std::string, std::vector<std::pair<Time, std::int32_t>>> joins;
+    std::vector<std::pair<FaultSpec, Field>> parsed;
+    for (std::size_t i = 0; i < fs.size(); ++i) {
+      Field f = fs.at(i);
+      if (!f.is_map()) f.fail("expected a fault mapping such as {at: 2m, crash: group/1}");
+      FaultSpec fa;
+      fa.source = location(f, origin);
+      fa.at = f.at("at").duration();
+      if (fa.at >= sc.duration) f.at("at").fail("expected a time before the end of the run (" + sim::format_duration(sc.duration) + ")");
+      const char* verbs[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
+      int found = 0;
+      std::string verb;
+      for (const char* v : verbs)
+        if (f.has(v)) {
+          ++found;
+          verb = v;
+        }
+      if (found != 1) f.fail("expected exactly one of: crash, leave, join, slow, restart, rolling_restart");
+      if (verb == "join" || verb == "rolling_restart") {
+        fa.group = f.at(verb.c_str()).str();
+        if (!sc.group(fa.group)) f.at(verb.c_str()).fail("expected the id of a group listed under groups");
+      } else {
+        auto [group, idx] = parse_member_ref(f.at(verb.c_str()));
+        if (!sc.group(group)) f.at(verb.c_str()).fail("no group \"" + group + "\" in this scenario");
+        fa.group = group;
+        fa.member = idx;
+      }
+      if (verb == "crash") {
+        f.expect_map({"at", "crash"});
+        fa.kind = FaultSpec::Kind::Crash;
+      } else if (verb == "leave") {
+        f.expect_map({"at", "leave"});
+        fa.kind = FaultSpec::Kind::Leave;
+      } else if (verb == "join") {
+        f.expect_map({"at", "join", "count"});
+        fa.kind = FaultSpec::Kind::Join;
+        if (f.has("count")) fa.count = static_cast<std::int32_t>(f.at("count").integer(1, 100'000));
+        joins[fa.group].emplace_back(fa.at, fa.count);
+      } else if (verb == "slow") {
+        f.expect_map({"at", "slow", "factor", "for"});
+        fa.kind = FaultSpec::Kind::Slow;
+        fa.factor = f.at("factor").positive();
+        fa.duration = f.at("for").positive_duration();
+      } else if (verb == "restart") {
+        f.expect_map({"at", "restart", "downtime"});
+        fa.kind = FaultSpec::Kind::Restart;
+        fa.duration = f.at("downtime").duration();
+      } else {
+        f.expect_map({"at", "rolling_restart", "downtime", "gap"});
+        fa.kind = FaultSpec::Kind::RollingRestart;
+        fa.duration = f.has("downtime") ? f.at("downtime").duration() : 0;
+        fa.gap = f.at("gap").duration();
+      }
+      parsed.emplace_back(fa, f);
+    }
+    for (auto& [fa, f] : parsed) {
+      if (fa.member >= 0) {
+        std::int32_t n = sc.group(fa.group)->consumers.count;
+        for (auto [t, c] : joins[fa.group])
+          if (t <= fa.at) n += c;
+        if (fa.member >= n) {
+          const char* verbs[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
+          f.at(verbs[static_cast<int>(fa.kind)])
+              .fail("group \"" + fa.group + "\" has consumers 0.." + std::to_string(n - 1) + " at that time");
+        }
+      }
+      sc.faults.push_back(fa);
+    }
+    std::stable_sort(sc.faults.begin(), sc.faults.end(),
+                     [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+  }
+  return sc;
+}
+
+}  // namespace
+
+bool parse_duration(const std::string& text, sim::Time& out) {
+  if (text == "0") {
+    out = 0;
+    return true;
+  }
+  std::size_t i = 0;
+  Time total = 0;
+  bool any = false;
+  while (i < text.size()) {
+    std::size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == start) return false;
+    std::string num = text.substr(start, i - start);
+    std::size_t ustart = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    std::string unit = text.substr(ustart, i - ustart);
+    Time scale;
+    if (unit == "ns") scale = 1;
+    else if (unit == "us") scale = sim::kMicrosecond;
+    else if (unit == "ms") scale = sim::kMillisecond;
+    else if (unit == "s") scale = sim::kSecond;
+    else if (unit == "m") scale = sim::kMinute;
+    else if (unit == "h") scale = sim::kHour;
+    else return false;
+    char* end = nullptr;
+    double v = std::strtod(num.c_str(), &end);
+    if (*end != '\0' || !std::isfinite(v) || v > 1e6 * 3600) return false;
+    total += static_cast<Time>(std::llround(v * static_cast<double>(scale)));
+    any = true;
+  }
+  if (!any) return false;
+  out = total;
+  return true;
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    std::ostringstream m;
+    m << origin << ':' << e.mark.line + 1 << ':' << e.mark.column + 1 << ": malformed YAML/JSON: " << e.msg;
+    throw InputError(m.str());
+  }
+  if (!root.IsDefined() || root.IsNull()) throw InputError(origin + ": empty scenario");
+  return parse(root, origin);
+}
+
+Scenario load_scenario_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open scenario file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return load_scenario_text(buf.str(), path);
+}
+
+}  // namespace cgsim::scenarios

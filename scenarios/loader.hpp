@@ -1,0 +1,26 @@
+#pragma once
+/// @file loader.hpp
+/// Reads scenario files (YAML or JSON, one schema) into a validated Scenario.
+///
+/// Every problem is reported as an InputError naming the file, line, column, the field path
+/// (e.g. `groups[0].session_timeout`) and what was expected. Unknown keys are errors, so a typo
+/// never silently falls back to a default.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "models/scenario.hpp"
+
+namespace cgsim::scenarios {
+
+/// Loads and validates a scenario file. Throws cgsim::InputError.
+models::Scenario load_scenario_file(const std::string& path);
+/// Loads and validates a scenario from text; @p origin names it in messages.
+models::Scenario load_scenario_text(const std::string& text, const std::string& origin);
+/// Parses a duration such as "250ms", "45s", "5m", "1h", "1m30s", "150us", "0".
+/// Returns false when @p text is not a duration.
+bool parse_duration(const std::string& text, sim::Time& out);
+/// The JSON Schema (draft 2020-12) of the scenario format.
+nlohmann::json scenario_json_schema();
+
+}  // namespace cgsim::scenarios
