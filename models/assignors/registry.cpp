@@ -1,13 +1,11 @@
-#include "models/assignors/assignor.hpp"
+#include "models/assignors/all.hpp"
 
 namespace cgsim::models::assignors {
 
-Assignment assign_range(const ClusterMetadata&, const std::vector<MemberSubscription>&);
-Assignment assign_roundrobin(const ClusterMetadata&, const std::vector<MemberSubscription>&);
-
-AssignFn find_assignor(std::string_view name, ClientFlavor) {
-  if (name == "range") return &assign_range;
-  if (name == "roundrobin") return &assign_roundrobin;
+AssignFn find_assignor(std::string_view name, ClientFlavor flavor) {
+  const bool rdk = flavor == ClientFlavor::Librdkafka;
+  if (name == "range") return rdk ? &assign_range_librdkafka : &assign_range;
+  if (name == "roundrobin") return rdk ? &assign_roundrobin_librdkafka : &assign_roundrobin;
   return nullptr;
 }
 

@@ -1,0 +1,39 @@
+#pragma once
+/// @file all.hpp
+/// Declarations of every assignor implementation. Each one lives in its own file under
+/// models/assignors/ and is a pure function of its inputs; registry.cpp maps protocol names and
+/// client flavours onto them. Tests include this header to reach flavour-specific entry points.
+#include <string_view>
+#include <vector>
+
+#include "models/assignors/assignor.hpp"
+
+namespace cgsim::models::assignors {
+
+// ---- Java client (org.apache.kafka.clients.consumer) ---------------------------------------------
+
+/// Options of the Java RangeAssignor that are not part of the group's input.
+struct RangeOptions {
+  /// Use the rack-aware pass even when every partition has replicas on all racks. Kafka exposes this
+  /// only to its own unit tests (`preferRackAwareLogic`); the default is what clients run.
+  bool prefer_rack_aware = false;
+};
+
+/// Java RangeAssignor, including KIP-881 rack-aware assignment (range.cpp).
+Assignment assign_range(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+Assignment assign_range_with(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
+                             const RangeOptions& options);
+/// Java RoundRobinAssignor (roundrobin.cpp).
+Assignment assign_roundrobin(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+
+// ---- librdkafka 2.0.2 ----------------------------------------------------------------------------
+
+/// librdkafka's range assignor (range_librdkafka.cpp): no rack awareness, topics in metadata order,
+/// its own static/dynamic member comparator.
+Assignment assign_range_librdkafka(const ClusterMetadata& cluster,
+                                   const std::vector<MemberSubscription>& members);
+/// librdkafka's roundrobin assignor (roundrobin_librdkafka.cpp).
+Assignment assign_roundrobin_librdkafka(const ClusterMetadata& cluster,
+                                        const std::vector<MemberSubscription>& members);
+
+}  // namespace cgsim::models::assignors

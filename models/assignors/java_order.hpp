@@ -1,0 +1,91 @@
+#pragma once
+/// @file java_order.hpp
+/// Orderings of the Java runtime that Kafka's assignors depend on, reproduced in C++.
+///
+/// Kafka's client assignors sort member ids and topic names with `String.compareTo` (UTF-16 code
+/// unit order) and iterate `java.util.HashMap`/`HashSet` instances whose iteration order follows the
+/// keys' `String.hashCode()`. To produce the same assignment, in the same list order, cgsim has to
+/// follow the same orders:
+///
+///  * java_compare()   : `String.compareTo` sign for UTF-8 input (equal to byte order for ASCII; for
+///                       non-ASCII text UTF-16 places U+E000..U+FFFF after supplementary characters).
+///  * java_hash()      : `String.hashCode()` over the UTF-16 code units of the UTF-8 input.
+///  * JavaHashOrder    : the iteration order of a `HashMap` built by a sequence of insertions
+///                       (no removals). Buckets are visited in index order, entries within a bucket in
+///                       insertion order; the table doubles when the size exceeds 3/4 of the capacity,
+///                       and also when a bucket would reach 9 entries while the table is smaller than
+///                       64 (the runtime resizes instead of building a tree bin there).
+///
+/// Not reproduced: the order inside a tree bin (a bucket holding 9 or more keys of a table of at least
+/// 64 buckets). The runtime then keeps a red-black tree whose root is moved to the head of the
+/// bucket's list. With the 0.75 load factor the chance of any bucket reaching 9 keys is about 1e-8 per
+/// bucket (Poisson with mean 0.5), so the difference is not observable at the group sizes cgsim models.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cgsim::models::assignors::java {
+
+/// The sign of Java's `a.compareTo(b)` for UTF-8 encoded strings: negative, zero or positive.
+int compare(std::string_view a, std::string_view b);
+
+/// Strict weak ordering by `String.compareTo`.
+struct Less {
+  bool operator()(std::string_view a, std::string_view b) const { return compare(a, b) < 0; }
+};
+
+/// Java's `String.hashCode()` of a UTF-8 encoded string.
+std::int32_t hash(std::string_view s);
+
+/// Java's `Integer.hashCode()` is the value itself.
+inline std::int32_t hash(std::int32_t v) { return v; }
+
+/// The bucket spreading `HashMap` applies to every key hash: `h ^ (h >>> 16)`.
+inline std::uint32_t spread(std::int32_t h) {
+  auto u = static_cast<std::uint32_t>(h);
+  return u ^ (u >> 16);
+}
+
+/// Simulates the bucket layout of a `java.util.HashMap` (or `HashSet`) filled by `insert` calls and
+/// reports the order in which an iterator would visit the keys. Keys are identified by the caller's
+/// index; the caller guarantees that inserted keys are distinct (use contains() first).
+class HashOrder {
+ public:
+  /// @param initial_capacity capacity as passed to `new HashMap<>(n)`: rounded up to a power of two.
+  ///        Use default_capacity for `new HashMap<>()`.
+  explicit HashOrder(std::size_t initial_capacity = kDefaultCapacity);
+
+  /// Capacity of `new HashMap<>(n)` for a requested n (tableSizeFor).
+  static std::size_t table_size_for(std::size_t n);
+  /// The capacity `HashMap.putAll`/`new HashMap<>(Map)` chooses for a map of @p n entries.
+  static std::size_t capacity_for_copy(std::size_t n);
+
+  static constexpr std::size_t kDefaultCapacity = 16;
+
+  /// Records the insertion of key @p id whose `hashCode()` is @p h.
+  void insert(std::size_t id, std::int32_t h);
+  /// The ids in iteration order.
+  std::vector<std::size_t> order() const;
+  std::size_t size() const { return size_; }
+  std::size_t capacity() const { return buckets_.size(); }
+
+ private:
+  struct Entry {
+    std::size_t id;
+    std::uint32_t hash;
+  };
+  void resize();
+  std::vector<std::vector<Entry>> buckets_;
+  std::size_t size_ = 0;
+  std::size_t threshold_;
+};
+
+/// Iteration order of `new HashSet<String>()`/`new HashMap<String,...>()` after inserting @p keys in
+/// the given order (duplicates are ignored as the collection would). Returns indices into @p keys of
+/// the first occurrence of each distinct key.
+std::vector<std::size_t> hash_order(const std::vector<std::string_view>& keys,
+                                    std::size_t initial_capacity = HashOrder::kDefaultCapacity);
+
+}  // namespace cgsim::models::assignors::java
