@@ -1,0 +1,129 @@
+#include "analysis/output.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/error.hpp"
+
+namespace cgsim::analysis {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string pad(const std::string& s, std::size_t w, bool right = false) {
+  if (s.size() >= w) return s;
+  return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
+}
+
+std::string join(const std::vector<std::string>& v, std::size_t max_items) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i == max_items) {
+      out += " … (+" + std::to_string(v.size() - max_items) + ")";
+      break;
+    }
+    out += (i ? " " : "") + v[i];
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::ofstream open_out(const std::filesystem::path& p) {
+  std::ofstream f(p);
+  if (!f) throw InputError(p.string() + ": cannot write output file");
+  return f;
+}
+
+}  // namespace
+
+std::string format_text_summary(const models::Scenario& sc, const SimulationResult& r) {
+  const RunSummary& s = r.summary;
+  std::ostringstream o;
+  o << "cgsim run: " << s.scenario << " (seed " << s.seed << ", " << sim::format_duration(sc.duration)
+    << " simulated, client " << (sc.client == models::ClientFlavor::Java ? "java" : "librdkafka") << ")\n";
+  o << "  events " << s.events << ", wall " << fmt("%.3f", s.wall_seconds) << " s";
+  if (s.wall_seconds > 0) o << ", " << fmt("%.0f", s.simulated_seconds / s.wall_seconds) << "x real time";
+  o << "\n\n";
+  o << "  produced " << s.produced << "  consumed " << s.consumed << "  duplicates " << s.duplicates
+    << "  skipped " << s.skipped << "  final lag " << s.final_lag << "  max lag " << s.max_lag << "\n";
+  o << "  latency ms: p50 " << fmt("%.3f", s.latency_ms.p50) << "  p90 " << fmt("%.3f", s.latency_ms.p90) << "  p99 "
+    << fmt("%.3f", s.latency_ms.p99) << "  p99.9 " << fmt("%.3f", s.latency_ms.p999) << "  max "
+    << fmt("%.3f", s.latency_ms.max) << "\n";
+  for (const auto& g : s.groups) {
+    o << "\ngroup " << g.id << "  (generation " << g.generation << ", max lag " << g.max_lag << " records / "
+      << fmt("%.1f", g.max_lag_seconds) << " s, final lag " << g.final_lag << ")\n";
+    o << "  latency ms: p50 " << fmt("%.3f", g.latency_ms.p50) << "  p99 " << fmt("%.3f", g.latency_ms.p99)
+      << "  max " << fmt("%.3f", g.latency_ms.max) << "\n";
+    o << "  " << pad("consumer", 28) << pad("state", 20) << pad("consumed", 12, true) << pad("duplicates", 12, true)
+      << "  partitions\n";
+    for (const auto& c : g.consumers) {
+      o << "  " << pad(c.name, 28) << pad(c.state, 20) << pad(std::to_string(c.consumed), 12, true)
+        << pad(std::to_string(c.duplicates), 12, true) << "  " << join(c.partitions, 8) << "\n";
+    }
+    bool any = false;
+    for (const auto& rb : s.rebalances) {
+      if (rb.group != g.id) continue;
+      if (!any) {
+        o << "  rebalances:\n  " << pad("start s", 10, true) << pad("end s", 10, true) << pad("gen", 5, true) << "  "
+          << pad("trigger", 18) << pad("moved", 7, true) << pad("rounds", 8, true) << "\n";
+        any = true;
+      }
+      o << "  " << pad(fmt("%.3f", rb.start_s), 10, true)
+        << pad(rb.end_s >= 0 ? fmt("%.3f", rb.end_s) : std::string("open"), 10, true)
+        << pad(std::to_string(rb.generation), 5, true) << "  " << pad(rb.trigger, 18)
+        << pad(std::to_string(rb.partitions_moved), 7, true) << pad(std::to_string(rb.rounds), 8, true) << "\n";
+    }
+    if (!any) o << "  rebalances: none\n";
+  }
+  return o.str();
+}
+
+void write_run_outputs(const std::string& dir, const SimulationResult& r) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(dir + ": cannot create output directory: " + ec.message());
+  fs::path d(dir);
+  open_out(d / "summary.json") << to_json(r.summary).dump(2) << "\n";
+  {
+    auto f = open_out(d / "lag.csv");
+    f << "time_s,group,partition,log_end,committed,lag\n";
+    for (const auto& l : r.lag) {
+      f << l.time_s << ',' << r.summary.groups[static_cast<std::size_t>(l.group)].id << ','
+        << r.partition_names[static_cast<std::size_t>(l.partition)] << ',' << l.log_end << ',' << l.committed << ','
+        << l.lag << '\n';
+    }
+  }
+  {
+    auto f = open_out(d / "group_lag.csv");
+    f << "time_s,group,lag,lag_seconds\n";
+    for (const auto& l : r.group_lag) {
+      f << l.time_s << ',' << r.summary.groups[static_cast<std::size_t>(l.group)].id << ',' << l.lag << ','
+        << l.lag_seconds << '\n';
+    }
+  }
+  {
+    auto f = open_out(d / "throughput.csv");
+    f << "time_s,group,consumer,records\n";
+    for (const auto& t : r.throughput) {
+      const auto& g = r.summary.groups[static_cast<std::size_t>(t.group)];
+      std::string name = static_cast<std::size_t>(t.consumer) < g.consumers.size()
+                             ? g.consumers[static_cast<std::size_t>(t.consumer)].name
+                             : g.id + "/" + std::to_string(t.consumer);
+      f << t.time_s << ',' << g.id << ',' << name << ',' << t.records << '\n';
+    }
+  }
+  {
+    auto f = open_out(d / "timeline.csv");
+    f << "time_s,kind,subject,detail\n";
+    for (const auto& e : r.timeline) f << e.time_s << ',' << e.kind << ',' << e.subject << ',' << e.detail << '\n';
+  }
+}
+
+}  // namespace cgsim::analysis

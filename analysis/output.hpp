@@ -1,0 +1,20 @@
+#pragma once
+/// @file output.hpp
+/// Writers for a simulated run: the readable text summary, summary.json and the CSV series.
+#include <string>
+
+#include "analysis/simulate.hpp"
+#include "models/scenario.hpp"
+
+namespace cgsim::analysis {
+
+/// The readable summary `cgsim run` prints: run totals, a table per group and per consumer,
+/// and the rebalances.
+std::string format_text_summary(const models::Scenario& scenario, const SimulationResult& result);
+
+/// Writes summary.json, lag.csv (per partition), group_lag.csv, throughput.csv (per consumer),
+/// timeline.csv and generations.json into @p dir (created if missing). Throws InputError when
+/// the directory cannot be written.
+void write_run_outputs(const std::string& dir, const SimulationResult& result);
+
+}  // namespace cgsim::analysis

@@ -1,0 +1,250 @@
+#include "analysis/simulate.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "models/world.hpp"
+#include "sim/engine.hpp"
+
+namespace cgsim::analysis {
+
+namespace {
+
+using models::World;
+using sim::Time;
+
+LatencySummary summarize(const Histogram& h) {
+  LatencySummary l;
+  l.count = h.count();
+  l.p50 = static_cast<double>(h.quantile(0.50)) / 1e6;
+  l.p90 = static_cast<double>(h.quantile(0.90)) / 1e6;
+  l.p99 = static_cast<double>(h.quantile(0.99)) / 1e6;
+  l.p999 = static_cast<double>(h.quantile(0.999)) / 1e6;
+  l.max = static_cast<double>(h.max()) / 1e6;
+  l.mean = h.mean() / 1e6;
+  return l;
+}
+
+/// Subscribes to the world's signals and samples its state.
+class Collector {
+ public:
+  Collector(World& world, SimulationResult& out, bool series) : w_(world), out_(out), series_(series) {
+    const auto& sc = world.scenario();
+    out.latency.resize(sc.groups.size());
+    groups_.resize(sc.groups.size());
+    for (std::int32_t gid = 0; gid < world.broker().partition_count(); ++gid) {
+      out.partition_names.push_back(world.broker().partition_name(gid));
+    }
+    auto& s = world.signals();
+    s.processed.connect([this](std::int32_t g, std::int32_t c, const std::vector<models::ProcessedRecord>& recs) {
+      GroupAcc& acc = groups_[static_cast<std::size_t>(g)];
+      Histogram& h = out_.latency[static_cast<std::size_t>(g)];
+      std::uint64_t dups = 0;
+      for (const auto& r : recs) {
+        if (r.duplicate) {
+          ++dups;
+        } else {
+          h.add(r.done - r.appended);
+        }
+      }
+      acc.consumed += recs.size();
+      acc.duplicates += dups;
+      if (series_) {
+        if (acc.interval.size() <= static_cast<std::size_t>(c)) acc.interval.resize(static_cast<std::size_t>(c) + 1, 0);
+        acc.interval[static_cast<std::size_t>(c)] += recs.size();
+      }
+    });
+    s.rebalance_started.connect([this](const models::RebalanceInfo&) {});
+    s.rebalance_completed.connect([this](const models::RebalanceInfo& r) {
+      RebalanceRecord rr;
+      rr.group = w_.scenario().groups[static_cast<std::size_t>(r.group)].id;
+      rr.start_s = sim::to_seconds(r.start);
+      rr.end_s = r.end >= 0 ? sim::to_seconds(r.end) : -1;
+      rr.generation = r.generation;
+      rr.trigger = r.trigger;
+      rr.protocol = r.protocol;
+      rr.rounds = r.rounds;
+      rr.partitions_moved = r.partitions_moved;
+      rr.partitions_revoked = r.partitions_revoked;
+      rr.partitions_assigned = r.partitions_assigned;
+      out_.summary.rebalances.push_back(rr);
+    });
+    s.generation.connect([this](const models::GenerationInfo& gi) {
+      GenerationRecord gr;
+      gr.group = w_.scenario().groups[static_cast<std::size_t>(gi.group)].id;
+      gr.generation = gi.generation;
+      gr.start_s = sim::to_seconds(gi.at);
+      auto& grp = w_.group(static_cast<std::size_t>(gi.group));
+      for (const auto& [c, parts] : gi.assignment) {
+        auto& v = gr.assignment[grp.consumer(c).name()];
+        for (std::int32_t p : parts) v.push_back(out_.partition_names[static_cast<std::size_t>(p)]);
+        std::sort(v.begin(), v.end());
+      }
+      out_.summary.generations.push_back(std::move(gr));
+    });
+    s.member_state.connect([this](std::int32_t g, std::int32_t c, models::MemberState from, models::MemberState to, Time t) {
+      out_.timeline.push_back({sim::to_seconds(t), "member_state", w_.group(static_cast<std::size_t>(g)).consumer(c).name(),
+                               std::string(models::to_string(from)) + " -> " + models::to_string(to)});
+    });
+    s.group_state.connect([this](std::int32_t g, models::GroupState from, models::GroupState to, Time t) {
+      out_.timeline.push_back({sim::to_seconds(t), "group_state", w_.scenario().groups[static_cast<std::size_t>(g)].id,
+                               std::string(models::to_string(from)) + " -> " + models::to_string(to)});
+    });
+    s.fault.connect([this](const models::FaultSpec& f, Time t) {
+      static const char* kinds[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
+      std::string subject = f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
+      out_.timeline.push_back({sim::to_seconds(t), "fault", subject, kinds[static_cast<int>(f.kind)]});
+    });
+  }
+
+  void start() { schedule_sample(w_.scenario().output.sample_interval); }
+
+  void sample() {
+    const Time now = w_.engine().now();
+    const double ts = sim::to_seconds(now);
+    for (std::size_t g = 0; g < w_.group_count(); ++g) {
+      auto& grp = w_.group(g);
+      GroupAcc& acc = groups_[g];
+      std::int64_t total = 0;
+      Time oldest = now;
+      for (std::int32_t gid : grp.partitions()) {
+        auto& log = w_.broker().log(gid);
+        std::int64_t end = log.end_at(now);
+        std::int64_t committed = grp.offsets(gid).committed;
+        std::int64_t from = committed >= 0 ? committed : log.start_offset();
+        std::int64_t lag = std::max<std::int64_t>(0, end - from);
+        total += lag;
+        if (lag > 0 && from >= log.start_offset()) oldest = std::min(oldest, log.time_at(from));
+        if (series_) out_.lag.push_back({ts, static_cast<std::int32_t>(g), gid, end, committed, lag});
+      }
+      double lag_s = sim::to_seconds(now - oldest);
+      out_.group_lag.push_back({ts, static_cast<std::int32_t>(g), total, lag_s});
+      acc.max_lag = std::max<std::uint64_t>(acc.max_lag, static_cast<std::uint64_t>(total));
+      acc.max_lag_s = std::max(acc.max_lag_s, lag_s);
+      if (series_) {
+        acc.interval.resize(grp.consumers().size(), 0);
+        for (std::size_t c = 0; c < acc.interval.size(); ++c) {
+          out_.throughput.push_back({ts, static_cast<std::int32_t>(g), static_cast<std::int32_t>(c), acc.interval[c]});
+          acc.interval[c] = 0;
+        }
+      }
+    }
+    w_.truncate_logs();
+    schedule_sample(w_.scenario().output.sample_interval);
+  }
+
+  void finish(double wall_s) {
+    const auto& sc = w_.scenario();
+    RunSummary& s = out_.summary;
+    const Time end = sc.duration;
+    s.scenario = sc.name;
+    s.seed = sc.seed;
+    s.simulated_seconds = sim::to_seconds(end);
+    s.wall_seconds = wall_s;
+    s.events = w_.engine().events_executed();
+    for (std::int32_t gid = 0; gid < w_.broker().partition_count(); ++gid) {
+      s.produced += static_cast<std::uint64_t>(w_.broker().log(gid).end_at(end));
+    }
+    Histogram all;
+    for (std::size_t g = 0; g < w_.group_count(); ++g) {
+      auto& grp = w_.group(g);
+      GroupAcc& acc = groups_[g];
+      GroupSummary gs;
+      gs.id = grp.spec().id;
+      gs.consumed = acc.consumed;
+      gs.duplicates = acc.duplicates;
+      gs.skipped = grp.skipped();
+      for (std::int32_t gid : grp.partitions()) {
+        auto& log = w_.broker().log(gid);
+        std::int64_t e = log.end_at(end);
+        gs.final_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e - grp.offsets(gid).frontier));
+        std::int64_t c = grp.offsets(gid).committed;
+        gs.final_committed_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e - (c >= 0 ? c : 0)));
+      }
+      gs.max_lag = acc.max_lag;
+      gs.max_lag_seconds = acc.max_lag_s;
+      gs.latency_ms = summarize(out_.latency[g]);
+      gs.generation = grp.coordinator().generation();
+      for (const auto& c : grp.consumers()) {
+        ConsumerSummary cs;
+        cs.name = c->name();
+        cs.member_id = c->member_id();
+        cs.state = models::to_string(c->state());
+        if (!c->stopped())
+          for (std::int32_t p : c->assigned()) cs.partitions.push_back(out_.partition_names[static_cast<std::size_t>(p)]);
+        std::sort(cs.partitions.begin(), cs.partitions.end());
+        gs.consumers.push_back(std::move(cs));
+      }
+      all.merge(out_.latency[g]);
+      s.consumed += gs.consumed;
+      s.duplicates += gs.duplicates;
+      s.skipped += gs.skipped;
+      s.final_lag += gs.final_lag;
+      s.max_lag = std::max(s.max_lag, gs.max_lag);
+      s.groups.push_back(std::move(gs));
+    }
+    // Per-consumer counts include the clients replaced by restarts (same name).
+    for (std::size_t g = 0; g < w_.group_count(); ++g) {
+      for (auto& cs : s.groups[g].consumers) {
+        auto it = per_consumer_.find({static_cast<std::int32_t>(g), cs.name});
+        if (it != per_consumer_.end()) {
+          cs.consumed = it->second.first;
+          cs.duplicates = it->second.second;
+        }
+      }
+    }
+    s.latency_ms = summarize(all);
+  }
+
+  /// Per consumer name: (consumed, duplicates); filled from the processed signal.
+  void track_consumers() {
+    w_.signals().processed.connect([this](std::int32_t g, std::int32_t c, const std::vector<models::ProcessedRecord>& recs) {
+      auto& e = per_consumer_[{g, w_.group(static_cast<std::size_t>(g)).consumer(c).name()}];
+      e.first += recs.size();
+      for (const auto& r : recs) e.second += r.duplicate ? 1 : 0;
+    });
+  }
+
+ private:
+  struct GroupAcc {
+    std::uint64_t consumed = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t max_lag = 0;
+    double max_lag_s = 0;
+    std::vector<std::uint64_t> interval;
+  };
+
+  void schedule_sample(Time interval) {
+    Time at = w_.engine().now() + interval;
+    if (at > w_.scenario().duration) return;
+    w_.engine().schedule_at(at, sim::Priority::Sample, [this] { sample(); });
+  }
+
+  World& w_;
+  SimulationResult& out_;
+  bool series_;
+  std::vector<GroupAcc> groups_;
+  std::map<std::pair<std::int32_t, std::string>, std::pair<std::uint64_t, std::uint64_t>> per_consumer_;
+};
+
+}  // namespace
+
+SimulationResult simulate_full(const models::Scenario& scenario, const SimulateOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  SimulationResult result;
+  sim::Engine engine;
+  World world(engine, scenario);
+  Collector collector(world, result, options.series);
+  collector.track_consumers();
+  world.start();
+  collector.start();
+  world.run();
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  collector.finish(wall);
+  return result;
+}
+
+RunSummary simulate(const models::Scenario& scenario) { return simulate_full(scenario).summary; }
+
+}  // namespace cgsim::analysis

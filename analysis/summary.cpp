@@ -1,0 +1,77 @@
+#include "analysis/summary.hpp"
+
+#include <cmath>
+
+namespace cgsim::analysis {
+
+namespace {
+/// Rounds to 6 significant decimals so that JSON output is stable and readable.
+double r6(double v) { return std::round(v * 1e6) / 1e6; }
+}  // namespace
+
+nlohmann::json to_json(const LatencySummary& l) {
+  return {{"p50", r6(l.p50)},   {"p90", r6(l.p90)}, {"p99", r6(l.p99)}, {"p999", r6(l.p999)},
+          {"max", r6(l.max)},   {"mean", r6(l.mean)}, {"count", l.count}};
+}
+
+nlohmann::json to_json(const RunSummary& s, bool include_wall_clock) {
+  nlohmann::json j;
+  j["scenario"] = s.scenario;
+  j["backend"] = s.backend;
+  j["seed"] = s.seed;
+  j["simulated_seconds"] = r6(s.simulated_seconds);
+  if (include_wall_clock) j["wall_seconds"] = r6(s.wall_seconds);
+  j["events"] = s.events;
+  j["produced"] = s.produced;
+  j["consumed"] = s.consumed;
+  j["duplicates"] = s.duplicates;
+  j["skipped"] = s.skipped;
+  j["final_lag"] = s.final_lag;
+  j["max_lag"] = s.max_lag;
+  j["latency_ms"] = to_json(s.latency_ms);
+  j["rebalances"] = nlohmann::json::array();
+  for (const auto& r : s.rebalances) {
+    j["rebalances"].push_back({{"group", r.group},
+                               {"start_s", r6(r.start_s)},
+                               {"end_s", r6(r.end_s)},
+                               {"generation", r.generation},
+                               {"trigger", r.trigger},
+                               {"protocol", r.protocol},
+                               {"rounds", r.rounds},
+                               {"partitions_moved", r.partitions_moved},
+                               {"partitions_revoked", r.partitions_revoked},
+                               {"partitions_assigned", r.partitions_assigned},
+                               {"stop_the_world_partition_s", r6(r.stop_the_world_partition_s)}});
+  }
+  j["generations"] = nlohmann::json::array();
+  for (const auto& g : s.generations) {
+    j["generations"].push_back(
+        {{"group", g.group}, {"generation", g.generation}, {"start_s", r6(g.start_s)}, {"assignment", g.assignment}});
+  }
+  j["groups"] = nlohmann::json::array();
+  for (const auto& g : s.groups) {
+    nlohmann::json gj{{"id", g.id},
+                      {"consumed", g.consumed},
+                      {"duplicates", g.duplicates},
+                      {"skipped", g.skipped},
+                      {"final_lag", g.final_lag},
+                      {"final_committed_lag", g.final_committed_lag},
+                      {"max_lag", g.max_lag},
+                      {"max_lag_seconds", r6(g.max_lag_seconds)},
+                      {"latency_ms", to_json(g.latency_ms)},
+                      {"generation", g.generation}};
+    gj["consumers"] = nlohmann::json::array();
+    for (const auto& c : g.consumers) {
+      gj["consumers"].push_back({{"name", c.name},
+                                 {"member_id", c.member_id},
+                                 {"state", c.state},
+                                 {"consumed", c.consumed},
+                                 {"duplicates", c.duplicates},
+                                 {"partitions", c.partitions}});
+    }
+    j["groups"].push_back(std::move(gj));
+  }
+  return j;
+}
+
+}  // namespace cgsim::analysis

@@ -1,0 +1,54 @@
+#include <iostream>
+#include <memory>
+
+#include "analysis/output.hpp"
+#include "analysis/simulate.hpp"
+#include "cli/commands.hpp"
+#include "scenarios/loader.hpp"
+
+namespace cgsim::cli {
+
+namespace {
+int g_status = 0;
+}
+
+void set_exit_status(int code) { g_status = code; }
+int exit_status() { return g_status; }
+
+void register_run_command(CLI::App& app) {
+  struct Opts {
+    std::string file;
+    std::string out;
+    bool json = false;
+    bool quiet = false;
+    long long seed = -1;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* run = app.add_subcommand("run", "Simulate a scenario and print what the consumer group did");
+  run->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
+  run->add_option("--out", o->out, "Write summary.json and CSV time series into this directory");
+  run->add_flag("--json", o->json, "Print the summary JSON instead of the table");
+  run->add_option("--seed", o->seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
+  run->add_flag("-q,--quiet", o->quiet, "Print nothing (with --out)");
+  run->callback([o] {
+    models::Scenario sc = scenarios::load_scenario_file(o->file);
+    if (o->seed >= 0) sc.seed = static_cast<std::uint64_t>(o->seed);
+    analysis::SimulateOptions opts;
+    opts.series = !o->out.empty();
+    analysis::SimulationResult r = analysis::simulate_full(sc, opts);
+    if (!o->out.empty()) analysis::write_run_outputs(o->out, r);
+    if (o->json) {
+      std::cout << analysis::to_json(r.summary).dump(2) << "\n";
+    } else if (!o->quiet) {
+      std::cout << analysis::format_text_summary(sc, r);
+      if (!o->out.empty()) std::cout << "\noutputs written to " << o->out << "/\n";
+    }
+  });
+}
+
+void register_schema_command(CLI::App& app) {
+  auto* s = app.add_subcommand("schema", "Print the JSON Schema of scenario files");
+  s->callback([] { std::cout << scenarios::scenario_json_schema().dump(2) << "\n"; });
+}
+
+}  // namespace cgsim::cli

@@ -1,0 +1,51 @@
+#include "models/broker.hpp"
+
+#include <stdexcept>
+
+namespace cgsim::models {
+
+std::int64_t PartitionLog::end_at(sim::Time t) {
+  if (t < visible_time_ || visible_ < base_) {
+    // Rare: an earlier cut than last time (or truncation passed the cursor): search afresh.
+    visible_ = base_;
+  }
+  visible_time_ = t;
+  const std::int64_t end = end_offset();
+  while (visible_ < end && time_at(visible_) <= t) ++visible_;
+  // Records are time-ordered, so a cursor that overshot (earlier cut) is walked back.
+  while (visible_ > base_ && time_at(visible_ - 1) > t) --visible_;
+  return visible_;
+}
+
+void PartitionLog::truncate_before(std::int64_t offset) {
+  if (offset > end_offset()) offset = end_offset();
+  while (base_ < offset) {
+    times_.pop_front();
+    ++base_;
+  }
+}
+
+std::int32_t Broker::add_topic(const std::string& name, std::int32_t partitions, std::int32_t record_bytes) {
+  TopicInfo t;
+  t.name = name;
+  t.partitions = partitions;
+  t.first_gid = static_cast<std::int32_t>(logs_.size());
+  t.record_bytes = record_bytes;
+  topics_.push_back(t);
+  logs_.resize(logs_.size() + static_cast<std::size_t>(partitions));
+  topic_of_.resize(logs_.size(), static_cast<std::int32_t>(topics_.size() - 1));
+  return static_cast<std::int32_t>(topics_.size() - 1);
+}
+
+std::int32_t Broker::topic_index(const std::string& name) const {
+  for (std::size_t i = 0; i < topics_.size(); ++i)
+    if (topics_[i].name == name) return static_cast<std::int32_t>(i);
+  throw std::out_of_range("unknown topic " + name);
+}
+
+std::string Broker::partition_name(std::int32_t gid) const {
+  const TopicInfo& t = topics_[static_cast<std::size_t>(topic_of(gid))];
+  return t.name + "-" + std::to_string(gid - t.first_gid);
+}
+
+}  // namespace cgsim::models

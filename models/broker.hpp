@@ -1,0 +1,82 @@
+#pragma once
+/// @file broker.hpp
+/// Partition logs held by the broker.
+///
+/// A log stores, per offset, the time the record was appended. Production is generated a short
+/// window ahead (see Producer), so a log may hold records whose time is still in the future: they
+/// exist but are not yet visible to fetches. Records below every group's committed offset are
+/// dropped to bound memory, as retention would.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace cgsim::models {
+
+/// Notified when records are appended to a partition it fetches from.
+class AppendListener {
+ public:
+  virtual ~AppendListener() = default;
+  /// @p first_time is the append time of the first new record.
+  virtual void on_append(std::int32_t partition, sim::Time first_time) = 0;
+};
+
+/// One partition's log.
+class PartitionLog {
+ public:
+  /// Appends a record appended at @p t; times must be non-decreasing.
+  void append(sim::Time t) { times_.push_back(t); }
+  /// Offset one past the last record (including records not yet visible).
+  std::int64_t end_offset() const { return base_ + static_cast<std::int64_t>(times_.size()); }
+  /// First offset still stored.
+  std::int64_t start_offset() const { return base_; }
+  /// Offset one past the last record appended at or before @p t (the log-end offset at @p t).
+  /// Calls must use non-decreasing @p t per caller stream; a cursor makes this amortised O(1).
+  std::int64_t end_at(sim::Time t);
+  /// Append time of the record at @p offset (must be stored).
+  sim::Time time_at(std::int64_t offset) const { return times_[static_cast<std::size_t>(offset - base_)]; }
+  /// Drops records below @p offset.
+  void truncate_before(std::int64_t offset);
+  /// Consumer-group listeners, one slot per group (nullptr when none).
+  std::vector<AppendListener*> listeners;
+
+ private:
+  std::int64_t base_ = 0;
+  std::deque<sim::Time> times_;
+  std::int64_t visible_ = 0;  // cursor for end_at
+  sim::Time visible_time_ = -1;
+};
+
+/// A topic's place in the broker's flat partition table.
+struct TopicInfo {
+  std::string name;
+  std::int32_t partitions = 0;
+  std::int32_t first_gid = 0;  ///< global id of partition 0
+  std::int32_t record_bytes = 512;
+};
+
+/// The broker: every partition of every topic, addressed by a global partition id.
+class Broker {
+ public:
+  /// Adds a topic and returns its index.
+  std::int32_t add_topic(const std::string& name, std::int32_t partitions, std::int32_t record_bytes);
+  std::int32_t topic_index(const std::string& name) const;
+  const TopicInfo& topic(std::int32_t index) const { return topics_[static_cast<std::size_t>(index)]; }
+  const std::vector<TopicInfo>& topics() const { return topics_; }
+  PartitionLog& log(std::int32_t gid) { return logs_[static_cast<std::size_t>(gid)]; }
+  const PartitionLog& log(std::int32_t gid) const { return logs_[static_cast<std::size_t>(gid)]; }
+  std::int32_t partition_count() const { return static_cast<std::int32_t>(logs_.size()); }
+  /// Topic index of a global partition id.
+  std::int32_t topic_of(std::int32_t gid) const { return topic_of_[static_cast<std::size_t>(gid)]; }
+  /// "topic-partition" name of a global partition id.
+  std::string partition_name(std::int32_t gid) const;
+
+ private:
+  std::vector<TopicInfo> topics_;
+  std::vector<PartitionLog> logs_;
+  std::vector<std::int32_t> topic_of_;
+};
+
+}  // namespace cgsim::models

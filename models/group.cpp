@@ -1,0 +1,1019 @@
+#include "models/group.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <stdexcept>
+
+namespace cgsim::models {
+
+using sim::Priority;
+using sim::Time;
+
+const char* to_string(GroupState s) {
+  switch (s) {
+    case GroupState::Empty: return "Empty";
+    case GroupState::PreparingRebalance: return "PreparingRebalance";
+    case GroupState::CompletingRebalance: return "CompletingRebalance";
+    case GroupState::Stable: return "Stable";
+    case GroupState::Dead: return "Dead";
+  }
+  return "?";
+}
+
+const char* to_string(MemberState s) {
+  switch (s) {
+    case MemberState::Unjoined: return "Unjoined";
+    case MemberState::PreparingRebalance: return "PreparingRebalance";
+    case MemberState::CompletingRebalance: return "CompletingRebalance";
+    case MemberState::Stable: return "Stable";
+    case MemberState::Stopped: return "Stopped";
+  }
+  return "?";
+}
+
+namespace {
+/// Kafka's default max.partition.fetch.bytes: how much one partition contributes to a fetch.
+constexpr std::int64_t kMaxPartitionFetchBytes = 1 << 20;
+std::uint32_t g_incarnations = 0;  // distinct per client object within a process run
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Group
+
+Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenario& scenario,
+             const GroupSpec& spec, std::int32_t index)
+    : engine_(engine),
+      broker_(broker),
+      signals_(signals),
+      scenario_(scenario),
+      spec_(spec),
+      index_(index),
+      assignor_(assignors::find_assignor(spec.assignor, scenario.client)),
+      offsets_(static_cast<std::size_t>(broker.partition_count())),
+      coordinator_(*this) {
+  if (!assignor_) throw std::invalid_argument("unknown assignor " + spec.assignor);
+  for (const auto& t : broker.topics()) cluster_.topics.push_back({t.name, t.partitions, {}});
+  std::set<std::int32_t> parts;
+  for (const auto& tn : spec.topics) {
+    const TopicInfo& t = broker.topic(broker.topic_index(tn));
+    for (std::int32_t p = 0; p < t.partitions; ++p) parts.insert(t.first_gid + p);
+  }
+  partitions_.assign(parts.begin(), parts.end());
+  for (std::int32_t gid = 0; gid < broker.partition_count(); ++gid) {
+    auto& l = broker.log(gid).listeners;
+    if (l.size() <= static_cast<std::size_t>(index)) l.resize(static_cast<std::size_t>(index) + 1, nullptr);
+  }
+}
+
+Consumer& Group::add_consumer() {
+  consumers_.push_back(std::make_unique<Consumer>(*this, static_cast<std::int32_t>(consumers_.size())));
+  return *consumers_.back();
+}
+
+Consumer& Group::restart_consumer(std::int32_t index) {
+  auto& slot = consumers_[static_cast<std::size_t>(index)];
+  retired_.push_back(std::move(slot));
+  slot = std::make_unique<Consumer>(*this, index);
+  return *slot;
+}
+
+void Group::send(std::function<void()> fn) {
+  engine_.schedule_after(scenario_.broker.request_latency, Priority::Network, std::move(fn));
+}
+
+std::int32_t Group::gid(const TopicPartition& tp) const {
+  return broker_.topic(broker_.topic_index(tp.topic)).first_gid + tp.partition;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coordinator
+
+Coordinator::Coordinator(Group& group)
+    : group_(group), ids_(group.scenario().seed, "group/" + group.spec().id + "/member-ids") {}
+
+void Coordinator::set_state(GroupState s) {
+  if (s == state_) return;
+  GroupState from = state_;
+  state_ = s;
+  group_.signals().group_state.emit(group_.index(), from, s, group_.engine().now());
+}
+
+std::string Coordinator::new_member_id(const std::string& client_id) {
+  // The broker names members client.id + "-" + a random UUID (version 4).
+  std::uint64_t a = ids_.next_u64(), b = ids_.next_u64();
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return client_id + "-" + buf;
+}
+
+Time Coordinator::rebalance_timeout() const {
+  Time t = 0;
+  for (const auto& [id, m] : members_) t = std::max(t, m.meta.rebalance_timeout);
+  return t;
+}
+
+void Coordinator::arm_expiry(Member& m) {
+  if (group_.engine().pending(m.expiry)) return;  // re-armed lazily when it fires
+  std::string id = m.meta.member_id;
+  m.expiry = group_.engine().schedule_at(m.last_heartbeat + m.meta.session_timeout, Priority::Coordinator,
+                                         [this, id] { on_expiry(id); });
+}
+
+void Coordinator::on_expiry(const std::string& member_id) {
+  auto it = members_.find(member_id);
+  if (it == members_.end()) return;
+  Member& m = it->second;
+  m.expiry = 0;
+  const Time now = group_.engine().now();
+  // A member waiting in JoinGroup or SyncGroup is kept alive by the pending request.
+  if (m.awaiting_join || m.awaiting_sync || m.last_heartbeat + m.meta.session_timeout > now) {
+    if (m.awaiting_join || m.awaiting_sync) m.last_heartbeat = now;
+    arm_expiry(m);
+    return;
+  }
+  remove_member(member_id);
+  if (state_ == GroupState::PreparingRebalance) {
+    try_complete_join();
+  } else if (state_ == GroupState::Stable || state_ == GroupState::CompletingRebalance) {
+    prepare_rebalance("session_timeout");
+  }
+}
+
+void Coordinator::remove_member(const std::string& member_id) {
+  auto it = members_.find(member_id);
+  if (it == members_.end()) return;
+  group_.engine().cancel(it->second.expiry);
+  if (it->second.meta.instance_id) static_members_.erase(*it->second.meta.instance_id);
+  members_.erase(it);
+  if (leader_ == member_id) leader_.clear();
+}
+
+void Coordinator::on_join(const JoinRequest& req) {
+  sim::Engine& eng = group_.engine();
+  const Time now = eng.now();
+  auto respond_error = [&](Error err, const std::string& id) {
+    std::int32_t c = req.consumer;
+    std::uint32_t inc = req.incarnation;
+    group_.send([this, c, inc, err, id] {
+      group_.consumer(c).on_join_response(inc, err, id, -1, "", {});
+    });
+  };
+  std::string id = req.member_id;
+  if (id.empty()) {
+    if (req.instance_id) {
+      auto st = static_members_.find(*req.instance_id);
+      id = new_member_id(req.client_id);
+      if (st != static_members_.end()) {
+        // A static member restarted: the new member id replaces the old one and keeps its
+        // place; a stable group hands it its previous assignment without a rebalance.
+        auto old = members_.find(st->second);
+        Member m = old->second;
+        std::string old_id = old->first;
+        eng.cancel(m.expiry);
+        members_.erase(old);
+        m.meta = req;
+        m.meta.member_id = id;
+        m.last_heartbeat = now;
+        m.expiry = 0;
+        if (leader_ == old_id) leader_ = id;
+        auto a = assignment_.find(old_id);
+        if (a != assignment_.end()) {
+          assignment_[id] = a->second;
+          assignment_.erase(a);
+        }
+        st->second = id;
+        auto& nm = members_[id] = m;
+        arm_expiry(nm);
+        if (state_ == GroupState::Stable) {
+          std::int32_t c = req.consumer;
+          std::uint32_t inc = req.incarnation;
+          std::int32_t gen = generation_;
+          std::string leader = leader_;
+          group_.send([this, c, inc, id, gen, leader] {
+            group_.consumer(c).on_join_response(inc, Error::None, id, gen, leader, {});
+          });
+          return;
+        }
+        nm.awaiting_join = true;
+        if (state_ == GroupState::PreparingRebalance) {
+          try_complete_join();
+        } else {
+          prepare_rebalance("restart");
+        }
+        return;
+      }
+      static_members_[*req.instance_id] = id;
+    } else {
+      // KIP-394: hand out a member id and ask the member to join again with it.
+      id = new_member_id(req.client_id);
+      pending_members_[id] = now;
+      respond_error(Error::MemberIdRequired, id);
+      return;
+    }
+  }
+  auto it = members_.find(id);
+  bool is_new = false;
+  if (it == members_.end()) {
+    if (!req.instance_id && !pending_members_.count(id)) {
+      respond_error(Error::UnknownMemberId, "");
+      return;
+    }
+    pending_members_.erase(id);
+    Member m;
+    m.meta = req;
+    m.meta.member_id = id;
+    m.join_seq = join_seq_++;
+    it = members_.emplace(id, std::move(m)).first;
+    is_new = true;
+  } else {
+    it->second.meta = JoinRequest(req);
+    it->second.meta.member_id = id;
+  }
+  Member& m = it->second;
+  m.last_heartbeat = now;
+  m.awaiting_join = true;
+  m.awaiting_sync = false;
+  arm_expiry(m);
+  if (leader_.empty()) leader_ = id;
+
+  switch (state_) {
+    case GroupState::Empty:
+    case GroupState::Dead: {
+      // InitialDelayedJoin: wait for more members before the first assignment.
+      initial_delay_ = true;
+      new_member_added_ = false;
+      Time delay = group_.scenario().broker.initial_rebalance_delay;
+      Time timeout = rebalance_timeout();
+      delay = std::min(delay, timeout);
+      initial_remaining_ = std::max<Time>(timeout - delay, 0);
+      open_ = RebalanceInfo{};
+      open_->group = group_.index();
+      open_->start = now;
+      open_->trigger = "initial";
+      open_->protocol = group_.spec().protocol;
+      group_.signals().rebalance_started.emit(*open_);
+      set_state(GroupState::PreparingRebalance);
+      join_timer_ = eng.schedule_after(delay, Priority::Coordinator, [this] { on_join_deadline(); });
+      break;
+    }
+    case GroupState::PreparingRebalance:
+      if (is_new) new_member_added_ = true;
+      try_complete_join();
+      break;
+    case GroupState::CompletingRebalance:
+    case GroupState::Stable:
+      if (is_new || id == leader_ || state_ == GroupState::CompletingRebalance) {
+        prepare_rebalance(req.reason.empty() ? "join" : req.reason);
+      } else {
+        // A known follower rejoining a stable group with unchanged metadata gets the current
+        // generation back; no rebalance.
+        m.awaiting_join = false;
+        std::int32_t c = req.consumer;
+        std::uint32_t inc = req.incarnation;
+        std::int32_t gen = generation_;
+        std::string leader = leader_;
+        group_.send([this, c, inc, id, gen, leader] {
+          group_.consumer(c).on_join_response(inc, Error::None, id, gen, leader, {});
+        });
+      }
+      break;
+  }
+}
+
+void Coordinator::prepare_rebalance(const std::string& trigger) {
+  sim::Engine& eng = group_.engine();
+  const Time now = eng.now();
+  if (state_ == GroupState::CompletingRebalance) {
+    // Members waiting for SyncGroup learn that the generation is abandoned and rejoin.
+    for (auto& [id, m] : members_) {
+      if (m.awaiting_sync) {
+        m.awaiting_sync = false;
+        std::int32_t c = m.meta.consumer;
+        std::uint32_t inc = m.meta.incarnation;
+        group_.send([this, c, inc] { group_.consumer(c).on_sync_response(inc, Error::RebalanceInProgress, {}); });
+      }
+    }
+    eng.cancel(sync_timer_);
+    if (open_) ++open_->rounds;
+  }
+  if (!open_) {
+    open_ = RebalanceInfo{};
+    open_->group = group_.index();
+    open_->start = now;
+    open_->trigger = trigger;
+    open_->protocol = group_.spec().protocol;
+    group_.signals().rebalance_started.emit(*open_);
+  }
+  initial_delay_ = false;
+  set_state(GroupState::PreparingRebalance);
+  eng.cancel(join_timer_);
+  join_timer_ = eng.schedule_after(rebalance_timeout(), Priority::Coordinator, [this] { on_join_deadline(); });
+  try_complete_join();
+}
+
+void Coordinator::try_complete_join() {
+  if (state_ != GroupState::PreparingRebalance || initial_delay_) return;
+  for (const auto& [id, m] : members_)
+    if (!m.awaiting_join) return;
+  // Members given an id but not yet joined with it are waited for too (KIP-394), unless expired.
+  const Time now = group_.engine().now();
+  for (auto it = pending_members_.begin(); it != pending_members_.end();) {
+    if (it->second + group_.spec().session_timeout <= now) {
+      it = pending_members_.erase(it);
+    } else {
+      return;
+    }
+  }
+  complete_join();
+}
+
+void Coordinator::on_join_deadline() {
+  join_timer_ = 0;
+  if (state_ != GroupState::PreparingRebalance) return;
+  if (initial_delay_ && new_member_added_ && initial_remaining_ > 0) {
+    // More members arrived during the initial delay: wait another delay (bounded).
+    new_member_added_ = false;
+    Time delay = std::min(group_.scenario().broker.initial_rebalance_delay, initial_remaining_);
+    initial_remaining_ = std::max<Time>(initial_remaining_ - delay, 0);
+    join_timer_ = group_.engine().schedule_after(delay, Priority::Coordinator, [this] { on_join_deadline(); });
+    return;
+  }
+  initial_delay_ = false;
+  std::vector<std::string> gone;
+  for (const auto& [id, m] : members_)
+    if (!m.awaiting_join) gone.push_back(id);
+  for (const auto& id : gone) remove_member(id);
+  pending_members_.clear();
+  complete_join();
+}
+
+void Coordinator::complete_join() {
+  sim::Engine& eng = group_.engine();
+  eng.cancel(join_timer_);
+  join_timer_ = 0;
+  ++generation_;
+  if (members_.empty()) {
+    set_state(GroupState::Empty);
+    assignment_.clear();
+    if (open_) {
+      open_->end = eng.now();
+      open_->generation = generation_;
+      open_->partitions_revoked = static_cast<std::int64_t>(owners_.size());
+      open_->partitions_moved = static_cast<std::int64_t>(owners_.size());
+      group_.signals().rebalance_completed.emit(*open_);
+      open_.reset();
+    }
+    owners_.clear();
+    return;
+  }
+  if (leader_.empty() || !members_.count(leader_)) {
+    const Member* first = nullptr;
+    for (const auto& [id, m] : members_)
+      if (!first || m.join_seq < first->join_seq) first = &m;
+    leader_ = first->meta.member_id;
+  }
+  set_state(GroupState::CompletingRebalance);
+  std::vector<assignors::MemberSubscription> subs;
+  for (const auto& [id, m] : members_) {
+    assignors::MemberSubscription s;
+    s.member_id = id;
+    s.group_instance_id = m.meta.instance_id;
+    s.rack = m.meta.rack;
+    s.topics = m.meta.topics;
+    s.generation = generation_ - 1;
+    subs.push_back(std::move(s));
+  }
+  for (auto& [id, m] : members_) {
+    m.awaiting_join = false;
+    m.awaiting_sync = true;
+    std::int32_t c = m.meta.consumer;
+    std::uint32_t inc = m.meta.incarnation;
+    std::int32_t gen = generation_;
+    std::string leader = leader_;
+    std::string mid = id;
+    auto member_list = id == leader_ ? subs : std::vector<assignors::MemberSubscription>{};
+    group_.send([this, c, inc, mid, gen, leader, member_list] {
+      group_.consumer(c).on_join_response(inc, Error::None, mid, gen, leader, member_list);
+    });
+  }
+  sync_timer_ = eng.schedule_after(rebalance_timeout(), Priority::Coordinator, [this] { on_sync_deadline(); });
+}
+
+void Coordinator::on_sync_deadline() {
+  sync_timer_ = 0;
+  if (state_ != GroupState::CompletingRebalance) return;
+  // Members that never sent SyncGroup (the leader above all) are removed and the group rebalances.
+  std::vector<std::string> gone;
+  for (const auto& [id, m] : members_)
+    if (m.awaiting_sync) gone.push_back(id);
+  for (const auto& id : gone) {
+    auto& m = members_.at(id);
+    m.awaiting_sync = false;
+    remove_member(id);
+  }
+  prepare_rebalance("sync_timeout");
+}
+
+void Coordinator::on_sync(const std::string& member_id, std::int32_t generation,
+                          std::optional<std::map<std::string, std::vector<std::int32_t>>> assignment) {
+  auto it = members_.find(member_id);
+  auto reply = [this](std::int32_t c, std::uint32_t inc, Error err, std::vector<std::int32_t> parts) {
+    group_.send([this, c, inc, err, parts] { group_.consumer(c).on_sync_response(inc, err, parts); });
+  };
+  if (it == members_.end()) return;  // the member was removed; it learns at its next heartbeat
+  Member& m = it->second;
+  if (generation != generation_) {
+    reply(m.meta.consumer, m.meta.incarnation, Error::IllegalGeneration, {});
+    return;
+  }
+  switch (state_) {
+    case GroupState::PreparingRebalance:
+      reply(m.meta.consumer, m.meta.incarnation, Error::RebalanceInProgress, {});
+      return;
+    case GroupState::Stable: {
+      auto a = assignment_.find(member_id);
+      reply(m.meta.consumer, m.meta.incarnation, Error::None,
+            a == assignment_.end() ? std::vector<std::int32_t>{} : a->second);
+      return;
+    }
+    case GroupState::CompletingRebalance:
+      m.awaiting_sync = true;
+      m.last_heartbeat = group_.engine().now();
+      if (member_id == leader_ && assignment) complete_sync(std::move(*assignment));
+      return;
+    default:
+      return;
+  }
+}
+
+void Coordinator::complete_sync(std::map<std::string, std::vector<std::int32_t>> assignment) {
+  sim::Engine& eng = group_.engine();
+  eng.cancel(sync_timer_);
+  sync_timer_ = 0;
+  assignment_ = std::move(assignment);
+  set_state(GroupState::Stable);
+  // Ownership change against the previous stable generation.
+  std::map<std::int32_t, std::int32_t> owners;
+  GenerationInfo gen;
+  gen.group = group_.index();
+  gen.generation = generation_;
+  gen.at = eng.now();
+  for (auto& [id, m] : members_) {
+    auto a = assignment_.find(id);
+    std::vector<std::int32_t> parts = a == assignment_.end() ? std::vector<std::int32_t>{} : a->second;
+    for (std::int32_t p : parts) owners[p] = m.meta.consumer;
+    gen.assignment.emplace_back(m.meta.consumer, parts);
+    if (m.awaiting_sync) {
+      m.awaiting_sync = false;
+      std::int32_t c = m.meta.consumer;
+      std::uint32_t inc = m.meta.incarnation;
+      group_.send([this, c, inc, parts] { group_.consumer(c).on_sync_response(inc, Error::None, parts); });
+    }
+  }
+  std::sort(gen.assignment.begin(), gen.assignment.end());
+  group_.signals().generation.emit(gen);
+  if (open_) {
+    std::int64_t moved = 0, revoked = 0;
+    for (const auto& [p, c] : owners) {
+      auto o = owners_.find(p);
+      if (o == owners_.end() || o->second != c) ++moved;
+    }
+    for (const auto& [p, c] : owners_) {
+      auto o = owners.find(p);
+      if (o == owners.end() || o->second != c) ++revoked;
+    }
+    open_->end = eng.now();
+    open_->generation = generation_;
+    open_->partitions_moved = moved;
+    // Eager members revoke everything they owned before rejoining.
+    open_->partitions_revoked = open_->protocol == "eager" ? static_cast<std::int64_t>(owners_.size()) : revoked;
+    open_->partitions_assigned = static_cast<std::int64_t>(owners.size());
+    group_.signals().rebalance_completed.emit(*open_);
+    open_.reset();
+  }
+  owners_ = std::move(owners);
+}
+
+void Coordinator::on_heartbeat(const std::string& member_id, std::int32_t generation, std::int32_t consumer,
+                               std::uint32_t incarnation) {
+  auto it = members_.find(member_id);
+  Error err = Error::None;
+  if (it == members_.end()) {
+    err = Error::UnknownMemberId;
+  } else {
+    Member& m = it->second;
+    m.last_heartbeat = group_.engine().now();
+    arm_expiry(m);
+    if (state_ == GroupState::PreparingRebalance) {
+      err = Error::RebalanceInProgress;
+    } else if (generation != generation_) {
+      err = Error::IllegalGeneration;
+    }
+  }
+  group_.send([this, consumer, incarnation, err] {
+    group_.consumer(consumer).on_heartbeat_response(incarnation, err);
+  });
+}
+
+void Coordinator::on_leave(const std::string& member_id, const std::string& reason) {
+  if (!members_.count(member_id)) return;
+  remove_member(member_id);
+  switch (state_) {
+    case GroupState::PreparingRebalance:
+      if (members_.empty()) {
+        complete_join();
+      } else {
+        try_complete_join();
+      }
+      break;
+    case GroupState::CompletingRebalance:
+    case GroupState::Stable:
+      prepare_rebalance(reason);
+      break;
+    default:
+      break;
+  }
+}
+
+void Coordinator::on_commit(const std::string& member_id, std::int32_t generation, std::int32_t consumer,
+                            const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets) {
+  auto it = members_.find(member_id);
+  if (it == members_.end() || generation != generation_ || state_ == GroupState::CompletingRebalance) {
+    return;  // UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS: the commit is lost
+  }
+  for (const auto& [gid, off] : offsets) group_.offsets(gid).committed = off;
+  group_.signals().commit.emit(group_.index(), consumer, offsets.size(), group_.engine().now());
+}
+
+void Coordinator::finish_run() {
+  if (open_) {
+    group_.signals().rebalance_completed.emit(*open_);
+    open_.reset();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumer
+
+Consumer::Consumer(Group& group, std::int32_t index)
+    : g_(group),
+      index_(index),
+      name_(group.spec().id + "/" + std::to_string(index)),
+      client_id_(group.spec().id + "-" + std::to_string(index)),
+      incarnation_(++g_incarnations),
+      processing_rng_(group.scenario().seed,
+                      "consumer/" + name_ + "/processing/" + std::to_string(g_incarnations)) {
+  if (group.spec().consumers.static_membership) instance_id_ = client_id_;
+  std::int32_t bytes = 1;
+  for (const auto& tn : group.spec().topics)
+    bytes = std::max(bytes, group.broker().topic(group.broker().topic_index(tn)).record_bytes);
+  chunk_records_ = std::max<std::int64_t>(1, kMaxPartitionFetchBytes / bytes);
+}
+
+void Consumer::set_state(MemberState s) {
+  if (s == state_) return;
+  MemberState from = state_;
+  state_ = s;
+  g_.signals().member_state.emit(g_.index(), index_, from, s, g_.engine().now());
+}
+
+void Consumer::start() {
+  sim::Engine& eng = g_.engine();
+  std::uint32_t inc = incarnation_;
+  eng.schedule_after(0, Priority::Client, [this, inc] {
+    if (current(inc)) poll();
+  });
+}
+
+Time Consumer::processing_time(Time start) {
+  double s = g_.spec().consumers.processing_time.sample(processing_rng_);
+  if (start < slow_until_) s *= slow_factor_;
+  return static_cast<Time>(std::llround(s * 1e9));
+}
+
+void Consumer::poll() {
+  sim::Engine& eng = g_.engine();
+  const Time now = eng.now();
+  idle_ = false;
+  eng.cancel(wake_event_);
+  wake_event_ = 0;
+  wake_at_ = sim::kNever;
+  last_poll_ = now;
+  if (close_requested_) {
+    do_close();
+    return;
+  }
+  if (state_ == MemberState::Unjoined || rejoin_needed_) {
+    if (!join_in_flight_) start_join(rejoin_reason_);
+    return;
+  }
+  if (state_ != MemberState::Stable) return;  // blocked in the join/sync exchange
+  arm_poll_timer();
+  if (g_.spec().commit.kind == CommitSpec::Kind::Auto && now >= next_auto_commit_) {
+    commit(false);
+    next_auto_commit_ = now + g_.spec().commit.interval;
+  }
+  fetch_and_process();
+}
+
+void Consumer::start_join(const std::string& reason) {
+  join_in_flight_ = true;
+  rejoin_needed_ = false;
+  Time delay = 0;
+  if (generation_ >= 0 && !member_id_.empty() && g_.spec().commit.kind == CommitSpec::Kind::Auto) {
+    // onJoinPrepare: a synchronous commit of the consumed positions before revoking.
+    commit(true);
+    delay = 2 * g_.scenario().broker.request_latency;
+  }
+  revoke_all();
+  set_state(MemberState::PreparingRebalance);
+  std::uint32_t inc = incarnation_;
+  g_.engine().schedule_after(delay, Priority::Client, [this, inc, reason] {
+    if (current(inc)) send_join(reason);
+  });
+}
+
+void Consumer::send_join(const std::string& reason) {
+  Coordinator::JoinRequest req;
+  req.member_id = member_id_;
+  req.instance_id = instance_id_;
+  req.consumer = index_;
+  req.incarnation = incarnation_;
+  req.client_id = client_id_;
+  req.session_timeout = g_.spec().session_timeout;
+  req.rebalance_timeout = g_.spec().max_poll_interval;
+  req.topics = g_.spec().topics;
+  req.rack = g_.spec().consumers.rack;
+  req.reason = reason;
+  Coordinator* coord = &g_.coordinator();
+  g_.send([coord, req] { coord->on_join(req); });
+}
+
+void Consumer::revoke_all() {
+  for (std::int32_t gid : assigned_) {
+    auto& l = g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())];
+    if (l == this) l = nullptr;
+  }
+  assigned_.clear();
+  position_.clear();
+  committed_pos_.clear();
+  cursor_ = 0;
+  chunk_left_ = chunk_records_;
+}
+
+void Consumer::on_join_response(std::uint32_t inc, Coordinator::Error err, const std::string& member_id,
+                                std::int32_t generation, const std::string& leader,
+                                const std::vector<assignors::MemberSubscription>& members) {
+  if (!current(inc)) return;
+  if (err == Coordinator::Error::MemberIdRequired) {
+    member_id_ = member_id;
+    send_join(rejoin_reason_);
+    return;
+  }
+  if (err != Coordinator::Error::None) {
+    member_id_.clear();
+    generation_ = -1;
+    join_in_flight_ = false;
+    set_state(MemberState::Unjoined);
+    poll();
+    return;
+  }
+  member_id_ = member_id;
+  generation_ = generation;
+  set_state(MemberState::CompletingRebalance);
+  schedule_heartbeat();
+  std::optional<std::map<std::string, std::vector<std::int32_t>>> plan;
+  if (leader == member_id && !members.empty()) {
+    assignors::Assignment a = g_.assignor()(g_.cluster(), members);
+    plan.emplace();
+    for (const auto& [mid, tps] : a) {
+      auto& v = (*plan)[mid];
+      for (const auto& tp : tps) v.push_back(g_.gid(tp));
+    }
+  }
+  Coordinator* coord = &g_.coordinator();
+  std::string mid = member_id_;
+  std::int32_t gen = generation_;
+  g_.send([coord, mid, gen, plan] { coord->on_sync(mid, gen, plan); });
+}
+
+void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const std::vector<std::int32_t>& parts) {
+  if (!current(inc)) return;
+  join_in_flight_ = false;
+  if (err != Coordinator::Error::None) {
+    if (err != Coordinator::Error::RebalanceInProgress) {
+      member_id_.clear();
+      generation_ = -1;
+    }
+    rejoin_reason_ = "join";
+    set_state(MemberState::Unjoined);
+    poll();
+    return;
+  }
+  assigned_ = parts;
+  std::sort(assigned_.begin(), assigned_.end());
+  position_.assign(assigned_.size(), -1);
+  committed_pos_.assign(assigned_.size(), -1);
+  for (std::int32_t gid : assigned_) g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
+  set_state(MemberState::Stable);
+  next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
+  // OffsetFetch for the new partitions costs one round trip before the first fetch.
+  std::uint32_t me = incarnation_;
+  g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, me] {
+    if (!current(me) || state_ != MemberState::Stable) return;
+    const Time now = g_.engine().now();
+    for (std::size_t i = 0; i < assigned_.size(); ++i) {
+      if (position_[i] >= 0) continue;
+      std::int32_t gid = assigned_[i];
+      GroupPartition& gp = g_.offsets(gid);
+      PartitionLog& log = g_.broker().log(gid);
+      if (gp.committed >= 0) {
+        position_[i] = std::max(gp.committed, log.start_offset());
+      } else if (g_.spec().auto_offset_reset == "latest") {
+        std::int64_t end = log.end_at(now);
+        if (end > gp.frontier) {
+          g_.add_skipped(static_cast<std::uint64_t>(end - gp.frontier));
+          gp.frontier = end;
+        }
+        position_[i] = end;
+      } else {
+        position_[i] = log.start_offset();
+      }
+      committed_pos_[i] = gp.committed;
+    }
+    if (!busy_) poll();
+  });
+}
+
+void Consumer::schedule_heartbeat() {
+  sim::Engine& eng = g_.engine();
+  if (eng.pending(heartbeat_event_)) return;
+  std::uint32_t inc = incarnation_;
+  heartbeat_event_ = eng.schedule_after(g_.spec().heartbeat_interval, Priority::Client, [this, inc] {
+    if (current(inc)) heartbeat();
+  });
+}
+
+void Consumer::heartbeat() {
+  heartbeat_event_ = 0;
+  // The heartbeat thread runs only while the member has joined (not while it is rejoining).
+  if (member_id_.empty() || state_ == MemberState::Unjoined || state_ == MemberState::PreparingRebalance) return;
+  Coordinator* coord = &g_.coordinator();
+  std::string mid = member_id_;
+  std::int32_t gen = generation_;
+  std::int32_t c = index_;
+  std::uint32_t inc = incarnation_;
+  g_.send([coord, mid, gen, c, inc] { coord->on_heartbeat(mid, gen, c, inc); });
+  schedule_heartbeat();
+}
+
+void Consumer::on_heartbeat_response(std::uint32_t inc, Coordinator::Error err) {
+  if (!current(inc)) return;
+  if (err == Coordinator::Error::None) return;
+  if (err == Coordinator::Error::UnknownMemberId || err == Coordinator::Error::IllegalGeneration) {
+    // Fenced: the partitions are lost, nothing is committed.
+    member_id_.clear();
+    generation_ = -1;
+    set_state(MemberState::Unjoined);
+  }
+  if (state_ == MemberState::Stable || state_ == MemberState::Unjoined) {
+    rejoin_needed_ = true;
+    rejoin_reason_ = "join";
+    if (idle_) poll();
+  }
+}
+
+void Consumer::arm_poll_timer() {
+  sim::Engine& eng = g_.engine();
+  if (eng.pending(poll_timer_)) return;  // re-armed lazily when it fires
+  std::uint32_t inc = incarnation_;
+  poll_timer_ = eng.schedule_at(last_poll_ + g_.spec().max_poll_interval, Priority::Client, [this, inc] {
+    if (current(inc)) on_poll_timer();
+  });
+}
+
+void Consumer::on_poll_timer() {
+  poll_timer_ = 0;
+  const Time now = g_.engine().now();
+  if (!busy_) return;  // the application is inside poll(): no timeout
+  if (last_poll_ + g_.spec().max_poll_interval > now) {
+    arm_poll_timer();
+    return;
+  }
+  if (member_id_.empty()) return;
+  // max.poll.interval.ms exceeded: the heartbeat thread leaves the group; the member's
+  // partitions are lost (no commit) and it rejoins with a new member id at its next poll.
+  Coordinator* coord = &g_.coordinator();
+  std::string mid = member_id_;
+  g_.send([coord, mid] { coord->on_leave(mid, "max_poll_interval"); });
+  if (!instance_id_) member_id_.clear();
+  generation_ = -1;
+  set_state(MemberState::Unjoined);
+  rejoin_reason_ = "join";
+}
+
+void Consumer::commit(bool) {
+  if (member_id_.empty() || generation_ < 0) return;
+  std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
+  for (std::size_t i = 0; i < assigned_.size(); ++i) {
+    if (position_[i] >= 0 && position_[i] != committed_pos_[i]) {
+      offsets.emplace_back(assigned_[i], position_[i]);
+      committed_pos_[i] = position_[i];
+    }
+  }
+  if (offsets.empty()) return;
+  Coordinator* coord = &g_.coordinator();
+  std::string mid = member_id_;
+  std::int32_t gen = generation_;
+  std::int32_t c = index_;
+  g_.send([coord, mid, gen, c, offsets] { coord->on_commit(mid, gen, c, offsets); });
+}
+
+void Consumer::fetch_and_process() {
+  sim::Engine& eng = g_.engine();
+  const Time now = eng.now();
+  // A poll returns what fetch responses already delivered: records appended at least one
+  // network delay ago.
+  const Time cut = now - g_.scenario().broker.request_latency;
+  std::int64_t remaining = g_.spec().max_poll_records;
+  batch_.clear();
+  batch_emitted_ = 0;
+  const std::size_t n = assigned_.size();
+  Time t = now;
+  for (std::size_t step = 0; step < n && remaining > 0; ++step) {
+    if (cursor_ >= n) cursor_ = 0;
+    std::size_t i = cursor_;
+    if (position_[i] < 0) {
+      cursor_ = i + 1;
+      chunk_left_ = chunk_records_;
+      continue;
+    }
+    std::int32_t gid = assigned_[i];
+    PartitionLog& log = g_.broker().log(gid);
+    std::int64_t end = log.end_at(cut);
+    std::int64_t avail = end - position_[i];
+    std::int64_t take = std::min({avail, remaining, chunk_left_});
+    for (std::int64_t k = 0; k < take; ++k) {
+      std::int64_t off = position_[i] + k;
+      Time d = processing_time(t);
+      t += d;
+      batch_.push_back(ProcessedRecord{gid, off, log.time_at(off), t, false});
+    }
+    if (take > 0) {
+      position_[i] += take;
+      remaining -= take;
+      chunk_left_ -= take;
+    }
+    if (chunk_left_ <= 0 || position_[i] >= end) {
+      cursor_ = i + 1;
+      chunk_left_ = chunk_records_;
+      if (take > 0 && remaining > 0) continue;
+    } else {
+      break;  // quota filled inside this partition: the next poll continues here
+    }
+  }
+  if (batch_.empty()) {
+    go_idle();
+    return;
+  }
+  busy_ = true;
+  std::uint32_t inc = incarnation_;
+  batch_event_ = eng.schedule_at(t, Priority::Client, [this, inc] {
+    if (current(inc)) batch_done();
+  });
+}
+
+void Consumer::emit_until(Time until) {
+  std::size_t end = batch_emitted_;
+  while (end < batch_.size() && batch_[end].done <= until) ++end;
+  if (end == batch_emitted_) return;
+  std::vector<ProcessedRecord> out(batch_.begin() + static_cast<std::ptrdiff_t>(batch_emitted_),
+                                   batch_.begin() + static_cast<std::ptrdiff_t>(end));
+  for (auto& r : out) {
+    GroupPartition& gp = g_.offsets(r.partition);
+    if (r.offset < gp.frontier) {
+      r.duplicate = true;
+      ++duplicates_;
+    } else {
+      gp.frontier = r.offset + 1;
+    }
+  }
+  consumed_ += out.size();
+  batch_emitted_ = end;
+  g_.signals().processed.emit(g_.index(), index_, out);
+}
+
+void Consumer::batch_done() {
+  batch_event_ = 0;
+  emit_until(g_.engine().now());
+  busy_ = false;
+  batch_.clear();
+  batch_emitted_ = 0;
+  if (g_.spec().commit.kind == CommitSpec::Kind::AfterBatch && state_ == MemberState::Stable) {
+    commit(true);
+    std::uint32_t inc = incarnation_;
+    g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, inc] {
+      if (current(inc)) poll();
+    });
+    return;
+  }
+  poll();
+}
+
+void Consumer::go_idle() {
+  idle_ = true;
+  const Time lat = g_.scenario().broker.request_latency;
+  Time at = sim::kNever;
+  for (std::size_t i = 0; i < assigned_.size(); ++i) {
+    if (position_[i] < 0) continue;
+    const PartitionLog& log = g_.broker().log(assigned_[i]);
+    if (log.end_offset() > position_[i]) at = std::min(at, log.time_at(position_[i]) + lat);
+  }
+  if (g_.spec().commit.kind == CommitSpec::Kind::Auto) {
+    bool dirty = false;
+    for (std::size_t i = 0; i < assigned_.size(); ++i) dirty |= position_[i] != committed_pos_[i];
+    if (dirty) at = std::min(at, next_auto_commit_);
+  }
+  if (at == sim::kNever) return;  // woken by on_append or a heartbeat response
+  at = std::max(at, g_.engine().now());
+  wake_at_ = at;
+  std::uint32_t inc = incarnation_;
+  wake_event_ = g_.engine().schedule_at(at, Priority::Client, [this, inc] {
+    if (current(inc)) wake();
+  });
+}
+
+void Consumer::wake() {
+  wake_event_ = 0;
+  if (idle_) poll();
+}
+
+void Consumer::on_append(std::int32_t, Time first_time) {
+  if (!idle_ || state_ != MemberState::Stable) return;
+  Time at = std::max(first_time + g_.scenario().broker.request_latency, g_.engine().now());
+  if (at >= wake_at_) return;
+  g_.engine().cancel(wake_event_);
+  wake_at_ = at;
+  std::uint32_t inc = incarnation_;
+  wake_event_ = g_.engine().schedule_at(at, Priority::Client, [this, inc] {
+    if (current(inc)) wake();
+  });
+}
+
+void Consumer::crash() {
+  if (stopped()) return;
+  emit_until(g_.engine().now());
+  sim::Engine& eng = g_.engine();
+  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_}) eng.cancel(e);
+  busy_ = false;
+  idle_ = false;
+  for (std::int32_t gid : assigned_) {
+    auto& l = g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())];
+    if (l == this) l = nullptr;
+  }
+  set_state(MemberState::Stopped);
+}
+
+void Consumer::close(std::function<void()> then) {
+  if (stopped()) {
+    if (then) then();
+    return;
+  }
+  close_requested_ = true;
+  on_closed_ = std::move(then);
+  if (!busy_) poll();
+}
+
+void Consumer::do_close() {
+  // KafkaConsumer.close(): commit (auto-commit) synchronously, then leave the group; a static
+  // member does not send LeaveGroup and relies on coming back within the session timeout.
+  if (state_ == MemberState::Stable && g_.spec().commit.kind == CommitSpec::Kind::Auto) commit(true);
+  if (!member_id_.empty() && !instance_id_) {
+    Coordinator* coord = &g_.coordinator();
+    std::string mid = member_id_;
+    g_.send([coord, mid] { coord->on_leave(mid, "leave"); });
+  }
+  crash();
+  if (on_closed_) {
+    auto f = std::move(on_closed_);
+    f();
+  }
+}
+
+void Consumer::slow(double factor, Time until) {
+  slow_factor_ = factor;
+  slow_until_ = until;
+}
+
+void Consumer::finish_run() {
+  if (stopped()) return;
+  emit_until(g_.engine().now());
+}
+
+}  // namespace cgsim::models

@@ -1,0 +1,268 @@
+#pragma once
+/// @file group.hpp
+/// A consumer group under Kafka's classic group protocol with eager rebalancing: the group
+/// coordinator (broker side) and the consumers (client side), talking through request/response
+/// messages that take `broker.request_latency` each way.
+///
+/// Semantics follow the Java client and the broker's classic GroupCoordinator:
+/// - Members join with JoinGroup; a new dynamic member first receives its member id
+///   (MEMBER_ID_REQUIRED) and joins again with it.
+/// - An empty group waits `group.initial.rebalance.delay.ms`, extended while new members keep
+///   arriving, up to the rebalance timeout. Otherwise the join phase ends when every known member
+///   has rejoined, or at the rebalance timeout (the largest max.poll.interval.ms), when members
+///   that did not rejoin are removed.
+/// - The leader computes the assignment with the group's assignor and sends it in SyncGroup.
+/// - Members learn that a rebalance started from their next heartbeat response; a member busy
+///   processing a batch only rejoins at its next poll. Before rejoining, an eager member commits
+///   (auto-commit) and revokes everything.
+/// - A crashed member is only removed when its session times out. A member whose processing
+///   exceeds max.poll.interval.ms leaves the group from its heartbeat thread and loses its
+///   partitions without committing.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/assignors/assignor.hpp"
+#include "models/broker.hpp"
+#include "models/scenario.hpp"
+#include "models/signals.hpp"
+#include "sim/engine.hpp"
+#include "sim/rng.hpp"
+
+namespace cgsim::models {
+
+class Group;
+
+/// Offsets state of one partition for one group.
+struct GroupPartition {
+  std::int64_t committed = -1;  ///< -1: no committed offset
+  std::int64_t frontier = 0;    ///< one past the highest offset the group has processed
+};
+
+/// The broker-side coordinator of one group.
+class Coordinator {
+ public:
+  explicit Coordinator(Group& group);
+
+  /// Subscription metadata carried by JoinGroup.
+  struct JoinRequest {
+    std::string member_id;  ///< empty for a member that has none yet
+    std::optional<std::string> instance_id;
+    std::int32_t consumer = 0;
+    std::uint32_t incarnation = 0;
+    std::string client_id;
+    sim::Time session_timeout = 0;
+    sim::Time rebalance_timeout = 0;
+    std::vector<std::string> topics;
+    std::optional<std::string> rack;
+    std::string reason;  ///< why the member (re)joins: for rebalance triggers
+  };
+  enum class Error { None, RebalanceInProgress, UnknownMemberId, IllegalGeneration, MemberIdRequired };
+
+  void on_join(const JoinRequest& req);
+  void on_sync(const std::string& member_id, std::int32_t generation,
+               std::optional<std::map<std::string, std::vector<std::int32_t>>> assignment);
+  void on_heartbeat(const std::string& member_id, std::int32_t generation, std::int32_t consumer,
+                    std::uint32_t incarnation);
+  void on_leave(const std::string& member_id, const std::string& reason);
+  void on_commit(const std::string& member_id, std::int32_t generation, std::int32_t consumer,
+                 const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets);
+
+  GroupState state() const { return state_; }
+  std::int32_t generation() const { return generation_; }
+  std::size_t member_count() const { return members_.size(); }
+  /// Closes an open rebalance record at the end of a run (end stays -1).
+  void finish_run();
+
+ private:
+  struct Member {
+    JoinRequest meta;
+    sim::Time last_heartbeat = 0;
+    bool awaiting_join = false;
+    bool awaiting_sync = false;
+    std::uint64_t join_seq = 0;
+    sim::EventId expiry = 0;
+  };
+
+  void set_state(GroupState s);
+  void prepare_rebalance(const std::string& trigger);
+  void try_complete_join();
+  void complete_join();
+  void on_join_deadline();
+  void on_sync_deadline();
+  void arm_expiry(Member& m);
+  void on_expiry(const std::string& member_id);
+  void remove_member(const std::string& member_id);
+  void complete_sync(std::map<std::string, std::vector<std::int32_t>> assignment);
+  std::string new_member_id(const std::string& client_id);
+  sim::Time rebalance_timeout() const;
+
+  Group& group_;
+  GroupState state_ = GroupState::Empty;
+  std::int32_t generation_ = 0;
+  std::string leader_;
+  std::map<std::string, Member> members_;
+  std::map<std::string, std::string> static_members_;  // group.instance.id -> member id
+  std::map<std::string, sim::Time> pending_members_;   // ids handed out, not yet joined
+  std::map<std::string, std::vector<std::int32_t>> assignment_;  // member id -> gids
+  std::map<std::int32_t, std::int32_t> owners_;  // gid -> consumer index, last stable generation
+  sim::EventId join_timer_ = 0;
+  sim::EventId sync_timer_ = 0;
+  bool initial_delay_ = false;
+  bool new_member_added_ = false;
+  sim::Time initial_remaining_ = 0;
+  std::uint64_t join_seq_ = 0;
+  std::optional<RebalanceInfo> open_;
+  sim::Rng ids_;
+};
+
+/// A consumer client: poll loop, heartbeat thread, commits, membership.
+class Consumer : public AppendListener {
+ public:
+  Consumer(Group& group, std::int32_t index);
+  /// Starts the client (first poll joins the group).
+  void start();
+  /// Stops at once, without leaving: the coordinator notices at session timeout.
+  void crash();
+  /// Closes cleanly after the batch in hand: commit (per policy), then LeaveGroup
+  /// (a static member does not send LeaveGroup). @p then runs once closed.
+  void close(std::function<void()> then = nullptr);
+  /// Multiplies processing time by @p factor until @p until.
+  void slow(double factor, sim::Time until);
+  /// Accounts records finished by the end of the run; nothing is scheduled afterwards.
+  void finish_run();
+
+  // Responses delivered by the coordinator (after the network delay).
+  void on_join_response(std::uint32_t incarnation, Coordinator::Error err, const std::string& member_id,
+                        std::int32_t generation, const std::string& leader,
+                        const std::vector<assignors::MemberSubscription>& members);
+  void on_sync_response(std::uint32_t incarnation, Coordinator::Error err,
+                        const std::vector<std::int32_t>& partitions);
+  void on_heartbeat_response(std::uint32_t incarnation, Coordinator::Error err);
+
+  void on_append(std::int32_t partition, sim::Time first_time) override;
+
+  std::int32_t index() const { return index_; }
+  const std::string& name() const { return name_; }
+  const std::string& client_id() const { return client_id_; }
+  const std::string& member_id() const { return member_id_; }
+  std::uint32_t incarnation() const { return incarnation_; }
+  MemberState state() const { return state_; }
+  const std::vector<std::int32_t>& assigned() const { return assigned_; }
+  std::uint64_t consumed() const { return consumed_; }
+  std::uint64_t duplicates() const { return duplicates_; }
+  bool stopped() const { return state_ == MemberState::Stopped; }
+
+ private:
+  void set_state(MemberState s);
+  void poll();
+  void start_join(const std::string& reason);
+  void send_join(const std::string& reason);
+  void revoke_all();
+  void fetch_and_process();
+  void batch_done();
+  void emit_until(sim::Time t);
+  void go_idle();
+  void wake();
+  void schedule_heartbeat();
+  void heartbeat();
+  void arm_poll_timer();
+  void on_poll_timer();
+  void commit(bool sync);
+  void do_close();
+  sim::Time processing_time(sim::Time start);
+  bool current(std::uint32_t inc) const { return inc == incarnation_ && state_ != MemberState::Stopped; }
+
+  Group& g_;
+  std::int32_t index_;
+  std::string name_;
+  std::string client_id_;
+  std::optional<std::string> instance_id_;
+  MemberState state_ = MemberState::Unjoined;
+  std::string member_id_;
+  std::int32_t generation_ = -1;
+  std::uint32_t incarnation_ = 0;
+  std::vector<std::int32_t> assigned_;
+  std::vector<std::int64_t> position_;
+  std::vector<std::int64_t> committed_pos_;  // positions at the last commit sent
+  bool rejoin_needed_ = false;
+  bool join_in_flight_ = false;
+  bool busy_ = false;
+  bool idle_ = false;
+  bool close_requested_ = false;
+  std::function<void()> on_closed_;
+  std::string rejoin_reason_ = "join";
+  std::vector<ProcessedRecord> batch_;
+  std::size_t batch_emitted_ = 0;
+  sim::EventId batch_event_ = 0;
+  sim::EventId wake_event_ = 0;
+  sim::Time wake_at_ = sim::kNever;
+  sim::EventId heartbeat_event_ = 0;
+  sim::EventId poll_timer_ = 0;
+  sim::Time last_poll_ = 0;
+  sim::Time next_auto_commit_ = 0;
+  double slow_factor_ = 1.0;
+  sim::Time slow_until_ = 0;
+  std::size_t cursor_ = 0;
+  std::int64_t chunk_left_ = 0;
+  std::int64_t chunk_records_ = 0;
+  std::uint64_t consumed_ = 0;
+  std::uint64_t duplicates_ = 0;
+  sim::Rng processing_rng_;
+};
+
+/// Everything one group needs: configuration, offsets, coordinator and consumers.
+class Group {
+ public:
+  Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenario& scenario,
+        const GroupSpec& spec, std::int32_t index);
+
+  /// Adds a consumer with the next index and returns it (not started).
+  Consumer& add_consumer();
+  Consumer& consumer(std::int32_t index) { return *consumers_[static_cast<std::size_t>(index)]; }
+  const std::vector<std::unique_ptr<Consumer>>& consumers() const { return consumers_; }
+  /// Replaces consumer @p index by a fresh client with the same name (a restart).
+  Consumer& restart_consumer(std::int32_t index);
+
+  sim::Engine& engine() { return engine_; }
+  Broker& broker() { return broker_; }
+  Signals& signals() { return signals_; }
+  const Scenario& scenario() const { return scenario_; }
+  const GroupSpec& spec() const { return spec_; }
+  std::int32_t index() const { return index_; }
+  Coordinator& coordinator() { return coordinator_; }
+  const assignors::ClusterMetadata& cluster() const { return cluster_; }
+  assignors::AssignFn assignor() const { return assignor_; }
+  GroupPartition& offsets(std::int32_t gid) { return offsets_[static_cast<std::size_t>(gid)]; }
+  const GroupPartition& offsets(std::int32_t gid) const { return offsets_[static_cast<std::size_t>(gid)]; }
+  /// Global ids of every partition of the subscribed topics.
+  const std::vector<std::int32_t>& partitions() const { return partitions_; }
+  /// Records never delivered because a reset to "latest" skipped them.
+  std::uint64_t skipped() const { return skipped_; }
+  void add_skipped(std::uint64_t n) { skipped_ += n; }
+  /// Sends a message: runs @p fn after the one-way network delay.
+  void send(std::function<void()> fn);
+  /// Global partition id of a topic partition of this cluster.
+  std::int32_t gid(const TopicPartition& tp) const;
+
+ private:
+  sim::Engine& engine_;
+  Broker& broker_;
+  Signals& signals_;
+  const Scenario& scenario_;
+  const GroupSpec& spec_;
+  std::int32_t index_;
+  assignors::ClusterMetadata cluster_;
+  assignors::AssignFn assignor_;
+  std::vector<GroupPartition> offsets_;
+  std::vector<std::int32_t> partitions_;
+  std::vector<std::unique_ptr<Consumer>> consumers_;
+  std::vector<std::unique_ptr<Consumer>> retired_;  // replaced clients kept alive for pending events
+  std::uint64_t skipped_ = 0;
+  Coordinator coordinator_;
+};
+
+}  // namespace cgsim::models

@@ -1,0 +1,70 @@
+#pragma once
+/// @file signals.hpp
+/// Facts the Kafka models emit. Analysis code subscribes; models never format output.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/scenario.hpp"
+#include "sim/signal.hpp"
+#include "sim/time.hpp"
+
+namespace cgsim::models {
+
+/// Coordinator-side group state (Kafka's classic GroupState).
+enum class GroupState { Empty, PreparingRebalance, CompletingRebalance, Stable, Dead };
+/// Client-side membership state (Kafka's MemberState) plus Stopped for a crashed or closed client.
+enum class MemberState { Unjoined, PreparingRebalance, CompletingRebalance, Stable, Stopped };
+
+const char* to_string(GroupState s);
+const char* to_string(MemberState s);
+
+/// One processed record.
+struct ProcessedRecord {
+  std::int32_t partition;  ///< global partition id
+  std::int64_t offset;
+  sim::Time appended;      ///< when the broker appended it
+  sim::Time done;          ///< when the consumer finished processing it
+  bool duplicate;          ///< the group had already processed this offset
+};
+
+/// A finished or aborted rebalance of one group.
+struct RebalanceInfo {
+  std::int32_t group = 0;
+  sim::Time start = 0;
+  sim::Time end = -1;
+  std::int32_t generation = 0;
+  std::string trigger;
+  std::string protocol;
+  std::int32_t rounds = 1;
+  std::int64_t partitions_moved = 0;
+  std::int64_t partitions_revoked = 0;
+  std::int64_t partitions_assigned = 0;
+};
+
+/// A generation's assignment: (consumer index, global partition ids) pairs.
+struct GenerationInfo {
+  std::int32_t group = 0;
+  std::int32_t generation = 0;
+  sim::Time at = 0;
+  std::vector<std::pair<std::int32_t, std::vector<std::int32_t>>> assignment;
+};
+
+/// Every signal the models emit.
+struct Signals {
+  /// A consumer finished a batch (or was stopped mid-batch): (group, consumer, records).
+  sim::Signal<std::int32_t, std::int32_t, const std::vector<ProcessedRecord>&> processed;
+  sim::Signal<const RebalanceInfo&> rebalance_started;
+  sim::Signal<const RebalanceInfo&> rebalance_completed;
+  sim::Signal<const GenerationInfo&> generation;
+  /// (group, consumer, from, to, time)
+  sim::Signal<std::int32_t, std::int32_t, MemberState, MemberState, sim::Time> member_state;
+  /// (group, from, to, time)
+  sim::Signal<std::int32_t, GroupState, GroupState, sim::Time> group_state;
+  /// (fault, time) when a scheduled fault takes effect.
+  sim::Signal<const FaultSpec&, sim::Time> fault;
+  /// (group, consumer, partitions committed, time) when a commit is accepted.
+  sim::Signal<std::int32_t, std::int32_t, std::size_t, sim::Time> commit;
+};
+
+}  // namespace cgsim::models
