@@ -129,30 +129,179 @@ double mg1_mean_sojourn(double lambda, double es, double es2) {
   return std::isinf(wq) ? kInf : wq + es;
 }
 
-double mg1_wait_quantile(double lambda, double es, double es2, double q) {
+namespace {
+
+// A gamma distribution fitted by mean and variance; a point mass at the mean when the variance
+// is negligible.
+struct GammaFit {
+  double mean = 0;
+  double shape = 0;  // 0 for a point mass
+  double rate = 0;
+  bool point() const { return shape == 0; }
+  // P(X > x).
+  double tail(double x) const {
+    if (point()) return x < mean ? 1.0 : 0.0;
+    return x <= 0 ? 1.0 : gamma_q(shape, rate * x);
+  }
+  double density(double x) const {
+    return std::exp(shape * std::log(rate) + (shape - 1) * std::log(x) - rate * x - std::lgamma(shape));
+  }
+  double sd() const { return point() ? 0 : std::sqrt(shape) / rate; }
+};
+
+GammaFit fit_gamma(double mean, double variance) {
+  GammaFit g;
+  g.mean = mean;
+  if (mean > 0 && variance > mean * mean * 1e-12) {
+    g.shape = mean * mean / variance;
+    g.rate = mean / variance;
+  }
+  return g;
+}
+
+// The M/G/1 wait: zero with probability 1 - rho, otherwise `busy`, a gamma fitted to the exact
+// conditional mean E[Wq] / rho = E[S^2] / (2 E[S] (1 - rho)) and conditional second moment
+// E[Wq^2] / rho = 2 E[Wq] m1 + E[S^3] / (3 E[S] (1 - rho)), written without dividing by rho.
+struct WaitModel {
+  double rho = 0;
+  GammaFit busy;
+};
+WaitModel wait_model(double lambda, double es, double es2, std::optional<double> es3) {
+  WaitModel w;
+  w.rho = lambda * es;
+  const double var_s = std::max(0.0, es2 - es * es);
+  double third = 0;
+  if (es3) {
+    require(std::isfinite(*es3) && *es3 >= 0, "E[S^3] must be finite and >= 0");
+    third = *es3;
+  } else {
+    third = es * es * es + 3 * es * var_s + (es > 0 ? 2 * var_s * var_s / es : 0);
+  }
+  const double wq = lambda * es2 / (2 * (1 - w.rho));
+  const double m1 = es2 / (2 * es * (1 - w.rho));
+  const double m2 = 2 * wq * m1 + third / (3 * es * (1 - w.rho));
+  w.busy = fit_gamma(m1, std::max(0.0, m2 - m1 * m1));
+  return w;
+}
+
+// 32-point Gauss-Legendre rule on [-1, 1] by the Golub-Welsch method: the nodes are the
+// eigenvalues of the Jacobi matrix of the Legendre recurrence, the weights twice the squared
+// first components of its normalised eigenvectors.
+struct Quadrature {
+  std::vector<double> nodes, weights;
+};
+const Quadrature& gauss_legendre() {
+  static const Quadrature rule = [] {
+    constexpr int n = 32;
+    Eigen::MatrixXd jacobi = Eigen::MatrixXd::Zero(n, n);
+    for (int k = 1; k < n; ++k) {
+      const double b = k / std::sqrt(4.0 * k * k - 1);
+      jacobi(k, k - 1) = b;
+      jacobi(k - 1, k) = b;
+    }
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(jacobi);
+    Quadrature r;
+    for (int i = 0; i < n; ++i) {
+      r.nodes.push_back(eig.eigenvalues()(i));
+      r.weights.push_back(2 * eig.eigenvectors()(0, i) * eig.eigenvectors()(0, i));
+    }
+    return r;
+  }();
+  return rule;
+}
+
+// Integral of f over [a, b] split at the sorted breakpoints inside it, 32 nodes per panel.
+template <typename F>
+double integrate(double a, double b, std::vector<double> cuts, F f) {
+  const Quadrature& gl = gauss_legendre();
+  cuts.push_back(a);
+  cuts.push_back(b);
+  std::sort(cuts.begin(), cuts.end());
+  double total = 0;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    const double lo = std::max(a, cuts[i]), hi = std::min(b, cuts[i + 1]);
+    if (!(hi > lo)) continue;
+    const double half = 0.5 * (hi - lo), mid = 0.5 * (hi + lo);
+    double s = 0;
+    for (std::size_t k = 0; k < gl.nodes.size(); ++k) s += gl.weights[k] * f(mid + half * gl.nodes[k]);
+    total += s * half;
+  }
+  return total;
+}
+
+// P(Wq + S > t) = P(S > t) + rho * P(S <= t, W' > t - S) with W' the wait of those who wait.
+double sojourn_tail(const WaitModel& w, const GammaFit& s, double t) {
+  if (t <= 0) return 1;
+  const double qs = s.tail(t);
+  double j = 0;
+  if (s.point()) {
+    j = t >= s.mean ? w.busy.tail(t - s.mean) : 0;
+  } else if (w.busy.point()) {
+    j = s.tail(std::max(0.0, t - w.busy.mean)) - qs;
+  } else {
+    // Breakpoints where the service density changes character, so narrow peaks are resolved.
+    std::vector<double> cuts;
+    for (double z : {-6.0, -2.0, 0.0, 2.0, 6.0}) {
+      const double x = s.mean + z * s.sd();
+      if (x > 0 && x < t) cuts.push_back(x);
+    }
+    if (s.shape >= 1) {
+      j = integrate(0, t, cuts, [&](double x) { return s.density(x) * w.busy.tail(t - x); });
+    } else {
+      // The density diverges at 0; substituting x = t y^(1/shape) turns f_S(x) dx into
+      // (rate t)^shape / Gamma(shape + 1) exp(-rate x) dy, which is smooth.
+      const double inv = 1 / s.shape;
+      for (double& c : cuts) c = std::pow(c / t, s.shape);
+      for (double y : {0.25, 0.5, 0.75}) cuts.push_back(y);
+      const double scale = std::exp(s.shape * std::log(s.rate * t) - std::lgamma(s.shape + 1));
+      j = scale * integrate(0, 1, cuts, [&](double y) {
+            const double x = t * std::pow(y, inv);
+            return std::exp(-s.rate * x) * w.busy.tail(t - x);
+          });
+    }
+  }
+  return std::min(1.0, qs + w.rho * j);
+}
+
+// The smallest t with tail(t) <= target, for a non-increasing tail, by doubling from @p guess
+// and then bisection.
+template <typename Tail>
+double invert_tail(Tail tail, double target, double guess) {
+  double lo = 0, hi = std::max(guess, 1e-300);
+  while (tail(hi) > target) {
+    lo = hi;
+    hi *= 2;
+  }
+  for (int i = 0; i < 200 && hi - lo > 1e-11 * hi; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (tail(mid) > target ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+}  // namespace
+
+double mg1_wait_quantile(double lambda, double es, double es2, double q, std::optional<double> es3) {
   check_quantile(q);
   const double wq = mg1_mean_wait(lambda, es, es2);
   if (std::isinf(wq)) return kInf;
   const double rho = lambda * es;
-  if (rho <= 0 || wq <= 0 || q <= 1 - rho) return 0;
-  return (wq / rho) * std::log(rho / (1 - q));
+  if (rho <= 0 || q <= 1 - rho) return 0;
+  const WaitModel w = wait_model(lambda, es, es2, es3);
+  const double level = 1 - (1 - q) / rho;
+  if (w.busy.point()) return w.busy.mean;
+  return gamma_quantile(w.busy.mean, w.busy.shape / (w.busy.rate * w.busy.rate), level);
 }
 
 double mg1_sojourn_quantile(double lambda, double es, double es2, double q, std::optional<double> es3) {
   check_quantile(q);
   const double wq = mg1_mean_wait(lambda, es, es2);
   if (std::isinf(wq)) return kInf;
-  const double rho = lambda * es;
-  double var_wait = 0;
-  if (es3) {
-    require(std::isfinite(*es3) && *es3 >= 0, "E[S^3] must be finite and >= 0");
-    const double ew2 = 2 * wq * wq + lambda * *es3 / (3 * (1 - rho));
-    var_wait = std::max(0.0, ew2 - wq * wq);
-  } else if (rho > 0) {
-    var_wait = wq * wq * (2 / rho - 1);
-  }
-  const double var_service = std::max(0.0, es2 - es * es);
-  return gamma_quantile(wq + es, var_wait + var_service, q);
+  const double var_s = std::max(0.0, es2 - es * es);
+  if (lambda * es <= 0) return gamma_quantile(es, var_s, q);
+  const WaitModel w = wait_model(lambda, es, es2, es3);
+  const GammaFit s = fit_gamma(es, var_s);
+  return invert_tail([&](double t) { return sojourn_tail(w, s, t); }, 1 - q, wq + es);
 }
 
 double md1_mean_wait(double lambda, double d) { return mg1_mean_wait(lambda, d, d * d); }

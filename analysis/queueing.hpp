@@ -48,18 +48,34 @@ double mm1_wait_quantile(double lambda, double mu, double q);
 double mg1_mean_wait(double lambda, double es, double es2);
 /// M/G/1 mean sojourn Wq + E[S]; +inf when rho >= 1.
 double mg1_mean_sojourn(double lambda, double es, double es2);
-/// Approximate M/G/1 waiting-time quantile. An arrival waits with probability rho (exact, by
-/// PASTA); the wait of those that do is taken as exponential with mean Wq / rho, so that
-/// P(Wq > t) ~= rho exp(-t rho / Wq) and the mean is exact. Exact for exponential service and
-/// the heavy-traffic limit (Kingman) in general; for low-variance service it overstates the
-/// far tail less than it understates the body, so treat it as an estimate, not a bound.
-double mg1_wait_quantile(double lambda, double es, double es2, double q);
-/// Approximate M/G/1 sojourn-time quantile (the planner's p99 with q = 0.99): a gamma
-/// distribution fitted by its first two moments to the sojourn T = Wq + S, with
-/// E[T] = Wq + E[S] and Var[T] = Var[Wq] + Var[S]. Var[Wq] comes from Takacs' second moment
-/// E[Wq^2] = 2 Wq^2 + lambda E[S^3] / (3 (1 - rho)) when @p es3 is given, and otherwise from the
-/// atom-plus-exponential wait of mg1_wait_quantile (Var[Wq] = Wq^2 (2 / rho - 1)).
-/// Exact for exponential service (the fitted gamma is then the exact exponential sojourn).
+/// Approximate M/G/1 waiting-time quantile.
+///
+/// An arrival waits with probability rho (exact, by PASTA). The wait of those that do is taken as
+/// gamma-distributed with its exact first two moments, E[Wq] / rho and E[Wq^2] / rho, where
+/// E[Wq^2] = 2 Wq^2 + lambda E[S^3] / (3 (1 - rho)) (Takacs). So
+/// P(Wq > t) ~= rho Q(k, b t) with Q the regularised upper incomplete gamma function.
+/// Exact for exponential service (the conditional wait is then exponential). Against simulation
+/// at rho = 0.3 to 0.9 the p99 is within 2% for constant and uniform service; for highly
+/// variable service (hyperexponential, squared coefficient of variation 5.5) it is up to 13% low
+/// at light load and within 5% from rho = 0.5 (tests/queueing_test.cpp).
+/// @param es3 the third moment E[S^3]; when absent the service time is taken as
+///            gamma-distributed with the given mean and variance, whose third moment is
+///            E[S]^3 + 3 E[S] Var[S] + 2 Var[S]^2 / E[S] (exact for constant and exponential
+///            service).
+double mg1_wait_quantile(double lambda, double es, double es2, double q,
+                         std::optional<double> es3 = std::nullopt);
+/// Approximate M/G/1 sojourn-time quantile (the planner's p99 with q = 0.99).
+///
+/// The sojourn T = Wq + S with the wait modelled as in mg1_wait_quantile (an atom 1 - rho at 0,
+/// otherwise gamma) and the service time as a gamma distribution with its mean and variance
+/// (constant when the variance is 0), independent of the wait. P(T > t) is then
+/// P(S > t) + rho * integral_0^t f_S(s) P(W' > t - s) ds, computed by Gauss-Legendre quadrature,
+/// and inverted by bisection. Exact for exponential service (T is then exponential with rate
+/// mu - lambda). Against simulation of constant, uniform and hyperexponential service at
+/// rho = 0.3 to 0.9 it is within about 2.5% at p99 and 6% at p99.9 when E[S^3] is known; with the
+/// gamma default for E[S^3] that holds for constant and uniform service, while the
+/// hyperexponential case comes out up to 12% low.
+/// @param es3 as for mg1_wait_quantile
 double mg1_sojourn_quantile(double lambda, double es, double es2, double q,
                             std::optional<double> es3 = std::nullopt);
 

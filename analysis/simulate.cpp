@@ -37,22 +37,26 @@ class Collector {
       out.partition_names.push_back(world.broker().partition_name(gid));
     }
     auto& s = world.signals();
-    s.processed.connect([this](std::int32_t g, std::int32_t c, const std::vector<models::ProcessedRecord>& recs) {
+    s.processed.connect([this](std::int32_t g, std::int32_t c, const models::ProcessedRecord* recs, std::size_t n) {
       GroupAcc& acc = groups_[static_cast<std::size_t>(g)];
       Histogram& h = out_.latency[static_cast<std::size_t>(g)];
       std::uint64_t dups = 0;
-      for (const auto& r : recs) {
+      for (std::size_t k = 0; k < n; ++k) {
+        const auto& r = recs[k];
         if (r.duplicate) {
           ++dups;
         } else {
           h.add(r.done - r.appended);
         }
       }
-      acc.consumed += recs.size();
+      acc.consumed += n;
       acc.duplicates += dups;
+      if (acc.per_consumer.size() <= static_cast<std::size_t>(c)) acc.per_consumer.resize(static_cast<std::size_t>(c) + 1);
+      acc.per_consumer[static_cast<std::size_t>(c)].first += n;
+      acc.per_consumer[static_cast<std::size_t>(c)].second += dups;
       if (series_) {
         if (acc.interval.size() <= static_cast<std::size_t>(c)) acc.interval.resize(static_cast<std::size_t>(c) + 1, 0);
-        acc.interval[static_cast<std::size_t>(c)] += recs.size();
+        acc.interval[static_cast<std::size_t>(c)] += n;
       }
     });
     s.rebalance_started.connect([this](const models::RebalanceInfo&) {});
@@ -168,6 +172,10 @@ class Collector {
       gs.generation = grp.coordinator().generation();
       for (const auto& c : grp.consumers()) {
         ConsumerSummary cs;
+        if (static_cast<std::size_t>(c->index()) < acc.per_consumer.size()) {
+          cs.consumed = acc.per_consumer[static_cast<std::size_t>(c->index())].first;
+          cs.duplicates = acc.per_consumer[static_cast<std::size_t>(c->index())].second;
+        }
         cs.name = c->name();
         cs.member_id = c->member_id();
         cs.state = models::to_string(c->state());
@@ -184,26 +192,7 @@ class Collector {
       s.max_lag = std::max(s.max_lag, gs.max_lag);
       s.groups.push_back(std::move(gs));
     }
-    // Per-consumer counts include the clients replaced by restarts (same name).
-    for (std::size_t g = 0; g < w_.group_count(); ++g) {
-      for (auto& cs : s.groups[g].consumers) {
-        auto it = per_consumer_.find({static_cast<std::int32_t>(g), cs.name});
-        if (it != per_consumer_.end()) {
-          cs.consumed = it->second.first;
-          cs.duplicates = it->second.second;
-        }
-      }
-    }
     s.latency_ms = summarize(all);
-  }
-
-  /// Per consumer name: (consumed, duplicates); filled from the processed signal.
-  void track_consumers() {
-    w_.signals().processed.connect([this](std::int32_t g, std::int32_t c, const std::vector<models::ProcessedRecord>& recs) {
-      auto& e = per_consumer_[{g, w_.group(static_cast<std::size_t>(g)).consumer(c).name()}];
-      e.first += recs.size();
-      for (const auto& r : recs) e.second += r.duplicate ? 1 : 0;
-    });
   }
 
  private:
@@ -213,6 +202,8 @@ class Collector {
     std::uint64_t max_lag = 0;
     double max_lag_s = 0;
     std::vector<std::uint64_t> interval;
+    /// Per consumer index (restarted clients keep their index): (consumed, duplicates).
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> per_consumer;
   };
 
   void schedule_sample(Time interval) {
@@ -225,7 +216,6 @@ class Collector {
   SimulationResult& out_;
   bool series_;
   std::vector<GroupAcc> groups_;
-  std::map<std::pair<std::int32_t, std::string>, std::pair<std::uint64_t, std::uint64_t>> per_consumer_;
 };
 
 }  // namespace
@@ -236,7 +226,6 @@ SimulationResult simulate_full(const models::Scenario& scenario, const SimulateO
   sim::Engine engine;
   World world(engine, scenario);
   Collector collector(world, result, options.series);
-  collector.track_consumers();
   world.start();
   collector.start();
   world.run();

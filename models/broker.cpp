@@ -5,14 +5,11 @@
 namespace cgsim::models {
 
 std::int64_t PartitionLog::end_at(sim::Time t) {
-  if (t < visible_time_ || visible_ < base_) {
-    // Rare: an earlier cut than last time (or truncation passed the cursor): search afresh.
-    visible_ = base_;
-  }
-  visible_time_ = t;
+  // Callers ask for nearby cuts (now, or a fetch's response time), so the cursor moves a few
+  // records either way; records are time-ordered, so walking is exact.
+  if (visible_ < base_) visible_ = base_;
   const std::int64_t end = end_offset();
   while (visible_ < end && time_at(visible_) <= t) ++visible_;
-  // Records are time-ordered, so a cursor that overshot (earlier cut) is walked back.
   while (visible_ > base_ && time_at(visible_ - 1) > t) --visible_;
   return visible_;
 }

@@ -33,7 +33,7 @@ class PartitionLog {
   /// First offset still stored.
   std::int64_t start_offset() const { return base_; }
   /// Offset one past the last record appended at or before @p t (the log-end offset at @p t).
-  /// Calls must use non-decreasing @p t per caller stream; a cursor makes this amortised O(1).
+  /// A cursor makes this O(distance from the previous call's answer).
   std::int64_t end_at(sim::Time t);
   /// Append time of the record at @p offset (must be stored).
   sim::Time time_at(std::int64_t offset) const { return times_[static_cast<std::size_t>(offset - base_)]; }
@@ -46,7 +46,6 @@ class PartitionLog {
   std::int64_t base_ = 0;
   std::deque<sim::Time> times_;
   std::int64_t visible_ = 0;  // cursor for end_at
-  sim::Time visible_time_ = -1;
 };
 
 /// A topic's place in the broker's flat partition table.

@@ -601,9 +601,6 @@ void Consumer::poll() {
   sim::Engine& eng = g_.engine();
   const Time now = eng.now();
   idle_ = false;
-  eng.cancel(wake_event_);
-  wake_event_ = 0;
-  wake_at_ = sim::kNever;
   last_poll_ = now;
   if (close_requested_) {
     do_close();
@@ -665,6 +662,7 @@ void Consumer::revoke_all() {
   committed_pos_.clear();
   cursor_ = 0;
   chunk_left_ = chunk_records_;
+  reset_fetch();
 }
 
 void Consumer::on_join_response(std::uint32_t inc, Coordinator::Error err, const std::string& member_id,
@@ -838,9 +836,8 @@ void Consumer::commit(bool) {
 void Consumer::fetch_and_process() {
   sim::Engine& eng = g_.engine();
   const Time now = eng.now();
-  // A poll returns what fetch responses already delivered: records appended at least one
-  // network delay ago.
-  const Time cut = now - g_.scenario().broker.request_latency;
+  // A poll returns what fetch responses already delivered to the client's buffer.
+  const Time cut = cut_;
   std::int64_t remaining = g_.spec().max_poll_records;
   batch_.clear();
   batch_emitted_ = 0;
@@ -878,6 +875,8 @@ void Consumer::fetch_and_process() {
       break;  // quota filled inside this partition: the next poll continues here
     }
   }
+  // The fetcher pipelines: the next fetch goes out while the application processes this batch.
+  if (!fetch_in_flight_) send_fetch();
   if (batch_.empty()) {
     go_idle();
     return;
@@ -893,9 +892,10 @@ void Consumer::emit_until(Time until) {
   std::size_t end = batch_emitted_;
   while (end < batch_.size() && batch_[end].done <= until) ++end;
   if (end == batch_emitted_) return;
-  std::vector<ProcessedRecord> out(batch_.begin() + static_cast<std::ptrdiff_t>(batch_emitted_),
-                                   batch_.begin() + static_cast<std::ptrdiff_t>(end));
-  for (auto& r : out) {
+  ProcessedRecord* first = batch_.data() + batch_emitted_;
+  const std::size_t count = end - batch_emitted_;
+  for (std::size_t k = 0; k < count; ++k) {
+    ProcessedRecord& r = first[k];
     GroupPartition& gp = g_.offsets(r.partition);
     if (r.offset < gp.frontier) {
       r.duplicate = true;
@@ -904,9 +904,9 @@ void Consumer::emit_until(Time until) {
       gp.frontier = r.offset + 1;
     }
   }
-  consumed_ += out.size();
+  consumed_ += count;
   batch_emitted_ = end;
-  g_.signals().processed.emit(g_.index(), index_, out);
+  g_.signals().processed.emit(g_.index(), index_, first, count);
 }
 
 void Consumer::batch_done() {
@@ -928,20 +928,14 @@ void Consumer::batch_done() {
 
 void Consumer::go_idle() {
   idle_ = true;
-  const Time lat = g_.scenario().broker.request_latency;
-  Time at = sim::kNever;
-  for (std::size_t i = 0; i < assigned_.size(); ++i) {
-    if (position_[i] < 0) continue;
-    const PartitionLog& log = g_.broker().log(assigned_[i]);
-    if (log.end_offset() > position_[i]) at = std::min(at, log.time_at(position_[i]) + lat);
-  }
-  if (g_.spec().commit.kind == CommitSpec::Kind::Auto) {
-    bool dirty = false;
-    for (std::size_t i = 0; i < assigned_.size(); ++i) dirty |= position_[i] != committed_pos_[i];
-    if (dirty) at = std::min(at, next_auto_commit_);
-  }
-  if (at == sim::kNever) return;  // woken by on_append or a heartbeat response
-  at = std::max(at, g_.engine().now());
+  // Data arrives through the fetch in flight; the only other reason to wake is a due auto-commit.
+  if (g_.spec().commit.kind != CommitSpec::Kind::Auto) return;
+  bool dirty = false;
+  for (std::size_t i = 0; i < assigned_.size(); ++i) dirty |= position_[i] != committed_pos_[i];
+  if (!dirty) return;
+  Time at = std::max(next_auto_commit_, g_.engine().now());
+  if (g_.engine().pending(wake_event_) && wake_at_ == at) return;
+  g_.engine().cancel(wake_event_);
   wake_at_ = at;
   std::uint32_t inc = incarnation_;
   wake_event_ = g_.engine().schedule_at(at, Priority::Client, [this, inc] {
@@ -954,23 +948,73 @@ void Consumer::wake() {
   if (idle_) poll();
 }
 
-void Consumer::on_append(std::int32_t, Time first_time) {
-  if (!idle_ || state_ != MemberState::Stable) return;
-  Time at = std::max(first_time + g_.scenario().broker.request_latency, g_.engine().now());
-  if (at >= wake_at_) return;
-  g_.engine().cancel(wake_event_);
-  wake_at_ = at;
+void Consumer::reset_fetch() {
+  g_.engine().cancel(fetch_event_);
+  fetch_event_ = 0;
+  fetch_in_flight_ = false;
+  fetch_respond_at_ = sim::kNever;
+  ++fetch_epoch_;
+  cut_ = -1;
+}
+
+namespace {
+/// Kafka's default fetch.max.wait.ms.
+constexpr Time kFetchMaxWait = 500 * sim::kMillisecond;
+}  // namespace
+
+void Consumer::send_fetch() {
+  if (assigned_.empty()) return;
+  const Time lat = g_.scenario().broker.request_latency;
+  fetch_in_flight_ = true;
+  fetch_at_broker_ = g_.engine().now() + lat;
+  // The broker answers at once when a record past the client's buffer is there, otherwise when
+  // the first one arrives, at the latest after fetch.max.wait.ms.
+  Time respond = fetch_at_broker_ + kFetchMaxWait;
+  for (std::size_t i = 0; i < assigned_.size(); ++i) {
+    if (position_[i] < 0) continue;
+    PartitionLog& log = g_.broker().log(assigned_[i]);
+    std::int64_t next = std::max(position_[i], log.end_at(cut_));
+    if (next < log.end_offset()) respond = std::min(respond, std::max(fetch_at_broker_, log.time_at(next)));
+  }
+  schedule_fetch_response(respond);
+}
+
+void Consumer::schedule_fetch_response(Time respond_at) {
+  g_.engine().cancel(fetch_event_);
+  fetch_respond_at_ = respond_at;
   std::uint32_t inc = incarnation_;
-  wake_event_ = g_.engine().schedule_at(at, Priority::Client, [this, inc] {
-    if (current(inc)) wake();
-  });
+  std::uint32_t epoch = fetch_epoch_;
+  fetch_event_ = g_.engine().schedule_at(respond_at + g_.scenario().broker.request_latency, Priority::Network,
+                                         [this, inc, epoch] {
+                                           if (current(inc)) on_fetch_response(epoch);
+                                         });
+}
+
+void Consumer::on_fetch_response(std::uint32_t epoch) {
+  fetch_event_ = 0;
+  if (epoch != fetch_epoch_ || !fetch_in_flight_) return;
+  fetch_in_flight_ = false;
+  cut_ = std::max(cut_, fetch_respond_at_);
+  fetch_respond_at_ = sim::kNever;
+  if (idle_ && state_ == MemberState::Stable) {
+    poll();
+  } else if (!busy_ && state_ == MemberState::Stable) {
+    send_fetch();
+  }
+}
+
+void Consumer::on_append(std::int32_t, Time first_time) {
+  // A held fetch is answered as soon as a record arrives for one of its partitions.
+  if (!fetch_in_flight_) return;
+  Time at = std::max(fetch_at_broker_, first_time);
+  if (at < fetch_respond_at_) schedule_fetch_response(at);
 }
 
 void Consumer::crash() {
   if (stopped()) return;
   emit_until(g_.engine().now());
   sim::Engine& eng = g_.engine();
-  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_}) eng.cancel(e);
+  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_}) eng.cancel(e);
   busy_ = false;
   idle_ = false;
   for (std::int32_t gid : assigned_) {

@@ -167,6 +167,10 @@ class Consumer : public AppendListener {
   void emit_until(sim::Time t);
   void go_idle();
   void wake();
+  void send_fetch();
+  void schedule_fetch_response(sim::Time respond_at);
+  void on_fetch_response(std::uint32_t epoch);
+  void reset_fetch();
   void schedule_heartbeat();
   void heartbeat();
   void arm_poll_timer();
@@ -206,6 +210,15 @@ class Consumer : public AppendListener {
   sim::Time next_auto_commit_ = 0;
   double slow_factor_ = 1.0;
   sim::Time slow_until_ = 0;
+  // Fetch session: one fetch in flight at a time; the broker holds it until a record is
+  // available (fetch.min.bytes = 1) or fetch.max.wait.ms passes. cut_ is the broker time of the
+  // last response received: records appended by then are in the client's buffer.
+  sim::Time cut_ = -1;
+  bool fetch_in_flight_ = false;
+  sim::Time fetch_at_broker_ = 0;
+  sim::Time fetch_respond_at_ = sim::kNever;
+  std::uint32_t fetch_epoch_ = 0;
+  sim::EventId fetch_event_ = 0;
   std::size_t cursor_ = 0;
   std::int64_t chunk_left_ = 0;
   std::int64_t chunk_records_ = 0;

@@ -8,7 +8,7 @@ namespace cgsim::models {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr std::uint64_t kMaxCachedKeys = 4'000'000;
+constexpr std::uint64_t kMaxAggregatedKeys = 4'000'000;
 }  // namespace
 
 Production::Production(sim::Engine& engine, Broker& broker, const Scenario& scenario)
@@ -35,8 +35,23 @@ Production::Production(sim::Engine& engine, Broker& broker, const Scenario& scen
       instances_.push_back(std::move(in));
     }
     if (p.keys.kind != KeySpec::Kind::None && p.keys.kind != KeySpec::Kind::Sequential &&
-        p.keys.cardinality <= kMaxCachedKeys && instances_.back().partitioner.keyed_is_pure()) {
-      specs_[i].partition_cache.assign(p.keys.cardinality, -1);
+        p.keys.cardinality <= kMaxAggregatedKeys && instances_.back().partitioner.keyed_is_pure()) {
+      // Aggregate key probabilities per partition.
+      Spec& sp = specs_[i];
+      auto& part = instances_.back().partitioner;
+      std::vector<double> weights(static_cast<std::size_t>(parts), 0.0);
+      partitioners::RecordInfo rec;
+      rec.value_bytes = p.record_bytes;
+      for (std::uint64_t k = 0; k < p.keys.cardinality; ++k) {
+        key_buf_.assign(p.keys.prefix);
+        key_buf_ += std::to_string(k);
+        rec.key = std::string_view(key_buf_);
+        std::int32_t pt = part.partition(rec);
+        double w = sp.zipf ? sp.zipf->probability(k) : 1.0;
+        weights[static_cast<std::size_t>(pt)] += w;
+      }
+      sp.partition_table = std::make_unique<sim::AliasTable>(weights);
+      sp.zipf.reset();
     }
   }
   first_new_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
@@ -81,6 +96,7 @@ std::int32_t Production::choose_partition(Instance& in, Spec& s, sim::Time t) {
   partitioners::RecordInfo rec;
   rec.value_bytes = p.record_bytes;
   rec.now = t;
+  if (s.partition_table) return static_cast<std::int32_t>(s.partition_table->sample(in.keys));
   std::uint64_t key = 0;
   switch (p.keys.kind) {
     case KeySpec::Kind::None:
@@ -96,13 +112,10 @@ std::int32_t Production::choose_partition(Instance& in, Spec& s, sim::Time t) {
       if (p.keys.cardinality > 0) key %= p.keys.cardinality;
       break;
   }
-  if (!s.partition_cache.empty() && s.partition_cache[key] >= 0) return s.partition_cache[key];
   key_buf_.assign(p.keys.prefix);
   key_buf_ += std::to_string(key);
   rec.key = std::string_view(key_buf_);
-  std::int32_t part = in.partitioner.partition(rec);
-  if (!s.partition_cache.empty()) s.partition_cache[key] = part;
-  return part;
+  return in.partitioner.partition(rec);
 }
 
 void Production::start() {

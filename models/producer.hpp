@@ -45,7 +45,10 @@ class Production {
     const ProducerSpec* spec;
     std::int32_t topic;
     std::unique_ptr<sim::ZipfSampler> zipf;
-    std::vector<std::int32_t> partition_cache;  // key index -> partition, -1 unknown
+    /// When a key's partition depends on the key alone, the partition of a random key is drawn
+    /// directly from the partitions' aggregated key probabilities: the same distribution at
+    /// one small-table draw per record.
+    std::unique_ptr<sim::AliasTable> partition_table;
   };
   struct Pending {
     sim::Time time;

@@ -52,8 +52,8 @@ struct GenerationInfo {
 
 /// Every signal the models emit.
 struct Signals {
-  /// A consumer finished a batch (or was stopped mid-batch): (group, consumer, records).
-  sim::Signal<std::int32_t, std::int32_t, const std::vector<ProcessedRecord>&> processed;
+  /// A consumer finished records of a batch: (group, consumer, first record, count).
+  sim::Signal<std::int32_t, std::int32_t, const ProcessedRecord*, std::size_t> processed;
   sim::Signal<const RebalanceInfo&> rebalance_started;
   sim::Signal<const RebalanceInfo&> rebalance_completed;
   sim::Signal<const GenerationInfo&> generation;

@@ -45,9 +45,20 @@ std::uint64_t Rng::below(std::uint64_t n) {
 }
 
 double Rng::normal() {
-  double u1 = uniform_pos();
-  double u2 = uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_normal_;
+  }
+  double u, v, s;
+  do {
+    u = 2.0 * uniform() - 1.0;
+    v = 2.0 * uniform() - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  double f = std::sqrt(-2.0 * std::log(s) / s);
+  spare_normal_ = v * f;
+  has_spare_ = true;
+  return u * f;
 }
 
 double Rng::exponential(double mean) { return -mean * std::log(uniform_pos()); }
@@ -60,8 +71,8 @@ AliasTable::AliasTable(const std::vector<double>& weights) {
     total += w;
   }
   if (n == 0 || !(total > 0)) throw std::invalid_argument("alias table: no positive weight");
-  prob_.assign(n, 0.0);
-  alias_.assign(n, 0);
+  std::vector<double> prob(n, 0.0);
+  std::vector<std::uint32_t> alias(n, 0);
   p_.resize(n);
   std::vector<double> scaled(n);
   std::vector<std::uint32_t> small, large;
@@ -74,25 +85,28 @@ AliasTable::AliasTable(const std::vector<double>& weights) {
     std::uint32_t s = small.back();
     small.pop_back();
     std::uint32_t l = large.back();
-    prob_[s] = scaled[s];
-    alias_[s] = l;
+    prob[s] = scaled[s];
+    alias[s] = l;
     scaled[l] = (scaled[l] + scaled[s]) - 1.0;
     if (scaled[l] < 1.0) {
       large.pop_back();
       small.push_back(l);
     }
   }
-  for (std::uint32_t i : large) prob_[i] = 1.0;
-  for (std::uint32_t i : small) prob_[i] = 1.0;
+  for (std::uint32_t i : large) prob[i] = 1.0;
+  for (std::uint32_t i : small) prob[i] = 1.0;
+  cols_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) cols_[i] = Column{prob[i], i < n ? alias[i] : 0};
 }
 
 std::uint32_t AliasTable::sample(Rng& rng) const {
   std::uint64_t r = rng.next_u64();
   // The high bits pick the column, the low 53 bits the coin: one draw per sample.
   std::uint32_t col = static_cast<std::uint32_t>(
-      (static_cast<unsigned __int128>(r >> 11) * prob_.size()) >> 53);
+      (static_cast<unsigned __int128>(r >> 11) * cols_.size()) >> 53);
   double coin = static_cast<double>(r & ((1ULL << 53) - 1)) * 0x1.0p-53;
-  return coin < prob_[col] ? col : alias_[col];
+  const Column& c = cols_[col];
+  return coin < c.prob ? col : c.alias;
 }
 
 double Distribution::sample(Rng& rng) const {

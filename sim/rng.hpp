@@ -45,8 +45,8 @@ class Rng {
   double uniform_pos() { return static_cast<double>((next_u64() >> 11) + 1) * 0x1.0p-53; }
   /// Uniform integer in [0, n) without modulo bias (Lemire's method); n > 0.
   std::uint64_t below(std::uint64_t n);
-  /// Standard normal variate (Box-Muller, no cached second value, so draws stay independent of
-  /// call history).
+  /// Standard normal variate (Marsaglia's polar method; the second variate of each pair is kept
+  /// for the next call, which keeps the stream deterministic).
   double normal();
   /// Exponential variate with the given mean.
   double exponential(double mean);
@@ -54,6 +54,8 @@ class Rng {
  private:
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
+  double spare_normal_ = 0;
+  bool has_spare_ = false;
 };
 
 /// Walker/Vose alias table: O(1) sampling from a finite discrete distribution.
@@ -64,13 +66,16 @@ class AliasTable {
   explicit AliasTable(const std::vector<double>& weights);
   /// Draws an index in [0, size()).
   std::uint32_t sample(Rng& rng) const;
-  std::size_t size() const { return prob_.size(); }
+  std::size_t size() const { return cols_.size(); }
   /// Probability of index @p i (normalised weight).
   double probability(std::size_t i) const { return p_[i]; }
 
  private:
-  std::vector<double> prob_;
-  std::vector<std::uint32_t> alias_;
+  struct Column {
+    double prob;          // probability of keeping the column's own index
+    std::uint32_t alias;  // the index used otherwise
+  };
+  std::vector<Column> cols_;
   std::vector<double> p_;
 };
 
