@@ -179,7 +179,7 @@ class Collector {
         cs.name = c->name();
         cs.member_id = c->member_id();
         cs.state = models::to_string(c->state());
-        if (!c->stopped())
+        if (c->state() == models::MemberState::Stable)
           for (std::int32_t p : c->assigned()) cs.partitions.push_back(out_.partition_names[static_cast<std::size_t>(p)]);
         std::sort(cs.partitions.begin(), cs.partitions.end());
         gs.consumers.push_back(std::move(cs));

@@ -22,6 +22,7 @@ void register_run_command(CLI::App& app) {
     bool json = false;
     bool quiet = false;
     long long seed = -1;
+    std::vector<std::string> set;
   };
   auto o = std::make_shared<Opts>();
   auto* run = app.add_subcommand("run", "Simulate a scenario and print what the consumer group did");
@@ -30,8 +31,11 @@ void register_run_command(CLI::App& app) {
   run->add_flag("--json", o->json, "Print the summary JSON instead of the table");
   run->add_option("--seed", o->seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
   run->add_flag("-q,--quiet", o->quiet, "Print nothing (with --out)");
+  run->add_option("--set", o->set, "Override a scenario field: path=value (e.g. groups.0.consumers.count=8)");
   run->callback([o] {
-    models::Scenario sc = scenarios::load_scenario_file(o->file);
+    std::vector<scenarios::Override> overrides;
+    for (const auto& s : o->set) overrides.push_back(scenarios::parse_override(s));
+    models::Scenario sc = scenarios::load_scenario_file(o->file, overrides);
     if (o->seed >= 0) sc.seed = static_cast<std::uint64_t>(o->seed);
     analysis::SimulateOptions opts;
     opts.series = !o->out.empty();

@@ -255,7 +255,7 @@ void Coordinator::on_join(const JoinRequest& req) {
       open_ = RebalanceInfo{};
       open_->group = group_.index();
       open_->start = now;
-      open_->trigger = "initial";
+      open_->trigger = generation_ == 0 ? "initial" : (req.reason.empty() ? "join" : req.reason);
       open_->protocol = group_.spec().protocol;
       group_.signals().rebalance_started.emit(*open_);
       set_state(GroupState::PreparingRebalance);

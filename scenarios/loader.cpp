@@ -503,7 +503,71 @@ bool parse_duration(const std::string& text, sim::Time& out) {
   return true;
 }
 
-Scenario load_scenario_text(const std::string& text, const std::string& origin) {
+Override parse_override(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError("\"" + text + "\": expected <field path>=<value>, e.g. groups.0.consumers.count=8");
+  }
+  return Override{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+namespace {
+
+/// Sets the field at a dotted path in the YAML tree; the parent must exist, the leaf may be new
+/// (unknown names are then rejected by validation like any typo).
+void apply_override(YAML::Node root, const Override& o, const std::string& origin) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = o.path.find('.', start);
+    parts.push_back(o.path.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    throw InputError(origin + ": override " + o.path + "=" + o.value + ": malformed value: " + e.msg);
+  }
+  YAML::Node cur = root;
+  std::string walked;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& k = parts[i];
+    if (k.empty()) throw InputError(origin + ": override " + o.path + ": empty path component");
+    const bool last = i + 1 == parts.size();
+    walked += (walked.empty() ? "" : ".") + k;
+    if (cur.IsSequence()) {
+      char* end = nullptr;
+      long idx = std::strtol(k.c_str(), &end, 10);
+      if (*end != '\0' || idx < 0 || static_cast<std::size_t>(idx) >= cur.size()) {
+        throw InputError(origin + ": override " + o.path + ": " + walked + ": expected an index below " +
+                         std::to_string(cur.size()));
+      }
+      if (last) {
+        cur[static_cast<std::size_t>(idx)] = value;
+        return;
+      }
+      cur.reset(cur[static_cast<std::size_t>(idx)]);
+    } else if (cur.IsMap()) {
+      if (last) {
+        cur[k] = value;
+        return;
+      }
+      if (!cur[k].IsDefined() || cur[k].IsNull()) {
+        throw InputError(origin + ": override " + o.path + ": " + walked + ": no such field in the scenario");
+      }
+      YAML::Node next = cur[k];
+      cur.reset(next);
+    } else {
+      throw InputError(origin + ": override " + o.path + ": " + walked + ": is not a mapping or list");
+    }
+  }
+}
+
+}  // namespace
+
+Scenario load_scenario_text(const std::string& text, const std::string& origin, const std::vector<Override>& overrides) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -513,15 +577,16 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin) 
     throw InputError(m.str());
   }
   if (!root.IsDefined() || root.IsNull()) throw InputError(origin + ": empty scenario");
+  for (const auto& o : overrides) apply_override(root, o, origin);
   return parse(root, origin);
 }
 
-Scenario load_scenario_file(const std::string& path) {
+Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides) {
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot open scenario file");
   std::stringstream buf;
   buf << in.rdbuf();
-  return load_scenario_text(buf.str(), path);
+  return load_scenario_text(buf.str(), path, overrides);
 }
 
 }  // namespace cgsim::scenarios
