@@ -54,10 +54,12 @@ double mg1_mean_sojourn(double lambda, double es, double es2);
 /// gamma-distributed with its exact first two moments, E[Wq] / rho and E[Wq^2] / rho, where
 /// E[Wq^2] = 2 Wq^2 + lambda E[S^3] / (3 (1 - rho)) (Takacs). So
 /// P(Wq > t) ~= rho Q(k, b t) with Q the regularised upper incomplete gamma function.
-/// Exact for exponential service (the conditional wait is then exponential). Against simulation
-/// at rho = 0.3 to 0.9 the p99 is within 2% for constant and uniform service; for highly
-/// variable service (hyperexponential, squared coefficient of variation 5.5) it is up to 13% low
-/// at light load and within 5% from rho = 0.5 (tests/queueing_test.cpp).
+/// Exact for exponential service (the conditional wait is then exponential). Against
+/// Lindley-recursion simulation of constant, uniform and hyperexponential service (squared
+/// coefficient of variation 5.5) at rho = 0.3 to 0.9, the p99 is within 2% when E[S^3] is known;
+/// with the gamma default for E[S^3] that holds for constant and uniform service, while the
+/// hyperexponential case comes out up to 13% low. tests/queueing_test.cpp checks representative
+/// cases.
 /// @param es3 the third moment E[S^3]; when absent the service time is taken as
 ///            gamma-distributed with the given mean and variance, whose third moment is
 ///            E[S]^3 + 3 E[S] Var[S] + 2 Var[S]^2 / E[S] (exact for constant and exponential
@@ -71,10 +73,9 @@ double mg1_wait_quantile(double lambda, double es, double es2, double q,
 /// (constant when the variance is 0), independent of the wait. P(T > t) is then
 /// P(S > t) + rho * integral_0^t f_S(s) P(W' > t - s) ds, computed by Gauss-Legendre quadrature,
 /// and inverted by bisection. Exact for exponential service (T is then exponential with rate
-/// mu - lambda). Against simulation of constant, uniform and hyperexponential service at
-/// rho = 0.3 to 0.9 it is within about 2.5% at p99 and 6% at p99.9 when E[S^3] is known; with the
-/// gamma default for E[S^3] that holds for constant and uniform service, while the
-/// hyperexponential case comes out up to 12% low.
+/// mu - lambda). Against the same simulations as mg1_wait_quantile it is within about 2.5% at
+/// p99 and 6% at p99.9 when E[S^3] is known; with the gamma default for E[S^3] that holds for
+/// constant and uniform service, while the hyperexponential case comes out up to 12% low.
 /// @param es3 as for mg1_wait_quantile
 double mg1_sojourn_quantile(double lambda, double es, double es2, double q,
                             std::optional<double> es3 = std::nullopt);

@@ -38,7 +38,7 @@ RecordInfo unkeyed(cgsim::sim::Time now, std::int32_t value_bytes = 1000) {
 // ---- hash functions ----------------------------------------------------------------------------
 
 // Kafka: clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java, testMurmur2.
-TEST(Murmur2, KafkaUtilsTestTestMurmur2) {
+TEST(partitioner, Murmur2KafkaUtilsTestTestMurmur2) {
   EXPECT_EQ(murmur2_str("21"), -973932308);
   EXPECT_EQ(murmur2_str("foobar"), -790332482);
   EXPECT_EQ(murmur2_str("a-little-bit-long-string"), -985981536);
@@ -50,7 +50,7 @@ TEST(Murmur2, KafkaUtilsTestTestMurmur2) {
 
 // librdkafka: src/rdmurmur2.c, unittest_murmur2 (hashes computed with the Java client), including
 // inputs at every alignment.
-TEST(Murmur2, LibrdkafkaUnittestMurmur2) {
+TEST(partitioner, Murmur2LibrdkafkaUnittestMurmur2) {
   const char* short_unaligned = "1234";
   const char* unaligned = "PreAmbleWillBeRemoved,ThePrePartThatIs";
   struct Case {
@@ -70,28 +70,28 @@ TEST(Murmur2, LibrdkafkaUnittestMurmur2) {
   }
 }
 
-TEST(Murmur2, ToPositiveIsAMaskNotAbs) {
+TEST(partitioner, Murmur2ToPositiveIsAMaskNotAbs) {
   EXPECT_EQ(to_positive(-1), 0x7fffffff);
   EXPECT_EQ(to_positive(INT32_MIN), 0);
   EXPECT_EQ(to_positive(-973932308), -973932308 & 0x7fffffff);
   EXPECT_EQ(to_positive(12345), 12345);
 }
 
-TEST(Crc32, CheckValue) {
+TEST(partitioner, Crc32CheckValue) {
   // The CRC-32/ISO-HDLC check value: CRC of the ASCII digits "123456789".
   EXPECT_EQ(crc32_str("123456789"), 0xCBF43926u);
   EXPECT_EQ(crc32(nullptr, 0), 0u);
 }
 
 // librdkafka: tests/0048-partitioner.c, do_test_partitioners (CRC constants for its keys).
-TEST(Crc32, Librdkafka0048Constants) {
+TEST(partitioner, Crc32Librdkafka0048Constants) {
   EXPECT_EQ(crc32_str("23456"), 0xb1b451d7u);
   EXPECT_EQ(crc32_str("this is another string with more length to it perhaps"), 0xb0150df7u);
   EXPECT_EQ(crc32_str("hejsan"), 0xd077037eu);
 }
 
 // librdkafka: src/rdfnv1a.c, unittest_fnv1a (hashes computed with Go's hash/fnv).
-TEST(Fnv1a, LibrdkafkaUnittestFnv1a) {
+TEST(partitioner, Fnv1aLibrdkafkaUnittestFnv1a) {
   const char* short_unaligned = "1234";
   const char* unaligned = "PreAmbleWillBeRemoved,ThePrePartThatIs";
   struct Case {
@@ -116,7 +116,7 @@ TEST(Fnv1a, LibrdkafkaUnittestFnv1a) {
 // librdkafka: tests/0048-partitioner.c, do_test_partitioners: five messages with keys NULL, "",
 // "23456", a long string and "hejsan", produced with sticky.partitioning.linger.ms=0 to topics of
 // 7 and 17 partitions; -1 means "random".
-TEST(LibrdkafkaPartitioner, Test0048ExpectedPartitions) {
+TEST(partitioner, LibrdkafkaTest0048ExpectedPartitions) {
   const char* unaligned = "123456";
   const char* keys[5] = {nullptr, "", unaligned + 1, "this is another string with more length to it perhaps",
                          "hejsan"};
@@ -156,7 +156,7 @@ TEST(LibrdkafkaPartitioner, Test0048ExpectedPartitions) {
   }
 }
 
-TEST(LibrdkafkaPartitioner, RandomPartitionersSpreadWhenStickyIsOff) {
+TEST(partitioner, LibrdkafkaRandomPartitionersSpreadWhenStickyIsOff) {
   // With sticky partitioning off, unkeyed records are placed at random per record.
   Partitioner part(Kind::ConsistentRandom, ClientFlavor::Librdkafka, 8, Rng(3), 16384, 0);
   std::vector<int> seen(8, 0);
@@ -166,7 +166,7 @@ TEST(LibrdkafkaPartitioner, RandomPartitionersSpreadWhenStickyIsOff) {
 
 // librdkafka 2.0.2: rd_kafka_msg_sticky_partition. Null keys stay on one random partition until
 // strictly more than sticky.partitioning.linger.ms has passed since the last pick.
-TEST(LibrdkafkaPartitioner, StickyLingerKeepsNullKeysOnOnePartition) {
+TEST(partitioner, LibrdkafkaStickyLingerKeepsNullKeysOnOnePartition) {
   const std::int32_t n = 1000;
   Partitioner part(Kind::Default, ClientFlavor::Librdkafka, n, Rng(11), 16384, 10 * kMillisecond);
   Rng ref(11);
@@ -178,7 +178,7 @@ TEST(LibrdkafkaPartitioner, StickyLingerKeepsNullKeysOnOnePartition) {
   }
 }
 
-TEST(LibrdkafkaPartitioner, StickyAppliesToEmptyKeysOnlyUnderConsistentRandom) {
+TEST(partitioner, LibrdkafkaStickyAppliesToEmptyKeysOnlyUnderConsistentRandom) {
   const std::int32_t n = 1000;
   RecordInfo empty;
   empty.key = std::string_view("");
@@ -205,7 +205,7 @@ TEST(LibrdkafkaPartitioner, StickyAppliesToEmptyKeysOnlyUnderConsistentRandom) {
   }
 }
 
-TEST(LibrdkafkaPartitioner, KeyedRecordsAreNeverSticky) {
+TEST(partitioner, LibrdkafkaKeyedRecordsAreNeverSticky) {
   Partitioner part(Kind::Default, ClientFlavor::Librdkafka, 17, Rng(1));
   RecordInfo r;
   r.key = std::string_view("hejsan");
@@ -219,7 +219,7 @@ TEST(LibrdkafkaPartitioner, KeyedRecordsAreNeverSticky) {
 
 // BuiltInPartitioner.partitionForKey = toPositive(murmur2(key)) % numPartitions, applied to the
 // UtilsTest.testMurmur2 hashes.
-TEST(JavaPartitioner, KeyedRecordsUseMurmur2) {
+TEST(partitioner, JavaKeyedRecordsUseMurmur2) {
   struct Case {
     const char* key;
     std::int32_t hash;
@@ -243,7 +243,7 @@ TEST(JavaPartitioner, KeyedRecordsUseMurmur2) {
 }
 
 // DefaultRecord.sizeInBytes: varint length, attributes byte, zig-zag varint deltas and lengths.
-TEST(JavaPartitioner, RecordSizeV2FollowsTheRecordFormat) {
+TEST(partitioner, JavaRecordSizeV2FollowsTheRecordFormat) {
   // key "key", value "value": 1 + 1 + 1 + (1 + 3) + (1 + 5) + 1 = 14 body bytes, 1 length byte.
   EXPECT_EQ(record_size_v2(0, 0, 3, 5), 15);
   // Null key (-1 is one varint byte), 1000-byte value (zig-zag 2000 needs two bytes):
@@ -259,7 +259,7 @@ TEST(JavaPartitioner, RecordSizeV2FollowsTheRecordFormat) {
 // With linger.ms=0 and records arriving at distinct instants, every record finds the previous
 // batch sent and opens a new one of 61 + 1009 = 1070 bytes; BuiltInPartitioner switches after the
 // append that reaches batch.size (16384): after 16 records (16 * 1070 = 17120).
-TEST(JavaPartitioner, StickySwitchesAfterBatchSizeBytes) {
+TEST(partitioner, JavaStickySwitchesAfterBatchSizeBytes) {
   const std::int32_t n = 1000;
   Partitioner part(Kind::Default, ClientFlavor::Java, n, Rng(99));
   Rng ref(99);
@@ -274,7 +274,7 @@ TEST(JavaPartitioner, StickySwitchesAfterBatchSizeBytes) {
 // a 17th would exceed 16384). The 17th record opens a second batch (17275 bytes produced) but the
 // switch is held back while the last batch is incomplete; the 33rd record opens a third batch and
 // crosses 2 * batch.size (2 * 16205 + 1070 = 33480 >= 32768), which forces the switch.
-TEST(JavaPartitioner, StickySwitchIsDeferredUpToTwiceBatchSize) {
+TEST(partitioner, JavaStickySwitchIsDeferredUpToTwiceBatchSize) {
   const std::int32_t n = 1000;
   Partitioner part(Kind::Default, ClientFlavor::Java, n, Rng(4));
   Rng ref(4);
@@ -288,7 +288,7 @@ TEST(JavaPartitioner, StickySwitchIsDeferredUpToTwiceBatchSize) {
 // Kafka 3.9's RoundRobinPartitioner with linger.ms=0: each record needs a new batch, so the
 // producer calls the partitioner twice and the first choice is skipped (KAFKA-9965): with four
 // partitions only partitions 1 and 3 receive data.
-TEST(JavaPartitioner, RoundRobinSkipsWhenANewBatchIsNeeded) {
+TEST(partitioner, JavaRoundRobinSkipsWhenANewBatchIsNeeded) {
   Partitioner four(Kind::RoundRobin, ClientFlavor::Java, 4, Rng(1));
   for (int i = 0; i < 12; ++i) EXPECT_EQ(four.partition(unkeyed(i * kMillisecond)), i % 2 == 0 ? 1 : 3);
   // With three partitions the double step still visits all: 1, 0, 2, 1, 0, 2, ...
@@ -300,7 +300,7 @@ TEST(JavaPartitioner, RoundRobinSkipsWhenANewBatchIsNeeded) {
 // A burst at one instant: record 1 skips partition 0 for 1; record 2 skips 2 for 0; record 3 finds
 // partition 1's batch open; record 4 skips 2 for 0's open batch; and so on: 1, 0, 1, 0, ...
 // Keys are ignored.
-TEST(JavaPartitioner, RoundRobinWithOpenBatches) {
+TEST(partitioner, JavaRoundRobinWithOpenBatches) {
   Partitioner part(Kind::RoundRobin, ClientFlavor::Java, 3, Rng(1));
   RecordInfo keyed;
   keyed.key = std::string_view("key");
@@ -314,7 +314,7 @@ TEST(JavaPartitioner, RoundRobinWithOpenBatches) {
 // UniformStickyPartitioner: the first record's sticky partition has no batch, so onNewBatch moves
 // it to another partition at once; then it stays until that partition needs a new batch (16
 // records of 1009 bytes fill one), and each move goes to a different partition.
-TEST(JavaPartitioner, UniformStickyMovesOnNewBatch) {
+TEST(partitioner, JavaUniformStickyMovesOnNewBatch) {
   const std::int32_t n = 5;
   Partitioner part(Kind::UniformSticky, ClientFlavor::Java, n, Rng(8));
   std::vector<std::int32_t> got;
@@ -338,7 +338,7 @@ TEST(JavaPartitioner, UniformStickyMovesOnNewBatch) {
 
 // ---- common ------------------------------------------------------------------------------------
 
-TEST(Partitioner, SameSeedSameSequence) {
+TEST(partitioner, SameSeedSameSequence) {
   for (Kind kind : {Kind::Default, Kind::UniformSticky, Kind::Random}) {
     for (ClientFlavor flavor : {ClientFlavor::Java, ClientFlavor::Librdkafka}) {
       Partitioner a(kind, flavor, 50, Rng(1234, "p"));
@@ -356,7 +356,7 @@ TEST(Partitioner, SameSeedSameSequence) {
   }
 }
 
-TEST(Partitioner, NamesRoundTrip) {
+TEST(partitioner, NamesRoundTrip) {
   const auto names = Partitioner::names();
   EXPECT_EQ(names.size(), 10u);
   for (const auto& n : names) {
@@ -368,7 +368,7 @@ TEST(Partitioner, NamesRoundTrip) {
   EXPECT_FALSE(Partitioner::parse(""));
 }
 
-TEST(Partitioner, KeyedPartitionAgreesWithPartitionWhenPure) {
+TEST(partitioner, KeyedPartitionAgreesWithPartitionWhenPure) {
   for (const auto& name : Partitioner::names()) {
     for (ClientFlavor flavor : {ClientFlavor::Java, ClientFlavor::Librdkafka}) {
       Partitioner part(*Partitioner::parse(name), flavor, 13, Rng(2));
@@ -387,7 +387,7 @@ TEST(Partitioner, KeyedPartitionAgreesWithPartitionWhenPure) {
   }
 }
 
-TEST(Partitioner, RejectsBadConfiguration) {
+TEST(partitioner, RejectsBadConfiguration) {
   EXPECT_THROW(Partitioner(Kind::Default, ClientFlavor::Java, 0, Rng(1)), cgsim::InputError);
   EXPECT_THROW(Partitioner(Kind::Default, ClientFlavor::Java, 4, Rng(1), 0), cgsim::InputError);
   EXPECT_THROW(Partitioner(Kind::Default, ClientFlavor::Java, 4, Rng(1), 16384, -1), cgsim::InputError);
