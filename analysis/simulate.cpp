@@ -162,6 +162,7 @@ class Collector {
       for (std::int32_t gid : grp.partitions()) {
         auto& log = w_.broker().log(gid);
         std::int64_t e = log.end_at(end);
+        gs.produced += static_cast<std::uint64_t>(e);
         gs.final_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e - grp.offsets(gid).frontier));
         std::int64_t c = grp.offsets(gid).committed;
         gs.final_committed_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e - (c >= 0 ? c : 0)));

@@ -51,6 +51,7 @@ nlohmann::json to_json(const RunSummary& s, bool include_wall_clock) {
   j["groups"] = nlohmann::json::array();
   for (const auto& g : s.groups) {
     nlohmann::json gj{{"id", g.id},
+                      {"produced", g.produced},
                       {"consumed", g.consumed},
                       {"duplicates", g.duplicates},
                       {"skipped", g.skipped},

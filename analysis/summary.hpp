@@ -52,6 +52,7 @@ struct ConsumerSummary {
 
 struct GroupSummary {
   std::string id;
+  std::uint64_t produced = 0;     ///< records appended to the group's topics during the run
   std::uint64_t consumed = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t skipped = 0;      ///< records never delivered because of auto_offset_reset=latest

@@ -36,7 +36,6 @@ const char* to_string(MemberState s) {
 namespace {
 /// Kafka's default max.partition.fetch.bytes: how much one partition contributes to a fetch.
 constexpr std::int64_t kMaxPartitionFetchBytes = 1 << 20;
-std::uint32_t g_incarnations = 0;  // distinct per client object within a process run
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -77,6 +76,12 @@ Consumer& Group::restart_consumer(std::int32_t index) {
   retired_.push_back(std::move(slot));
   slot = std::make_unique<Consumer>(*this, index);
   return *slot;
+}
+
+std::uint32_t Group::lives(std::int32_t index) const {
+  std::uint32_t n = 0;
+  for (const auto& c : retired_) n += c->index() == index ? 1 : 0;
+  return n;
 }
 
 void Group::send(std::function<void()> fn) {
@@ -566,9 +571,9 @@ Consumer::Consumer(Group& group, std::int32_t index)
       index_(index),
       name_(group.spec().id + "/" + std::to_string(index)),
       client_id_(group.spec().id + "-" + std::to_string(index)),
-      incarnation_(++g_incarnations),
+      incarnation_(group.next_incarnation()),
       processing_rng_(group.scenario().seed,
-                      "consumer/" + name_ + "/processing/" + std::to_string(g_incarnations)) {
+                      "consumer/" + name_ + "/processing/" + std::to_string(group.lives(index))) {
   if (group.spec().consumers.static_membership) instance_id_ = client_id_;
   std::int32_t bytes = 1;
   for (const auto& tn : group.spec().topics)

@@ -256,6 +256,10 @@ class Group {
   /// Records never delivered because a reset to "latest" skipped them.
   std::uint64_t skipped() const { return skipped_; }
   void add_skipped(std::uint64_t n) { skipped_ += n; }
+  /// A fresh incarnation number for a client object (responses to older ones are ignored).
+  std::uint32_t next_incarnation() { return ++incarnations_; }
+  /// How many clients have carried consumer index @p index so far (restarts included).
+  std::uint32_t lives(std::int32_t index) const;
   /// Sends a message: runs @p fn after the one-way network delay.
   void send(std::function<void()> fn);
   /// Global partition id of a topic partition of this cluster.
@@ -275,6 +279,7 @@ class Group {
   std::vector<std::unique_ptr<Consumer>> consumers_;
   std::vector<std::unique_ptr<Consumer>> retired_;  // replaced clients kept alive for pending events
   std::uint64_t skipped_ = 0;
+  std::uint32_t incarnations_ = 0;
   Coordinator coordinator_;
 };
 

@@ -1,0 +1,182 @@
+// Behaviour of the classic group protocol with eager rebalancing: timings and state machines
+// that follow from Kafka's GroupCoordinator and the Java consumer.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analysis/simulate.hpp"
+#include "models/world.hpp"
+#include "scenarios/loader.hpp"
+
+using namespace cgsim;
+using models::GroupState;
+using models::MemberState;
+using sim::kMillisecond;
+using sim::kSecond;
+
+namespace {
+
+std::string scenario(const std::string& group_extra, const std::string& faults, int consumers = 2,
+                     const std::string& processing = "{kind: constant, value: 1ms}", int partitions = 4,
+                     const std::string& duration = "2m", double rate = 200) {
+  return "name: t\nseed: 5\nduration: " + duration + "\ntopics:\n  - {name: t, partitions: " + std::to_string(partitions) +
+         "}\nproducers:\n  - {topic: t, rate: {kind: constant, per_second: " + std::to_string(rate) +
+         "}, keys: {kind: uniform, cardinality: 1000}}\ngroups:\n  - id: g\n    topics: [t]\n" + group_extra +
+         "    consumers: {count: " + std::to_string(consumers) + ", processing_time: " + processing + "}\n" +
+         (faults.empty() ? "" : "faults:\n" + faults);
+}
+
+struct Observed {
+  std::vector<models::RebalanceInfo> rebalances;
+  std::vector<std::pair<GroupState, GroupState>> group_transitions;
+  std::map<int, std::vector<std::pair<MemberState, MemberState>>> member_transitions;
+  std::vector<models::GenerationInfo> generations;
+};
+
+/// Runs a scenario on a World and records what its signals said.
+Observed run(const models::Scenario& sc, std::function<void(models::World&)> extra = nullptr) {
+  Observed o;
+  sim::Engine engine;
+  models::World w(engine, sc);
+  auto& s = w.signals();
+  s.rebalance_completed.connect([&](const models::RebalanceInfo& r) { o.rebalances.push_back(r); });
+  s.group_state.connect([&](std::int32_t, GroupState a, GroupState b, sim::Time) { o.group_transitions.emplace_back(a, b); });
+  s.member_state.connect([&](std::int32_t, std::int32_t c, MemberState a, MemberState b, sim::Time) {
+    o.member_transitions[c].emplace_back(a, b);
+  });
+  s.generation.connect([&](const models::GenerationInfo& g) { o.generations.push_back(g); });
+  if (extra) extra(w);
+  w.start();
+  w.run();
+  return o;
+}
+
+models::Scenario load(const std::string& text) { return scenarios::load_scenario_text(text, "test.yaml"); }
+
+}  // namespace
+
+TEST(ClassicGroup, InitialJoinWaitsForTheInitialRebalanceDelay) {
+  // One member: the empty group waits group.initial.rebalance.delay.ms (3 s) once.
+  auto one = run(load(scenario("", "", 1)));
+  ASSERT_GE(one.rebalances.size(), 1u);
+  EXPECT_EQ(one.rebalances[0].trigger, "initial");
+  EXPECT_EQ(one.rebalances[0].generation, 1);
+  EXPECT_GE(one.rebalances[0].end, 3 * kSecond);
+  EXPECT_LT(one.rebalances[0].end, 3 * kSecond + 10 * kMillisecond);
+  // Members arriving during the delay extend it by another delay (InitialDelayedJoin).
+  auto three = run(load(scenario("", "", 3)));
+  EXPECT_GE(three.rebalances[0].end, 6 * kSecond);
+  EXPECT_LT(three.rebalances[0].end, 6 * kSecond + 10 * kMillisecond);
+  ASSERT_EQ(three.generations.size(), 1u);
+  EXPECT_EQ(three.generations[0].assignment.size(), 3u);
+}
+
+TEST(ClassicGroup, GroupAndMemberStateMachinesFollowKafka) {
+  auto o = run(load(scenario("", "", 2)));
+  std::vector<std::pair<GroupState, GroupState>> want = {
+      {GroupState::Empty, GroupState::PreparingRebalance},
+      {GroupState::PreparingRebalance, GroupState::CompletingRebalance},
+      {GroupState::CompletingRebalance, GroupState::Stable}};
+  EXPECT_EQ(o.group_transitions, want);
+  std::vector<std::pair<MemberState, MemberState>> member = {
+      {MemberState::Unjoined, MemberState::PreparingRebalance},
+      {MemberState::PreparingRebalance, MemberState::CompletingRebalance},
+      {MemberState::CompletingRebalance, MemberState::Stable}};
+  EXPECT_EQ(o.member_transitions[0], member);
+  EXPECT_EQ(o.member_transitions[1], member);
+}
+
+TEST(ClassicGroup, CrashIsNoticedOnlyAtSessionTimeout) {
+  // Heartbeats every 1 s, session timeout 10 s: the coordinator expires the member 10 s after
+  // its last heartbeat, which was at most 1 s before the crash.
+  auto o = run(load(scenario("    session_timeout: 10s\n    heartbeat_interval: 1s\n", "  - {at: 30s, crash: g/1}\n")));
+  ASSERT_EQ(o.rebalances.size(), 2u);
+  EXPECT_EQ(o.rebalances[1].trigger, "session_timeout");
+  EXPECT_GT(o.rebalances[1].start, 39 * kSecond);
+  EXPECT_LE(o.rebalances[1].start, 40 * kSecond + kMillisecond);
+  // The survivor learns at its next heartbeat (within 1 s) and rejoins: the rebalance is short.
+  EXPECT_LT(o.rebalances[1].end - o.rebalances[1].start, 1100 * kMillisecond);
+  ASSERT_EQ(o.generations.size(), 2u);
+  ASSERT_EQ(o.generations[1].assignment.size(), 1u);
+  EXPECT_EQ(o.generations[1].assignment[0].second.size(), 4u);
+}
+
+TEST(ClassicGroup, CleanLeaveRebalancesImmediately) {
+  auto o = run(load(scenario("    heartbeat_interval: 3s\n", "  - {at: 30s, leave: g/1}\n")));
+  ASSERT_EQ(o.rebalances.size(), 2u);
+  EXPECT_EQ(o.rebalances[1].trigger, "leave");
+  // The leaver finishes its batch (1 ms records), commits and sends LeaveGroup.
+  EXPECT_LT(o.rebalances[1].start - 30 * kSecond, 20 * kMillisecond);
+  // The other member hears of it at its next heartbeat: at most one heartbeat interval.
+  EXPECT_LE(o.rebalances[1].end - o.rebalances[1].start, 3 * kSecond + 10 * kMillisecond);
+}
+
+TEST(ClassicGroup, ExceedingMaxPollIntervalLeavesTheGroupAndLosesUncommittedWork) {
+  // 200 records/s, 100 ms each, 50 per poll: one poll takes 5 s > max.poll.interval 2 s.
+  auto sc = load(scenario("    max_poll_interval: 2s\n    max_poll_records: 50\n    session_timeout: 10s\n", "", 1,
+                          "{kind: constant, value: 100ms}", 1, "40s"));
+  auto o = run(sc);
+  bool left = false;
+  for (const auto& r : o.rebalances) left |= r.trigger == "max_poll_interval";
+  EXPECT_TRUE(left);
+  auto summary = analysis::simulate(sc);
+  EXPECT_GT(summary.duplicates, 0u);  // its batch is redone after it rejoins
+}
+
+TEST(ClassicGroup, NewMembersJoiningTriggerARebalance) {
+  auto o = run(load(scenario("", "  - {at: 20s, join: g, count: 2}\n")));
+  ASSERT_EQ(o.rebalances.size(), 2u);
+  EXPECT_EQ(o.rebalances[1].trigger, "join");
+  ASSERT_EQ(o.generations.size(), 2u);
+  EXPECT_EQ(o.generations[1].assignment.size(), 4u);
+  for (const auto& [c, parts] : o.generations[1].assignment) EXPECT_EQ(parts.size(), 1u);
+}
+
+TEST(ClassicGroup, DuplicatesAfterACrashAreExactlyTheUncommittedProcessedRecords) {
+  // One partition, one consumer crashes; the replacement resumes at the committed offset.
+  auto sc = load(scenario("    session_timeout: 10s\n    heartbeat_interval: 1s\n", "  - {at: 33s, crash: g/0}\n", 2,
+                          "{kind: constant, value: 1ms}", 1, "1m"));
+  std::int64_t committed_at_crash = -1, frontier_at_crash = -1;
+  auto o = run(sc, [&](models::World& w) {
+    w.engine().schedule_at(33 * kSecond, sim::Priority::Sample, [&w, &committed_at_crash, &frontier_at_crash] {
+      committed_at_crash = w.group(0).offsets(0).committed;
+      frontier_at_crash = w.group(0).offsets(0).frontier;
+    });
+  });
+  ASSERT_GT(committed_at_crash, 0);
+  ASSERT_GT(frontier_at_crash, committed_at_crash);
+  auto summary = analysis::simulate(sc);
+  EXPECT_EQ(static_cast<std::int64_t>(summary.duplicates), frontier_at_crash - committed_at_crash);
+}
+
+TEST(ClassicGroup, CommitAfterEveryBatchLeavesNoDuplicatesOnCleanLeave) {
+  auto sc = load(scenario("    commit: {kind: after_batch}\n", "  - {at: 30s, leave: g/0}\n"));
+  auto s = analysis::simulate(sc);
+  EXPECT_EQ(s.duplicates, 0u);
+  EXPECT_EQ(s.consumed + s.skipped, s.produced - s.final_lag);
+}
+
+TEST(ClassicGroup, StaticMemberRestartWithinSessionTimeoutCausesNoRebalance) {
+  auto sc = load(scenario("    session_timeout: 30s\n", "  - {at: 20s, restart: g/1, downtime: 5s}\n"));
+  sc.groups[0].consumers.static_membership = true;
+  auto o = run(sc);
+  EXPECT_EQ(o.rebalances.size(), 1u);
+  // A dynamic member doing the same leaves (rebalance) and rejoins (rebalance).
+  auto dyn = run(load(scenario("    session_timeout: 30s\n", "  - {at: 20s, restart: g/1, downtime: 5s}\n")));
+  EXPECT_EQ(dyn.rebalances.size(), 3u);
+}
+
+TEST(ClassicGroup, RangeOrdersMembersByMemberIdLikeKafka) {
+  // Member ids start with client.id "g-<index>", so g-10 sorts between g-1 and g-2, and range
+  // hands it the third slice of partitions.
+  auto o = run(load(scenario("", "", 11, "{kind: constant, value: 1ms}", 11)));
+  ASSERT_EQ(o.generations.size(), 1u);
+  std::map<int, std::vector<std::int32_t>> by_consumer(o.generations[0].assignment.begin(),
+                                                       o.generations[0].assignment.end());
+  EXPECT_EQ(by_consumer[0], std::vector<std::int32_t>{0});
+  EXPECT_EQ(by_consumer[1], std::vector<std::int32_t>{1});
+  EXPECT_EQ(by_consumer[10], std::vector<std::int32_t>{2});
+  EXPECT_EQ(by_consumer[2], std::vector<std::int32_t>{3});
+}
