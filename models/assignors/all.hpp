@@ -26,6 +26,26 @@ Assignment assign_range_with(const ClusterMetadata& cluster, const std::vector<M
 /// Java RoundRobinAssignor (roundrobin.cpp).
 Assignment assign_roundrobin(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
 
+/// Options of the Java sticky assignors that are not part of the group's input.
+struct StickyOptions {
+  /// Kafka's test-only `preferRackAwareLogic` switch (see RangeOptions).
+  bool prefer_rack_aware = false;
+};
+
+/// Java StickyAssignor (sticky.cpp): eager; previous assignment from user data (owned + generation).
+Assignment assign_sticky(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+AssignResult assign_sticky_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+AssignResult assign_sticky_detailed_with(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
+                                         const StickyOptions& options);
+
+/// Java CooperativeStickyAssignor (cooperative_sticky.cpp): partitions changing owner are withheld.
+Assignment assign_cooperative_sticky(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+AssignResult assign_cooperative_sticky_detailed(const ClusterMetadata& cluster,
+                                                const std::vector<MemberSubscription>& members);
+AssignResult assign_cooperative_sticky_detailed_with(const ClusterMetadata& cluster,
+                                                     const std::vector<MemberSubscription>& members,
+                                                     const StickyOptions& options);
+
 // ---- librdkafka 2.0.2 ----------------------------------------------------------------------------
 
 /// librdkafka's range assignor (range_librdkafka.cpp): no rack awareness, topics in metadata order,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "models/types.hpp"
+#include "sim/error.hpp"
 
 namespace cgsim::models::assignors {
 
@@ -53,6 +54,40 @@ using Assignment = std::map<std::string, std::vector<TopicPartition>>;
 
 /// The signature every assignor implements.
 using AssignFn = Assignment (*)(const ClusterMetadata&, const std::vector<MemberSubscription>&);
+
+/// An assignment plus what a cooperative assignor held back.
+struct AssignResult {
+  /// The assignment to hand out in this round.
+  Assignment assignment;
+  /// Cooperative assignors only: partitions that change owner. They were removed from their new
+  /// owner's list so that the old owner revokes them first; a follow-up rebalance assigns them.
+  std::vector<TopicPartition> withheld;
+};
+
+/// The signature of the detailed entry point every assignor also offers.
+using AssignDetailedFn = AssignResult (*)(const ClusterMetadata&, const std::vector<MemberSubscription>&);
+
+/// The modelled implementation fails on this input, as the upstream code does (it throws); what()
+/// names the upstream exception. Callers treat it as a failed assignment, not as a cgsim bug.
+class AssignorFailure : public cgsim::Error {
+ public:
+  explicit AssignorFailure(const std::string& what) : cgsim::Error(what, kExitMismatch) {}
+};
+
+/// Everything the registry knows about one assignor.
+struct AssignorInfo {
+  std::string name;
+  AssignFn assign = nullptr;
+  AssignDetailedFn assign_detailed = nullptr;
+  /// Supports the cooperative rebalance protocol (withholds partitions that change owner).
+  bool cooperative = false;
+  /// Runs in the group coordinator (KIP-848 consumer protocol) rather than in the client.
+  bool server_side = false;
+};
+
+/// The registry entry for @p name and @p flavor, or nullptr when unknown. Server-side assignors are
+/// the same for both flavours.
+const AssignorInfo* find_assignor_info(std::string_view name, ClientFlavor flavor);
 
 /// Looks up an assignor by its protocol name ("range", "roundrobin", ...) for a client flavour.
 /// Returns nullptr when the name is unknown.

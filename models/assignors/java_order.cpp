@@ -1,6 +1,7 @@
 #include "models/assignors/java_order.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_set>
 
 namespace cgsim::models::assignors::java {
@@ -108,6 +109,11 @@ std::size_t HashOrder::capacity_for_copy(std::size_t n) {
   return table_size_for(static_cast<std::size_t>(ft));
 }
 
+std::size_t HashOrder::capacity_for_collection(std::size_t n) {
+  const auto requested = static_cast<std::size_t>(static_cast<float>(n) / 0.75f) + 1;
+  return table_size_for(std::max<std::size_t>(requested, 16));
+}
+
 HashOrder::HashOrder(std::size_t initial_capacity)
     : buckets_(table_size_for(initial_capacity)), threshold_(buckets_.size() * 3 / 4) {}
 
@@ -128,6 +134,33 @@ void HashOrder::insert(std::size_t id, std::int32_t h) {
   // A chain reaching 9 entries in a table below 64 buckets makes the map grow instead of treeifying.
   if (bucket.size() >= 9 && buckets_.size() < 64) resize();
   if (++size_ > threshold_) resize();
+}
+
+void HashOrder::compute_if_absent(std::size_t id, std::int32_t h) {
+  if (size_ > threshold_) resize();
+  const std::uint32_t sh = spread(h);
+  auto& bucket = buckets_[sh & (buckets_.size() - 1)];
+  const std::size_t existing = bucket.size();
+  bucket.insert(bucket.begin(), {id, sh});
+  if (existing >= 7 && buckets_.size() < 64) resize();
+  ++size_;
+}
+
+void HashOrder::erase(std::size_t id, std::int32_t h) {
+  auto& bucket = buckets_[spread(h) & (buckets_.size() - 1)];
+  for (auto it = bucket.begin(); it != bucket.end(); ++it)
+    if (it->id == id) {
+      bucket.erase(it);
+      --size_;
+      return;
+    }
+}
+
+std::size_t HashOrder::first() const {
+  if (size_ == 0) return SIZE_MAX;
+  for (const auto& bucket : buckets_)
+    if (!bucket.empty()) return bucket.front().id;
+  return SIZE_MAX;
 }
 
 std::vector<std::size_t> HashOrder::order() const {

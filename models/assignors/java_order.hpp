@@ -10,11 +10,14 @@
 ///  * java_compare()   : `String.compareTo` sign for UTF-8 input (equal to byte order for ASCII; for
 ///                       non-ASCII text UTF-16 places U+E000..U+FFFF after supplementary characters).
 ///  * java_hash()      : `String.hashCode()` over the UTF-16 code units of the UTF-8 input.
-///  * JavaHashOrder    : the iteration order of a `HashMap` built by a sequence of insertions
-///                       (no removals). Buckets are visited in index order, entries within a bucket in
-///                       insertion order; the table doubles when the size exceeds 3/4 of the capacity,
-///                       and also when a bucket would reach 9 entries while the table is smaller than
-///                       64 (the runtime resizes instead of building a tree bin there).
+///  * HashOrder        : the iteration order of a `HashMap`/`HashSet` built by insertions and removals.
+///                       Buckets are visited in index order. `put`/`add` append a new key to its
+///                       bucket's chain and double the table when the size then exceeds 3/4 of the
+///                       capacity; `computeIfAbsent`/`merge` put a new key at the head of the chain
+///                       and double the table only before a later insertion finds the size above the
+///                       threshold. A chain reaching the tree threshold while the table is below 64
+///                       buckets doubles the table instead of building a tree bin. Resizing keeps
+///                       the relative order of the keys that share a bucket.
 ///
 /// Not reproduced: the order inside a tree bin (a bucket holding 9 or more keys of a table of at least
 /// 64 buckets). The runtime then keeps a red-black tree whose root is moved to the head of the
@@ -50,7 +53,7 @@ inline std::uint32_t spread(std::int32_t h) {
 
 /// Simulates the bucket layout of a `java.util.HashMap` (or `HashSet`) filled by `insert` calls and
 /// reports the order in which an iterator would visit the keys. Keys are identified by the caller's
-/// index; the caller guarantees that inserted keys are distinct (use contains() first).
+/// index; the caller guarantees that inserted keys are distinct.
 class HashOrder {
  public:
   /// @param initial_capacity capacity as passed to `new HashMap<>(n)`: rounded up to a power of two.
@@ -59,13 +62,22 @@ class HashOrder {
 
   /// Capacity of `new HashMap<>(n)` for a requested n (tableSizeFor).
   static std::size_t table_size_for(std::size_t n);
-  /// The capacity `HashMap.putAll`/`new HashMap<>(Map)` chooses for a map of @p n entries.
+  /// The capacity `new HashMap<>(Map)` chooses for a map of @p n entries.
   static std::size_t capacity_for_copy(std::size_t n);
+  /// The capacity `new HashSet<>(Collection)` chooses for a collection of @p n elements.
+  static std::size_t capacity_for_collection(std::size_t n);
 
   static constexpr std::size_t kDefaultCapacity = 16;
 
-  /// Records the insertion of key @p id whose `hashCode()` is @p h.
+  /// Records `put(key)`/`add(key)` of a new key @p id whose `hashCode()` is @p h.
   void insert(std::size_t id, std::int32_t h);
+  /// Records `computeIfAbsent(key, ...)` (or `merge`) creating the new key @p id.
+  void compute_if_absent(std::size_t id, std::int32_t h);
+  /// Records the removal of key @p id (hash @p h); the table never shrinks, as in Java.
+  void erase(std::size_t id, std::int32_t h);
+  /// The key an iterator would return first, or SIZE_MAX when empty.
+  std::size_t first() const;
+  bool empty() const { return size_ == 0; }
   /// The ids in iteration order.
   std::vector<std::size_t> order() const;
   std::size_t size() const { return size_; }

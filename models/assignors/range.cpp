@@ -109,9 +109,13 @@ class RangeRun {
     for (const auto& m : members_) member_ids.push_back(m.member_id);
     member_order_ = java::hash_order(member_ids);
 
+    // Subscriptions arrive with their topics sorted (ConsumerProtocol sorts them on the wire).
     std::vector<std::string_view> subscribed;
-    for (std::size_t m : member_order_)
-      for (const auto& t : members_[m].topics) subscribed.push_back(t);
+    for (std::size_t m : member_order_) {
+      std::vector<std::string_view> topics(members_[m].topics.begin(), members_[m].topics.end());
+      std::sort(topics.begin(), topics.end(), java::Less{});
+      subscribed.insert(subscribed.end(), topics.begin(), topics.end());
+    }
     std::vector<std::string_view> existing;
     std::unordered_map<std::string_view, const TopicMetadata*> by_name;
     for (const auto& t : cluster_.topics) by_name.emplace(t.name, &t);

@@ -1,14 +1,59 @@
+#include <array>
+
 #include "models/assignors/all.hpp"
 
 namespace cgsim::models::assignors {
 
-AssignFn find_assignor(std::string_view name, ClientFlavor flavor) {
-  const bool rdk = flavor == ClientFlavor::Librdkafka;
-  if (name == "range") return rdk ? &assign_range_librdkafka : &assign_range;
-  if (name == "roundrobin") return rdk ? &assign_roundrobin_librdkafka : &assign_roundrobin;
+namespace {
+
+template <AssignFn F>
+AssignResult plain(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {
+  return {F(cluster, members), {}};
+}
+
+const std::vector<AssignorInfo>& java_assignors() {
+  static const std::vector<AssignorInfo> v{
+      {"range", &assign_range, &plain<&assign_range>, false, false},
+      {"roundrobin", &assign_roundrobin, &plain<&assign_roundrobin>, false, false},
+      {"sticky", &assign_sticky, &assign_sticky_detailed, false, false},
+      {"cooperative-sticky", &assign_cooperative_sticky, &assign_cooperative_sticky_detailed, true, false},
+  };
+  return v;
+}
+
+const std::vector<AssignorInfo>& librdkafka_assignors() {
+  static const std::vector<AssignorInfo> v{
+      {"range", &assign_range_librdkafka, &plain<&assign_range_librdkafka>, false, false},
+      {"roundrobin", &assign_roundrobin_librdkafka, &plain<&assign_roundrobin_librdkafka>, false, false},
+  };
+  return v;
+}
+
+const std::vector<AssignorInfo>& server_assignors() {
+  static const std::vector<AssignorInfo> v{};
+  return v;
+}
+
+}  // namespace
+
+const AssignorInfo* find_assignor_info(std::string_view name, ClientFlavor flavor) {
+  for (const auto& a : flavor == ClientFlavor::Librdkafka ? librdkafka_assignors() : java_assignors())
+    if (a.name == name) return &a;
+  for (const auto& a : server_assignors())
+    if (a.name == name) return &a;
   return nullptr;
 }
 
-std::vector<std::string> assignor_names() { return {"range", "roundrobin"}; }
+AssignFn find_assignor(std::string_view name, ClientFlavor flavor) {
+  const AssignorInfo* info = find_assignor_info(name, flavor);
+  return info ? info->assign : nullptr;
+}
+
+std::vector<std::string> assignor_names() {
+  std::vector<std::string> names;
+  for (const auto& a : java_assignors()) names.push_back(a.name);
+  for (const auto& a : server_assignors()) names.push_back(a.name);
+  return names;
+}
 
 }  // namespace cgsim::models::assignors
