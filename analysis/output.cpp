@@ -71,13 +71,15 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
       if (rb.group != g.id) continue;
       if (!any) {
         o << "  rebalances:\n  " << pad("start s", 10, true) << pad("end s", 10, true) << pad("gen", 5, true) << "  "
-          << pad("trigger", 18) << pad("moved", 7, true) << pad("rounds", 8, true) << "\n";
+          << pad("trigger", 22) << pad("moved", 7, true) << pad("rounds", 8, true) << pad("stalled p·s", 13, true)
+          << "\n";
         any = true;
       }
       o << "  " << pad(fmt("%.3f", rb.start_s), 10, true)
         << pad(rb.end_s >= 0 ? fmt("%.3f", rb.end_s) : std::string("open"), 10, true)
-        << pad(std::to_string(rb.generation), 5, true) << "  " << pad(rb.trigger, 18)
-        << pad(std::to_string(rb.partitions_moved), 7, true) << pad(std::to_string(rb.rounds), 8, true) << "\n";
+        << pad(std::to_string(rb.generation), 5, true) << "  " << pad(rb.trigger, 22)
+        << pad(std::to_string(rb.partitions_moved), 7, true) << pad(std::to_string(rb.rounds), 8, true)
+        << pad(fmt("%.1f", rb.stop_the_world_partition_s), 13, true) << "\n";
     }
     if (!any) o << "  rebalances: none\n";
   }

@@ -72,6 +72,7 @@ class Collector {
       rr.partitions_moved = r.partitions_moved;
       rr.partitions_revoked = r.partitions_revoked;
       rr.partitions_assigned = r.partitions_assigned;
+      rr.stop_the_world_partition_s = static_cast<double>(r.stall_partition_ns) / 1e9;
       out_.summary.rebalances.push_back(rr);
     });
     s.generation.connect([this](const models::GenerationInfo& gi) {

@@ -49,7 +49,7 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
       scenario_(scenario),
       spec_(spec),
       index_(index),
-      assignor_(assignors::find_assignor(spec.assignor, scenario.client)),
+      assignor_(assignors::find_assignor_info(spec.assignor, scenario.client)),
       offsets_(static_cast<std::size_t>(broker.partition_count())),
       coordinator_(*this) {
   if (!assignor_) throw std::invalid_argument("unknown assignor " + spec.assignor);
@@ -60,6 +60,8 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
     for (std::int32_t p = 0; p < t.partitions; ++p) parts.insert(t.first_gid + p);
   }
   partitions_.assign(parts.begin(), parts.end());
+  unowned_since_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
+  for (std::int32_t gid : partitions_) unowned_since_[static_cast<std::size_t>(gid)] = 0;
   for (std::int32_t gid = 0; gid < broker.partition_count(); ++gid) {
     auto& l = broker.log(gid).listeners;
     if (l.size() <= static_cast<std::size_t>(index)) l.resize(static_cast<std::size_t>(index) + 1, nullptr);
@@ -76,6 +78,24 @@ Consumer& Group::restart_consumer(std::int32_t index) {
   retired_.push_back(std::move(slot));
   slot = std::make_unique<Consumer>(*this, index);
   return *slot;
+}
+
+void Group::mark_unowned(std::int32_t gid, Time t) {
+  auto& u = unowned_since_[static_cast<std::size_t>(gid)];
+  if (u < 0) u = t;
+}
+
+std::int64_t Group::mark_owned(std::int32_t gid, Time t) {
+  auto& u = unowned_since_[static_cast<std::size_t>(gid)];
+  if (u < 0) return 0;
+  Time from = u;
+  u = -1;
+  const PartitionLog& log = broker_.log(gid);
+  std::int64_t waiting = std::max(offsets(gid).frontier, log.start_offset());
+  if (waiting >= log.end_offset()) return 0;
+  Time first = log.time_at(waiting);
+  if (first >= t) return 0;
+  return t - std::max(from, first);
 }
 
 std::uint32_t Group::lives(std::int32_t index) const {
@@ -224,6 +244,7 @@ void Coordinator::on_join(const JoinRequest& req) {
   }
   auto it = members_.find(id);
   bool is_new = false;
+  bool metadata_changed = false;
   if (it == members_.end()) {
     if (!req.instance_id && !pending_members_.count(id)) {
       respond_error(Error::UnknownMemberId, "");
@@ -237,6 +258,9 @@ void Coordinator::on_join(const JoinRequest& req) {
     it = members_.emplace(id, std::move(m)).first;
     is_new = true;
   } else {
+    // A change of subscription metadata (cooperative members report what they own) makes a
+    // stable group rebalance; the same metadata does not.
+    metadata_changed = it->second.meta.owned != req.owned || it->second.meta.topics != req.topics;
     it->second.meta = JoinRequest(req);
     it->second.meta.member_id = id;
   }
@@ -273,7 +297,7 @@ void Coordinator::on_join(const JoinRequest& req) {
       break;
     case GroupState::CompletingRebalance:
     case GroupState::Stable:
-      if (is_new || id == leader_ || state_ == GroupState::CompletingRebalance) {
+      if (is_new || metadata_changed || id == leader_ || state_ == GroupState::CompletingRebalance) {
         prepare_rebalance(req.reason.empty() ? "join" : req.reason);
       } else {
         // A known follower rejoining a stable group with unchanged metadata gets the current
@@ -306,6 +330,10 @@ void Coordinator::prepare_rebalance(const std::string& trigger) {
     }
     eng.cancel(sync_timer_);
     if (open_) ++open_->rounds;
+  }
+  if (open_ && awaiting_followup_) {
+    ++open_->rounds;
+    awaiting_followup_ = false;
   }
   if (!open_) {
     open_ = RebalanceInfo{};
@@ -391,7 +419,11 @@ void Coordinator::complete_join() {
     s.group_instance_id = m.meta.instance_id;
     s.rack = m.meta.rack;
     s.topics = m.meta.topics;
-    s.generation = generation_ - 1;
+    s.generation = m.meta.generation;
+    for (std::int32_t gid : m.meta.owned) {
+      const TopicInfo& t = group_.broker().topic(group_.broker().topic_of(gid));
+      s.owned.push_back(TopicPartition{t.name, gid - t.first_gid});
+    }
     subs.push_back(std::move(s));
   }
   for (auto& [id, m] : members_) {
@@ -426,7 +458,8 @@ void Coordinator::on_sync_deadline() {
 }
 
 void Coordinator::on_sync(const std::string& member_id, std::int32_t generation,
-                          std::optional<std::map<std::string, std::vector<std::int32_t>>> assignment) {
+                          std::optional<std::map<std::string, std::vector<std::int32_t>>> assignment,
+                          std::size_t withheld) {
   auto it = members_.find(member_id);
   auto reply = [this](std::int32_t c, std::uint32_t inc, Error err, std::vector<std::int32_t> parts) {
     group_.send([this, c, inc, err, parts] { group_.consumer(c).on_sync_response(inc, err, parts); });
@@ -450,14 +483,14 @@ void Coordinator::on_sync(const std::string& member_id, std::int32_t generation,
     case GroupState::CompletingRebalance:
       m.awaiting_sync = true;
       m.last_heartbeat = group_.engine().now();
-      if (member_id == leader_ && assignment) complete_sync(std::move(*assignment));
+      if (member_id == leader_ && assignment) complete_sync(std::move(*assignment), withheld);
       return;
     default:
       return;
   }
 }
 
-void Coordinator::complete_sync(std::map<std::string, std::vector<std::int32_t>> assignment) {
+void Coordinator::complete_sync(std::map<std::string, std::vector<std::int32_t>> assignment, std::size_t withheld) {
   sim::Engine& eng = group_.engine();
   eng.cancel(sync_timer_);
   sync_timer_ = 0;
@@ -483,6 +516,14 @@ void Coordinator::complete_sync(std::map<std::string, std::vector<std::int32_t>>
   }
   std::sort(gen.assignment.begin(), gen.assignment.end());
   group_.signals().generation.emit(gen);
+  std::int64_t stall = 0;
+  for (const auto& [p, c] : owners) stall += group_.mark_owned(p, eng.now());
+  if (open_) open_->stall_partition_ns += stall;
+  if (open_ && withheld > 0 && open_->protocol == "cooperative") {
+    // Partitions that change owner were withheld: the follow-up round completes this rebalance.
+    awaiting_followup_ = true;
+    return;
+  }
   if (open_) {
     std::int64_t moved = 0, revoked = 0;
     for (const auto& [p, c] : owners) {
@@ -613,9 +654,10 @@ void Consumer::poll() {
   }
   if (state_ == MemberState::Unjoined || rejoin_needed_) {
     if (!join_in_flight_) start_join(rejoin_reason_);
-    return;
   }
-  if (state_ != MemberState::Stable) return;  // blocked in the join/sync exchange
+  // The join runs without blocking poll(): an eager member has revoked everything and waits; a
+  // cooperative member goes on consuming the partitions it owns.
+  if (!consuming()) return;
   arm_poll_timer();
   if (g_.spec().commit.kind == CommitSpec::Kind::Auto && now >= next_auto_commit_) {
     commit(false);
@@ -624,16 +666,27 @@ void Consumer::poll() {
   fetch_and_process();
 }
 
+bool Consumer::cooperative() const { return g_.spec().protocol == "cooperative"; }
+
+bool Consumer::consuming() const {
+  if (state_ == MemberState::Stable) return true;
+  return cooperative() && !assigned_.empty() &&
+         (state_ == MemberState::PreparingRebalance || state_ == MemberState::CompletingRebalance);
+}
+
 void Consumer::start_join(const std::string& reason) {
   join_in_flight_ = true;
   rejoin_needed_ = false;
   Time delay = 0;
-  if (generation_ >= 0 && !member_id_.empty() && g_.spec().commit.kind == CommitSpec::Kind::Auto) {
-    // onJoinPrepare: a synchronous commit of the consumed positions before revoking.
+  const bool in_group = generation_ >= 0 && !member_id_.empty();
+  if (in_group && g_.spec().commit.kind == CommitSpec::Kind::Auto) {
+    // onJoinPrepare: commit the consumed positions and wait for the answer before joining.
     commit(true);
     delay = 2 * g_.scenario().broker.request_latency;
   }
-  revoke_all();
+  // Eager members revoke everything; a member that lost its generation loses everything; a
+  // cooperative member keeps what it owns and reports it in JoinGroup.
+  if (!cooperative() || !in_group) revoke_all();
   set_state(MemberState::PreparingRebalance);
   std::uint32_t inc = incarnation_;
   g_.engine().schedule_after(delay, Priority::Client, [this, inc, reason] {
@@ -653,14 +706,18 @@ void Consumer::send_join(const std::string& reason) {
   req.topics = g_.spec().topics;
   req.rack = g_.spec().consumers.rack;
   req.reason = reason;
+  req.owned = assigned_;
+  req.generation = generation_;
   Coordinator* coord = &g_.coordinator();
   g_.send([coord, req] { coord->on_join(req); });
 }
 
 void Consumer::revoke_all() {
+  const Time now = g_.engine().now();
   for (std::int32_t gid : assigned_) {
     auto& l = g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())];
     if (l == this) l = nullptr;
+    g_.mark_unowned(gid, now);
   }
   assigned_.clear();
   position_.clear();
@@ -692,10 +749,12 @@ void Consumer::on_join_response(std::uint32_t inc, Coordinator::Error err, const
   set_state(MemberState::CompletingRebalance);
   schedule_heartbeat();
   std::optional<std::map<std::string, std::vector<std::int32_t>>> plan;
+  std::size_t withheld = 0;
   if (leader == member_id && !members.empty()) {
-    assignors::Assignment a = g_.assignor()(g_.cluster(), members);
+    assignors::AssignResult a = g_.assignor_info().assign_detailed(g_.cluster(), members);
+    withheld = a.withheld.size();
     plan.emplace();
-    for (const auto& [mid, tps] : a) {
+    for (const auto& [mid, tps] : a.assignment) {
       auto& v = (*plan)[mid];
       for (const auto& tp : tps) v.push_back(g_.gid(tp));
     }
@@ -703,7 +762,7 @@ void Consumer::on_join_response(std::uint32_t inc, Coordinator::Error err, const
   Coordinator* coord = &g_.coordinator();
   std::string mid = member_id_;
   std::int32_t gen = generation_;
-  g_.send([coord, mid, gen, plan] { coord->on_sync(mid, gen, plan); });
+  g_.send([coord, mid, gen, plan, withheld] { coord->on_sync(mid, gen, plan, withheld); });
 }
 
 void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const std::vector<std::int32_t>& parts) {
@@ -719,17 +778,44 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
     poll();
     return;
   }
-  assigned_ = parts;
-  std::sort(assigned_.begin(), assigned_.end());
-  position_.assign(assigned_.size(), -1);
-  committed_pos_.assign(assigned_.size(), -1);
+  std::vector<std::int32_t> next = parts;
+  std::sort(next.begin(), next.end());
+  if (cooperative()) {
+    // Revoke only what the new assignment does not list; keep positions of what stays. Without
+    // a rebalance listener nothing is committed here, so records of revoked partitions processed
+    // since the commit before JoinGroup are processed again by their next owner.
+    std::vector<std::int32_t> revoked;
+    for (std::int32_t gid : assigned_)
+      if (!std::binary_search(next.begin(), next.end(), gid)) revoked.push_back(gid);
+    drop_partitions(revoked);
+    if (!revoked.empty()) {
+      rejoin_needed_ = true;  // KIP-429: revoking anything calls for a follow-up rebalance
+      rejoin_reason_ = "cooperative_followup";
+    }
+  } else {
+    revoke_all();
+  }
+  std::vector<std::int64_t> pos(next.size(), -1), cpos(next.size(), -1);
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    auto it = std::lower_bound(assigned_.begin(), assigned_.end(), next[i]);
+    if (it != assigned_.end() && *it == next[i]) {
+      pos[i] = position_[static_cast<std::size_t>(it - assigned_.begin())];
+      cpos[i] = committed_pos_[static_cast<std::size_t>(it - assigned_.begin())];
+    }
+  }
+  assigned_ = std::move(next);
+  position_ = std::move(pos);
+  committed_pos_ = std::move(cpos);
+  cursor_ = 0;
+  chunk_left_ = chunk_records_;
+  reset_fetch();
   for (std::int32_t gid : assigned_) g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
   set_state(MemberState::Stable);
   next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
   // OffsetFetch for the new partitions costs one round trip before the first fetch.
   std::uint32_t me = incarnation_;
   g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, me] {
-    if (!current(me) || state_ != MemberState::Stable) return;
+    if (!current(me) || !consuming()) return;
     const Time now = g_.engine().now();
     for (std::size_t i = 0; i < assigned_.size(); ++i) {
       if (position_[i] >= 0) continue;
@@ -752,6 +838,29 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
     }
     if (!busy_) poll();
   });
+  if (rejoin_needed_ && !busy_) poll();
+}
+
+void Consumer::drop_partitions(const std::vector<std::int32_t>& gids) {
+  if (gids.empty()) return;
+  const Time now = g_.engine().now();
+  std::vector<std::int32_t> keep;
+  std::vector<std::int64_t> pos, cpos;
+  for (std::size_t i = 0; i < assigned_.size(); ++i) {
+    std::int32_t gid = assigned_[i];
+    if (std::find(gids.begin(), gids.end(), gid) != gids.end()) {
+      auto& l = g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())];
+      if (l == this) l = nullptr;
+      g_.mark_unowned(gid, now);
+    } else {
+      keep.push_back(gid);
+      pos.push_back(position_[i]);
+      cpos.push_back(committed_pos_[i]);
+    }
+  }
+  assigned_ = std::move(keep);
+  position_ = std::move(pos);
+  committed_pos_ = std::move(cpos);
 }
 
 void Consumer::schedule_heartbeat() {
@@ -920,7 +1029,7 @@ void Consumer::batch_done() {
   busy_ = false;
   batch_.clear();
   batch_emitted_ = 0;
-  if (g_.spec().commit.kind == CommitSpec::Kind::AfterBatch && state_ == MemberState::Stable) {
+  if (g_.spec().commit.kind == CommitSpec::Kind::AfterBatch && consuming()) {
     commit(true);
     std::uint32_t inc = incarnation_;
     g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, inc] {
@@ -1001,9 +1110,9 @@ void Consumer::on_fetch_response(std::uint32_t epoch) {
   fetch_in_flight_ = false;
   cut_ = std::max(cut_, fetch_respond_at_);
   fetch_respond_at_ = sim::kNever;
-  if (idle_ && state_ == MemberState::Stable) {
+  if (idle_ && consuming()) {
     poll();
-  } else if (!busy_ && state_ == MemberState::Stable) {
+  } else if (!busy_ && consuming()) {
     send_fetch();
   }
 }
@@ -1025,6 +1134,7 @@ void Consumer::crash() {
   for (std::int32_t gid : assigned_) {
     auto& l = g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())];
     if (l == this) l = nullptr;
+    g_.mark_unowned(gid, g_.engine().now());
   }
   set_state(MemberState::Stopped);
 }
@@ -1042,7 +1152,7 @@ void Consumer::close(std::function<void()> then) {
 void Consumer::do_close() {
   // KafkaConsumer.close(): commit (auto-commit) synchronously, then leave the group; a static
   // member does not send LeaveGroup and relies on coming back within the session timeout.
-  if (state_ == MemberState::Stable && g_.spec().commit.kind == CommitSpec::Kind::Auto) commit(true);
+  if (consuming() && g_.spec().commit.kind == CommitSpec::Kind::Auto) commit(true);
   if (!member_id_.empty() && !instance_id_) {
     Coordinator* coord = &g_.coordinator();
     std::string mid = member_id_;

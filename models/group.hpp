@@ -59,12 +59,17 @@ class Coordinator {
     std::vector<std::string> topics;
     std::optional<std::string> rack;
     std::string reason;  ///< why the member (re)joins: for rebalance triggers
+    /// Partitions the member owns as it joins (cooperative protocol; empty for eager members,
+    /// which revoke everything first) and the generation it owned them in.
+    std::vector<std::int32_t> owned;
+    std::int32_t generation = -1;
   };
   enum class Error { None, RebalanceInProgress, UnknownMemberId, IllegalGeneration, MemberIdRequired };
 
   void on_join(const JoinRequest& req);
   void on_sync(const std::string& member_id, std::int32_t generation,
-               std::optional<std::map<std::string, std::vector<std::int32_t>>> assignment);
+               std::optional<std::map<std::string, std::vector<std::int32_t>>> assignment,
+               std::size_t withheld = 0);
   void on_heartbeat(const std::string& member_id, std::int32_t generation, std::int32_t consumer,
                     std::uint32_t incarnation);
   void on_leave(const std::string& member_id, const std::string& reason);
@@ -96,7 +101,7 @@ class Coordinator {
   void arm_expiry(Member& m);
   void on_expiry(const std::string& member_id);
   void remove_member(const std::string& member_id);
-  void complete_sync(std::map<std::string, std::vector<std::int32_t>> assignment);
+  void complete_sync(std::map<std::string, std::vector<std::int32_t>> assignment, std::size_t withheld);
   std::string new_member_id(const std::string& client_id);
   sim::Time rebalance_timeout() const;
 
@@ -116,6 +121,8 @@ class Coordinator {
   sim::Time initial_remaining_ = 0;
   std::uint64_t join_seq_ = 0;
   std::optional<RebalanceInfo> open_;
+  /// A cooperative round withheld partitions: the follow-up round belongs to the same rebalance.
+  bool awaiting_followup_ = false;
   sim::Rng ids_;
 };
 
@@ -179,6 +186,11 @@ class Consumer : public AppendListener {
   void do_close();
   sim::Time processing_time(sim::Time start);
   bool current(std::uint32_t inc) const { return inc == incarnation_ && state_ != MemberState::Stopped; }
+  bool cooperative() const;
+  /// True while poll() may return records: a stable member, or a cooperative member that keeps
+  /// consuming what it owns during a rebalance.
+  bool consuming() const;
+  void drop_partitions(const std::vector<std::int32_t>& gids);
 
   Group& g_;
   std::int32_t index_;
@@ -248,7 +260,7 @@ class Group {
   std::int32_t index() const { return index_; }
   Coordinator& coordinator() { return coordinator_; }
   const assignors::ClusterMetadata& cluster() const { return cluster_; }
-  assignors::AssignFn assignor() const { return assignor_; }
+  const assignors::AssignorInfo& assignor_info() const { return *assignor_; }
   GroupPartition& offsets(std::int32_t gid) { return offsets_[static_cast<std::size_t>(gid)]; }
   const GroupPartition& offsets(std::int32_t gid) const { return offsets_[static_cast<std::size_t>(gid)]; }
   /// Global ids of every partition of the subscribed topics.
@@ -256,6 +268,11 @@ class Group {
   /// Records never delivered because a reset to "latest" skipped them.
   std::uint64_t skipped() const { return skipped_; }
   void add_skipped(std::uint64_t n) { skipped_ += n; }
+  /// Records that nobody consumes partition @p gid from @p t (revoked, lost or its owner crashed).
+  void mark_unowned(std::int32_t gid, sim::Time t);
+  /// Hands partition @p gid out again at @p t; returns the partition-nanoseconds it stalled with
+  /// records waiting (counted from the later of the stall's start and the first waiting record).
+  std::int64_t mark_owned(std::int32_t gid, sim::Time t);
   /// A fresh incarnation number for a client object (responses to older ones are ignored).
   std::uint32_t next_incarnation() { return ++incarnations_; }
   /// How many clients have carried consumer index @p index so far (restarts included).
@@ -273,13 +290,14 @@ class Group {
   const GroupSpec& spec_;
   std::int32_t index_;
   assignors::ClusterMetadata cluster_;
-  assignors::AssignFn assignor_;
+  const assignors::AssignorInfo* assignor_;
   std::vector<GroupPartition> offsets_;
   std::vector<std::int32_t> partitions_;
   std::vector<std::unique_ptr<Consumer>> consumers_;
   std::vector<std::unique_ptr<Consumer>> retired_;  // replaced clients kept alive for pending events
   std::uint64_t skipped_ = 0;
   std::uint32_t incarnations_ = 0;
+  std::vector<sim::Time> unowned_since_;  // per gid; -1 while someone owns it
   Coordinator coordinator_;
 };
 

@@ -40,6 +40,9 @@ struct RebalanceInfo {
   std::int64_t partitions_moved = 0;
   std::int64_t partitions_revoked = 0;
   std::int64_t partitions_assigned = 0;
+  /// Partition-nanoseconds during which a partition with waiting records had no consumer,
+  /// for the partitions this rebalance handed out (from revocation, loss or crash).
+  std::int64_t stall_partition_ns = 0;
 };
 
 /// A generation's assignment: (consumer index, global partition ids) pairs.

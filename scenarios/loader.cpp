@@ -356,7 +356,16 @@ Scenario parse(const YAML::Node& root, const std::string& origin) {
         g.at("assignor").fail("expected one of: " + list);
       }
     }
-    if (g.has("protocol")) gr.protocol = g.at("protocol").one_of({"eager"});
+    if (g.has("protocol")) gr.protocol = g.at("protocol").one_of({"eager", "cooperative"});
+    if (const auto* info = models::assignors::find_assignor_info(gr.assignor, sc.client)) {
+      if (gr.protocol == "cooperative" && !info->cooperative) {
+        g.at("protocol").fail("the cooperative protocol needs a cooperative assignor (cooperative-sticky); \"" +
+                              gr.assignor + "\" is eager-only");
+      }
+      if (gr.protocol == "eager" && info->server_side) {
+        g.at("assignor").fail("\"" + gr.assignor + "\" is a server-side assignor of the consumer protocol");
+      }
+    }
     if (g.has("session_timeout")) gr.session_timeout = g.at("session_timeout").positive_duration();
     if (g.has("heartbeat_interval")) gr.heartbeat_interval = g.at("heartbeat_interval").positive_duration();
     if (g.has("max_poll_interval")) gr.max_poll_interval = g.at("max_poll_interval").positive_duration();

@@ -180,3 +180,53 @@ TEST(ClassicGroup, RangeOrdersMembersByMemberIdLikeKafka) {
   EXPECT_EQ(by_consumer[10], std::vector<std::int32_t>{2});
   EXPECT_EQ(by_consumer[2], std::vector<std::int32_t>{3});
 }
+
+TEST(CooperativeProtocol, JoinMovesOnlyWhatChangesOwnerInTwoRounds) {
+  auto sc = load(scenario("    protocol: cooperative\n    assignor: cooperative-sticky\n", "  - {at: 20s, join: g}\n", 2,
+                          "{kind: constant, value: 1ms}", 6));
+  auto o = run(sc);
+  ASSERT_EQ(o.rebalances.size(), 2u);
+  const auto& r = o.rebalances[1];
+  EXPECT_EQ(r.trigger, "join");
+  EXPECT_EQ(r.protocol, "cooperative");
+  EXPECT_EQ(r.rounds, 2);  // the withheld partitions are assigned in the follow-up round
+  EXPECT_EQ(r.partitions_moved, 2);  // 3+3 -> 2+2+2: two partitions change owner
+  EXPECT_EQ(r.partitions_revoked, 2);
+  // Three generations after the initial one: round one, then the follow-up.
+  ASSERT_EQ(o.generations.size(), 3u);
+  std::size_t total = 0;
+  for (const auto& [c, parts] : o.generations[1].assignment) total += parts.size();
+  EXPECT_EQ(total, 4u);  // two partitions withheld in round one
+  for (const auto& [c, parts] : o.generations[2].assignment) EXPECT_EQ(parts.size(), 2u);
+  // Only the two moved partitions stall, and at most for the length of the rebalance.
+  EXPECT_LE(r.stall_partition_ns, 2 * (r.end - r.start));
+  // Partitions that do not move keep being consumed while the rebalance runs.
+  std::uint64_t during = 0;
+  run(sc, [&](models::World& w) {
+    w.signals().processed.connect([&](std::int32_t, std::int32_t, const models::ProcessedRecord* recs, std::size_t n) {
+      for (std::size_t k = 0; k < n; ++k)
+        if (recs[k].done > r.start + 10 * kMillisecond && recs[k].done < r.end) ++during;
+    });
+  });
+  EXPECT_GT(during, 0u);
+}
+
+TEST(CooperativeProtocol, RecordsAreConservedAcrossCrashesAndLeaves) {
+  auto sc = load(scenario("    protocol: cooperative\n    assignor: cooperative-sticky\n    session_timeout: 10s\n",
+                          "  - {at: 20s, crash: g/0}\n  - {at: 40s, join: g, count: 2}\n  - {at: 60s, leave: g/1}\n", 3,
+                          "{kind: constant, value: 1ms}", 8));
+  auto s = analysis::simulate(sc);
+  EXPECT_EQ(s.consumed - s.duplicates + s.skipped, s.produced - s.final_lag);
+  EXPECT_GT(s.duplicates, 0u);  // the crash
+}
+
+TEST(StopTheWorld, EagerRebalanceStallsEveryBackloggedPartition) {
+  // Crash detection takes the session timeout; the crashed member's partitions stall from the
+  // crash until they are handed out again.
+  auto o = run(load(scenario("    session_timeout: 10s\n    heartbeat_interval: 1s\n", "  - {at: 30s, crash: g/1}\n")));
+  ASSERT_EQ(o.rebalances.size(), 2u);
+  // Two partitions, each stalled from the crash (30 s) to reassignment (about 40 s).
+  double stalled_s = static_cast<double>(o.rebalances[1].stall_partition_ns) / 1e9;
+  EXPECT_GT(stalled_s, 2 * 9.0);
+  EXPECT_LT(stalled_s, 2 * 10.5 + 2 * 0.1);
+}
