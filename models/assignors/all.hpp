@@ -46,6 +46,16 @@ AssignResult assign_cooperative_sticky_detailed_with(const ClusterMetadata& clus
                                                      const std::vector<MemberSubscription>& members,
                                                      const StickyOptions& options);
 
+// ---- Group coordinator, KIP-848 consumer protocol (org.apache.kafka.coordinator.group.assignor) ----
+
+/// Server-side UniformAssignor (uniform.cpp, uniform_heterogeneous.cpp), registered as "uniform".
+Assignment assign_uniform(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+AssignResult assign_uniform_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+/// Server-side RangeAssignor (server_range.cpp), registered as "server-range".
+Assignment assign_server_range(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+AssignResult assign_server_range_detailed(const ClusterMetadata& cluster,
+                                          const std::vector<MemberSubscription>& members);
+
 // ---- librdkafka 2.0.2 ----------------------------------------------------------------------------
 
 /// librdkafka's range assignor (range_librdkafka.cpp): no rack awareness, topics in metadata order,

@@ -30,7 +30,10 @@ const std::vector<AssignorInfo>& librdkafka_assignors() {
 }
 
 const std::vector<AssignorInfo>& server_assignors() {
-  static const std::vector<AssignorInfo> v{};
+  static const std::vector<AssignorInfo> v{
+      {"uniform", &assign_uniform, &assign_uniform_detailed, false, true},
+      {"server-range", &assign_server_range, &assign_server_range_detailed, false, true},
+  };
   return v;
 }
 
