@@ -171,7 +171,7 @@ class Collector {
       gs.max_lag = acc.max_lag;
       gs.max_lag_seconds = acc.max_lag_s;
       gs.latency_ms = summarize(out_.latency[g]);
-      gs.generation = grp.coordinator().generation();
+      gs.generation = grp.generation();
       for (const auto& c : grp.consumers()) {
         ConsumerSummary cs;
         if (static_cast<std::size_t>(c->index()) < acc.per_consumer.size()) {

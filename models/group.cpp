@@ -18,6 +18,8 @@ const char* to_string(GroupState s) {
     case GroupState::CompletingRebalance: return "CompletingRebalance";
     case GroupState::Stable: return "Stable";
     case GroupState::Dead: return "Dead";
+    case GroupState::Assigning: return "Assigning";
+    case GroupState::Reconciling: return "Reconciling";
   }
   return "?";
 }
@@ -51,7 +53,8 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
       index_(index),
       assignor_(assignors::find_assignor_info(spec.assignor, scenario.client)),
       offsets_(static_cast<std::size_t>(broker.partition_count())),
-      coordinator_(*this) {
+      coordinator_(*this),
+      consumer_coordinator_(*this) {
   if (!assignor_) throw std::invalid_argument("unknown assignor " + spec.assignor);
   for (const auto& t : broker.topics()) cluster_.topics.push_back({t.name, t.partitions, {}});
   std::set<std::int32_t> parts;
@@ -96,6 +99,15 @@ std::int64_t Group::mark_owned(std::int32_t gid, Time t) {
   Time first = log.time_at(waiting);
   if (first >= t) return 0;
   return t - std::max(from, first);
+}
+
+std::int32_t Group::generation() const {
+  return spec_.protocol == "consumer" ? consumer_coordinator_.group_epoch() : coordinator_.generation();
+}
+
+void Group::finish_run() {
+  coordinator_.finish_run();
+  consumer_coordinator_.finish_run();
 }
 
 std::uint32_t Group::lives(std::int32_t index) const {
@@ -272,6 +284,9 @@ void Coordinator::on_join(const JoinRequest& req) {
   if (leader_.empty()) leader_ = id;
 
   switch (state_) {
+    case GroupState::Assigning:
+    case GroupState::Reconciling:
+      break;  // consumer-protocol states; a classic group never enters them
     case GroupState::Empty:
     case GroupState::Dead: {
       // InitialDelayedJoin: wait for more members before the first assignment.
@@ -652,7 +667,18 @@ void Consumer::poll() {
     do_close();
     return;
   }
-  if (state_ == MemberState::Unjoined || rejoin_needed_) {
+  if (kip848()) {
+    if (state_ == MemberState::Unjoined) {
+      if (!assigned_.empty()) revoke_all();  // fenced or left: the partitions are lost, uncommitted
+      if (!join_in_flight_) {
+        join_in_flight_ = true;
+        set_state(MemberState::PreparingRebalance);
+        send_consumer_heartbeat(0, rejoin_reason_);
+      }
+      return;
+    }
+    if (!revoke_pending_.empty()) finish_revocation();
+  } else if (state_ == MemberState::Unjoined || rejoin_needed_) {
     if (!join_in_flight_) start_join(rejoin_reason_);
   }
   // The join runs without blocking poll(): an eager member has revoked everything and waits; a
@@ -668,8 +694,11 @@ void Consumer::poll() {
 
 bool Consumer::cooperative() const { return g_.spec().protocol == "cooperative"; }
 
+bool Consumer::kip848() const { return g_.spec().protocol == "consumer"; }
+
 bool Consumer::consuming() const {
   if (state_ == MemberState::Stable) return true;
+  if (kip848()) return !member_id_.empty() && state_ == MemberState::CompletingRebalance;
   return cooperative() && !assigned_.empty() &&
          (state_ == MemberState::PreparingRebalance || state_ == MemberState::CompletingRebalance);
 }
@@ -812,7 +841,12 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
   for (std::int32_t gid : assigned_) g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
   set_state(MemberState::Stable);
   next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
-  // OffsetFetch for the new partitions costs one round trip before the first fetch.
+  init_positions_later();
+  if (rejoin_needed_ && !busy_) poll();
+}
+
+void Consumer::init_positions_later() {
+  // OffsetFetch for new partitions costs one round trip before their first fetch.
   std::uint32_t me = incarnation_;
   g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, me] {
     if (!current(me) || !consuming()) return;
@@ -838,7 +872,6 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
     }
     if (!busy_) poll();
   });
-  if (rejoin_needed_ && !busy_) poll();
 }
 
 void Consumer::drop_partitions(const std::vector<std::int32_t>& gids) {
@@ -876,6 +909,11 @@ void Consumer::heartbeat() {
   heartbeat_event_ = 0;
   // The heartbeat thread runs only while the member has joined (not while it is rejoining).
   if (member_id_.empty() || state_ == MemberState::Unjoined || state_ == MemberState::PreparingRebalance) return;
+  if (kip848()) {
+    send_consumer_heartbeat(generation_, "");
+    schedule_heartbeat();
+    return;
+  }
   Coordinator* coord = &g_.coordinator();
   std::string mid = member_id_;
   std::int32_t gen = generation_;
@@ -921,6 +959,15 @@ void Consumer::on_poll_timer() {
   if (member_id_.empty()) return;
   // max.poll.interval.ms exceeded: the heartbeat thread leaves the group; the member's
   // partitions are lost (no commit) and it rejoins with a new member id at its next poll.
+  if (kip848()) {
+    send_consumer_heartbeat(-1, "max_poll_interval");
+    member_id_.clear();
+    generation_ = -1;
+    revoke_pending_.clear();
+    set_state(MemberState::Unjoined);
+    rejoin_reason_ = "join";
+    return;
+  }
   Coordinator* coord = &g_.coordinator();
   std::string mid = member_id_;
   g_.send([coord, mid] { coord->on_leave(mid, "max_poll_interval"); });
@@ -940,10 +987,15 @@ void Consumer::commit(bool) {
     }
   }
   if (offsets.empty()) return;
-  Coordinator* coord = &g_.coordinator();
   std::string mid = member_id_;
-  std::int32_t gen = generation_;
   std::int32_t c = index_;
+  if (kip848()) {
+    ConsumerGroupCoordinator* cg = &g_.consumer_coordinator();
+    g_.send([cg, mid, c, offsets] { cg->on_commit(mid, c, offsets); });
+    return;
+  }
+  Coordinator* coord = &g_.coordinator();
+  std::int32_t gen = generation_;
   g_.send([coord, mid, gen, c, offsets] { coord->on_commit(mid, gen, c, offsets); });
 }
 
@@ -1124,6 +1176,89 @@ void Consumer::on_append(std::int32_t, Time first_time) {
   if (at < fetch_respond_at_) schedule_fetch_response(at);
 }
 
+void Consumer::send_consumer_heartbeat(std::int32_t epoch, const std::string& reason) {
+  ConsumerGroupCoordinator::Heartbeat hb;
+  hb.member_id = epoch == 0 ? std::string() : member_id_;
+  hb.epoch = epoch;
+  hb.instance_id = instance_id_;
+  hb.rack = g_.spec().consumers.rack;
+  hb.consumer = index_;
+  hb.incarnation = incarnation_;
+  hb.client_id = client_id_;
+  hb.topics = g_.spec().topics;
+  hb.owned = assigned_;
+  hb.rebalance_timeout = g_.spec().max_poll_interval;
+  hb.session_timeout = g_.spec().session_timeout;
+  hb.reason = reason;
+  ConsumerGroupCoordinator* cg = &g_.consumer_coordinator();
+  g_.send([cg, hb] { cg->on_heartbeat(hb); });
+}
+
+void Consumer::finish_revocation() {
+  // Revocation runs at poll time: commit what was consumed (auto-commit), give the partitions
+  // up, then acknowledge with a heartbeat once the commit has been answered.
+  Time delay = 0;
+  if (g_.spec().commit.kind == CommitSpec::Kind::Auto) {
+    commit(true);
+    delay = 2 * g_.scenario().broker.request_latency;
+  }
+  drop_partitions(revoke_pending_);
+  revoke_pending_.clear();
+  cursor_ = 0;
+  chunk_left_ = chunk_records_;
+  reset_fetch();
+  std::uint32_t inc = incarnation_;
+  g_.engine().schedule_after(delay, Priority::Client, [this, inc] {
+    if (current(inc) && !member_id_.empty()) send_consumer_heartbeat(generation_, "");
+  });
+}
+
+void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerGroupCoordinator::Response& r) {
+  if (!current(inc)) return;
+  if (r.fenced) {
+    // UNKNOWN_MEMBER_ID / FENCED_MEMBER_EPOCH: everything owned is lost; rejoin.
+    member_id_.clear();
+    generation_ = -1;
+    join_in_flight_ = false;
+    revoke_pending_.clear();
+    set_state(MemberState::Unjoined);
+    rejoin_reason_ = "join";
+    if (!busy_) poll();
+    return;
+  }
+  if (!join_in_flight_ && member_id_.empty()) return;  // a response to a heartbeat sent before leaving
+  const bool joined_now = join_in_flight_;
+  join_in_flight_ = false;
+  member_id_ = r.member_id;
+  generation_ = r.epoch;
+  if (joined_now) schedule_heartbeat();
+  std::vector<std::int32_t> next = r.assignment;
+  std::sort(next.begin(), next.end());
+  revoke_pending_.clear();
+  for (std::int32_t gid : assigned_)
+    if (!std::binary_search(next.begin(), next.end(), gid)) revoke_pending_.push_back(gid);
+  bool added = false;
+  for (std::int32_t gid : next) {
+    auto it = std::lower_bound(assigned_.begin(), assigned_.end(), gid);
+    if (it != assigned_.end() && *it == gid) continue;
+    auto at = it - assigned_.begin();
+    assigned_.insert(it, gid);
+    position_.insert(position_.begin() + at, -1);
+    committed_pos_.insert(committed_pos_.begin() + at, -1);
+    g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
+    added = true;
+  }
+  if (added) {
+    cursor_ = 0;
+    chunk_left_ = chunk_records_;
+    reset_fetch();
+    if (joined_now) next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
+    init_positions_later();
+  }
+  set_state(revoke_pending_.empty() ? MemberState::Stable : MemberState::CompletingRebalance);
+  if (!revoke_pending_.empty() && !busy_) poll();
+}
+
 void Consumer::crash() {
   if (stopped()) return;
   emit_until(g_.engine().now());
@@ -1153,7 +1288,9 @@ void Consumer::do_close() {
   // KafkaConsumer.close(): commit (auto-commit) synchronously, then leave the group; a static
   // member does not send LeaveGroup and relies on coming back within the session timeout.
   if (consuming() && g_.spec().commit.kind == CommitSpec::Kind::Auto) commit(true);
-  if (!member_id_.empty() && !instance_id_) {
+  if (kip848()) {
+    if (!member_id_.empty()) send_consumer_heartbeat(instance_id_ ? -2 : -1, "leave");
+  } else if (!member_id_.empty() && !instance_id_) {
     Coordinator* coord = &g_.coordinator();
     std::string mid = member_id_;
     g_.send([coord, mid] { coord->on_leave(mid, "leave"); });

@@ -27,6 +27,7 @@
 
 #include "models/assignors/assignor.hpp"
 #include "models/broker.hpp"
+#include "models/consumer_protocol.hpp"
 #include "models/scenario.hpp"
 #include "models/signals.hpp"
 #include "sim/engine.hpp"
@@ -149,6 +150,8 @@ class Consumer : public AppendListener {
   void on_sync_response(std::uint32_t incarnation, Coordinator::Error err,
                         const std::vector<std::int32_t>& partitions);
   void on_heartbeat_response(std::uint32_t incarnation, Coordinator::Error err);
+  /// A ConsumerGroupHeartbeat response (consumer protocol, KIP-848).
+  void on_consumer_heartbeat_response(std::uint32_t incarnation, const ConsumerGroupCoordinator::Response& r);
 
   void on_append(std::int32_t partition, sim::Time first_time) override;
 
@@ -187,6 +190,10 @@ class Consumer : public AppendListener {
   sim::Time processing_time(sim::Time start);
   bool current(std::uint32_t inc) const { return inc == incarnation_ && state_ != MemberState::Stopped; }
   bool cooperative() const;
+  bool kip848() const;
+  void send_consumer_heartbeat(std::int32_t epoch, const std::string& reason);
+  void finish_revocation();
+  void init_positions_later();
   /// True while poll() may return records: a stable member, or a cooperative member that keeps
   /// consuming what it owns during a rebalance.
   bool consuming() const;
@@ -211,6 +218,7 @@ class Consumer : public AppendListener {
   bool close_requested_ = false;
   std::function<void()> on_closed_;
   std::string rejoin_reason_ = "join";
+  std::vector<std::int32_t> revoke_pending_;  // consumer protocol: partitions to give up at the next poll
   std::vector<ProcessedRecord> batch_;
   std::size_t batch_emitted_ = 0;
   sim::EventId batch_event_ = 0;
@@ -259,6 +267,11 @@ class Group {
   const GroupSpec& spec() const { return spec_; }
   std::int32_t index() const { return index_; }
   Coordinator& coordinator() { return coordinator_; }
+  ConsumerGroupCoordinator& consumer_coordinator() { return consumer_coordinator_; }
+  /// The current generation (classic) or group epoch (consumer protocol).
+  std::int32_t generation() const;
+  /// Ends the run for the group's coordinators (open rebalances are reported as open).
+  void finish_run();
   const assignors::ClusterMetadata& cluster() const { return cluster_; }
   const assignors::AssignorInfo& assignor_info() const { return *assignor_; }
   GroupPartition& offsets(std::int32_t gid) { return offsets_[static_cast<std::size_t>(gid)]; }
@@ -299,6 +312,7 @@ class Group {
   std::uint32_t incarnations_ = 0;
   std::vector<sim::Time> unowned_since_;  // per gid; -1 while someone owns it
   Coordinator coordinator_;
+  ConsumerGroupCoordinator consumer_coordinator_;
 };
 
 }  // namespace cgsim::models

@@ -11,8 +11,10 @@
 
 namespace cgsim::models {
 
-/// Coordinator-side group state (Kafka's classic GroupState).
-enum class GroupState { Empty, PreparingRebalance, CompletingRebalance, Stable, Dead };
+/// Coordinator-side group state: the classic protocol's GroupState, plus Assigning and
+/// Reconciling of the consumer protocol (KIP-848), whose groups go Empty -> Assigning ->
+/// Reconciling -> Stable.
+enum class GroupState { Empty, PreparingRebalance, CompletingRebalance, Stable, Dead, Assigning, Reconciling };
 /// Client-side membership state (Kafka's MemberState) plus Stopped for a crashed or closed client.
 enum class MemberState { Unjoined, PreparingRebalance, CompletingRebalance, Stable, Stopped };
 

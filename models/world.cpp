@@ -104,7 +104,7 @@ void World::run() {
   engine_.run_until(scenario_.duration);
   for (auto& g : groups_) {
     for (auto& c : g->consumers()) c->finish_run();
-    g->coordinator().finish_run();
+    g->finish_run();
   }
 }
 

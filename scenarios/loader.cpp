@@ -348,6 +348,12 @@ Scenario parse(const YAML::Node& root, const std::string& origin) {
       if (!sc.topic(tn)) tl.at(k).fail("expected the name of a topic listed under topics");
       gr.topics.push_back(tn);
     }
+    if (g.has("protocol")) gr.protocol = g.at("protocol").one_of({"eager", "cooperative", "consumer"});
+    if (gr.protocol == "consumer") {
+      // KIP-848 defaults: the server-side uniform assignor and the broker's 5 s heartbeat interval.
+      gr.assignor = "uniform";
+      gr.heartbeat_interval = 5 * sim::kSecond;
+    }
     if (g.has("assignor")) {
       gr.assignor = g.at("assignor").str();
       if (!models::assignors::find_assignor(gr.assignor, sc.client)) {
@@ -356,14 +362,17 @@ Scenario parse(const YAML::Node& root, const std::string& origin) {
         g.at("assignor").fail("expected one of: " + list);
       }
     }
-    if (g.has("protocol")) gr.protocol = g.at("protocol").one_of({"eager", "cooperative"});
     if (const auto* info = models::assignors::find_assignor_info(gr.assignor, sc.client)) {
       if (gr.protocol == "cooperative" && !info->cooperative) {
         g.at("protocol").fail("the cooperative protocol needs a cooperative assignor (cooperative-sticky); \"" +
                               gr.assignor + "\" is eager-only");
       }
-      if (gr.protocol == "eager" && info->server_side) {
-        g.at("assignor").fail("\"" + gr.assignor + "\" is a server-side assignor of the consumer protocol");
+      if (gr.protocol != "consumer" && info->server_side) {
+        g.at("assignor").fail("\"" + gr.assignor + "\" is a server-side assignor: it needs protocol: consumer");
+      }
+      if (gr.protocol == "consumer" && !info->server_side) {
+        (g.has("assignor") ? g.at("assignor") : g)
+            .fail("protocol consumer (KIP-848) assigns on the broker: expected a server-side assignor (uniform, server-range)");
       }
     }
     if (g.has("session_timeout")) gr.session_timeout = g.at("session_timeout").positive_duration();

@@ -82,7 +82,7 @@ json scenario_json_schema() {
   json group = object({{"id", {{"type", "string"}, {"pattern", "^[^/]+$"}}},
                        {"topics", {{"type", "array"}, {"minItems", 1}, {"items", {{"type", "string"}}}}},
                        {"assignor", {{"enum", models::assignors::assignor_names()}}},
-                       {"protocol", {{"enum", {"eager", "cooperative"}}}},
+                       {"protocol", {{"enum", {"eager", "cooperative", "consumer"}}}},
                        {"session_timeout", duration()},
                        {"heartbeat_interval", duration()},
                        {"max_poll_interval", duration()},

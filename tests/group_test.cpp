@@ -9,12 +9,14 @@
 #include "analysis/simulate.hpp"
 #include "models/world.hpp"
 #include "scenarios/loader.hpp"
+#include "sim/error.hpp"
 
 using namespace cgsim;
 using models::GroupState;
 using models::MemberState;
 using sim::kMillisecond;
 using sim::kSecond;
+using cgsim::InputError;
 
 namespace {
 
@@ -229,4 +231,57 @@ TEST(StopTheWorld, EagerRebalanceStallsEveryBackloggedPartition) {
   double stalled_s = static_cast<double>(o.rebalances[1].stall_partition_ns) / 1e9;
   EXPECT_GT(stalled_s, 2 * 9.0);
   EXPECT_LT(stalled_s, 2 * 10.5 + 2 * 0.1);
+}
+
+TEST(ConsumerProtocol, JoinReconcilesWithoutABarrierAndRevokesBeforeReassigning) {
+  auto sc = load(scenario("    protocol: consumer\n", "  - {at: 20s, join: g}\n", 2, "{kind: constant, value: 1ms}", 6));
+  EXPECT_EQ(sc.groups[0].assignor, "uniform");
+  EXPECT_EQ(sc.groups[0].heartbeat_interval, 5 * kSecond);
+  std::vector<std::pair<GroupState, GroupState>> transitions;
+  auto o = run(sc);
+  // No initial rebalance delay: the first member is assigned at once, the second reconciles.
+  ASSERT_GE(o.rebalances.size(), 2u);
+  EXPECT_EQ(o.rebalances[0].protocol, "consumer");
+  EXPECT_LT(o.rebalances[0].end, 6 * kSecond);
+  const auto& join = o.rebalances.back();
+  EXPECT_EQ(join.trigger, "join");
+  EXPECT_EQ(join.partitions_moved, 2);  // 3+3 -> 2+2+2
+  EXPECT_EQ(join.partitions_revoked, 2);
+  // Revocation before reassignment: the joiner gets the moved partitions only after the old
+  // owners acknowledged, which takes up to a heartbeat interval each.
+  EXPECT_LE(join.end - join.start, 2 * 5 * kSecond + 100 * kMillisecond);
+  ASSERT_FALSE(o.generations.empty());
+  for (const auto& [c, parts] : o.generations.back().assignment) EXPECT_EQ(parts.size(), 2u);
+  bool assigning = false, reconciling = false;
+  for (auto [a, b] : o.group_transitions) {
+    assigning |= b == GroupState::Assigning;
+    reconciling |= b == GroupState::Reconciling;
+  }
+  EXPECT_TRUE(assigning);
+  EXPECT_TRUE(reconciling);
+}
+
+TEST(ConsumerProtocol, CrashIsNoticedAtSessionTimeoutAndRecordsAreConserved) {
+  auto sc = load(scenario("    protocol: consumer\n    session_timeout: 15s\n",
+                          "  - {at: 30s, crash: g/0}\n  - {at: 60s, join: g, count: 2}\n  - {at: 80s, leave: g/1}\n", 3,
+                          "{kind: constant, value: 1ms}", 8));
+  auto o = run(sc);
+  bool timeout = false;
+  for (const auto& r : o.rebalances) {
+    if (r.trigger == "session_timeout") {
+      timeout = true;
+      EXPECT_GT(r.start, 40 * kSecond);  // last heartbeat (<= 5 s before the crash) + 15 s
+      EXPECT_LE(r.start, 45 * kSecond + kMillisecond);
+    }
+  }
+  EXPECT_TRUE(timeout);
+  auto s = analysis::simulate(sc);
+  EXPECT_EQ(s.consumed - s.duplicates + s.skipped, s.produced - s.final_lag);
+  EXPECT_GT(s.duplicates, 0u);
+}
+
+TEST(ConsumerProtocol, ServerSideAssignorsAreRequired) {
+  EXPECT_THROW(load(scenario("    protocol: consumer\n    assignor: range\n", "")), InputError);
+  EXPECT_THROW(load(scenario("    assignor: uniform\n", "")), InputError);
+  EXPECT_THROW(load(scenario("    protocol: cooperative\n    assignor: range\n", "")), InputError);
 }
