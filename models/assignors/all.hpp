@@ -26,10 +26,25 @@ Assignment assign_range_with(const ClusterMetadata& cluster, const std::vector<M
 /// Java RoundRobinAssignor (roundrobin.cpp).
 Assignment assign_roundrobin(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
 
+/// What the sticky engine decided, for tests that check Kafka's internal bookkeeping.
+struct StickyTrace {
+  /// The constrained (all subscriptions equal) path ran.
+  bool constrained = false;
+  /// Constrained path: partition -> new owner for partitions taken from another owner (Kafka's
+  /// partitionsTransferringOwnership; it is null on the general path).
+  std::vector<std::pair<TopicPartition, std::string>> transferring;
+};
+
 /// Options of the Java sticky assignors that are not part of the group's input.
 struct StickyOptions {
   /// Kafka's test-only `preferRackAwareLogic` switch (see RangeOptions).
   bool prefer_rack_aware = false;
+  /// Cooperative only: read owned partitions in the given order instead of the (topic, partition)
+  /// order the consumer protocol puts them in on the wire. Kafka's unit tests hand subscriptions to
+  /// the assignor without serializing them.
+  bool owned_as_given = false;
+  /// When set, receives the engine's decisions.
+  StickyTrace* trace = nullptr;
 };
 
 /// Java StickyAssignor (sticky.cpp): eager; previous assignment from user data (owned + generation).

@@ -43,12 +43,13 @@ AssignResult assign_cooperative_sticky_detailed_with(const ClusterMetadata& clus
   for (std::size_t i = 0; i < members.size(); ++i) {
     const auto& m = members[i];
     wire_owned[i] = m.owned;
-    std::stable_sort(wire_owned[i].begin(), wire_owned[i].end(), java_tp_less);
+    if (!options.owned_as_given) std::stable_sort(wire_owned[i].begin(), wire_owned[i].end(), java_tp_less);
     views[i].data_partitions = wire_owned[i];
     views[i].data_generation = m.generation;
     if (m.generation >= 0) views[i].protocol_generation = m.generation;
   }
   auto r = sticky_engine::run(cluster, members, views, {options.prefer_rack_aware});
+  if (options.trace) *options.trace = StickyTrace{r.constrained, r.transferring};
 
   // Partition -> its new owner, for every partition that changes owner.
   std::vector<std::pair<TopicPartition, std::string>> moving;

@@ -67,6 +67,7 @@ AssignResult assign_sticky_detailed_with(const ClusterMetadata& cluster, const s
     if (m.generation >= 0) v.protocol_generation = m.generation;
   }
   auto r = sticky_engine::run(cluster, members, views, {options.prefer_rack_aware});
+  if (options.trace) *options.trace = StickyTrace{r.constrained, r.transferring};
   return {std::move(r.assignment), {}};
 }
 
