@@ -1,0 +1,120 @@
+#include "cli/validate_command.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "scenarios/loader.hpp"
+#include "sim/error.hpp"
+
+#ifdef CGSIM_HAVE_LIVE
+#include "live/backend.hpp"
+#include "live/compare.hpp"
+#endif
+
+namespace cgsim::cli {
+
+void register_validate_command(CLI::App& app) {
+  struct Opts {
+    std::string file;
+    std::string bootstrap;
+    std::vector<std::string> props;
+    std::vector<std::string> config_files;
+    std::string out;
+    double time_scale = 0;
+    bool json = false;
+    bool quiet = false;
+    bool client_logs = false;
+    double broker_loss_timeout = 5;
+    std::string run_id;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* v = app.add_subcommand(
+      "validate",
+      "Run a scenario on a live Kafka cluster and on the simulator, and compare them "
+      "(no --bootstrap: librdkafka's in-process mock cluster)");
+  v->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
+  v->add_option("--bootstrap", o->bootstrap, "Kafka bootstrap servers, host:port[,host:port]");
+  v->add_option("-X", o->props, "librdkafka client property key=value (repeatable), as kcat's -X");
+  v->add_option("--config", o->config_files, "Read client properties from a .properties file (repeatable)");
+  v->add_option("--out", o->out, "Write validation.json into this directory");
+  v->add_option("--time-scale", o->time_scale, "Multiply the scenario's durations by this (0 < x <= 1); "
+                                               "overrides the scenario's time_scale")
+      ->check(CLI::Range(1e-6, 1.0));
+  v->add_option("--run-id", o->run_id, "Run id used in topic and group names (default: time and random suffix)");
+  v->add_option("--broker-loss-timeout", o->broker_loss_timeout,
+                "Seconds without an answer from the broker before the run fails (exit 3)")
+      ->check(CLI::PositiveNumber);
+  v->add_flag("--json", o->json, "Print validation.json instead of the table");
+  v->add_flag("--client-logs", o->client_logs, "Show librdkafka's own warnings and errors");
+  v->add_flag("-q,--quiet", o->quiet, "No progress messages");
+  v->callback([o] {
+#ifndef CGSIM_HAVE_LIVE
+    throw Error("this cgsim was built without the live backend (CGSIM_BUILD_LIVE=OFF)", kExitInput);
+#else
+    models::Scenario sc = scenarios::load_scenario_file(o->file);
+    live::LiveOptions lo;
+    lo.bootstrap = o->bootstrap;
+    for (const auto& f : o->config_files) {
+      auto ps = live::read_properties_file(f);
+      lo.properties.insert(lo.properties.end(), ps.begin(), ps.end());
+    }
+    for (const auto& p : o->props) lo.properties.push_back(live::parse_property(p));
+    if (o->time_scale > 0) lo.time_scale = o->time_scale;
+    lo.run_id = o->run_id;
+    lo.broker_loss_timeout_s = o->broker_loss_timeout;
+    lo.client_logs = o->client_logs;
+    if (!o->quiet) lo.log = [](const std::string& m) { std::cerr << "cgsim: " << m << "\n"; };
+
+    live::KafkaBackend kafka(lo);
+    analysis::RunSummary live_summary = kafka.run(sc);
+    const live::LiveDetails& d = kafka.details();
+    if (!o->quiet) std::cerr << "cgsim: live run done; simulating the same scenario\n";
+    analysis::RunSummary sim_summary = live::make_simulator_backend()->run(d.effective);
+
+    live::CompareOptions co;
+    co.mock = d.mock;
+    live::ValidationReport rep = live::compare_runs(d.effective, sim_summary, live_summary, co);
+
+    nlohmann::json j;
+    j["scenario"] = sc.name;
+    j["scenario_file"] = o->file;
+    j["time_scale"] = d.time_scale;
+    j["broker"] = d.mock ? "librdkafka mock cluster" : d.bootstrap;
+    j["run_id"] = d.run_id;
+    j["ok"] = rep.ok();
+    auto rj = rep.to_json();
+    j["checks"] = rj["checks"];
+    j["notes"] = rj["notes"];
+    j["warnings"] = d.warnings;
+    j["live"] = analysis::to_json(live_summary);
+    j["simulator"] = analysis::to_json(sim_summary);
+    j["live_details"] = live::to_json(d);
+
+    if (!o->out.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(o->out, ec);
+      std::ofstream f(std::filesystem::path(o->out) / "validation.json");
+      if (!f) throw InputError(o->out + ": cannot write validation.json");
+      f << j.dump(2) << "\n";
+    }
+    if (o->json) {
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << "validation of " << sc.name << " (time scale " << d.time_scale << ") on "
+                << (d.mock ? "librdkafka's mock cluster" : d.bootstrap) << ", run " << d.run_id << "\n\n";
+      std::cout << rep.table();
+      for (const auto& w : d.warnings) std::cout << "warning: " << w << "\n";
+      for (const auto& f : d.fault_duplicates) {
+        std::cout << "live duplicates after " << f.fault << " at " << f.at_s << " s: " << f.duplicates << "\n";
+      }
+      if (!o->out.empty()) std::cout << "validation.json written to " << o->out << "/\n";
+    }
+    set_exit_status(rep.ok() ? kExitOk : kExitMismatch);
+#endif
+  });
+}
+
+}  // namespace cgsim::cli

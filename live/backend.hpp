@@ -1,0 +1,138 @@
+#pragma once
+/// @file backend.hpp
+/// Backends that run a scenario and return its RunSummary: the simulator, and a live Kafka
+/// cluster driven through librdkafka (real consumer and producer clients in threads).
+///
+/// The live backend creates its own topics and groups under the prefix `cgsim.<run id>.`, refuses to
+/// reuse an existing topic, and deletes what it created at the end, on error and on SIGINT/SIGTERM.
+/// With no bootstrap address it starts librdkafka's in-process mock cluster.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/summary.hpp"
+#include "models/scenario.hpp"
+
+struct rd_kafka_mock_cluster_s;
+
+namespace cgsim::live {
+
+/// Client properties passed to every librdkafka client, in order (later ones win).
+using ClientProperties = std::vector<std::pair<std::string, std::string>>;
+
+/// Parses one `key=value` pair (as given to `-X`). Throws InputError when there is no '=' or the
+/// key is empty.
+std::pair<std::string, std::string> parse_property(const std::string& text);
+/// Reads a Java-style properties file: `key=value` or `key: value` lines, `#` and `!` comments,
+/// blank lines. Throws InputError naming the file and line on a malformed line.
+ClientProperties read_properties_file(const std::string& path);
+
+/// Multiplies every time quantity of @p scenario by @p scale and every rate by 1/scale, so the
+/// scaled scenario is the same system on a faster clock: the run, producer start/stop and rate
+/// steps, processing times, group timeouts and intervals, fault times, downtimes and gaps, the
+/// initial rebalance delay and the sample interval. Network latency and the produce tick are kept.
+/// The result has time_scale = 1. Throws InputError unless 0 < scale <= 1.
+models::Scenario scale_scenario(const models::Scenario& scenario, double scale);
+
+/// Group settings of the broker that matter for a live run.
+struct BrokerLimits {
+  std::int64_t initial_rebalance_delay_ms = 3000;  ///< group.initial.rebalance.delay.ms
+  std::int64_t min_session_timeout_ms = 6000;      ///< group.min.session.timeout.ms
+  std::int64_t max_session_timeout_ms = 1800000;   ///< group.max.session.timeout.ms
+  bool from_broker = false;  ///< read with DescribeConfigs (false: Kafka's defaults were assumed)
+};
+
+/// Checks a (scaled) scenario against what the broker and librdkafka accept.
+/// Returns warnings; throws InputError for settings librdkafka itself rejects
+/// (e.g. max.poll.interval.ms below session.timeout.ms).
+std::vector<std::string> check_live_settings(const models::Scenario& scaled, const BrokerLimits& limits, bool mock);
+
+/// Options of a live run.
+struct LiveOptions {
+  std::string bootstrap;          ///< host:port[,host:port...]; empty: in-process mock cluster
+  ClientProperties properties;    ///< passed to every client (security, SASL, TLS, tuning)
+  std::optional<double> time_scale;  ///< overrides scenario.time_scale
+  std::string run_id;             ///< empty: generated (UTC time and random suffix)
+  int mock_brokers = 1;           ///< brokers of the mock cluster
+  double connect_timeout_s = 15;  ///< how long to wait for the broker at start
+  double broker_loss_timeout_s = 5;  ///< broker unreachable this long mid-run: BrokerError
+  bool record_placements = false; ///< keep the partitions each key was written to (tests)
+  bool client_logs = false;       ///< forward librdkafka's own log (warnings, errors, and what -X debug=... asks for)
+  /// Progress messages and warnings; null: quiet.
+  std::function<void(const std::string&)> log;
+  /// Called once, @p hook_at_s seconds after the run starts, on the scheduling thread, with the
+  /// mock cluster (nullptr on a real cluster). Tests use it to stop a mock broker.
+  std::function<void(rd_kafka_mock_cluster_s*)> hook;
+  double hook_at_s = 0;
+};
+
+/// What a live run saw beyond its summary.
+struct LiveDetails {
+  std::string run_id;
+  std::string bootstrap;  ///< the address used (the mock cluster's when embedded)
+  bool mock = false;
+  double time_scale = 1;
+  BrokerLimits limits;
+  /// The scenario as it ran: scaled, client flavour librdkafka, and the broker's initial
+  /// rebalance delay. Simulating this scenario gives the run to compare with.
+  models::Scenario effective;
+  std::vector<std::string> topics_created;
+  std::vector<std::string> topics_deleted;
+  std::vector<std::string> groups_created;
+  std::vector<std::string> warnings;
+  /// Duplicates seen in each group after each crash-like fault (crash, restart), until the next one.
+  struct FaultDuplicates {
+    std::string group;
+    std::string fault;
+    double at_s = 0;
+    std::uint64_t duplicates = 0;
+  };
+  std::vector<FaultDuplicates> fault_duplicates;
+  /// With record_placements: scenario topic -> key -> partitions its records were written to.
+  std::map<std::string, std::map<std::string, std::set<std::int32_t>>> placements;
+  /// Records produced per scenario topic partition ("topic-p").
+  std::map<std::string, std::uint64_t> produced_per_partition;
+};
+
+nlohmann::json to_json(const LiveDetails& d);
+
+/// A way to run a scenario.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  /// "simulator", "kafka" or "kafka-mock".
+  virtual std::string name() const = 0;
+  /// Runs @p scenario and summarises it. Throws cgsim::Error (InputError, BrokerError, ...).
+  virtual analysis::RunSummary run(const models::Scenario& scenario) = 0;
+};
+
+/// The simulator (analysis::simulate).
+std::unique_ptr<Backend> make_simulator_backend();
+
+/// The librdkafka backend. After run(), details() describes what it did.
+class KafkaBackend : public Backend {
+ public:
+  explicit KafkaBackend(LiveOptions options);
+  ~KafkaBackend() override;
+  std::string name() const override;
+  analysis::RunSummary run(const models::Scenario& scenario) override;
+  const LiveDetails& details() const { return details_; }
+
+ private:
+  LiveOptions options_;
+  LiveDetails details_;
+};
+
+/// A run id: UTC date and time plus a random suffix, e.g. "20250101T120000-3f9a1c".
+std::string make_run_id();
+/// librdkafka's partition.assignment.strategy for a scenario assignor name; throws InputError
+/// for assignors librdkafka does not implement.
+std::string librdkafka_strategy(const std::string& assignor);
+
+}  // namespace cgsim::live

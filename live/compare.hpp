@@ -1,0 +1,69 @@
+#pragma once
+/// @file compare.hpp
+/// The diff behind `cgsim validate`: a live run's summary against the simulation of the same
+/// (scaled) scenario, check by check, each with its tolerance. docs/validation.md explains why
+/// each tolerance is what it is.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/summary.hpp"
+#include "models/scenario.hpp"
+
+namespace cgsim::live {
+
+/// Tolerances of the checks that are not exact.
+struct Tolerances {
+  double share_abs = 0.05;        ///< per-consumer share of a group's processed records (absolute)
+  double latency_rel = 0.5;       ///< p50 and p90 latency, relative to the simulation ...
+  double latency_abs_ms = 25;     ///< ... or this many milliseconds, whichever is larger
+  double tail_rel = 1.0;          ///< p99 latency, relative ...
+  double tail_abs_ms = 50;        ///< ... or absolute
+  double rebalance_rel = 0.25;    ///< rebalance duration, relative ...
+  double rebalance_abs_s = 0.25;  ///< ... or this plus the group's heartbeat interval
+  double duplicates_rel = 0.5;    ///< duplicates, relative, plus the commit-window bound
+  double produced_rel = 0.05;     ///< records produced, relative, plus 3 standard deviations
+};
+
+/// One comparison.
+struct Check {
+  std::string kind;       ///< rebalances, assignment, rebalance_duration, share, duplicates, latency_p50, ...
+  std::string subject;    ///< group, consumer or generation it is about
+  std::string simulator;  ///< the simulated value, formatted
+  std::string live;       ///< the live value, formatted
+  std::string tolerance;  ///< "exact", "±0.05", ...
+  bool ok = true;
+  bool informational = false;  ///< shown but never fails the validation
+  std::string note;
+};
+
+/// All checks of one validation.
+struct ValidationReport {
+  std::vector<Check> checks;
+  std::vector<std::string> notes;
+  /// True when no check that counts failed.
+  bool ok() const;
+  nlohmann::json to_json() const;
+  /// A readable table, one line per check.
+  std::string table() const;
+};
+
+struct CompareOptions {
+  /// The live run used librdkafka's mock cluster: member ids are not client.id-based (assignments
+  /// are compared up to member order) and its join phase differs (durations are informational).
+  bool mock = false;
+  Tolerances tol;
+};
+
+/// Compares @p live with @p sim; @p scenario is the scenario both ran (already scaled).
+ValidationReport compare_runs(const models::Scenario& scenario, const analysis::RunSummary& sim,
+                              const analysis::RunSummary& live, const CompareOptions& options);
+
+/// The generations of @p group with the start-up generations folded away: those before the first
+/// generation in which every initial consumer holds an assignment. With
+/// group.initial.rebalance.delay.ms = 0 their number depends on the order in which the clients'
+/// JoinGroup requests arrive, which neither side controls.
+std::vector<analysis::GenerationRecord> settled_generations(const analysis::RunSummary& run, const models::GroupSpec& group);
+
+}  // namespace cgsim::live

@@ -1,0 +1,405 @@
+#include "live/recorder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace cgsim::live {
+
+namespace {
+
+double secs(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+std::int32_t index_of(const std::string& consumer) {
+  auto slash = consumer.rfind('/');
+  if (slash == std::string::npos) return 0;
+  return static_cast<std::int32_t>(std::strtol(consumer.c_str() + slash + 1, nullptr, 10));
+}
+
+/// The simulator's trigger name for a fault that starts a rebalance.
+const char* trigger_of(models::FaultSpec::Kind k) {
+  switch (k) {
+    case models::FaultSpec::Kind::Crash: return "session_timeout";
+    case models::FaultSpec::Kind::Leave: return "leave";
+    case models::FaultSpec::Kind::Join: return "join";
+    case models::FaultSpec::Kind::Slow: return "max_poll_interval";
+    case models::FaultSpec::Kind::Restart: return "restart";
+    case models::FaultSpec::Kind::RollingRestart: return "restart";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+analysis::LatencySummary summarize_latency(std::vector<std::int64_t> v) {
+  analysis::LatencySummary l;
+  l.count = v.size();
+  if (v.empty()) return l;
+  std::sort(v.begin(), v.end());
+  auto q = [&](double p) {
+    // Nearest rank: the smallest value with at least p of the sample at or below it.
+    auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+    rank = std::clamp<std::size_t>(rank, 1, v.size());
+    return static_cast<double>(v[rank - 1]) / 1e6;
+  };
+  l.p50 = q(0.50);
+  l.p90 = q(0.90);
+  l.p99 = q(0.99);
+  l.p999 = q(0.999);
+  l.max = static_cast<double>(v.back()) / 1e6;
+  double sum = 0;
+  for (auto x : v) sum += static_cast<double>(x);
+  l.mean = sum / static_cast<double>(v.size()) / 1e6;
+  return l;
+}
+
+Recorder::Recorder(std::vector<std::string> partition_names, std::vector<GroupInfo> groups)
+    : names_(std::move(partition_names)), partitions_(names_.size()) {
+  for (auto& gi : groups) {
+    Group g;
+    g.info = std::move(gi);
+    for (auto p : g.info.partitions) g.parts[p];
+    groups_.push_back(std::move(g));
+  }
+}
+
+Recorder::ConsumerState& Recorder::consumer(Group& g, const std::string& name) {
+  auto [it, fresh] = g.consumers.try_emplace(name);
+  if (fresh) it->second.index = index_of(name);
+  return it->second;
+}
+
+void Recorder::set_end(std::int64_t end_ns) {
+  std::lock_guard lk(mu_);
+  end_ = end_ns;
+}
+
+void Recorder::produced(std::int32_t partition, std::int64_t offset, std::int64_t produced_ns) {
+  std::lock_guard lk(mu_);
+  if (frozen_ || produced_ns > end_ || partition < 0 || static_cast<std::size_t>(partition) >= partitions_.size() || offset < 0) return;
+  auto& p = partitions_[static_cast<std::size_t>(partition)];
+  if (static_cast<std::size_t>(offset) >= p.produced_ns.size()) p.produced_ns.resize(static_cast<std::size_t>(offset) + 1, -1);
+  p.produced_ns[static_cast<std::size_t>(offset)] = produced_ns;
+  p.log_end = std::max(p.log_end, offset + 1);
+  ++events_;
+}
+
+void Recorder::processed(std::int32_t group, const std::string& name, const std::vector<ProcessedRecord>& batch) {
+  std::lock_guard lk(mu_);
+  if (frozen_) return;
+  Group& g = groups_.at(static_cast<std::size_t>(group));
+  ConsumerState& c = consumer(g, name);
+  for (const auto& r : batch) {
+    auto it = g.parts.find(r.partition);
+    if (it == g.parts.end() || r.offset < 0 || r.done_ns > end_) continue;
+    GroupPartition& gp = it->second;
+    auto off = static_cast<std::size_t>(r.offset);
+    if (off >= gp.done.size()) gp.done.resize(off + 1, 0);
+    ++events_;
+    ++c.consumed;
+    ++g.consumed;
+    if (gp.done[off]) {
+      ++c.duplicates;
+      ++g.duplicates;
+      g.duplicate_times.push_back(r.done_ns);
+    } else {
+      gp.done[off] = 1;
+      g.latency_ns.push_back(r.done_ns - r.produced_ns);
+    }
+    gp.frontier = std::max(gp.frontier, r.offset + 1);
+    if (gp.first < 0 || r.offset < gp.first) gp.first = r.offset;
+  }
+}
+
+void Recorder::committed(std::int32_t group, std::int32_t partition, std::int64_t offset) {
+  std::lock_guard lk(mu_);
+  if (frozen_) return;
+  Group& g = groups_.at(static_cast<std::size_t>(group));
+  auto it = g.parts.find(partition);
+  if (it != g.parts.end() && offset >= 0) it->second.committed = offset;
+  ++events_;
+}
+
+void Recorder::assigned(std::int32_t group, const std::string& name, const std::string& member_id,
+                        std::int32_t generation, std::int64_t t_ns, std::vector<std::int32_t> current) {
+  std::lock_guard lk(mu_);
+  if (frozen_ || t_ns > end_) return;
+  Group& g = groups_.at(static_cast<std::size_t>(group));
+  std::sort(current.begin(), current.end());
+  ConsumerState& c = consumer(g, name);
+  c.member_id = member_id;
+  c.current = current;
+  c.assigned_once = true;
+  g.assigns.push_back({name, generation, t_ns, std::move(current)});
+  ++events_;
+}
+
+void Recorder::revoked(std::int32_t group, const std::string& name, std::int64_t t_ns,
+                       const std::vector<std::int32_t>& revoked, std::vector<std::int32_t> current) {
+  std::lock_guard lk(mu_);
+  if (frozen_ || t_ns > end_) return;
+  Group& g = groups_.at(static_cast<std::size_t>(group));
+  std::sort(current.begin(), current.end());
+  consumer(g, name).current = std::move(current);
+  g.revokes.push_back({name, t_ns, revoked.size()});
+  ++events_;
+}
+
+void Recorder::consumer_started(std::int32_t group, const std::string& name, std::int64_t t_ns) {
+  std::lock_guard lk(mu_);
+  if (frozen_) return;
+  Group& g = groups_.at(static_cast<std::size_t>(group));
+  ConsumerState& c = consumer(g, name);
+  c.alive = true;
+  c.current.clear();
+  g.starts.push_back(t_ns);
+}
+
+void Recorder::consumer_stopped(std::int32_t group, const std::string& name, std::int64_t t_ns) {
+  std::lock_guard lk(mu_);
+  if (frozen_ || t_ns > end_) return;
+  Group& g = groups_.at(static_cast<std::size_t>(group));
+  ConsumerState& c = consumer(g, name);
+  c.alive = false;
+  c.current.clear();
+}
+
+void Recorder::fault(std::int32_t group, const models::FaultSpec& f, std::int32_t member, std::int64_t t_ns) {
+  std::lock_guard lk(mu_);
+  if (frozen_) return;
+  groups_.at(static_cast<std::size_t>(group)).faults.push_back({f.kind, member, t_ns});
+}
+
+void Recorder::group_state(std::int32_t group, const std::string& state, std::int64_t t_ns) {
+  std::lock_guard lk(mu_);
+  if (frozen_ || t_ns > end_) return;
+  auto& states = groups_.at(static_cast<std::size_t>(group)).states;
+  if (states.empty() || states.back().second != state) states.emplace_back(t_ns, state);
+}
+
+void Recorder::sample(std::int64_t t_ns) {
+  std::lock_guard lk(mu_);
+  if (frozen_ || t_ns > end_) return;
+  for (Group& g : groups_) {
+    std::uint64_t total = 0;
+    std::int64_t oldest = t_ns;
+    for (auto& [p, gp] : g.parts) {
+      const PartitionState& ps = partitions_[static_cast<std::size_t>(p)];
+      std::int64_t from = std::max<std::int64_t>(gp.committed, 0);
+      std::int64_t lag = std::max<std::int64_t>(0, ps.log_end - from);
+      total += static_cast<std::uint64_t>(lag);
+      if (lag > 0 && static_cast<std::size_t>(from) < ps.produced_ns.size() && ps.produced_ns[static_cast<std::size_t>(from)] >= 0) {
+        oldest = std::min(oldest, ps.produced_ns[static_cast<std::size_t>(from)]);
+      }
+    }
+    g.max_lag = std::max(g.max_lag, total);
+    g.max_lag_s = std::max(g.max_lag_s, secs(t_ns - oldest));
+  }
+}
+
+void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::RunSummary& out) const {
+  // Generation -> consumer -> its last assignment event in that generation.
+  std::map<std::int32_t, std::map<std::string, const AssignEvent*>> gens;
+  for (const auto& a : g.assigns) gens[a.generation][a.consumer] = &a;
+
+  std::map<std::int32_t, std::string> owners;  // partition -> consumer, previous generation
+  std::int64_t prev_end = -1;
+  bool first = true;
+  const std::string protocol = g.info.cooperative ? "cooperative" : "eager";
+  for (const auto& [gen, members] : gens) {
+    std::int64_t t_first = INT64_MAX, t_last = INT64_MIN;
+    analysis::GenerationRecord gr;
+    gr.group = g.info.id;
+    gr.generation = gen;
+    std::map<std::int32_t, std::string> now_owners;
+    for (const auto& [name, ev] : members) {
+      t_first = std::min(t_first, ev->t);
+      t_last = std::max(t_last, ev->t);
+      auto& v = gr.assignment[name];
+      for (auto p : ev->current) {
+        v.push_back(names_[static_cast<std::size_t>(p)]);
+        now_owners[p] = name;
+      }
+      std::sort(v.begin(), v.end());
+    }
+    gr.start_s = secs(t_first);
+    out.generations.push_back(gr);
+
+    // When did this rebalance start? The earliest sign of it after the previous generation ended:
+    // a revocation, a membership fault, or the coordinator seen preparing a rebalance.
+    std::int64_t start = t_first;
+    std::string trigger = first ? "initial" : "unknown";
+    std::int64_t revoked = 0;
+    auto in_window = [&](std::int64_t t) { return t > prev_end && t <= t_last; };
+    if (first) {
+      for (auto t : g.starts) start = std::min(start, t);
+    }
+    for (const auto& r : g.revokes) {
+      if (!in_window(r.t)) continue;
+      start = std::min(start, r.t);
+      revoked += static_cast<std::int64_t>(r.count);
+    }
+    std::int64_t fault_t = INT64_MAX;
+    for (const auto& f : g.faults) {
+      if (!in_window(f.t)) continue;
+      const bool membership = f.kind == models::FaultSpec::Kind::Join || f.kind == models::FaultSpec::Kind::Leave ||
+                              ((f.kind == models::FaultSpec::Kind::Restart ||
+                                f.kind == models::FaultSpec::Kind::RollingRestart) &&
+                               !g.info.static_membership);
+      if (membership) start = std::min(start, f.t);
+      if (!first && f.t < fault_t) {
+        fault_t = f.t;
+        trigger = trigger_of(f.kind);
+      }
+    }
+    for (const auto& [t, state] : g.states) {
+      if (in_window(t) && (state == "PreparingRebalance" || state == "CompletingRebalance")) start = std::min(start, t);
+    }
+
+    analysis::RebalanceRecord rr;
+    rr.group = g.info.id;
+    rr.start_s = secs(start);
+    rr.end_s = secs(t_last);
+    rr.generation = gen;
+    rr.trigger = trigger;
+    rr.protocol = protocol;
+    std::int64_t moved = 0;
+    for (const auto& [p, c] : now_owners) {
+      auto o = owners.find(p);
+      if (o == owners.end() || o->second != c) ++moved;
+    }
+    rr.partitions_moved = moved;
+    rr.partitions_revoked = g.info.cooperative ? revoked : static_cast<std::int64_t>(owners.size());
+    rr.partitions_assigned = static_cast<std::int64_t>(now_owners.size());
+    out.rebalances.push_back(rr);
+
+    owners = std::move(now_owners);
+    prev_end = t_last;
+    first = false;
+  }
+
+  // A rebalance that started after the last generation and had not finished by the end.
+  std::int64_t open = INT64_MAX;
+  for (const auto& r : g.revokes)
+    if (r.t > prev_end && r.t <= end_ns) open = std::min(open, r.t);
+  for (const auto& [t, state] : g.states)
+    if (t > prev_end && t <= end_ns && state == "PreparingRebalance") open = std::min(open, t);
+  if (open != INT64_MAX) {
+    analysis::RebalanceRecord rr;
+    rr.group = g.info.id;
+    rr.start_s = secs(open);
+    rr.end_s = -1;
+    rr.generation = gens.empty() ? 0 : gens.rbegin()->first + 1;
+    rr.trigger = "unknown";
+    for (const auto& f : g.faults)
+      if (f.t > prev_end) {
+        rr.trigger = trigger_of(f.kind);
+        break;
+      }
+    rr.protocol = protocol;
+    out.rebalances.push_back(rr);
+  }
+}
+
+analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenario& sc, const std::string& backend) {
+  std::lock_guard lk(mu_);
+  frozen_ = true;
+  analysis::RunSummary s;
+  s.scenario = sc.name;
+  s.backend = backend;
+  s.seed = sc.seed;
+  s.simulated_seconds = secs(end_ns);
+  s.events = events_;
+  for (const auto& p : partitions_) s.produced += static_cast<std::uint64_t>(p.log_end);
+
+  std::vector<std::int64_t> all_latency;
+  fault_dups_.clear();
+  for (Group& g : groups_) {
+    analysis::GroupSummary gs;
+    gs.id = g.info.id;
+    gs.consumed = g.consumed;
+    gs.duplicates = g.duplicates;
+    for (const auto& [p, gp] : g.parts) {
+      const PartitionState& ps = partitions_[static_cast<std::size_t>(p)];
+      gs.produced += static_cast<std::uint64_t>(ps.log_end);
+      gs.final_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ps.log_end - gp.frontier));
+      gs.final_committed_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ps.log_end - std::max<std::int64_t>(gp.committed, 0)));
+      if (sc.group(g.info.id) && sc.group(g.info.id)->auto_offset_reset == "latest" && gp.first > 0) {
+        gs.skipped += static_cast<std::uint64_t>(gp.first);
+      }
+    }
+    gs.max_lag = g.max_lag;
+    gs.max_lag_seconds = g.max_lag_s;
+    gs.latency_ms = summarize_latency(g.latency_ns);
+    all_latency.insert(all_latency.end(), g.latency_ns.begin(), g.latency_ns.end());
+
+    std::size_t first_rebalance = s.rebalances.size();
+    build_rebalances(g, end_ns, s);
+    for (std::size_t i = first_rebalance; i < s.rebalances.size(); ++i) {
+      if (s.rebalances[i].end_s >= 0) gs.generation = std::max(gs.generation, s.rebalances[i].generation);
+    }
+
+    std::vector<std::pair<std::int32_t, std::string>> order;
+    for (const auto& [name, c] : g.consumers) order.emplace_back(c.index, name);
+    std::sort(order.begin(), order.end());
+    for (const auto& [idx, name] : order) {
+      const ConsumerState& c = g.consumers.at(name);
+      analysis::ConsumerSummary cs;
+      cs.name = name;
+      cs.member_id = c.member_id;
+      cs.consumed = c.consumed;
+      cs.duplicates = c.duplicates;
+      if (c.alive) {
+        for (auto p : c.current) cs.partitions.push_back(names_[static_cast<std::size_t>(p)]);
+        std::sort(cs.partitions.begin(), cs.partitions.end());
+        cs.state = c.assigned_once ? "Stable" : "Unjoined";
+      } else {
+        cs.state = "Stopped";
+      }
+      gs.consumers.push_back(std::move(cs));
+    }
+
+    // Duplicates after each crash-like fault, until the next crash-like fault of this group.
+    std::vector<const FaultEvent*> crashes;
+    for (const auto& f : g.faults) {
+      if (f.kind == models::FaultSpec::Kind::Crash || f.kind == models::FaultSpec::Kind::Restart ||
+          f.kind == models::FaultSpec::Kind::RollingRestart) {
+        crashes.push_back(&f);
+      }
+    }
+    for (std::size_t i = 0; i < crashes.size(); ++i) {
+      std::int64_t from = crashes[i]->t;
+      std::int64_t to = i + 1 < crashes.size() ? crashes[i + 1]->t : INT64_MAX;
+      std::uint64_t n = 0;
+      for (auto t : g.duplicate_times)
+        if (t >= from && t < to) ++n;
+      static const char* kinds[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
+      std::string what = kinds[static_cast<int>(crashes[i]->kind)];
+      if (crashes[i]->member >= 0) what += " " + g.info.id + "/" + std::to_string(crashes[i]->member);
+      fault_dups_.push_back({g.info.id, what, secs(from), n});
+    }
+
+    s.consumed += gs.consumed;
+    s.duplicates += gs.duplicates;
+    s.skipped += gs.skipped;
+    s.final_lag += gs.final_lag;
+    s.max_lag = std::max(s.max_lag, gs.max_lag);
+    s.groups.push_back(std::move(gs));
+  }
+  s.latency_ms = summarize_latency(std::move(all_latency));
+  return s;
+}
+
+std::vector<LiveDetails::FaultDuplicates> Recorder::fault_duplicates() const {
+  std::lock_guard lk(mu_);
+  return fault_dups_;
+}
+
+std::map<std::string, std::uint64_t> Recorder::produced_per_partition() const {
+  std::lock_guard lk(mu_);
+  std::map<std::string, std::uint64_t> out;
+  for (std::size_t i = 0; i < partitions_.size(); ++i) out[names_[i]] = static_cast<std::uint64_t>(partitions_[i].log_end);
+  return out;
+}
+
+}  // namespace cgsim::live
