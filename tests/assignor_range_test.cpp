@@ -12,6 +12,7 @@
 #include "models/assignors/fixtures.hpp"
 #include "models/assignors/java_order.hpp"
 #include "models/assignors/member_order.hpp"
+#include "models/assignors/server_common.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;
@@ -500,4 +501,16 @@ TEST(JavaOrder, HashMapIterationOrder) {
   EXPECT_EQ(keys[order[0]], "t1");
   EXPECT_EQ(keys[order[1]], "t2");
   EXPECT_EQ(keys[order[2]], "t3");
+}
+
+TEST(JavaOrder, TopicIdRoundTripsThroughKafkasStringForm) {
+  // Uuid.fromString("T1-A4s3VTwiI5CTbEp6POw") in Java: bits 5719431763388092168 and
+  // -8582694466532503749, hashCode() 418407434.
+  const auto id = server::parse_uuid("T1-A4s3VTwiI5CTbEp6POw");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(server::format_uuid(*id), "T1-A4s3VTwiI5CTbEp6POw");
+  EXPECT_EQ(id->msb, 5719431763388092168ULL);
+  EXPECT_EQ(static_cast<std::int64_t>(id->lsb), -8582694466532503749LL);
+  EXPECT_EQ(id->hash(), 418407434);
+  EXPECT_FALSE(server::parse_uuid("not-a-uuid").has_value());
 }

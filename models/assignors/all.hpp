@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/assignors/assignor.hpp"
+#include "models/assignors/server_common.hpp"
 
 namespace cgsim::models::assignors {
 
@@ -66,10 +67,15 @@ AssignResult assign_cooperative_sticky_detailed_with(const ClusterMetadata& clus
 /// Server-side UniformAssignor (uniform.cpp, uniform_heterogeneous.cpp), registered as "uniform".
 Assignment assign_uniform(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
 AssignResult assign_uniform_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+AssignResult assign_uniform_detailed_with(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
+                                         const server::ServerOptions& options);
 /// Server-side RangeAssignor (server_range.cpp), registered as "server-range".
 Assignment assign_server_range(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
 AssignResult assign_server_range_detailed(const ClusterMetadata& cluster,
                                           const std::vector<MemberSubscription>& members);
+AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
+                                              const std::vector<MemberSubscription>& members,
+                                              const server::ServerOptions& options);
 
 // ---- librdkafka 2.0.2 ----------------------------------------------------------------------------
 

@@ -24,6 +24,9 @@ struct TopicMetadata {
   std::int32_t partitions = 0;
   /// Optional: for each partition, the racks of its replicas (empty when racks are unknown).
   std::vector<std::vector<std::string>> partition_racks;
+  /// Optional: the topic's id as Kafka prints it (22 characters of URL-safe base64). Only the
+  /// server-side assignors use ids; when empty, one is derived from the name (server_common.hpp).
+  std::string topic_id;
 };
 
 /// Cluster metadata: the topics that exist.

@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "models/assignors/server_common.hpp"
 #include "sim/error.hpp"
 
 namespace cgsim::models::assignors {
@@ -96,7 +97,7 @@ AssignCase parse_case(const json& j, const std::string& path) {
     const std::string p = at(tpath, i);
     const json& t = topics[i];
     if (!t.is_object()) fail(p, std::string("expected an object, got ") + t.type_name());
-    only_keys(t, p, {"name", "partitions", "replica_racks"});
+    only_keys(t, p, {"name", "partitions", "replica_racks", "id"});
     TopicMetadata meta;
     meta.name = as_string(require(t, p, "name"), join(p, "name"));
     if (meta.name.empty()) fail(join(p, "name"), "topic name must not be empty");
@@ -105,6 +106,11 @@ AssignCase parse_case(const json& j, const std::string& path) {
     meta.partitions = static_cast<std::int32_t>(n);
     if (!partitions.emplace(meta.name, meta.partitions).second)
       fail(join(p, "name"), "duplicate topic \"" + meta.name + "\"");
+    if (t.contains("id")) {
+      meta.topic_id = as_string(t.at("id"), join(p, "id"));
+      if (!server::parse_uuid(meta.topic_id))
+        fail(join(p, "id"), "expected a Kafka topic id (22 characters of URL-safe base64), got \"" + meta.topic_id + "\"");
+    }
     if (t.contains("replica_racks")) {
       const std::string rp = join(p, "replica_racks");
       const json& racks = as_array(t.at("replica_racks"), rp);
@@ -195,6 +201,7 @@ nlohmann::json case_to_json(const AssignCase& c) {
   for (const auto& t : c.cluster.topics) {
     json tj{{"name", t.name}, {"partitions", t.partitions}};
     if (!t.partition_racks.empty()) tj["replica_racks"] = t.partition_racks;
+    if (!t.topic_id.empty()) tj["id"] = t.topic_id;
     j["topics"].push_back(std::move(tj));
   }
   j["members"] = json::array();

@@ -8,7 +8,8 @@
 ///     "client": "java",                        // optional: java (default) | librdkafka
 ///     "topics": [
 ///       {"name": "orders", "partitions": 6,
-///        "replica_racks": [["a", "b"], ["b", "c"], ...]}   // optional, one list per partition
+///        "replica_racks": [["a", "b"], ["b", "c"], ...],   // optional, one list per partition
+///        "id": "T1-A4s3VTwiI5CTbEp6POw"}                    // optional topic id (server assignors)
 ///     ],
 ///     "members": [
 ///       {"member_id": "c-1", "group_instance_id": "i-1",  // optional

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "models/assignors/server_common.hpp"
+
 namespace cgsim::models::assignors {
 
 namespace {
@@ -74,6 +76,7 @@ AssignCase random_case(Rng& rng, const std::string& assignor, const RandomCaseLi
     for (int i = 0; i < r; ++i) racks.push_back(std::string("rack-") + static_cast<char>('a' + i));
   }
   const bool all_on_all_racks = !racks.empty() && chance(rng, 0.15);
+  const bool explicit_ids = chance(rng, 0.2);
   for (const auto& name : names) {
     TopicMetadata t;
     t.name = name;
@@ -96,6 +99,7 @@ AssignCase random_case(Rng& rng, const std::string& assignor, const RandomCaseLi
         t.partition_racks.push_back(std::move(rs));
       }
     }
+    if (explicit_ids) t.topic_id = server::format_uuid({rng.next_u64(), rng.next_u64()});
     c.cluster.topics.push_back(std::move(t));
   }
 

@@ -16,6 +16,7 @@
 ///  * The subscription type is homogeneous when every subscribed topic name (existing or not) is
 ///    subscribed by every member.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -34,8 +35,28 @@ struct Uuid {
   }
 };
 
-/// The id cgsim assigns to topic @p name.
+/// The id cgsim derives from topic name @p name.
 Uuid topic_id(std::string_view name);
+/// The topic's id: TopicMetadata::topic_id when set, otherwise derived from the name.
+Uuid topic_id(const TopicMetadata& topic);
+/// Parses Kafka's string form of a Uuid (URL-safe base64 of the 16 bytes, no padding); nullopt
+/// when malformed.
+std::optional<Uuid> parse_uuid(std::string_view s);
+
+/// Kafka's string form of @p id.
+std::string format_uuid(const Uuid& id);
+
+/// Options that reproduce the shapes Kafka's own unit tests hand to the assignors; the coordinator
+/// itself uses the defaults.
+struct ServerOptions {
+  /// The member map is ordered by member id (the tests use a TreeMap) instead of a HashMap.
+  bool members_in_id_order = false;
+  /// Subscriptions are HashSets of topic ids (the tests build them with mkSet) instead of topic-name
+  /// sets seen through the topics image.
+  bool subscriptions_as_id_sets = false;
+  /// Previous assignments iterate topics in the given order (mkOrderedAssignment's LinkedHashMap).
+  bool previous_in_given_order = false;
+};
 
 /// org.apache.kafka.server.common.TopicIdPartition.hashCode() (Objects.hash(topicId, partition)).
 inline std::int32_t topic_id_partition_hash(const Uuid& id, std::int32_t partition) {
@@ -67,7 +88,8 @@ struct GroupView {
   /// Homogeneous subscription type.
   bool homogeneous = true;
 
-  GroupView(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members);
+  GroupView(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
+            const ServerOptions& options = {});
   int partition_count(int t) const { return topics[static_cast<std::size_t>(t)].meta->partitions; }
 };
 

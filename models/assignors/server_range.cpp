@@ -24,8 +24,10 @@
 
 namespace cgsim::models::assignors {
 
-AssignResult assign_server_range_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {
-  const server::GroupView g(cluster, members);
+AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
+                                              const std::vector<MemberSubscription>& members,
+                                              const server::ServerOptions& options) {
+  const server::GroupView g(cluster, members, options);
   std::vector<std::size_t> order = g.member_order;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return java_member_compare(members[a], members[b]) < 0;
@@ -60,6 +62,10 @@ AssignResult assign_server_range_detailed(const ClusterMetadata& cluster, const 
     }
   }
   return {server::sorted_sets(members, out), {}};
+}
+
+AssignResult assign_server_range_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {
+  return assign_server_range_detailed_with(cluster, members, {});
 }
 
 Assignment assign_server_range(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {

@@ -99,11 +99,16 @@ AssignResult uniform_homogeneous(const std::vector<MemberSubscription>& members,
 
 }  // namespace
 
-AssignResult assign_uniform_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {
+AssignResult assign_uniform_detailed_with(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
+                                         const server::ServerOptions& options) {
   if (members.empty()) return {};
-  const server::GroupView g(cluster, members);
+  const server::GroupView g(cluster, members, options);
   if (g.homogeneous) return uniform_homogeneous(members, g);
   return detail::uniform_heterogeneous(cluster, members, g);
+}
+
+AssignResult assign_uniform_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {
+  return assign_uniform_detailed_with(cluster, members, {});
 }
 
 Assignment assign_uniform(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {

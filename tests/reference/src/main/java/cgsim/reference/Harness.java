@@ -246,6 +246,12 @@ public final class Harness {
 
     // ---- server-side (KIP-848) assignors -----------------------------------------------------------
 
+    /** The topic's id: "id" when given, else derived from the name. */
+    static Uuid topicId(JsonNode topic) {
+        JsonNode id = topic.get("id");
+        return id != null && !id.isNull() ? Uuid.fromString(id.asText()) : topicId(topic.path("name").asText());
+    }
+
     /**
      * The topic id cgsim derives from a topic name: FNV-1a (64 bit) over the UTF-8 bytes is the most
      * significant half; the same hash continued over one 0xFF byte is the least significant half.
@@ -266,9 +272,11 @@ public final class Harness {
         TopicsImage image = TopicsImage.EMPTY;
         Map<Uuid, TopicMetadata> topicMetadata = new HashMap<>();
         Map<Uuid, String> names = new HashMap<>();
+        Map<String, Uuid> ids = new HashMap<>();
         for (JsonNode t : c.path("topics")) {
             String topic = t.path("name").asText();
-            Uuid id = topicId(topic);
+            Uuid id = topicId(t);
+            ids.put(topic, id);
             image = image.including(new TopicImage(topic, id, Collections.emptyMap()));
             topicMetadata.put(id, new TopicMetadata(id, topic, t.path("partitions").asInt(), Collections.emptyMap()));
             names.put(id, topic);
@@ -288,7 +296,8 @@ public final class Harness {
             // topic in record order, each a HashSet of the listed partitions.
             Map<Uuid, List<Integer>> grouped = new LinkedHashMap<>();
             for (TopicPartition tp : owned(m)) {
-                grouped.computeIfAbsent(topicId(tp.topic()), k -> new ArrayList<>()).add(tp.partition());
+                Uuid id = ids.containsKey(tp.topic()) ? ids.get(tp.topic()) : topicId(tp.topic());
+                grouped.computeIfAbsent(id, k -> new ArrayList<>()).add(tp.partition());
             }
             Map<Uuid, Set<Integer>> previous = new HashMap<>();
             grouped.forEach((id, parts) -> previous.put(id, new HashSet<>(parts)));
