@@ -455,6 +455,35 @@ class Cluster {
     return ids;
   }
 
+  /// Waits until the coordinator of every group in @p ids answers (on a fresh cluster the first
+  /// group lookup creates the offsets topic, which takes seconds), so that this one-off cost is
+  /// not counted in the first rebalance. Read-only: it only describes the run's own groups.
+  void wait_for_coordinators(const std::vector<std::string>& ids, std::chrono::seconds limit) {
+    if (mock_ || ids.empty()) return;
+    auto deadline = Clock::now() + limit;
+    std::vector<const char*> cids;
+    for (const auto& id : ids) cids.push_back(id.c_str());
+    while (Clock::now() < deadline) {
+      EventPtr ev = admin_wait(
+          control_.get(), [&](rd_kafka_queue_t* q, rd_kafka_AdminOptions_t* opts) {
+            rd_kafka_DescribeConsumerGroups(control_.get(), cids.data(), cids.size(), opts, q);
+          },
+          RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, 5000);
+      if (event_error(ev.get()).empty()) {
+        size_t n = 0;
+        const rd_kafka_ConsumerGroupDescription_t** ds = rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(ev.get()), &n);
+        bool all = n == ids.size();
+        for (size_t i = 0; i < n; ++i)
+          if (rd_kafka_ConsumerGroupDescription_error(ds[i])) all = false;
+        if (all) return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    throw BrokerError("the group coordinator on " + sh_.bootstrap + " did not answer within " +
+                      std::to_string(limit.count()) + " s");
+  }
+
   /// Coordinator state of each group ("" when unknown); empty when the request failed.
   std::vector<std::string> group_states(const std::vector<std::string>& ids, int timeout_ms) {
     std::vector<const char*> cids;
@@ -1142,6 +1171,7 @@ class Run {
       for (const auto& t : layout_.topics) want.emplace_back(t.kafka, t.partitions);
       cluster_->create_topics(want, d_.topics_created);
       d_.groups_created = layout_.group_ids;
+      cluster_->wait_for_coordinators(layout_.group_ids, std::chrono::seconds(60));
       auto summary = drive();
       summary.wall_seconds = std::chrono::duration<double>(Clock::now() - wall0).count();
       cleanup(false);

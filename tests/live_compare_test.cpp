@@ -1,0 +1,310 @@
+// The validate diff, scenario scaling, client properties and the live recorder, without a broker.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "live/backend.hpp"
+#include "live/compare.hpp"
+#include "live/recorder.hpp"
+#include "scenarios/loader.hpp"
+#include "sim/error.hpp"
+
+namespace {
+
+using namespace cgsim;
+
+const char* kScenario = R"(
+name: t
+seed: 1
+duration: 60s
+topics: [{name: a, partitions: 4}]
+producers:
+  - {topic: a, rate: {kind: constant, per_second: 100}, keys: {kind: uniform, cardinality: 10}}
+groups:
+  - id: g
+    topics: [a]
+    session_timeout: 10s
+    heartbeat_interval: 1s
+    max_poll_interval: 30s
+    commit: {kind: auto, interval: 5s}
+    consumers: {count: 2, processing_time: {kind: constant, value: 2ms}}
+faults:
+  - {at: 20s, crash: g/1}
+)";
+
+models::Scenario scenario() { return scenarios::load_scenario_text(kScenario, "test.yaml"); }
+
+analysis::RunSummary base_run() {
+  analysis::RunSummary s;
+  s.produced = 6000;
+  s.consumed = 6010;
+  s.duplicates = 10;
+  s.simulated_seconds = 60;
+  s.latency_ms.p50 = 2;
+  s.latency_ms.p90 = 5;
+  s.latency_ms.p99 = 40;
+  analysis::GenerationRecord g1{"g", 1, 0.1, {{"g/0", {"a-0", "a-1"}}, {"g/1", {"a-2", "a-3"}}}};
+  analysis::GenerationRecord g2{"g", 2, 30.2, {{"g/0", {"a-0", "a-1", "a-2", "a-3"}}}};
+  s.generations = {g1, g2};
+  analysis::RebalanceRecord r1;
+  r1.group = "g";
+  r1.start_s = 0;
+  r1.end_s = 0.1;
+  r1.generation = 1;
+  r1.trigger = "initial";
+  analysis::RebalanceRecord r2 = r1;
+  r2.start_s = 30;
+  r2.end_s = 30.2;
+  r2.generation = 2;
+  r2.trigger = "session_timeout";
+  s.rebalances = {r1, r2};
+  analysis::GroupSummary gs;
+  gs.id = "g";
+  gs.consumed = 6010;
+  gs.duplicates = 10;
+  gs.produced = 6000;
+  gs.final_lag = 0;
+  analysis::ConsumerSummary c0, c1;
+  c0.name = "g/0";
+  c0.consumed = 4010;
+  c1.name = "g/1";
+  c1.consumed = 2000;
+  gs.consumers = {c0, c1};
+  s.groups = {gs};
+  return s;
+}
+
+const live::Check* find(const live::ValidationReport& r, const std::string& kind, const std::string& subject = "") {
+  for (const auto& c : r.checks)
+    if (c.kind == kind && (subject.empty() || c.subject == subject)) return &c;
+  return nullptr;
+}
+
+TEST(LiveCompare, IdenticalRunsAreWithinTolerance) {
+  auto sc = scenario();
+  auto r = live::compare_runs(sc, base_run(), base_run(), {});
+  EXPECT_TRUE(r.ok()) << r.table();
+  ASSERT_NE(find(r, "rebalances"), nullptr);
+  EXPECT_EQ(find(r, "rebalances")->simulator, "2");
+  EXPECT_NE(r.table().find("OK:"), std::string::npos);
+  EXPECT_EQ(r.to_json()["ok"], true);
+}
+
+TEST(LiveCompare, DifferentAssignmentIsAMismatch) {
+  auto sc = scenario();
+  auto live = base_run();
+  live.generations[0].assignment = {{"g/0", {"a-2", "a-3"}}, {"g/1", {"a-0", "a-1"}}};
+  auto r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_FALSE(r.ok());
+  ASSERT_NE(find(r, "assignment", "g #0"), nullptr);
+  EXPECT_FALSE(find(r, "assignment", "g #0")->ok);
+  EXPECT_TRUE(find(r, "assignment", "g #1")->ok);
+  EXPECT_NE(r.table().find("MISMATCH"), std::string::npos);
+
+  // The mock cluster's member ids do not follow client.id: the same shares to other members pass.
+  live::CompareOptions mock;
+  mock.mock = true;
+  auto rm = live::compare_runs(sc, base_run(), live, mock);
+  EXPECT_TRUE(find(rm, "assignment", "g #0")->ok);
+}
+
+TEST(LiveCompare, StartupGenerationsAreFolded) {
+  auto sc = scenario();
+  auto live = base_run();
+  // With group.initial.rebalance.delay.ms = 0 the first member may get a generation of its own.
+  analysis::GenerationRecord g0{"g", 1, 0.05, {{"g/0", {"a-0", "a-1", "a-2", "a-3"}}}};
+  for (auto& g : live.generations) ++g.generation;
+  for (auto& r : live.rebalances) ++r.generation;
+  live.generations.insert(live.generations.begin(), g0);
+  analysis::RebalanceRecord r0 = live.rebalances[0];
+  r0.generation = 1;
+  r0.end_s = 0.05;
+  live.rebalances.insert(live.rebalances.begin(), r0);
+  auto settled = live::settled_generations(live, sc.groups[0]);
+  ASSERT_EQ(settled.size(), 2u);
+  EXPECT_EQ(settled[0].generation, 2);
+  auto r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_TRUE(r.ok()) << r.table();
+  EXPECT_EQ(find(r, "rebalances")->live, "2");
+}
+
+TEST(LiveCompare, RebalanceCountAndDurationsAreChecked) {
+  auto sc = scenario();
+  auto live = base_run();
+  live.rebalances.pop_back();
+  live.generations.pop_back();
+  auto r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_FALSE(find(r, "rebalances")->ok);
+  EXPECT_FALSE(r.ok());
+
+  live = base_run();
+  live.rebalances[1].end_s = 30 + 0.2 + 1.0 + 0.25 + 0.01;  // beyond heartbeat (1 s) + 0.25 s
+  r = live::compare_runs(sc, base_run(), live, {});
+  const auto* d = find(r, "rebalance_duration_s", "g #1 (session_timeout)");
+  ASSERT_NE(d, nullptr);
+  EXPECT_FALSE(d->ok);
+  live.rebalances[1].end_s = 30 + 0.2 + 1.2;  // within
+  r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_TRUE(find(r, "rebalance_duration_s", "g #1 (session_timeout)")->ok);
+}
+
+TEST(LiveCompare, SharesDuplicatesAndLatencyHaveTolerances) {
+  auto sc = scenario();
+  auto live = base_run();
+  live.groups[0].consumers[0].consumed = 2500;  // share 0.5 instead of 0.667
+  live.groups[0].consumers[1].consumed = 2500;
+  live.groups[0].consumed = 5000;
+  live.groups[0].produced = 4990;
+  auto r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_FALSE(find(r, "share", "g/0")->ok);
+
+  live = base_run();
+  live.latency_ms.p50 = 2 + 24;  // within the 25 ms floor
+  live.latency_ms.p99 = 40 + 51;  // beyond max(100%, 50 ms)
+  r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_TRUE(find(r, "latency_p50_ms")->ok);
+  EXPECT_FALSE(find(r, "latency_p99_ms")->ok);
+
+  // One crash with 5 s auto-commit: up to 5 s of one member's throughput may be reprocessed.
+  live = base_run();
+  live.groups[0].duplicates = 10 + 400;
+  live.groups[0].consumed += 400;
+  live.groups[0].produced = 6000;
+  r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_TRUE(find(r, "duplicates")->ok) << find(r, "duplicates")->tolerance;
+  live.groups[0].duplicates = 10 + 3000;
+  live.groups[0].consumed = 6010 + 3000;
+  r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_FALSE(find(r, "duplicates")->ok);
+}
+
+TEST(LiveCompare, LostRecordsBreakConservation) {
+  auto sc = scenario();
+  auto live = base_run();
+  live.groups[0].consumed -= 7;  // seven records neither processed nor counted as lag
+  auto r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_FALSE(find(r, "live_conservation")->ok);
+}
+
+TEST(LiveScale, ScalesTimesAndRates) {
+  auto sc = scenario();
+  auto s = live::scale_scenario(sc, 0.1);
+  EXPECT_EQ(s.time_scale, 1.0);
+  EXPECT_EQ(s.duration, 6 * sim::kSecond);
+  EXPECT_EQ(s.groups[0].session_timeout, sim::kSecond);
+  EXPECT_EQ(s.groups[0].heartbeat_interval, 100 * sim::kMillisecond);
+  EXPECT_EQ(s.groups[0].commit.interval, 500 * sim::kMillisecond);
+  EXPECT_DOUBLE_EQ(s.groups[0].consumers.processing_time.value, 0.0002);
+  EXPECT_DOUBLE_EQ(s.producers[0].rate.per_second, 1000);
+  EXPECT_EQ(s.faults[0].at, 2 * sim::kSecond);
+  EXPECT_EQ(s.producers[0].stop, sim::kNever);
+  EXPECT_THROW(live::scale_scenario(sc, 0), InputError);
+  EXPECT_THROW(live::scale_scenario(sc, 1.5), InputError);
+}
+
+TEST(LiveSettings, RejectsWhatLibrdkafkaRejectsAndWarnsAboutBrokerLimits) {
+  auto sc = live::scale_scenario(scenario(), 0.1);  // session timeout 1 s
+  live::BrokerLimits limits;                        // Kafka's default minimum: 6 s
+  auto w = live::check_live_settings(sc, limits, false);
+  bool warned = false;
+  for (const auto& x : w) warned |= x.find("group.min.session.timeout.ms") != std::string::npos;
+  EXPECT_TRUE(warned);
+  EXPECT_THROW(live::check_live_settings(sc, limits, true), InputError);  // mock needs >= 5 s
+  auto bad = scenario();
+  bad.groups[0].max_poll_interval = sim::kSecond;
+  EXPECT_THROW(live::check_live_settings(bad, limits, false), InputError);
+  EXPECT_EQ(live::librdkafka_strategy("cooperative-sticky"), "cooperative-sticky");
+  EXPECT_THROW(live::librdkafka_strategy("sticky"), InputError);
+}
+
+TEST(LiveProperties, ParsesPairsAndFiles) {
+  auto p = live::parse_property("security.protocol=SASL_SSL");
+  EXPECT_EQ(p.first, "security.protocol");
+  EXPECT_EQ(p.second, "SASL_SSL");
+  EXPECT_EQ(live::parse_property("sasl.password=a=b").second, "a=b");
+  EXPECT_THROW(live::parse_property("novalue"), InputError);
+  EXPECT_THROW(live::parse_property("=x"), InputError);
+  std::string path = ::testing::TempDir() + "/cgsim_props_test.properties";
+  {
+    std::ofstream f(path);
+    f << "# comment\n! also a comment\n\nsasl.mechanism = PLAIN\nclient.rack: r1\n";
+  }
+  auto ps = live::read_properties_file(path);
+  ASSERT_EQ(ps.size(), 2u);
+  EXPECT_EQ(ps[0], (std::pair<std::string, std::string>{"sasl.mechanism", "PLAIN"}));
+  EXPECT_EQ(ps[1], (std::pair<std::string, std::string>{"client.rack", "r1"}));
+  {
+    std::ofstream f(path);
+    f << "ok=1\nbroken line\n";
+  }
+  try {
+    live::read_properties_file(path);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(":2:"), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
+TEST(LiveRecorder, CountsDuplicatesGenerationsAndLatency) {
+  auto sc = scenario();
+  live::Recorder::GroupInfo gi;
+  gi.id = "g";
+  gi.partitions = {0, 1, 2, 3};
+  live::Recorder rec({"a-0", "a-1", "a-2", "a-3"}, {gi});
+  rec.set_end(10'000'000'000);
+  for (int o = 0; o < 10; ++o) rec.produced(0, o, o * 1'000'000);
+  rec.consumer_started(0, "g/0", 0);
+  rec.consumer_started(0, "g/1", 0);
+  rec.assigned(0, "g/0", "g-0-x", 1, 100'000'000, {0, 1});
+  rec.assigned(0, "g/1", "g-1-x", 1, 100'000'000, {2, 3});
+  std::vector<live::ProcessedRecord> batch;
+  for (int o = 0; o < 6; ++o) batch.push_back({0, o, o * 1'000'000, o * 1'000'000 + 5'000'000});
+  rec.processed(0, "g/0", batch);
+  rec.committed(0, 0, 4);
+  models::FaultSpec crash;
+  crash.kind = models::FaultSpec::Kind::Crash;
+  rec.fault(0, crash, 0, 2'000'000'000);
+  rec.consumer_stopped(0, "g/0", 2'000'000'000);
+  rec.revoked(0, "g/1", 5'000'000'000, {2, 3}, {});
+  rec.assigned(0, "g/1", "g-1-x", 2, 5'100'000'000, {0, 1, 2, 3});
+  // The new owner resumes at the committed offset 4: records 4 and 5 are processed again.
+  std::vector<live::ProcessedRecord> again;
+  for (int o = 4; o < 10; ++o) again.push_back({0, o, o * 1'000'000, 5'200'000'000});
+  rec.processed(0, "g/1", again);
+  // Reports after the end of the run are ignored.
+  rec.processed(0, "g/1", {{0, 9, 0, 11'000'000'000}});
+  auto s = rec.finish(10'000'000'000, sc, "kafka");
+  EXPECT_EQ(s.produced, 10u);
+  EXPECT_EQ(s.consumed, 12u);
+  EXPECT_EQ(s.duplicates, 2u);
+  EXPECT_EQ(s.final_lag, 0u);
+  ASSERT_EQ(s.generations.size(), 2u);
+  EXPECT_EQ(s.generations[1].assignment.at("g/1"), (std::vector<std::string>{"a-0", "a-1", "a-2", "a-3"}));
+  ASSERT_EQ(s.rebalances.size(), 2u);
+  EXPECT_EQ(s.rebalances[0].trigger, "initial");
+  EXPECT_DOUBLE_EQ(s.rebalances[1].start_s, 5.0);
+  EXPECT_EQ(s.rebalances[1].trigger, "session_timeout");
+  EXPECT_EQ(s.rebalances[1].partitions_moved, 2);
+  EXPECT_EQ(s.groups[0].consumers[0].state, "Stopped");
+  EXPECT_EQ(s.groups[0].consumers[1].duplicates, 2u);
+  EXPECT_EQ(s.latency_ms.count, 10u);  // first processings only
+  EXPECT_DOUBLE_EQ(s.latency_ms.p50, 5.0);
+  auto fd = rec.fault_duplicates();
+  ASSERT_EQ(fd.size(), 1u);
+  EXPECT_EQ(fd[0].duplicates, 2u);
+}
+
+TEST(LiveRecorder, NearestRankPercentiles) {
+  std::vector<std::int64_t> v;
+  for (int i = 1; i <= 100; ++i) v.push_back(i * 1'000'000);
+  auto l = live::summarize_latency(v);
+  EXPECT_DOUBLE_EQ(l.p50, 50);
+  EXPECT_DOUBLE_EQ(l.p90, 90);
+  EXPECT_DOUBLE_EQ(l.p99, 99);
+  EXPECT_DOUBLE_EQ(l.max, 100);
+  EXPECT_EQ(l.count, 100u);
+}
+
+}  // namespace
