@@ -1,0 +1,545 @@
+#include "analysis/sweep.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "analysis/simulate.hpp"
+#include "analysis/stats.hpp"
+#include "sim/error.hpp"
+
+namespace cgsim::analysis {
+
+// ---- Parallel execution ------------------------------------------------------------------------
+
+unsigned default_jobs() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+bool stderr_is_tty() { return ::isatty(STDERR_FILENO) == 1; }
+
+ProgressBar::ProgressBar(std::string label, std::size_t total, bool enabled)
+    : label_(std::move(label)), total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
+
+ProgressBar::~ProgressBar() { finish(); }
+
+namespace {
+std::string format_eta(double s) {
+  char buf[32];
+  if (!std::isfinite(s)) return "?";
+  long v = std::lround(s);
+  if (v >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", v / 3600, (v % 3600) / 60);
+  } else if (v >= 60) {
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", v / 60, v % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lds", v);
+  }
+  return buf;
+}
+}  // namespace
+
+std::string ProgressBar::format(const std::string& label, std::size_t done, std::size_t total, double elapsed_s,
+                                std::size_t width) {
+  const double frac = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+  const std::size_t filled = std::min(width, static_cast<std::size_t>(std::floor(frac * static_cast<double>(width))));
+  std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '-') + "] ";
+  const double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0;
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%zu/%zu %s  %.1f/s  ETA %s", done, total, label.c_str(), rate,
+                done == 0 ? "?" : format_eta(static_cast<double>(total - std::min(done, total)) / rate).c_str());
+  return bar + buf;
+}
+
+void ProgressBar::draw() {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  if (elapsed < 1.0) return;
+  if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  drawn_ = true;
+  std::string line = format(label_, done(), total_, elapsed);
+  // \r returns to the start of the line, \x1b[K clears what a longer previous line left.
+  std::cerr << '\r' << line << "\x1b[K" << std::flush;
+}
+
+void ProgressBar::finish() {
+  if (drawn_) std::cerr << "\r\x1b[K" << std::flush;
+  drawn_ = false;
+}
+
+void parallel_for(std::size_t n, unsigned jobs, const std::function<void(std::size_t)>& task, ProgressBar* progress) {
+  if (n == 0) return;
+  if (jobs == 0) jobs = default_jobs();
+  const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(jobs, n));
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t finished_threads = 0;
+  std::size_t error_index = n;
+  std::exception_ptr error;
+
+  auto worker = [&] {
+    for (;;) {
+      if (failed.load(std::memory_order_relaxed)) break;
+      const std::size_t i = next.fetch_add(1);
+      if (i >= n) break;
+      try {
+        task(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (i < error_index) {
+          error_index = i;
+          error = std::current_exception();
+        }
+        failed = true;
+      }
+      if (progress) progress->tick();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    ++finished_threads;
+    cv.notify_all();
+  };
+
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    while (finished_threads < threads) {
+      cv.wait_for(lock, std::chrono::milliseconds(100));
+      if (progress) {
+        lock.unlock();
+        progress->draw();
+        lock.lock();
+      }
+    }
+  }
+  for (auto& t : pool) t.join();
+  if (progress) progress->finish();
+  if (error) std::rethrow_exception(error);
+}
+
+// ---- Sweep axes --------------------------------------------------------------------------------
+
+VaryAxis parse_vary(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError("--vary \"" + text + "\": expected <field path>=<v1>,<v2>,..., e.g. groups.0.consumers.count=2,4,8");
+  }
+  VaryAxis axis;
+  axis.path = text.substr(0, eq);
+  const std::string values = text.substr(eq + 1);
+  int depth = 0;
+  char quote = 0;
+  std::string cur;
+  auto push = [&] {
+    std::size_t b = cur.find_first_not_of(" \t");
+    std::size_t e = cur.find_last_not_of(" \t");
+    std::string v = b == std::string::npos ? std::string() : cur.substr(b, e - b + 1);
+    if (v.empty()) {
+      throw InputError("--vary " + axis.path + ": empty value in \"" + values +
+                       "\" (expected a comma-separated list of values)");
+    }
+    axis.values.push_back(v);
+    cur.clear();
+  };
+  for (char ch : values) {
+    if (quote) {
+      if (ch == quote) quote = 0;
+    } else if (ch == '"' || ch == '\'') {
+      quote = ch;
+    } else if (ch == '[' || ch == '{') {
+      ++depth;
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    } else if (ch == ',' && depth == 0) {
+      push();
+      continue;
+    }
+    cur += ch;
+  }
+  if (quote || depth != 0) throw InputError("--vary " + axis.path + ": unbalanced brackets or quotes in \"" + values + "\"");
+  push();
+  return axis;
+}
+
+std::vector<std::vector<scenarios::Override>> cross_product(const std::vector<VaryAxis>& axes) {
+  std::set<std::string> seen;
+  for (const auto& a : axes) {
+    if (!seen.insert(a.path).second) throw InputError("--vary " + a.path + ": the same path is varied twice");
+    if (a.values.empty()) throw InputError("--vary " + a.path + ": expected at least one value");
+  }
+  std::vector<std::vector<scenarios::Override>> out{{}};
+  for (const auto& a : axes) {
+    std::vector<std::vector<scenarios::Override>> next;
+    next.reserve(out.size() * a.values.size());
+    for (const auto& prefix : out) {
+      for (const auto& v : a.values) {
+        auto row = prefix;
+        row.push_back({a.path, v});
+        next.push_back(std::move(row));
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
+}
+
+// ---- Metrics -----------------------------------------------------------------------------------
+
+const std::vector<MetricDef>& summary_metrics() {
+  static const std::vector<MetricDef> defs = [] {
+    std::vector<MetricDef> m;
+    auto u = [](std::uint64_t v) { return static_cast<double>(v); };
+    m.push_back({"produced", "records", "records appended by the producers", [u](const RunSummary& s) { return u(s.produced); }});
+    m.push_back({"consumed", "records", "records processed, duplicates included", [u](const RunSummary& s) { return u(s.consumed); }});
+    m.push_back({"duplicates", "records", "records processed again after a rebalance", [u](const RunSummary& s) { return u(s.duplicates); }});
+    m.push_back({"skipped", "records", "records skipped by auto_offset_reset=latest", [u](const RunSummary& s) { return u(s.skipped); }});
+    m.push_back({"final_lag", "records", "records produced but not processed at the end", [u](const RunSummary& s) { return u(s.final_lag); }});
+    m.push_back({"max_lag", "records", "largest sampled group lag (log end - committed)", [u](const RunSummary& s) { return u(s.max_lag); }});
+    m.push_back({"max_lag_seconds", "s", "largest sampled age of a group's oldest uncommitted record",
+                 [](const RunSummary& s) {
+                   double v = 0;
+                   for (const auto& g : s.groups) v = std::max(v, g.max_lag_seconds);
+                   return v;
+                 }});
+    m.push_back({"latency_p50_ms", "ms", "median end-to-end latency (append to processed)", [](const RunSummary& s) { return s.latency_ms.p50; }});
+    m.push_back({"latency_p90_ms", "ms", "90th percentile latency", [](const RunSummary& s) { return s.latency_ms.p90; }});
+    m.push_back({"latency_p99_ms", "ms", "99th percentile latency", [](const RunSummary& s) { return s.latency_ms.p99; }});
+    m.push_back({"latency_p999_ms", "ms", "99.9th percentile latency", [](const RunSummary& s) { return s.latency_ms.p999; }});
+    m.push_back({"latency_max_ms", "ms", "largest latency", [](const RunSummary& s) { return s.latency_ms.max; }});
+    m.push_back({"latency_mean_ms", "ms", "mean latency", [](const RunSummary& s) { return s.latency_ms.mean; }});
+    m.push_back({"rebalances", "count", "rebalances started (completed or open at the end)",
+                 [](const RunSummary& s) { return static_cast<double>(s.rebalances.size()); }});
+    m.push_back({"rebalance_seconds", "s", "summed duration of completed rebalances",
+                 [](const RunSummary& s) {
+                   double v = 0;
+                   for (const auto& r : s.rebalances)
+                     if (r.end_s >= 0) v += r.end_s - r.start_s;
+                   return v;
+                 }});
+    m.push_back({"partitions_moved", "count", "partitions that changed owner, summed over rebalances",
+                 [](const RunSummary& s) {
+                   double v = 0;
+                   for (const auto& r : s.rebalances) v += static_cast<double>(r.partitions_moved);
+                   return v;
+                 }});
+    m.push_back({"events", "count", "simulation events executed", [u](const RunSummary& s) { return u(s.events); }});
+    return m;
+  }();
+  return defs;
+}
+
+MetricStats metric_stats(const std::vector<double>& xs) {
+  MetricStats st;
+  if (xs.empty()) return st;
+  MeanCi ci = mean_ci95(xs);
+  st.mean = ci.mean;
+  st.ci95 = ci.half_width;
+  st.n = xs.size();
+  st.min = *std::min_element(xs.begin(), xs.end());
+  st.max = *std::max_element(xs.begin(), xs.end());
+  if (xs.size() > 1) {
+    double ss = 0;
+    for (double x : xs) ss += (x - st.mean) * (x - st.mean);
+    st.sd = std::sqrt(ss / static_cast<double>(xs.size() - 1));
+  }
+  return st;
+}
+
+// ---- Sweeps ------------------------------------------------------------------------------------
+
+SweepResult run_sweep(const SweepOptions& o) {
+  if (o.seeds == 0) throw InputError("--seeds: expected at least 1");
+  const auto t0 = std::chrono::steady_clock::now();
+  SweepResult res;
+  res.scenario_file = o.scenario_file;
+  res.seeds = o.seeds;
+  res.axes = o.axes;
+  res.jobs = o.jobs == 0 ? default_jobs() : o.jobs;
+  for (const auto& m : summary_metrics()) {
+    res.metrics.push_back(m.name);
+    res.units.push_back(m.unit);
+  }
+  const auto combos = cross_product(o.axes);
+  std::vector<models::Scenario> scenarios;
+  scenarios.reserve(combos.size());
+  for (const auto& combo : combos) {
+    auto ov = o.base_overrides;
+    ov.insert(ov.end(), combo.begin(), combo.end());
+    scenarios.push_back(scenarios::load_scenario_file(o.scenario_file, ov));
+    SweepPoint p;
+    p.params = combo;
+    res.points.push_back(std::move(p));
+  }
+  res.scenario = scenarios.front().name;
+  res.base_seed = scenarios.front().seed;
+
+  const std::size_t total = combos.size() * o.seeds;
+  std::vector<SweepRun> runs(total);
+  ProgressBar bar("runs", total, o.progress && stderr_is_tty());
+  parallel_for(total, res.jobs, [&](std::size_t i) {
+    const std::size_t p = i / o.seeds, k = i % o.seeds;
+    models::Scenario sc = scenarios[p];
+    sc.seed = scenarios[p].seed + static_cast<std::uint64_t>(k);
+    RunSummary s = simulate(sc);
+    SweepRun r;
+    r.seed = sc.seed;
+    for (const auto& m : summary_metrics()) r.values.push_back(m.get(s));
+    runs[i] = std::move(r);
+  }, &bar);
+
+  for (std::size_t p = 0; p < res.points.size(); ++p) {
+    SweepPoint& pt = res.points[p];
+    for (std::size_t k = 0; k < o.seeds; ++k) pt.runs.push_back(std::move(runs[p * o.seeds + k]));
+    for (std::size_t m = 0; m < res.metrics.size(); ++m) {
+      std::vector<double> xs;
+      for (const auto& r : pt.runs) xs.push_back(r.values[m]);
+      pt.stats.push_back(metric_stats(xs));
+    }
+  }
+  res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+// ---- Output ------------------------------------------------------------------------------------
+
+namespace {
+
+/// Ten significant digits: enough for every metric, and free of the last-bit noise that makes
+/// summed floating-point values hard to read.
+double round10(double v) {
+  if (!std::isfinite(v) || v == 0) return v;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return std::strtod(buf, nullptr);
+}
+
+/// A JSON number: integral values as integers (counts read as counts), others rounded by round10.
+nlohmann::json jvalue(double v) {
+  v = round10(v);
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return static_cast<std::int64_t>(v);
+  return v;
+}
+
+nlohmann::json stats_json(const MetricStats& s) {
+  return {{"mean", jvalue(s.mean)}, {"ci95", jvalue(s.ci95)}, {"sd", jvalue(s.sd)},
+          {"min", jvalue(s.min)},   {"max", jvalue(s.max)},   {"n", s.n}};
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::ofstream open_out(const std::filesystem::path& p) {
+  std::ofstream f(p);
+  if (!f) throw InputError(p.string() + ": cannot write output file");
+  return f;
+}
+
+}  // namespace
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return jvalue(v).dump();
+}
+
+nlohmann::json to_json(const SweepResult& s) {
+  nlohmann::json j;
+  j["kind"] = "cgsim-sweep";
+  j["scenario"] = s.scenario;
+  j["scenario_file"] = s.scenario_file;
+  j["base_seed"] = s.base_seed;
+  j["seeds"] = s.seeds;
+  j["seed_derivation"] = "run i of every point uses seed base_seed + i (i = 0..seeds-1)";
+  j["confidence"] = "mean +/- ci95: 95% Student-t interval over the seeds";
+  j["axes"] = nlohmann::json::array();
+  for (const auto& a : s.axes) j["axes"].push_back({{"path", a.path}, {"values", a.values}});
+  j["metrics"] = nlohmann::json::array();
+  for (std::size_t m = 0; m < s.metrics.size(); ++m) {
+    nlohmann::json mj{{"name", s.metrics[m]}, {"unit", m < s.units.size() ? s.units[m] : ""}};
+    for (const auto& d : summary_metrics())
+      if (d.name == s.metrics[m]) mj["description"] = d.description;
+    j["metrics"].push_back(std::move(mj));
+  }
+  j["points"] = nlohmann::json::array();
+  for (std::size_t p = 0; p < s.points.size(); ++p) {
+    const auto& pt = s.points[p];
+    nlohmann::json pj;
+    pj["index"] = p;
+    pj["params"] = nlohmann::json::object();
+    for (const auto& ov : pt.params) pj["params"][ov.path] = ov.value;
+    pj["stats"] = nlohmann::json::object();
+    for (std::size_t m = 0; m < s.metrics.size() && m < pt.stats.size(); ++m) pj["stats"][s.metrics[m]] = stats_json(pt.stats[m]);
+    pj["runs"] = nlohmann::json::array();
+    for (const auto& r : pt.runs) {
+      nlohmann::json rj{{"seed", r.seed}};
+      for (std::size_t m = 0; m < s.metrics.size() && m < r.values.size(); ++m) rj[s.metrics[m]] = jvalue(r.values[m]);
+      pj["runs"].push_back(std::move(rj));
+    }
+    j["points"].push_back(std::move(pj));
+  }
+  return j;
+}
+
+SweepResult sweep_from_json(const nlohmann::json& j) {
+  if (!j.is_object() || j.value("kind", "") != "cgsim-sweep") {
+    throw InputError("sweep.json: not a cgsim sweep file (expected \"kind\": \"cgsim-sweep\")");
+  }
+  SweepResult s;
+  try {
+    s.scenario = j.at("scenario").get<std::string>();
+    s.scenario_file = j.value("scenario_file", "");
+    s.base_seed = j.at("base_seed").get<std::uint64_t>();
+    s.seeds = j.at("seeds").get<std::size_t>();
+    for (const auto& a : j.at("axes")) s.axes.push_back({a.at("path").get<std::string>(), a.at("values").get<std::vector<std::string>>()});
+    for (const auto& m : j.at("metrics")) {
+      s.metrics.push_back(m.at("name").get<std::string>());
+      s.units.push_back(m.value("unit", ""));
+    }
+    for (const auto& pj : j.at("points")) {
+      SweepPoint pt;
+      for (const auto& a : s.axes) pt.params.push_back({a.path, pj.at("params").at(a.path).get<std::string>()});
+      for (const auto& name : s.metrics) {
+        const auto& st = pj.at("stats").at(name);
+        MetricStats ms;
+        ms.mean = st.at("mean").get<double>();
+        ms.ci95 = st.at("ci95").get<double>();
+        ms.sd = st.value("sd", 0.0);
+        ms.min = st.value("min", ms.mean);
+        ms.max = st.value("max", ms.mean);
+        ms.n = st.value("n", std::size_t{0});
+        pt.stats.push_back(ms);
+      }
+      if (pj.contains("runs")) {
+        for (const auto& rj : pj.at("runs")) {
+          SweepRun r;
+          r.seed = rj.at("seed").get<std::uint64_t>();
+          for (const auto& name : s.metrics) r.values.push_back(rj.value(name, 0.0));
+          pt.runs.push_back(std::move(r));
+        }
+      }
+      s.points.push_back(std::move(pt));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(std::string("sweep.json: malformed: ") + e.what());
+  }
+  return s;
+}
+
+std::string to_csv(const SweepResult& s) {
+  std::ostringstream o;
+  o << "point";
+  for (const auto& a : s.axes) o << ',' << csv_field(a.path);
+  for (const auto& m : s.metrics) o << ',' << m << "_mean," << m << "_ci95";
+  o << '\n';
+  for (std::size_t p = 0; p < s.points.size(); ++p) {
+    const auto& pt = s.points[p];
+    o << p;
+    for (const auto& ov : pt.params) o << ',' << csv_field(ov.value);
+    for (const auto& st : pt.stats) o << ',' << format_number(st.mean) << ',' << format_number(st.ci95);
+    o << '\n';
+  }
+  return o.str();
+}
+
+std::string runs_csv(const SweepResult& s) {
+  std::ostringstream o;
+  o << "point";
+  for (const auto& a : s.axes) o << ',' << csv_field(a.path);
+  o << ",seed";
+  for (const auto& m : s.metrics) o << ',' << m;
+  o << '\n';
+  for (std::size_t p = 0; p < s.points.size(); ++p) {
+    const auto& pt = s.points[p];
+    for (const auto& r : pt.runs) {
+      o << p;
+      for (const auto& ov : pt.params) o << ',' << csv_field(ov.value);
+      o << ',' << r.seed;
+      for (double v : r.values) o << ',' << format_number(v);
+      o << '\n';
+    }
+  }
+  return o.str();
+}
+
+std::string format_sweep_table(const SweepResult& s) {
+  const std::vector<std::string> key{"latency_p99_ms", "latency_mean_ms", "max_lag", "max_lag_seconds", "duplicates",
+                                     "rebalances"};
+  std::vector<std::size_t> idx;
+  for (const auto& k : key)
+    for (std::size_t m = 0; m < s.metrics.size(); ++m)
+      if (s.metrics[m] == k) idx.push_back(m);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> head;
+  for (const auto& a : s.axes) head.push_back(a.path);
+  for (auto m : idx) head.push_back(s.metrics[m]);
+  auto cell = [](const MetricStats& st) {
+    char buf[64];
+    if (st.n > 1) {
+      std::snprintf(buf, sizeof buf, "%.4g ± %.2g", st.mean, st.ci95);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.4g", st.mean);
+    }
+    return std::string(buf);
+  };
+  for (const auto& pt : s.points) {
+    std::vector<std::string> row;
+    for (const auto& ov : pt.params) row.push_back(ov.value);
+    for (auto m : idx) row.push_back(cell(pt.stats[m]));
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::size_t> w(head.size());
+  for (std::size_t c = 0; c < head.size(); ++c) {
+    w[c] = head[c].size();
+    for (const auto& r : rows) w[c] = std::max(w[c], r[c].size());
+  }
+  std::ostringstream o;
+  auto line = [&](const std::vector<std::string>& r) {
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      // "±" is two bytes and one column.
+      std::size_t len = r[c].size() - (r[c].find("±") != std::string::npos ? 1 : 0);
+      o << (c ? "  " : "") << std::string(w[c] > len ? w[c] - len : 0, ' ') << r[c];
+    }
+    o << "\n";
+  };
+  line(head);
+  for (const auto& r : rows) line(r);
+  return o.str();
+}
+
+void write_sweep_outputs(const std::string& dir, const SweepResult& s) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(dir + ": cannot create output directory: " + ec.message());
+  const fs::path d(dir);
+  open_out(d / "sweep.json") << to_json(s).dump(2) << "\n";
+  open_out(d / "sweep.csv") << to_csv(s);
+  open_out(d / "runs.csv") << runs_csv(s);
+  nlohmann::json t{{"wall_seconds", std::round(s.wall_seconds * 1000) / 1000},
+                   {"jobs", s.jobs},
+                   {"runs", s.points.size() * s.seeds}};
+  open_out(d / "timing.json") << t.dump(2) << "\n";
+}
+
+}  // namespace cgsim::analysis
