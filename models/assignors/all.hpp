@@ -86,5 +86,15 @@ Assignment assign_range_librdkafka(const ClusterMetadata& cluster,
 /// librdkafka's roundrobin assignor (roundrobin_librdkafka.cpp).
 Assignment assign_roundrobin_librdkafka(const ClusterMetadata& cluster,
                                         const std::vector<MemberSubscription>& members);
+/// librdkafka's cooperative-sticky assignor including the consumer group's cooperative adjustment
+/// (cooperative_sticky_librdkafka.cpp). librdkafka has no eager sticky assignor.
+Assignment assign_cooperative_sticky_librdkafka(const ClusterMetadata& cluster,
+                                                const std::vector<MemberSubscription>& members);
+AssignResult assign_cooperative_sticky_librdkafka_detailed(const ClusterMetadata& cluster,
+                                                           const std::vector<MemberSubscription>& members);
+/// The same assignor's own output, before the group applies the cooperative adjustment (what
+/// librdkafka's assignor unit tests check).
+Assignment assign_sticky_librdkafka_unadjusted(const ClusterMetadata& cluster,
+                                               const std::vector<MemberSubscription>& members);
 
 }  // namespace cgsim::models::assignors

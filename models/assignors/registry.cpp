@@ -25,6 +25,8 @@ const std::vector<AssignorInfo>& librdkafka_assignors() {
   static const std::vector<AssignorInfo> v{
       {"range", &assign_range_librdkafka, &plain<&assign_range_librdkafka>, false, false},
       {"roundrobin", &assign_roundrobin_librdkafka, &plain<&assign_roundrobin_librdkafka>, false, false},
+      {"cooperative-sticky", &assign_cooperative_sticky_librdkafka, &assign_cooperative_sticky_librdkafka_detailed, true,
+       false},
   };
   return v;
 }
