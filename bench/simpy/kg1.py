@@ -1,0 +1,1113 @@
+#!/usr/bin/env python3
+"""KG-1 in SimPy: the same consumer-group model as cgsim, at the same event granularity, driven by
+the arrival trace cgsim's own run produced, timed side by side and checked record for record.
+
+    kg1.py --driver build/bench/kg1_trace [--scenario bench/kg1.yaml] [--duration 600s]
+           [--workdir DIR] [--json FILE]
+
+The driver (bench/kg1_trace.cpp) runs the scenario on cgsim, writes the trace of every appended
+record (append time, partition), the model's parameters and cgsim's results. This script replays
+the trace through the model below on SimPy's event queue, then prints both wall times, their ratio,
+and the check: events executed, records consumed and duplicated (in total and per consumer), the
+exact integer sum of end-to-end latencies over first processings, and the rebalances (start, end,
+generation, trigger). Exit status 1 when any of them differs, 2 on a usage or driver error; times
+are reported, never asserted.
+
+What "the same model" means
+---------------------------
+A port of models/group.cpp (Kafka's classic group protocol, eager rebalancing, the Java consumer's
+poll loop) restricted to what KG-1 uses: one topic, one group, dynamic members, the range assignor,
+auto-commit, a constant processing time, join and crash faults. Every engine event of cgsim is one
+SimPy event here, scheduled in the same order with the same (time, priority) key, so SimPy's
+(time, priority, insertion id) order equals cgsim's (time, priority, sequence) order:
+  * Production: one event per produce tick (10 ms) appends the window's records to the partition
+    logs and notifies the fetching consumer of each touched partition (Priority Producer). Here the
+    window's records come from the trace instead of the Poisson generators and partitioner.
+  * Network: every request and response arrives request_latency (500 us) after it was sent.
+  * Fetch sessions: one fetch in flight per consumer; the broker holds it until a record past the
+    client's buffer exists (fetch.min.bytes = 1), at most fetch.max.wait.ms (500 ms); an append to a
+    held partition answers it at once. A poll returns up to max_poll_records from what responses
+    already delivered, round-robin over partitions with max.partition.fetch.bytes chunks, and the
+    next fetch goes out while the batch is processed.
+  * A batch is processed sequentially, one constant processing time per record; one event at its
+    end. Latency per record = processing end - append time, exact.
+  * Auto-commit every 5 s at poll time, and synchronously before revoking (eager); an idle consumer
+    wakes for a due commit. Heartbeats every 3 s; members learn of a rebalance from the heartbeat
+    response; a crashed member is removed at session timeout (45 s); max.poll.interval timers.
+  * Coordinator: MEMBER_ID_REQUIRED handshake, initial rebalance delay (extended while members keep
+    arriving), join phase ending when all members rejoined, the leader computing the Java range
+    assignment (members sorted by member id; member ids are client.id + "-" + a UUID drawn from the
+    same xoshiro256** stream as cgsim), sync, generations, commits rejected while the group is
+    completing a rebalance.
+Consumed counts include duplicates: after the crash the new owner resumes from the last committed
+offset, and records the group had already processed count as duplicates.
+
+The SimPy model uses SimPy's Environment and Event objects with callbacks rather than generator
+processes: resuming a process costs more than calling a callback, so this is SimPy's fast style and
+the ratio is conservative. It also replays arrivals rather than generating them, which cgsim's
+timed run does, which is conservative too.
+"""
+
+import argparse
+import array
+import bisect
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import simpy
+from simpy.events import Event
+
+# Engine priorities (sim/engine.hpp): lower runs first at the same instant.
+FAULT, NETWORK, COORDINATOR, CLIENT, PRODUCER = 0, 10, 20, 30, 40
+NEVER = (1 << 63) - 1
+FETCH_MAX_WAIT = 500_000_000  # fetch.max.wait.ms
+MAX_PARTITION_FETCH_BYTES = 1 << 20
+
+# Group and member states (models/signals.hpp).
+EMPTY, PREPARING, COMPLETING, STABLE, DEAD = range(5)
+UNJOINED, M_PREPARING, M_COMPLETING, M_STABLE, STOPPED = range(5)
+# Coordinator errors.
+E_NONE, E_REBALANCE_IN_PROGRESS, E_UNKNOWN_MEMBER_ID, E_ILLEGAL_GENERATION, E_MEMBER_ID_REQUIRED = range(5)
+
+M64 = (1 << 64) - 1
+
+
+# --------------------------------------------------------------------------------------------
+# Random stream for member ids (sim/rng.cpp: FNV-1a name hash, SplitMix64 seeding, xoshiro256**)
+
+def fnv1a64(s):
+    h = 0xcbf29ce484222325
+    for c in s.encode():
+        h ^= c
+        h = (h * 0x100000001b3) & M64
+    return h
+
+
+class Rng:
+    def __init__(self, seed, name):
+        st = (seed ^ fnv1a64(name)) & M64
+        self.s = []
+        for _ in range(4):
+            st = (st + 0x9e3779b97f4a7c15) & M64
+            z = st
+            z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+            z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+            self.s.append(z ^ (z >> 31))
+
+    @staticmethod
+    def _rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & M64
+
+    def next_u64(self):
+        s = self.s
+        result = (self._rotl((s[1] * 5) & M64, 7) * 9) & M64
+        t = (s[1] << 17) & M64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = self._rotl(s[3], 45)
+        return result
+
+
+# --------------------------------------------------------------------------------------------
+# The engine: SimPy's event queue, one Event per cgsim event
+
+class Call(Event):
+    """An event that runs fn when processed, unless cancelled first."""
+
+    def __init__(self, env, fn, fire):
+        self.env = env
+        self.callbacks = [fire]
+        self._value = None
+        self._ok = True
+        self.fn = fn
+        self.live = True
+
+
+class Engine:
+    def __init__(self):
+        self.env = simpy.Environment()
+        self.executed = 0
+
+    @property
+    def now(self):
+        return self.env._now
+
+    def _fire(self, ev):
+        if ev.live:
+            ev.live = False
+            self.executed += 1
+            ev.fn()
+
+    def at(self, t, priority, fn):
+        ev = Call(self.env, fn, self._fire)
+        self.env.schedule(ev, priority, t - self.env._now)
+        return ev
+
+    def after(self, delay, priority, fn):
+        return self.at(self.env._now + delay, priority, fn)
+
+    @staticmethod
+    def cancel(ev):
+        if ev is not None and ev.live:
+            ev.live = False
+
+    @staticmethod
+    def pending(ev):
+        return ev is not None and ev.live
+
+
+# --------------------------------------------------------------------------------------------
+# Broker
+
+class PartitionLog:
+    __slots__ = ("times", "listener")
+
+    def __init__(self):
+        self.times = array.array("q")
+        self.listener = None
+
+    def end_offset(self):
+        return len(self.times)
+
+    def end_at(self, t):
+        """Offset one past the last record appended at or before t."""
+        return bisect.bisect_right(self.times, t)
+
+
+class GroupPartition:
+    __slots__ = ("committed", "frontier")
+
+    def __init__(self):
+        self.committed = -1
+        self.frontier = 0
+
+
+class Production:
+    """One event per produce tick appends the window's records, taken from the trace."""
+
+    def __init__(self, eng, logs, times, gids, tick, duration):
+        self.eng, self.logs, self.times, self.gids = eng, logs, times, gids
+        self.tick, self.duration = tick, duration
+        self.next = 0
+        self.window_start = 0
+
+    def start(self):
+        self.window_start = 0
+        self.eng.at(0, PRODUCER, self.window)
+
+    def window(self):
+        end = self.window_start + self.tick
+        times, gids, logs = self.times, self.gids, self.logs
+        i, n = self.next, len(times)
+        # cgsim creates a window's records from the arrivals before its end, rounded up to whole
+        # nanoseconds, so a window holds the append times in (start, end].
+        first = {}
+        while i < n and times[i] <= end:
+            t, gid = times[i], gids[i]
+            logs[gid].times.append(t)
+            if gid not in first:
+                first[gid] = t
+            i += 1
+        self.next = i
+        for gid, t in first.items():
+            listener = logs[gid].listener
+            if listener is not None:
+                listener.on_append(gid, t)
+        self.window_start = end
+        if end < self.duration:
+            self.eng.at(end, PRODUCER, self.window)
+
+
+# --------------------------------------------------------------------------------------------
+# Group coordinator
+
+class JoinRequest:
+    __slots__ = ("member_id", "consumer", "incarnation", "client_id", "session_timeout",
+                 "rebalance_timeout", "reason")
+
+    def __init__(self, member_id, consumer, incarnation, client_id, session_timeout, rebalance_timeout, reason):
+        self.member_id = member_id
+        self.consumer = consumer
+        self.incarnation = incarnation
+        self.client_id = client_id
+        self.session_timeout = session_timeout
+        self.rebalance_timeout = rebalance_timeout
+        self.reason = reason
+
+
+class Member:
+    __slots__ = ("meta", "last_heartbeat", "awaiting_join", "awaiting_sync", "join_seq", "expiry")
+
+    def __init__(self, meta, join_seq):
+        self.meta = meta
+        self.last_heartbeat = 0
+        self.awaiting_join = False
+        self.awaiting_sync = False
+        self.join_seq = join_seq
+        self.expiry = None
+
+
+class Coordinator:
+    def __init__(self, group):
+        self.g = group
+        self.state = EMPTY
+        self.generation = 0
+        self.leader = ""
+        self.members = {}          # member id -> Member; iterated in sorted order (std::map)
+        self.pending_members = {}  # ids handed out, not yet joined -> time
+        self.assignment = {}
+        self.join_timer = None
+        self.sync_timer = None
+        self.initial_delay = False
+        self.new_member_added = False
+        self.initial_remaining = 0
+        self.join_seq = 0
+        self.open = None
+        self.ids = Rng(group.p["seed"], "group/" + group.p["group"] + "/member-ids")
+
+    def new_member_id(self, client_id):
+        a, b = self.ids.next_u64(), self.ids.next_u64()
+        a = (a & 0xffffffffffff0fff) | 0x0000000000004000
+        b = (b & 0x3fffffffffffffff) | 0x8000000000000000
+        return "%s-%08x-%04x-%04x-%04x-%012x" % (client_id, a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48,
+                                                 b & 0xffffffffffff)
+
+    def rebalance_timeout(self):
+        t = 0
+        for m in self.members.values():
+            t = max(t, m.meta.rebalance_timeout)
+        return t
+
+    def sorted_members(self):
+        return [(k, self.members[k]) for k in sorted(self.members)]
+
+    def arm_expiry(self, m):
+        eng = self.g.eng
+        if eng.pending(m.expiry):
+            return
+        mid = m.meta.member_id
+        m.expiry = eng.at(m.last_heartbeat + m.meta.session_timeout, COORDINATOR, lambda: self.on_expiry(mid))
+
+    def on_expiry(self, member_id):
+        m = self.members.get(member_id)
+        if m is None:
+            return
+        m.expiry = None
+        now = self.g.eng.now
+        if m.awaiting_join or m.awaiting_sync or m.last_heartbeat + m.meta.session_timeout > now:
+            if m.awaiting_join or m.awaiting_sync:
+                m.last_heartbeat = now
+            self.arm_expiry(m)
+            return
+        self.remove_member(member_id)
+        if self.state == PREPARING:
+            self.try_complete_join()
+        elif self.state in (STABLE, COMPLETING):
+            self.prepare_rebalance("session_timeout")
+
+    def remove_member(self, member_id):
+        m = self.members.pop(member_id, None)
+        if m is None:
+            return
+        self.g.eng.cancel(m.expiry)
+        if self.leader == member_id:
+            self.leader = ""
+
+    def on_join(self, req):
+        g, eng = self.g, self.g.eng
+        now = eng.now
+
+        def respond_error(err, mid):
+            c, inc = req.consumer, req.incarnation
+            g.send(lambda: g.consumers[c].on_join_response(inc, err, mid, -1, "", []))
+
+        mid = req.member_id
+        if not mid:
+            # KIP-394: hand out a member id and ask the member to join again with it.
+            mid = self.new_member_id(req.client_id)
+            self.pending_members[mid] = now
+            respond_error(E_MEMBER_ID_REQUIRED, mid)
+            return
+        m = self.members.get(mid)
+        is_new = False
+        if m is None:
+            if mid not in self.pending_members:
+                respond_error(E_UNKNOWN_MEMBER_ID, "")
+                return
+            del self.pending_members[mid]
+            req.member_id = mid
+            m = Member(req, self.join_seq)
+            self.join_seq += 1
+            self.members[mid] = m
+            is_new = True
+        else:
+            req.member_id = mid
+            m.meta = req
+        m.last_heartbeat = now
+        m.awaiting_join = True
+        m.awaiting_sync = False
+        self.arm_expiry(m)
+        if not self.leader:
+            self.leader = mid
+
+        if self.state in (EMPTY, DEAD):
+            self.initial_delay = True
+            self.new_member_added = False
+            timeout = self.rebalance_timeout()
+            delay = min(g.p["initial_rebalance_delay_ns"], timeout)
+            self.initial_remaining = max(timeout - delay, 0)
+            self.open = {"start_ns": now, "trigger": "initial" if self.generation == 0 else (req.reason or "join")}
+            self.state = PREPARING
+            self.join_timer = eng.after(delay, COORDINATOR, self.on_join_deadline)
+        elif self.state == PREPARING:
+            if is_new:
+                self.new_member_added = True
+            self.try_complete_join()
+        else:  # COMPLETING or STABLE
+            if is_new or mid == self.leader or self.state == COMPLETING:
+                self.prepare_rebalance(req.reason or "join")
+            else:
+                m.awaiting_join = False
+                c, inc, gen, leader = req.consumer, req.incarnation, self.generation, self.leader
+                g.send(lambda: g.consumers[c].on_join_response(inc, E_NONE, mid, gen, leader, []))
+
+    def prepare_rebalance(self, trigger):
+        g, eng = self.g, self.g.eng
+        if self.state == COMPLETING:
+            for _, m in self.sorted_members():
+                if m.awaiting_sync:
+                    m.awaiting_sync = False
+                    c, inc = m.meta.consumer, m.meta.incarnation
+                    g.send(lambda c=c, inc=inc: g.consumers[c].on_sync_response(inc, E_REBALANCE_IN_PROGRESS, []))
+            eng.cancel(self.sync_timer)
+        if self.open is None:
+            self.open = {"start_ns": eng.now, "trigger": trigger}
+        self.initial_delay = False
+        self.state = PREPARING
+        eng.cancel(self.join_timer)
+        self.join_timer = eng.after(self.rebalance_timeout(), COORDINATOR, self.on_join_deadline)
+        self.try_complete_join()
+
+    def try_complete_join(self):
+        if self.state != PREPARING or self.initial_delay:
+            return
+        for m in self.members.values():
+            if not m.awaiting_join:
+                return
+        now = self.g.eng.now
+        for mid in sorted(self.pending_members):
+            if self.pending_members[mid] + self.g.p["session_timeout_ns"] <= now:
+                del self.pending_members[mid]
+            else:
+                return
+        self.complete_join()
+
+    def on_join_deadline(self):
+        self.join_timer = None
+        if self.state != PREPARING:
+            return
+        if self.initial_delay and self.new_member_added and self.initial_remaining > 0:
+            self.new_member_added = False
+            delay = min(self.g.p["initial_rebalance_delay_ns"], self.initial_remaining)
+            self.initial_remaining = max(self.initial_remaining - delay, 0)
+            self.join_timer = self.g.eng.after(delay, COORDINATOR, self.on_join_deadline)
+            return
+        self.initial_delay = False
+        for mid in [k for k, m in self.sorted_members() if not m.awaiting_join]:
+            self.remove_member(mid)
+        self.pending_members.clear()
+        self.complete_join()
+
+    def complete_join(self):
+        g, eng = self.g, self.g.eng
+        eng.cancel(self.join_timer)
+        self.join_timer = None
+        self.generation += 1
+        if not self.members:
+            self.state = EMPTY
+            self.assignment = {}
+            if self.open is not None:
+                self.open["end_ns"] = eng.now
+                self.open["generation"] = self.generation
+                g.rebalances.append(self.open)
+                self.open = None
+            return
+        if not self.leader or self.leader not in self.members:
+            self.leader = min(self.members.values(), key=lambda m: m.join_seq).meta.member_id
+        self.state = COMPLETING
+        subs = sorted(self.members)
+        for mid, m in self.sorted_members():
+            m.awaiting_join = False
+            m.awaiting_sync = True
+            c, inc, gen, leader = m.meta.consumer, m.meta.incarnation, self.generation, self.leader
+            member_list = subs if mid == self.leader else []
+            g.send(lambda c=c, inc=inc, mid=mid, gen=gen, leader=leader, ml=member_list:
+                   g.consumers[c].on_join_response(inc, E_NONE, mid, gen, leader, ml))
+        self.sync_timer = eng.after(self.rebalance_timeout(), COORDINATOR, self.on_sync_deadline)
+
+    def on_sync_deadline(self):
+        self.sync_timer = None
+        if self.state != COMPLETING:
+            return
+        for mid in [k for k, m in self.sorted_members() if m.awaiting_sync]:
+            self.members[mid].awaiting_sync = False
+            self.remove_member(mid)
+        self.prepare_rebalance("sync_timeout")
+
+    def on_sync(self, member_id, generation, assignment):
+        g = self.g
+        m = self.members.get(member_id)
+
+        def reply(c, inc, err, parts):
+            g.send(lambda: g.consumers[c].on_sync_response(inc, err, parts))
+
+        if m is None:
+            return
+        if generation != self.generation:
+            reply(m.meta.consumer, m.meta.incarnation, E_ILLEGAL_GENERATION, [])
+            return
+        if self.state == PREPARING:
+            reply(m.meta.consumer, m.meta.incarnation, E_REBALANCE_IN_PROGRESS, [])
+        elif self.state == STABLE:
+            reply(m.meta.consumer, m.meta.incarnation, E_NONE, self.assignment.get(member_id, []))
+        elif self.state == COMPLETING:
+            m.awaiting_sync = True
+            m.last_heartbeat = g.eng.now
+            if member_id == self.leader and assignment is not None:
+                self.complete_sync(assignment)
+
+    def complete_sync(self, assignment):
+        g, eng = self.g, self.g.eng
+        eng.cancel(self.sync_timer)
+        self.sync_timer = None
+        self.assignment = assignment
+        self.state = STABLE
+        for mid, m in self.sorted_members():
+            parts = assignment.get(mid, [])
+            if m.awaiting_sync:
+                m.awaiting_sync = False
+                c, inc = m.meta.consumer, m.meta.incarnation
+                g.send(lambda c=c, inc=inc, parts=parts: g.consumers[c].on_sync_response(inc, E_NONE, parts))
+        if self.open is not None:
+            self.open["end_ns"] = eng.now
+            self.open["generation"] = self.generation
+            g.rebalances.append(self.open)
+            self.open = None
+
+    def on_heartbeat(self, member_id, generation, consumer, incarnation):
+        g = self.g
+        m = self.members.get(member_id)
+        err = E_NONE
+        if m is None:
+            err = E_UNKNOWN_MEMBER_ID
+        else:
+            m.last_heartbeat = g.eng.now
+            self.arm_expiry(m)
+            if self.state == PREPARING:
+                err = E_REBALANCE_IN_PROGRESS
+            elif generation != self.generation:
+                err = E_ILLEGAL_GENERATION
+        g.send(lambda: g.consumers[consumer].on_heartbeat_response(incarnation, err))
+
+    def on_leave(self, member_id, reason):
+        if member_id not in self.members:
+            return
+        self.remove_member(member_id)
+        if self.state == PREPARING:
+            if not self.members:
+                self.complete_join()
+            else:
+                self.try_complete_join()
+        elif self.state in (COMPLETING, STABLE):
+            self.prepare_rebalance(reason)
+
+    def on_commit(self, member_id, generation, consumer, offsets):
+        if member_id not in self.members or generation != self.generation or self.state == COMPLETING:
+            return
+        for gid, off in offsets:
+            self.g.offsets[gid].committed = off
+
+    def finish_run(self):
+        if self.open is not None:
+            self.open["end_ns"] = -1
+            self.open["generation"] = 0
+            self.g.rebalances.append(self.open)
+            self.open = None
+
+
+def range_assign(member_ids, partitions):
+    """Java RangeAssignor for one topic and dynamic members: sorted by member id, contiguous ranges."""
+    members = sorted(member_ids)
+    n = len(members)
+    quota, extra = divmod(partitions, n)
+    out, start = {}, 0
+    for i, mid in enumerate(members):
+        k = quota + (1 if i < extra else 0)
+        out[mid] = list(range(start, start + k))
+        start += k
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Consumer
+
+class Consumer:
+    incarnations = 0
+
+    def __init__(self, group, index):
+        self.g = group
+        self.eng = group.eng
+        self.index = index
+        self.client_id = group.p["group"] + "-" + str(index)
+        Consumer.incarnations += 1
+        self.incarnation = Consumer.incarnations
+        self.state = UNJOINED
+        self.member_id = ""
+        self.generation = -1
+        self.assigned = []
+        self.position = []
+        self.committed_pos = []
+        self.rejoin_needed = False
+        self.join_in_flight = False
+        self.busy = False
+        self.idle = False
+        self.rejoin_reason = "join"
+        self.batch = []  # (partition, offset, appended, done)
+        self.batch_emitted = 0
+        self.batch_event = None
+        self.wake_event = None
+        self.wake_at = NEVER
+        self.heartbeat_event = None
+        self.poll_timer = None
+        self.last_poll = 0
+        self.next_auto_commit = 0
+        self.cut = -1
+        self.fetch_in_flight = False
+        self.fetch_at_broker = 0
+        self.fetch_respond_at = NEVER
+        self.fetch_epoch = 0
+        self.fetch_event = None
+        self.cursor = 0
+        self.chunk_records = max(1, MAX_PARTITION_FETCH_BYTES // max(1, group.p["record_bytes"]))
+        self.chunk_left = 0
+        self.consumed = 0
+        self.duplicates = 0
+        self.latency_sum = 0
+
+    def current(self, inc):
+        return inc == self.incarnation and self.state != STOPPED
+
+    def start(self):
+        inc = self.incarnation
+        self.eng.after(0, CLIENT, lambda: self.current(inc) and self.poll())
+
+    def poll(self):
+        now = self.eng.now
+        self.idle = False
+        self.last_poll = now
+        if self.state == UNJOINED or self.rejoin_needed:
+            if not self.join_in_flight:
+                self.start_join(self.rejoin_reason)
+            return
+        if self.state != M_STABLE:
+            return
+        self.arm_poll_timer()
+        if now >= self.next_auto_commit:
+            self.commit()
+            self.next_auto_commit = now + self.g.p["commit_interval_ns"]
+        self.fetch_and_process()
+
+    def start_join(self, reason):
+        self.join_in_flight = True
+        self.rejoin_needed = False
+        delay = 0
+        if self.generation >= 0 and self.member_id:
+            # onJoinPrepare: a synchronous commit of the consumed positions before revoking.
+            self.commit()
+            delay = 2 * self.g.p["request_latency_ns"]
+        self.revoke_all()
+        self.state = M_PREPARING
+        inc = self.incarnation
+        self.eng.after(delay, CLIENT, lambda: self.current(inc) and self.send_join(reason))
+
+    def send_join(self, reason):
+        p = self.g.p
+        req = JoinRequest(self.member_id, self.index, self.incarnation, self.client_id, p["session_timeout_ns"],
+                          p["max_poll_interval_ns"], reason)
+        coord = self.g.coordinator
+        self.g.send(lambda: coord.on_join(req))
+
+    def revoke_all(self):
+        logs = self.g.logs
+        for gid in self.assigned:
+            if logs[gid].listener is self:
+                logs[gid].listener = None
+        self.assigned = []
+        self.position = []
+        self.committed_pos = []
+        self.cursor = 0
+        self.chunk_left = self.chunk_records
+        self.reset_fetch()
+
+    def on_join_response(self, inc, err, member_id, generation, leader, members):
+        if not self.current(inc):
+            return
+        if err == E_MEMBER_ID_REQUIRED:
+            self.member_id = member_id
+            self.send_join(self.rejoin_reason)
+            return
+        if err != E_NONE:
+            self.member_id = ""
+            self.generation = -1
+            self.join_in_flight = False
+            self.state = UNJOINED
+            self.poll()
+            return
+        self.member_id = member_id
+        self.generation = generation
+        self.state = M_COMPLETING
+        self.schedule_heartbeat()
+        plan = None
+        if leader == member_id and members:
+            plan = range_assign(members, self.g.p["partitions"])
+        coord, mid, gen = self.g.coordinator, self.member_id, self.generation
+        self.g.send(lambda: coord.on_sync(mid, gen, plan))
+
+    def on_sync_response(self, inc, err, parts):
+        if not self.current(inc):
+            return
+        self.join_in_flight = False
+        if err != E_NONE:
+            if err != E_REBALANCE_IN_PROGRESS:
+                self.member_id = ""
+                self.generation = -1
+            self.rejoin_reason = "join"
+            self.state = UNJOINED
+            self.poll()
+            return
+        self.assigned = sorted(parts)
+        self.position = [-1] * len(self.assigned)
+        self.committed_pos = [-1] * len(self.assigned)
+        for gid in self.assigned:
+            self.g.logs[gid].listener = self
+        self.state = M_STABLE
+        self.next_auto_commit = self.eng.now + self.g.p["commit_interval_ns"]
+        me = self.incarnation
+
+        def offsets_fetched():
+            # OffsetFetch for the new partitions: one round trip before the first fetch.
+            if not self.current(me) or self.state != M_STABLE:
+                return
+            for i, gid in enumerate(self.assigned):
+                if self.position[i] >= 0:
+                    continue
+                gp = self.g.offsets[gid]
+                self.position[i] = gp.committed if gp.committed >= 0 else 0
+                self.committed_pos[i] = gp.committed
+            if not self.busy:
+                self.poll()
+
+        self.eng.after(2 * self.g.p["request_latency_ns"], CLIENT, offsets_fetched)
+
+    def schedule_heartbeat(self):
+        if self.eng.pending(self.heartbeat_event):
+            return
+        inc = self.incarnation
+        self.heartbeat_event = self.eng.after(self.g.p["heartbeat_interval_ns"], CLIENT,
+                                              lambda: self.current(inc) and self.heartbeat())
+
+    def heartbeat(self):
+        self.heartbeat_event = None
+        if not self.member_id or self.state in (UNJOINED, M_PREPARING):
+            return
+        coord, mid, gen, c, inc = self.g.coordinator, self.member_id, self.generation, self.index, self.incarnation
+        self.g.send(lambda: coord.on_heartbeat(mid, gen, c, inc))
+        self.schedule_heartbeat()
+
+    def on_heartbeat_response(self, inc, err):
+        if not self.current(inc) or err == E_NONE:
+            return
+        if err in (E_UNKNOWN_MEMBER_ID, E_ILLEGAL_GENERATION):
+            self.member_id = ""
+            self.generation = -1
+            self.state = UNJOINED
+        if self.state in (M_STABLE, UNJOINED):
+            self.rejoin_needed = True
+            self.rejoin_reason = "join"
+            if self.idle:
+                self.poll()
+
+    def arm_poll_timer(self):
+        if self.eng.pending(self.poll_timer):
+            return
+        inc = self.incarnation
+        self.poll_timer = self.eng.at(self.last_poll + self.g.p["max_poll_interval_ns"], CLIENT,
+                                      lambda: self.current(inc) and self.on_poll_timer())
+
+    def on_poll_timer(self):
+        self.poll_timer = None
+        now = self.eng.now
+        if not self.busy:
+            return
+        if self.last_poll + self.g.p["max_poll_interval_ns"] > now:
+            self.arm_poll_timer()
+            return
+        if not self.member_id:
+            return
+        coord, mid = self.g.coordinator, self.member_id
+        self.g.send(lambda: coord.on_leave(mid, "max_poll_interval"))
+        self.member_id = ""
+        self.generation = -1
+        self.state = UNJOINED
+        self.rejoin_reason = "join"
+
+    def commit(self):
+        if not self.member_id or self.generation < 0:
+            return
+        offsets = []
+        pos, cpos = self.position, self.committed_pos
+        for i, gid in enumerate(self.assigned):
+            if pos[i] >= 0 and pos[i] != cpos[i]:
+                offsets.append((gid, pos[i]))
+                cpos[i] = pos[i]
+        if not offsets:
+            return
+        coord, mid, gen, c = self.g.coordinator, self.member_id, self.generation, self.index
+        self.g.send(lambda: coord.on_commit(mid, gen, c, offsets))
+
+    def fetch_and_process(self):
+        eng = self.eng
+        now = eng.now
+        cut = self.cut
+        remaining = self.g.p["max_poll_records"]
+        proc = self.g.p["processing_ns"]
+        batch = self.batch = []
+        self.batch_emitted = 0
+        assigned, position, logs = self.assigned, self.position, self.g.logs
+        n = len(assigned)
+        t = now
+        for _ in range(n):
+            if remaining <= 0:
+                break
+            if self.cursor >= n:
+                self.cursor = 0
+            i = self.cursor
+            if position[i] < 0:
+                self.cursor = i + 1
+                self.chunk_left = self.chunk_records
+                continue
+            gid = assigned[i]
+            times = logs[gid].times
+            end = bisect.bisect_right(times, cut)
+            pos = position[i]
+            take = min(end - pos, remaining, self.chunk_left)
+            for off in range(pos, pos + take):
+                t += proc
+                batch.append((gid, off, times[off], t))
+            if take > 0:
+                position[i] = pos + take
+                remaining -= take
+                self.chunk_left -= take
+            if self.chunk_left <= 0 or position[i] >= end:
+                self.cursor = i + 1
+                self.chunk_left = self.chunk_records
+            else:
+                break  # quota filled inside this partition: the next poll continues here
+        # The fetcher pipelines: the next fetch goes out while the application processes this batch.
+        if not self.fetch_in_flight:
+            self.send_fetch()
+        if not batch:
+            self.go_idle()
+            return
+        self.busy = True
+        inc = self.incarnation
+        self.batch_event = eng.at(t, CLIENT, lambda: self.current(inc) and self.batch_done())
+
+    def emit_until(self, until):
+        batch = self.batch
+        start = end = self.batch_emitted
+        while end < len(batch) and batch[end][3] <= until:
+            end += 1
+        if end == start:
+            return
+        offsets = self.g.offsets
+        dups = 0
+        lat = 0
+        for k in range(start, end):
+            gid, off, appended, done = batch[k]
+            gp = offsets[gid]
+            if off < gp.frontier:
+                dups += 1
+            else:
+                gp.frontier = off + 1
+                lat += done - appended
+        self.duplicates += dups
+        self.latency_sum += lat
+        self.consumed += end - start
+        self.batch_emitted = end
+
+    def batch_done(self):
+        self.batch_event = None
+        self.emit_until(self.eng.now)
+        self.busy = False
+        self.batch = []
+        self.batch_emitted = 0
+        self.poll()
+
+    def go_idle(self):
+        self.idle = True
+        # Data arrives through the fetch in flight; the only other reason to wake is a due auto-commit.
+        if self.position == self.committed_pos:
+            return
+        eng = self.eng
+        at = max(self.next_auto_commit, eng.now)
+        if eng.pending(self.wake_event) and self.wake_at == at:
+            return
+        eng.cancel(self.wake_event)
+        self.wake_at = at
+        inc = self.incarnation
+        self.wake_event = eng.at(at, CLIENT, lambda: self.current(inc) and self.wake())
+
+    def wake(self):
+        self.wake_event = None
+        if self.idle:
+            self.poll()
+
+    def reset_fetch(self):
+        self.eng.cancel(self.fetch_event)
+        self.fetch_event = None
+        self.fetch_in_flight = False
+        self.fetch_respond_at = NEVER
+        self.fetch_epoch += 1
+        self.cut = -1
+
+    def send_fetch(self):
+        if not self.assigned:
+            return
+        lat = self.g.p["request_latency_ns"]
+        self.fetch_in_flight = True
+        fab = self.fetch_at_broker = self.eng.now + lat
+        # The broker answers at once when a record past the client's buffer is there, otherwise when
+        # the first one arrives, at the latest after fetch.max.wait.ms.
+        respond = fab + FETCH_MAX_WAIT
+        logs, cut = self.g.logs, self.cut
+        for i, gid in enumerate(self.assigned):
+            pos = self.position[i]
+            if pos < 0:
+                continue
+            times = logs[gid].times
+            nxt = max(pos, bisect.bisect_right(times, cut))
+            if nxt < len(times):
+                respond = min(respond, max(fab, times[nxt]))
+        self.schedule_fetch_response(respond)
+
+    def schedule_fetch_response(self, respond_at):
+        self.eng.cancel(self.fetch_event)
+        self.fetch_respond_at = respond_at
+        inc, epoch = self.incarnation, self.fetch_epoch
+        self.fetch_event = self.eng.at(respond_at + self.g.p["request_latency_ns"], NETWORK,
+                                       lambda: self.current(inc) and self.on_fetch_response(epoch))
+
+    def on_fetch_response(self, epoch):
+        self.fetch_event = None
+        if epoch != self.fetch_epoch or not self.fetch_in_flight:
+            return
+        self.fetch_in_flight = False
+        self.cut = max(self.cut, self.fetch_respond_at)
+        self.fetch_respond_at = NEVER
+        if self.idle and self.state == M_STABLE:
+            self.poll()
+        elif not self.busy and self.state == M_STABLE:
+            self.send_fetch()
+
+    def on_append(self, partition, first_time):
+        # A held fetch is answered as soon as a record arrives for one of its partitions.
+        if not self.fetch_in_flight:
+            return
+        at = max(self.fetch_at_broker, first_time)
+        if at < self.fetch_respond_at:
+            self.schedule_fetch_response(at)
+
+    def crash(self):
+        if self.state == STOPPED:
+            return
+        self.emit_until(self.eng.now)
+        for e in (self.batch_event, self.wake_event, self.heartbeat_event, self.poll_timer, self.fetch_event):
+            self.eng.cancel(e)
+        self.busy = False
+        self.idle = False
+        for gid in self.assigned:
+            if self.g.logs[gid].listener is self:
+                self.g.logs[gid].listener = None
+        self.state = STOPPED
+
+    def finish_run(self):
+        if self.state != STOPPED:
+            self.emit_until(self.eng.now)
+
+
+# --------------------------------------------------------------------------------------------
+# The world
+
+class Group:
+    def __init__(self, eng, params, logs):
+        self.eng = eng
+        self.p = params
+        self.logs = logs
+        self.offsets = [GroupPartition() for _ in range(params["partitions"])]
+        self.consumers = []
+        self.rebalances = []
+        self.coordinator = Coordinator(self)
+        self.latency = params["request_latency_ns"]
+
+    def send(self, fn):
+        self.eng.after(self.latency, NETWORK, fn)
+
+    def add_consumer(self):
+        c = Consumer(self, len(self.consumers))
+        self.consumers.append(c)
+        return c
+
+
+def run_model(params, times, gids):
+    """Builds and runs the model; returns (results, wall seconds, CPU seconds of the run)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    eng = Engine()
+    logs = [PartitionLog() for _ in range(params["partitions"])]
+    production = Production(eng, logs, times, gids, params["produce_tick_ns"], params["duration_ns"])
+    group = Group(eng, params, logs)
+    for _ in range(params["consumers"]):
+        group.add_consumer()
+    production.start()
+    for c in group.consumers:
+        c.start()
+    for f in params["faults"]:
+        if f["kind"] == "join":
+            def join(count=f["count"]):
+                for _ in range(count):
+                    group.add_consumer().start()
+            eng.at(f["at_ns"], FAULT, join)
+        else:
+            eng.at(f["at_ns"], FAULT, lambda m=f["member"]: group.consumers[m].crash())
+    eng.env.run(until=params["duration_ns"] + 1)
+    eng.env._now = params["duration_ns"]  # cgsim's clock ends at the run's end
+    for c in group.consumers:
+        c.finish_run()
+    group.coordinator.finish_run()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    per = [{"consumed": c.consumed, "duplicates": c.duplicates, "latency_sum_ns": c.latency_sum}
+           for c in group.consumers]
+    res = {
+        "events": eng.executed,
+        "consumed": sum(c.consumed for c in group.consumers),
+        "duplicates": sum(c.duplicates for c in group.consumers),
+        "latency_sum_ns": sum(c.latency_sum for c in group.consumers),
+        "per_consumer": per,
+        "rebalances": [{"start_ns": r["start_ns"], "end_ns": r["end_ns"], "generation": r["generation"],
+                        "trigger": r["trigger"]} for r in group.rebalances],
+    }
+    return res, wall, cpu
+
+
+def read_trace(path):
+    with open(path, "rb") as f:
+        if f.read(8) != b"CGTRACE1":
+            raise SystemExit("kg1.py: %s is not a cgsim trace" % path)
+        n = int.from_bytes(f.read(8), "little")
+        times = array.array("q")
+        times.frombytes(f.read(8 * n))
+        gids = array.array("i")
+        gids.frombytes(f.read(4 * n))
+    if sys.byteorder != "little":
+        times.byteswap()
+        gids.byteswap()
+    if len(times) != n or len(gids) != n:
+        raise SystemExit("kg1.py: truncated trace %s" % path)
+    return times, gids
+
+
+def compare(cg, py):
+    """(label, cgsim value, SimPy value, equal) rows."""
+    rows = []
+    for key in ("events", "consumed", "duplicates", "latency_sum_ns"):
+        rows.append((key, cg[key], py[key], cg[key] == py[key]))
+    n = max(len(cg["per_consumer"]), len(py["per_consumer"]))
+    pad = {"consumed": 0, "duplicates": 0, "latency_sum_ns": 0}
+    bad = []
+    for i in range(n):
+        a = cg["per_consumer"][i] if i < len(cg["per_consumer"]) else pad
+        b = py["per_consumer"][i] if i < len(py["per_consumer"]) else pad
+        if a != b:
+            bad.append(i)
+    rows.append(("per-consumer consumed/duplicates/latency", "%d consumers" % len(cg["per_consumer"]),
+                 "%d differ" % len(bad) if bad else "all equal", not bad))
+    rb_equal = cg["rebalances"] == py["rebalances"]
+    rows.append(("rebalances (start, end, generation, trigger)", len(cg["rebalances"]), len(py["rebalances"]), rb_equal))
+    return rows
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--driver", required=True, help="path to the kg1_trace executable")
+    ap.add_argument("--scenario", default=os.path.join(here, "..", "kg1.yaml"))
+    ap.add_argument("--duration", help="override the scenario's duration, e.g. 30s")
+    ap.add_argument("--workdir", help="where to keep the trace (default: a temporary directory)")
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.workdir or tmp
+        os.makedirs(work, exist_ok=True)
+        trace, expect = os.path.join(work, "kg1.trace"), os.path.join(work, "kg1.json")
+        cmd = [args.driver, "--scenario", args.scenario, "--trace", trace, "--json", expect]
+        if args.duration:
+            cmd += ["--duration", args.duration]
+        r = subprocess.run(cmd)
+        if r.returncode != 0:
+            print("kg1.py: %s failed with status %d" % (" ".join(cmd), r.returncode), file=sys.stderr)
+            return 2
+        with open(expect) as f:
+            cg = json.load(f)
+        times, gids = read_trace(trace)
+
+    params = cg["params"]
+    py, py_wall, py_cpu = run_model(params, times, gids)
+    cg_wall, cg_cpu = cg["wall_seconds"], cg["cpu_seconds"]
+    rows = compare(cg["result"], py)
+    ok = all(r[3] for r in rows)
+    sim_s = params["duration_ns"] / 1e9
+    print("KG-1 in SimPy %s (Python %s) vs cgsim: %s, %.0f simulated seconds, %d records"
+          % (simpy.__version__, sys.version.split()[0], cg["scenario"], sim_s, cg["records"]))
+    print("  %-46s %20s %20s  %s" % ("check", "cgsim", "SimPy", "equal"))
+    for label, a, b, eq in rows:
+        print("  %-46s %20s %20s  %s" % (label, a, b, "yes" if eq else "NO"))
+    print("  check: %s" % ("PASS (same events, consumed counts, duplicates and latency sums)" if ok else "FAIL"))
+
+    def ratio(a, b):
+        return a / b if b > 0 else float("inf")
+
+    print("  %-14s %12s %12s %10s" % ("seconds", "cgsim", "SimPy", "SimPy/cgsim"))
+    print("  %-14s %12.3f %12.3f %9.1fx" % ("CPU", cg_cpu, py_cpu, ratio(py_cpu, cg_cpu)))
+    print("  %-14s %12.3f %12.3f %9.1fx" % ("wall", cg_wall, py_wall, ratio(py_wall, cg_wall)))
+    print("  events per CPU second: cgsim %.3gM, SimPy %.3gM (cgsim times World::run with arrival generation;"
+          " SimPy the model run replaying the trace)" % (ratio(py["events"], cg_cpu) / 1e6, ratio(py["events"], py_cpu) / 1e6))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"scenario": cg["scenario"], "simulated_seconds": sim_s, "records": cg["records"],
+                       "events": py["events"], "cgsim_wall_s": cg_wall, "simpy_wall_s": py_wall,
+                       "cgsim_cpu_s": cg_cpu, "simpy_cpu_s": py_cpu, "ratio_cpu": ratio(py_cpu, cg_cpu),
+                       "ratio_wall": ratio(py_wall, cg_wall), "check": ok, "simpy_version": simpy.__version__,
+                       "python": sys.version.split()[0]}, f, indent=1)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
