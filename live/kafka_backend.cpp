@@ -892,6 +892,7 @@ class ConsumerWorker {
       char* member = rd_kafka_memberid(rk);
       std::string member_id = member ? member : "";
       if (member) rd_kafka_mem_free(rk, member);
+      self->assigned_once_ = true;
       self->sh_.recorder->assigned(self->group_, self->name_, member_id, generation_of(rk), self->sh_.now_ns(),
                                    self->current_);
     } else {
@@ -1091,6 +1092,17 @@ class ConsumerWorker {
 
   void stop(Command c) {
     const bool static_member = spec_.consumers.static_membership;
+    if (!assigned_once_ && librdkafka_strategy(spec_.assignor) == "cooperative-sticky") {
+      // librdkafka before 2.3 aborts when a cooperative-sticky consumer is destroyed before its
+      // first assignment (its assignor state is still null). Such a client is unsubscribed and
+      // left undestroyed; it holds no partitions and ends with the process.
+      if (c == Command::Finish || c == Command::Close) rd_kafka_unsubscribe(rk_);
+      sh_.recorder->consumer_stopped(group_, name_, sh_.now_ns());
+      std::lock_guard lk(registry_mu());
+      registry().erase(rk_);
+      rk_ = nullptr;
+      return;
+    }
     if (c == Command::Crash || c == Command::Abort) {
       // A crash: no commit, no LeaveGroup; the coordinator notices at session timeout.
       rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
@@ -1126,6 +1138,7 @@ class ConsumerWorker {
   double slow_factor_ = 1;
   std::int64_t slow_until_ = 0;
   std::atomic<bool> finished_{false};
+  bool assigned_once_ = false;  ///< received an assignment callback (consumer thread only)
   std::vector<std::int32_t> current_;  ///< owned partitions (global), touched on the consumer thread only
 };
 
