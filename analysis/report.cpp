@@ -567,6 +567,7 @@ SimulationResult load_run_outputs(const std::string& dir) {
       x.partitions_moved = rb.value("partitions_moved", std::int64_t{0});
       x.partitions_revoked = rb.value("partitions_revoked", std::int64_t{0});
       x.partitions_assigned = rb.value("partitions_assigned", std::int64_t{0});
+      x.stop_the_world_partition_s = rb.value("stop_the_world_partition_s", 0.0);
       s.rebalances.push_back(x);
     }
     for (const auto& gj : j.value("generations", json::array())) {

@@ -1,0 +1,235 @@
+// Reports and traces: axis ticks, reading run outputs back, the HTML and Markdown reports (self-
+// contained, one SVG per plot, every plot with marks), and the Chrome trace's structure.
+// The rendering in a real browser is tests/report_browser/.
+#include "analysis/report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "analysis/output.hpp"
+#include "analysis/sweep.hpp"
+#include "analysis/trace.hpp"
+#include "scenarios/loader.hpp"
+#include "sim/error.hpp"
+
+namespace an = cgsim::analysis;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kScenario = R"(name: report-small
+seed: 3
+duration: 60s
+broker: {initial_rebalance_delay: 1s}
+topics: [{name: t, partitions: 6}]
+producers:
+  - {topic: t, rate: {kind: poisson, per_second: 1500}, keys: {kind: zipf, cardinality: 2000, exponent: 1.0}}
+groups:
+  - id: g
+    topics: [t]
+    session_timeout: 6s
+    heartbeat_interval: 2s
+    consumers: {count: 3, processing_time: {kind: lognormal, median: 200us, sigma: 0.5}}
+faults:
+  - {at: 20s, crash: g/1}
+  - {at: 35s, join: g, count: 1}
+)";
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream b;
+  b << in.rdbuf();
+  return b.str();
+}
+
+std::size_t count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t p = 0; (p = s.find(what, p)) != std::string::npos; p += what.size()) ++n;
+  return n;
+}
+
+struct RunDir {
+  fs::path dir;
+  an::SimulationResult result;
+};
+
+RunDir make_run(const std::string& name) {
+  RunDir r;
+  r.dir = fs::path(CGSIM_BINARY_DIR) / name;
+  fs::remove_all(r.dir);
+  auto sc = cgsim::scenarios::load_scenario_text(kScenario, "report.yaml");
+  an::SimulateOptions o;
+  o.series = true;
+  r.result = an::simulate_full(sc, o);
+  an::write_run_outputs(r.dir.string(), r.result);
+  an::write_latency_cdf(r.dir.string(), r.result);
+  return r;
+}
+
+}  // namespace
+
+TEST(Ticks, AreNiceAndCoverTheRange) {
+  for (auto [lo, hi] : std::vector<std::pair<double, double>>{{0, 1}, {0, 137}, {3.2, 7.9}, {-40, 2500}, {0, 0.013}}) {
+    auto t = an::nice_ticks(lo, hi, 6);
+    ASSERT_GE(t.size(), 3u) << lo << ".." << hi;
+    EXPECT_GE(t.front(), lo - 1e-12);
+    EXPECT_LE(t.back(), hi + 1e-9 * std::fabs(hi));
+    const double step = t[1] - t[0];
+    EXPECT_LT(t.front() - lo, step * (1 + 1e-9));  // no tick missing at either end
+    EXPECT_LT(hi - t.back(), step * (1 + 1e-9));
+    const double mant = step / std::pow(10.0, std::floor(std::log10(step)));
+    EXPECT_TRUE(std::fabs(mant - 1) < 1e-9 || std::fabs(mant - 2) < 1e-9 || std::fabs(mant - 2.5) < 1e-9 ||
+                std::fabs(mant - 5) < 1e-9)
+        << "step " << step;
+    for (std::size_t i = 1; i < t.size(); ++i) EXPECT_NEAR(t[i] - t[i - 1], step, step * 1e-9);
+  }
+}
+
+TEST(RunOutputs, ReadBackAsWritten) {
+  auto r = make_run("report_roundtrip");
+  auto back = an::load_run_outputs(r.dir.string());
+  // The parts of summary.json the report and the trace use.
+  auto used = [](const an::RunSummary& s) {
+    nlohmann::json j = an::to_json(s);
+    nlohmann::json out;
+    for (const char* k : {"scenario", "seed", "simulated_seconds", "events", "produced", "consumed", "duplicates",
+                          "skipped", "final_lag", "max_lag", "latency_ms", "generations"})
+      out[k] = j[k];
+    for (const auto& rb : j["rebalances"])
+      out["rebalances"].push_back({rb["group"], rb["start_s"], rb["end_s"], rb["generation"], rb["trigger"],
+                                   rb["partitions_moved"], rb["rounds"]});
+    for (const auto& g : j["groups"]) {
+      out["groups"].push_back({g["id"], g["consumed"], g["duplicates"], g["final_lag"], g["max_lag"],
+                               g["max_lag_seconds"], g["latency_ms"], g["generation"], g["consumers"]});
+    }
+    return out;
+  };
+  EXPECT_EQ(used(back.summary).dump(), used(r.result.summary).dump());
+  EXPECT_EQ(back.lag.size(), r.result.lag.size());
+  EXPECT_EQ(back.group_lag.size(), r.result.group_lag.size());
+  EXPECT_EQ(back.throughput.size(), r.result.throughput.size());
+  ASSERT_EQ(back.timeline.size(), r.result.timeline.size());
+  for (std::size_t i = 0; i < back.timeline.size(); ++i) EXPECT_EQ(back.timeline[i].detail, r.result.timeline[i].detail);
+  EXPECT_THROW(an::load_run_outputs((fs::path(CGSIM_BINARY_DIR) / "no_such_dir").string()), cgsim::InputError);
+}
+
+TEST(Report, RunReportIsSelfContainedWithEveryPlotDrawn) {
+  auto r = make_run("report_run");
+  auto files = an::write_report(r.dir.string());
+  const std::string html = read(files.html);
+  const std::string md = read(files.markdown);
+  // Lag per partition, lag in seconds, throughput, ownership Gantt, latency CDF.
+  EXPECT_EQ(files.plots.size(), 5u);
+  EXPECT_EQ(count(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\""), files.plots.size());
+  for (const char* id : {"lag-partitions", "lag-seconds", "throughput", "ownership", "latency-cdf"}) {
+    EXPECT_NE(html.find(std::string("data-plot=\"") + id + "\""), std::string::npos) << id;
+    EXPECT_NE(md.find(std::string("(plots/") + id + ".svg)"), std::string::npos) << id;
+    EXPECT_TRUE(fs::exists(r.dir / "plots" / (std::string(id) + ".svg"))) << id;
+  }
+  // Nothing to fetch: the only URL is the SVG namespace.
+  std::regex url(R"((https?:)?//[a-zA-Z0-9.-]+)");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), url); it != std::sregex_iterator(); ++it) {
+    EXPECT_EQ(it->str(), "http://www.w3.org") << "external reference " << it->str();
+  }
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  // Every partition has a lag line; every fault a marker; every rebalance a shaded span.
+  const auto& s = r.result.summary;
+  std::string lag_svg = read(r.dir / "plots" / "lag-partitions.svg");
+  EXPECT_EQ(count(lag_svg, "class=\"series\""), 6u);
+  EXPECT_EQ(count(lag_svg, "class=\"marker\""), 2u);
+  EXPECT_EQ(count(lag_svg, "class=\"span\""), s.rebalances.size());
+  // One Gantt bar per (consumer, generation) with partitions.
+  std::size_t owned = 0;
+  for (const auto& g : s.generations)
+    for (const auto& [c, parts] : g.assignment) owned += parts.empty() ? 0 : 1;
+  EXPECT_EQ(count(read(r.dir / "plots" / "ownership.svg"), "class=\"bar\""), owned);
+  // The summary table carries the run's totals.
+  EXPECT_NE(html.find("<td>" + std::to_string(s.produced) + "</td>"), std::string::npos);
+  EXPECT_NE(md.find("| " + std::to_string(s.produced) + " |"), std::string::npos);
+}
+
+TEST(Report, LatencyCdfFallsBackToSummaryPercentiles) {
+  auto r = make_run("report_no_cdf");
+  fs::remove(r.dir / "latency_cdf.csv");
+  auto files = an::write_report(r.dir.string());
+  const std::string cdf = read(r.dir / "plots" / "latency-cdf.svg");
+  EXPECT_NE(cdf.find("from the summary's percentiles"), std::string::npos);
+  EXPECT_EQ(count(cdf, "class=\"point\""), 5u);  // p50, p90, p99, p99.9, max
+}
+
+TEST(Report, SweepReportHasACurvePerMetric) {
+  const fs::path scen = fs::path(CGSIM_BINARY_DIR) / "report_sweep.yaml";
+  std::ofstream(scen) << kScenario;
+  an::SweepOptions o;
+  o.scenario_file = scen.string();
+  o.axes = {an::parse_vary("groups.0.consumers.count=2,3,4"), an::parse_vary("groups.0.session_timeout=6s,10s")};
+  o.seeds = 2;
+  auto sw = an::run_sweep(o);
+  const fs::path dir = fs::path(CGSIM_BINARY_DIR) / "report_sweep_out";
+  fs::remove_all(dir);
+  an::write_sweep_outputs(dir.string(), sw);
+  auto files = an::write_report(dir.string());
+  EXPECT_EQ(files.plots.size(), 6u);
+  const std::string p99 = read(dir / "plots" / "sweep-latency_p99_ms.svg");
+  EXPECT_EQ(count(p99, "class=\"series\""), 2u);  // one line per session timeout
+  EXPECT_EQ(count(p99, "class=\"band\""), 2u);
+  EXPECT_EQ(count(p99, "class=\"point\""), 6u);
+}
+
+TEST(Report, EmptyDirectoryIsAnInputError) {
+  const fs::path dir = fs::path(CGSIM_BINARY_DIR) / "report_empty";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  EXPECT_THROW(an::write_report(dir.string()), cgsim::InputError);
+  EXPECT_THROW(an::write_report((dir / "missing").string()), cgsim::InputError);
+}
+
+TEST(Trace, IsWellFormedChromeTraceOfRebalancesFaultsAndOwnership) {
+  auto r = make_run("report_trace");
+  const fs::path file = r.dir / "trace.json";
+  an::write_report(r.dir.string(), {file.string()});
+  auto j = nlohmann::json::parse(read(file));
+  ASSERT_TRUE(j.contains("traceEvents"));
+  const auto& s = r.result.summary;
+  std::size_t rebalances = 0, faults = 0, counters = 0;
+  std::map<std::pair<int, int>, std::vector<std::pair<long long, long long>>> spans_by_track;
+  for (const auto& e : j["traceEvents"]) {
+    const std::string ph = e.at("ph");
+    ASSERT_TRUE(ph == "X" || ph == "i" || ph == "C" || ph == "M") << ph;
+    if (ph == "M") continue;
+    EXPECT_GE(e.at("ts").get<long long>(), 0);
+    if (ph == "X") {
+      EXPECT_GT(e.at("dur").get<long long>(), 0);
+      if (e.at("cat") == "rebalance") ++rebalances;
+      spans_by_track[{e.at("pid").get<int>(), e.at("tid").get<int>()}].emplace_back(e.at("ts").get<long long>(),
+                                                                                    e.at("dur").get<long long>());
+    }
+    if (ph == "i") ++faults;
+    if (ph == "C") ++counters;
+  }
+  EXPECT_EQ(rebalances, s.rebalances.size());
+  EXPECT_EQ(faults, 2u);
+  EXPECT_EQ(counters, 2 * r.result.group_lag.size());
+  // Spans on one track never overlap (so every viewer stacks them as a timeline).
+  for (auto& [track, v] : spans_by_track) {
+    std::sort(v.begin(), v.end());
+    for (std::size_t i = 1; i < v.size(); ++i)
+      EXPECT_LE(v[i - 1].first + v[i - 1].second, v[i].first) << "track " << track.first << "/" << track.second;
+  }
+  // Ownership: within a generation no partition has two owners, and the crashed consumer's
+  // ownership ends at its crash.
+  std::map<std::int32_t, std::set<std::string>> seen;
+  for (const auto& sp : an::ownership_spans(r.result)) {
+    for (const auto& p : sp.partitions) EXPECT_TRUE(seen[sp.generation].insert(p).second) << p;
+    EXPECT_LE(sp.start_s, sp.end_s);
+    if (sp.consumer == "g/1") {
+      EXPECT_LE(sp.end_s, 20.0);
+    }
+  }
+}
