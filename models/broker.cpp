@@ -16,9 +16,12 @@ std::int64_t PartitionLog::end_at(sim::Time t) {
 
 void PartitionLog::truncate_before(std::int64_t offset) {
   if (offset > end_offset()) offset = end_offset();
-  while (base_ < offset) {
-    times_.pop_front();
-    ++base_;
+  if (offset <= base_) return;
+  head_ += static_cast<std::size_t>(offset - base_);
+  base_ = offset;
+  if (head_ > 4096 && head_ * 2 > times_.size()) {
+    times_.erase(times_.begin(), times_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
   }
 }
 

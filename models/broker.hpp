@@ -7,7 +7,6 @@
 /// exist but are not yet visible to fetches. Records below every group's committed offset are
 /// dropped to bound memory, as retention would.
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -29,14 +28,14 @@ class PartitionLog {
   /// Appends a record appended at @p t; times must be non-decreasing.
   void append(sim::Time t) { times_.push_back(t); }
   /// Offset one past the last record (including records not yet visible).
-  std::int64_t end_offset() const { return base_ + static_cast<std::int64_t>(times_.size()); }
+  std::int64_t end_offset() const { return base_ + static_cast<std::int64_t>(times_.size() - head_); }
   /// First offset still stored.
   std::int64_t start_offset() const { return base_; }
   /// Offset one past the last record appended at or before @p t (the log-end offset at @p t).
   /// A cursor makes this O(distance from the previous call's answer).
   std::int64_t end_at(sim::Time t);
   /// Append time of the record at @p offset (must be stored).
-  sim::Time time_at(std::int64_t offset) const { return times_[static_cast<std::size_t>(offset - base_)]; }
+  sim::Time time_at(std::int64_t offset) const { return times_[head_ + static_cast<std::size_t>(offset - base_)]; }
   /// Drops records below @p offset.
   void truncate_before(std::int64_t offset);
   /// Consumer-group listeners, one slot per group (nullptr when none).
@@ -44,7 +43,10 @@ class PartitionLog {
 
  private:
   std::int64_t base_ = 0;
-  std::deque<sim::Time> times_;
+  // Append times of offsets [base_, end): times_[head_ ..]. Dropped records advance head_; the
+  // vector is compacted once half of it is dropped, so indexing stays a plain array access.
+  std::vector<sim::Time> times_;
+  std::size_t head_ = 0;
   std::int64_t visible_ = 0;  // cursor for end_at
 };
 

@@ -51,6 +51,9 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
       scenario_(scenario),
       spec_(spec),
       index_(index),
+      protocol_(spec.protocol == "consumer"      ? Protocol::Consumer
+                : spec.protocol == "cooperative" ? Protocol::Cooperative
+                                                 : Protocol::Eager),
       assignor_(assignors::find_assignor_info(spec.assignor, scenario.client)),
       offsets_(static_cast<std::size_t>(broker.partition_count())),
       coordinator_(*this),
@@ -102,7 +105,7 @@ std::int64_t Group::mark_owned(std::int32_t gid, Time t) {
 }
 
 std::int32_t Group::generation() const {
-  return spec_.protocol == "consumer" ? consumer_coordinator_.group_epoch() : coordinator_.generation();
+  return protocol_ == Protocol::Consumer ? consumer_coordinator_.group_epoch() : coordinator_.generation();
 }
 
 void Group::finish_run() {
@@ -655,7 +658,7 @@ void Consumer::start() {
 Time Consumer::processing_time(Time start) {
   double s = g_.spec().consumers.processing_time.sample(processing_rng_);
   if (start < slow_until_) s *= slow_factor_;
-  return static_cast<Time>(std::llround(s * 1e9));
+  return static_cast<Time>(s * 1e9 + 0.5);  // s >= 0
 }
 
 void Consumer::poll() {
@@ -692,9 +695,9 @@ void Consumer::poll() {
   fetch_and_process();
 }
 
-bool Consumer::cooperative() const { return g_.spec().protocol == "cooperative"; }
+bool Consumer::cooperative() const { return g_.protocol() == Protocol::Cooperative; }
 
-bool Consumer::kip848() const { return g_.spec().protocol == "consumer"; }
+bool Consumer::kip848() const { return g_.protocol() == Protocol::Consumer; }
 
 bool Consumer::consuming() const {
   if (state_ == MemberState::Stable) return true;

@@ -247,6 +247,9 @@ class Consumer : public AppendListener {
   sim::Rng processing_rng_;
 };
 
+/// The rebalance protocol a group uses.
+enum class Protocol { Eager, Cooperative, Consumer };
+
 /// Everything one group needs: configuration, offsets, coordinator and consumers.
 class Group {
  public:
@@ -266,6 +269,7 @@ class Group {
   const Scenario& scenario() const { return scenario_; }
   const GroupSpec& spec() const { return spec_; }
   std::int32_t index() const { return index_; }
+  Protocol protocol() const { return protocol_; }
   Coordinator& coordinator() { return coordinator_; }
   ConsumerGroupCoordinator& consumer_coordinator() { return consumer_coordinator_; }
   /// The current generation (classic) or group epoch (consumer protocol).
@@ -302,6 +306,7 @@ class Group {
   const Scenario& scenario_;
   const GroupSpec& spec_;
   std::int32_t index_;
+  Protocol protocol_;
   assignors::ClusterMetadata cluster_;
   const assignors::AssignorInfo* assignor_;
   std::vector<GroupPartition> offsets_;

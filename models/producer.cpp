@@ -63,6 +63,13 @@ double Production::rate_at(const ProducerSpec& p, double t_ns) const {
 }
 
 double Production::next_arrival(Instance& in, const ProducerSpec& p, double after_ns) {
+  if (p.rate.kind != RateSpec::Kind::Steps && after_ns >= static_cast<double>(p.start) && p.rate.per_second > 0) {
+    // One rate throughout: the next arrival is one gap away, unless the producer stops first.
+    double gap = p.rate.kind == RateSpec::Kind::Poisson ? in.arrivals.exponential(1e9 / p.rate.per_second)
+                                                        : 1e9 / p.rate.per_second;
+    double t = after_ns + gap;
+    return t < static_cast<double>(p.stop) ? t : kInf;
+  }
   // Walk through rate segments (producer start/stop and rate steps) until an arrival falls
   // inside the segment it was drawn in; Poisson draws restart at boundaries (memorylessness
   // keeps this exact), constant-rate arrivals restart their spacing at each boundary.

@@ -44,24 +44,101 @@ std::uint64_t Rng::below(std::uint64_t n) {
   return static_cast<std::uint64_t>(m >> 64);
 }
 
-double Rng::normal() {
-  if (has_spare_) {
-    has_spare_ = false;
-    return spare_normal_;
+namespace {
+
+/// Tables of the 128-layer ziggurat for the standard normal (Marsaglia and Tsang, 2000): layer
+/// boundaries x[i] with equal areas, and the density at them.
+struct Ziggurat {
+  static constexpr int kLayers = 128;
+  static constexpr double kR = 3.442619855899;        // start of the tail
+  static constexpr double kArea = 9.91256303526217e-3;  // area of each layer
+  double x[kLayers + 1];
+  double f[kLayers + 1];
+  Ziggurat() {
+    auto density = [](double v) { return std::exp(-0.5 * v * v); };
+    x[0] = kArea / density(kR);  // the base layer's notional width (rectangle plus tail)
+    x[1] = kR;
+    for (int i = 2; i < kLayers; ++i) x[i] = std::sqrt(-2.0 * std::log(kArea / x[i - 1] + density(x[i - 1])));
+    x[kLayers] = 0.0;
+    for (int i = 0; i <= kLayers; ++i) f[i] = density(x[i]);
   }
-  double u, v, s;
-  do {
-    u = 2.0 * uniform() - 1.0;
-    v = 2.0 * uniform() - 1.0;
-    s = u * u + v * v;
-  } while (s >= 1.0 || s == 0.0);
-  double f = std::sqrt(-2.0 * std::log(s) / s);
-  spare_normal_ = v * f;
-  has_spare_ = true;
-  return u * f;
+};
+
+const Ziggurat& ziggurat() {
+  static const Ziggurat z;
+  return z;
 }
 
-double Rng::exponential(double mean) { return -mean * std::log(uniform_pos()); }
+}  // namespace
+
+double Rng::normal() {
+  const Ziggurat& z = ziggurat();
+  for (;;) {
+    const std::uint64_t r = next_u64();
+    const int i = static_cast<int>(r & 127);
+    const bool negative = (r >> 7) & 1;
+    // 53 random bits for a uniform in [0, 1).
+    const double u = static_cast<double>(r >> 11) * 0x1.0p-53;
+    const double v = u * z.x[i];
+    if (v < z.x[i + 1]) return negative ? -v : v;  // inside the layer's rectangle
+    if (i == 0) {
+      // The tail beyond kR (Marsaglia's method).
+      double a, b;
+      do {
+        a = -std::log(uniform_pos()) / Ziggurat::kR;
+        b = -std::log(uniform_pos());
+      } while (b + b < a * a);
+      return negative ? -(Ziggurat::kR + a) : (Ziggurat::kR + a);
+    }
+    // The wedge between the rectangle and the curve: accept under the density.
+    const double y = z.f[i] + uniform() * (z.f[i + 1] - z.f[i]);
+    if (y < std::exp(-0.5 * v * v)) return negative ? -v : v;
+  }
+}
+
+namespace {
+
+/// Tables of the 256-layer ziggurat for the standard exponential (Marsaglia and Tsang, 2000).
+struct ExpZiggurat {
+  static constexpr int kLayers = 256;
+  static constexpr double kR = 7.69711747013104972;       // start of the tail
+  static constexpr double kArea = 3.949659822581572e-3;   // area of each layer
+  double x[kLayers + 1];
+  double f[kLayers + 1];
+  ExpZiggurat() {
+    x[0] = kArea / std::exp(-kR);
+    x[1] = kR;
+    for (int i = 2; i < kLayers; ++i) x[i] = -std::log(kArea / x[i - 1] + std::exp(-x[i - 1]));
+    x[kLayers] = 0.0;
+    for (int i = 0; i <= kLayers; ++i) f[i] = std::exp(-x[i]);
+  }
+};
+
+const ExpZiggurat& exp_ziggurat() {
+  static const ExpZiggurat z;
+  return z;
+}
+
+}  // namespace
+
+double Rng::exponential(double mean) {
+  const ExpZiggurat& z = exp_ziggurat();
+  double offset = 0;
+  for (;;) {
+    const std::uint64_t r = next_u64();
+    const int i = static_cast<int>(r & 255);
+    const double u = static_cast<double>(r >> 11) * 0x1.0p-53;
+    const double v = u * z.x[i];
+    if (v < z.x[i + 1]) return mean * (offset + v);
+    if (i == 0) {
+      // The tail beyond kR is the exponential again, shifted (memorylessness).
+      offset += ExpZiggurat::kR;
+      continue;
+    }
+    const double y = z.f[i] + uniform() * (z.f[i + 1] - z.f[i]);
+    if (y < std::exp(-v)) return mean * (offset + v);
+  }
+}
 
 AliasTable::AliasTable(const std::vector<double>& weights) {
   const std::size_t n = weights.size();

@@ -129,3 +129,37 @@ TEST(Zipf, RankProbabilitiesFollowThePowerLaw) {
   for (int k = 0; k < 1000; ++k) sum += z.probability(static_cast<std::uint64_t>(k));
   EXPECT_NEAR(sum, 1.0, 1e-9);
 }
+
+TEST(Distribution, NormalMatchesTheStandardNormalCdf) {
+  // The ziggurat's layers, wedges and tail together must give the normal CDF.
+  Rng r(11, "ziggurat");
+  const int n = 2'000'000;
+  const double points[] = {-3.5, -2.5, -1.5, -1.0, -0.5, 0.0, 0.3, 0.9, 1.7, 2.2, 3.0, 3.6};
+  std::vector<int> below(std::size(points), 0);
+  for (int i = 0; i < n; ++i) {
+    double z = r.normal();
+    for (std::size_t k = 0; k < std::size(points); ++k) below[k] += z < points[k] ? 1 : 0;
+  }
+  for (std::size_t k = 0; k < std::size(points); ++k) {
+    double p = 0.5 * std::erfc(-points[k] / std::sqrt(2.0));
+    double sd = std::sqrt(p * (1 - p) / n);
+    EXPECT_NEAR(below[k] / double(n), p, 4.5 * sd + 1e-7) << "at " << points[k];
+  }
+}
+
+TEST(Distribution, ExponentialMatchesItsCdfIncludingTheTail) {
+  Rng r(13, "exp-ziggurat");
+  const int n = 2'000'000;
+  const double points[] = {0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 7.0, 7.7, 8.5, 10.0};
+  std::vector<int> below(std::size(points), 0);
+  for (int i = 0; i < n; ++i) {
+    double x = r.exponential(1.0);
+    ASSERT_GE(x, 0.0);
+    for (std::size_t k = 0; k < std::size(points); ++k) below[k] += x < points[k] ? 1 : 0;
+  }
+  for (std::size_t k = 0; k < std::size(points); ++k) {
+    double p = 1 - std::exp(-points[k]);
+    double sd = std::sqrt(p * (1 - p) / n);
+    EXPECT_NEAR(below[k] / double(n), p, 4.5 * sd + 1e-7) << "at " << points[k];
+  }
+}
