@@ -115,59 +115,69 @@ std::size_t HashOrder::capacity_for_collection(std::size_t n) {
 }
 
 HashOrder::HashOrder(std::size_t initial_capacity)
-    : buckets_(table_size_for(initial_capacity)), threshold_(buckets_.size() * 3 / 4) {}
+    : capacity_(table_size_for(initial_capacity)), threshold_(capacity_ * 3 / 4) {
+  if (capacity_ < 64) chain_.assign(capacity_, 0);
+}
 
 void HashOrder::resize() {
-  const std::size_t cap = buckets_.size() * 2;
-  std::vector<std::vector<Entry>> next(cap);
-  // Each new bucket receives entries from exactly one old bucket, in their old relative order.
-  for (auto& bucket : buckets_)
-    for (const Entry& e : bucket) next[e.hash & (cap - 1)].push_back(e);
-  buckets_ = std::move(next);
-  threshold_ = cap * 3 / 4;
+  capacity_ *= 2;
+  threshold_ = capacity_ * 3 / 4;
+  chain_.clear();
+  if (capacity_ < 64) {
+    chain_.assign(capacity_, 0);
+    for (const Entry& e : entries_) ++chain_[bucket_of(e.hash)];
+  }
 }
 
 void HashOrder::insert(std::size_t id, std::int32_t h) {
   const std::uint32_t sh = spread(h);
-  auto& bucket = buckets_[sh & (buckets_.size() - 1)];
-  bucket.push_back({id, sh});
-  // A chain reaching 9 entries in a table below 64 buckets makes the map grow instead of treeifying.
-  if (bucket.size() >= 9 && buckets_.size() < 64) resize();
-  if (++size_ > threshold_) resize();
+  entries_.push_back({id, sh, counter_++});
+  if (capacity_ < 64) {
+    // A chain reaching 9 entries in a table below 64 buckets makes the map grow instead of treeifying.
+    if (++chain_[bucket_of(sh)] >= 9) resize();
+  }
+  if (entries_.size() > threshold_) resize();
 }
 
 void HashOrder::compute_if_absent(std::size_t id, std::int32_t h) {
-  if (size_ > threshold_) resize();
+  if (entries_.size() > threshold_) resize();
   const std::uint32_t sh = spread(h);
-  auto& bucket = buckets_[sh & (buckets_.size() - 1)];
-  const std::size_t existing = bucket.size();
-  bucket.insert(bucket.begin(), {id, sh});
-  if (existing >= 7 && buckets_.size() < 64) resize();
-  ++size_;
+  entries_.push_back({id, sh, -(counter_++)});
+  if (capacity_ < 64) {
+    if (++chain_[bucket_of(sh)] >= 8) resize();
+  }
 }
 
 void HashOrder::erase(std::size_t id, std::int32_t h) {
-  auto& bucket = buckets_[spread(h) & (buckets_.size() - 1)];
-  for (auto it = bucket.begin(); it != bucket.end(); ++it)
-    if (it->id == id) {
-      bucket.erase(it);
-      --size_;
+  const std::uint32_t sh = spread(h);
+  for (auto it = entries_.begin(); it != entries_.end(); ++it)
+    if (it->id == id && it->hash == sh) {
+      if (capacity_ < 64) --chain_[bucket_of(sh)];
+      entries_.erase(it);
       return;
     }
 }
 
 std::size_t HashOrder::first() const {
-  if (size_ == 0) return SIZE_MAX;
-  for (const auto& bucket : buckets_)
-    if (!bucket.empty()) return bucket.front().id;
-  return SIZE_MAX;
+  if (entries_.empty()) return SIZE_MAX;
+  const Entry* best = &entries_.front();
+  for (const Entry& e : entries_) {
+    const std::size_t b = bucket_of(e.hash), bb = bucket_of(best->hash);
+    if (b < bb || (b == bb && e.rank < best->rank)) best = &e;
+  }
+  return best->id;
 }
 
 std::vector<std::size_t> HashOrder::order() const {
+  std::vector<std::size_t> index(entries_.size());
+  for (std::size_t i = 0; i < entries_.size(); ++i) index[i] = i;
+  std::sort(index.begin(), index.end(), [&](std::size_t a, std::size_t b) {
+    const std::size_t ba = bucket_of(entries_[a].hash), bb = bucket_of(entries_[b].hash);
+    return ba != bb ? ba < bb : entries_[a].rank < entries_[b].rank;
+  });
   std::vector<std::size_t> out;
-  out.reserve(size_);
-  for (const auto& bucket : buckets_)
-    for (const Entry& e : bucket) out.push_back(e.id);
+  out.reserve(entries_.size());
+  for (std::size_t i : index) out.push_back(entries_[i].id);
   return out;
 }
 

@@ -77,21 +77,30 @@ class HashOrder {
   void erase(std::size_t id, std::int32_t h);
   /// The key an iterator would return first, or SIZE_MAX when empty.
   std::size_t first() const;
-  bool empty() const { return size_ == 0; }
+  bool empty() const { return entries_.empty(); }
   /// The ids in iteration order.
   std::vector<std::size_t> order() const;
-  std::size_t size() const { return size_; }
-  std::size_t capacity() const { return buckets_.size(); }
+  std::size_t size() const { return entries_.size(); }
+  std::size_t capacity() const { return capacity_; }
 
  private:
+  /// A key, its spread hash, and its rank within its bucket: keys sharing a bucket at the final
+  /// capacity shared it at every smaller capacity, and resizing keeps their relative order, so the
+  /// order inside a bucket is insertion order for put (rank grows) and reverse insertion order for
+  /// computeIfAbsent (rank shrinks).
   struct Entry {
     std::size_t id;
     std::uint32_t hash;
+    std::int64_t rank;
   };
+  std::size_t bucket_of(std::uint32_t hash) const { return hash & (capacity_ - 1); }
   void resize();
-  std::vector<std::vector<Entry>> buckets_;
-  std::size_t size_ = 0;
+  std::vector<Entry> entries_;
+  std::size_t capacity_;
   std::size_t threshold_;
+  std::int64_t counter_ = 0;
+  /// Chain lengths, kept while the table is below the tree-bin threshold of 64 buckets.
+  std::vector<std::uint32_t> chain_;
 };
 
 /// Iteration order of `new HashSet<String>()`/`new HashMap<String,...>()` after inserting @p keys in

@@ -109,12 +109,17 @@ class RangeRun {
     for (const auto& m : members_) member_ids.push_back(m.member_id);
     member_order_ = java::hash_order(member_ids);
 
-    // Subscriptions arrive with their topics sorted (ConsumerProtocol sorts them on the wire).
+    // Subscriptions arrive with their topics sorted (ConsumerProtocol sorts them on the wire);
+    // members usually share subscriptions, so each distinct list is sorted once.
+    std::map<std::vector<std::string>, std::vector<std::string_view>> sorted_lists;
     std::vector<std::string_view> subscribed;
     for (std::size_t m : member_order_) {
-      std::vector<std::string_view> topics(members_[m].topics.begin(), members_[m].topics.end());
-      std::sort(topics.begin(), topics.end(), java::Less{});
-      subscribed.insert(subscribed.end(), topics.begin(), topics.end());
+      auto [it, added] = sorted_lists.try_emplace(members_[m].topics);
+      if (added) {
+        it->second.assign(members_[m].topics.begin(), members_[m].topics.end());
+        std::sort(it->second.begin(), it->second.end(), java::Less{});
+      }
+      subscribed.insert(subscribed.end(), it->second.begin(), it->second.end());
     }
     std::vector<std::string_view> existing;
     std::unordered_map<std::string_view, const TopicMetadata*> by_name;
@@ -124,12 +129,20 @@ class RangeRun {
       if (it != by_name.end() && it->second->partitions > 0) existing.push_back(subscribed[i]);
     }
 
+    // Members sorted once as MemberInfo sorts them (a stable sort of the map order); each topic's
+    // subscribers are then ordered by that rank.
+    std::vector<std::size_t> sorted = member_order_;
+    std::stable_sort(sorted.begin(), sorted.end(), [&](std::size_t a, std::size_t b) {
+      return java_member_compare(members_[a], members_[b]) < 0;
+    });
+    std::vector<std::size_t> rank(members_.size());
+    for (std::size_t i = 0; i < sorted.size(); ++i) rank[sorted[i]] = i;
     std::unordered_map<std::string_view, std::vector<std::size_t>> subscribers;
-    for (std::size_t m : member_order_)
-      for (const auto& t : members_[m].topics) {
-        auto& list = subscribers[t];
-        if (std::find(list.begin(), list.end(), m) == list.end()) list.push_back(m);
-      }
+    for (std::size_t m : member_order_) {
+      const auto& topics = sorted_lists.at(members_[m].topics);
+      for (std::size_t i = 0; i < topics.size(); ++i)
+        if (i == 0 || topics[i] != topics[i - 1]) subscribers[topics[i]].push_back(m);
+    }
 
     for (std::size_t i : java::hash_order(existing)) {
       const TopicMetadata& meta = *by_name.at(existing[i]);
@@ -137,9 +150,7 @@ class RangeRun {
       t.topic = &meta.name;
       t.partitions = meta.partitions;
       t.consumers = subscribers[existing[i]];
-      std::stable_sort(t.consumers.begin(), t.consumers.end(), [&](std::size_t a, std::size_t b) {
-        return java_member_compare(members_[a], members_[b]) < 0;
-      });
+      std::sort(t.consumers.begin(), t.consumers.end(), [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
       std::set<std::string> consumer_racks;
       for (std::size_t m : t.consumers) {
         const auto& rack = members_[m].rack;

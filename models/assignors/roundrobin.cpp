@@ -15,7 +15,6 @@
 /// If C1 subscribed only to t1, C0 would take all of t0, then t1 alternates starting at C1:
 ///   C0 [t0-0, t0-1, t0-2, t1-1], C1 [t1-0, t1-2]
 #include <algorithm>
-#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -36,24 +35,36 @@ Assignment assign_roundrobin(const ClusterMetadata& cluster, const std::vector<M
     return java_member_compare(members[a], members[b]) < 0;
   });
 
-  std::set<std::string_view, java::Less> topics;
-  std::vector<std::unordered_set<std::string_view>> subscribed(members.size());
+  // Distinct subscribed topics by name; members' subscriptions as flags per topic.
+  std::unordered_map<std::string_view, std::size_t> topic_index;
+  std::vector<std::string_view> topics;
+  std::vector<std::vector<std::size_t>> member_topics(members.size());
   for (std::size_t m = 0; m < members.size(); ++m)
     for (const auto& t : members[m].topics) {
-      topics.insert(t);
-      subscribed[m].insert(t);
+      auto [it, added] = topic_index.emplace(t, topics.size());
+      if (added) topics.push_back(t);
+      member_topics[m].push_back(it->second);
     }
+  std::vector<std::vector<char>> subscribed(members.size(), std::vector<char>(topics.size(), 0));
+  for (std::size_t m = 0; m < members.size(); ++m)
+    for (std::size_t t : member_topics[m]) subscribed[m][t] = 1;
+  std::vector<std::size_t> topic_order(topics.size());
+  for (std::size_t i = 0; i < topics.size(); ++i) topic_order[i] = i;
+  std::sort(topic_order.begin(), topic_order.end(),
+            [&](std::size_t a, std::size_t b) { return java::compare(topics[a], topics[b]) < 0; });
   std::unordered_map<std::string_view, int> partitions;
   for (const auto& t : cluster.topics) partitions.emplace(t.name, t.partitions);
 
   std::vector<std::vector<TopicPartition>> out(members.size());
   std::size_t pos = 0;
-  for (std::string_view topic : topics) {
+  for (std::size_t ti : topic_order) {
+    const std::string_view topic = topics[ti];
     auto it = partitions.find(topic);
     if (it == partitions.end() || it->second <= 0) continue;
+    const std::string name(topic);
     for (int p = 0; p < it->second; ++p) {
-      while (!subscribed[ring[pos]].count(topic)) pos = (pos + 1) % ring.size();
-      out[ring[pos]].push_back({std::string(topic), p});
+      while (!subscribed[ring[pos]][ti]) pos = (pos + 1) % ring.size();
+      out[ring[pos]].push_back({name, p});
       pos = (pos + 1) % ring.size();
     }
   }

@@ -1,6 +1,7 @@
 #include "models/assignors/server_common.hpp"
 
 #include <algorithm>
+#include <map>
 #include <unordered_set>
 
 #include "models/assignors/java_order.hpp"
@@ -99,31 +100,41 @@ GroupView::GroupView(const ClusterMetadata& cluster, const std::vector<MemberSub
   subscribed.assign(n, std::vector<char>(topics.size(), 0));
   previous.assign(n, {});
   std::unordered_map<std::string_view, std::size_t> name_counts;
+  // Members usually share subscriptions: compute each distinct topic list's view once.
+  struct SubscriptionView {
+    std::vector<int> order;
+    std::vector<std::string_view> names;
+  };
+  std::map<std::vector<std::string>, SubscriptionView> subscription_cache;
   for (std::size_t m = 0; m < n; ++m) {
     // new HashSet<>(list) of names, iterated through the image.
-    std::vector<std::string_view> names;
-    std::unordered_set<std::string_view> seen;
-    for (const auto& t : members[m].topics)
-      if (seen.insert(t).second) names.push_back(t);
-    subscription_name_count[m] = names.size();
-    for (std::string_view name : names) ++name_counts[name];
-    std::vector<std::size_t> order;
-    if (options.subscriptions_as_id_sets) {
-      java::HashOrder set(java::HashOrder::capacity_for_collection(names.size()));
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        auto it = topic_index.find(names[i]);
-        if (it != topic_index.end()) set.insert(i, topics[static_cast<std::size_t>(it->second)].id.hash());
+    auto [cached, added] = subscription_cache.try_emplace(members[m].topics);
+    SubscriptionView& view = cached->second;
+    if (added) {
+      std::unordered_set<std::string_view> seen;
+      for (const auto& t : members[m].topics)
+        if (seen.insert(t).second) view.names.push_back(t);
+      const auto& names = view.names;
+      std::vector<std::size_t> order;
+      if (options.subscriptions_as_id_sets) {
+        java::HashOrder set(java::HashOrder::capacity_for_collection(names.size()));
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          auto it = topic_index.find(names[i]);
+          if (it != topic_index.end()) set.insert(i, topics[static_cast<std::size_t>(it->second)].id.hash());
+        }
+        order = set.order();
+      } else {
+        order = java::hash_order(names, java::HashOrder::capacity_for_collection(names.size()));
       }
-      order = set.order();
-    } else {
-      order = java::hash_order(names, java::HashOrder::capacity_for_collection(names.size()));
+      for (std::size_t i : order) {
+        auto it = topic_index.find(names[i]);
+        if (it != topic_index.end()) view.order.push_back(it->second);
+      }
     }
-    for (std::size_t i : order) {
-      auto it = topic_index.find(names[i]);
-      if (it == topic_index.end()) continue;
-      subscriptions[m].push_back(it->second);
-      subscribed[m][static_cast<std::size_t>(it->second)] = 1;
-    }
+    subscription_name_count[m] = view.names.size();
+    for (std::string_view name : view.names) ++name_counts[name];
+    subscriptions[m] = view.order;
+    for (int t : view.order) subscribed[m][static_cast<std::size_t>(t)] = 1;
 
     // Previous assignment: owned partitions grouped by topic in first-appearance order, put into a
     // HashMap keyed by topic id; each topic's partitions in a HashSet built from the list.
@@ -161,15 +172,23 @@ GroupView::GroupView(const ClusterMetadata& cluster, const std::vector<MemberSub
 
 Assignment sorted_sets(const std::vector<MemberSubscription>& members,
                        const std::vector<std::vector<TopicPartition>>& per_member) {
+  // Rank the topic names once (String.compareTo order), then sort each list on integers.
+  std::vector<std::string_view> names;
+  std::unordered_map<std::string_view, int> rank;
+  for (const auto& list : per_member)
+    for (const auto& tp : list)
+      if (rank.emplace(tp.topic, 0).second) names.push_back(tp.topic);
+  std::sort(names.begin(), names.end(), java::Less{});
+  for (std::size_t i = 0; i < names.size(); ++i) rank[names[i]] = static_cast<int>(i);
   Assignment out;
   for (std::size_t m = 0; m < members.size(); ++m) {
-    auto list = per_member[m];
-    std::sort(list.begin(), list.end(), [](const TopicPartition& a, const TopicPartition& b) {
-      const int c = java::compare(a.topic, b.topic);
-      return c != 0 ? c < 0 : a.partition < b.partition;
-    });
+    std::vector<std::pair<std::pair<int, std::int32_t>, const TopicPartition*>> keyed;
+    keyed.reserve(per_member[m].size());
+    for (const auto& tp : per_member[m]) keyed.push_back({{rank.at(tp.topic), tp.partition}, &tp});
+    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     auto& slot = out[members[m].member_id];
-    slot.insert(slot.end(), list.begin(), list.end());
+    slot.reserve(slot.size() + keyed.size());
+    for (const auto& k : keyed) slot.push_back(*k.second);
   }
   return out;
 }

@@ -86,12 +86,15 @@ class Engine {
   void index_topics() {
     std::unordered_map<std::string_view, const TopicMetadata*> meta;
     for (const auto& t : cluster_.topics) meta.emplace(t.name, &t);
-    std::set<std::string_view, java::Less> names;
+    std::unordered_set<std::string_view> distinct;
+    std::vector<std::string_view> names;
     for (std::size_t m : member_order_)
       for (const auto& t : members_[m].topics) {
+        if (!distinct.insert(t).second) continue;
         auto it = meta.find(t);
-        if (it != meta.end() && it->second->partitions > 0) names.insert(t);
+        if (it != meta.end() && it->second->partitions > 0) names.push_back(t);
       }
+    std::sort(names.begin(), names.end(), java::Less{});
     for (std::string_view name : names) {
       topic_index_.emplace(name, static_cast<int>(topics_.size()));
       topics_.push_back(meta.at(name));

@@ -1,0 +1,164 @@
+// Assignor benchmark at the sizes of Kafka's own JMH assignor benchmarks (ClientSideAssignorBenchmark
+// and ServerSideAssignorBenchmark): 100 to 10,000 members, 5 to 50 partitions per member spread over
+// 10 to 1,000 topics, homogeneous or bucketed (heterogeneous) subscriptions, with or without racks,
+// a full assignment or an incremental one (the group assigned without its last member, which then
+// joins while everyone else owns its partitions).
+//
+//   assignor_bench [--benchmark_filter=...]        run the benchmarks
+//   assignor_bench --dump-cases FILE [--filter RE]  write the same groups as `cgsim assign` JSON for
+//                                                  the Java harness (tests/reference, --time mode)
+// tests/reference/bench_ratio.sh runs both sides and prints cgsim's speed-up over Kafka's.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "models/assignors/all.hpp"
+#include "models/assignors/json_io.hpp"
+
+using namespace cgsim::models;
+using namespace cgsim::models::assignors;
+
+namespace {
+
+struct Shape {
+  std::string assignor;
+  int members;
+  int ratio;   // partitions per member
+  int topics;
+  bool homogeneous;
+  bool racks;
+  bool incremental;
+
+  std::string name() const {
+    return assignor + "/members:" + std::to_string(members) + "/ratio:" + std::to_string(ratio) + "/topics:" +
+           std::to_string(topics) + (homogeneous ? "/homogeneous" : "/heterogeneous") + (racks ? "/racks" : "/no_racks") +
+           (incremental ? "/incremental" : "/full");
+  }
+};
+
+/// The group Kafka's benchmark builds for @p s (member and topic names, replica placement over three
+/// racks, five subscription buckets when heterogeneous).
+AssignCase build_case(const Shape& s) {
+  AssignCase c;
+  c.assignor = s.assignor;
+  const int per_topic = s.members * s.ratio / s.topics;
+  std::vector<std::string> names;
+  for (int t = 0; t < s.topics; ++t) {
+    TopicMetadata topic;
+    topic.name = "topic" + std::to_string(t);
+    topic.partitions = per_topic;
+    for (int p = 0; p < per_topic; ++p) {
+      std::vector<std::string> racks;
+      for (int j = 0; j < 3; ++j) racks.push_back("rack" + std::to_string((p + j) % 3));
+      topic.partition_racks.push_back(std::move(racks));
+    }
+    names.push_back(topic.name);
+    c.cluster.topics.push_back(std::move(topic));
+  }
+  const int initial = s.incremental ? s.members - 1 : s.members;
+  auto subscription = [&](int i, int count) {
+    if (s.homogeneous) return names;
+    const int buckets = std::min(5, count);
+    const int topics_per_bucket = (s.topics + buckets - 1) / buckets;
+    const int members_per_bucket = (count + buckets - 1) / buckets;
+    const int bucket = std::min(i / members_per_bucket, buckets - 1);
+    const int first = bucket * topics_per_bucket, last = std::min((bucket + 1) * topics_per_bucket, s.topics);
+    return std::vector<std::string>(names.begin() + first, names.begin() + last);
+  };
+  for (int i = 0; i < initial; ++i) {
+    MemberSubscription m;
+    m.member_id = "member" + std::to_string(i);
+    if (s.racks) m.rack = "rack" + std::to_string(i % 3);
+    m.topics = subscription(i, initial);
+    c.members.push_back(std::move(m));
+  }
+  if (s.incremental) {
+    const AssignorInfo* info = find_assignor_info(s.assignor, ClientFlavor::Java);
+    const Assignment first = info->assign(c.cluster, c.members);
+    for (auto& m : c.members) m.owned = first.at(m.member_id);
+    MemberSubscription joiner;
+    joiner.member_id = "member" + std::to_string(s.members - 1);
+    if (s.racks) joiner.rack = "rack" + std::to_string((s.members - 1) % 3);
+    joiner.topics = s.homogeneous ? names : c.members.back().topics;
+    c.members.push_back(std::move(joiner));
+  }
+  return c;
+}
+
+std::vector<Shape> shapes() {
+  std::vector<Shape> out;
+  for (const char* a : {"range", "cooperative-sticky", "uniform", "server-range", "roundrobin", "sticky"})
+    for (int members : {100, 1000, 10000})
+      for (int ratio : {10, 50})
+        for (int topics : {100, 1000})
+          for (bool homogeneous : {true, false})
+            for (bool incremental : {false, true}) {
+              if (topics > members * ratio) continue;
+              out.push_back({a, members, ratio, topics, homogeneous, false, incremental});
+            }
+  // Rack-aware variants of the client assignors Kafka benchmarks with racks.
+  for (const char* a : {"range", "cooperative-sticky"})
+    for (int members : {100, 1000, 10000}) out.push_back({a, members, 10, 100, true, true, false});
+  return out;
+}
+
+void run_shape(benchmark::State& state, const Shape& s) {
+  static std::map<std::string, std::shared_ptr<AssignCase>> cache;
+  auto& c = cache[s.name()];
+  if (!c) c = std::make_shared<AssignCase>(build_case(s));
+  const AssignorInfo* info = find_assignor_info(s.assignor, ClientFlavor::Java);
+  for (auto _ : state) {
+    try {
+      AssignResult r = info->assign_detailed(c->cluster, c->members);
+      benchmark::DoNotOptimize(r);
+    } catch (const AssignorFailure& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+  }
+  state.counters["partitions"] = static_cast<double>(s.members) * s.ratio;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dump, filter = ".*";
+  std::vector<char*> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--dump-cases") && i + 1 < argc)
+      dump = argv[++i];
+    else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc)
+      filter = argv[++i];
+    else
+      rest.push_back(argv[i]);
+  }
+  if (!dump.empty()) {
+    const std::regex re(filter);
+    nlohmann::json all = nlohmann::json::array();
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& s : shapes()) {
+      if (!std::regex_search(s.name(), re)) continue;
+      all.push_back(case_to_json(build_case(s)));
+      names.push_back(s.name());
+    }
+    std::ofstream(dump) << all.dump();
+    std::ofstream(dump + ".names") << names.dump();
+    std::cout << "wrote " << all.size() << " cases to " << dump << "\n";
+    return 0;
+  }
+  for (const auto& s : shapes())
+    benchmark::RegisterBenchmark(s.name().c_str(), [s](benchmark::State& st) { run_shape(st, s); })
+        ->Unit(benchmark::kMillisecond);
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
