@@ -76,9 +76,11 @@ std::string human(double v) {
   return fmt("%.2g", v);
 }
 
-const char* kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                          "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-std::string color(std::size_t i) { return kPalette[i % 10]; }
+/// Tableau 20: ten hues, each dark then light, so that neighbouring series differ.
+const char* kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+                          "#ff9da7", "#9c755f", "#bab0ac", "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6",
+                          "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e"};
+std::string color(std::size_t i) { return kPalette[i % 20]; }
 
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> out;
@@ -208,7 +210,11 @@ class Chart {
   void y_range(double lo, double hi) { ylo_ = lo, yhi_ = hi, yset_ = true; }
   void x_log() { xlog_ = true; }
   void x_categories(std::vector<std::string> c) { xcat_ = std::move(c); }
-  void y_categories(std::vector<std::string> c) { ycat_ = std::move(c); }
+  void y_categories(std::vector<std::string> c) {
+    ycat_ = std::move(c);
+    // Room for the longest row label (about 6.5 px per character at 11 px).
+    for (const auto& l : ycat_) L = std::max(L, 6.5 * static_cast<double>(l.size()) + 16);
+  }
   void y_percent() { ypct_ = true; }
   void x_integer() { xint_ = true; }
 
@@ -373,7 +379,8 @@ class Chart {
   }
 
  private:
-  static constexpr double kWidth = 960, L = 72, R = 190, T = 30, B = 44;
+  static constexpr double kWidth = 960, R = 190, T = 30, B = 44;
+  double L = 72;  // left margin: wider for long row labels
   double pw() const { return kWidth - L - R; }
   double ph() const { return h_ - T - B; }
   double X(double v) const {
@@ -425,12 +432,13 @@ class Chart {
     }
     for (const auto& h : hlines_) hi = std::max(hi, h.y);
     if (!std::isfinite(hi) || hi <= lo) hi = lo + 1;
+    hi += 0.04 * (hi - lo);  // headroom, so that a line at the maximum stays visible
     const auto t = nice_ticks(lo, hi, 6);
     if (!t.empty() && t.back() < hi) {
       const double step = t.size() > 1 ? t[1] - t[0] : hi - lo;
       hi = t.back() + step;
     }
-    ylo_ = lo, yhi_ = hi * (ypct_ ? 1.0 : 1.0);
+    ylo_ = lo, yhi_ = hi;
   }
   std::vector<std::pair<double, std::string>> xticks() const {
     std::vector<std::pair<double, std::string>> out;
