@@ -242,6 +242,11 @@ class Cluster {
     control_ = new_client(RD_KAFKA_PRODUCER, make_conf(sh_, {{"client.id", "cgsim-control"}}));
   }
   ~Cluster() {
+    if (abandoned_ && control_) {
+      // librdkafka 2.0.2 can wait without end in rd_kafka_destroy for requests queued to a
+      // broker that is gone; the handle is released on a thread of its own instead.
+      std::thread([rk = control_.release()] { rd_kafka_destroy(rk); }).detach();
+    }
     control_.reset();
     if (mock_cluster_) rd_kafka_mock_cluster_destroy(mock_cluster_);
     host_.reset();
@@ -250,6 +255,8 @@ class Cluster {
   Cluster& operator=(const Cluster&) = delete;
 
   bool mock() const { return mock_; }
+  /// The broker is gone: do not wait for the control client's requests when destroying it.
+  void abandon() { abandoned_ = true; }
   rd_kafka_mock_cluster_t* mock_cluster() const { return mock_cluster_; }
   rd_kafka_t* control() const { return control_.get(); }
 
@@ -519,6 +526,7 @@ class Cluster {
  private:
   Shared& sh_;
   bool mock_ = false;
+  bool abandoned_ = false;
   RkPtr host_;
   rd_kafka_mock_cluster_t* mock_cluster_ = nullptr;
   RkPtr control_;
@@ -1322,7 +1330,10 @@ class Run {
       if (!cluster_->mock()) {
         auto states = cluster_->group_states(layout_.group_ids, 1000);
         const std::int64_t t = sh_.now_ns();
-        if (!states.empty()) {
+        bool any = false;
+        for (const auto& st : states) any |= !st.empty();
+        if (any) {
+          // At least one group was described: the coordinator answered.
           last_ok = t;
           for (std::size_t i = 0; i < states.size(); ++i)
             if (!states[i].empty()) sh_.recorder->group_state(static_cast<std::int32_t>(i), states[i], t);
@@ -1432,7 +1443,12 @@ class Run {
     }
     std::vector<std::string> created = d_.topics_created;
     if (created.empty()) return;
-    if (!cluster_->mock()) {
+    bool broker_lost = false;
+    {
+      std::lock_guard lk(sh_.mu);
+      broker_lost = sh_.fail_kind == FailKind::Broker;
+    }
+    if (!cluster_->mock() && !broker_lost) {
       // Crashed members stay in a group until their session times out; wait that long at most.
       sim::Time longest = 0;
       for (const auto& g : sc_.groups) longest = std::max(longest, g.session_timeout);
@@ -1440,7 +1456,9 @@ class Run {
       auto left = cluster_->delete_groups(layout_.group_ids, patience);
       for (const auto& g : left) d_.warnings.push_back("could not delete consumer group " + g);
     }
-    d_.topics_deleted = cluster_->delete_topics(created, failed ? 5000 : 15000);
+    if (broker_lost) cluster_->abandon();
+    // With the broker gone the deletion is still tried once, briefly, in case it is back.
+    d_.topics_deleted = cluster_->delete_topics(created, broker_lost ? 2000 : failed ? 5000 : 15000);
     std::vector<std::string> left;
     for (const auto& t : created)
       if (std::find(d_.topics_deleted.begin(), d_.topics_deleted.end(), t) == d_.topics_deleted.end()) left.push_back(t);
