@@ -33,10 +33,11 @@ std::pair<std::string, std::string> parse_property(const std::string& text);
 /// blank lines. Throws InputError naming the file and line on a malformed line.
 ClientProperties read_properties_file(const std::string& path);
 
-/// Multiplies every time quantity of @p scenario by @p scale and every rate by 1/scale, so the
-/// scaled scenario is the same system on a faster clock: the run, producer start/stop and rate
-/// steps, processing times, group timeouts and intervals, fault times, downtimes and gaps, the
-/// initial rebalance delay and the sample interval. Network latency and the produce tick are kept.
+/// Multiplies the durations of @p scenario's timeline by @p scale: the run, producer start/stop
+/// and rate step times, group timeouts and intervals (session, heartbeat, max poll, auto-commit),
+/// fault times, downtimes and gaps, the initial rebalance delay and the sample interval. Rates,
+/// processing times, network latency and the produce tick are kept, so per-record load and
+/// latency stay those of the scenario while the run gets shorter.
 /// The result has time_scale = 1. Throws InputError unless 0 < scale <= 1.
 models::Scenario scale_scenario(const models::Scenario& scenario, double scale);
 

@@ -24,17 +24,6 @@ sim::Time scale_time(sim::Time t, double s) {
   return static_cast<sim::Time>(std::llround(static_cast<double>(t) * s));
 }
 
-sim::Distribution scale_distribution(sim::Distribution d, double s) {
-  // Every parameter with the dimension of time; shape parameters (lognormal sigma, Pareto alpha)
-  // are dimensionless.
-  d.value *= s;
-  d.low *= s;
-  d.high *= s;
-  if (d.kind == sim::Distribution::Kind::Normal) d.sigma *= s;
-  for (double& v : d.values) v *= s;
-  return d;
-}
-
 std::string ms(sim::Time t) { return std::to_string(t / sim::kMillisecond) + " ms"; }
 
 }  // namespace
@@ -82,18 +71,13 @@ models::Scenario scale_scenario(const models::Scenario& in, double s) {
   for (auto& p : sc.producers) {
     p.start = scale_time(p.start, s);
     p.stop = scale_time(p.stop, s);
-    p.rate.per_second /= s;
-    for (auto& [t, r] : p.rate.steps) {
-      t = scale_time(t, s);
-      r /= s;
-    }
+    for (auto& step : p.rate.steps) step.first = scale_time(step.first, s);
   }
   for (auto& g : sc.groups) {
     g.session_timeout = scale_time(g.session_timeout, s);
     g.heartbeat_interval = scale_time(g.heartbeat_interval, s);
     g.max_poll_interval = scale_time(g.max_poll_interval, s);
     g.commit.interval = scale_time(g.commit.interval, s);
-    g.consumers.processing_time = scale_distribution(g.consumers.processing_time, s);
   }
   for (auto& f : sc.faults) {
     f.at = scale_time(f.at, s);
@@ -156,8 +140,14 @@ std::vector<std::string> check_live_settings(const models::Scenario& sc, const B
                   " is very short; commits will dominate the broker's load");
     }
     const sim::Time mean_processing = static_cast<sim::Time>(g.consumers.processing_time.mean() * 1e9);
+    if (mean_processing > 0 && static_cast<double>(mean_processing) * g.max_poll_records > static_cast<double>(g.max_poll_interval)) {
+      w.push_back(where + "a full batch of " + std::to_string(g.max_poll_records) + " records at the mean processing time (" +
+                  std::to_string(mean_processing / 1000) + " us each) takes longer than the scaled max_poll_interval (" +
+                  ms(g.max_poll_interval) + "): scaling shortens timeouts but not processing, so members may be evicted "
+                  "more often than in the unscaled scenario");
+    }
     if (mean_processing > 0 && mean_processing < 50 * sim::kMicrosecond) {
-      w.push_back(where + "scaled mean processing time " + std::to_string(mean_processing / 1000) +
+      w.push_back(where + "mean processing time " + std::to_string(mean_processing / 1000) +
                   " us is close to the resolution of a thread sleep; live processing will be slower");
     }
   }
