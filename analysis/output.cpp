@@ -51,7 +51,7 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
   if (s.wall_seconds > 0) o << ", " << fmt("%.0f", s.simulated_seconds / s.wall_seconds) << "x real time";
   o << "\n\n";
   o << "  produced " << s.produced << "  consumed " << s.consumed << "  duplicates " << s.duplicates
-    << "  skipped " << s.skipped << "  final lag " << s.final_lag << "  max lag " << s.max_lag << "\n";
+ << "  skipped " << s.skipped << "  lost " << s.lost << "  final lag " << s.final_lag << "  max lag " << s.max_lag << "\n";
   o << "  latency ms: p50 " << fmt("%.3f", s.latency_ms.p50) << "  p90 " << fmt("%.3f", s.latency_ms.p90) << "  p99 "
     << fmt("%.3f", s.latency_ms.p99) << "  p99.9 " << fmt("%.3f", s.latency_ms.p999) << "  max "
     << fmt("%.3f", s.latency_ms.max) << "\n";

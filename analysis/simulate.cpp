@@ -160,6 +160,7 @@ class Collector {
       gs.consumed = acc.consumed;
       gs.duplicates = acc.duplicates;
       gs.skipped = grp.skipped();
+      gs.lost = grp.lost();
       for (std::int32_t gid : grp.partitions()) {
         auto& log = w_.broker().log(gid);
         std::int64_t e = log.end_at(end);
@@ -190,6 +191,7 @@ class Collector {
       s.consumed += gs.consumed;
       s.duplicates += gs.duplicates;
       s.skipped += gs.skipped;
+      s.lost += gs.lost;
       s.final_lag += gs.final_lag;
       s.max_lag = std::max(s.max_lag, gs.max_lag);
       s.groups.push_back(std::move(gs));

@@ -26,6 +26,7 @@ nlohmann::json to_json(const RunSummary& s, bool include_wall_clock) {
   j["consumed"] = s.consumed;
   j["duplicates"] = s.duplicates;
   j["skipped"] = s.skipped;
+  j["lost"] = s.lost;
   j["final_lag"] = s.final_lag;
   j["max_lag"] = s.max_lag;
   j["latency_ms"] = to_json(s.latency_ms);
@@ -55,6 +56,7 @@ nlohmann::json to_json(const RunSummary& s, bool include_wall_clock) {
                       {"consumed", g.consumed},
                       {"duplicates", g.duplicates},
                       {"skipped", g.skipped},
+                      {"lost", g.lost},
                       {"final_lag", g.final_lag},
                       {"final_committed_lag", g.final_committed_lag},
                       {"max_lag", g.max_lag},

@@ -56,6 +56,7 @@ struct GroupSummary {
   std::uint64_t consumed = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t skipped = 0;      ///< records never delivered because of auto_offset_reset=latest
+  std::uint64_t lost = 0;         ///< records committed before processing whose consumer died
   std::uint64_t final_lag = 0;    ///< records produced but not yet processed at the end
   std::uint64_t final_committed_lag = 0;  ///< log end minus committed offsets at the end
   std::uint64_t max_lag = 0;      ///< largest sampled sum over partitions of (log end - committed)
@@ -76,6 +77,7 @@ struct RunSummary {
   std::uint64_t consumed = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t skipped = 0;
+  std::uint64_t lost = 0;
   std::uint64_t final_lag = 0;
   std::uint64_t max_lag = 0;
   LatencySummary latency_ms;

@@ -2,9 +2,12 @@
 #include <memory>
 
 #include "analysis/output.hpp"
+#include "analysis/report.hpp"
+#include "analysis/trace.hpp"
 #include "analysis/simulate.hpp"
 #include "cli/commands.hpp"
 #include "scenarios/loader.hpp"
+#include "sim/error.hpp"
 
 namespace cgsim::cli {
 
@@ -23,6 +26,8 @@ void register_run_command(CLI::App& app) {
     bool quiet = false;
     long long seed = -1;
     std::vector<std::string> set;
+    bool report = false;
+    std::string trace;
   };
   auto o = std::make_shared<Opts>();
   auto* run = app.add_subcommand("run", "Simulate a scenario and print what the consumer group did");
@@ -31,8 +36,11 @@ void register_run_command(CLI::App& app) {
   run->add_flag("--json", o->json, "Print the summary JSON instead of the table");
   run->add_option("--seed", o->seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
   run->add_flag("-q,--quiet", o->quiet, "Print nothing (with --out)");
+  run->add_flag("--report", o->report, "Also write report.html and report.md into the --out directory");
+  run->add_option("--trace", o->trace, "Write the rebalance and fault timeline as Chrome trace-event JSON (Perfetto)");
   run->add_option("--set", o->set, "Override a scenario field: path=value (e.g. groups.0.consumers.count=8)");
   run->callback([o] {
+    if (o->report && o->out.empty()) throw InputError("--report: needs --out DIR");
     std::vector<scenarios::Override> overrides;
     for (const auto& s : o->set) overrides.push_back(scenarios::parse_override(s));
     models::Scenario sc = scenarios::load_scenario_file(o->file, overrides);
@@ -40,7 +48,12 @@ void register_run_command(CLI::App& app) {
     analysis::SimulateOptions opts;
     opts.series = !o->out.empty();
     analysis::SimulationResult r = analysis::simulate_full(sc, opts);
-    if (!o->out.empty()) analysis::write_run_outputs(o->out, r);
+    if (!o->out.empty()) {
+      analysis::write_run_outputs(o->out, r);
+      analysis::write_latency_cdf(o->out, r);
+    }
+    if (o->report) analysis::write_report(o->out);
+    if (!o->trace.empty()) analysis::write_chrome_trace(o->trace, r);
     if (o->json) {
       std::cout << analysis::to_json(r.summary).dump(2) << "\n";
     } else if (!o->quiet) {

@@ -688,7 +688,7 @@ void Consumer::poll() {
   // cooperative member goes on consuming the partitions it owns.
   if (!consuming()) return;
   arm_poll_timer();
-  if (g_.spec().commit.kind == CommitSpec::Kind::Auto && now >= next_auto_commit_) {
+  if (g_.spec().commit.kind == CommitSpec::Kind::Auto && !rdk() && now >= next_auto_commit_) {
     commit(false);
     next_auto_commit_ = now + g_.spec().commit.interval;
   }
@@ -844,6 +844,7 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
   for (std::int32_t gid : assigned_) g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
   set_state(MemberState::Stable);
   next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
+  schedule_auto_commit_timer();
   init_positions_later();
   if (rejoin_needed_ && !busy_) poll();
 }
@@ -938,7 +939,14 @@ void Consumer::on_heartbeat_response(std::uint32_t inc, Coordinator::Error err) 
   if (state_ == MemberState::Stable || state_ == MemberState::Unjoined) {
     rejoin_needed_ = true;
     rejoin_reason_ = "join";
-    if (idle_) poll();
+    if (idle_) {
+      poll();
+    } else if (rdk() && !join_in_flight_) {
+      // librdkafka serves the rebalance from its own threads: it does not wait for the
+      // application's next poll. Queued messages of revoked partitions are purged.
+      truncate_batch(g_.engine().now());
+      start_join(rejoin_reason_);
+    }
   }
 }
 
@@ -955,8 +963,18 @@ void Consumer::on_poll_timer() {
   poll_timer_ = 0;
   const Time now = g_.engine().now();
   if (!busy_) return;  // the application is inside poll(): no timeout
-  if (last_poll_ + g_.spec().max_poll_interval > now) {
-    arm_poll_timer();
+  Time polled = last_poll_;
+  if (rdk()) {
+    // librdkafka hands out one message per poll: the interval runs from the current message.
+    for (std::size_t k = batch_emitted_; k < batch_.size(); ++k) {
+      if (record_start(k) <= now) polled = record_start(k);
+    }
+  }
+  if (polled + g_.spec().max_poll_interval > now) {
+    std::uint32_t inc = incarnation_;
+    poll_timer_ = g_.engine().schedule_at(polled + g_.spec().max_poll_interval, Priority::Client, [this, inc] {
+      if (current(inc)) on_poll_timer();
+    });
     return;
   }
   if (member_id_.empty()) return;
@@ -983,10 +1001,15 @@ void Consumer::on_poll_timer() {
 void Consumer::commit(bool) {
   if (member_id_.empty() || generation_ < 0) return;
   std::vector<std::pair<std::int32_t, std::int64_t>> offsets;
+  // Java commits the positions of everything poll() returned, which the application has
+  // processed by its next poll; librdkafka commits its offset store.
+  std::vector<std::pair<std::int32_t, std::int64_t>> stored;
+  if (rdk()) stored = stored_offsets(g_.engine().now());
   for (std::size_t i = 0; i < assigned_.size(); ++i) {
-    if (position_[i] >= 0 && position_[i] != committed_pos_[i]) {
-      offsets.emplace_back(assigned_[i], position_[i]);
-      committed_pos_[i] = position_[i];
+    std::int64_t pos = rdk() ? stored[i].second : position_[i];
+    if (pos >= 0 && pos != committed_pos_[i]) {
+      offsets.emplace_back(assigned_[i], pos);
+      committed_pos_[i] = pos;
     }
   }
   if (offsets.empty()) return;
@@ -1010,6 +1033,7 @@ void Consumer::fetch_and_process() {
   std::int64_t remaining = g_.spec().max_poll_records;
   batch_.clear();
   batch_emitted_ = 0;
+  batch_start_ = now;
   const std::size_t n = assigned_.size();
   Time t = now;
   for (std::size_t step = 0; step < n && remaining > 0; ++step) {
@@ -1070,6 +1094,7 @@ void Consumer::emit_until(Time until) {
       r.duplicate = true;
       ++duplicates_;
     } else {
+      if (r.offset > gp.frontier) g_.add_lost(static_cast<std::uint64_t>(r.offset - gp.frontier));
       gp.frontier = r.offset + 1;
     }
   }
@@ -1179,6 +1204,67 @@ void Consumer::on_append(std::int32_t, Time first_time) {
   if (at < fetch_respond_at_) schedule_fetch_response(at);
 }
 
+bool Consumer::rdk() const { return g_.scenario().client == ClientFlavor::Librdkafka; }
+
+Time Consumer::record_start(std::size_t i) const { return i == 0 ? batch_start_ : batch_[i - 1].done; }
+
+std::vector<std::pair<std::int32_t, std::int64_t>> Consumer::stored_offsets(Time t) const {
+  std::vector<std::pair<std::int32_t, std::int64_t>> out;
+  out.reserve(assigned_.size());
+  for (std::size_t i = 0; i < assigned_.size(); ++i) out.emplace_back(assigned_[i], position_[i]);
+  if (!busy_) return out;
+  for (std::size_t k = batch_emitted_; k < batch_.size(); ++k) {
+    if (record_start(k) <= t) continue;  // handed to the application: stored
+    auto it = std::lower_bound(assigned_.begin(), assigned_.end(), batch_[k].partition);
+    if (it == assigned_.end() || *it != batch_[k].partition) continue;
+    auto& o = out[static_cast<std::size_t>(it - assigned_.begin())].second;
+    o = std::min(o, batch_[k].offset);
+  }
+  return out;
+}
+
+bool Consumer::truncate_batch(Time t) {
+  if (!busy_) return false;
+  std::size_t keep = batch_emitted_;
+  while (keep < batch_.size() && record_start(keep) <= t) ++keep;
+  if (keep == batch_.size()) return false;
+  for (std::size_t k = keep; k < batch_.size(); ++k) {
+    auto it = std::lower_bound(assigned_.begin(), assigned_.end(), batch_[k].partition);
+    if (it != assigned_.end() && *it == batch_[k].partition) {
+      auto& pos = position_[static_cast<std::size_t>(it - assigned_.begin())];
+      pos = std::min(pos, batch_[k].offset);
+    }
+  }
+  batch_.resize(keep);
+  g_.engine().cancel(batch_event_);
+  if (batch_.size() == batch_emitted_) {
+    batch_event_ = 0;
+    busy_ = false;
+    batch_.clear();
+    batch_emitted_ = 0;
+    return true;
+  }
+  std::uint32_t inc = incarnation_;
+  batch_event_ = g_.engine().schedule_at(batch_.back().done, Priority::Client, [this, inc] {
+    if (current(inc)) batch_done();
+  });
+  return true;
+}
+
+void Consumer::schedule_auto_commit_timer() {
+  // librdkafka commits its offset store from a background timer every auto.commit.interval.ms.
+  if (!rdk() || g_.spec().commit.kind != CommitSpec::Kind::Auto) return;
+  sim::Engine& eng = g_.engine();
+  if (eng.pending(commit_timer_)) return;
+  std::uint32_t inc = incarnation_;
+  commit_timer_ = eng.schedule_after(g_.spec().commit.interval, Priority::Client, [this, inc] {
+    if (!current(inc)) return;
+    commit_timer_ = 0;
+    if (consuming()) commit(false);
+    if (!member_id_.empty()) schedule_auto_commit_timer();
+  });
+}
+
 void Consumer::send_consumer_heartbeat(std::int32_t epoch, const std::string& reason) {
   ConsumerGroupCoordinator::Heartbeat hb;
   hb.member_id = epoch == 0 ? std::string() : member_id_;
@@ -1234,7 +1320,10 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
   join_in_flight_ = false;
   member_id_ = r.member_id;
   generation_ = r.epoch;
-  if (joined_now) schedule_heartbeat();
+  if (joined_now) {
+    schedule_heartbeat();
+    schedule_auto_commit_timer();
+  }
   std::vector<std::int32_t> next = r.assignment;
   std::sort(next.begin(), next.end());
   revoke_pending_.clear();
@@ -1266,7 +1355,7 @@ void Consumer::crash() {
   if (stopped()) return;
   emit_until(g_.engine().now());
   sim::Engine& eng = g_.engine();
-  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_}) eng.cancel(e);
+  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_}) eng.cancel(e);
   busy_ = false;
   idle_ = false;
   for (std::int32_t gid : assigned_) {

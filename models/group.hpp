@@ -191,6 +191,17 @@ class Consumer : public AppendListener {
   bool current(std::uint32_t inc) const { return inc == incarnation_ && state_ != MemberState::Stopped; }
   bool cooperative() const;
   bool kip848() const;
+  /// librdkafka semantics: one message per poll, offsets stored when a message is handed to the
+  /// application, auto-commit on a background timer, rebalances served without waiting for poll.
+  bool rdk() const;
+  /// When record @p i of the batch in hand started processing.
+  sim::Time record_start(std::size_t i) const;
+  /// librdkafka: messages not yet handed to the application at @p t go back to the broker
+  /// (a revocation purges the client's queue); returns true if anything was dropped.
+  bool truncate_batch(sim::Time t);
+  /// Offsets stored at @p t: what was handed to the application (librdkafka's offset store).
+  std::vector<std::pair<std::int32_t, std::int64_t>> stored_offsets(sim::Time t) const;
+  void schedule_auto_commit_timer();
   void send_consumer_heartbeat(std::int32_t epoch, const std::string& reason);
   void finish_revocation();
   void init_positions_later();
@@ -219,6 +230,8 @@ class Consumer : public AppendListener {
   std::function<void()> on_closed_;
   std::string rejoin_reason_ = "join";
   std::vector<std::int32_t> revoke_pending_;  // consumer protocol: partitions to give up at the next poll
+  sim::Time batch_start_ = 0;
+  sim::EventId commit_timer_ = 0;
   std::vector<ProcessedRecord> batch_;
   std::size_t batch_emitted_ = 0;
   sim::EventId batch_event_ = 0;
@@ -285,6 +298,10 @@ class Group {
   /// Records never delivered because a reset to "latest" skipped them.
   std::uint64_t skipped() const { return skipped_; }
   void add_skipped(std::uint64_t n) { skipped_ += n; }
+  /// Records never processed because a commit covered them before they were processed
+  /// (librdkafka's offset store hands them out first) and their consumer died.
+  std::uint64_t lost() const { return lost_; }
+  void add_lost(std::uint64_t n) { lost_ += n; }
   /// Records that nobody consumes partition @p gid from @p t (revoked, lost or its owner crashed).
   void mark_unowned(std::int32_t gid, sim::Time t);
   /// Hands partition @p gid out again at @p t; returns the partition-nanoseconds it stalled with
@@ -314,6 +331,7 @@ class Group {
   std::vector<std::unique_ptr<Consumer>> consumers_;
   std::vector<std::unique_ptr<Consumer>> retired_;  // replaced clients kept alive for pending events
   std::uint64_t skipped_ = 0;
+  std::uint64_t lost_ = 0;
   std::uint32_t incarnations_ = 0;
   std::vector<sim::Time> unowned_since_;  // per gid; -1 while someone owns it
   Coordinator coordinator_;
