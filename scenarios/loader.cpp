@@ -573,7 +573,13 @@ void apply_override(YAML::Node root, const Override& o, const std::string& origi
         return;
       }
       if (!cur[k].IsDefined() || cur[k].IsNull()) {
-        throw InputError(origin + ": override " + o.path + ": " + walked + ": no such field in the scenario");
+        // An optional section the file leaves out (e.g. broker): create it; validation still
+        // rejects any name that is not part of the schema.
+        const std::string& following = parts[i + 1];
+        if (following.empty() || std::isdigit(static_cast<unsigned char>(following[0]))) {
+          throw InputError(origin + ": override " + o.path + ": " + walked + ": no such list in the scenario");
+        }
+        cur[k] = YAML::Node(YAML::NodeType::Map);
       }
       YAML::Node next = cur[k];
       cur.reset(next);

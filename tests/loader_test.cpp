@@ -155,6 +155,10 @@ TEST(Loader, OverridesApplyBeforeValidation) {
   EXPECT_THROW(load_scenario_text(kValid, "ok.yaml", {{"groups.3.consumers.count", "5"}}), InputError);
   EXPECT_THROW(load_scenario_text(kValid, "ok.yaml", {{"topics.0.partitions", "0"}}), InputError);
   EXPECT_THROW(cgsim::scenarios::parse_override("nopath"), InputError);
+  // A section the file leaves out is created; a misspelt one is still rejected by validation.
+  auto b = load_scenario_text(kValid, "ok.yaml", {{"broker.request_latency", "0"}});
+  EXPECT_EQ(b.broker.request_latency, 0);
+  EXPECT_THROW(load_scenario_text(kValid, "ok.yaml", {{"brokr.request_latency", "0"}}), InputError);
 }
 
 TEST(Loader, MissingFileIsAnInputError) {
