@@ -194,6 +194,16 @@ void Coordinator::remove_member(const std::string& member_id) {
   if (leader_ == member_id) leader_.clear();
 }
 
+void Coordinator::respond_current_generation(const JoinRequest& req, const std::string& member_id) {
+  std::int32_t c = req.consumer;
+  std::uint32_t inc = req.incarnation;
+  std::int32_t gen = generation_;
+  std::string leader = leader_;
+  group_.send([this, c, inc, member_id, gen, leader] {
+    group_.consumer(c).on_join_response(inc, Error::None, member_id, gen, leader, {});
+  });
+}
+
 void Coordinator::on_join(const JoinRequest& req) {
   sim::Engine& eng = group_.engine();
   const Time now = eng.now();
@@ -231,13 +241,7 @@ void Coordinator::on_join(const JoinRequest& req) {
         auto& nm = members_[id] = m;
         arm_expiry(nm);
         if (state_ == GroupState::Stable) {
-          std::int32_t c = req.consumer;
-          std::uint32_t inc = req.incarnation;
-          std::int32_t gen = generation_;
-          std::string leader = leader_;
-          group_.send([this, c, inc, id, gen, leader] {
-            group_.consumer(c).on_join_response(inc, Error::None, id, gen, leader, {});
-          });
+          respond_current_generation(req, id);
           return;
         }
         nm.awaiting_join = true;
@@ -321,13 +325,7 @@ void Coordinator::on_join(const JoinRequest& req) {
         // A known follower rejoining a stable group with unchanged metadata gets the current
         // generation back; no rebalance.
         m.awaiting_join = false;
-        std::int32_t c = req.consumer;
-        std::uint32_t inc = req.incarnation;
-        std::int32_t gen = generation_;
-        std::string leader = leader_;
-        group_.send([this, c, inc, id, gen, leader] {
-          group_.consumer(c).on_join_response(inc, Error::None, id, gen, leader, {});
-        });
+        respond_current_generation(req, id);
       }
       break;
   }

@@ -94,6 +94,9 @@ class Coordinator {
   };
 
   void set_state(GroupState s);
+  /// Answers a JoinGroup with the current generation (no rebalance): the member then syncs and
+  /// receives its current assignment.
+  void respond_current_generation(const JoinRequest& req, const std::string& member_id);
   void prepare_rebalance(const std::string& trigger);
   void try_complete_join();
   void complete_join();
