@@ -153,7 +153,9 @@ TEST(queueing, MG1HighVarianceServiceAgreesWithSimulation) {
   EXPECT_NEAR(mean(s.wait) / q::mg1_mean_wait(lambda, es, es2), 1.0, 0.05);
   EXPECT_NEAR(q::mg1_wait_quantile(lambda, es, es2, 0.99, es3) / quantile(s.wait, 0.99), 1.0, 0.025);
   EXPECT_NEAR(q::mg1_sojourn_quantile(lambda, es, es2, 0.99, es3) / quantile(s.sojourn, 0.99), 1.0, 0.025);
-  EXPECT_NEAR(q::mg1_sojourn_quantile(lambda, es, es2, 0.999, es3) / quantile(s.sojourn, 0.999), 1.0, 0.06);
+  // p99.9: the approximation's own error (about 6% here) plus the sampling error of a p99.9
+  // estimate from one strongly autocorrelated run (about 2% at this length).
+  EXPECT_NEAR(q::mg1_sojourn_quantile(lambda, es, es2, 0.999, es3) / quantile(s.sojourn, 0.999), 1.0, 0.08);
 }
 
 // ---- M/M/c -------------------------------------------------------------------------------------
