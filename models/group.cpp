@@ -987,10 +987,14 @@ void Consumer::on_poll_timer() {
     rejoin_reason_ = "join";
     return;
   }
-  Coordinator* coord = &g_.coordinator();
-  std::string mid = member_id_;
-  g_.send([coord, mid] { coord->on_leave(mid, "max_poll_interval"); });
-  if (!instance_id_) member_id_.clear();
+  // A static member sends no LeaveGroup: the coordinator keeps it until its session expires or
+  // the member comes back under the same group.instance.id.
+  if (!instance_id_) {
+    Coordinator* coord = &g_.coordinator();
+    std::string mid = member_id_;
+    g_.send([coord, mid] { coord->on_leave(mid, "max_poll_interval"); });
+  }
+  member_id_.clear();
   generation_ = -1;
   set_state(MemberState::Unjoined);
   rejoin_reason_ = "join";

@@ -321,3 +321,16 @@ TEST(LibrdkafkaFlavor, AutoCommitOfTheOffsetStoreCanLoseTheMessageInHand) {
   sc.client = models::ClientFlavor::Java;
   EXPECT_EQ(analysis::simulate(sc).lost, 0u);
 }
+
+TEST(StaticMembership, PollTimeoutSendsNoLeaveGroup) {
+  // A static member whose batch outlasts max.poll.interval.ms resets its generation without a
+  // LeaveGroup and comes back under its group.instance.id: no max_poll_interval rebalance.
+  auto sc = load(scenario("    max_poll_interval: 2s\n    max_poll_records: 50\n    session_timeout: 10s\n", "", 1,
+                          "{kind: constant, value: 100ms}", 1, "40s"));
+  sc.groups[0].consumers.static_membership = true;
+  for (const auto& r : run(sc).rebalances) EXPECT_NE(r.trigger, "max_poll_interval");
+  sc.groups[0].consumers.static_membership = false;
+  bool left = false;
+  for (const auto& r : run(sc).rebalances) left |= r.trigger == "max_poll_interval";
+  EXPECT_TRUE(left);
+}
