@@ -3,6 +3,7 @@
 /// Small helpers shared by the scenario benchmarks: peak memory, and flags of their own that are
 /// taken out of argv before Google Benchmark parses the rest.
 #include <sys/resource.h>
+#include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,14 @@ inline double peak_rss_mib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+/// CPU time consumed by this process, in seconds. The benchmarks are single-threaded, so on an idle
+/// machine this equals wall time; unlike wall time it does not grow when other jobs share the cores.
+inline double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 /// Current resident set size in MiB, from /proc/self/statm (0 where unavailable).

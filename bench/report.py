@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Writes bench/results.md from the raw outputs bench/run.sh collected (Google Benchmark JSON files,
+the SimPy comparison's JSON, the commands). Standard library only."""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+
+# (label, benchmark file, benchmark name, counter, comparison, target value, how the target reads)
+TARGETS = [
+    ("Engine, hold model, 1k pending", "engine", "BM_Hold/1000", "events_per_s", ">=", 20e6, ">= 20M events/s"),
+    ("Engine, hold model, 1M pending", "engine", "BM_Hold/1000000", "events_per_s", ">=", 3e6, ">= 3M events/s"),
+    ("KG-1 faster than real time", "kg1", "BM_KG1", "x_real_time", ">=", 600, ">= 600x"),
+    ("Batched consumption, exact per-record latency", "consume", "BM_BatchedConsumption", "records_per_s", ">=",
+     100e6, ">= 100M records/s"),
+    ("Scale run peak RSS", "scale", "BM_Scale", "peak_rss_MiB", "<", 2048, "< 2 GiB"),
+]
+UNITS = {"events_per_s": " events/s", "x_real_time": "x", "records_per_s": " records/s", "peak_rss_MiB": " MiB"}
+
+
+def read(path, default=""):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def machine():
+    cpu = "unknown"
+    for line in read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = ""
+    m = re.search(r"MemTotal:\s+(\d+) kB", read("/proc/meminfo"))
+    if m:
+        mem = "%.1f GiB" % (int(m.group(1)) / 1024 / 1024)
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": mem, "kernel": platform.release()}
+
+
+def git(*args):
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def source_commit(build):
+    """The commit the build was configured from: a SNAPSHOT_COMMIT file in its source directory (an
+    exported tree), else git in that directory."""
+    m = re.search(r"CMAKE_HOME_DIRECTORY:INTERNAL=(.*)", read(os.path.join(build, "CMakeCache.txt")))
+    src = m.group(1).strip() if m else "."
+    snap = read(os.path.join(src, "SNAPSHOT_COMMIT")).strip()
+    if snap:
+        return snap + " (exported tree)"
+    commit = git("-C", src, "rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown"
+    dirty = git("-C", src, "status", "--porcelain", "--untracked-files=no")
+    return commit + (" (with uncommitted changes)" if dirty else "")
+
+
+def compiler(build):
+    for root, _, files in os.walk(os.path.join(build, "CMakeFiles")):
+        if "CMakeCXXCompiler.cmake" in files:
+            text = read(os.path.join(root, "CMakeCXXCompiler.cmake"))
+            cid = re.search(r'set\(CMAKE_CXX_COMPILER_ID "([^"]*)"\)', text)
+            ver = re.search(r'set\(CMAKE_CXX_COMPILER_VERSION "([^"]*)"\)', text)
+            return "%s %s" % (cid.group(1) if cid else "?", ver.group(1) if ver else "?")
+    return "unknown"
+
+
+def load_gb(raw, name):
+    """{benchmark name: row}, preferring the median aggregate when repetitions ran."""
+    text = read(os.path.join(raw, name + ".json"))
+    if not text:
+        return {}
+    rows = {}
+    for b in json.loads(text).get("benchmarks", []):
+        base = b.get("run_name", b["name"])
+        base = re.sub(r"/(iterations|repeats|min_time|manual_time|real_time)(:[^/]*)?", "", base)
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        if b.get("run_type") == "aggregate" or base not in rows:
+            rows[base] = b
+    return rows
+
+
+def si(v, unit=""):
+    if v is None:
+        return "n/a"
+    for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= factor:
+            return "%.3g%s%s" % (v / factor, prefix, unit)
+    return "%.3g%s" % (v, unit)
+
+
+def find(rows, prefix):
+    for name, row in rows.items():
+        if name == prefix or name.startswith(prefix + "/") or name.startswith(prefix + "_"):
+            return row
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--mode", default="full")
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--load-before", default="")
+    ap.add_argument("--load-after", default="")
+    ap.add_argument("--scale-duration", default="")
+    a = ap.parse_args()
+
+    gb = {n: load_gb(a.raw, n) for n in ("engine", "kg1", "consume", "scale")}
+    simpy = json.loads(read(os.path.join(a.raw, "simpy.json"), "{}") or "{}")
+    m = machine()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    L = []
+    L.append("# Benchmark results")
+    L.append("")
+    if a.mode == "quick":
+        L.append("**Quick run** (`bench/run.sh --quick`): every benchmark once with a tiny size, so that they "
+                 "cannot rot. These figures are not measurements; see `bench/results.md` for those.")
+        L.append("")
+    L.append("Written by `bench/run.sh`. Rates are per CPU second of the (single-threaded) process, which equals "
+             "the wall second on an idle machine and stays meaningful when other jobs share the cores; wall "
+             "times are listed beside them. Medians of repetitions where stated.")
+    L.append("")
+    L.append("| | |")
+    L.append("|---|---|")
+    L.append("| date | %s |" % now)
+    L.append("| machine | %s cores (`nproc`), %s, %s RAM, Linux %s |" % (m["nproc"], m["cpu"], m["memory"], m["kernel"]))
+    L.append("| load average (1, 5, 15 min) | before %s, after %s |" % (a.load_before, a.load_after))
+    L.append("| commit | %s |" % source_commit(a.build))
+    L.append("| compiler | %s, `-O2` (Release) |" % compiler(a.build))
+    if simpy:
+        L.append("| SimPy | %s on Python %s |" % (simpy.get("simpy_version", "?"), simpy.get("python", "?")))
+    L.append("")
+
+    L.append("## Targets (issue 6)")
+    L.append("")
+    L.append("| target | required | measured | met | gap |")
+    L.append("|---|---|---|---|---|")
+    for label, f, name, counter, op, want, wanted in TARGETS:
+        row = find(gb[f], name)
+        v = row.get(counter) if row else None
+        if v is None:
+            L.append("| %s | %s | not run | | |" % (label, wanted))
+            continue
+        met = v >= want if op == ">=" else v < want
+        gap = "" if met else ("needs %.1fx" % (want / v) if op == ">=" else "%.1fx over" % (v / want))
+        extra = ""
+        if f == "scale":
+            extra = " (%s simulated)" % si(row.get("simulated_s"), " s")
+        L.append("| %s | %s | %s%s%s | %s | %s |" % (label, wanted, si(v) if counter != "peak_rss_MiB" else "%.0f" % v,
+                                                   UNITS[counter], extra, "yes" if met else "no", gap))
+    if simpy:
+        r = simpy.get("ratio_cpu")
+        met = r is not None and r >= 100
+        L.append("| KG-1 vs the SimPy model (same events, checked: %s) | >= 100x | %.1fx CPU (%.1fx wall), %s simulated"
+                 " | %s | %s |" % ("PASS" if simpy.get("check") else "FAIL", r or 0, simpy.get("ratio_wall", 0),
+                                   si(simpy.get("simulated_seconds"), " s"), "yes" if met else "no",
+                                   "" if met else "needs %.1fx" % (100 / r if r else 0)))
+    scale = find(gb["scale"], "BM_Scale")
+    if scale and scale.get("simulated_s", 0) >= 30:
+        hour = scale["cpu_s"] / scale["simulated_s"] * 3600
+        L.append("| Scale run, 1 simulated hour | (wall time reported) | about %.0f CPU minutes extrapolated from %s "
+                 "simulated | | |" % (hour / 60, si(scale["simulated_s"], " s")))
+    L.append("")
+
+    L.append("## Engine (`engine_bench`)")
+    L.append("")
+    L.append("| benchmark | pending | events/s | time per event | allocations per event |")
+    L.append("|---|---|---|---|---|")
+    for name, row in gb["engine"].items():
+        L.append("| %s | %s | %s | %.1f ns | %g |" % (name, si(row.get("pending")), si(row.get("events_per_s")),
+                                                     row.get("s_per_event", 0) * 1e9, row.get("allocs_per_event", 0)))
+    L.append("")
+
+    L.append("## KG-1 (`kg1_bench`, `bench/kg1.yaml` through `analysis::simulate_full`)")
+    L.append("")
+    L.append("| run | events/s | simulated records/s | x real time | CPU ms | wall ms | peak RSS | events | consumed |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
+    for name, row in gb["kg1"].items():
+        L.append("| %s | %s | %s | %.0fx | %.0f | %.0f | %.1f MiB | %s | %s |" % (
+            row.get("label", name), si(row.get("events_per_s")), si(row.get("records_per_s")), row.get("x_real_time", 0),
+            row.get("cpu_time", 0), row.get("real_time", 0), row.get("peak_rss_MiB", 0), si(row.get("events")),
+            si(row.get("consumed"))))
+    L.append("")
+
+    if simpy:
+        L.append("## KG-1 in SimPy (`bench/simpy/kg1.py`)")
+        L.append("")
+        L.append("The same model on SimPy's event queue, replaying cgsim's arrival trace; both executed %s events and "
+                 "the check (events, consumed, duplicates, exact latency sums, per consumer, rebalances) %s."
+                 % (si(simpy.get("events")), "passed" if simpy.get("check") else "FAILED"))
+        L.append("")
+        L.append("| | cgsim (World::run) | SimPy | SimPy / cgsim |")
+        L.append("|---|---|---|---|")
+        L.append("| CPU seconds | %.3f | %.3f | %.1fx |" % (simpy["cgsim_cpu_s"], simpy["simpy_cpu_s"], simpy["ratio_cpu"]))
+        L.append("| wall seconds | %.3f | %.3f | %.1fx |" % (simpy["cgsim_wall_s"], simpy["simpy_wall_s"], simpy["ratio_wall"]))
+        L.append("")
+
+    L.append("## Batched consumption (`consume_bench`)")
+    L.append("")
+    L.append("| benchmark (partitions/consumers/records) | simulated records/s | records per event | events/s |")
+    L.append("|---|---|---|---|")
+    for name, row in gb["consume"].items():
+        L.append("| %s | %s | %.0f | %s |" % (name, si(row.get("records_per_s")), row.get("records_per_event", 0),
+                                             si(row.get("events_per_s"))))
+    L.append("")
+
+    L.append("## Scale (`scale_bench`)")
+    L.append("")
+    if scale:
+        L.append("| | |")
+        L.append("|---|---|")
+        L.append("| scenario | %s, 1M records/s in total, %s simulated |" % (scale.get("label", ""), si(scale.get("simulated_s"), " s")))
+        L.append("| wall / CPU seconds | %.1f / %.1f |" % (scale.get("wall_s", 0), scale.get("cpu_s", 0)))
+        L.append("| x real time (per CPU second) | %.2fx |" % scale.get("x_real_time", 0))
+        L.append("| events/s, consumed records/s | %s, %s |" % (si(scale.get("events_per_s")), si(scale.get("records_per_s"))))
+        L.append("| peak RSS | %.0f MiB |" % scale.get("peak_rss_MiB", 0))
+        L.append("| events, produced, consumed | %s, %s, %s |" % (si(scale.get("events")), si(scale.get("produced")),
+                                                              si(scale.get("consumed"))))
+    L.append("")
+
+    L.append("## Commands")
+    L.append("")
+    L.append("```")
+    L.append("bash bench/run.sh%s   # runs all of the below" % (" --quick" if a.mode == "quick" else ""))
+    L.extend(line for line in read(os.path.join(a.raw, "commands.txt")).splitlines() if line)
+    L.append("```")
+    L.append("")
+    L.append("Console output of each run:")
+    L.append("")
+    for n in ("engine", "kg1", "consume", "scale", "simpy"):
+        text = read(os.path.join(a.raw, n + ".txt")).rstrip()
+        if text:
+            L.append("```")
+            L.append(text)
+            L.append("```")
+            L.append("")
+    with open(a.out, "w") as f:
+        f.write("\n".join(L).rstrip() + "\n")
+
+
+if __name__ == "__main__":
+    main()

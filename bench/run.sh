@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Runs every benchmark and writes a Markdown report with the machine, the date, the figures against
+# the issue's targets, and the exact commands.
+#
+#   bash bench/run.sh [--quick] [--build DIR] [--out FILE] [--scale-duration D] [--skip-simpy]
+#
+#   --quick             each benchmark once, briefly (what CI runs so they cannot rot); the report
+#                       goes to DIR/bench-results-quick.md unless --out is given
+#   --build DIR         build directory (default: $CGSIM_BUILD_DIR or ./build); configured as a
+#                       Release build if it does not exist; the benchmark targets are (re)built
+#   --out FILE          report path (default: bench/results.md, or the quick path above)
+#   --scale-duration D  simulated duration of the scale run (default 60s; the issue's hour takes
+#                       about 40 CPU minutes here, see docs/performance.md)
+#   --skip-simpy        leave out the SimPy comparison
+#
+# Full mode takes roughly 15 minutes on a 2-core machine (most of it SimPy). Times are reported,
+# never asserted. The exit status is non-zero when a benchmark fails to run or when the SimPy
+# model's results differ from cgsim's (a correctness check, not a timing one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+quick=0
+build="${CGSIM_BUILD_DIR:-build}"
+out=""
+scale_duration="60s"
+simpy=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --build) build="$2"; shift ;;
+    --out) out="$2"; shift ;;
+    --scale-duration) scale_duration="$2"; shift ;;
+    --skip-simpy) simpy=0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -z "$out" ]; then
+  if [ $quick = 1 ]; then out="$build/bench-results-quick.md"; else out="bench/results.md"; fi
+fi
+
+targets=(engine_bench kg1_bench consume_bench scale_bench kg1_trace)
+if [ ! -f "$build/build.ninja" ] && [ ! -f "$build/Makefile" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCGSIM_BUILD_BENCH=ON >/dev/null
+fi
+if ! cmake --build "$build" --target "${targets[@]}" -- -j1 > "$build/bench-build.log" 2>&1; then
+  cat "$build/bench-build.log" >&2
+  echo "run.sh: building the benchmarks failed" >&2
+  exit 1
+fi
+bin="$build/bench"
+
+# A Python with SimPy: the default python3, else Debian's (python3-simpy3).
+py=""
+for cand in python3 /usr/bin/python3; do
+  if command -v "$cand" >/dev/null && "$cand" -c 'import simpy' 2>/dev/null; then py="$cand"; break; fi
+done
+
+raw=$(mktemp -d)
+trap 'rm -rf "$raw"' EXIT
+status=0
+declare -a commands=()
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# run NAME COMMAND...: runs one benchmark, keeps its console output, records the command.
+run() {
+  local name="$1"; shift
+  commands+=("$*")
+  echo "== $name: $*" >&2
+  if ! "$@" > "$raw/$name.txt" 2> "$raw/$name.err"; then
+    echo "run.sh: $name failed:" >&2
+    cat "$raw/$name.err" >&2
+    status=1
+  fi
+  cat "$raw/$name.txt" >&2
+}
+
+gb_json() { echo "--benchmark_out=$raw/$1.json" "--benchmark_out_format=json"; }
+
+if [ $quick = 1 ]; then
+  run engine "$bin/engine_bench" --benchmark_min_time=0.01 $(gb_json engine)
+  run kg1 "$bin/kg1_bench" --duration=30s $(gb_json kg1)
+  run consume "$bin/consume_bench" --records=200000 $(gb_json consume)
+  run scale "$bin/scale_bench" --duration=8s $(gb_json scale)
+  simpy_duration="20s"
+else
+  reps="--benchmark_repetitions=5 --benchmark_report_aggregates_only=true"
+  run engine "$bin/engine_bench" --benchmark_min_time=1 $reps $(gb_json engine)
+  run kg1 "$bin/kg1_bench" $reps $(gb_json kg1)
+  run consume "$bin/consume_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true $(gb_json consume)
+  run scale "$bin/scale_bench" --duration="$scale_duration" $(gb_json scale)
+  simpy_duration=""
+fi
+
+if [ $simpy = 1 ]; then
+  if [ -z "$py" ]; then
+    echo "run.sh: no python3 with SimPy (install python3-simpy3); skipping the SimPy comparison" >&2
+  else
+    args=(--driver "$bin/kg1_trace" --json "$raw/simpy.json")
+    [ -n "$simpy_duration" ] && args+=(--duration "$simpy_duration")
+    commands+=("$py bench/simpy/kg1.py ${args[*]}")
+    echo "== simpy: $py bench/simpy/kg1.py ${args[*]}" >&2
+    if ! "$py" bench/simpy/kg1.py "${args[@]}" > "$raw/simpy.txt" 2> "$raw/simpy.err"; then
+      echo "run.sh: the SimPy comparison failed (check mismatch or error):" >&2
+      cat "$raw/simpy.err" >&2
+      status=1
+    fi
+    cat "$raw/simpy.txt" >&2
+  fi
+fi
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+mode=full
+[ $quick = 1 ] && mode=quick
+report_py="${py:-python3}"
+mkdir -p "$(dirname "$out")"
+printf '%s\n' "${commands[@]}" > "$raw/commands.txt"
+"$report_py" bench/report.py --raw "$raw" --out "$out" --mode "$mode" --build "$build" \
+  --load-before "$load_before" --load-after "$load_after" --scale-duration "$scale_duration"
+echo "run.sh: wrote $out" >&2
+exit $status
