@@ -181,6 +181,27 @@ std::vector<std::size_t> HashOrder::order() const {
   return out;
 }
 
+std::vector<std::size_t> put_order(const std::vector<std::int32_t>& hashes, std::size_t capacity) {
+  capacity = HashOrder::table_size_for(capacity);
+  const std::size_t n = hashes.size();
+  bool simple = n <= capacity * 3 / 4;
+  if (simple && capacity < 64 && n >= 9) {
+    std::vector<std::uint32_t> chain(capacity, 0);
+    for (std::int32_t h : hashes) simple = simple && ++chain[spread(h) & (capacity - 1)] < 9;
+  }
+  if (!simple) {
+    HashOrder order(capacity);
+    for (std::size_t i = 0; i < n; ++i) order.insert(i, hashes[i]);
+    return order.order();
+  }
+  std::vector<std::size_t> index(n);
+  for (std::size_t i = 0; i < n; ++i) index[i] = i;
+  std::stable_sort(index.begin(), index.end(), [&](std::size_t a, std::size_t b) {
+    return (spread(hashes[a]) & (capacity - 1)) < (spread(hashes[b]) & (capacity - 1));
+  });
+  return index;
+}
+
 std::vector<std::size_t> hash_order(const std::vector<std::string_view>& keys, std::size_t initial_capacity) {
   HashOrder order(initial_capacity);
   std::unordered_set<std::string_view> seen;

@@ -103,6 +103,11 @@ class HashOrder {
   std::vector<std::uint32_t> chain_;
 };
 
+/// Iteration order of distinct keys with hash codes @p hashes put, in that order, into a map or set
+/// of capacity @p capacity: like HashOrder, but without allocating when no resize happens (at most
+/// 3/4 of the capacity filled, no chain reaching the tree threshold). Returns indices into @p hashes.
+std::vector<std::size_t> put_order(const std::vector<std::int32_t>& hashes, std::size_t capacity);
+
 /// Iteration order of `new HashSet<String>()`/`new HashMap<String,...>()` after inserting @p keys in
 /// the given order (duplicates are ignored as the collection would). Returns indices into @p keys of
 /// the first occurrence of each distinct key.

@@ -99,96 +99,128 @@ GroupView::GroupView(const ClusterMetadata& cluster, const std::vector<MemberSub
   subscription_name_count.assign(n, 0);
   subscribed.assign(n, std::vector<char>(topics.size(), 0));
   previous.assign(n, {});
-  std::unordered_map<std::string_view, std::size_t> name_counts;
+
+  // Every topic name gets an id: existing topics 0..T-1, other names after them.
+  std::unordered_map<std::string_view, int> name_ids(topic_index.begin(), topic_index.end());
+  std::vector<std::string_view> extra_names;
+  auto name_id = [&](std::string_view name) {
+    auto [it, added] = name_ids.emplace(name, static_cast<int>(topics.size() + extra_names.size()));
+    if (added) extra_names.push_back(name);
+    return it->second;
+  };
+  std::vector<std::size_t> name_counts;
+  std::vector<std::size_t> last_seen;
   // Members usually share subscriptions: compute each distinct topic list's view once.
   struct SubscriptionView {
     std::vector<int> order;
-    std::vector<std::string_view> names;
   };
-  std::map<std::vector<std::string>, SubscriptionView> subscription_cache;
+  std::map<std::vector<int>, SubscriptionView> subscription_cache;
+  std::vector<int> ids_of_member;
   for (std::size_t m = 0; m < n; ++m) {
-    // new HashSet<>(list) of names, iterated through the image.
-    auto [cached, added] = subscription_cache.try_emplace(members[m].topics);
+    // new HashSet<>(list) of names (duplicates dropped), iterated through the image. Members in a
+    // row with the same list (the common case) reuse the previous member's ids.
+    const bool same_as_previous = m > 0 && members[m].topics == members[m - 1].topics;
+    if (same_as_previous) {
+      for (int id : ids_of_member) ++name_counts[static_cast<std::size_t>(id)];
+    } else {
+      ids_of_member.clear();
+    }
+    for (const auto& t : same_as_previous ? std::vector<std::string>{} : members[m].topics) {
+      const int id = name_id(t);
+      if (static_cast<std::size_t>(id) >= last_seen.size()) {
+        last_seen.resize(static_cast<std::size_t>(id) + 1, SIZE_MAX);
+        name_counts.resize(static_cast<std::size_t>(id) + 1, 0);
+      }
+      if (last_seen[static_cast<std::size_t>(id)] == m) continue;
+      last_seen[static_cast<std::size_t>(id)] = m;
+      ids_of_member.push_back(id);
+      ++name_counts[static_cast<std::size_t>(id)];
+    }
+    subscription_name_count[m] = ids_of_member.size();
+    auto [cached, added] = subscription_cache.try_emplace(ids_of_member);
     SubscriptionView& view = cached->second;
     if (added) {
-      std::unordered_set<std::string_view> seen;
-      for (const auto& t : members[m].topics)
-        if (seen.insert(t).second) view.names.push_back(t);
-      const auto& names = view.names;
+      std::vector<std::string_view> names;
+      for (int id : ids_of_member)
+        names.push_back(static_cast<std::size_t>(id) < topics.size() ? std::string_view(topics[static_cast<std::size_t>(id)].meta->name)
+                                                                     : extra_names[static_cast<std::size_t>(id) - topics.size()]);
       std::vector<std::size_t> order;
       if (options.subscriptions_as_id_sets) {
         java::HashOrder set(java::HashOrder::capacity_for_collection(names.size()));
-        for (std::size_t i = 0; i < names.size(); ++i) {
-          auto it = topic_index.find(names[i]);
-          if (it != topic_index.end()) set.insert(i, topics[static_cast<std::size_t>(it->second)].id.hash());
-        }
+        for (std::size_t i = 0; i < names.size(); ++i)
+          if (static_cast<std::size_t>(ids_of_member[i]) < topics.size())
+            set.insert(i, topics[static_cast<std::size_t>(ids_of_member[i])].id.hash());
         order = set.order();
       } else {
-        order = java::hash_order(names, java::HashOrder::capacity_for_collection(names.size()));
+        java::HashOrder set(java::HashOrder::capacity_for_collection(names.size()));
+        for (std::size_t i = 0; i < names.size(); ++i) set.insert(i, java::hash(names[i]));
+        order = set.order();
       }
-      for (std::size_t i : order) {
-        auto it = topic_index.find(names[i]);
-        if (it != topic_index.end()) view.order.push_back(it->second);
-      }
+      for (std::size_t i : order)
+        if (static_cast<std::size_t>(ids_of_member[i]) < topics.size()) view.order.push_back(ids_of_member[i]);
     }
-    subscription_name_count[m] = view.names.size();
-    for (std::string_view name : view.names) ++name_counts[name];
     subscriptions[m] = view.order;
     for (int t : view.order) subscribed[m][static_cast<std::size_t>(t)] = 1;
 
+    if (!options.with_previous) continue;
     // Previous assignment: owned partitions grouped by topic in first-appearance order, put into a
     // HashMap keyed by topic id; each topic's partitions in a HashSet built from the list.
-    std::vector<std::string_view> owned_topics;
-    std::unordered_map<std::string_view, std::vector<std::int32_t>> grouped;
+    std::vector<std::pair<int, std::vector<std::int32_t>>> grouped;
     for (const auto& tp : members[m].owned) {
-      auto [it, added] = grouped.try_emplace(tp.topic);
-      if (added) owned_topics.push_back(tp.topic);
+      const int id = name_id(tp.topic);
+      auto it = std::find_if(grouped.begin(), grouped.end(), [&](const auto& g) { return g.first == id; });
+      if (it == grouped.end()) {
+        grouped.emplace_back(id, std::vector<std::int32_t>{});
+        it = grouped.end() - 1;
+      }
       it->second.push_back(tp.partition);
     }
-    java::HashOrder by_id;
-    auto id_of = [&](std::string_view name) {
-      auto it = topic_index.find(name);
-      return it == topic_index.end() ? topic_id(name) : topics[static_cast<std::size_t>(it->second)].id;
+    auto id_of = [&](int id) {
+      return static_cast<std::size_t>(id) < topics.size() ? topics[static_cast<std::size_t>(id)].id
+                                                           : topic_id(extra_names[static_cast<std::size_t>(id) - topics.size()]);
     };
-    for (std::size_t i = 0; i < owned_topics.size(); ++i) by_id.insert(i, id_of(owned_topics[i]).hash());
-    std::vector<std::size_t> topic_order = by_id.order();
+    std::vector<std::int32_t> hashes;
+    for (const auto& g : grouped) hashes.push_back(id_of(g.first).hash());
+    std::vector<std::size_t> topic_order = java::put_order(hashes, java::HashOrder::kDefaultCapacity);
     if (options.previous_in_given_order)
       for (std::size_t i = 0; i < topic_order.size(); ++i) topic_order[i] = i;
     for (std::size_t i : topic_order) {
-      const auto& parts = grouped.at(owned_topics[i]);
-      java::HashOrder set(java::HashOrder::capacity_for_collection(parts.size()));
-      std::unordered_set<std::int32_t> dup;
-      for (std::size_t k = 0; k < parts.size(); ++k)
-        if (dup.insert(parts[k]).second) set.insert(k, parts[k]);
+      const auto& parts = grouped[i].second;
+      std::vector<std::int32_t> distinct;
+      for (std::int32_t p : parts)
+        if (std::find(distinct.begin(), distinct.end(), p) == distinct.end()) distinct.push_back(p);
       std::vector<std::int32_t> ps;
-      for (std::size_t k : set.order()) ps.push_back(parts[k]);
-      auto it = topic_index.find(owned_topics[i]);
-      previous[m].emplace_back(it == topic_index.end() ? -1 : it->second, std::move(ps));
+      for (std::size_t k : java::put_order(distinct, java::HashOrder::capacity_for_collection(parts.size())))
+        ps.push_back(distinct[k]);
+      const int id = grouped[i].first;
+      previous[m].emplace_back(static_cast<std::size_t>(id) < topics.size() ? id : -1, std::move(ps));
     }
   }
-  for (const auto& [name, count] : name_counts)
-    if (count != n) homogeneous = false;
+  for (std::size_t id = 0; id < name_counts.size(); ++id)
+    if (name_counts[id] != 0 && name_counts[id] != n) homogeneous = false;
+
+  // Topic names in String.compareTo order, for reporting.
+  std::vector<int> by_name(topics.size());
+  for (std::size_t t = 0; t < topics.size(); ++t) by_name[t] = static_cast<int>(t);
+  std::sort(by_name.begin(), by_name.end(), [&](int a, int b) {
+    return java::compare(topics[static_cast<std::size_t>(a)].meta->name, topics[static_cast<std::size_t>(b)].meta->name) < 0;
+  });
+  topic_rank.assign(topics.size(), 0);
+  for (std::size_t i = 0; i < by_name.size(); ++i) topic_rank[static_cast<std::size_t>(by_name[i])] = static_cast<int>(i);
 }
 
-Assignment sorted_sets(const std::vector<MemberSubscription>& members,
-                       const std::vector<std::vector<TopicPartition>>& per_member) {
-  // Rank the topic names once (String.compareTo order), then sort each list on integers.
-  std::vector<std::string_view> names;
-  std::unordered_map<std::string_view, int> rank;
-  for (const auto& list : per_member)
-    for (const auto& tp : list)
-      if (rank.emplace(tp.topic, 0).second) names.push_back(tp.topic);
-  std::sort(names.begin(), names.end(), java::Less{});
-  for (std::size_t i = 0; i < names.size(); ++i) rank[names[i]] = static_cast<int>(i);
+Assignment GroupView::report(const std::vector<MemberSubscription>& members,
+                             std::vector<std::vector<std::pair<int, std::int32_t>>>& per_member) const {
   Assignment out;
   for (std::size_t m = 0; m < members.size(); ++m) {
-    std::vector<std::pair<std::pair<int, std::int32_t>, const TopicPartition*>> keyed;
-    keyed.reserve(per_member[m].size());
-    for (const auto& tp : per_member[m]) keyed.push_back({{rank.at(tp.topic), tp.partition}, &tp});
-    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto& list = per_member[m];
+    std::sort(list.begin(), list.end(), [&](const auto& a, const auto& b) {
+      const int ra = topic_rank[static_cast<std::size_t>(a.first)], rb = topic_rank[static_cast<std::size_t>(b.first)];
+      return ra != rb ? ra < rb : a.second < b.second;
+    });
     auto& slot = out[members[m].member_id];
-    slot.reserve(slot.size() + keyed.size());
-    for (const auto& k : keyed) slot.push_back(*k.second);
+    slot.reserve(slot.size() + list.size());
+    for (const auto& [t, p] : list) slot.push_back({topics[static_cast<std::size_t>(t)].meta->name, p});
   }
   return out;
 }

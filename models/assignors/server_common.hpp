@@ -56,6 +56,8 @@ struct ServerOptions {
   bool subscriptions_as_id_sets = false;
   /// Previous assignments iterate topics in the given order (mkOrderedAssignment's LinkedHashMap).
   bool previous_in_given_order = false;
+  /// Build GroupView::previous (the range assignor does not look at previous assignments).
+  bool with_previous = true;
 };
 
 /// org.apache.kafka.server.common.TopicIdPartition.hashCode() (Objects.hash(topicId, partition)).
@@ -88,14 +90,17 @@ struct GroupView {
   /// Homogeneous subscription type.
   bool homogeneous = true;
 
+  /// Rank of each topic's name in String.compareTo order.
+  std::vector<int> topic_rank;
+
   GroupView(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
             const ServerOptions& options = {});
   int partition_count(int t) const { return topics[static_cast<std::size_t>(t)].meta->partitions; }
+  /// The assignment from per-member (topic index, partition) lists, each sorted by topic name, then
+  /// partition: the order in which cgsim and the reference harness report a server assignor's sets.
+  Assignment report(const std::vector<MemberSubscription>& members,
+                    std::vector<std::vector<std::pair<int, std::int32_t>>>& per_member) const;
 };
 
-/// Each member's partitions sorted by topic name (String.compareTo), then partition: the order in
-/// which cgsim and the reference harness report the sets a server assignor returns.
-Assignment sorted_sets(const std::vector<MemberSubscription>& members,
-                       const std::vector<std::vector<TopicPartition>>& per_member);
 
 }  // namespace cgsim::models::assignors::server

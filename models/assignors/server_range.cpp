@@ -27,7 +27,9 @@ namespace cgsim::models::assignors {
 AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
                                               const std::vector<MemberSubscription>& members,
                                               const server::ServerOptions& options) {
-  const server::GroupView g(cluster, members, options);
+  server::ServerOptions view_options = options;
+  view_options.with_previous = false;
+  const server::GroupView g(cluster, members, view_options);
   std::vector<std::size_t> order = g.member_order;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return java_member_compare(members[a], members[b]) < 0;
@@ -44,7 +46,7 @@ AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
       for (int t : g.subscriptions[m]) ++subscribers[static_cast<std::size_t>(t)];
   }
   std::vector<int> next(g.topics.size(), 0), extra(g.topics.size(), -1);
-  std::vector<std::vector<TopicPartition>> out(members.size());
+  std::vector<std::vector<std::pair<int, std::int32_t>>> out(members.size());
   for (std::size_t m : order) {
     const auto& topics = g.homogeneous ? g.subscriptions[order.front()] : g.subscriptions[m];
     for (int t : topics) {
@@ -58,10 +60,10 @@ AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
       }
       const int start = next[ti], end = std::min(start + quota, n);
       next[ti] = end;
-      for (int p = start; p < end; ++p) out[m].push_back({g.topics[ti].meta->name, p});
+      for (int p = start; p < end; ++p) out[m].emplace_back(t, p);
     }
   }
-  return {server::sorted_sets(members, out), {}};
+  return {g.report(members, out), {}};
 }
 
 AssignResult assign_server_range_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {

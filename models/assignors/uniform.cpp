@@ -29,13 +29,13 @@ AssignResult uniform_heterogeneous(const ClusterMetadata& cluster, const std::ve
 namespace {
 
 AssignResult uniform_homogeneous(const std::vector<MemberSubscription>& members, const server::GroupView& g) {
-  std::vector<std::vector<TopicPartition>> out(members.size());
+  std::vector<std::vector<std::pair<int, std::int32_t>>> out(members.size());
   const std::size_t first = g.member_order.front();
   // new HashSet<>(first member's topic ids)
   java::HashOrder topic_set(java::HashOrder::capacity_for_collection(g.subscription_name_count[first]));
   for (int t : g.subscriptions[first]) topic_set.insert(static_cast<std::size_t>(t), g.topics[static_cast<std::size_t>(t)].id.hash());
   const std::vector<std::size_t> topic_order = topic_set.order();
-  if (topic_order.empty()) return {server::sorted_sets(members, out), {}};
+  if (topic_order.empty()) return {g.report(members, out), {}};
   std::vector<char> in_subscription(g.topics.size(), 0);
   for (std::size_t t : topic_order) in_subscription[t] = 1;
 
@@ -47,12 +47,12 @@ AssignResult uniform_homogeneous(const std::vector<MemberSubscription>& members,
       if (t >= 0)
         for (std::int32_t p : parts)
           if (p >= 0 && p < g.partition_count(t)) held[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)] = 1;
-  std::vector<TopicPartition> unassigned;
+  std::vector<std::pair<int, std::int32_t>> unassigned;
   long long total = 0;
   for (std::size_t t : topic_order) {
     const int n = g.partition_count(static_cast<int>(t));
     for (int p = 0; p < n; ++p)
-      if (!held[t][static_cast<std::size_t>(p)]) unassigned.push_back({g.topics[t].meta->name, p});
+      if (!held[t][static_cast<std::size_t>(p)]) unassigned.emplace_back(static_cast<int>(t), p);
     total += n;
   }
   const long long num_members = static_cast<long long>(g.member_order.size());
@@ -72,17 +72,16 @@ AssignResult uniform_homogeneous(const std::vector<MemberSubscription>& members,
     }
     for (const auto& [t, parts] : g.previous[m]) {
       if (t < 0 || !in_subscription[static_cast<std::size_t>(t)]) continue;
-      const auto& name = g.topics[static_cast<std::size_t>(t)].meta->name;
       if (static_cast<long long>(parts.size()) <= quota) {
         quota -= static_cast<long long>(parts.size());
-        for (std::int32_t p : parts) out[m].push_back({name, p});
+        for (std::int32_t p : parts) out[m].emplace_back(t, p);
       } else {
         for (std::int32_t p : parts) {
           if (quota > 0) {
             --quota;
-            out[m].push_back({name, p});
+            out[m].emplace_back(t, p);
           } else {
-            unassigned.push_back({name, p});
+            unassigned.emplace_back(t, p);
           }
         }
       }
@@ -94,7 +93,7 @@ AssignResult uniform_homogeneous(const std::vector<MemberSubscription>& members,
   for (const auto& u : unfilled)
     for (long long i = 0; i < u.quota && next < unassigned.size(); ++i) out[u.member].push_back(unassigned[next++]);
   if (next < unassigned.size()) throw AssignorFailure("PartitionAssignorException: Partitions were left unassigned");
-  return {server::sorted_sets(members, out), {}};
+  return {g.report(members, out), {}};
 }
 
 }  // namespace

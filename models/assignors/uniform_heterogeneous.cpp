@@ -42,16 +42,18 @@ class Heterogeneous {
   AssignResult run() {
     setup();
     if (topic_order_.empty()) {
-      std::vector<std::vector<TopicPartition>> none(n_);
-      return {server::sorted_sets(members_, none), {}};
+      std::vector<std::vector<std::pair<int, std::int32_t>>> none(n_);
+      return {g_.report(members_, none), {}};
     }
     assign_sticky();
     assign_unassigned();
     balance();
-    std::vector<std::vector<TopicPartition>> out(n_);
+    std::vector<std::vector<std::pair<int, std::int32_t>>> out(n_);
     for (int g = 0; g < total_; ++g)
-      if (owner_[static_cast<std::size_t>(g)] >= 0) out[static_cast<std::size_t>(owner_[static_cast<std::size_t>(g)])].push_back(tp(g));
-    return {server::sorted_sets(members_, out), {}};
+      if (owner_[static_cast<std::size_t>(g)] >= 0)
+        out[static_cast<std::size_t>(owner_[static_cast<std::size_t>(g)])].emplace_back(topic_of_[static_cast<std::size_t>(g)],
+                                                                                        partition_of(g));
+    return {g_.report(members_, out), {}};
   }
 
  private:
