@@ -125,7 +125,9 @@ GroupView::GroupView(const ClusterMetadata& cluster, const std::vector<MemberSub
     } else {
       ids_of_member.clear();
     }
-    for (const auto& t : same_as_previous ? std::vector<std::string>{} : members[m].topics) {
+    static const std::vector<std::string> kNoTopics;
+    const std::vector<std::string>& to_scan = same_as_previous ? kNoTopics : members[m].topics;
+    for (const auto& t : to_scan) {
       const int id = name_id(t);
       if (static_cast<std::size_t>(id) >= last_seen.size()) {
         last_seen.resize(static_cast<std::size_t>(id) + 1, SIZE_MAX);
