@@ -810,8 +810,6 @@ class ConsumerWorker {
         {"max.poll.interval.ms", ms(spec_.max_poll_interval)},
         {"enable.auto.commit", spec_.commit.kind == models::CommitSpec::Kind::Auto ? "true" : "false"},
         {"auto.commit.interval.ms", ms(spec_.commit.interval)},
-        // Offsets are stored after a batch is processed, so commits never run ahead of processing.
-        {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", spec_.auto_offset_reset},
         {"enable.partition.eof", "false"},
     };
@@ -1001,73 +999,60 @@ class ConsumerWorker {
 
   void run() {
     create();
+    // librdkafka hands out one message per poll and, with its default enable.auto.offset.store,
+    // stores the message's offset as it hands it out; auto-commit commits that store from a
+    // background timer. A "batch" (for after_batch commits) is max_poll_records messages or
+    // whatever arrived before the queue ran dry.
     std::int64_t busy_until = 0;
-    std::vector<rd_kafka_message_t*> batch;
-    std::vector<ProcessedRecord> done;
-    const std::size_t max_batch = static_cast<std::size_t>(std::max(1, spec_.max_poll_records));
-    while (true) {
-      Command c = cmd_.load();
-      if (c != Command::Run) break;
-      batch.clear();
-      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 20)) {
-        batch.push_back(m);
-        while (batch.size() < max_batch) {
-          rd_kafka_message_t* more = rd_kafka_consumer_poll(rk_, 0);
-          if (!more) break;
-          batch.push_back(more);
-        }
+    std::int32_t in_batch = 0;
+    const std::int32_t max_batch = std::max(1, spec_.max_poll_records);
+    auto commit_batch = [&] {
+      if (spec_.commit.kind == models::CommitSpec::Kind::AfterBatch && in_batch > 0) rd_kafka_commit(rk_, nullptr, 0);
+      in_batch = 0;
+    };
+    while (cmd_.load() == Command::Run) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, in_batch > 0 ? 0 : 20);
+      if (!m) {
+        commit_batch();
+        continue;
       }
-      if (batch.empty()) continue;
-      done.clear();
-      std::map<std::pair<std::string, std::int32_t>, std::int64_t> next_offsets;
+      if (m->err) {
+        handle_error(m);
+        rd_kafka_message_destroy(m);
+        continue;
+      }
       const std::int64_t received = sh_.now_ns();
-      bool interrupted = false;
-      for (rd_kafka_message_t* m : batch) {
-        if (interrupted) break;
-        if (m->err) {
-          handle_error(m);
-          continue;
+      std::int64_t produced_ns = -1;
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const void* v = nullptr;
+        size_t sz = 0;
+        if (rd_kafka_header_get_last(hdrs, kTimeHeader, &v, &sz) == RD_KAFKA_RESP_ERR_NO_ERROR && sz == 8) {
+          std::memcpy(&produced_ns, v, 8);
         }
-        std::int64_t produced_ns = -1;
-        rd_kafka_headers_t* hdrs = nullptr;
-        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          const void* v = nullptr;
-          size_t sz = 0;
-          if (rd_kafka_header_get_last(hdrs, kTimeHeader, &v, &sz) == RD_KAFKA_RESP_ERR_NO_ERROR && sz == 8) {
-            std::memcpy(&produced_ns, v, 8);
-          }
-        }
-        double factor = 1;
-        {
-          std::lock_guard lk(mu_);
-          if (sh_.now_ns() < slow_until_) factor = slow_factor_;
-        }
-        const double seconds = spec_.consumers.processing_time.sample(rng_) * factor;
-        busy_until = std::max(busy_until, received) + static_cast<std::int64_t>(std::llround(seconds * 1e9));
-        if (!wait_until(busy_until)) {
-          interrupted = true;
-          break;
-        }
-        std::int64_t now = sh_.now_ns();
-        if (now > sh_.end_ns) {
-          interrupted = true;
-          break;
-        }
-        const char* topic = rd_kafka_topic_name(m->rkt);
-        done.push_back({global(topic, m->partition), m->offset, produced_ns, now});
-        auto& next = next_offsets[{topic, m->partition}];
-        next = std::max(next, m->offset + 1);
       }
-      for (rd_kafka_message_t* m : batch) rd_kafka_message_destroy(m);
-      sh_.recorder->processed(group_, name_, done);
-      Command after = cmd_.load();
-      if (after == Command::Crash || after == Command::Abort) break;
-      store(next_offsets);
-      if (spec_.commit.kind == models::CommitSpec::Kind::AfterBatch && !next_offsets.empty()) {
-        rd_kafka_commit(rk_, nullptr, 0);
+      double factor = 1;
+      {
+        std::lock_guard lk(mu_);
+        if (received < slow_until_) factor = slow_factor_;
       }
+      const double seconds = spec_.consumers.processing_time.sample(rng_) * factor;
+      // Deadlines accumulate, so a late wake-up shortens the next wait instead of adding up.
+      busy_until = std::max(busy_until, received) + static_cast<std::int64_t>(std::llround(seconds * 1e9));
+      const bool finished = wait_until(busy_until);
+      const std::int64_t now = sh_.now_ns();
+      if (finished && now <= sh_.end_ns) {
+        const std::int32_t g = global(rd_kafka_topic_name(m->rkt), m->partition);
+        sh_.recorder->processed(group_, name_, {{g, m->offset, produced_ns, now}});
+        ++in_batch;
+      }
+      rd_kafka_message_destroy(m);
+      if (!finished) break;
+      if (in_batch >= max_batch) commit_batch();
     }
-    stop(cmd_.load());
+    const Command c = cmd_.load();
+    if (c == Command::Close || c == Command::Finish) commit_batch();
+    stop(c);
   }
 
   void handle_error(const rd_kafka_message_t* m) {
@@ -1084,18 +1069,6 @@ class ConsumerWorker {
       default:
         sh_.log("consumer " + name_ + ": " + rd_kafka_message_errstr(m));
     }
-  }
-
-  void store(const std::map<std::pair<std::string, std::int32_t>, std::int64_t>& next_offsets) {
-    if (next_offsets.empty() || spec_.commit.kind == models::CommitSpec::Kind::None) return;
-    PartListPtr l(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
-    for (const auto& [tp, off] : next_offsets) {
-      // Only partitions still owned: a revoked partition's offsets belong to its new owner.
-      std::int32_t g = global(tp.first.c_str(), tp.second);
-      if (std::find(current_.begin(), current_.end(), g) == current_.end()) continue;
-      rd_kafka_topic_partition_list_add(l.get(), tp.first.c_str(), tp.second)->offset = off;
-    }
-    if (l->cnt > 0) rd_kafka_offsets_store(rk_, l.get());
   }
 
   void stop(Command c) {

@@ -8,6 +8,12 @@ namespace cgsim::live {
 
 namespace {
 
+/// Sets the summary's count of lost records where the summary type has one.
+template <typename T>
+void set_lost(T& x, std::uint64_t v) {
+  if constexpr (requires { x.lost; }) x.lost = v;
+}
+
 double secs(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 std::int32_t index_of(const std::string& consumer) {
@@ -313,6 +319,7 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
   for (const auto& p : partitions_) s.produced += static_cast<std::uint64_t>(p.log_end);
 
   std::vector<std::int64_t> all_latency;
+  std::uint64_t lost_total = 0;
   fault_dups_.clear();
   for (Group& g : groups_) {
     analysis::GroupSummary gs;
@@ -328,6 +335,17 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
         gs.skipped += static_cast<std::uint64_t>(gp.first);
       }
     }
+    // Lost: offsets below the group's frontier that nobody processed (committed by librdkafka's
+    // offset store when handed out, then the consumer died before processing them).
+    std::uint64_t lost = 0;
+    for (const auto& [p, gp] : g.parts) {
+      const std::int64_t from = std::max<std::int64_t>(gp.first, 0);
+      for (std::int64_t o = from; o < gp.frontier && static_cast<std::size_t>(o) < gp.done.size(); ++o) {
+        if (!gp.done[static_cast<std::size_t>(o)]) ++lost;
+      }
+    }
+    set_lost(gs, lost);
+    lost_total += lost;
     gs.max_lag = g.max_lag;
     gs.max_lag_seconds = g.max_lag_s;
     gs.latency_ms = summarize_latency(g.latency_ns);
@@ -387,6 +405,7 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
     s.groups.push_back(std::move(gs));
   }
   s.latency_ms = summarize_latency(std::move(all_latency));
+  set_lost(s, lost_total);
   return s;
 }
 

@@ -13,6 +13,9 @@
 #include <atomic>
 #include <map>
 #include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -27,6 +30,36 @@
 namespace {
 
 using namespace cgsim;
+
+/// The simulation of @p sc, bounded in time: a simulator that does not finish within @p seconds
+/// fails the test process loudly instead of hanging the suite.
+analysis::RunSummary simulate_bounded(const models::Scenario& sc, int seconds = 60) {
+  auto done = std::make_shared<std::promise<analysis::RunSummary>>();
+  auto result = done->get_future();
+  std::thread([done, sc] {
+    try {
+      done->set_value(live::make_simulator_backend()->run(sc));
+    } catch (...) {
+      done->set_exception(std::current_exception());
+    }
+  }).detach();
+  if (result.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) {
+    std::cerr << "FAILED: the simulator did not finish scenario \"" << sc.name << "\" within " << seconds
+              << " s\n" << std::flush;
+    std::_Exit(1);
+  }
+  return result.get();
+}
+
+/// Records lost to a crash (committed at hand-out, never processed), where summaries count them.
+template <typename T>
+std::uint64_t lost_of(const T& x) {
+  if constexpr (requires { x.lost; }) {
+    return x.lost;
+  } else {
+    return 0;
+  }
+}
 
 const std::string kScript = std::string(CGSIM_SOURCE_DIR) + "/tests/kafka/kafka-local.sh";
 
@@ -139,7 +172,7 @@ TEST_P(LiveKafkaAssignor, EveryGenerationMatchesTheSimulatorExactly) {
       "assign.yaml");
   live::KafkaBackend b(options());
   auto live_run = b.run(sc);
-  auto sim_run = live::make_simulator_backend()->run(b.details().effective);
+  auto sim_run = simulate_bounded(b.details().effective);
   auto rep = live::compare_runs(b.details().effective, sim_run, live_run, {});
   std::cerr << rep.table();
   std::size_t assignments = 0;
@@ -195,7 +228,8 @@ TEST(LiveKafka, CrashDuplicatesAreCountedAndNothingIsLeftBehind) {
   EXPECT_EQ(d.fault_duplicates[0].duplicates, s.duplicates);
   const auto& g = s.groups.at(0);
   EXPECT_EQ(g.consumers.at(1).state, "Stopped");
-  EXPECT_EQ(g.consumed - g.duplicates, g.produced - g.final_lag);
+  EXPECT_EQ(g.consumed - g.duplicates, g.produced - g.final_lag - lost_of(g));
+  EXPECT_LE(lost_of(g), 2u);
   // After the crash is detected (2 s session timeout) the survivors own every partition.
   const auto& last = s.generations.back().assignment;
   std::size_t owned = 0;
