@@ -119,7 +119,7 @@ std::uint32_t Group::lives(std::int32_t index) const {
   return n;
 }
 
-void Group::send(std::function<void()> fn) {
+void Group::send(sim::Callback fn) {
   engine_.schedule_after(scenario_.broker.request_latency, Priority::Network, std::move(fn));
 }
 

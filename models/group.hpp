@@ -315,7 +315,7 @@ class Group {
   /// How many clients have carried consumer index @p index so far (restarts included).
   std::uint32_t lives(std::int32_t index) const;
   /// Sends a message: runs @p fn after the one-way network delay.
-  void send(std::function<void()> fn);
+  void send(sim::Callback fn);
   /// Global partition id of a topic partition of this cluster.
   std::int32_t gid(const TopicPartition& tp) const;
 

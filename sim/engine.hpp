@@ -7,9 +7,9 @@
 /// see the queue. The queue is a 4-ary min-heap of 24-byte keys; handlers live in a slot pool that is
 /// reused, so steady-state scheduling does not allocate.
 #include <cstdint>
-#include <functional>
 #include <vector>
 
+#include "sim/callback.hpp"
 #include "sim/time.hpp"
 
 namespace cgsim::sim {
@@ -30,7 +30,8 @@ enum class Priority : std::uint8_t {
 /// The engine. Not thread-safe: one engine per simulation run.
 class Engine {
  public:
-  using Handler = std::function<void()>;
+  /// An event handler: any `void()` callable; small trivially copyable ones are stored inline.
+  using Handler = Callback;
 
   Engine();
 

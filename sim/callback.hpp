@@ -1,0 +1,83 @@
+#pragma once
+/// @file callback.hpp
+/// A move-only `void()` callable for event handlers that never allocates for small, trivially
+/// copyable lambdas (the hot events: a few pointers and integers) and moves by copying bytes.
+/// Larger or non-trivial lambdas (messages carrying strings or vectors) are kept on the heap.
+#include <cstddef>
+#include <cstring>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace cgsim::sim {
+
+class Callback {
+ public:
+  static constexpr std::size_t kInline = 40;
+
+  Callback() = default;
+  Callback(std::nullptr_t) {}
+
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Callback>>>
+  Callback(F&& f) {  // NOLINT: implicit, like std::function
+    using T = std::decay_t<F>;
+    if constexpr (sizeof(T) <= kInline && alignof(T) <= alignof(std::max_align_t) &&
+                  std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>) {
+      ::new (static_cast<void*>(buf_)) T(std::forward<F>(f));
+      invoke_ = [](void* p) { (*static_cast<T*>(p))(); };
+      destroy_ = nullptr;
+    } else {
+      T* heap = new T(std::forward<F>(f));
+      std::memcpy(buf_, &heap, sizeof heap);
+      invoke_ = [](void* p) {
+        T* h;
+        std::memcpy(&h, p, sizeof h);
+        (*h)();
+      };
+      destroy_ = [](void* p) {
+        T* h;
+        std::memcpy(&h, p, sizeof h);
+        delete h;
+      };
+    }
+  }
+
+  Callback(Callback&& o) noexcept { take(o); }
+  Callback& operator=(Callback&& o) noexcept {
+    if (this != &o) {
+      reset();
+      take(o);
+    }
+    return *this;
+  }
+  Callback& operator=(std::nullptr_t) {
+    reset();
+    return *this;
+  }
+  Callback(const Callback&) = delete;
+  Callback& operator=(const Callback&) = delete;
+  ~Callback() { reset(); }
+
+  explicit operator bool() const { return invoke_ != nullptr; }
+  void operator()() { invoke_(buf_); }
+
+ private:
+  void take(Callback& o) {
+    std::memcpy(buf_, o.buf_, kInline);
+    invoke_ = o.invoke_;
+    destroy_ = o.destroy_;
+    o.invoke_ = nullptr;
+    o.destroy_ = nullptr;
+  }
+  void reset() {
+    if (destroy_) destroy_(buf_);
+    invoke_ = nullptr;
+    destroy_ = nullptr;
+  }
+
+  alignas(std::max_align_t) unsigned char buf_[kInline];
+  void (*invoke_)(void*) = nullptr;
+  void (*destroy_)(void*) = nullptr;
+};
+
+}  // namespace cgsim::sim
