@@ -9,6 +9,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <map>
@@ -143,6 +144,46 @@ std::vector<std::string> cluster_topics(const std::string& bootstrap) {
   return out;
 }
 
+/// Creates @p topic with one partition through the admin API; true on success.
+bool create_topic(const std::string& bootstrap, const std::string& topic) {
+  char err[256];
+  rd_kafka_conf_t* c = rd_kafka_conf_new();
+  rd_kafka_conf_set(c, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+  if (!rk) return false;
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), 1, -1, err, sizeof err);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15000);
+  bool ok = false;
+  if (ev && !rd_kafka_event_error(ev)) {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** rs = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    ok = n == 1 && rd_kafka_topic_result_error(rs[0]) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  if (ev) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_destroy(rk);
+  return ok;
+}
+
+/// Deletes @p topic (one this test created).
+void delete_topic(const std::string& bootstrap, const std::string& topic) {
+  char err[256];
+  rd_kafka_conf_t* c = rd_kafka_conf_new();
+  rd_kafka_conf_set(c, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+  if (!rk) return;
+  rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(topic.c_str());
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteTopics(rk, &dt, 1, nullptr, q);
+  if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15000)) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_DeleteTopic_destroy(dt);
+  rd_kafka_destroy(rk);
+}
+
 #define REQUIRE_BROKER() \
   ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error()
 
@@ -245,6 +286,28 @@ TEST(LiveKafka, CrashDuplicatesAreCountedAndNothingIsLeftBehind) {
   auto topics = cluster_topics(broker().bootstrap());
   EXPECT_FALSE(topics.empty()) << "could not list the cluster's topics";
   for (const auto& t : topics) EXPECT_EQ(t.find("cgsim." + d.run_id), std::string::npos) << t;
+}
+
+TEST(LiveKafka, AnExistingTopicIsRefusedAndLeftAlone) {
+  REQUIRE_BROKER();
+  const std::string run_id = "preexisting-" + std::to_string(getpid());
+  const std::string theirs = "cgsim." + run_id + ".a";
+  ASSERT_TRUE(create_topic(broker().bootstrap(), theirs));
+  auto sc = scenarios::load_scenario_text(group_scenario("range", "", "3s"), "exists.yaml");
+  auto o = options();
+  o.run_id = run_id;
+  live::KafkaBackend b(o);
+  try {
+    b.run(sc);
+    ADD_FAILURE() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("already exists"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(b.details().topics_created.empty());
+  auto topics = cluster_topics(broker().bootstrap());
+  EXPECT_NE(std::find(topics.begin(), topics.end(), theirs), topics.end()) << "a topic the run did not create was removed";
+  EXPECT_EQ(std::find(topics.begin(), topics.end(), "cgsim." + run_id + ".b"), topics.end());
+  delete_topic(broker().bootstrap(), theirs);
 }
 
 TEST(LiveKafka, RefusesAnUnreachableBroker) {

@@ -207,7 +207,7 @@ groups:
   EXPECT_LT(took, 25.0) << "a lost broker must end the run promptly, not at the scenario's end";
 }
 
-TEST(LiveMock, ExistingTopicNamesAreRefused) {
+TEST(LiveMock, IllegalTopicNamesAreRefused) {
   // A topic name outside Kafka's alphabet is refused before anything is created.
   auto sc = scenarios::load_scenario_text(R"(
 name: bad-topic
