@@ -1037,8 +1037,13 @@ class ConsumerWorker {
         if (received < slow_until_) factor = slow_factor_;
       }
       const double seconds = spec_.consumers.processing_time.sample(rng_) * factor;
-      // Deadlines accumulate, so a late wake-up shortens the next wait instead of adding up.
-      busy_until = std::max(busy_until, received) + static_cast<std::int64_t>(std::llround(seconds * 1e9));
+      // Processing starts when the previous record's ended or, after an idle wait for records,
+      // when this one arrived. A wake-up a little late (a sleep overshoots by tens of
+      // microseconds) does not count as idle: the next record starts at the ideal end of the
+      // previous one, so the overshoot is absorbed instead of adding up.
+      constexpr std::int64_t kWakeSlack = 500'000;
+      const std::int64_t start = received - busy_until <= kWakeSlack ? busy_until : received;
+      busy_until = start + static_cast<std::int64_t>(std::llround(seconds * 1e9));
       const bool finished = wait_until(busy_until);
       const std::int64_t now = sh_.now_ns();
       if (finished && now <= sh_.end_ns) {
