@@ -140,7 +140,7 @@ INSTANTIATE_TEST_SUITE_P(Assignors, LiveMockAssignor, ::testing::Values("range",
 TEST(LiveMock, CrashedMembersPartitionsAreReprocessedAndCounted) {
   auto sc = scenarios::load_scenario_text(R"(
 name: crash
-duration: 14s
+duration: 17s
 client: librdkafka
 topics: [{name: a, partitions: 4}]
 producers:
@@ -153,6 +153,8 @@ faults:
   - {at: 4s, crash: g/1}
 )",
                                           "crash.yaml");
+  // 17 s: the mock notices the crash between 9 and 10 s (5 s session, checked once a second) and
+  // then waits session.timeout.ms - 1 s = 4 s before assigning.
   live::KafkaBackend b(quiet());
   auto s = b.run(sc);
   ASSERT_EQ(s.groups.size(), 1u);
