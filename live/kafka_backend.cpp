@@ -239,7 +239,15 @@ class Cluster {
     }
     sh_.bootstrap = bootstrap;
     sh_.mock = mock_;
-    control_ = new_client(RD_KAFKA_PRODUCER, make_conf(sh_, {{"client.id", "cgsim-control"}}));
+    try {
+      control_ = new_client(RD_KAFKA_PRODUCER, make_conf(sh_, {{"client.id", "cgsim-control"}}));
+    } catch (...) {
+      // The destructor does not run for a constructor that throws; the mock cluster must go
+      // before the client that hosts it.
+      if (mock_cluster_) rd_kafka_mock_cluster_destroy(mock_cluster_);
+      mock_cluster_ = nullptr;
+      throw;
+    }
   }
   ~Cluster() {
     if (abandoned_ && control_) {
