@@ -17,12 +17,14 @@ using Graph = boost::adjacency_list<
     boost::property<boost::edge_capacity_t, long,
                     boost::property<boost::edge_residual_capacity_t, long,
                                     boost::property<boost::edge_reverse_t, Traits::edge_descriptor,
-                                                    boost::property<boost::edge_weight_t, long>>>>>;
+                                                    boost::property<boost::edge_weight_t, double>>>>>;
 using Edge = Traits::edge_descriptor;
 
 struct Network {
   Graph g;
-  Edge add(std::size_t u, std::size_t v, long capacity, long cost) {
+  // Costs are doubles: Boost adds the infinite distances of vertices the source cannot reach to
+  // their potentials, which overflows an integer type.
+  Edge add(std::size_t u, std::size_t v, long capacity, double cost) {
     const Edge e = boost::add_edge(u, v, g).first;
     const Edge r = boost::add_edge(v, u, g).first;
     boost::get(boost::edge_capacity, g)[e] = capacity;
