@@ -1124,8 +1124,9 @@ void Consumer::batch_done() {
 
 void Consumer::go_idle() {
   idle_ = true;
-  // Data arrives through the fetch in flight; the only other reason to wake is a due auto-commit.
-  if (g_.spec().commit.kind != CommitSpec::Kind::Auto) return;
+  // Data arrives through the fetch in flight; the only other reason to wake is a due auto-commit
+  // (librdkafka commits from its own timer instead).
+  if (g_.spec().commit.kind != CommitSpec::Kind::Auto || rdk()) return;
   bool dirty = false;
   for (std::size_t i = 0; i < assigned_.size(); ++i) dirty |= position_[i] != committed_pos_[i];
   if (!dirty) return;

@@ -83,6 +83,17 @@ TEST_P(ScenarioTest, ConservesRecordsIsDeterministicAndMatchesGolden) {
                           << "; if the change is intended, regenerate with CGSIM_UPDATE_GOLDEN=1";
 }
 
+TEST_P(ScenarioTest, ConservesRecordsUnderLibrdkafkaSemantics) {
+  // cgsim validate simulates every scenario with client: librdkafka: it must run and conserve too.
+  auto sc = cgsim::scenarios::load_scenario_file(GetParam());
+  sc.client = cgsim::models::ClientFlavor::Librdkafka;
+  auto a = cgsim::analysis::simulate(sc);
+  ASSERT_GT(a.produced, 0u);
+  for (const auto& g : a.groups) {
+    EXPECT_EQ(g.consumed - g.duplicates + g.skipped + g.lost, g.produced - g.final_lag) << GetParam() << " group " << g.id;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Examples, ScenarioTest, ::testing::ValuesIn(scenario_files()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string n = fs::path(info.param).stem().string();
