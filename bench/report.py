@@ -236,7 +236,11 @@ def main():
     L.append("")
     L.append("```")
     L.append("bash bench/run.sh%s   # runs all of the below" % (" --quick" if a.mode == "quick" else ""))
-    L.extend(line for line in read(os.path.join(a.raw, "commands.txt")).splitlines() if line)
+    for line in read(os.path.join(a.raw, "commands.txt")).splitlines():
+        # The machine-readable copies go to a temporary directory: not part of the command to rerun.
+        line = re.sub(r" --benchmark_out=\S+| --benchmark_out_format=json| --json \S+", "", line).strip()
+        if line:
+            L.append(line)
     L.append("```")
     L.append("")
     L.append("Console output of each run:")

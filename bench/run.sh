@@ -9,11 +9,13 @@
 #   --build DIR         build directory (default: $CGSIM_BUILD_DIR or ./build); configured as a
 #                       Release build if it does not exist; the benchmark targets are (re)built
 #   --out FILE          report path (default: bench/results.md, or the quick path above)
-#   --scale-duration D  simulated duration of the scale run (default 60s; the issue's hour takes
-#                       about 40 CPU minutes here, see docs/performance.md)
+#   --scale-duration D  simulated duration of the scale run (default 10m, about 5 CPU minutes here:
+#                       long enough for the partition logs' memory to reach its plateau; the issue's
+#                       hour is extrapolated, see docs/performance.md)
 #   --skip-simpy        leave out the SimPy comparison
 #
-# Full mode takes roughly 15 minutes on a 2-core machine (most of it SimPy). Times are reported,
+# Full mode takes about 10 CPU minutes (SimPy and the scale run most of it): longer in wall time
+# when other jobs share the cores. Times are reported,
 # never asserted. The exit status is non-zero when a benchmark fails to run or when the SimPy
 # model's results differ from cgsim's (a correctness check, not a timing one).
 set -euo pipefail
@@ -23,7 +25,7 @@ root=$(pwd)
 quick=0
 build="${CGSIM_BUILD_DIR:-build}"
 out=""
-scale_duration="60s"
+scale_duration="10m"
 simpy=1
 while [ $# -gt 0 ]; do
   case "$1" in
