@@ -245,7 +245,10 @@ def main():
     L.append("")
     L.append("Console output of each run:")
     L.append("")
-    for n in ("engine", "kg1", "consume", "scale", "simpy"):
+    order = ["engine", "kg1", "consume", "scale"]
+    extra = sorted(f[:-4] for f in os.listdir(a.raw)
+                   if f.endswith(".txt") and f != "commands.txt" and f[:-4] not in order + ["simpy"])
+    for n in order + extra + ["simpy"]:
         text = read(os.path.join(a.raw, n + ".txt")).rstrip()
         if text:
             L.append("```")

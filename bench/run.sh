@@ -14,9 +14,11 @@
 #                       hour is extrapolated, see docs/performance.md)
 #   --skip-simpy        leave out the SimPy comparison
 #
+# The assignor benchmark (bench/assignor_bench.cpp, Kafka's JMH sizes) has its own comparison,
+# tests/reference/bench_ratio.sh; here it only gets the brief --quick run.
+#
 # Full mode takes about 10 CPU minutes (SimPy and the scale run most of it): longer in wall time
-# when other jobs share the cores. Times are reported,
-# never asserted. The exit status is non-zero when a benchmark fails to run or when the SimPy
+# when other jobs share the cores. Times are reported, never asserted. The exit status is non-zero when a benchmark fails to run or when the SimPy
 # model's results differ from cgsim's (a correctness check, not a timing one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +45,15 @@ if [ -z "$out" ]; then
   if [ $quick = 1 ]; then out="$build/bench-results-quick.md"; else out="bench/results.md"; fi
 fi
 
-targets=(engine_bench kg1_bench consume_bench scale_bench kg1_trace)
+# Every bench/*_bench.cpp is a benchmark; the ones this script does not know get a brief run in
+# --quick mode so that none can rot.
+known=(engine_bench kg1_bench consume_bench scale_bench)
+others=()
+for src in bench/*_bench.cpp; do
+  name=$(basename "$src" .cpp)
+  [[ " ${known[*]} " == *" $name "* ]] || others+=("$name")
+done
+targets=("${known[@]}" "${others[@]}" kg1_trace)
 if [ ! -f "$build/build.ninja" ] && [ ! -f "$build/Makefile" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCGSIM_BUILD_BENCH=ON >/dev/null
 fi
@@ -86,6 +96,15 @@ if [ $quick = 1 ]; then
   run kg1 "$bin/kg1_bench" --duration=30s $(gb_json kg1)
   run consume "$bin/consume_bench" --records=200000 $(gb_json consume)
   run scale "$bin/scale_bench" --duration=8s $(gb_json scale)
+  for name in "${others[@]}"; do
+    case "$name" in
+      # The assignor benchmark covers Kafka's JMH sizes (up to 10k members): the smallest case here;
+      # tests/reference/bench_ratio.sh runs it in full against Kafka's Java assignors.
+      assignor_bench) run "$name" "$bin/$name" --benchmark_min_time=0.01 \
+                        '--benchmark_filter=members:100/ratio:10/topics:100/homogeneous/no_racks/full' ;;
+      *) run "$name" "$bin/$name" --benchmark_min_time=0.01 ;;
+    esac
+  done
   simpy_duration="20s"
 else
   reps="--benchmark_repetitions=5 --benchmark_report_aggregates_only=true"
