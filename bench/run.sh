@@ -18,8 +18,9 @@
 # tests/reference/bench_ratio.sh; here it only gets the brief --quick run.
 #
 # Full mode takes about 10 CPU minutes (SimPy and the scale run most of it): longer in wall time
-# when other jobs share the cores. Times are reported, never asserted. The exit status is non-zero when a benchmark fails to run or when the SimPy
-# model's results differ from cgsim's (a correctness check, not a timing one).
+# when other jobs share the cores. Times are reported, never asserted. The exit status is non-zero
+# when a benchmark fails to run or when the SimPy model's results differ from cgsim's (a correctness
+# check, not a timing one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
