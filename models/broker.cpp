@@ -14,12 +14,19 @@ std::int64_t PartitionLog::end_at(sim::Time t) {
   return visible_;
 }
 
+namespace {
+/// Dropped records are removed once they are at least this many and more than half of the stored
+/// ones: the copying stays amortised O(1) per record, and a log never holds more than twice its
+/// live records (plus this constant), which matters with 100k partitions.
+constexpr std::size_t kMinCompaction = 32;
+}  // namespace
+
 void PartitionLog::truncate_before(std::int64_t offset) {
   if (offset > end_offset()) offset = end_offset();
   if (offset <= base_) return;
   head_ += static_cast<std::size_t>(offset - base_);
   base_ = offset;
-  if (head_ > 4096 && head_ * 2 > times_.size()) {
+  if (head_ >= kMinCompaction && head_ * 2 > times_.size()) {
     times_.erase(times_.begin(), times_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
   }

@@ -44,7 +44,7 @@ class PartitionLog {
  private:
   std::int64_t base_ = 0;
   // Append times of offsets [base_, end): times_[head_ ..]. Dropped records advance head_; the
-  // vector is compacted once half of it is dropped, so indexing stays a plain array access.
+  // vector is compacted once more than half of it is dropped, so indexing stays a plain array access.
   std::vector<sim::Time> times_;
   std::size_t head_ = 0;
   std::int64_t visible_ = 0;  // cursor for end_at

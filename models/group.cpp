@@ -750,6 +750,7 @@ void Consumer::revoke_all() {
     g_.mark_unowned(gid, now);
   }
   assigned_.clear();
+  assignment_changed();
   position_.clear();
   committed_pos_.clear();
   cursor_ = 0;
@@ -834,6 +835,7 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
     }
   }
   assigned_ = std::move(next);
+  assignment_changed();
   position_ = std::move(pos);
   committed_pos_ = std::move(cpos);
   cursor_ = 0;
@@ -894,6 +896,7 @@ void Consumer::drop_partitions(const std::vector<std::int32_t>& gids) {
     }
   }
   assigned_ = std::move(keep);
+  assignment_changed();
   position_ = std::move(pos);
   committed_pos_ = std::move(cpos);
 }
@@ -1030,13 +1033,13 @@ void Consumer::commit(bool) {
 void Consumer::fetch_and_process() {
   sim::Engine& eng = g_.engine();
   const Time now = eng.now();
-  // A poll returns what fetch responses already delivered to the client's buffer.
-  const Time cut = cut_;
   std::int64_t remaining = g_.spec().max_poll_records;
   batch_.clear();
   batch_emitted_ = 0;
   batch_start_ = now;
   const std::size_t n = assigned_.size();
+  // A poll returns what fetch responses already delivered to the client's buffer.
+  const std::vector<std::int64_t>& ends = ends_at_cut();
   Time t = now;
   for (std::size_t step = 0; step < n && remaining > 0; ++step) {
     if (cursor_ >= n) cursor_ = 0;
@@ -1047,10 +1050,10 @@ void Consumer::fetch_and_process() {
       continue;
     }
     std::int32_t gid = assigned_[i];
-    PartitionLog& log = g_.broker().log(gid);
-    std::int64_t end = log.end_at(cut);
+    const std::int64_t end = ends[i];
     std::int64_t avail = end - position_[i];
     std::int64_t take = std::min({avail, remaining, chunk_left_});
+    const PartitionLog& log = g_.broker().log(gid);
     for (std::int64_t k = 0; k < take; ++k) {
       std::int64_t off = position_[i] + k;
       Time d = processing_time(t);
@@ -1167,13 +1170,24 @@ void Consumer::send_fetch() {
   // The broker answers at once when a record past the client's buffer is there, otherwise when
   // the first one arrives, at the latest after fetch.max.wait.ms.
   Time respond = fetch_at_broker_ + kFetchMaxWait;
+  const std::vector<std::int64_t>& ends = ends_at_cut();
   for (std::size_t i = 0; i < assigned_.size(); ++i) {
     if (position_[i] < 0) continue;
-    PartitionLog& log = g_.broker().log(assigned_[i]);
-    std::int64_t next = std::max(position_[i], log.end_at(cut_));
+    const PartitionLog& log = g_.broker().log(assigned_[i]);
+    std::int64_t next = std::max(position_[i], ends[i]);
     if (next < log.end_offset()) respond = std::min(respond, std::max(fetch_at_broker_, log.time_at(next)));
   }
   schedule_fetch_response(respond);
+}
+
+const std::vector<std::int64_t>& Consumer::ends_at_cut() {
+  if (end_cut_at_ == cut_) return end_cut_;
+  end_cut_.resize(assigned_.size());
+  for (std::size_t i = 0; i < assigned_.size(); ++i) end_cut_[i] = g_.broker().log(assigned_[i]).end_at(cut_);
+  // Records appended at instant T carry times >= T, so once the cut is in the past no later append
+  // can change these ends; at the current instant a producer tick still may, so do not keep them.
+  end_cut_at_ = cut_ < g_.engine().now() ? cut_ : kNoEndCut;
+  return end_cut_;
 }
 
 void Consumer::schedule_fetch_response(Time respond_at) {
@@ -1338,6 +1352,7 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     if (it != assigned_.end() && *it == gid) continue;
     auto at = it - assigned_.begin();
     assigned_.insert(it, gid);
+    assignment_changed();
     position_.insert(position_.begin() + at, -1);
     committed_pos_.insert(committed_pos_.begin() + at, -1);
     g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;

@@ -181,6 +181,9 @@ class Consumer : public AppendListener {
   void go_idle();
   void wake();
   void send_fetch();
+  /// Log end of every assigned partition at cut_ (what the client's buffer can hold), cached.
+  const std::vector<std::int64_t>& ends_at_cut();
+  void assignment_changed() { end_cut_at_ = kNoEndCut; }
   void schedule_fetch_response(sim::Time respond_at);
   void on_fetch_response(std::uint32_t epoch);
   void reset_fetch();
@@ -222,7 +225,7 @@ class Consumer : public AppendListener {
   std::string member_id_;
   std::int32_t generation_ = -1;
   std::uint32_t incarnation_ = 0;
-  std::vector<std::int32_t> assigned_;
+  std::vector<std::int32_t> assigned_;  // sorted; call assignment_changed() after changing it
   std::vector<std::int64_t> position_;
   std::vector<std::int64_t> committed_pos_;  // positions at the last commit sent
   bool rejoin_needed_ = false;
@@ -250,6 +253,10 @@ class Consumer : public AppendListener {
   // available (fetch.min.bytes = 1) or fetch.max.wait.ms passes. cut_ is the broker time of the
   // last response received: records appended by then are in the client's buffer.
   sim::Time cut_ = -1;
+  // Log end of each assigned partition at cut_, valid while end_cut_at_ == cut_ (see ends_at_cut).
+  std::vector<std::int64_t> end_cut_;
+  sim::Time end_cut_at_ = kNoEndCut;
+  static constexpr sim::Time kNoEndCut = -2;
   bool fetch_in_flight_ = false;
   sim::Time fetch_at_broker_ = 0;
   sim::Time fetch_respond_at_ = sim::kNever;
