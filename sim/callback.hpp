@@ -13,7 +13,10 @@ namespace cgsim::sim {
 
 class Callback {
  public:
+  /// Inline capacity and alignment: with two function pointers the callback is 56 bytes, so an
+  /// engine slot (callback plus generation) fills exactly one 64-byte cache line.
   static constexpr std::size_t kInline = 40;
+  static constexpr std::size_t kAlign = alignof(void*);
 
   Callback() = default;
   Callback(std::nullptr_t) {}
@@ -21,8 +24,10 @@ class Callback {
   template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Callback>>>
   Callback(F&& f) {  // NOLINT: implicit, like std::function
     using T = std::decay_t<F>;
-    if constexpr (sizeof(T) <= kInline && alignof(T) <= alignof(std::max_align_t) &&
+    if constexpr (sizeof(T) <= kInline && alignof(T) <= kAlign &&
                   std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>) {
+      // Moves copy the whole buffer; an empty lambda initialises none of it.
+      if constexpr (std::is_empty_v<T>) std::memset(buf_, 0, kInline);
       ::new (static_cast<void*>(buf_)) T(std::forward<F>(f));
       invoke_ = [](void* p) { (*static_cast<T*>(p))(); };
       destroy_ = nullptr;
@@ -75,7 +80,7 @@ class Callback {
     destroy_ = nullptr;
   }
 
-  alignas(std::max_align_t) unsigned char buf_[kInline];
+  alignas(kAlign) unsigned char buf_[kInline];
   void (*invoke_)(void*) = nullptr;
   void (*destroy_)(void*) = nullptr;
 };

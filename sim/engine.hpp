@@ -4,9 +4,18 @@
 ///
 /// Events are totally ordered by (time, priority, insertion sequence), so two runs of the same
 /// scenario execute the same events in the same order. Models only schedule and cancel; they never
-/// see the queue. The queue is a 4-ary min-heap of 24-byte keys; handlers live in a slot pool that is
-/// reused, so steady-state scheduling does not allocate.
+/// see the queue.
+///
+/// The queue is a 4-ary min-heap of 16-byte keys laid out so that the four children of a node fill
+/// one 64-byte cache line: a sift-down touches one line per level. A key is the event's time plus
+/// one word holding the priority's rank, a 32-bit insertion sequence and the handler's slot; two
+/// keys compare as one unsigned 128-bit number, without branches. Handlers live in a slot pool that
+/// is reused, so steady-state scheduling does not allocate. While a handler runs, its key stays at
+/// the root: the handler's first schedule_at() overwrites the root and sifts it down once, instead
+/// of a pop and a push (most handlers schedule exactly one follow-up event).
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #include "sim/callback.hpp"
@@ -25,6 +34,18 @@ enum class Priority : std::uint8_t {
   Client = 30,      ///< consumer-side timers and poll loops
   Producer = 40,    ///< producer ticks
   Sample = 90,      ///< metric sampling, after everything else at that instant
+};
+
+/// Allocates on 64-byte (cache line) boundaries.
+template <typename T>
+struct LineAllocator {
+  using value_type = T;
+  LineAllocator() = default;
+  template <typename U>
+  LineAllocator(const LineAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t{64}); }
+  bool operator==(const LineAllocator&) const { return true; }
 };
 
 /// The engine. Not thread-safe: one engine per simulation run.
@@ -60,33 +81,45 @@ class Engine {
   /// Number of events executed so far (cancelled events are not counted).
   std::uint64_t events_executed() const { return executed_; }
   /// Number of events currently pending (including lazily cancelled ones not yet popped).
-  std::size_t queue_size() const { return heap_.size(); }
+  std::size_t queue_size() const { return heap_.size() - kPad - (top_stale_ ? 1 : 0); }
+
+  /// Relabels the insertion sequences of the pending events 0..n-1, keeping their order. The
+  /// engine does this itself when the 32-bit sequence would overflow (every 2^32 schedules);
+  /// public so that tests can exercise it.
+  void renumber_sequences();
 
  private:
   struct Key {
-    Time time;
-    std::uint64_t order;  // priority in the top 8 bits, insertion sequence below
-    std::uint32_t slot;
-    bool operator<(const Key& o) const {
-      return time < o.time || (time == o.time && order < o.order);
-    }
+    Time time;           // never negative, so it orders the same as an unsigned number
+    std::uint64_t word;  // rank << 61 | sequence << 29 | slot
   };
-  struct Slot {
+  static bool less(const Key& a, const Key& b) {
+    __extension__ using U128 = unsigned __int128;
+    return ((static_cast<U128>(static_cast<std::uint64_t>(a.time)) << 64) | a.word) <
+           ((static_cast<U128>(static_cast<std::uint64_t>(b.time)) << 64) | b.word);
+  }
+  struct alignas(64) Slot {
     Handler handler;
     std::uint32_t generation = 1;
     bool live = false;
   };
+  static constexpr std::size_t kPad = 3;
 
-  void sift_up(std::size_t i);
-  void sift_down(std::size_t i);
-  Key pop_min();
+  Key* keys() { return heap_.data() + kPad; }
+  std::size_t size() const { return heap_.size() - kPad; }
+  void sift_up(std::size_t i, Key k);
+  void sift_down(std::size_t i, Key k);
+  void drop_top();
 
   Time now_ = 0;
   std::uint64_t seq_ = 0;
   std::uint64_t executed_ = 0;
   bool stop_requested_ = false;
-  std::vector<Key> heap_;
-  std::vector<Slot> slots_;
+  bool top_stale_ = false;  // the root is the key of the event running (or just skipped)
+  // Heap node i is heap_[kPad + i]: node 0 ends the first cache line and the children of node i,
+  // 4i+1 .. 4i+4, are heap_[4(i+1) .. 4(i+1)+3], one whole line.
+  std::vector<Key, LineAllocator<Key>> heap_;
+  std::vector<Slot, LineAllocator<Slot>> slots_;  // 64 bytes each: one line per slot
   std::vector<std::uint32_t> free_slots_;
 };
 

@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <stdexcept>
+#include <tuple>
 #include <vector>
 
 #include "sim/engine.hpp"
@@ -85,6 +91,97 @@ TEST(Engine, ManyEventsComeOutSorted) {
   e.run_until(kNever);
   ASSERT_EQ(seen.size(), 10000u);
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+}
+
+// Random schedules (ties in time and priority included), cancels, and handlers that schedule
+// zero to three events: every event the engine runs must be the least one of a plain ordered set
+// of (time, priority, insertion number) kept beside it. 30k pending events at the start also
+// exercise the large-queue paths.
+TEST(Engine, MatchesAReferenceOrderedSetUnderRandomScheduleAndCancel) {
+  using Entry = std::tuple<Time, int, std::uint64_t, std::size_t>;
+  const Priority prios[] = {Priority::Fault, Priority::Network, Priority::Coordinator,
+                            Priority::Client, Priority::Producer, Priority::Sample};
+  Engine e;
+  std::set<Entry> ref;
+  std::vector<Entry> entry_of;  // by event number
+  std::vector<EventId> ids;
+  std::uint64_t x = 99;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  int budget = 120000;
+  std::size_t ran = 0, mismatches = 0, cancelled = 0;
+  std::function<void(Time)> add = [&](Time base) {
+    const std::size_t id = ids.size();
+    const Time t = base + static_cast<Time>(next() % 50);  // coarse times: many ties
+    const int p = static_cast<int>(next() % 6);
+    entry_of.emplace_back(t, static_cast<int>(prios[p]), id, id);
+    ref.insert(entry_of.back());
+    ids.push_back(e.schedule_at(t, prios[p], [&, id] {
+      ++ran;
+      if (ref.empty() || std::get<3>(*ref.begin()) != id) ++mismatches;
+      ref.erase(entry_of[id]);
+      const int children = budget-- > 0 ? static_cast<int>(next() % 4) : 0;
+      for (int c = 0; c < children; ++c) add(e.now());
+      if (next() % 5 == 0) {
+        const std::size_t victim = next() % ids.size();
+        if (e.cancel(ids[victim])) {
+          ++cancelled;
+          ref.erase(entry_of[victim]);
+        }
+      }
+    }));
+  };
+  for (int i = 0; i < 30000; ++i) add(0);
+  e.run_until(kNever);
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_TRUE(ref.empty());
+  EXPECT_EQ(e.queue_size(), 0u);
+  EXPECT_EQ(ran + cancelled, ids.size());
+  EXPECT_GT(ran, 100000u);
+  EXPECT_GT(cancelled, 1000u);
+}
+
+TEST(Engine, QueueSizeExcludesTheRunningEvent) {
+  Engine e;
+  std::vector<std::size_t> sizes;
+  e.schedule_at(1, Priority::Client, [&] {
+    sizes.push_back(e.queue_size());
+    e.schedule_after(1, Priority::Client, [&] { sizes.push_back(e.queue_size()); });
+    sizes.push_back(e.queue_size());
+  });
+  e.schedule_at(5, Priority::Client, [] {});
+  e.run_until(kNever);
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 2, 1}));
+  EXPECT_EQ(e.queue_size(), 0u);
+}
+
+TEST(Engine, RenumberingSequencesKeepsInsertionOrder) {
+  Engine e;
+  std::vector<int> order;
+  for (int i = 0; i < 100; ++i) e.schedule_at(7, Priority::Client, [&order, i] { order.push_back(i); });
+  e.renumber_sequences();
+  for (int i = 100; i < 200; ++i) e.schedule_at(7, Priority::Client, [&order, i] { order.push_back(i); });
+  e.schedule_at(7, Priority::Network, [&order] { order.push_back(-1); });
+  e.run_until(kNever);
+  std::vector<int> want{-1};
+  for (int i = 0; i < 200; ++i) want.push_back(i);
+  EXPECT_EQ(order, want);
+}
+
+TEST(Engine, AHandlerThatThrowsLeavesTheQueueUsable) {
+  Engine e;
+  std::vector<int> order;
+  e.schedule_at(1, Priority::Client, [] { throw std::runtime_error("boom"); });
+  e.schedule_at(2, Priority::Client, [&] { order.push_back(2); });
+  EXPECT_THROW(e.run_until(kNever), std::runtime_error);
+  EXPECT_EQ(e.queue_size(), 1u);
+  e.schedule_at(3, Priority::Client, [&] { order.push_back(3); });
+  e.run_until(kNever);
+  EXPECT_EQ(order, (std::vector<int>{2, 3}));
 }
 
 TEST(Duration, FormatsLikeScenarioFiles) {
