@@ -46,6 +46,8 @@ constexpr std::uint64_t kSeqField = (kSeqLimit - 1) << kSlotBits;
 /// Below this many pending events the slots stay in the first cache levels and prefetching the
 /// next one costs more than it saves.
 constexpr std::size_t kPrefetchAbove = 8192;
+/// Cancelled keys are purged only when there are more than this many (and more than live ones).
+constexpr std::size_t kPurgeAbove = 32;
 
 /// The priorities in increasing order, as ranks 0..5 that fit in the key's three bits.
 std::uint64_t rank_of(Priority p) {
@@ -106,7 +108,8 @@ bool Engine::cancel(EventId id) {
   if (!pending(id)) return false;
   Slot& s = slots_[static_cast<std::uint32_t>(id & 0xffffffffu) - 1u];
   s.live = false;
-  s.handler = nullptr;  // release captures now; the heap key is dropped lazily when popped
+  s.handler = nullptr;  // release captures now; the heap key is dropped when popped or purged
+  ++cancelled_;
   return true;
 }
 
@@ -177,10 +180,31 @@ void Engine::drop_top() {
   if (size() > 0) sift_down(0, last);
 }
 
+void Engine::purge_cancelled() {
+  Key* h = keys();
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < size(); ++i) {
+    const auto slot = static_cast<std::uint32_t>(h[i].word & kSlotMask);
+    if (slots_[slot].live) {
+      h[kept++] = h[i];
+    } else {
+      ++slots_[slot].generation;
+      free_slots_.push_back(slot);
+    }
+  }
+  heap_.resize(kPad + kept);
+  cancelled_ = 0;
+  // Floyd's construction; keys are unique, so the order events run in does not depend on the
+  // shape of the heap.
+  for (std::size_t i = kept / 4 + 1; i-- > 0;)
+    if (i < kept) sift_down(i, h[i]);
+}
+
 void Engine::run_until(Time until) {
   stop_requested_ = false;
   for (;;) {
     if (top_stale_) drop_top();
+    if (cancelled_ > kPurgeAbove && 2 * cancelled_ > size()) purge_cancelled();
     if (size() == 0 || stop_requested_) break;
     const Key k = keys()[0];
     if (k.time > until) break;
@@ -198,7 +222,10 @@ void Engine::run_until(Time until) {
     top_stale_ = true;
     ++s.generation;
     free_slots_.push_back(slot);
-    if (!s.live) continue;
+    if (!s.live) {
+      --cancelled_;
+      continue;
+    }
     s.live = false;
     now_ = k.time;
     Handler h = std::move(s.handler);

@@ -12,7 +12,9 @@
 /// keys compare as one unsigned 128-bit number, without branches. Handlers live in a slot pool that
 /// is reused, so steady-state scheduling does not allocate. While a handler runs, its key stays at
 /// the root: the handler's first schedule_at() overwrites the root and sifts it down once, instead
-/// of a pop and a push (most handlers schedule exactly one follow-up event).
+/// of a pop and a push (most handlers schedule exactly one follow-up event). Cancelled events leave
+/// their key behind until it reaches the root, unless cancelled keys outnumber live ones: then the
+/// heap is rebuilt without them, so timers that are re-armed often do not make it deeper.
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -110,12 +112,14 @@ class Engine {
   void sift_up(std::size_t i, Key k);
   void sift_down(std::size_t i, Key k);
   void drop_top();
+  void purge_cancelled();
 
   Time now_ = 0;
   std::uint64_t seq_ = 0;
   std::uint64_t executed_ = 0;
   bool stop_requested_ = false;
   bool top_stale_ = false;  // the root is the key of the event running (or just skipped)
+  std::size_t cancelled_ = 0;  // keys in the heap whose event was cancelled
   // Heap node i is heap_[kPad + i]: node 0 ends the first cache line and the children of node i,
   // 4i+1 .. 4i+4, are heap_[4(i+1) .. 4(i+1)+3], one whole line.
   std::vector<Key, LineAllocator<Key>> heap_;

@@ -145,6 +145,34 @@ TEST(Engine, MatchesAReferenceOrderedSetUnderRandomScheduleAndCancel) {
   EXPECT_GT(cancelled, 1000u);
 }
 
+TEST(Engine, CancelledKeysArePurgedWhenTheyOutnumberLiveOnesAndOrderHolds) {
+  Engine e;
+  std::vector<int> ran;
+  std::vector<EventId> ids;
+  std::vector<std::pair<Time, int>> want;
+  std::uint64_t x = 7;
+  for (int i = 0; i < 2000; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    const Time t = 1 + static_cast<Time>(x >> 54);  // 1..1024: ties included
+    ids.push_back(e.schedule_at(t, Priority::Client, [&ran, i] { ran.push_back(i); }));
+    if (i % 4 == 0) want.emplace_back(t, i);
+  }
+  for (int i = 0; i < 2000; ++i)
+    if (i % 4 != 0) EXPECT_TRUE(e.cancel(ids[static_cast<std::size_t>(i)]));
+  EXPECT_EQ(e.queue_size(), 2000u);  // cancelled keys are still there
+  e.run_until(1);
+  EXPECT_LE(e.queue_size(), 500u);  // purged before the first event ran
+  e.run_until(kNever);
+  std::stable_sort(want.begin(), want.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::vector<int> want_ids;
+  for (auto& w : want) want_ids.push_back(w.second);
+  EXPECT_EQ(ran, want_ids);
+  for (int i = 0; i < 2000; ++i) EXPECT_FALSE(e.pending(ids[static_cast<std::size_t>(i)]));
+  // Purged slots are reused under new ids.
+  EventId fresh = e.schedule_after(1, Priority::Client, [] {});
+  for (EventId old : ids) EXPECT_NE(fresh, old);
+}
+
 TEST(Engine, QueueSizeExcludesTheRunningEvent) {
   Engine e;
   std::vector<std::size_t> sizes;
