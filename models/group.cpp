@@ -1040,8 +1040,15 @@ void Consumer::fetch_and_process() {
   const std::size_t n = assigned_.size();
   // A poll returns what fetch responses already delivered to the client's buffer.
   const std::vector<std::int64_t>& ends = ends_at_cut();
+  bool any = false;
+  for (std::size_t i = 0; i < n; ++i) any |= position_[i] >= 0 && ends[i] > position_[i];
+  if (!any && n > 0) {
+    // Nothing to hand out: the scan below would visit every partition once and end where it began.
+    if (cursor_ >= n) cursor_ = 0;
+    chunk_left_ = chunk_records_;
+  }
   Time t = now;
-  for (std::size_t step = 0; step < n && remaining > 0; ++step) {
+  for (std::size_t step = 0; any && step < n && remaining > 0; ++step) {
     if (cursor_ >= n) cursor_ = 0;
     std::size_t i = cursor_;
     if (position_[i] < 0) {
