@@ -57,6 +57,9 @@ done
 targets=("${known[@]}" "${others[@]}" kg1_trace)
 if [ ! -f "$build/build.ninja" ] && [ ! -f "$build/Makefile" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCGSIM_BUILD_BENCH=ON >/dev/null
+elif ! grep -q '^CGSIM_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  # A build directory configured without the benchmarks (-DCGSIM_BUILD_BENCH=OFF): turn them on.
+  cmake -S . -B "$build" -DCGSIM_BUILD_BENCH=ON >/dev/null
 fi
 if ! cmake --build "$build" --target "${targets[@]}" -- -j1 > "$build/bench-build.log" 2>&1; then
   cat "$build/bench-build.log" >&2
