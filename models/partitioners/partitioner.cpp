@@ -165,13 +165,13 @@ std::int32_t Partitioner::partition(const RecordInfo& record) {
 
 // ---- Java client -------------------------------------------------------------------------------
 
-bool Partitioner::batch_accepts(std::int32_t p, const RecordInfo& record) const {
+std::int32_t Partitioner::open_batch_size(std::int32_t p, const RecordInfo& record) const {
   const Batch& b = batches_[static_cast<std::size_t>(p)];
-  if (b.bytes == 0 || record.now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_) return false;
+  if (b.bytes == 0 || record.now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_) return 0;
   const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
   const std::int32_t size =
       record_size_v2(b.records, record.now / sim::kMillisecond - b.base_ms, key, record.value_bytes);
-  return b.bytes + size <= batch_size_bytes_;
+  return b.bytes + size <= batch_size_bytes_ ? size : 0;
 }
 
 bool Partitioner::last_batch_full(std::int32_t p, sim::Time now) const {
@@ -182,19 +182,17 @@ bool Partitioner::last_batch_full(std::int32_t p, sim::Time now) const {
 }
 
 std::int32_t Partitioner::append(std::int32_t p, const RecordInfo& record) {
-  const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
-  const std::int64_t now_ms = record.now / sim::kMillisecond;
   Batch& b = batches_[static_cast<std::size_t>(p)];
-  if (batch_accepts(p, record)) {
-    const std::int32_t size = record_size_v2(b.records, now_ms - b.base_ms, key, record.value_bytes);
+  if (const std::int32_t size = open_batch_size(p, record); size > 0) {
     b.bytes += size;
     ++b.records;
     return size;
   }
   // A new batch: its header and first record count as appended bytes, and the first record is
   // always accepted whatever its size.
+  const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
   b.opened = record.now;
-  b.base_ms = now_ms;
+  b.base_ms = record.now / sim::kMillisecond;
   b.records = 1;
   b.bytes = kRecordBatchOverhead + record_size_v2(0, 0, key, record.value_bytes);
   return b.bytes;
@@ -242,7 +240,7 @@ std::int32_t Partitioner::java_round_robin(const RecordInfo& record) {
     return v % num_partitions_;
   };
   std::int32_t p = next();
-  if (!batch_accepts(p, record)) p = next();
+  if (open_batch_size(p, record) == 0) p = next();
   append(p, record);
   return p;
 }
@@ -253,7 +251,7 @@ std::int32_t Partitioner::java_uniform_sticky(const RecordInfo& record) {
   // batch for the record.
   if (sticky_partition_ < 0) sticky_partition_ = num_partitions_ == 1 ? 0 : random_partition();
   std::int32_t p = sticky_partition_;
-  if (!batch_accepts(p, record)) {
+  if (open_batch_size(p, record) == 0) {
     sticky_partition_ = random_partition_except(p);
     p = sticky_partition_;
   }

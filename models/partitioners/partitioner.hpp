@@ -143,7 +143,8 @@ class Partitioner {
   std::int32_t librdkafka(const RecordInfo& record);
 
   // Java record-accumulator model.
-  bool batch_accepts(std::int32_t p, const RecordInfo& record) const;
+  /// Bytes the record adds to partition @p p's open batch, or 0 when it opens a new batch.
+  std::int32_t open_batch_size(std::int32_t p, const RecordInfo& record) const;
   bool last_batch_full(std::int32_t p, sim::Time now) const;
   std::int32_t append(std::int32_t p, const RecordInfo& record);
 
