@@ -43,8 +43,8 @@ constexpr int kRankShift = kSlotBits + kSeqBits;  // 61: three bits of rank on t
 constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
 constexpr std::uint64_t kSeqLimit = std::uint64_t{1} << kSeqBits;
 constexpr std::uint64_t kSeqField = (kSeqLimit - 1) << kSlotBits;
-/// Below this many pending events the slots stay in the first cache levels and prefetching the
-/// next one costs more than it saves.
+/// Below this many pending events the heap and the slots stay in the first cache levels and
+/// prefetching costs more than it saves.
 constexpr std::size_t kPrefetchAbove = 8192;
 /// Cancelled keys are purged only when there are more than this many (and more than live ones).
 constexpr std::size_t kPurgeAbove = 32;
@@ -141,6 +141,7 @@ void Engine::sift_up(std::size_t i, Key k) {
 void Engine::sift_down(std::size_t i, Key k) {
   Key* h = keys();
   const std::size_t n = size();
+  const bool large = n > kPrefetchAbove;
   for (;;) {
     const std::size_t c = 4 * i + 1;
     std::size_t best;
@@ -148,7 +149,7 @@ void Engine::sift_down(std::size_t i, Key k) {
       // The grandchildren are four consecutive lines: fetch them while this level is compared,
       // since the branch-free choice below leaves nothing for the processor to speculate on.
       const std::size_t g = 4 * c + 1;
-      if (g < n) {
+      if (large && g < n) {
         const char* line = reinterpret_cast<const char*>(h + g);
         __builtin_prefetch(line);
         __builtin_prefetch(line + 64);
