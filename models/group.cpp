@@ -647,6 +647,7 @@ void Consumer::set_state(MemberState s) {
 
 void Consumer::start() {
   sim::Engine& eng = g_.engine();
+  created_at_ = eng.now();
   std::uint32_t inc = incarnation_;
   eng.schedule_after(0, Priority::Client, [this, inc] {
     if (current(inc)) poll();
@@ -841,6 +842,7 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
   reset_fetch();
   for (std::int32_t gid : assigned_) g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
   set_state(MemberState::Stable);
+  assigned_at_ = g_.engine().now();
   next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
   schedule_auto_commit_timer();
   init_positions_later();
@@ -902,9 +904,44 @@ void Consumer::schedule_heartbeat() {
   sim::Engine& eng = g_.engine();
   if (eng.pending(heartbeat_event_)) return;
   std::uint32_t inc = incarnation_;
-  heartbeat_event_ = eng.schedule_after(g_.spec().heartbeat_interval, Priority::Client, [this, inc] {
+  heartbeat_due_ = eng.now() + g_.spec().heartbeat_interval;
+  const Time at = rdk() ? main_loop_wake(heartbeat_due_) : heartbeat_due_;
+  heartbeat_event_ = eng.schedule_at(at, Priority::Client, [this, inc] {
     if (current(inc)) heartbeat();
   });
+}
+
+namespace {
+/// The first tick at or after @p t of a timer started at @p phase with period @p period.
+Time next_tick(Time t, Time phase, Time period) {
+  if (t <= phase) return phase;
+  return phase + (t - phase + period - 1) / period * period;
+}
+/// librdkafka's max.poll.interval.ms check timer: every 500 ms from the last assign() call.
+constexpr Time kMaxPollCheckPeriod = 500 * sim::kMillisecond;
+}  // namespace
+
+Time Consumer::main_loop_wake(Time t) const {
+  // librdkafka serves the group state machine, heartbeats included, from its main thread, which
+  // sleeps until its next timer or an incoming operation. A heartbeat that is due therefore goes
+  // out at the next wake-up: the 1 s housekeeping timer and the auto-commit timer run from the
+  // client's creation, the max.poll.interval.ms check from the last assignment.
+  Time at = next_tick(t, created_at_ + sim::kSecond, sim::kSecond);
+  if (g_.spec().commit.kind == CommitSpec::Kind::Auto && g_.spec().commit.interval > 0) {
+    at = std::min(at, next_tick(t, created_at_ + g_.spec().commit.interval, g_.spec().commit.interval));
+  }
+  if (assigned_at_ >= 0) at = std::min(at, next_tick(t, assigned_at_ + kMaxPollCheckPeriod, kMaxPollCheckPeriod));
+  return at;
+}
+
+void Consumer::main_loop_woken() {
+  // An operation from the application (a commit) wakes librdkafka's main thread, which then
+  // sends a heartbeat that is due.
+  sim::Engine& eng = g_.engine();
+  if (!rdk() || !eng.pending(heartbeat_event_) || eng.now() < heartbeat_due_) return;
+  eng.cancel(heartbeat_event_);
+  heartbeat_event_ = 0;
+  heartbeat();
 }
 
 void Consumer::heartbeat() {
@@ -1113,6 +1150,7 @@ void Consumer::batch_done() {
   batch_emitted_ = 0;
   if (g_.spec().commit.kind == CommitSpec::Kind::AfterBatch && consuming()) {
     commit(true);
+    main_loop_woken();
     std::uint32_t inc = incarnation_;
     g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, inc] {
       if (current(inc)) poll();
@@ -1260,7 +1298,10 @@ void Consumer::schedule_auto_commit_timer() {
   sim::Engine& eng = g_.engine();
   if (eng.pending(commit_timer_)) return;
   std::uint32_t inc = incarnation_;
-  commit_timer_ = eng.schedule_after(g_.spec().commit.interval, Priority::Client, [this, inc] {
+  // The timer runs from the client's creation, not from its first assignment.
+  const Time interval = g_.spec().commit.interval;
+  const Time at = next_tick(eng.now() + 1, created_at_ + interval, interval);
+  commit_timer_ = eng.schedule_at(at, Priority::Client, [this, inc] {
     if (!current(inc)) return;
     commit_timer_ = 0;
     if (consuming()) commit(false);

@@ -205,6 +205,12 @@ class Consumer : public AppendListener {
   /// Offsets stored at @p t: what was handed to the application (librdkafka's offset store).
   std::vector<std::pair<std::int32_t, std::int64_t>> stored_offsets(sim::Time t) const;
   void schedule_auto_commit_timer();
+  /// librdkafka: the first moment at or after @p t at which its main thread wakes up on a timer
+  /// (heartbeats go out only then).
+  sim::Time main_loop_wake(sim::Time t) const;
+  /// librdkafka: the application handed the main thread an operation (a commit); a heartbeat
+  /// that is due goes out now.
+  void main_loop_woken();
   void send_consumer_heartbeat(std::int32_t epoch, const std::string& reason);
   void finish_revocation();
   void init_positions_later();
@@ -244,6 +250,9 @@ class Consumer : public AppendListener {
   sim::EventId poll_timer_ = 0;
   sim::Time last_poll_ = 0;
   sim::Time next_auto_commit_ = 0;
+  sim::Time created_at_ = 0;     // when start() ran: librdkafka's timers run from here
+  sim::Time assigned_at_ = -1;   // last assignment (librdkafka restarts its max-poll check timer)
+  sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due
   double slow_factor_ = 1.0;
   sim::Time slow_until_ = 0;
   // Fetch session: one fetch in flight at a time; the broker holds it until a record is
