@@ -84,6 +84,22 @@ std::uint64_t lost_of(const T& x) {
   }
 }
 
+/// The period at which members actually heartbeat, in seconds. librdkafka sends a due heartbeat
+/// only when its main thread wakes up, on one of its timers: the 1 s housekeeping timer, the
+/// 500 ms max.poll.interval.ms check and, with auto-commit, the auto-commit timer; the period is
+/// the heartbeat interval rounded up to the first multiple of one of them. Java heartbeats on time.
+double heartbeat_period_s(const models::Scenario& sc, const models::GroupSpec& gs) {
+  const double hb = static_cast<double>(gs.heartbeat_interval) / 1e9;
+  if (sc.client != models::ClientFlavor::Librdkafka) return hb;
+  std::vector<double> timers{1.0, 0.5};
+  if (gs.commit.kind == models::CommitSpec::Kind::Auto && gs.commit.interval > 0) {
+    timers.push_back(static_cast<double>(gs.commit.interval) / 1e9);
+  }
+  double best = 1e300;
+  for (double t : timers) best = std::min(best, std::ceil(hb / t - 1e-9) * t);
+  return std::max(best, hb);
+}
+
 const analysis::GroupSummary* find_group(const analysis::RunSummary& run, const std::string& id) {
   for (const auto& g : run.groups)
     if (g.id == id) return &g;
@@ -226,7 +242,7 @@ ValidationReport compare_runs(const models::Scenario& sc, const analysis::RunSum
     }
 
     // Rebalance durations, paired in order.
-    const double hb = static_cast<double>(gs.heartbeat_interval) / 1e9;
+    const double hb = heartbeat_period_s(sc, gs);
     const std::size_t m = std::min(sim_rb.done.size(), live_rb.done.size());
     for (std::size_t i = 0; i < m; ++i) {
       const auto& a = sim_rb.done[i];

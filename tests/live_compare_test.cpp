@@ -149,6 +149,32 @@ TEST(LiveCompare, RebalanceCountAndDurationsAreChecked) {
   EXPECT_TRUE(find(r, "rebalance_duration_s", "g #1 (session_timeout)")->ok);
 }
 
+TEST(LiveCompare, RebalanceDurationToleranceUsesTheHeartbeatPeriodLibrdkafkaAchieves) {
+  // librdkafka heartbeats only on its main thread's timer wake-ups: with a 150 ms heartbeat and a
+  // 250 ms auto-commit timer it heartbeats every 250 ms, with a 5 s auto-commit timer every 500 ms.
+  auto sc = scenario();
+  sc.groups[0].heartbeat_interval = 150 * sim::kMillisecond;
+  sc.groups[0].commit.interval = 250 * sim::kMillisecond;
+  auto live = base_run();
+  live.rebalances[1].end_s = 30 + 0.2 + 0.45;
+  auto check = [&](models::ClientFlavor flavor) {
+    sc.client = flavor;
+    auto r = live::compare_runs(sc, base_run(), live, {});
+    const auto* d = find(r, "rebalance_duration_s", "g #1 (session_timeout)");
+    EXPECT_NE(d, nullptr);
+    return d ? d->tolerance : std::string();
+  };
+  EXPECT_EQ(check(models::ClientFlavor::Java), "±0.400");
+  EXPECT_EQ(check(models::ClientFlavor::Librdkafka), "±0.500");
+  sc.groups[0].heartbeat_interval = 100 * sim::kMillisecond;
+  sc.groups[0].commit.interval = 5 * sim::kSecond;
+  EXPECT_EQ(check(models::ClientFlavor::Librdkafka), "±0.750");
+  sc.client = models::ClientFlavor::Librdkafka;
+  EXPECT_TRUE(find(live::compare_runs(sc, base_run(), live, {}), "rebalance_duration_s", "g #1 (session_timeout)")->ok);
+  sc.client = models::ClientFlavor::Java;
+  EXPECT_FALSE(find(live::compare_runs(sc, base_run(), live, {}), "rebalance_duration_s", "g #1 (session_timeout)")->ok);
+}
+
 TEST(LiveCompare, SharesDuplicatesAndLatencyHaveTolerances) {
   auto sc = scenario();
   auto live = base_run();
