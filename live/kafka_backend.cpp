@@ -12,6 +12,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -148,7 +149,11 @@ void conf_set(rd_kafka_conf_t* c, const std::string& k, const std::string& v) {
 void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   auto* sh = static_cast<Shared*>(rd_kafka_opaque(rk));
   if (sh && sh->options && sh->options->client_logs) {
-    sh->log(std::string("librdkafka ") + rd_kafka_name(rk) + " " + fac + ": " + buf);
+    // Prefixed with the run's clock (seconds since the run started), the time base of every
+    // recorded event, so that client log lines can be lined up with the recorded rebalances.
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3f ", static_cast<double>(sh->now_ns()) / 1e9);
+    sh->log(std::string(t) + "librdkafka " + rd_kafka_name(rk) + " " + fac + ": " + buf);
   }
 }
 
