@@ -45,6 +45,7 @@ class Collector {
         const auto& r = recs[k];
         if (r.duplicate) {
           ++dups;
+          fault_dups_.duplicate(static_cast<std::size_t>(g), r.partition, r.offset);
         } else {
           h.add(r.done - r.appended);
         }
@@ -97,9 +98,16 @@ class Collector {
                                std::string(models::to_string(from)) + " -> " + models::to_string(to)});
     });
     s.fault.connect([this](const models::FaultSpec& f, Time t) {
-      static const char* kinds[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
       std::string subject = f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
-      out_.timeline.push_back({sim::to_seconds(t), "fault", subject, kinds[static_cast<int>(f.kind)]});
+      out_.timeline.push_back({sim::to_seconds(t), "fault", subject, models::to_string(f.kind)});
+      for (std::size_t g = 0; g < w_.group_count(); ++g) {
+        auto& grp = w_.group(g);
+        if (grp.spec().id != f.group) continue;
+        std::vector<std::int64_t> frontier(static_cast<std::size_t>(w_.broker().partition_count()), 0);
+        for (std::int32_t gid : grp.partitions()) frontier[static_cast<std::size_t>(gid)] = grp.offsets(gid).frontier;
+        fault_dups_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0},
+                          std::move(frontier));
+      }
     });
   }
 
@@ -197,6 +205,7 @@ class Collector {
       s.groups.push_back(std::move(gs));
     }
     s.latency_ms = summarize(all);
+    s.faults = fault_dups_.records();
   }
 
  private:
@@ -220,6 +229,7 @@ class Collector {
   SimulationResult& out_;
   bool series_;
   std::vector<GroupAcc> groups_;
+  FaultDuplicates fault_dups_;
 };
 
 }  // namespace

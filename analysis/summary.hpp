@@ -66,6 +66,41 @@ struct GroupSummary {
   std::vector<ConsumerSummary> consumers;
 };
 
+/// One scheduled fault and the duplicates it caused.
+struct FaultRecord {
+  std::string group;
+  std::string kind;     ///< crash | leave | join | slow | restart | rolling_restart
+  std::string subject;  ///< "<group>/<index>", or the group for join and rolling_restart
+  double at_s = 0;
+  /// Processings after the fault, before the group's next fault, of offsets the group had
+  /// processed before the fault (below its per-partition processed frontier then).
+  std::uint64_t duplicates = 0;
+};
+
+/// Per-fault duplicate accounting, the same on every backend: a fault snapshots the group's
+/// processed frontier of every partition; a duplicate processing is charged to the group's latest
+/// fault when its offset lies below that fault's snapshot (it had been processed before the
+/// fault), and to no fault otherwise (a rebalance of its own, before any fault).
+class FaultDuplicates {
+ public:
+  /// A fault of group @p group; @p frontier[p] is one past the highest offset of global partition
+  /// p the group had processed (0 for partitions it does not read).
+  void fault(std::size_t group, FaultRecord record, std::vector<std::int64_t> frontier);
+  /// Group @p group processed offset @p offset of global partition @p partition again.
+  void duplicate(std::size_t group, std::int32_t partition, std::int64_t offset);
+  /// Every fault, in the order they happened.
+  std::vector<FaultRecord> records() const;
+
+ private:
+  struct Entry {
+    std::size_t group;
+    FaultRecord record;
+    std::vector<std::int64_t> frontier;
+  };
+  std::vector<Entry> entries_;
+  std::vector<std::ptrdiff_t> latest_;  ///< per group: index of its latest fault, -1 for none
+};
+
 struct RunSummary {
   std::string scenario;
   std::string backend = "simulator";
@@ -84,6 +119,7 @@ struct RunSummary {
   std::vector<RebalanceRecord> rebalances;
   std::vector<GenerationRecord> generations;
   std::vector<GroupSummary> groups;
+  std::vector<FaultRecord> faults;
 };
 
 nlohmann::json to_json(const LatencySummary& l);
