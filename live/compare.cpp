@@ -306,6 +306,31 @@ ValidationReport compare_runs(const models::Scenario& sc, const analysis::RunSum
                              static_cast<double>(crashes) * (per_member * window + gs.max_poll_records);
       rep.checks.push_back({"duplicates", gs.id, std::to_string(sg->duplicates), std::to_string(lg->duplicates),
                             "±" + fmt(allowed, 0), std::abs(s - l) <= allowed, false, ""});
+      // Per fault: the duplicates each fault caused, paired in order. The bound is that of the
+      // group's total for one fault: one commit window of a member's throughput plus one batch
+      // (members times that for a rolling restart), since any fault may drop one member's
+      // uncommitted work (a crash, a cooperative revocation, a max.poll.interval.ms loss).
+      {
+        std::vector<const analysis::FaultRecord*> fs, fl;
+        for (const auto& f : sim.faults)
+          if (f.group == gs.id) fs.push_back(&f);
+        for (const auto& f : live.faults)
+          if (f.group == gs.id) fl.push_back(&f);
+        const std::size_t nf = std::max(fs.size(), fl.size());
+        for (std::size_t i = 0; i < nf; ++i) {
+          const analysis::FaultRecord* a = i < fs.size() ? fs[i] : nullptr;
+          const analysis::FaultRecord* b = i < fl.size() ? fl[i] : nullptr;
+          const analysis::FaultRecord* f = a ? a : b;
+          const double members = f->kind == "rolling_restart" ? std::max(1, gs.consumers.count) : 1;
+          const double sd = a ? static_cast<double>(a->duplicates) : 0, ld = b ? static_cast<double>(b->duplicates) : 0;
+          const double fault_allowed = 5 + tol.duplicates_rel * sd + members * (per_member * window + gs.max_poll_records);
+          std::ostringstream subject;
+          subject << f->kind << " " << f->subject << " at " << fmt(f->at_s, 1) << " s";
+          rep.checks.push_back({"fault_duplicates", subject.str(), a ? std::to_string(a->duplicates) : "(none)",
+                                b ? std::to_string(b->duplicates) : "(none)", "±" + fmt(fault_allowed, 0),
+                                a && b && a->kind == b->kind && std::abs(sd - ld) <= fault_allowed, false, ""});
+        }
+      }
       // Records lost to a crash: at most the one in hand per crash with librdkafka's offset store.
       const double sl = static_cast<double>(lost_of(*sg)), ll = static_cast<double>(lost_of(*lg));
       const double lost_allowed = static_cast<double>(crashes) * 2 + 2;

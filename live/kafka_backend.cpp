@@ -1406,7 +1406,6 @@ class Run {
       }
     }
     auto summary = recorder_->finish(sc_.duration, sc_, d_.mock ? "kafka-mock" : "kafka");
-    d_.fault_duplicates = recorder_->fault_duplicates();
     d_.produced_per_partition = recorder_->produced_per_partition();
     if (o_.record_placements) {
       for (const auto& p : producers_) {

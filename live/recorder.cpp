@@ -107,7 +107,7 @@ void Recorder::processed(std::int32_t group, const std::string& name, const std:
     if (gp.done[off]) {
       ++c.duplicates;
       ++g.duplicates;
-      g.duplicate_times.push_back(r.done_ns);
+      fault_dups_.duplicate(static_cast<std::size_t>(group), r.partition, r.offset);
     } else {
       gp.done[off] = 1;
       g.latency_ns.push_back(r.done_ns - r.produced_ns);
@@ -173,7 +173,13 @@ void Recorder::consumer_stopped(std::int32_t group, const std::string& name, std
 void Recorder::fault(std::int32_t group, const models::FaultSpec& f, std::int32_t member, std::int64_t t_ns) {
   std::lock_guard lk(mu_);
   if (frozen_) return;
-  groups_.at(static_cast<std::size_t>(group)).faults.push_back({f.kind, member, t_ns});
+  Group& g = groups_.at(static_cast<std::size_t>(group));
+  g.faults.push_back({f.kind, member, t_ns});
+  std::vector<std::int64_t> frontier(partitions_.size(), 0);
+  for (const auto& [p, gp] : g.parts) frontier[static_cast<std::size_t>(p)] = gp.frontier;
+  const std::string subject = member >= 0 ? g.info.id + "/" + std::to_string(member) : g.info.id;
+  fault_dups_.fault(static_cast<std::size_t>(group),
+                    analysis::FaultRecord{g.info.id, models::to_string(f.kind), subject, secs(t_ns), 0}, std::move(frontier));
 }
 
 void Recorder::group_state(std::int32_t group, const std::string& state, std::int64_t t_ns) {
@@ -320,7 +326,6 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
 
   std::vector<std::int64_t> all_latency;
   std::uint64_t lost_total = 0;
-  fault_dups_.clear();
   for (Group& g : groups_) {
     analysis::GroupSummary gs;
     gs.id = g.info.id;
@@ -377,26 +382,6 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
       gs.consumers.push_back(std::move(cs));
     }
 
-    // Duplicates after each crash-like fault, until the next crash-like fault of this group.
-    std::vector<const FaultEvent*> crashes;
-    for (const auto& f : g.faults) {
-      if (f.kind == models::FaultSpec::Kind::Crash || f.kind == models::FaultSpec::Kind::Restart ||
-          f.kind == models::FaultSpec::Kind::RollingRestart) {
-        crashes.push_back(&f);
-      }
-    }
-    for (std::size_t i = 0; i < crashes.size(); ++i) {
-      std::int64_t from = crashes[i]->t;
-      std::int64_t to = i + 1 < crashes.size() ? crashes[i + 1]->t : INT64_MAX;
-      std::uint64_t n = 0;
-      for (auto t : g.duplicate_times)
-        if (t >= from && t < to) ++n;
-      static const char* kinds[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
-      std::string what = kinds[static_cast<int>(crashes[i]->kind)];
-      if (crashes[i]->member >= 0) what += " " + g.info.id + "/" + std::to_string(crashes[i]->member);
-      fault_dups_.push_back({g.info.id, what, secs(from), n});
-    }
-
     s.consumed += gs.consumed;
     s.duplicates += gs.duplicates;
     s.skipped += gs.skipped;
@@ -406,12 +391,8 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
   }
   s.latency_ms = summarize_latency(std::move(all_latency));
   set_lost(s, lost_total);
+  s.faults = fault_dups_.records();
   return s;
-}
-
-std::vector<LiveDetails::FaultDuplicates> Recorder::fault_duplicates() const {
-  std::lock_guard lk(mu_);
-  return fault_dups_;
 }
 
 std::map<std::string, std::uint64_t> Recorder::produced_per_partition() const {

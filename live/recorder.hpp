@@ -70,8 +70,6 @@ class Recorder {
 
   /// Summarises the run up to @p end_ns and freezes the recorder.
   analysis::RunSummary finish(std::int64_t end_ns, const models::Scenario& scenario, const std::string& backend);
-  /// Duplicates after each crash-like fault, until the next one of the same group (after finish()).
-  std::vector<LiveDetails::FaultDuplicates> fault_duplicates() const;
   /// Records produced per partition name (after finish()).
   std::map<std::string, std::uint64_t> produced_per_partition() const;
 
@@ -118,7 +116,6 @@ class Recorder {
     std::vector<std::int64_t> latency_ns;  ///< first processings only
     std::uint64_t consumed = 0;
     std::uint64_t duplicates = 0;
-    std::vector<std::int64_t> duplicate_times;
     std::vector<AssignEvent> assigns;
     std::vector<RevokeEvent> revokes;
     std::vector<FaultEvent> faults;
@@ -138,7 +135,7 @@ class Recorder {
   std::vector<std::string> names_;
   std::vector<PartitionState> partitions_;
   std::vector<Group> groups_;
-  std::vector<LiveDetails::FaultDuplicates> fault_dups_;
+  analysis::FaultDuplicates fault_dups_;
 };
 
 /// Exact nearest-rank latency percentiles of @p values_ns, in milliseconds.

@@ -205,6 +205,30 @@ TEST(LiveCompare, SharesDuplicatesAndLatencyHaveTolerances) {
   EXPECT_FALSE(find(r, "duplicates")->ok);
 }
 
+TEST(LiveCompare, DuplicatesOfEachFaultAreComparedInOrder) {
+  auto sc = scenario();
+  auto sim = base_run();
+  sim.faults = {{"g", "crash", "g/1", 20, 100}};
+  auto live = base_run();
+  // One crash, 5 s auto-commit, ~50 records/s per member, 500-record batches:
+  // 5 + 50 % of 100 + 5 s x 50/s + 500 = 805.
+  live.faults = {{"g", "crash", "g/1", 20.001, 100 + 800}};
+  auto r = live::compare_runs(sc, sim, live, {});
+  const auto* c = find(r, "fault_duplicates", "crash g/1 at 20.0 s");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->tolerance, "±805");
+  EXPECT_EQ(c->simulator, "100");
+  EXPECT_EQ(c->live, "900");
+  EXPECT_TRUE(c->ok);
+  live.faults[0].duplicates = 100 + 810;
+  EXPECT_FALSE(find(live::compare_runs(sc, sim, live, {}), "fault_duplicates")->ok);
+  // A fault the live run did not record is a mismatch.
+  live.faults.clear();
+  r = live::compare_runs(sc, sim, live, {});
+  EXPECT_FALSE(find(r, "fault_duplicates")->ok);
+  EXPECT_EQ(find(r, "fault_duplicates")->live, "(none)");
+}
+
 TEST(LiveCompare, LostRecordsBreakConservation) {
   auto sc = scenario();
   auto live = base_run();
@@ -318,9 +342,12 @@ TEST(LiveRecorder, CountsDuplicatesGenerationsAndLatency) {
   EXPECT_EQ(s.groups[0].consumers[1].duplicates, 2u);
   EXPECT_EQ(s.latency_ms.count, 10u);  // first processings only
   EXPECT_DOUBLE_EQ(s.latency_ms.p50, 5.0);
-  auto fd = rec.fault_duplicates();
-  ASSERT_EQ(fd.size(), 1u);
-  EXPECT_EQ(fd[0].duplicates, 2u);
+  // Both duplicates had been processed before the crash: charged to it.
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].kind, "crash");
+  EXPECT_EQ(s.faults[0].subject, "g/0");
+  EXPECT_DOUBLE_EQ(s.faults[0].at_s, 2.0);
+  EXPECT_EQ(s.faults[0].duplicates, 2u);
 }
 
 TEST(LiveRecorder, NearestRankPercentiles) {

@@ -265,8 +265,9 @@ TEST(LiveKafka, CrashDuplicatesAreCountedAndNothingIsLeftBehind) {
   live::KafkaBackend b(options());
   auto s = b.run(sc);
   const auto& d = b.details();
-  ASSERT_EQ(d.fault_duplicates.size(), 1u);
-  EXPECT_EQ(d.fault_duplicates[0].duplicates, s.duplicates);
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].kind, "crash");
+  EXPECT_EQ(s.faults[0].duplicates, s.duplicates);
   const auto& g = s.groups.at(0);
   EXPECT_EQ(g.consumers.at(1).state, "Stopped");
   EXPECT_EQ(g.consumed - g.duplicates, g.produced - g.final_lag - lost_of(g));
@@ -279,6 +280,19 @@ TEST(LiveKafka, CrashDuplicatesAreCountedAndNothingIsLeftBehind) {
   EXPECT_EQ(last.count("g/1"), 0u);
   // At most one auto-commit interval (0.5 s) of g/1's share of 300 records/s, plus a batch.
   EXPECT_LE(s.duplicates, 150u + 500u);
+  // The simulation charges its duplicates to the same crash, and validate compares the two.
+  const auto sim_run = simulate_bounded(d.effective);
+  ASSERT_EQ(sim_run.faults.size(), 1u);
+  EXPECT_EQ(sim_run.faults[0].subject, "g/1");
+  EXPECT_EQ(sim_run.faults[0].duplicates, sim_run.duplicates);
+  const auto rep = live::compare_runs(d.effective, sim_run, s, {});
+  std::size_t fault_checks = 0;
+  for (const auto& c : rep.checks) {
+    if (c.kind != "fault_duplicates") continue;
+    ++fault_checks;
+    EXPECT_TRUE(c.ok) << c.subject << ": simulator " << c.simulator << ", live " << c.live << ", " << c.tolerance;
+  }
+  EXPECT_EQ(fault_checks, 1u);
 
   // No topic of this run is left on the cluster.
   ASSERT_EQ(d.topics_created.size(), 2u);

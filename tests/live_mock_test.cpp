@@ -169,8 +169,9 @@ faults:
   EXPECT_EQ(last.count("g/1"), 0u);
   // Duplicates: what g/1 processed after its last commit, at most one commit interval of its
   // share (2 partitions of 200 records/s) plus one batch in flight.
-  ASSERT_EQ(b.details().fault_duplicates.size(), 1u);
-  EXPECT_EQ(b.details().fault_duplicates[0].duplicates, s.duplicates);
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].kind, "crash");
+  EXPECT_EQ(s.faults[0].duplicates, s.duplicates);
   EXPECT_LE(s.duplicates, 100u + 500u);
   EXPECT_EQ(g.consumers[0].duplicates, s.duplicates);
   EXPECT_EQ(g.consumed - g.duplicates, g.produced - g.final_lag - lost_of(g));
