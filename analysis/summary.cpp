@@ -34,6 +34,10 @@ nlohmann::json to_json(const LatencySummary& l) {
           {"max", r6(l.max)},   {"mean", r6(l.mean)}, {"count", l.count}};
 }
 
+nlohmann::json to_json(const StallSummary& s) {
+  return {{"records", s.records}, {"p50_ms", r6(s.p50_ms)}, {"mean_ms", r6(s.mean_ms)}, {"max_ms", r6(s.max_ms)}};
+}
+
 nlohmann::json to_json(const RunSummary& s, bool include_wall_clock) {
   nlohmann::json j;
   j["scenario"] = s.scenario;
@@ -50,6 +54,8 @@ nlohmann::json to_json(const RunSummary& s, bool include_wall_clock) {
   j["final_lag"] = s.final_lag;
   j["max_lag"] = s.max_lag;
   j["latency_ms"] = to_json(s.latency_ms);
+  j["latency_steady_ms"] = to_json(s.latency_steady_ms);
+  j["stalled"] = to_json(s.stalled);
   j["rebalances"] = nlohmann::json::array();
   for (const auto& r : s.rebalances) {
     j["rebalances"].push_back({{"group", r.group},
@@ -82,6 +88,8 @@ nlohmann::json to_json(const RunSummary& s, bool include_wall_clock) {
                       {"max_lag", g.max_lag},
                       {"max_lag_seconds", r6(g.max_lag_seconds)},
                       {"latency_ms", to_json(g.latency_ms)},
+                      {"latency_steady_ms", to_json(g.latency_steady_ms)},
+                      {"stalled", to_json(g.stalled)},
                       {"generation", g.generation}};
     gj["consumers"] = nlohmann::json::array();
     for (const auto& c : g.consumers) {

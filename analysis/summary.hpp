@@ -17,6 +17,14 @@ struct LatencySummary {
   std::uint64_t count = 0;
 };
 
+/// Records caught in a stall: their partition was handed out (at start-up, after a revocation or
+/// after its owner crashed) after they were produced and before they were processed, so their
+/// latency includes the time the partition had no consumer.
+struct StallSummary {
+  std::uint64_t records = 0;
+  double p50_ms = 0, mean_ms = 0, max_ms = 0;
+};
+
 /// One completed (or, at the end of the run, still open) rebalance of a group.
 struct RebalanceRecord {
   std::string group;
@@ -62,6 +70,8 @@ struct GroupSummary {
   std::uint64_t max_lag = 0;      ///< largest sampled sum over partitions of (log end - committed)
   double max_lag_seconds = 0;     ///< largest sampled lag divided by the recent consumption rate
   LatencySummary latency_ms;
+  LatencySummary latency_steady_ms;  ///< first processings not caught in a stall
+  StallSummary stalled;
   std::int32_t generation = 0;
   std::vector<ConsumerSummary> consumers;
 };
@@ -116,6 +126,8 @@ struct RunSummary {
   std::uint64_t final_lag = 0;
   std::uint64_t max_lag = 0;
   LatencySummary latency_ms;
+  LatencySummary latency_steady_ms;  ///< first processings not caught in a stall
+  StallSummary stalled;
   std::vector<RebalanceRecord> rebalances;
   std::vector<GenerationRecord> generations;
   std::vector<GroupSummary> groups;
@@ -123,6 +135,7 @@ struct RunSummary {
 };
 
 nlohmann::json to_json(const LatencySummary& l);
+nlohmann::json to_json(const StallSummary& s);
 /// summary.json. @p include_wall_clock false drops wall_seconds so that output is byte-identical
 /// across runs (golden files, determinism tests).
 nlohmann::json to_json(const RunSummary& s, bool include_wall_clock = true);

@@ -68,6 +68,7 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
   partitions_.assign(parts.begin(), parts.end());
   unowned_since_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
   for (std::int32_t gid : partitions_) unowned_since_[static_cast<std::size_t>(gid)] = 0;
+  handed_out_at_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
   for (std::int32_t gid = 0; gid < broker.partition_count(); ++gid) {
     auto& l = broker.log(gid).listeners;
     if (l.size() <= static_cast<std::size_t>(index)) l.resize(static_cast<std::size_t>(index) + 1, nullptr);
@@ -96,6 +97,7 @@ std::int64_t Group::mark_owned(std::int32_t gid, Time t) {
   if (u < 0) return 0;
   Time from = u;
   u = -1;
+  handed_out_at_[static_cast<std::size_t>(gid)] = t;
   const PartitionLog& log = broker_.log(gid);
   std::int64_t waiting = std::max(offsets(gid).frontier, log.start_offset());
   if (waiting >= log.end_offset()) return 0;
@@ -1092,7 +1094,7 @@ void Consumer::fetch_and_process() {
       std::int64_t off = position_[i] + k;
       Time d = processing_time(t);
       t += d;
-      batch_.push_back(ProcessedRecord{gid, off, log.time_at(off), t, false});
+      batch_.push_back(ProcessedRecord{gid, off, log.time_at(off), t, false, false});
     }
     if (take > 0) {
       position_[i] += take;
@@ -1110,9 +1112,12 @@ void Consumer::fetch_and_process() {
   // The fetcher pipelines: the next fetch goes out while the application processes this batch.
   if (!fetch_in_flight_) send_fetch();
   if (batch_.empty()) {
+    ran_dry_ = true;
     go_idle();
     return;
   }
+  batch_.front().after_idle = ran_dry_;
+  ran_dry_ = false;
   busy_ = true;
   std::uint32_t inc = incarnation_;
   batch_event_ = eng.schedule_at(t, Priority::Client, [this, inc] {

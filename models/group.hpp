@@ -253,6 +253,7 @@ class Consumer : public AppendListener {
   sim::Time created_at_ = 0;     // when start() ran: librdkafka's timers run from here
   sim::Time assigned_at_ = -1;   // last assignment (librdkafka restarts its max-poll check timer)
   sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due
+  bool ran_dry_ = true;          // the last poll found no records (the next batch follows an idle wait)
   double slow_factor_ = 1.0;
   sim::Time slow_until_ = 0;
   // Fetch session: one fetch in flight at a time; the broker holds it until a record is
@@ -319,6 +320,9 @@ class Group {
   /// Hands partition @p gid out again at @p t; returns the partition-nanoseconds it stalled with
   /// records waiting (counted from the later of the stall's start and the first waiting record).
   std::int64_t mark_owned(std::int32_t gid, sim::Time t);
+  /// When partition @p gid was last handed out after a stall (-1: never). A record appended
+  /// before that and processed after it was caught in the stall.
+  sim::Time handed_out_at(std::int32_t gid) const { return handed_out_at_[static_cast<std::size_t>(gid)]; }
   /// A fresh incarnation number for a client object (responses to older ones are ignored).
   std::uint32_t next_incarnation() { return ++incarnations_; }
   /// How many clients have carried consumer index @p index so far (restarts included).
@@ -346,6 +350,7 @@ class Group {
   std::uint64_t lost_ = 0;
   std::uint32_t incarnations_ = 0;
   std::vector<sim::Time> unowned_since_;  // per gid; -1 while someone owns it
+  std::vector<sim::Time> handed_out_at_;  // per gid; when its last stall ended, -1 before the first
   Coordinator coordinator_;
   ConsumerGroupCoordinator consumer_coordinator_;
 };

@@ -73,6 +73,14 @@ TEST(FaultDuplicates, TheSimulatorChargesACrashWithWhatItLeftUncommitted) {
     // An eager join commits before revoking: nothing reprocessed. Every duplicate is charged.
     EXPECT_EQ(s.faults[1].duplicates, 0u);
     EXPECT_EQ(s.faults[0].duplicates + s.faults[1].duplicates, s.duplicates);
+    // Latency: g/1's two partitions stall from the crash until the session times out (6 s), so
+    // about 200 records/s x 6 s wait seconds; the others are served in milliseconds.
+    EXPECT_EQ(s.stalled.records + s.latency_steady_ms.count, s.latency_ms.count);
+    EXPECT_GT(s.stalled.records, 1000u);
+    EXPECT_GT(s.stalled.mean_ms, 1000);
+    EXPECT_GT(s.latency_ms.p99, 1000);
+    EXPECT_LT(s.latency_steady_ms.p99, 50);
+    EXPECT_EQ(s.groups[0].stalled.records, s.stalled.records);
   }
 }
 
