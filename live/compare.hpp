@@ -24,6 +24,7 @@ struct Tolerances {
   double rebalance_abs_s = 0.25;  ///< ... or this plus the group's heartbeat interval
   double duplicates_rel = 0.5;    ///< duplicates, relative, plus the commit-window bound
   double produced_rel = 0.05;     ///< records produced, relative, plus 3 standard deviations
+  double stalled_rel = 0.5;       ///< records caught in a stall: count and mean latency, relative, plus the rebalance bound
 };
 
 /// One comparison.

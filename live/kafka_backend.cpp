@@ -1018,6 +1018,7 @@ class ConsumerWorker {
     // whatever arrived before the queue ran dry.
     std::int64_t busy_until = 0;
     std::int32_t in_batch = 0;
+    bool ran_dry = true;  // the last poll returned nothing: the next message follows an idle wait
     const std::int32_t max_batch = std::max(1, spec_.max_poll_records);
     auto commit_batch = [&] {
       if (spec_.commit.kind == models::CommitSpec::Kind::AfterBatch && in_batch > 0) rd_kafka_commit(rk_, nullptr, 0);
@@ -1026,6 +1027,7 @@ class ConsumerWorker {
     while (cmd_.load() == Command::Run) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, in_batch > 0 ? 0 : 20);
       if (!m) {
+        ran_dry = true;
         commit_batch();
         continue;
       }
@@ -1061,7 +1063,8 @@ class ConsumerWorker {
       const std::int64_t now = sh_.now_ns();
       if (finished && now <= sh_.end_ns) {
         const std::int32_t g = global(rd_kafka_topic_name(m->rkt), m->partition);
-        sh_.recorder->processed(group_, name_, {{g, m->offset, produced_ns, now}});
+        sh_.recorder->processed(group_, name_, {{g, m->offset, produced_ns, now, ran_dry}});
+        ran_dry = false;
         ++in_batch;
       }
       rd_kafka_message_destroy(m);

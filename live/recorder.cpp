@@ -37,6 +37,16 @@ const char* trigger_of(models::FaultSpec::Kind k) {
 
 }  // namespace
 
+analysis::StallSummary summarize_stall(const std::vector<std::int64_t>& v) {
+  const auto l = summarize_latency(v);
+  analysis::StallSummary s;
+  s.records = l.count;
+  s.p50_ms = l.p50;
+  s.mean_ms = l.mean;
+  s.max_ms = l.max;
+  return s;
+}
+
 analysis::LatencySummary summarize_latency(std::vector<std::int64_t> v) {
   analysis::LatencySummary l;
   l.count = v.size();
@@ -104,7 +114,8 @@ void Recorder::processed(std::int32_t group, const std::string& name, const std:
     ++events_;
     ++c.consumed;
     ++g.consumed;
-    if (gp.done[off]) {
+    const bool first = !gp.done[off];
+    if (!first) {
       ++c.duplicates;
       ++g.duplicates;
       fault_dups_.duplicate(static_cast<std::size_t>(group), r.partition, r.offset);
@@ -112,6 +123,7 @@ void Recorder::processed(std::int32_t group, const std::string& name, const std:
       gp.done[off] = 1;
       g.latency_ns.push_back(r.done_ns - r.produced_ns);
     }
+    g.processings[name].push_back({r.partition, r.produced_ns, r.done_ns, first, r.after_idle});
     gp.frontier = std::max(gp.frontier, r.offset + 1);
     if (gp.first < 0 || r.offset < gp.first) gp.first = r.offset;
   }
@@ -147,7 +159,7 @@ void Recorder::revoked(std::int32_t group, const std::string& name, std::int64_t
   Group& g = groups_.at(static_cast<std::size_t>(group));
   std::sort(current.begin(), current.end());
   consumer(g, name).current = std::move(current);
-  g.revokes.push_back({name, t_ns, revoked.size()});
+  g.revokes.push_back({name, t_ns, revoked.size(), revoked});
   ++events_;
 }
 
@@ -167,6 +179,7 @@ void Recorder::consumer_stopped(std::int32_t group, const std::string& name, std
   Group& g = groups_.at(static_cast<std::size_t>(group));
   ConsumerState& c = consumer(g, name);
   c.alive = false;
+  g.stops.push_back({name, t_ns, c.current.size(), c.current});
   c.current.clear();
 }
 
@@ -313,6 +326,54 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
   }
 }
 
+void Recorder::split_stalled(const Group& g, std::vector<std::int64_t>& steady, std::vector<std::int64_t>& stalled) const {
+  // Replay ownership in time order (revocations and stops before assignments at one instant):
+  // a partition is handed out when an assignment lists it while nobody holds it (at start-up,
+  // after a revocation or its owner's stop) or while another client still does.
+  struct Ev {
+    std::int64_t t;
+    int order;  // 0: revoke or stop, 1: assign
+    const std::string* consumer;
+    const std::vector<std::int32_t>* partitions;
+  };
+  std::vector<Ev> evs;
+  for (const auto& r : g.revokes) evs.push_back({r.t, 0, &r.consumer, &r.partitions});
+  for (const auto& r : g.stops) evs.push_back({r.t, 0, &r.consumer, &r.partitions});
+  for (const auto& a : g.assigns) evs.push_back({a.t, 1, &a.consumer, &a.current});
+  std::stable_sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.order < b.order; });
+  std::map<std::int32_t, std::string> owner;
+  std::map<std::int32_t, std::vector<std::int64_t>> handed_out;
+  for (const Ev& e : evs) {
+    for (auto p : *e.partitions) {
+      auto it = owner.find(p);
+      if (e.order == 0) {
+        if (it != owner.end() && it->second == *e.consumer) owner.erase(it);
+      } else if (it == owner.end() || it->second != *e.consumer) {
+        owner[p] = *e.consumer;
+        handed_out[p].push_back(e.t);
+      }
+    }
+  }
+  for (const auto& [name, seq] : g.processings) {
+    // Caught in a stall: the partition's last hand-out before the record's processing came
+    // after the record was produced (a backlog the stall left), or its consumer has been working
+    // off such a backlog without running dry since (the record queued behind it).
+    bool run = false;
+    for (const Processing& f : seq) {
+      if (f.after_idle) run = false;
+      if (!f.first) continue;
+      bool direct = false;
+      auto h = handed_out.find(f.partition);
+      if (h != handed_out.end()) {
+        auto it = std::upper_bound(h->second.begin(), h->second.end(), f.done_ns);
+        direct = it != h->second.begin() && *std::prev(it) > f.produced_ns;
+      }
+      run = run || direct;
+      (run ? stalled : steady).push_back(f.done_ns - f.produced_ns);
+    }
+  }
+}
+
 analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenario& sc, const std::string& backend) {
   std::lock_guard lk(mu_);
   frozen_ = true;
@@ -324,7 +385,7 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
   s.events = events_;
   for (const auto& p : partitions_) s.produced += static_cast<std::uint64_t>(p.log_end);
 
-  std::vector<std::int64_t> all_latency;
+  std::vector<std::int64_t> all_latency, all_steady, all_stalled;
   std::uint64_t lost_total = 0;
   for (Group& g : groups_) {
     analysis::GroupSummary gs;
@@ -354,6 +415,14 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
     gs.max_lag = g.max_lag;
     gs.max_lag_seconds = g.max_lag_s;
     gs.latency_ms = summarize_latency(g.latency_ns);
+    {
+      std::vector<std::int64_t> steady, stalled;
+      split_stalled(g, steady, stalled);
+      gs.latency_steady_ms = summarize_latency(steady);
+      gs.stalled = summarize_stall(stalled);
+      all_steady.insert(all_steady.end(), steady.begin(), steady.end());
+      all_stalled.insert(all_stalled.end(), stalled.begin(), stalled.end());
+    }
     all_latency.insert(all_latency.end(), g.latency_ns.begin(), g.latency_ns.end());
 
     std::size_t first_rebalance = s.rebalances.size();
@@ -390,6 +459,8 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
     s.groups.push_back(std::move(gs));
   }
   s.latency_ms = summarize_latency(std::move(all_latency));
+  s.latency_steady_ms = summarize_latency(std::move(all_steady));
+  s.stalled = summarize_stall(all_stalled);
   set_lost(s, lost_total);
   s.faults = fault_dups_.records();
   return s;

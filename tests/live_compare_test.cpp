@@ -44,6 +44,7 @@ analysis::RunSummary base_run() {
   s.latency_ms.p50 = 2;
   s.latency_ms.p90 = 5;
   s.latency_ms.p99 = 40;
+  s.latency_steady_ms = s.latency_ms;
   analysis::GenerationRecord g1{"g", 1, 0.1, {{"g/0", {"a-0", "a-1"}}, {"g/1", {"a-2", "a-3"}}}};
   analysis::GenerationRecord g2{"g", 2, 30.2, {{"g/0", {"a-0", "a-1", "a-2", "a-3"}}}};
   s.generations = {g1, g2};
@@ -186,11 +187,19 @@ TEST(LiveCompare, SharesDuplicatesAndLatencyHaveTolerances) {
   EXPECT_FALSE(find(r, "share", "g/0")->ok);
 
   live = base_run();
-  live.latency_ms.p50 = 2 + 24;  // within the 25 ms floor
-  live.latency_ms.p99 = 40 + 51;  // beyond max(100%, 50 ms)
+  live.latency_steady_ms.p50 = 2 + 24;  // within the 25 ms floor
+  live.latency_steady_ms.p99 = 40 + 51;  // beyond max(100%, 50 ms)
   r = live::compare_runs(sc, base_run(), live, {});
-  EXPECT_TRUE(find(r, "latency_p50_ms")->ok);
+  EXPECT_TRUE(find(r, "latency_steady_p50_ms")->ok);
+  EXPECT_FALSE(find(r, "latency_steady_p99_ms")->ok);
+  EXPECT_FALSE(r.ok());
+  // The percentiles over every record, stalled ones included, are shown but do not count.
+  live = base_run();
+  live.latency_ms.p99 = 40 + 51;
+  r = live::compare_runs(sc, base_run(), live, {});
   EXPECT_FALSE(find(r, "latency_p99_ms")->ok);
+  EXPECT_TRUE(find(r, "latency_p99_ms")->informational);
+  EXPECT_TRUE(r.ok());
 
   // One crash with 5 s auto-commit: up to 5 s of one member's throughput may be reprocessed.
   live = base_run();
@@ -227,6 +236,35 @@ TEST(LiveCompare, DuplicatesOfEachFaultAreComparedInOrder) {
   r = live::compare_runs(sc, sim, live, {});
   EXPECT_FALSE(find(r, "fault_duplicates")->ok);
   EXPECT_EQ(find(r, "fault_duplicates")->live, "(none)");
+}
+
+TEST(LiveCompare, StalledRecordsAreComparedWithTheRebalanceBound) {
+  auto sc = scenario();
+  auto sim = base_run();
+  sim.groups[0].stalled = {300, 900, 1000, 3000};
+  auto live = sim;
+  // 6000 records in 60 s: 100/s; two rebalances, each may differ by 1 s + 0.25 s:
+  // 10 + 50 % of 300 + 100 x 2 x 1.25 = 410 records; the mean by max(50 %, 1.25 s).
+  live.groups[0].stalled = {300 + 400, 900, 1000 + 1200, 3000};
+  auto r = live::compare_runs(sc, sim, live, {});
+  const auto* n = find(r, "stalled_records", "g");
+  const auto* m = find(r, "stalled_mean_ms", "g");
+  ASSERT_NE(n, nullptr);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(n->tolerance, "±410");
+  EXPECT_EQ(m->tolerance, "±1250.0 ms");
+  EXPECT_TRUE(n->ok);
+  EXPECT_TRUE(m->ok);
+  live.groups[0].stalled = {300 + 420, 900, 1000 + 1300, 3000};
+  r = live::compare_runs(sc, sim, live, {});
+  EXPECT_FALSE(find(r, "stalled_records")->ok);
+  EXPECT_FALSE(find(r, "stalled_mean_ms")->ok);
+  EXPECT_FALSE(r.ok());
+  // On the mock cluster (its join phase waits session.timeout.ms - 1 s) they are shown only.
+  live::CompareOptions mock;
+  mock.mock = true;
+  r = live::compare_runs(sc, sim, live, mock);
+  EXPECT_TRUE(find(r, "stalled_records")->informational);
 }
 
 TEST(LiveCompare, LostRecordsBreakConservation) {
@@ -341,6 +379,12 @@ TEST(LiveRecorder, CountsDuplicatesGenerationsAndLatency) {
   EXPECT_EQ(s.groups[0].consumers[0].state, "Stopped");
   EXPECT_EQ(s.groups[0].consumers[1].duplicates, 2u);
   EXPECT_EQ(s.latency_ms.count, 10u);  // first processings only
+  // Offsets 6-9 waited while partition 0 had no consumer (g/0 stopped at 2 s, g/1 got it at
+  // 5.1 s): caught in a stall. Offsets 0-5 were processed before any hand-out after them.
+  EXPECT_EQ(s.stalled.records, 4u);
+  EXPECT_EQ(s.latency_steady_ms.count, 6u);
+  EXPECT_EQ(s.groups[0].stalled.records, 4u);
+  EXPECT_NEAR(s.stalled.max_ms, 5200 - 6, 1e-6);
   EXPECT_DOUBLE_EQ(s.latency_ms.p50, 5.0);
   // Both duplicates had been processed before the crash: charged to it.
   ASSERT_EQ(s.faults.size(), 1u);
@@ -348,6 +392,30 @@ TEST(LiveRecorder, CountsDuplicatesGenerationsAndLatency) {
   EXPECT_EQ(s.faults[0].subject, "g/0");
   EXPECT_DOUBLE_EQ(s.faults[0].at_s, 2.0);
   EXPECT_EQ(s.faults[0].duplicates, 2u);
+}
+
+TEST(LiveRecorder, RecordsQueuedBehindAStallsBacklogAreStalledUntilTheConsumerRunsDry) {
+  auto sc = scenario();
+  live::Recorder::GroupInfo gi;
+  gi.id = "g";
+  gi.partitions = {0, 1};
+  live::Recorder rec({"a-0", "a-1"}, {gi});
+  rec.set_end(10'000'000'000);
+  rec.consumer_started(0, "g/0", 0);
+  // Partitions 0 and 1 are handed out at 1 s; partition 0 has a backlog from before.
+  rec.assigned(0, "g/0", "g-0-x", 1, 1'000'000'000, {0, 1});
+  const std::int64_t ms = 1'000'000;
+  rec.processed(0, "g/0",
+                {{0, 0, 500 * ms, 1001 * ms, true},   // backlog: produced before the hand-out
+                 {1, 0, 1000 * ms + 1, 1002 * ms},    // produced after, but queued behind it
+                 {0, 1, 1001 * ms, 1003 * ms},        // still behind
+                 {1, 1, 1010 * ms, 1011 * ms, true},  // the consumer ran dry before this one
+                 {0, 2, 1020 * ms, 1021 * ms}});
+  auto s = rec.finish(10'000'000'000, sc, "kafka");
+  EXPECT_EQ(s.stalled.records, 3u);
+  EXPECT_EQ(s.latency_steady_ms.count, 2u);
+  EXPECT_DOUBLE_EQ(s.stalled.max_ms, 501);
+  EXPECT_DOUBLE_EQ(s.latency_steady_ms.max, 1);
 }
 
 TEST(LiveRecorder, NearestRankPercentiles) {
