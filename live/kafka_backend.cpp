@@ -1260,12 +1260,13 @@ class Run {
   };
   void schedule(std::int64_t t, std::function<void()> fn) { actions_.push({t, seq_++, std::move(fn)}); }
 
-  void restart(std::int32_t group, std::int32_t index, std::int64_t downtime) {
+  /// @p record: report the restart as a fault of its own (a rolling restart is reported once).
+  void restart(std::int32_t group, std::int32_t index, std::int64_t downtime, bool record = true) {
     ConsumerWorker* w = live_consumer(group, index);
     if (!w) return;
     FaultSpec f;
     f.kind = FaultSpec::Kind::Restart;
-    sh_.recorder->fault(group, f, index, sh_.now_ns());
+    if (record) sh_.recorder->fault(group, f, index, sh_.now_ns());
     w->command(Command::Close);
     schedule(sh_.now_ns() + downtime, [this, group, index] { start_consumer(group, index); });
   }
@@ -1306,8 +1307,11 @@ class Run {
         const std::int32_t n = next_index_[g];
         const std::int64_t step = f.duration + f.gap;
         const std::int64_t downtime = f.duration;
+        // One fault, as the simulator reports it: the duplicates of every member's restart are
+        // charged to it.
+        sh_.recorder->fault(g, f, -1, now);
         for (std::int32_t idx = 0; idx < n; ++idx) {
-          schedule(now + step * idx, [this, g, idx, downtime] { restart(g, idx, downtime); });
+          schedule(now + step * idx, [this, g, idx, downtime] { restart(g, idx, downtime, false); });
         }
         break;
       }

@@ -181,6 +181,34 @@ faults:
   EXPECT_LE(lost_of(g), 2u);
 }
 
+TEST(LiveMock, ARollingRestartIsOneFaultAsInTheSimulation) {
+  auto sc = scenarios::load_scenario_text(R"(
+name: rolling
+duration: 7s
+client: librdkafka
+topics: [{name: a, partitions: 2}]
+producers:
+  - {topic: a, rate: {kind: constant, per_second: 100}, keys: {kind: uniform, cardinality: 10}}
+groups:
+  - {id: g, topics: [a], assignor: range, session_timeout: 5s, heartbeat_interval: 500ms, max_poll_interval: 10s,
+     consumers: {count: 2, processing_time: {kind: constant, value: 1ms}}}
+faults:
+  - {at: 4s, rolling_restart: g, downtime: 500ms, gap: 500ms}
+)",
+                                          "rolling.yaml");
+  live::KafkaBackend b(quiet());
+  auto s = b.run(sc);
+  const auto sim_run = simulate_bounded(b.details().effective);
+  // Both members restart (at 4 s and 5 s) under one fault, which both sides report once.
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].kind, "rolling_restart");
+  EXPECT_EQ(s.faults[0].subject, "g");
+  EXPECT_NEAR(s.faults[0].at_s, 4.0, 0.1);
+  ASSERT_EQ(sim_run.faults.size(), 1u);
+  EXPECT_EQ(sim_run.faults[0].kind, s.faults[0].kind);
+  EXPECT_EQ(sim_run.faults[0].subject, s.faults[0].subject);
+}
+
 TEST(LiveMock, BrokerGoingAwayMidRunIsABrokerError) {
   auto sc = scenarios::load_scenario_text(R"(
 name: broker-down
