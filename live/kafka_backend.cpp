@@ -1501,7 +1501,12 @@ analysis::RunSummary KafkaBackend::run(const models::Scenario& scenario) {
   details_.time_scale = options_.time_scale.value_or(scenario.time_scale);
   details_.effective = scale_scenario(scenario, details_.time_scale);
   details_.effective.client = models::ClientFlavor::Librdkafka;
-  for (const auto& g : details_.effective.groups) librdkafka_strategy(g.assignor);
+  for (auto& g : details_.effective.groups) {
+    // librdkafka chooses its rebalance protocol from the assignor: cooperative-sticky runs the
+    // incremental protocol (a revocation round, then an assignment round), whatever the
+    // scenario's protocol says; the simulation follows what ran.
+    if (librdkafka_strategy(g.assignor) == "cooperative-sticky" && g.protocol == "eager") g.protocol = "cooperative";
+  }
   std::int64_t threads = 0;
   for (const auto& p : details_.effective.producers) threads += p.count;
   for (const auto& g : details_.effective.groups) threads += g.consumers.count;

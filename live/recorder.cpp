@@ -230,6 +230,7 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
   std::map<std::int32_t, std::string> owners;  // partition -> consumer, previous generation
   std::int64_t prev_end = -1;
   bool first = true;
+  bool prev_revoked = false;  // cooperative: the previous generation revoked partitions
   const std::string protocol = g.info.cooperative ? "cooperative" : "eager";
   for (const auto& [gen, members] : gens) {
     std::int64_t t_first = INT64_MAX, t_last = INT64_MIN;
@@ -259,10 +260,14 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
     if (first) {
       for (auto t : g.starts) start = std::min(start, t);
     }
+    // Revocations by members of this generation (not by a member leaving the group): with the
+    // incremental protocol they call for a follow-up round.
+    std::int64_t revoked_by_members = 0;
     for (const auto& r : g.revokes) {
       if (!in_window(r.t)) continue;
       start = std::min(start, r.t);
       revoked += static_cast<std::int64_t>(r.count);
+      if (members.count(r.consumer)) revoked_by_members += static_cast<std::int64_t>(r.count);
     }
     std::int64_t fault_t = INT64_MAX;
     for (const auto& f : g.faults) {
@@ -281,6 +286,27 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
       if (in_window(t) && (state == "PreparingRebalance" || state == "CompletingRebalance")) start = std::min(start, t);
     }
 
+    std::int64_t moved = 0;
+    for (const auto& [p, c] : now_owners) {
+      auto o = owners.find(p);
+      if (o == owners.end() || o->second != c) ++moved;
+    }
+    if (g.info.cooperative && prev_revoked && !out.rebalances.empty() && out.rebalances.back().group == g.info.id) {
+      // The incremental protocol's follow-up round: members that revoked partitions rejoin at
+      // once and this generation hands the withheld partitions out. One rebalance, two rounds,
+      // as the simulator counts it.
+      analysis::RebalanceRecord& rr = out.rebalances.back();
+      rr.end_s = secs(t_last);
+      rr.generation = gen;
+      rr.rounds += 1;
+      rr.partitions_moved += moved;
+      rr.partitions_revoked += revoked;
+      rr.partitions_assigned = static_cast<std::int64_t>(now_owners.size());
+      owners = std::move(now_owners);
+      prev_end = t_last;
+      prev_revoked = revoked_by_members > 0;
+      continue;
+    }
     analysis::RebalanceRecord rr;
     rr.group = g.info.id;
     rr.start_s = secs(start);
@@ -288,11 +314,6 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
     rr.generation = gen;
     rr.trigger = trigger;
     rr.protocol = protocol;
-    std::int64_t moved = 0;
-    for (const auto& [p, c] : now_owners) {
-      auto o = owners.find(p);
-      if (o == owners.end() || o->second != c) ++moved;
-    }
     rr.partitions_moved = moved;
     rr.partitions_revoked = g.info.cooperative ? revoked : static_cast<std::int64_t>(owners.size());
     rr.partitions_assigned = static_cast<std::int64_t>(now_owners.size());
@@ -300,6 +321,7 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
 
     owners = std::move(now_owners);
     prev_end = t_last;
+    prev_revoked = revoked_by_members > 0;
     first = false;
   }
 
