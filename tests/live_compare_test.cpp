@@ -267,6 +267,38 @@ TEST(LiveCompare, StalledRecordsAreComparedWithTheRebalanceBound) {
   EXPECT_TRUE(find(r, "stalled_records")->informational);
 }
 
+TEST(LiveCompare, StickyAssignmentsAfterAStaggeredStartUpAreInformational) {
+  auto sc = scenario();
+  auto sim = base_run();
+  auto live = base_run();
+  // Live, g/0 joined first and got everything; g/1's arrival took the incremental protocol's two
+  // rounds (the first withholds a-2 and a-3), so the settled generation is the third.
+  live.generations = {{"g", 1, 0.05, {{"g/0", {"a-0", "a-1", "a-2", "a-3"}}}},
+                      {"g", 2, 0.08, {{"g/0", {"a-0", "a-1"}}, {"g/1", {}}}},
+                      {"g", 3, 0.1, {{"g/0", {"a-0", "a-1"}}, {"g/1", {"a-2", "a-3"}}}},
+                      {"g", 4, 30.2, {{"g/0", {"a-0", "a-1", "a-2", "a-3"}}}}};
+  const auto settled = live::settled_generations(live, sc.groups[0]);
+  ASSERT_EQ(settled.size(), 2u);
+  EXPECT_EQ(settled.front().generation, 3);
+  // range: the assignor has no memory, the start-up does not matter.
+  auto r = live::compare_runs(sc, sim, live, {});
+  EXPECT_FALSE(find(r, "assignment", "g #0")->informational);
+  EXPECT_TRUE(find(r, "assignment", "g #0")->ok);
+  // cooperative-sticky: what the start-up handed out carries over; shown only, with a note.
+  sc.groups[0].assignor = "cooperative-sticky";
+  sc.groups[0].protocol = "cooperative";
+  live.generations[2].assignment = {{"g/0", {"a-2", "a-3"}}, {"g/1", {"a-0", "a-1"}}};
+  r = live::compare_runs(sc, sim, live, {});
+  EXPECT_TRUE(find(r, "assignment", "g #0")->informational);
+  EXPECT_FALSE(find(r, "assignment", "g #0")->ok);
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_NE(r.notes.back().find("start-up took 3 generation(s) live"), std::string::npos) << r.notes.back();
+  // Without a staggered start-up they count.
+  live = base_run();
+  r = live::compare_runs(sc, sim, live, {});
+  EXPECT_FALSE(find(r, "assignment", "g #0")->informational);
+}
+
 TEST(LiveCompare, LostRecordsBreakConservation) {
   auto sc = scenario();
   auto live = base_run();

@@ -118,7 +118,8 @@ TEST_P(LiveExample, ReplaysOnKafkaAndMatchesTheSimulator) {
     // both have two generations per change (docs/validation.md).
     if (c.kind == "assignment" || c.kind == "rebalances") {
       assignments += c.kind == "assignment";
-      EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      // A sticky assignor's generations after a staggered start-up are shown only (compare.cpp).
+      if (!c.informational) EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
     }
   }
   EXPECT_GE(assignments, sc.groups.size());
