@@ -26,6 +26,15 @@ LatencySummary summarize(const Histogram& h) {
   return l;
 }
 
+StallSummary summarize_stall(const Histogram& h) {
+  StallSummary s;
+  s.records = h.count();
+  s.p50_ms = static_cast<double>(h.quantile(0.50)) / 1e6;
+  s.mean_ms = h.mean() / 1e6;
+  s.max_ms = static_cast<double>(h.max()) / 1e6;
+  return s;
+}
+
 /// Subscribes to the world's signals and samples its state.
 class Collector {
  public:
@@ -40,13 +49,23 @@ class Collector {
     s.processed.connect([this](std::int32_t g, std::int32_t c, const models::ProcessedRecord* recs, std::size_t n) {
       GroupAcc& acc = groups_[static_cast<std::size_t>(g)];
       Histogram& h = out_.latency[static_cast<std::size_t>(g)];
+      const models::Group& grp = w_.group(static_cast<std::size_t>(g));
+      if (acc.run.size() <= static_cast<std::size_t>(c)) acc.run.resize(static_cast<std::size_t>(c) + 1, 0);
       std::uint64_t dups = 0;
       for (std::size_t k = 0; k < n; ++k) {
         const auto& r = recs[k];
+        if (r.after_idle) acc.run[static_cast<std::size_t>(c)] = 0;
         if (r.duplicate) {
           ++dups;
+          fault_dups_.duplicate(static_cast<std::size_t>(g), r.partition, r.offset);
         } else {
           h.add(r.done - r.appended);
+          // Caught in a stall: its partition was handed out after it was appended (a backlog the
+          // stall left), or its consumer has been working off such a backlog without running
+          // dry since (it queued behind it).
+          const bool direct = r.appended < grp.handed_out_at(r.partition);
+          if (direct) acc.run[static_cast<std::size_t>(c)] = 1;
+          (direct || acc.run[static_cast<std::size_t>(c)] ? acc.stalled : acc.steady).add(r.done - r.appended);
         }
       }
       acc.consumed += n;
@@ -97,9 +116,16 @@ class Collector {
                                std::string(models::to_string(from)) + " -> " + models::to_string(to)});
     });
     s.fault.connect([this](const models::FaultSpec& f, Time t) {
-      static const char* kinds[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
       std::string subject = f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
-      out_.timeline.push_back({sim::to_seconds(t), "fault", subject, kinds[static_cast<int>(f.kind)]});
+      out_.timeline.push_back({sim::to_seconds(t), "fault", subject, models::to_string(f.kind)});
+      for (std::size_t g = 0; g < w_.group_count(); ++g) {
+        auto& grp = w_.group(g);
+        if (grp.spec().id != f.group) continue;
+        std::vector<std::int64_t> frontier(static_cast<std::size_t>(w_.broker().partition_count()), 0);
+        for (std::int32_t gid : grp.partitions()) frontier[static_cast<std::size_t>(gid)] = grp.offsets(gid).frontier;
+        fault_dups_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0},
+                          std::move(frontier));
+      }
     });
   }
 
@@ -151,7 +177,7 @@ class Collector {
     for (std::int32_t gid = 0; gid < w_.broker().partition_count(); ++gid) {
       s.produced += static_cast<std::uint64_t>(w_.broker().log(gid).end_at(end));
     }
-    Histogram all;
+    Histogram all, all_steady, all_stalled;
     for (std::size_t g = 0; g < w_.group_count(); ++g) {
       auto& grp = w_.group(g);
       GroupAcc& acc = groups_[g];
@@ -172,6 +198,10 @@ class Collector {
       gs.max_lag = acc.max_lag;
       gs.max_lag_seconds = acc.max_lag_s;
       gs.latency_ms = summarize(out_.latency[g]);
+      gs.latency_steady_ms = summarize(acc.steady);
+      gs.stalled = summarize_stall(acc.stalled);
+      all_steady.merge(acc.steady);
+      all_stalled.merge(acc.stalled);
       gs.generation = grp.generation();
       for (const auto& c : grp.consumers()) {
         ConsumerSummary cs;
@@ -197,6 +227,9 @@ class Collector {
       s.groups.push_back(std::move(gs));
     }
     s.latency_ms = summarize(all);
+    s.latency_steady_ms = summarize(all_steady);
+    s.stalled = summarize_stall(all_stalled);
+    s.faults = fault_dups_.records();
   }
 
  private:
@@ -206,6 +239,10 @@ class Collector {
     std::uint64_t max_lag = 0;
     double max_lag_s = 0;
     std::vector<std::uint64_t> interval;
+    Histogram steady;   ///< latencies of first processings not caught in a stall
+    Histogram stalled;  ///< ... and of those caught in one
+    /// Per consumer index: working off a stall's backlog since its last idle wait.
+    std::vector<std::uint8_t> run;
     /// Per consumer index (restarted clients keep their index): (consumed, duplicates).
     std::vector<std::pair<std::uint64_t, std::uint64_t>> per_consumer;
   };
@@ -220,6 +257,7 @@ class Collector {
   SimulationResult& out_;
   bool series_;
   std::vector<GroupAcc> groups_;
+  FaultDuplicates fault_dups_;
 };
 
 }  // namespace

@@ -17,6 +17,14 @@ struct LatencySummary {
   std::uint64_t count = 0;
 };
 
+/// Records caught in a stall: their partition was handed out (at start-up, after a revocation or
+/// after its owner crashed) after they were produced and before they were processed, so their
+/// latency includes the time the partition had no consumer.
+struct StallSummary {
+  std::uint64_t records = 0;
+  double p50_ms = 0, mean_ms = 0, max_ms = 0;
+};
+
 /// One completed (or, at the end of the run, still open) rebalance of a group.
 struct RebalanceRecord {
   std::string group;
@@ -62,8 +70,45 @@ struct GroupSummary {
   std::uint64_t max_lag = 0;      ///< largest sampled sum over partitions of (log end - committed)
   double max_lag_seconds = 0;     ///< largest sampled lag divided by the recent consumption rate
   LatencySummary latency_ms;
+  LatencySummary latency_steady_ms;  ///< first processings not caught in a stall
+  StallSummary stalled;
   std::int32_t generation = 0;
   std::vector<ConsumerSummary> consumers;
+};
+
+/// One scheduled fault and the duplicates it caused.
+struct FaultRecord {
+  std::string group;
+  std::string kind;     ///< crash | leave | join | slow | restart | rolling_restart
+  std::string subject;  ///< "<group>/<index>", or the group for join and rolling_restart
+  double at_s = 0;
+  /// Processings after the fault, before the group's next fault, of offsets the group had
+  /// processed before the fault (below its per-partition processed frontier then).
+  std::uint64_t duplicates = 0;
+};
+
+/// Per-fault duplicate accounting, the same on every backend: a fault snapshots the group's
+/// processed frontier of every partition; a duplicate processing is charged to the group's latest
+/// fault when its offset lies below that fault's snapshot (it had been processed before the
+/// fault), and to no fault otherwise (a rebalance of its own, before any fault).
+class FaultDuplicates {
+ public:
+  /// A fault of group @p group; @p frontier[p] is one past the highest offset of global partition
+  /// p the group had processed (0 for partitions it does not read).
+  void fault(std::size_t group, FaultRecord record, std::vector<std::int64_t> frontier);
+  /// Group @p group processed offset @p offset of global partition @p partition again.
+  void duplicate(std::size_t group, std::int32_t partition, std::int64_t offset);
+  /// Every fault, in the order they happened.
+  std::vector<FaultRecord> records() const;
+
+ private:
+  struct Entry {
+    std::size_t group;
+    FaultRecord record;
+    std::vector<std::int64_t> frontier;
+  };
+  std::vector<Entry> entries_;
+  std::vector<std::ptrdiff_t> latest_;  ///< per group: index of its latest fault, -1 for none
 };
 
 struct RunSummary {
@@ -81,12 +126,16 @@ struct RunSummary {
   std::uint64_t final_lag = 0;
   std::uint64_t max_lag = 0;
   LatencySummary latency_ms;
+  LatencySummary latency_steady_ms;  ///< first processings not caught in a stall
+  StallSummary stalled;
   std::vector<RebalanceRecord> rebalances;
   std::vector<GenerationRecord> generations;
   std::vector<GroupSummary> groups;
+  std::vector<FaultRecord> faults;
 };
 
 nlohmann::json to_json(const LatencySummary& l);
+nlohmann::json to_json(const StallSummary& s);
 /// summary.json. @p include_wall_clock false drops wall_seconds so that output is byte-identical
 /// across runs (golden files, determinism tests).
 nlohmann::json to_json(const RunSummary& s, bool include_wall_clock = true);

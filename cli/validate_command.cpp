@@ -107,9 +107,6 @@ void register_validate_command(CLI::App& app) {
                 << (d.mock ? "librdkafka's mock cluster" : d.bootstrap) << ", run " << d.run_id << "\n\n";
       std::cout << rep.table();
       for (const auto& w : d.warnings) std::cout << "warning: " << w << "\n";
-      for (const auto& f : d.fault_duplicates) {
-        std::cout << "live duplicates after " << f.fault << " at " << f.at_s << " s: " << f.duplicates << "\n";
-      }
       if (!o->out.empty()) std::cout << "validation.json written to " << o->out << "/\n";
     }
     set_exit_status(rep.ok() ? kExitOk : kExitMismatch);

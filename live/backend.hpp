@@ -87,14 +87,6 @@ struct LiveDetails {
   std::vector<std::string> topics_deleted;
   std::vector<std::string> groups_created;
   std::vector<std::string> warnings;
-  /// Duplicates seen in each group after each crash-like fault (crash, restart), until the next one.
-  struct FaultDuplicates {
-    std::string group;
-    std::string fault;
-    double at_s = 0;
-    std::uint64_t duplicates = 0;
-  };
-  std::vector<FaultDuplicates> fault_duplicates;
   /// With record_placements: scenario topic -> key -> partitions its records were written to.
   std::map<std::string, std::map<std::string, std::set<std::int32_t>>> placements;
   /// Records produced per scenario topic partition ("topic-p").

@@ -24,6 +24,7 @@ struct Tolerances {
   double rebalance_abs_s = 0.25;  ///< ... or this plus the group's heartbeat interval
   double duplicates_rel = 0.5;    ///< duplicates, relative, plus the commit-window bound
   double produced_rel = 0.05;     ///< records produced, relative, plus 3 standard deviations
+  double stalled_rel = 0.5;       ///< records caught in a stall: count and mean latency, relative, plus the rebalance bound
 };
 
 /// One comparison.
@@ -61,7 +62,8 @@ ValidationReport compare_runs(const models::Scenario& scenario, const analysis::
                               const analysis::RunSummary& live, const CompareOptions& options);
 
 /// The generations of @p group with the start-up generations folded away: those before the first
-/// generation in which every initial consumer holds an assignment. With
+/// generation in which every initial consumer holds an assignment and every partition is handed
+/// out (the incremental protocol's first round withholds some). With
 /// group.initial.rebalance.delay.ms = 0 their number depends on the order in which the clients'
 /// JoinGroup requests arrive, which neither side controls.
 std::vector<analysis::GenerationRecord> settled_generations(const analysis::RunSummary& run, const models::GroupSpec& group);

@@ -188,10 +188,6 @@ nlohmann::json to_json(const LiveDetails& d) {
   j["topics_deleted"] = d.topics_deleted;
   j["groups_created"] = d.groups_created;
   j["warnings"] = d.warnings;
-  j["fault_duplicates"] = nlohmann::json::array();
-  for (const auto& f : d.fault_duplicates) {
-    j["fault_duplicates"].push_back({{"group", f.group}, {"fault", f.fault}, {"at_s", f.at_s}, {"duplicates", f.duplicates}});
-  }
   j["produced_per_partition"] = d.produced_per_partition;
   return j;
 }

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -148,7 +149,11 @@ void conf_set(rd_kafka_conf_t* c, const std::string& k, const std::string& v) {
 void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   auto* sh = static_cast<Shared*>(rd_kafka_opaque(rk));
   if (sh && sh->options && sh->options->client_logs) {
-    sh->log(std::string("librdkafka ") + rd_kafka_name(rk) + " " + fac + ": " + buf);
+    // Prefixed with the run's clock (seconds since the run started), the time base of every
+    // recorded event, so that client log lines can be lined up with the recorded rebalances.
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3f ", static_cast<double>(sh->now_ns()) / 1e9);
+    sh->log(std::string(t) + "librdkafka " + rd_kafka_name(rk) + " " + fac + ": " + buf);
   }
 }
 
@@ -1013,6 +1018,7 @@ class ConsumerWorker {
     // whatever arrived before the queue ran dry.
     std::int64_t busy_until = 0;
     std::int32_t in_batch = 0;
+    bool ran_dry = true;  // the last poll returned nothing: the next message follows an idle wait
     const std::int32_t max_batch = std::max(1, spec_.max_poll_records);
     auto commit_batch = [&] {
       if (spec_.commit.kind == models::CommitSpec::Kind::AfterBatch && in_batch > 0) rd_kafka_commit(rk_, nullptr, 0);
@@ -1021,6 +1027,7 @@ class ConsumerWorker {
     while (cmd_.load() == Command::Run) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, in_batch > 0 ? 0 : 20);
       if (!m) {
+        ran_dry = true;
         commit_batch();
         continue;
       }
@@ -1056,7 +1063,8 @@ class ConsumerWorker {
       const std::int64_t now = sh_.now_ns();
       if (finished && now <= sh_.end_ns) {
         const std::int32_t g = global(rd_kafka_topic_name(m->rkt), m->partition);
-        sh_.recorder->processed(group_, name_, {{g, m->offset, produced_ns, now}});
+        sh_.recorder->processed(group_, name_, {{g, m->offset, produced_ns, now, ran_dry}});
+        ran_dry = false;
         ++in_batch;
       }
       rd_kafka_message_destroy(m);
@@ -1252,12 +1260,13 @@ class Run {
   };
   void schedule(std::int64_t t, std::function<void()> fn) { actions_.push({t, seq_++, std::move(fn)}); }
 
-  void restart(std::int32_t group, std::int32_t index, std::int64_t downtime) {
+  /// @p record: report the restart as a fault of its own (a rolling restart is reported once).
+  void restart(std::int32_t group, std::int32_t index, std::int64_t downtime, bool record = true) {
     ConsumerWorker* w = live_consumer(group, index);
     if (!w) return;
     FaultSpec f;
     f.kind = FaultSpec::Kind::Restart;
-    sh_.recorder->fault(group, f, index, sh_.now_ns());
+    if (record) sh_.recorder->fault(group, f, index, sh_.now_ns());
     w->command(Command::Close);
     schedule(sh_.now_ns() + downtime, [this, group, index] { start_consumer(group, index); });
   }
@@ -1298,8 +1307,11 @@ class Run {
         const std::int32_t n = next_index_[g];
         const std::int64_t step = f.duration + f.gap;
         const std::int64_t downtime = f.duration;
+        // One fault, as the simulator reports it: the duplicates of every member's restart are
+        // charged to it.
+        sh_.recorder->fault(g, f, -1, now);
         for (std::int32_t idx = 0; idx < n; ++idx) {
-          schedule(now + step * idx, [this, g, idx, downtime] { restart(g, idx, downtime); });
+          schedule(now + step * idx, [this, g, idx, downtime] { restart(g, idx, downtime, false); });
         }
         break;
       }
@@ -1401,7 +1413,6 @@ class Run {
       }
     }
     auto summary = recorder_->finish(sc_.duration, sc_, d_.mock ? "kafka-mock" : "kafka");
-    d_.fault_duplicates = recorder_->fault_duplicates();
     d_.produced_per_partition = recorder_->produced_per_partition();
     if (o_.record_placements) {
       for (const auto& p : producers_) {
@@ -1490,7 +1501,12 @@ analysis::RunSummary KafkaBackend::run(const models::Scenario& scenario) {
   details_.time_scale = options_.time_scale.value_or(scenario.time_scale);
   details_.effective = scale_scenario(scenario, details_.time_scale);
   details_.effective.client = models::ClientFlavor::Librdkafka;
-  for (const auto& g : details_.effective.groups) librdkafka_strategy(g.assignor);
+  for (auto& g : details_.effective.groups) {
+    // librdkafka chooses its rebalance protocol from the assignor: cooperative-sticky runs the
+    // incremental protocol (a revocation round, then an assignment round), whatever the
+    // scenario's protocol says; the simulation follows what ran.
+    if (librdkafka_strategy(g.assignor) == "cooperative-sticky" && g.protocol == "eager") g.protocol = "cooperative";
+  }
   std::int64_t threads = 0;
   for (const auto& p : details_.effective.producers) threads += p.count;
   for (const auto& g : details_.effective.groups) threads += g.consumers.count;

@@ -37,6 +37,16 @@ const char* trigger_of(models::FaultSpec::Kind k) {
 
 }  // namespace
 
+analysis::StallSummary summarize_stall(const std::vector<std::int64_t>& v) {
+  const auto l = summarize_latency(v);
+  analysis::StallSummary s;
+  s.records = l.count;
+  s.p50_ms = l.p50;
+  s.mean_ms = l.mean;
+  s.max_ms = l.max;
+  return s;
+}
+
 analysis::LatencySummary summarize_latency(std::vector<std::int64_t> v) {
   analysis::LatencySummary l;
   l.count = v.size();
@@ -104,14 +114,16 @@ void Recorder::processed(std::int32_t group, const std::string& name, const std:
     ++events_;
     ++c.consumed;
     ++g.consumed;
-    if (gp.done[off]) {
+    const bool first = !gp.done[off];
+    if (!first) {
       ++c.duplicates;
       ++g.duplicates;
-      g.duplicate_times.push_back(r.done_ns);
+      fault_dups_.duplicate(static_cast<std::size_t>(group), r.partition, r.offset);
     } else {
       gp.done[off] = 1;
       g.latency_ns.push_back(r.done_ns - r.produced_ns);
     }
+    g.processings[name].push_back({r.partition, r.produced_ns, r.done_ns, first, r.after_idle});
     gp.frontier = std::max(gp.frontier, r.offset + 1);
     if (gp.first < 0 || r.offset < gp.first) gp.first = r.offset;
   }
@@ -147,7 +159,7 @@ void Recorder::revoked(std::int32_t group, const std::string& name, std::int64_t
   Group& g = groups_.at(static_cast<std::size_t>(group));
   std::sort(current.begin(), current.end());
   consumer(g, name).current = std::move(current);
-  g.revokes.push_back({name, t_ns, revoked.size()});
+  g.revokes.push_back({name, t_ns, revoked.size(), revoked});
   ++events_;
 }
 
@@ -167,13 +179,20 @@ void Recorder::consumer_stopped(std::int32_t group, const std::string& name, std
   Group& g = groups_.at(static_cast<std::size_t>(group));
   ConsumerState& c = consumer(g, name);
   c.alive = false;
+  g.stops.push_back({name, t_ns, c.current.size(), c.current});
   c.current.clear();
 }
 
 void Recorder::fault(std::int32_t group, const models::FaultSpec& f, std::int32_t member, std::int64_t t_ns) {
   std::lock_guard lk(mu_);
   if (frozen_) return;
-  groups_.at(static_cast<std::size_t>(group)).faults.push_back({f.kind, member, t_ns});
+  Group& g = groups_.at(static_cast<std::size_t>(group));
+  g.faults.push_back({f.kind, member, t_ns});
+  std::vector<std::int64_t> frontier(partitions_.size(), 0);
+  for (const auto& [p, gp] : g.parts) frontier[static_cast<std::size_t>(p)] = gp.frontier;
+  const std::string subject = member >= 0 ? g.info.id + "/" + std::to_string(member) : g.info.id;
+  fault_dups_.fault(static_cast<std::size_t>(group),
+                    analysis::FaultRecord{g.info.id, models::to_string(f.kind), subject, secs(t_ns), 0}, std::move(frontier));
 }
 
 void Recorder::group_state(std::int32_t group, const std::string& state, std::int64_t t_ns) {
@@ -211,6 +230,7 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
   std::map<std::int32_t, std::string> owners;  // partition -> consumer, previous generation
   std::int64_t prev_end = -1;
   bool first = true;
+  bool prev_revoked = false;  // cooperative: the previous generation revoked partitions
   const std::string protocol = g.info.cooperative ? "cooperative" : "eager";
   for (const auto& [gen, members] : gens) {
     std::int64_t t_first = INT64_MAX, t_last = INT64_MIN;
@@ -240,10 +260,14 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
     if (first) {
       for (auto t : g.starts) start = std::min(start, t);
     }
+    // Revocations by members of this generation (not by a member leaving the group): with the
+    // incremental protocol they call for a follow-up round.
+    std::int64_t revoked_by_members = 0;
     for (const auto& r : g.revokes) {
       if (!in_window(r.t)) continue;
       start = std::min(start, r.t);
       revoked += static_cast<std::int64_t>(r.count);
+      if (members.count(r.consumer)) revoked_by_members += static_cast<std::int64_t>(r.count);
     }
     std::int64_t fault_t = INT64_MAX;
     for (const auto& f : g.faults) {
@@ -262,6 +286,27 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
       if (in_window(t) && (state == "PreparingRebalance" || state == "CompletingRebalance")) start = std::min(start, t);
     }
 
+    std::int64_t moved = 0;
+    for (const auto& [p, c] : now_owners) {
+      auto o = owners.find(p);
+      if (o == owners.end() || o->second != c) ++moved;
+    }
+    if (g.info.cooperative && prev_revoked && !out.rebalances.empty() && out.rebalances.back().group == g.info.id) {
+      // The incremental protocol's follow-up round: members that revoked partitions rejoin at
+      // once and this generation hands the withheld partitions out. One rebalance, two rounds,
+      // as the simulator counts it.
+      analysis::RebalanceRecord& rr = out.rebalances.back();
+      rr.end_s = secs(t_last);
+      rr.generation = gen;
+      rr.rounds += 1;
+      rr.partitions_moved += moved;
+      rr.partitions_revoked += revoked;
+      rr.partitions_assigned = static_cast<std::int64_t>(now_owners.size());
+      owners = std::move(now_owners);
+      prev_end = t_last;
+      prev_revoked = revoked_by_members > 0;
+      continue;
+    }
     analysis::RebalanceRecord rr;
     rr.group = g.info.id;
     rr.start_s = secs(start);
@@ -269,11 +314,6 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
     rr.generation = gen;
     rr.trigger = trigger;
     rr.protocol = protocol;
-    std::int64_t moved = 0;
-    for (const auto& [p, c] : now_owners) {
-      auto o = owners.find(p);
-      if (o == owners.end() || o->second != c) ++moved;
-    }
     rr.partitions_moved = moved;
     rr.partitions_revoked = g.info.cooperative ? revoked : static_cast<std::int64_t>(owners.size());
     rr.partitions_assigned = static_cast<std::int64_t>(now_owners.size());
@@ -281,6 +321,7 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
 
     owners = std::move(now_owners);
     prev_end = t_last;
+    prev_revoked = revoked_by_members > 0;
     first = false;
   }
 
@@ -307,6 +348,54 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
   }
 }
 
+void Recorder::split_stalled(const Group& g, std::vector<std::int64_t>& steady, std::vector<std::int64_t>& stalled) const {
+  // Replay ownership in time order (revocations and stops before assignments at one instant):
+  // a partition is handed out when an assignment lists it while nobody holds it (at start-up,
+  // after a revocation or its owner's stop) or while another client still does.
+  struct Ev {
+    std::int64_t t;
+    int order;  // 0: revoke or stop, 1: assign
+    const std::string* consumer;
+    const std::vector<std::int32_t>* partitions;
+  };
+  std::vector<Ev> evs;
+  for (const auto& r : g.revokes) evs.push_back({r.t, 0, &r.consumer, &r.partitions});
+  for (const auto& r : g.stops) evs.push_back({r.t, 0, &r.consumer, &r.partitions});
+  for (const auto& a : g.assigns) evs.push_back({a.t, 1, &a.consumer, &a.current});
+  std::stable_sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.order < b.order; });
+  std::map<std::int32_t, std::string> owner;
+  std::map<std::int32_t, std::vector<std::int64_t>> handed_out;
+  for (const Ev& e : evs) {
+    for (auto p : *e.partitions) {
+      auto it = owner.find(p);
+      if (e.order == 0) {
+        if (it != owner.end() && it->second == *e.consumer) owner.erase(it);
+      } else if (it == owner.end() || it->second != *e.consumer) {
+        owner[p] = *e.consumer;
+        handed_out[p].push_back(e.t);
+      }
+    }
+  }
+  for (const auto& [name, seq] : g.processings) {
+    // Caught in a stall: the partition's last hand-out before the record's processing came
+    // after the record was produced (a backlog the stall left), or its consumer has been working
+    // off such a backlog without running dry since (the record queued behind it).
+    bool run = false;
+    for (const Processing& f : seq) {
+      if (f.after_idle) run = false;
+      if (!f.first) continue;
+      bool direct = false;
+      auto h = handed_out.find(f.partition);
+      if (h != handed_out.end()) {
+        auto it = std::upper_bound(h->second.begin(), h->second.end(), f.done_ns);
+        direct = it != h->second.begin() && *std::prev(it) > f.produced_ns;
+      }
+      run = run || direct;
+      (run ? stalled : steady).push_back(f.done_ns - f.produced_ns);
+    }
+  }
+}
+
 analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenario& sc, const std::string& backend) {
   std::lock_guard lk(mu_);
   frozen_ = true;
@@ -318,9 +407,8 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
   s.events = events_;
   for (const auto& p : partitions_) s.produced += static_cast<std::uint64_t>(p.log_end);
 
-  std::vector<std::int64_t> all_latency;
+  std::vector<std::int64_t> all_latency, all_steady, all_stalled;
   std::uint64_t lost_total = 0;
-  fault_dups_.clear();
   for (Group& g : groups_) {
     analysis::GroupSummary gs;
     gs.id = g.info.id;
@@ -349,6 +437,14 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
     gs.max_lag = g.max_lag;
     gs.max_lag_seconds = g.max_lag_s;
     gs.latency_ms = summarize_latency(g.latency_ns);
+    {
+      std::vector<std::int64_t> steady, stalled;
+      split_stalled(g, steady, stalled);
+      gs.latency_steady_ms = summarize_latency(steady);
+      gs.stalled = summarize_stall(stalled);
+      all_steady.insert(all_steady.end(), steady.begin(), steady.end());
+      all_stalled.insert(all_stalled.end(), stalled.begin(), stalled.end());
+    }
     all_latency.insert(all_latency.end(), g.latency_ns.begin(), g.latency_ns.end());
 
     std::size_t first_rebalance = s.rebalances.size();
@@ -377,26 +473,6 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
       gs.consumers.push_back(std::move(cs));
     }
 
-    // Duplicates after each crash-like fault, until the next crash-like fault of this group.
-    std::vector<const FaultEvent*> crashes;
-    for (const auto& f : g.faults) {
-      if (f.kind == models::FaultSpec::Kind::Crash || f.kind == models::FaultSpec::Kind::Restart ||
-          f.kind == models::FaultSpec::Kind::RollingRestart) {
-        crashes.push_back(&f);
-      }
-    }
-    for (std::size_t i = 0; i < crashes.size(); ++i) {
-      std::int64_t from = crashes[i]->t;
-      std::int64_t to = i + 1 < crashes.size() ? crashes[i + 1]->t : INT64_MAX;
-      std::uint64_t n = 0;
-      for (auto t : g.duplicate_times)
-        if (t >= from && t < to) ++n;
-      static const char* kinds[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
-      std::string what = kinds[static_cast<int>(crashes[i]->kind)];
-      if (crashes[i]->member >= 0) what += " " + g.info.id + "/" + std::to_string(crashes[i]->member);
-      fault_dups_.push_back({g.info.id, what, secs(from), n});
-    }
-
     s.consumed += gs.consumed;
     s.duplicates += gs.duplicates;
     s.skipped += gs.skipped;
@@ -405,13 +481,11 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
     s.groups.push_back(std::move(gs));
   }
   s.latency_ms = summarize_latency(std::move(all_latency));
+  s.latency_steady_ms = summarize_latency(std::move(all_steady));
+  s.stalled = summarize_stall(all_stalled);
   set_lost(s, lost_total);
+  s.faults = fault_dups_.records();
   return s;
-}
-
-std::vector<LiveDetails::FaultDuplicates> Recorder::fault_duplicates() const {
-  std::lock_guard lk(mu_);
-  return fault_dups_;
 }
 
 std::map<std::string, std::uint64_t> Recorder::produced_per_partition() const {

@@ -25,6 +25,8 @@ struct ProcessedRecord {
   std::int64_t offset = 0;
   std::int64_t produced_ns = 0;  ///< when the producer created it
   std::int64_t done_ns = 0;      ///< when its processing finished
+  /// The consumer had run out of messages before this one (a poll returned nothing).
+  bool after_idle = false;
 };
 
 /// Thread-safe collector of one live run. After finish() it ignores further reports, so clients
@@ -70,8 +72,6 @@ class Recorder {
 
   /// Summarises the run up to @p end_ns and freezes the recorder.
   analysis::RunSummary finish(std::int64_t end_ns, const models::Scenario& scenario, const std::string& backend);
-  /// Duplicates after each crash-like fault, until the next one of the same group (after finish()).
-  std::vector<LiveDetails::FaultDuplicates> fault_duplicates() const;
   /// Records produced per partition name (after finish()).
   std::map<std::string, std::uint64_t> produced_per_partition() const;
 
@@ -105,6 +105,15 @@ class Recorder {
     std::string consumer;
     std::int64_t t;
     std::size_t count;
+    std::vector<std::int32_t> partitions;  ///< revoked (a stopped client: everything it held)
+  };
+  /// One processing, in the order its consumer reported them.
+  struct Processing {
+    std::int32_t partition;
+    std::int64_t produced_ns;
+    std::int64_t done_ns;
+    bool first;       ///< the group's first processing of the offset
+    bool after_idle;  ///< the consumer had run dry before it
   };
   struct FaultEvent {
     models::FaultSpec::Kind kind;
@@ -116,9 +125,10 @@ class Recorder {
     std::map<std::int32_t, GroupPartition> parts;
     std::map<std::string, ConsumerState> consumers;
     std::vector<std::int64_t> latency_ns;  ///< first processings only
+    std::map<std::string, std::vector<Processing>> processings;  ///< per consumer
+    std::vector<RevokeEvent> stops;         ///< clients stopped (crash or close) with what they held
     std::uint64_t consumed = 0;
     std::uint64_t duplicates = 0;
-    std::vector<std::int64_t> duplicate_times;
     std::vector<AssignEvent> assigns;
     std::vector<RevokeEvent> revokes;
     std::vector<FaultEvent> faults;
@@ -130,6 +140,8 @@ class Recorder {
 
   ConsumerState& consumer(Group& g, const std::string& name);
   void build_rebalances(const Group& g, std::int64_t end_ns, analysis::RunSummary& out) const;
+  /// Splits the group's first processings into those caught in a stall and the others.
+  void split_stalled(const Group& g, std::vector<std::int64_t>& steady, std::vector<std::int64_t>& stalled) const;
 
   mutable std::mutex mu_;
   bool frozen_ = false;
@@ -138,10 +150,12 @@ class Recorder {
   std::vector<std::string> names_;
   std::vector<PartitionState> partitions_;
   std::vector<Group> groups_;
-  std::vector<LiveDetails::FaultDuplicates> fault_dups_;
+  analysis::FaultDuplicates fault_dups_;
 };
 
 /// Exact nearest-rank latency percentiles of @p values_ns, in milliseconds.
 analysis::LatencySummary summarize_latency(std::vector<std::int64_t> values_ns);
+/// Count, median, mean and maximum of the latencies of records caught in a stall.
+analysis::StallSummary summarize_stall(const std::vector<std::int64_t>& values_ns);
 
 }  // namespace cgsim::live

@@ -68,6 +68,7 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
   partitions_.assign(parts.begin(), parts.end());
   unowned_since_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
   for (std::int32_t gid : partitions_) unowned_since_[static_cast<std::size_t>(gid)] = 0;
+  handed_out_at_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
   for (std::int32_t gid = 0; gid < broker.partition_count(); ++gid) {
     auto& l = broker.log(gid).listeners;
     if (l.size() <= static_cast<std::size_t>(index)) l.resize(static_cast<std::size_t>(index) + 1, nullptr);
@@ -96,6 +97,7 @@ std::int64_t Group::mark_owned(std::int32_t gid, Time t) {
   if (u < 0) return 0;
   Time from = u;
   u = -1;
+  handed_out_at_[static_cast<std::size_t>(gid)] = t;
   const PartitionLog& log = broker_.log(gid);
   std::int64_t waiting = std::max(offsets(gid).frontier, log.start_offset());
   if (waiting >= log.end_offset()) return 0;
@@ -647,6 +649,7 @@ void Consumer::set_state(MemberState s) {
 
 void Consumer::start() {
   sim::Engine& eng = g_.engine();
+  created_at_ = eng.now();
   std::uint32_t inc = incarnation_;
   eng.schedule_after(0, Priority::Client, [this, inc] {
     if (current(inc)) poll();
@@ -843,6 +846,7 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
   reset_fetch();
   for (std::int32_t gid : assigned_) g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
   set_state(MemberState::Stable);
+  assigned_at_ = g_.engine().now();
   next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
   schedule_auto_commit_timer();
   init_positions_later();
@@ -905,9 +909,44 @@ void Consumer::schedule_heartbeat() {
   sim::Engine& eng = g_.engine();
   if (eng.pending(heartbeat_event_)) return;
   std::uint32_t inc = incarnation_;
-  heartbeat_event_ = eng.schedule_after(g_.spec().heartbeat_interval, Priority::Client, [this, inc] {
+  heartbeat_due_ = eng.now() + g_.spec().heartbeat_interval;
+  const Time at = rdk() ? main_loop_wake(heartbeat_due_) : heartbeat_due_;
+  heartbeat_event_ = eng.schedule_at(at, Priority::Client, [this, inc] {
     if (current(inc)) heartbeat();
   });
+}
+
+namespace {
+/// The first tick at or after @p t of a timer started at @p phase with period @p period.
+Time next_tick(Time t, Time phase, Time period) {
+  if (t <= phase) return phase;
+  return phase + (t - phase + period - 1) / period * period;
+}
+/// librdkafka's max.poll.interval.ms check timer: every 500 ms from the last assign() call.
+constexpr Time kMaxPollCheckPeriod = 500 * sim::kMillisecond;
+}  // namespace
+
+Time Consumer::main_loop_wake(Time t) const {
+  // librdkafka serves the group state machine, heartbeats included, from its main thread, which
+  // sleeps until its next timer or an incoming operation. A heartbeat that is due therefore goes
+  // out at the next wake-up: the 1 s housekeeping timer and the auto-commit timer run from the
+  // client's creation, the max.poll.interval.ms check from the last assignment.
+  Time at = next_tick(t, created_at_ + sim::kSecond, sim::kSecond);
+  if (g_.spec().commit.kind == CommitSpec::Kind::Auto && g_.spec().commit.interval > 0) {
+    at = std::min(at, next_tick(t, created_at_ + g_.spec().commit.interval, g_.spec().commit.interval));
+  }
+  if (assigned_at_ >= 0) at = std::min(at, next_tick(t, assigned_at_ + kMaxPollCheckPeriod, kMaxPollCheckPeriod));
+  return at;
+}
+
+void Consumer::main_loop_woken() {
+  // An operation from the application (a commit) wakes librdkafka's main thread, which then
+  // sends a heartbeat that is due.
+  sim::Engine& eng = g_.engine();
+  if (!rdk() || !eng.pending(heartbeat_event_) || eng.now() < heartbeat_due_) return;
+  eng.cancel(heartbeat_event_);
+  heartbeat_event_ = 0;
+  heartbeat();
 }
 
 void Consumer::heartbeat() {
@@ -1065,7 +1104,7 @@ void Consumer::fetch_and_process() {
       std::int64_t off = position_[i] + k;
       Time d = processing_time(t);
       t += d;
-      batch_.push_back(ProcessedRecord{gid, off, log.time_at(off), t, false});
+      batch_.push_back(ProcessedRecord{gid, off, log.time_at(off), t, false, false});
     }
     if (take > 0) {
       position_[i] += take;
@@ -1083,9 +1122,12 @@ void Consumer::fetch_and_process() {
   // The fetcher pipelines: the next fetch goes out while the application processes this batch.
   if (!fetch_in_flight_) send_fetch();
   if (batch_.empty()) {
+    ran_dry_ = true;
     go_idle();
     return;
   }
+  batch_.front().after_idle = ran_dry_;
+  ran_dry_ = false;
   busy_ = true;
   std::uint32_t inc = incarnation_;
   batch_event_ = eng.schedule_at(t, Priority::Client, [this, inc] {
@@ -1123,6 +1165,7 @@ void Consumer::batch_done() {
   batch_emitted_ = 0;
   if (g_.spec().commit.kind == CommitSpec::Kind::AfterBatch && consuming()) {
     commit(true);
+    main_loop_woken();
     std::uint32_t inc = incarnation_;
     g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, inc] {
       if (current(inc)) poll();
@@ -1281,7 +1324,10 @@ void Consumer::schedule_auto_commit_timer() {
   sim::Engine& eng = g_.engine();
   if (eng.pending(commit_timer_)) return;
   std::uint32_t inc = incarnation_;
-  commit_timer_ = eng.schedule_after(g_.spec().commit.interval, Priority::Client, [this, inc] {
+  // The timer runs from the client's creation, not from its first assignment.
+  const Time interval = g_.spec().commit.interval;
+  const Time at = next_tick(eng.now() + 1, created_at_ + interval, interval);
+  commit_timer_ = eng.schedule_at(at, Priority::Client, [this, inc] {
     if (!current(inc)) return;
     commit_timer_ = 0;
     if (consuming()) commit(false);

@@ -208,6 +208,12 @@ class Consumer : public AppendListener {
   /// Offsets stored at @p t: what was handed to the application (librdkafka's offset store).
   std::vector<std::pair<std::int32_t, std::int64_t>> stored_offsets(sim::Time t) const;
   void schedule_auto_commit_timer();
+  /// librdkafka: the first moment at or after @p t at which its main thread wakes up on a timer
+  /// (heartbeats go out only then).
+  sim::Time main_loop_wake(sim::Time t) const;
+  /// librdkafka: the application handed the main thread an operation (a commit); a heartbeat
+  /// that is due goes out now.
+  void main_loop_woken();
   void send_consumer_heartbeat(std::int32_t epoch, const std::string& reason);
   void finish_revocation();
   void init_positions_later();
@@ -247,6 +253,10 @@ class Consumer : public AppendListener {
   sim::EventId poll_timer_ = 0;
   sim::Time last_poll_ = 0;
   sim::Time next_auto_commit_ = 0;
+  sim::Time created_at_ = 0;     // when start() ran: librdkafka's timers run from here
+  sim::Time assigned_at_ = -1;   // last assignment (librdkafka restarts its max-poll check timer)
+  sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due
+  bool ran_dry_ = true;          // the last poll found no records (the next batch follows an idle wait)
   double slow_factor_ = 1.0;
   sim::Time slow_until_ = 0;
   // Fetch session: one fetch in flight at a time; the broker holds it until a record is
@@ -317,6 +327,9 @@ class Group {
   /// Hands partition @p gid out again at @p t; returns the partition-nanoseconds it stalled with
   /// records waiting (counted from the later of the stall's start and the first waiting record).
   std::int64_t mark_owned(std::int32_t gid, sim::Time t);
+  /// When partition @p gid was last handed out after a stall (-1: never). A record appended
+  /// before that and processed after it was caught in the stall.
+  sim::Time handed_out_at(std::int32_t gid) const { return handed_out_at_[static_cast<std::size_t>(gid)]; }
   /// A fresh incarnation number for a client object (responses to older ones are ignored).
   std::uint32_t next_incarnation() { return ++incarnations_; }
   /// How many clients have carried consumer index @p index so far (restarts included).
@@ -344,6 +357,7 @@ class Group {
   std::uint64_t lost_ = 0;
   std::uint32_t incarnations_ = 0;
   std::vector<sim::Time> unowned_since_;  // per gid; -1 while someone owns it
+  std::vector<sim::Time> handed_out_at_;  // per gid; when its last stall ended, -1 before the first
   Coordinator coordinator_;
   ConsumerGroupCoordinator consumer_coordinator_;
 };

@@ -2,6 +2,18 @@
 
 namespace cgsim::models {
 
+const char* to_string(FaultSpec::Kind kind) {
+  switch (kind) {
+    case FaultSpec::Kind::Crash: return "crash";
+    case FaultSpec::Kind::Leave: return "leave";
+    case FaultSpec::Kind::Join: return "join";
+    case FaultSpec::Kind::Slow: return "slow";
+    case FaultSpec::Kind::Restart: return "restart";
+    case FaultSpec::Kind::RollingRestart: return "rolling_restart";
+  }
+  return "?";
+}
+
 double RateSpec::rate_at(sim::Time t) const {
   if (kind != Kind::Steps) return per_second;
   double r = 0;

@@ -93,6 +93,9 @@ struct FaultSpec {
   std::string source;         ///< "file:line" for messages
 };
 
+/// The scenario-file name of a fault kind: crash, leave, join, slow, restart, rolling_restart.
+const char* to_string(FaultSpec::Kind kind);
+
 /// Broker and network settings.
 struct BrokerSpec {
   sim::Time request_latency = 500 * sim::kMicrosecond;  ///< one-way client<->broker delay

@@ -28,6 +28,9 @@ struct ProcessedRecord {
   sim::Time appended;      ///< when the broker appended it
   sim::Time done;          ///< when the consumer finished processing it
   bool duplicate;          ///< the group had already processed this offset
+  /// The consumer had run out of records before this one (it waited for a fetch): a backlog it
+  /// was working off is gone.
+  bool after_idle = false;
 };
 
 /// A finished or aborted rebalance of one group.

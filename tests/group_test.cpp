@@ -305,6 +305,46 @@ TEST(LibrdkafkaFlavor, RebalanceDoesNotWaitForTheApplicationsBatch) {
   EXPECT_GT(j.end - j.start, r.end - r.start);
 }
 
+TEST(LibrdkafkaFlavor, HeartbeatsWaitForTheMainThreadsNextTimer) {
+  // librdkafka sends a due heartbeat only when its main thread wakes up: on its auto-commit
+  // timer, its 500 ms max.poll.interval.ms check, its 1 s timer, or an application commit. Members
+  // therefore learn of a rebalance up to one such period late, not one heartbeat interval.
+  const std::string faults = "  - {at: 13130ms, join: g}\n  - {at: 17370ms, join: g}\n  - {at: 21710ms, join: g}\n";
+  auto durations = [&](const std::string& commit, models::ClientFlavor flavor) {
+    auto sc = load(scenario("    session_timeout: 3s\n    heartbeat_interval: 100ms\n    commit: " + commit + "\n", faults,
+                            2, "{kind: constant, value: 100us}", 6, "30s", 3000));
+    sc.broker.initial_rebalance_delay = 0;
+    sc.client = flavor;
+    std::vector<sim::Time> out;
+    for (const auto& r : run(sc).rebalances)
+      if (r.trigger == "join") out.push_back(r.end - r.start);
+    return out;
+  };
+  const auto slow_commit = durations("{kind: auto, interval: 5s}", models::ClientFlavor::Librdkafka);
+  const auto fast_commit = durations("{kind: auto, interval: 250ms}", models::ClientFlavor::Librdkafka);
+  const auto per_batch = durations("{kind: after_batch}", models::ClientFlavor::Librdkafka);
+  const auto java = durations("{kind: auto, interval: 5s}", models::ClientFlavor::Java);
+  ASSERT_EQ(slow_commit.size(), 3u);
+  ASSERT_EQ(fast_commit.size(), 3u);
+  ASSERT_EQ(per_batch.size(), 3u);
+  ASSERT_EQ(java.size(), 3u);
+  sim::Time slow_max = 0;
+  for (auto d : slow_commit) slow_max = std::max(slow_max, d);
+  for (std::size_t i = 0; i < 3; ++i) {
+    // With a 5 s auto-commit interval the 500 ms check timer is the earliest wake-up.
+    EXPECT_LE(slow_commit[i], 505 * kMillisecond) << i;
+    // A 250 ms auto-commit timer wakes it more often.
+    EXPECT_LE(fast_commit[i], 255 * kMillisecond) << i;
+    // Commits after every batch wake it whenever records keep coming (every partition gets
+    // 500 records/s here): heartbeats go out on time.
+    EXPECT_LE(per_batch[i], 110 * kMillisecond) << i;
+    EXPECT_LE(java[i], 105 * kMillisecond) << i;
+  }
+  // And the quantisation shows: at least one member learned of a join later than one heartbeat
+  // interval after it.
+  EXPECT_GT(slow_max, 150 * kMillisecond);
+}
+
 TEST(LibrdkafkaFlavor, AutoCommitOfTheOffsetStoreCanLoseTheMessageInHand) {
   // Offsets are stored when a message is handed to the application and committed by a timer,
   // so a crash can leave a committed but unprocessed message behind; records stay accounted.

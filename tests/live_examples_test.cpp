@@ -111,17 +111,18 @@ TEST_P(LiveExample, ReplaysOnKafkaAndMatchesTheSimulator) {
   std::cerr << rep.table();
   EXPECT_GT(live_run.produced, 0u);
   EXPECT_EQ(b.details().topics_deleted.size(), b.details().topics_created.size());
-  const bool cooperative = std::string(assignor) == "cooperative-sticky";
   std::size_t assignments = 0;
   for (const auto& c : rep.checks) {
     if (c.kind == "live_conservation") EXPECT_TRUE(c.ok) << c.subject << ": " << c.live;
-    if (cooperative) continue;  // incremental protocol: two generations per change (docs/validation.md)
+    // cooperative-sticky too: librdkafka's incremental protocol and the simulation of what ran
+    // both have two generations per change (docs/validation.md).
     if (c.kind == "assignment" || c.kind == "rebalances") {
       assignments += c.kind == "assignment";
-      EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      // A sticky assignor's generations after a staggered start-up are shown only (compare.cpp).
+      if (!c.informational) EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
     }
   }
-  if (!cooperative) EXPECT_GE(assignments, sc.groups.size());
+  EXPECT_GE(assignments, sc.groups.size());
   // Every settled generation hands out each partition of the group exactly once.
   for (const auto& g : sc.groups) {
     for (const auto& gen : live::settled_generations(live_run, g)) {
