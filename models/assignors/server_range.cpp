@@ -42,6 +42,14 @@ server::Targets server::range_targets(const std::vector<MemberSubscription>& mem
   }
   std::vector<int> next(g.topics.size(), 0), extra(g.topics.size(), -1);
   Targets out(members.size());
+  if (g.homogeneous && !order.empty()) {
+    // Every member gets at most the rounded-up share of each topic.
+    std::size_t most = 0;
+    for (int t : g.subscriptions[order.front()])
+      most += static_cast<std::size_t>((g.partition_count(t) + subscribers[static_cast<std::size_t>(t)] - 1) /
+                                       subscribers[static_cast<std::size_t>(t)]);
+    for (std::size_t m : order) out[m].reserve(most);
+  }
   for (std::size_t m : order) {
     const auto& topics = g.homogeneous ? g.subscriptions[order.front()] : g.subscriptions[m];
     for (int t : topics) {

@@ -38,20 +38,23 @@ server::Targets uniform_homogeneous(const std::vector<MemberSubscription>& membe
   std::vector<char> in_subscription(g.topics.size(), 0);
   for (std::size_t t : topic_order) in_subscription[t] = 1;
 
-  // Partitions nobody holds, then (appended below) partitions members must give up.
-  std::vector<std::vector<char>> held(g.topics.size());
-  for (std::size_t t = 0; t < g.topics.size(); ++t) held[t].assign(static_cast<std::size_t>(g.partition_count(static_cast<int>(t))), 0);
+  // Partitions nobody holds, then (appended below) partitions members must give up. held is one
+  // flag per partition of every topic, topic t's flags starting at offset[t].
+  std::vector<std::size_t> offset(g.topics.size() + 1, 0);
+  for (std::size_t t = 0; t < g.topics.size(); ++t)
+    offset[t + 1] = offset[t] + static_cast<std::size_t>(g.partition_count(static_cast<int>(t)));
+  std::vector<char> held(offset.back(), 0);
   for (std::size_t m = 0; m < members.size(); ++m)
     for (const auto& [t, parts] : g.previous[m])
       if (t >= 0)
         for (std::int32_t p : parts)
-          if (p >= 0 && p < g.partition_count(t)) held[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)] = 1;
+          if (p >= 0 && p < g.partition_count(t)) held[offset[static_cast<std::size_t>(t)] + static_cast<std::size_t>(p)] = 1;
   std::vector<std::pair<int, std::int32_t>> unassigned;
   long long total = 0;
   for (std::size_t t : topic_order) {
     const int n = g.partition_count(static_cast<int>(t));
     for (int p = 0; p < n; ++p)
-      if (!held[t][static_cast<std::size_t>(p)]) unassigned.emplace_back(static_cast<int>(t), p);
+      if (!held[offset[t] + static_cast<std::size_t>(p)]) unassigned.emplace_back(static_cast<int>(t), p);
     total += n;
   }
   const long long num_members = static_cast<long long>(g.member_order.size());
@@ -69,6 +72,7 @@ server::Targets uniform_homogeneous(const std::vector<MemberSubscription>& membe
       ++quota;
       --extra;
     }
+    out[m].reserve(static_cast<std::size_t>(quota));
     for (const auto& [t, parts] : g.previous[m]) {
       if (t < 0 || !in_subscription[static_cast<std::size_t>(t)]) continue;
       if (static_cast<long long>(parts.size()) <= quota) {
