@@ -39,12 +39,13 @@ AssignResult assign_cooperative_sticky_detailed_with(const ClusterMetadata& clus
                                                      const std::vector<MemberSubscription>& members,
                                                      const StickyOptions& options) {
   std::vector<sticky_engine::MemberView> views(members.size());
-  std::vector<std::vector<TopicPartition>> wire_owned(members.size());
   for (std::size_t i = 0; i < members.size(); ++i) {
     const auto& m = members[i];
-    wire_owned[i] = m.owned;
-    if (!options.owned_as_given) std::stable_sort(wire_owned[i].begin(), wire_owned[i].end(), java_tp_less);
-    views[i].data_partitions = wire_owned[i];
+    // The owned partitions as they arrive on the wire (sorted; most lists already are).
+    auto& wire = views[i].data_partitions;
+    wire = m.owned;
+    if (!options.owned_as_given && !std::is_sorted(wire.begin(), wire.end(), java_tp_less))
+      std::stable_sort(wire.begin(), wire.end(), java_tp_less);
     views[i].data_generation = m.generation;
     if (m.generation >= 0) views[i].protocol_generation = m.generation;
   }
@@ -61,11 +62,12 @@ AssignResult assign_cooperative_sticky_detailed_with(const ClusterMetadata& clus
     for (std::size_t i = 0; i < members.size(); ++i) {
       const auto it = r.assignment.find(members[i].member_id);
       if (it == r.assignment.end()) continue;
-      const std::set<TopicPartition> owned(wire_owned[i].begin(), wire_owned[i].end());
+      const auto& wire = views[i].data_partitions;
+      const std::set<TopicPartition> owned(wire.begin(), wire.end());
       const std::set<TopicPartition> assigned(it->second.begin(), it->second.end());
       for (const auto& tp : it->second)
         if (!owned.count(tp)) added.emplace_back(tp, members[i].member_id);
-      for (const auto& tp : wire_owned[i])
+      for (const auto& tp : wire)
         if (!assigned.count(tp)) revoked.insert(tp);
     }
     for (auto& a : added)

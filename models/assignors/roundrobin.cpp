@@ -38,16 +38,27 @@ Assignment assign_roundrobin(const ClusterMetadata& cluster, const std::vector<M
   // Distinct subscribed topics by name; members' subscriptions as flags per topic.
   std::unordered_map<std::string_view, std::size_t> topic_index;
   std::vector<std::string_view> topics;
-  std::vector<std::vector<std::size_t>> member_topics(members.size());
-  for (std::size_t m = 0; m < members.size(); ++m)
+  // A member sending the same list as the member before it (the usual case) shares its row.
+  std::vector<std::size_t> row(members.size());
+  std::vector<std::vector<std::size_t>> row_topics;
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    if (m > 0 && members[m].topics == members[m - 1].topics) {
+      row[m] = row[m - 1];
+      continue;
+    }
+    row[m] = row_topics.size();
+    auto& mine = row_topics.emplace_back();
     for (const auto& t : members[m].topics) {
       auto [it, added] = topic_index.emplace(t, topics.size());
       if (added) topics.push_back(t);
-      member_topics[m].push_back(it->second);
+      mine.push_back(it->second);
     }
-  std::vector<std::vector<char>> subscribed(members.size(), std::vector<char>(topics.size(), 0));
-  for (std::size_t m = 0; m < members.size(); ++m)
-    for (std::size_t t : member_topics[m]) subscribed[m][t] = 1;
+  }
+  std::vector<std::vector<char>> row_subscribed(row_topics.size(), std::vector<char>(topics.size(), 0));
+  for (std::size_t r = 0; r < row_topics.size(); ++r)
+    for (std::size_t t : row_topics[r]) row_subscribed[r][t] = 1;
+  std::vector<const char*> subscribed(members.size());
+  for (std::size_t m = 0; m < members.size(); ++m) subscribed[m] = row_subscribed[row[m]].data();
   std::vector<std::size_t> topic_order(topics.size());
   for (std::size_t i = 0; i < topics.size(); ++i) topic_order[i] = i;
   std::sort(topic_order.begin(), topic_order.end(),
@@ -72,7 +83,10 @@ Assignment assign_roundrobin(const ClusterMetadata& cluster, const std::vector<M
   Assignment result;
   for (std::size_t m = 0; m < members.size(); ++m) {
     auto& slot = result[members[m].member_id];
-    slot.insert(slot.end(), out[m].begin(), out[m].end());
+    if (slot.empty())
+      slot = std::move(out[m]);
+    else
+      slot.insert(slot.end(), std::make_move_iterator(out[m].begin()), std::make_move_iterator(out[m].end()));
   }
   return result;
 }

@@ -116,6 +116,10 @@ GroupView::GroupView(const ClusterMetadata& cluster, const std::vector<MemberSub
   };
   std::map<std::vector<int>, SubscriptionView> subscription_cache;
   std::vector<int> ids_of_member;
+  // Scratch for grouping a member's owned partitions by topic: per name id, the member whose group
+  // it last started and that group's index.
+  std::vector<std::pair<int, std::vector<std::int32_t>>> grouped;
+  std::vector<std::size_t> group_member, group_index;
   for (std::size_t m = 0; m < n; ++m) {
     // new HashSet<>(list) of names (duplicates dropped), iterated through the image. Members in a
     // row with the same list (the common case) reuse the previous member's ids.
@@ -167,31 +171,52 @@ GroupView::GroupView(const ClusterMetadata& cluster, const std::vector<MemberSub
     if (!options.with_previous) continue;
     // Previous assignment: owned partitions grouped by topic in first-appearance order, put into a
     // HashMap keyed by topic id; each topic's partitions in a HashSet built from the list.
-    std::vector<std::pair<int, std::vector<std::int32_t>>> grouped;
+    grouped.clear();
+    std::string_view last_name;
+    int last_id = -1;
     for (const auto& tp : members[m].owned) {
-      const int id = name_id(tp.topic);
-      auto it = std::find_if(grouped.begin(), grouped.end(), [&](const auto& g) { return g.first == id; });
-      if (it == grouped.end()) {
-        grouped.emplace_back(id, std::vector<std::int32_t>{});
-        it = grouped.end() - 1;
+      // Owned lists usually come grouped by topic: look a name up only when it changes.
+      if (last_id < 0 || tp.topic != last_name) {
+        last_id = name_id(tp.topic);
+        last_name = tp.topic;
+        if (static_cast<std::size_t>(last_id) >= group_member.size()) {
+          group_member.resize(static_cast<std::size_t>(last_id) + 1, SIZE_MAX);
+          group_index.resize(static_cast<std::size_t>(last_id) + 1, 0);
+        }
       }
-      it->second.push_back(tp.partition);
+      const auto id = static_cast<std::size_t>(last_id);
+      if (group_member[id] != m) {
+        group_member[id] = m;
+        group_index[id] = grouped.size();
+        grouped.emplace_back(last_id, std::vector<std::int32_t>{});
+      }
+      grouped[group_index[id]].second.push_back(tp.partition);
     }
     auto id_of = [&](int id) {
       return static_cast<std::size_t>(id) < topics.size() ? topics[static_cast<std::size_t>(id)].id
                                                            : topic_id(extra_names[static_cast<std::size_t>(id) - topics.size()]);
     };
     std::vector<std::int32_t> hashes;
+    hashes.reserve(grouped.size());
     for (const auto& g : grouped) hashes.push_back(id_of(g.first).hash());
     std::vector<std::size_t> topic_order = java::put_order(hashes, java::HashOrder::kDefaultCapacity);
     if (options.previous_in_given_order)
       for (std::size_t i = 0; i < topic_order.size(); ++i) topic_order[i] = i;
+    previous[m].reserve(topic_order.size());
     for (std::size_t i : topic_order) {
       const auto& parts = grouped[i].second;
       std::vector<std::int32_t> distinct;
-      for (std::int32_t p : parts)
-        if (std::find(distinct.begin(), distinct.end(), p) == distinct.end()) distinct.push_back(p);
+      distinct.reserve(parts.size());
+      if (parts.size() <= 16) {
+        for (std::int32_t p : parts)
+          if (std::find(distinct.begin(), distinct.end(), p) == distinct.end()) distinct.push_back(p);
+      } else {
+        std::unordered_set<std::int32_t> seen(parts.size());
+        for (std::int32_t p : parts)
+          if (seen.insert(p).second) distinct.push_back(p);
+      }
       std::vector<std::int32_t> ps;
+      ps.reserve(distinct.size());
       for (std::size_t k : java::put_order(distinct, java::HashOrder::capacity_for_collection(parts.size())))
         ps.push_back(distinct[k]);
       const int id = grouped[i].first;

@@ -103,4 +103,16 @@ struct GroupView {
 };
 
 
+/// What a server-side assignor computes, as Kafka's GroupAssignment holds it: per member (input
+/// order) the set of (topic index, partition) pairs it is given, in no particular order.
+/// GroupView::report turns it into cgsim's Assignment.
+using Targets = std::vector<std::vector<std::pair<int, std::int32_t>>>;
+
+/// The UniformAssignor on a built group view (uniform.cpp): the counterpart of Kafka's
+/// `UniformAssignor.assign(GroupSpec, SubscribedTopicDescriber)`. Throws AssignorFailure as Kafka does.
+Targets uniform_targets(const std::vector<MemberSubscription>& members, const GroupView& g);
+/// The coordinator's RangeAssignor on a built group view (server_range.cpp); the view needs no
+/// previous assignments (ServerOptions::with_previous false).
+Targets range_targets(const std::vector<MemberSubscription>& members, const GroupView& g);
+
 }  // namespace cgsim::models::assignors::server

@@ -24,12 +24,7 @@
 
 namespace cgsim::models::assignors {
 
-AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
-                                              const std::vector<MemberSubscription>& members,
-                                              const server::ServerOptions& options) {
-  server::ServerOptions view_options = options;
-  view_options.with_previous = false;
-  const server::GroupView g(cluster, members, view_options);
+server::Targets server::range_targets(const std::vector<MemberSubscription>& members, const GroupView& g) {
   std::vector<std::size_t> order = g.member_order;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return java_member_compare(members[a], members[b]) < 0;
@@ -46,7 +41,15 @@ AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
       for (int t : g.subscriptions[m]) ++subscribers[static_cast<std::size_t>(t)];
   }
   std::vector<int> next(g.topics.size(), 0), extra(g.topics.size(), -1);
-  std::vector<std::vector<std::pair<int, std::int32_t>>> out(members.size());
+  Targets out(members.size());
+  if (g.homogeneous && !order.empty()) {
+    // Every member gets at most the rounded-up share of each topic.
+    std::size_t most = 0;
+    for (int t : g.subscriptions[order.front()])
+      most += static_cast<std::size_t>((g.partition_count(t) + subscribers[static_cast<std::size_t>(t)] - 1) /
+                                       subscribers[static_cast<std::size_t>(t)]);
+    for (std::size_t m : order) out[m].reserve(most);
+  }
   for (std::size_t m : order) {
     const auto& topics = g.homogeneous ? g.subscriptions[order.front()] : g.subscriptions[m];
     for (int t : topics) {
@@ -63,6 +66,16 @@ AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
       for (int p = start; p < end; ++p) out[m].emplace_back(t, p);
     }
   }
+  return out;
+}
+
+AssignResult assign_server_range_detailed_with(const ClusterMetadata& cluster,
+                                              const std::vector<MemberSubscription>& members,
+                                              const server::ServerOptions& options) {
+  server::ServerOptions view_options = options;
+  view_options.with_previous = false;
+  const server::GroupView g(cluster, members, view_options);
+  server::Targets out = server::range_targets(members, g);
   return {g.report(members, out), {}};
 }
 

@@ -38,15 +38,23 @@ namespace {
 std::vector<TopicPartition> user_data_partitions(const MemberSubscription& m) {
   std::vector<std::string_view> topics;
   std::unordered_map<std::string_view, std::vector<std::int32_t>> by_topic;
+  // Lists usually come grouped by topic: look a topic up only when it changes.
+  std::string_view last;
+  std::vector<std::int32_t>* group = nullptr;
   for (const auto& tp : m.owned) {
-    auto [it, added] = by_topic.try_emplace(tp.topic);
-    if (added) topics.push_back(tp.topic);
-    it->second.push_back(tp.partition);
+    if (!group || tp.topic != last) {
+      auto [it, added] = by_topic.try_emplace(tp.topic);
+      if (added) topics.push_back(tp.topic);
+      group = &it->second;
+      last = tp.topic;
+    }
+    group->push_back(tp.partition);
   }
   // CollectionUtils.groupPartitionsByTopic fills a HashMap with computeIfAbsent.
   java::HashOrder order;
   for (std::size_t i = 0; i < topics.size(); ++i) order.compute_if_absent(i, java::hash(topics[i]));
   std::vector<TopicPartition> out;
+  out.reserve(m.owned.size());
   for (std::size_t i : order.order())
     for (std::int32_t p : by_topic.at(topics[i])) out.push_back({std::string(topics[i]), p});
   return out;

@@ -81,6 +81,19 @@ class Engine {
               [&](std::size_t a, std::size_t b) { return java::compare(ids[a], ids[b]) < 0; });
     rank_.assign(n_, 0);
     for (std::size_t i = 0; i < n_; ++i) rank_[sorted[i]] = static_cast<int>(i);
+    // Members usually send the same topic list as the member before them (in input order): give
+    // such runs one class, so that work per list is done once per class. Equal classes imply equal
+    // lists; equal lists may still have different classes.
+    list_class_.assign(n_, 0);
+    for (std::size_t i = 1; i < n_; ++i)
+      list_class_[i] = same_list(members_[i - 1].topics, members_[i].topics) ? list_class_[i - 1] : list_class_[i - 1] + 1;
+  }
+
+  static bool same_list(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i].size() != b[i].size() || std::char_traits<char>::compare(a[i].data(), b[i].data(), a[i].size()) != 0) return false;
+    return true;
   }
 
   void index_topics() {
@@ -88,12 +101,17 @@ class Engine {
     for (const auto& t : cluster_.topics) meta.emplace(t.name, &t);
     std::unordered_set<std::string_view> distinct;
     std::vector<std::string_view> names;
-    for (std::size_t m : member_order_)
+    // A list of a class already scanned adds no new name.
+    std::vector<char> scanned(n_ == 0 ? 0 : static_cast<std::size_t>(list_class_.back()) + 1, 0);
+    for (std::size_t m : member_order_) {
+      if (scanned[static_cast<std::size_t>(list_class_[m])]) continue;
+      scanned[static_cast<std::size_t>(list_class_[m])] = 1;
       for (const auto& t : members_[m].topics) {
         if (!distinct.insert(t).second) continue;
         auto it = meta.find(t);
         if (it != meta.end() && it->second->partitions > 0) names.push_back(t);
       }
+    }
     std::sort(names.begin(), names.end(), java::Less{});
     for (std::string_view name : names) {
       topic_index_.emplace(name, static_cast<int>(topics_.size()));
@@ -106,19 +124,34 @@ class Engine {
       for (int p = 0; p < topics_[t]->partitions; ++p) topic_of_[static_cast<std::size_t>(offset_[t] + p)] = static_cast<int>(t);
     topic_hash_.resize(topics_.size());
     for (std::size_t t = 0; t < topics_.size(); ++t) topic_hash_[t] = java::hash(topics_[t]->name);
+  }
 
-    subscribed_.assign(n_, std::vector<char>(topics_.size(), 0));
+  /// Per member: subscribed topics (in the member's list order, repeats kept) and the subscribed
+  /// flags; per topic: its subscribers in map order. Only the general path needs them.
+  void index_subscriptions() {
+    subscribed_.assign(n_, {});
     potential_topics_.assign(n_, {});
     potential_consumers_.assign(topics_.size(), {});
-    for (std::size_t m : member_order_)
-      for (const auto& name : members_[m].topics) {
-        auto it = topic_index_.find(name);
-        if (it == topic_index_.end()) continue;
-        const int t = it->second;
-        potential_topics_[m].push_back(t);
-        potential_consumers_[static_cast<std::size_t>(t)].push_back(static_cast<int>(m));
-        subscribed_[m][static_cast<std::size_t>(t)] = 1;
+    // The first member of each list class resolves the names; the others copy.
+    std::vector<std::size_t> resolved_by(n_ == 0 ? 0 : static_cast<std::size_t>(list_class_.back()) + 1, SIZE_MAX);
+    for (std::size_t m : member_order_) {
+      auto& mine = potential_topics_[m];
+      const std::size_t first = resolved_by[static_cast<std::size_t>(list_class_[m])];
+      if (first != SIZE_MAX) {
+        mine = potential_topics_[first];
+        subscribed_[m] = subscribed_[first];
+      } else {
+        resolved_by[static_cast<std::size_t>(list_class_[m])] = m;
+        subscribed_[m].assign(topics_.size(), 0);
+        for (const auto& name : members_[m].topics) {
+          auto it = topic_index_.find(name);
+          if (it == topic_index_.end()) continue;
+          mine.push_back(it->second);
+          subscribed_[m][static_cast<std::size_t>(it->second)] = 1;
+        }
       }
+      for (int t : mine) potential_consumers_[static_cast<std::size_t>(t)].push_back(static_cast<int>(m));
+    }
   }
 
   int partition_count(int t) const { return topics_[static_cast<std::size_t>(t)]->partitions; }
@@ -137,9 +170,15 @@ class Engine {
   /// The global id of a partition, or kNone for topics outside the assignment or partitions beyond
   /// the topic's count.
   int lookup(const TopicPartition& x) const {
-    auto it = topic_index_.find(x.topic);
-    if (it == topic_index_.end() || x.partition < 0 || x.partition >= partition_count(it->second)) return kNone;
-    return gid(it->second, x.partition);
+    // Owned lists are grouped by topic: remember the last topic looked up.
+    if (!lookup_valid_ || x.topic != lookup_name_) {
+      lookup_valid_ = true;
+      auto it = topic_index_.find(x.topic);
+      lookup_name_ = it == topic_index_.end() ? std::string_view(x.topic) : it->first;
+      lookup_topic_ = it == topic_index_.end() ? kNone : it->second;
+    }
+    if (lookup_topic_ == kNone || x.partition < 0 || x.partition >= partition_count(lookup_topic_)) return kNone;
+    return gid(lookup_topic_, x.partition);
   }
 
   // ---- rack info (RackInfo) ----------------------------------------------------------------------
@@ -234,38 +273,48 @@ class Engine {
   bool all_subscriptions_equal() {
     bool equal = true;
     std::unordered_set<std::string_view> first;
-    std::unordered_map<int, int> previous_owner;
+    // Lists of one class get the same answer: per class, 0 unknown, 1 same as the first, 2 not.
+    std::vector<char> same_as_first(n_ == 0 ? 0 : static_cast<std::size_t>(list_class_.back()) + 1, 0);
+    std::vector<int> previous_owner(static_cast<std::size_t>(total_), kNone);
     owned_.assign(n_, {});
+    multiple_owners_.assign(static_cast<std::size_t>(total_), 0);
     for (std::size_t m : member_order_) {
       const auto& topics = members_[m].topics;
       if (first.empty()) {
         first.insert(topics.begin(), topics.end());
       } else if (equal) {
-        const bool same = topics.size() == first.size() &&
-                          std::all_of(topics.begin(), topics.end(), [&](const std::string& t) { return first.count(t) > 0; });
-        if (!same) equal = false;
+        char& known = same_as_first[static_cast<std::size_t>(list_class_[m])];
+        if (known == 0)
+          known = topics.size() == first.size() &&
+                          std::all_of(topics.begin(), topics.end(), [&](const std::string& t) { return first.count(t) > 0; })
+                      ? 1
+                      : 2;
+        if (known != 1) equal = false;
       }
       const std::int32_t generation = views_[m].data_generation.value_or(-1);
       max_generation_ = std::max(max_generation_, generation);
       for (const auto& x : views_[m].data_partitions) {
         const int g = lookup(x);
         if (g == kNone) continue;
-        auto it = previous_owner.find(g);
-        if (it == previous_owner.end()) {
+        int& owner = previous_owner[static_cast<std::size_t>(g)];
+        if (owner == kNone) {
           owned_[m].push_back(g);
-          previous_owner.emplace(g, static_cast<int>(m));
+          owner = static_cast<int>(m);
           continue;
         }
-        const int other = it->second;
+        const int other = owner;
         const std::int32_t other_generation = views_[static_cast<std::size_t>(other)].protocol_generation.value_or(-1);
         if (generation == other_generation) {
-          multiple_owners_.insert(g);
+          if (!multiple_owners_[static_cast<std::size_t>(g)]) {
+            multiple_owners_[static_cast<std::size_t>(g)] = 1;
+            multiple_owner_list_.push_back(g);
+          }
           remove_first(owned_[static_cast<std::size_t>(other)], g);
-          it->second = static_cast<int>(m);
+          owner = static_cast<int>(m);
         } else if (generation > other_generation) {
           owned_[m].push_back(g);
           remove_first(owned_[static_cast<std::size_t>(other)], g);
-          it->second = static_cast<int>(m);
+          owner = static_cast<int>(m);
         }
       }
     }
@@ -281,17 +330,19 @@ class Engine {
     const int expected_over = total_ % n;
     int current_over = 0;
     out_.assign(n_, {});
-    std::unordered_map<int, int> maybe_revoked;
+    // Per partition: the member that owned it and gives it up (kNone: none).
+    std::vector<int> maybe_revoked(static_cast<std::size_t>(total_), kNone);
     std::list<int> under;  // unfilledMembersWithUnderMinQuotaPartitions
     std::list<int> exact;  // unfilledMembersWithExactlyMinQuotaPartitions
     std::vector<char> assigned(static_cast<std::size_t>(total_), 0);
+    if (!multiple_owner_list_.empty()) removed_at_.assign(static_cast<std::size_t>(total_), 0);
 
     for (std::size_t m : member_order_) {
       const int c = static_cast<int>(m);
       std::vector<int> owned;
       for (int g : owned_[m]) {
         if (racks_mismatch(c, g))
-          maybe_revoked[g] = c;
+          maybe_revoked[static_cast<std::size_t>(g)] = c;
         else
           owned.push_back(g);
       }
@@ -300,7 +351,20 @@ class Engine {
         if (pa != pb) return pa < pb;
         return topic_of_[static_cast<std::size_t>(a)] < topic_of_[static_cast<std::size_t>(b)];
       });
-      for (int g : multiple_owners_) remove_first(owned, g);
+      if (!multiple_owner_list_.empty()) {
+        // Drop the first occurrence of every partition claimed by several members.
+        ++removal_stamp_;
+        std::vector<int> kept;
+        kept.reserve(owned.size());
+        for (int g : owned) {
+          int& stamp = removed_at_[static_cast<std::size_t>(g)];
+          if (multiple_owners_[static_cast<std::size_t>(g)] && stamp != removal_stamp_)
+            stamp = removal_stamp_;
+          else
+            kept.push_back(g);
+        }
+        owned = std::move(kept);
+      }
 
       auto& mine = out_[m];
       const int size = static_cast<int>(owned.size());
@@ -319,7 +383,7 @@ class Engine {
             mine.push_back(g);
             assigned[static_cast<std::size_t>(g)] = 1;
           } else {
-            maybe_revoked[g] = c;
+            maybe_revoked[static_cast<std::size_t>(g)] = c;
           }
         }
       } else {
@@ -329,7 +393,7 @@ class Engine {
             mine.push_back(g);
             assigned[static_cast<std::size_t>(g)] = 1;
           } else {
-            maybe_revoked[g] = c;
+            maybe_revoked[static_cast<std::size_t>(g)] = c;
           }
         }
         if (current_over < expected_over) exact.push_back(c);
@@ -348,8 +412,8 @@ class Engine {
     auto assign_new = [&](int g, int c) {
       auto& mine = out_[static_cast<std::size_t>(c)];
       mine.push_back(g);
-      auto it = maybe_revoked.find(g);
-      if ((it != maybe_revoked.end() && it->second != c) || multiple_owners_.count(g))
+      const int revoker = maybe_revoked[static_cast<std::size_t>(g)];
+      if ((revoker != kNone && revoker != c) || multiple_owners_[static_cast<std::size_t>(g)])
         result.transferring.emplace_back(tp(g), members_[static_cast<std::size_t>(c)].member_id);
       return static_cast<int>(mine.size());
     };
@@ -469,6 +533,7 @@ class Engine {
   bool topic_reassignable(int t) const { return potential_consumers_[static_cast<std::size_t>(t)].size() >= 2; }
 
   void general() {
+    index_subscriptions();
     out_ = owned_;
     present_.assign(n_, 0);
     for (std::size_t m : member_order_) present_[m] = 1;
@@ -777,9 +842,14 @@ class Engine {
 
   std::vector<std::size_t> member_order_;
   std::vector<int> rank_;
+  /// Per member (input order): its topic list's class (see index_members).
+  std::vector<int> list_class_;
 
   std::vector<const TopicMetadata*> topics_;
   std::unordered_map<std::string_view, int> topic_index_;
+  mutable std::string_view lookup_name_;
+  mutable int lookup_topic_ = kNone;
+  mutable bool lookup_valid_ = false;
   std::vector<int> offset_;
   std::vector<int> topic_of_;
   std::vector<std::int32_t> topic_hash_;
@@ -796,7 +866,12 @@ class Engine {
 
   std::int32_t max_generation_ = -1;
   std::vector<std::vector<int>> owned_;
-  std::unordered_set<int> multiple_owners_;
+  /// Per partition: claimed by two members of the same generation; and those partitions.
+  std::vector<char> multiple_owners_;
+  std::vector<int> multiple_owner_list_;
+  /// Scratch for dropping first occurrences: the member pass that last dropped each partition.
+  std::vector<int> removed_at_;
+  int removal_stamp_ = 0;
 
   std::vector<std::vector<int>> out_;
   std::vector<char> present_;

@@ -22,37 +22,39 @@
 namespace cgsim::models::assignors {
 
 namespace detail {
-AssignResult uniform_heterogeneous(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
-                                   const server::GroupView& g);
+server::Targets uniform_heterogeneous(const std::vector<MemberSubscription>& members, const server::GroupView& g);
 }
 
 namespace {
 
-AssignResult uniform_homogeneous(const std::vector<MemberSubscription>& members, const server::GroupView& g) {
-  std::vector<std::vector<std::pair<int, std::int32_t>>> out(members.size());
+server::Targets uniform_homogeneous(const std::vector<MemberSubscription>& members, const server::GroupView& g) {
+  server::Targets out(members.size());
   const std::size_t first = g.member_order.front();
   // new HashSet<>(first member's topic ids)
   java::HashOrder topic_set(java::HashOrder::capacity_for_collection(g.subscription_name_count[first]));
   for (int t : g.subscriptions[first]) topic_set.insert(static_cast<std::size_t>(t), g.topics[static_cast<std::size_t>(t)].id.hash());
   const std::vector<std::size_t> topic_order = topic_set.order();
-  if (topic_order.empty()) return {g.report(members, out), {}};
+  if (topic_order.empty()) return out;
   std::vector<char> in_subscription(g.topics.size(), 0);
   for (std::size_t t : topic_order) in_subscription[t] = 1;
 
-  // Partitions nobody holds, then (appended below) partitions members must give up.
-  std::vector<std::vector<char>> held(g.topics.size());
-  for (std::size_t t = 0; t < g.topics.size(); ++t) held[t].assign(static_cast<std::size_t>(g.partition_count(static_cast<int>(t))), 0);
+  // Partitions nobody holds, then (appended below) partitions members must give up. held is one
+  // flag per partition of every topic, topic t's flags starting at offset[t].
+  std::vector<std::size_t> offset(g.topics.size() + 1, 0);
+  for (std::size_t t = 0; t < g.topics.size(); ++t)
+    offset[t + 1] = offset[t] + static_cast<std::size_t>(g.partition_count(static_cast<int>(t)));
+  std::vector<char> held(offset.back(), 0);
   for (std::size_t m = 0; m < members.size(); ++m)
     for (const auto& [t, parts] : g.previous[m])
       if (t >= 0)
         for (std::int32_t p : parts)
-          if (p >= 0 && p < g.partition_count(t)) held[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)] = 1;
+          if (p >= 0 && p < g.partition_count(t)) held[offset[static_cast<std::size_t>(t)] + static_cast<std::size_t>(p)] = 1;
   std::vector<std::pair<int, std::int32_t>> unassigned;
   long long total = 0;
   for (std::size_t t : topic_order) {
     const int n = g.partition_count(static_cast<int>(t));
     for (int p = 0; p < n; ++p)
-      if (!held[t][static_cast<std::size_t>(p)]) unassigned.emplace_back(static_cast<int>(t), p);
+      if (!held[offset[t] + static_cast<std::size_t>(p)]) unassigned.emplace_back(static_cast<int>(t), p);
     total += n;
   }
   const long long num_members = static_cast<long long>(g.member_order.size());
@@ -70,6 +72,7 @@ AssignResult uniform_homogeneous(const std::vector<MemberSubscription>& members,
       ++quota;
       --extra;
     }
+    out[m].reserve(static_cast<std::size_t>(quota));
     for (const auto& [t, parts] : g.previous[m]) {
       if (t < 0 || !in_subscription[static_cast<std::size_t>(t)]) continue;
       if (static_cast<long long>(parts.size()) <= quota) {
@@ -93,17 +96,22 @@ AssignResult uniform_homogeneous(const std::vector<MemberSubscription>& members,
   for (const auto& u : unfilled)
     for (long long i = 0; i < u.quota && next < unassigned.size(); ++i) out[u.member].push_back(unassigned[next++]);
   if (next < unassigned.size()) throw AssignorFailure("PartitionAssignorException: Partitions were left unassigned");
-  return {g.report(members, out), {}};
+  return out;
 }
 
 }  // namespace
+
+server::Targets server::uniform_targets(const std::vector<MemberSubscription>& members, const GroupView& g) {
+  if (members.empty()) return {};
+  return g.homogeneous ? uniform_homogeneous(members, g) : detail::uniform_heterogeneous(members, g);
+}
 
 AssignResult assign_uniform_detailed_with(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
                                          const server::ServerOptions& options) {
   if (members.empty()) return {};
   const server::GroupView g(cluster, members, options);
-  if (g.homogeneous) return uniform_homogeneous(members, g);
-  return detail::uniform_heterogeneous(cluster, members, g);
+  server::Targets out = server::uniform_targets(members, g);
+  return {g.report(members, out), {}};
 }
 
 AssignResult assign_uniform_detailed(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members) {

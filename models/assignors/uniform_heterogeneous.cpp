@@ -39,21 +39,18 @@ class Heterogeneous {
   Heterogeneous(const std::vector<MemberSubscription>& members, const server::GroupView& g)
       : members_(members), g_(g), n_(members.size()) {}
 
-  AssignResult run() {
+  server::Targets run() {
     setup();
-    if (topic_order_.empty()) {
-      std::vector<std::vector<std::pair<int, std::int32_t>>> none(n_);
-      return {g_.report(members_, none), {}};
-    }
+    if (topic_order_.empty()) return server::Targets(n_);
     assign_sticky();
     assign_unassigned();
     balance();
-    std::vector<std::vector<std::pair<int, std::int32_t>>> out(n_);
+    server::Targets out(n_);
     for (int g = 0; g < total_; ++g)
       if (owner_[static_cast<std::size_t>(g)] >= 0)
         out[static_cast<std::size_t>(owner_[static_cast<std::size_t>(g)])].emplace_back(topic_of_[static_cast<std::size_t>(g)],
                                                                                         partition_of(g));
-    return {g_.report(members_, out), {}};
+    return out;
   }
 
  private:
@@ -340,8 +337,7 @@ class Heterogeneous {
 
 }  // namespace
 
-AssignResult uniform_heterogeneous(const ClusterMetadata&, const std::vector<MemberSubscription>& members,
-                                   const server::GroupView& g) {
+server::Targets uniform_heterogeneous(const std::vector<MemberSubscription>& members, const server::GroupView& g) {
   return Heterogeneous(members, g).run();
 }
 

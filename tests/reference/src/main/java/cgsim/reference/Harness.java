@@ -68,16 +68,21 @@ import java.util.TreeSet;
  * assignment as Assignment.fromRecord loads it), with topic ids derived from topic names.</li>
  * </ul>
  *
- * <p>With "--time N" the harness instead builds each case's inputs once, runs Kafka's assignor N
- * times to warm up and N times timed, and prints per case {"micros": mean time of one assignment}.
+ * <p>With "--time N" the harness instead builds each case's inputs once, runs Kafka's assignor at
+ * least N times (and "--warmup-ms" milliseconds) to warm up, then times "--repetitions" blocks of at
+ * least N runs (and "--min-time-ms" milliseconds) and prints per case {"micros": the median over the
+ * blocks of the mean time of one assignment}.
  */
 public final class Harness {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     public static void main(String[] args) throws IOException {
-        int timeIterations = 0;
+        Timing timing = new Timing();
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--time") && i + 1 < args.length) timeIterations = Integer.parseInt(args[++i]);
+            if (args[i].equals("--time") && i + 1 < args.length) timing.iterations = Integer.parseInt(args[++i]);
+            else if (args[i].equals("--warmup-ms") && i + 1 < args.length) timing.warmupMillis = Long.parseLong(args[++i]);
+            else if (args[i].equals("--min-time-ms") && i + 1 < args.length) timing.minTimeMillis = Long.parseLong(args[++i]);
+            else if (args[i].equals("--repetitions") && i + 1 < args.length) timing.repetitions = Integer.parseInt(args[++i]);
         }
         JsonNode input = MAPPER.readTree(readAll(System.in));
         List<JsonNode> cases = new ArrayList<>();
@@ -86,8 +91,8 @@ public final class Harness {
 
         ArrayNode out = MAPPER.createArrayNode();
         for (JsonNode c : cases) {
-            if (timeIterations > 0) {
-                out.add(timeCase(c, timeIterations));
+            if (timing.iterations > 0) {
+                out.add(timeCase(c, timing));
             } else {
                 out.add(runCase(c));
             }
@@ -95,18 +100,45 @@ public final class Harness {
         System.out.println(MAPPER.writeValueAsString(out));
     }
 
+    /** How --time measures: the same scheme Google Benchmark applies to cgsim's side. */
+    static final class Timing {
+        /** Least number of warm-up runs, and of runs per timed repetition. */
+        int iterations = 0;
+        /** Warm-up lasts at least this long, so the JIT has compiled the assignor's hot paths. */
+        long warmupMillis = 0;
+        /** A timed repetition lasts at least this long (Google Benchmark's min_time). */
+        long minTimeMillis = 0;
+        /** Timed repetitions; the median of their means is reported. */
+        int repetitions = 1;
+    }
+
     /**
-     * Mean wall time of Kafka's assignor on one case, in microseconds: the inputs are built once,
-     * the assignor runs {@code iterations} times to warm up and then {@code iterations} times timed.
+     * Wall time of Kafka's assignor on one case, in microseconds: the inputs are built once; the
+     * assignor runs at least {@code iterations} times and {@code warmupMillis} to warm up, then
+     * {@code repetitions} times at least {@code iterations} runs and {@code minTimeMillis}, each
+     * repetition giving the mean time of one run. "micros" is the median of those means.
      */
-    static ObjectNode timeCase(JsonNode c, int iterations) {
+    static ObjectNode timeCase(JsonNode c, Timing timing) {
         ObjectNode result = MAPPER.createObjectNode();
         try {
             Runnable run = prepare(c);
-            for (int i = 0; i < iterations; i++) run.run();
-            long start = System.nanoTime();
-            for (int i = 0; i < iterations; i++) run.run();
-            result.put("micros", (System.nanoTime() - start) / 1000.0 / iterations);
+            long warmupEnd = System.nanoTime() + timing.warmupMillis * 1_000_000L;
+            for (int i = 0; i < timing.iterations || System.nanoTime() < warmupEnd; i++) run.run();
+            double[] means = new double[Math.max(1, timing.repetitions)];
+            for (int r = 0; r < means.length; r++) {
+                long start = System.nanoTime();
+                long minEnd = start + timing.minTimeMillis * 1_000_000L;
+                int runs = 0;
+                long now;
+                do {
+                    run.run();
+                    runs++;
+                    now = System.nanoTime();
+                } while (runs < timing.iterations || now < minEnd);
+                means[r] = (now - start) / 1000.0 / runs;
+            }
+            java.util.Arrays.sort(means);
+            result.put("micros", means[means.length / 2]);
         } catch (RuntimeException e) {
             result.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
         }
