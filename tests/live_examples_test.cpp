@@ -113,13 +113,17 @@ TEST_P(LiveExample, ReplaysOnKafkaAndMatchesTheSimulator) {
   EXPECT_EQ(b.details().topics_deleted.size(), b.details().topics_created.size());
   std::size_t assignments = 0;
   for (const auto& c : rep.checks) {
-    if (c.kind == "live_conservation") EXPECT_TRUE(c.ok) << c.subject << ": " << c.live;
+    if (c.kind == "live_conservation") {
+      EXPECT_TRUE(c.ok) << c.subject << ": " << c.live;
+    }
     // cooperative-sticky too: librdkafka's incremental protocol and the simulation of what ran
     // both have two generations per change (docs/validation.md).
     if (c.kind == "assignment" || c.kind == "rebalances") {
       assignments += c.kind == "assignment";
       // A sticky assignor's generations after a staggered start-up are shown only (compare.cpp).
-      if (!c.informational) EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      if (!c.informational) {
+        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      }
     }
   }
   EXPECT_GE(assignments, sc.groups.size());

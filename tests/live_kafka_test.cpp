@@ -249,13 +249,17 @@ TEST_P(LiveKafkaAssignor, EveryGenerationMatchesTheSimulatorExactly) {
     if (c.kind == "assignment" || c.kind == "rebalances" || c.kind == "live_conservation") {
       assignments += c.kind == "assignment";
       // A sticky assignor's generations after a staggered start-up are shown only (compare.cpp).
-      if (!c.informational) EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      if (!c.informational) {
+        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      }
     }
   }
   EXPECT_GE(assignments, 3u);
   // The live member ids are built by the broker from client.id.
   for (const auto& c : live_run.groups.at(0).consumers) {
-    if (!c.member_id.empty()) EXPECT_EQ(c.member_id.rfind("g-" + c.name.substr(2) + "-", 0), 0u) << c.member_id;
+    if (!c.member_id.empty()) {
+      EXPECT_EQ(c.member_id.rfind("g-" + c.name.substr(2) + "-", 0), 0u) << c.member_id;
+    }
   }
 }
 
