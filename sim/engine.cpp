@@ -73,7 +73,10 @@ EventId Engine::schedule_at(Time at, Priority priority, Handler handler) {
   if (at < now_) throw std::logic_error("Engine::schedule_at: time in the past");
   const std::uint64_t rank = rank_of(priority);
   std::uint32_t slot;
-  if (!free_slots_.empty()) {
+  if (recycled_ != kNoSlot) {
+    slot = recycled_;
+    recycled_ = kNoSlot;
+  } else if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
@@ -203,6 +206,7 @@ void Engine::purge_cancelled() {
 
 void Engine::run_until(Time until) {
   stop_requested_ = false;
+  release_recycled();  // after a handler that threw
   for (;;) {
     if (top_stale_) drop_top();
     if (cancelled_ > kPurgeAbove && 2 * cancelled_ > size()) purge_cancelled();
@@ -222,8 +226,8 @@ void Engine::run_until(Time until) {
     // The key stays at the root until the handler schedules (which replaces it) or returns.
     top_stale_ = true;
     ++s.generation;
-    free_slots_.push_back(slot);
     if (!s.live) {
+      free_slots_.push_back(slot);
       --cancelled_;
       continue;
     }
@@ -231,7 +235,9 @@ void Engine::run_until(Time until) {
     now_ = k.time;
     Handler h = std::move(s.handler);
     ++executed_;
+    recycled_ = slot;
     h();
+    release_recycled();
   }
   if (until != kNever && !stop_requested_ && now_ < until) now_ = until;
 }

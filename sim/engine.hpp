@@ -113,6 +113,12 @@ class Engine {
   void sift_down(std::size_t i, Key k);
   void drop_top();
   void purge_cancelled();
+  void release_recycled() {
+    if (recycled_ != kNoSlot) {
+      free_slots_.push_back(recycled_);
+      recycled_ = kNoSlot;
+    }
+  }
 
   Time now_ = 0;
   std::uint64_t seq_ = 0;
@@ -120,6 +126,10 @@ class Engine {
   bool stop_requested_ = false;
   bool top_stale_ = false;  // the root is the key of the event running (or just skipped)
   std::size_t cancelled_ = 0;  // keys in the heap whose event was cancelled
+  // The running event's slot: the handler's first schedule_at() takes it without a trip through
+  // the free list; otherwise it joins the free list when the handler returns.
+  static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
+  std::uint32_t recycled_ = kNoSlot;
   // Heap node i is heap_[kPad + i]: node 0 ends the first cache line and the children of node i,
   // 4i+1 .. 4i+4, are heap_[4(i+1) .. 4(i+1)+3], one whole line.
   std::vector<Key, LineAllocator<Key>> heap_;
