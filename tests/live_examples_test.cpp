@@ -22,70 +22,18 @@
 #include "live/compare.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/error.hpp"
+#include "tests/live_fixture.hpp"
 
 namespace {
 
 using namespace cgsim;
+using live_testing::LocalBroker;
+using live_testing::simulate_bounded;
 
-const std::string kScript = std::string(CGSIM_SOURCE_DIR) + "/tests/kafka/kafka-local.sh";
-
-std::pair<int, std::string> shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {-1, ""};
-  std::array<char, 256> buf;
-  while (fgets(buf.data(), buf.size(), p)) out += buf.data();
-  int rc = pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
-}
-
-/// The broker of this process: CGSIM_KAFKA_BOOTSTRAP, or one started with the script.
-class Broker {
- public:
-  Broker() {
-    if (const char* b = std::getenv("CGSIM_KAFKA_BOOTSTRAP"); b && *b) {
-      bootstrap_ = b;
-      return;
-    }
-    state_ = ::testing::TempDir() + "/cgsim-kafka-examples-" + std::to_string(getpid());
-    auto [rc, out] = shell("CGSIM_KAFKA_STATE='" + state_ + "' CGSIM_KAFKA_PARENT_PID=" + std::to_string(getpid()) +
-                           " CGSIM_KAFKA_MAX_SECONDS=1800 '" + kScript + "' start");
-    if (rc != 0 || out.empty()) {
-      error_ = "tests/kafka/kafka-local.sh start failed (exit " + std::to_string(rc) + "): " + out;
-      return;
-    }
-    bootstrap_ = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
-    owned_ = true;
-  }
-  ~Broker() {
-    if (owned_) shell("CGSIM_KAFKA_STATE='" + state_ + "' '" + kScript + "' stop 2>/dev/null");
-  }
-  std::string bootstrap_, state_, error_;
-  bool owned_ = false;
-};
-
-Broker& broker() {
-  static Broker b;
+/// The shared broker; runs here last longer than the other live tests', so its watchdog allows more.
+LocalBroker& broker() {
+  static LocalBroker b("shared", 1800);
   return b;
-}
-
-analysis::RunSummary simulate_bounded(const models::Scenario& sc, int seconds = 120) {
-  auto done = std::make_shared<std::promise<analysis::RunSummary>>();
-  auto result = done->get_future();
-  std::thread([done, sc] {
-    try {
-      done->set_value(live::make_simulator_backend()->run(sc));
-    } catch (...) {
-      done->set_exception(std::current_exception());
-    }
-  }).detach();
-  if (result.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) {
-    std::cerr << "FAILED: the simulator did not finish scenario \"" << sc.name << "\" within " << seconds << " s\n"
-              << std::flush;
-    std::_Exit(1);
-  }
-  return result.get();
 }
 
 struct Example {
@@ -96,17 +44,17 @@ struct Example {
 class LiveExample : public ::testing::TestWithParam<std::tuple<Example, const char*>> {};
 
 TEST_P(LiveExample, ReplaysOnKafkaAndMatchesTheSimulator) {
-  ASSERT_FALSE(broker().bootstrap_.empty()) << "no Kafka broker for the live tests: " << broker().error_;
+  ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error();
   const auto [ex, assignor] = GetParam();
   auto sc = scenarios::load_scenario_file(std::string(CGSIM_SOURCE_DIR) + "/scenarios/" + ex.file);
   for (auto& g : sc.groups) g.assignor = assignor;
   live::LiveOptions o;
-  o.bootstrap = broker().bootstrap_;
+  o.bootstrap = broker().bootstrap();
   o.time_scale = ex.time_scale;
   o.log = [](const std::string& m) { std::cerr << "[live] " << m << "\n"; };
   live::KafkaBackend b(o);
   auto live_run = b.run(sc);
-  auto sim_run = simulate_bounded(b.details().effective);
+  auto sim_run = simulate_bounded(b.details().effective, 120);
   auto rep = live::compare_runs(b.details().effective, sim_run, live_run, {});
   std::cerr << rep.table();
   EXPECT_GT(live_run.produced, 0u);

@@ -27,85 +27,14 @@
 #include "live/compare.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/error.hpp"
+#include "tests/live_fixture.hpp"
 
 namespace {
 
 using namespace cgsim;
-
-/// The simulation of @p sc, bounded in time: a simulator that does not finish within @p seconds
-/// fails the test process loudly instead of hanging the suite.
-analysis::RunSummary simulate_bounded(const models::Scenario& sc, int seconds = 60) {
-  auto done = std::make_shared<std::promise<analysis::RunSummary>>();
-  auto result = done->get_future();
-  std::thread([done, sc] {
-    try {
-      done->set_value(live::make_simulator_backend()->run(sc));
-    } catch (...) {
-      done->set_exception(std::current_exception());
-    }
-  }).detach();
-  if (result.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) {
-    std::cerr << "FAILED: the simulator did not finish scenario \"" << sc.name << "\" within " << seconds
-              << " s\n" << std::flush;
-    std::_Exit(1);
-  }
-  return result.get();
-}
-
-/// Records lost to a crash (committed at hand-out, never processed), where summaries count them.
-template <typename T>
-std::uint64_t lost_of(const T& x) {
-  if constexpr (requires { x.lost; }) {
-    return x.lost;
-  } else {
-    return 0;
-  }
-}
-
-const std::string kScript = std::string(CGSIM_SOURCE_DIR) + "/tests/kafka/kafka-local.sh";
-
-/// Runs @p cmd with a shell; returns (exit status, stdout).
-std::pair<int, std::string> shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {-1, ""};
-  std::array<char, 256> buf;
-  while (fgets(buf.data(), buf.size(), p)) out += buf.data();
-  int rc = pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
-}
-
-/// A broker of this test process (or the one named by CGSIM_KAFKA_BOOTSTRAP).
-class LocalBroker {
- public:
-  explicit LocalBroker(const std::string& tag) {
-    if (const char* b = std::getenv("CGSIM_KAFKA_BOOTSTRAP"); b && *b && tag == "shared") {
-      bootstrap_ = b;
-      return;
-    }
-    state_ = ::testing::TempDir() + "/cgsim-kafka-" + tag + "-" + std::to_string(getpid());
-    auto [rc, out] = shell("CGSIM_KAFKA_STATE='" + state_ + "' CGSIM_KAFKA_PARENT_PID=" + std::to_string(getpid()) +
-                           " CGSIM_KAFKA_MAX_SECONDS=900 '" + kScript + "' start");
-    if (rc != 0 || out.empty()) {
-      error_ = "tests/kafka/kafka-local.sh start failed (exit " + std::to_string(rc) + "): " + out;
-      return;
-    }
-    bootstrap_ = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
-    owned_ = true;
-  }
-  ~LocalBroker() { stop(); }
-  void stop() {
-    if (owned_.exchange(false)) shell("CGSIM_KAFKA_STATE='" + state_ + "' '" + kScript + "' stop 2>/dev/null");
-  }
-  const std::string& bootstrap() const { return bootstrap_; }
-  const std::string& error() const { return error_; }
-  const std::string& state() const { return state_; }
-
- private:
-  std::string bootstrap_, state_, error_;
-  std::atomic<bool> owned_{false};
-};
+using live_testing::LocalBroker;
+using live_testing::lost_of;
+using live_testing::simulate_bounded;
 
 /// Joins a thread when leaving scope, also when a test assertion returns early.
 struct Joiner {

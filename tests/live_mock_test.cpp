@@ -16,40 +16,13 @@
 #include "models/partitioners/partitioner.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/error.hpp"
+#include "tests/live_fixture.hpp"
 
 namespace {
 
 using namespace cgsim;
-
-/// The simulation of @p sc, bounded in time: a simulator that does not finish within @p seconds
-/// fails the test process loudly instead of hanging the suite.
-analysis::RunSummary simulate_bounded(const models::Scenario& sc, int seconds = 60) {
-  auto done = std::make_shared<std::promise<analysis::RunSummary>>();
-  auto result = done->get_future();
-  std::thread([done, sc] {
-    try {
-      done->set_value(live::make_simulator_backend()->run(sc));
-    } catch (...) {
-      done->set_exception(std::current_exception());
-    }
-  }).detach();
-  if (result.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) {
-    std::cerr << "FAILED: the simulator did not finish scenario \"" << sc.name << "\" within " << seconds
-              << " s\n" << std::flush;
-    std::_Exit(1);
-  }
-  return result.get();
-}
-
-/// Records lost to a crash (committed at hand-out, never processed), where summaries count them.
-template <typename T>
-std::uint64_t lost_of(const T& x) {
-  if constexpr (requires { x.lost; }) {
-    return x.lost;
-  } else {
-    return 0;
-  }
-}
+using live_testing::lost_of;
+using live_testing::simulate_bounded;
 
 live::LiveOptions quiet() {
   live::LiveOptions o;

@@ -1,0 +1,110 @@
+#pragma once
+/// @file live_fixture.hpp
+/// What the live tests share: a simulation that cannot hang the suite, the local Kafka broker
+/// started with tests/kafka/kafka-local.sh, and small helpers over run summaries.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "analysis/summary.hpp"
+#include "live/backend.hpp"
+#include "models/scenario.hpp"
+
+namespace cgsim::live_testing {
+
+/// The simulation of @p sc, bounded in time: a simulator that does not finish within @p seconds
+/// fails the test process loudly instead of hanging the suite.
+inline analysis::RunSummary simulate_bounded(const models::Scenario& sc, int seconds = 60) {
+  auto done = std::make_shared<std::promise<analysis::RunSummary>>();
+  auto result = done->get_future();
+  std::thread([done, sc] {
+    try {
+      done->set_value(live::make_simulator_backend()->run(sc));
+    } catch (...) {
+      done->set_exception(std::current_exception());
+    }
+  }).detach();
+  if (result.wait_for(std::chrono::seconds(seconds)) != std::future_status::ready) {
+    std::cerr << "FAILED: the simulator did not finish scenario \"" << sc.name << "\" within " << seconds
+              << " s\n" << std::flush;
+    std::_Exit(1);
+  }
+  return result.get();
+}
+
+/// Records lost to a crash (committed at hand-out, never processed), where summaries count them.
+template <typename T>
+std::uint64_t lost_of(const T& x) {
+  if constexpr (requires { x.lost; }) {
+    return x.lost;
+  } else {
+    return 0;
+  }
+}
+
+inline const std::string kKafkaScript = std::string(CGSIM_SOURCE_DIR) + "/tests/kafka/kafka-local.sh";
+
+/// Runs @p cmd with a shell; returns (exit status, stdout without trailing newlines).
+inline std::pair<int, std::string> shell(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {-1, ""};
+  std::array<char, 256> buf;
+  while (fgets(buf.data(), buf.size(), p)) out += buf.data();
+  int rc = pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+}
+
+/// A Kafka broker of this test process, started with the script and stopped (its data removed)
+/// when the object goes. The "shared" broker is the one named by CGSIM_KAFKA_BOOTSTRAP when that
+/// is set (`.ci/test` runs the suite under one broker). The script's watchdog stops the broker
+/// after @p max_seconds or when this process dies.
+class LocalBroker {
+ public:
+  explicit LocalBroker(const std::string& tag, int max_seconds = 900) {
+    if (const char* b = std::getenv("CGSIM_KAFKA_BOOTSTRAP"); b && *b && tag == "shared") {
+      bootstrap_ = b;
+      return;
+    }
+    state_ = ::testing::TempDir() + "/cgsim-kafka-" + tag + "-" + std::to_string(getpid());
+    auto [rc, out] = shell("CGSIM_KAFKA_STATE='" + state_ + "' CGSIM_KAFKA_PARENT_PID=" + std::to_string(getpid()) +
+                           " CGSIM_KAFKA_MAX_SECONDS=" + std::to_string(max_seconds) + " '" + kKafkaScript + "' start");
+    if (rc != 0 || out.empty()) {
+      error_ = "tests/kafka/kafka-local.sh start failed (exit " + std::to_string(rc) + "): " + out;
+      return;
+    }
+    bootstrap_ = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+    owned_ = true;
+  }
+  ~LocalBroker() { stop(); }
+  LocalBroker(const LocalBroker&) = delete;
+  LocalBroker& operator=(const LocalBroker&) = delete;
+
+  void stop() {
+    if (owned_.exchange(false)) shell("CGSIM_KAFKA_STATE='" + state_ + "' '" + kKafkaScript + "' stop 2>/dev/null");
+  }
+  const std::string& bootstrap() const { return bootstrap_; }
+  const std::string& error() const { return error_; }
+  const std::string& state() const { return state_; }
+
+ private:
+  std::string bootstrap_, state_, error_;
+  std::atomic<bool> owned_{false};
+};
+
+}  // namespace cgsim::live_testing
