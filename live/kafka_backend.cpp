@@ -38,6 +38,19 @@ using models::FaultSpec;
 
 constexpr const char* kTimeHeader = "cgsim-t";
 
+/// The run-clock time a record was produced at, from its kTimeHeader header; -1 without one.
+std::int64_t produced_time(const rd_kafka_message_t* m) {
+  std::int64_t ns = -1;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return ns;
+  const void* v = nullptr;
+  size_t sz = 0;
+  if (rd_kafka_header_get_last(hdrs, kTimeHeader, &v, &sz) == RD_KAFKA_RESP_ERR_NO_ERROR && sz == sizeof ns) {
+    std::memcpy(&ns, v, sizeof ns);
+  }
+  return ns;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Signals: SIGINT and SIGTERM during a run set a flag; the run then cleans up and stops.
 
@@ -706,15 +719,7 @@ class ProducerWorker {
       sh->fail(FailKind::Broker, std::string("producing to ") + self->topic_.kafka + " failed: " + rd_kafka_err2str(m->err));
       return;
     }
-    std::int64_t produced_ns = -1;
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const void* v = nullptr;
-      size_t sz = 0;
-      if (rd_kafka_header_get_last(hdrs, kTimeHeader, &v, &sz) == RD_KAFKA_RESP_ERR_NO_ERROR && sz == 8) {
-        std::memcpy(&produced_ns, v, 8);
-      }
-    }
+    const std::int64_t produced_ns = produced_time(m);
     sh->recorder->produced(self->topic_.first + m->partition, m->offset, produced_ns);
     if (sh->options->record_placements && m->key) {
       self->placements_[std::string(static_cast<const char*>(m->key), m->key_len)].insert(m->partition);
@@ -1037,15 +1042,7 @@ class ConsumerWorker {
         continue;
       }
       const std::int64_t received = sh_.now_ns();
-      std::int64_t produced_ns = -1;
-      rd_kafka_headers_t* hdrs = nullptr;
-      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const void* v = nullptr;
-        size_t sz = 0;
-        if (rd_kafka_header_get_last(hdrs, kTimeHeader, &v, &sz) == RD_KAFKA_RESP_ERR_NO_ERROR && sz == 8) {
-          std::memcpy(&produced_ns, v, 8);
-        }
-      }
+      const std::int64_t produced_ns = produced_time(m);
       double factor = 1;
       {
         std::lock_guard lk(mu_);
