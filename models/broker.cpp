@@ -1,5 +1,6 @@
 #include "models/broker.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace cgsim::models {
@@ -12,6 +13,22 @@ std::int64_t PartitionLog::end_at(sim::Time t) {
   while (visible_ < end && time_at(visible_) <= t) ++visible_;
   while (visible_ > base_ && time_at(visible_ - 1) > t) --visible_;
   return visible_;
+}
+
+void PartitionLog::add_listener(std::int32_t group, AppendListener* l) {
+  if (std::find(listeners_.begin(), listeners_.end(), l) != listeners_.end()) return;
+  // Notifications schedule engine events, whose insertion order is part of the event order: keep
+  // them in group order whatever the order of registration.
+  const auto at = std::upper_bound(listener_groups_.begin(), listener_groups_.end(), group) - listener_groups_.begin();
+  listeners_.insert(listeners_.begin() + at, l);
+  listener_groups_.insert(listener_groups_.begin() + at, group);
+}
+
+void PartitionLog::remove_listener(AppendListener* l) {
+  const auto it = std::find(listeners_.begin(), listeners_.end(), l);
+  if (it == listeners_.end()) return;
+  listener_groups_.erase(listener_groups_.begin() + (it - listeners_.begin()));
+  listeners_.erase(it);
 }
 
 namespace {

@@ -38,8 +38,14 @@ class PartitionLog {
   sim::Time time_at(std::int64_t offset) const { return times_[head_ + static_cast<std::size_t>(offset - base_)]; }
   /// Drops records below @p offset.
   void truncate_before(std::int64_t offset);
-  /// Consumer-group listeners, one slot per group (nullptr when none).
-  std::vector<AppendListener*> listeners;
+  /// Registers a consumer of group @p group that holds this partition (no effect when it already
+  /// is). Every holder is told of appends, a consumer that lost the partition without knowing it
+  /// yet included, as the broker answers every fetch that waits on the partition.
+  void add_listener(std::int32_t group, AppendListener* l);
+  /// Unregisters @p l (no effect when it is not registered).
+  void remove_listener(AppendListener* l);
+  /// The registered listeners, ordered by group index, then by registration within a group.
+  const std::vector<AppendListener*>& listeners() const { return listeners_; }
 
  private:
   std::int64_t base_ = 0;
@@ -48,6 +54,8 @@ class PartitionLog {
   std::vector<sim::Time> times_;
   std::size_t head_ = 0;
   std::int64_t visible_ = 0;  // cursor for end_at
+  std::vector<AppendListener*> listeners_;
+  std::vector<std::int32_t> listener_groups_;  // group index of each listener
 };
 
 /// A topic's place in the broker's flat partition table.

@@ -69,10 +69,6 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
   unowned_since_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
   for (std::int32_t gid : partitions_) unowned_since_[static_cast<std::size_t>(gid)] = 0;
   handed_out_at_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
-  for (std::int32_t gid = 0; gid < broker.partition_count(); ++gid) {
-    auto& l = broker.log(gid).listeners;
-    if (l.size() <= static_cast<std::size_t>(index)) l.resize(static_cast<std::size_t>(index) + 1, nullptr);
-  }
 }
 
 Consumer& Group::add_consumer() {
@@ -748,8 +744,7 @@ void Consumer::send_join(const std::string& reason) {
 void Consumer::revoke_all() {
   const Time now = g_.engine().now();
   for (std::int32_t gid : assigned_) {
-    auto& l = g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())];
-    if (l == this) l = nullptr;
+    g_.broker().log(gid).remove_listener(this);
     g_.mark_unowned(gid, now);
   }
   assigned_.clear();
@@ -844,7 +839,7 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
   cursor_ = 0;
   chunk_left_ = chunk_records_;
   reset_fetch();
-  for (std::int32_t gid : assigned_) g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
+  for (std::int32_t gid : assigned_) g_.broker().log(gid).add_listener(g_.index(), this);
   set_state(MemberState::Stable);
   assigned_at_ = g_.engine().now();
   next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
@@ -890,8 +885,7 @@ void Consumer::drop_partitions(const std::vector<std::int32_t>& gids) {
   for (std::size_t i = 0; i < assigned_.size(); ++i) {
     std::int32_t gid = assigned_[i];
     if (std::find(gids.begin(), gids.end(), gid) != gids.end()) {
-      auto& l = g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())];
-      if (l == this) l = nullptr;
+      g_.broker().log(gid).remove_listener(this);
       g_.mark_unowned(gid, now);
     } else {
       keep.push_back(gid);
@@ -1408,7 +1402,7 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     assignment_changed();
     position_.insert(position_.begin() + at, -1);
     committed_pos_.insert(committed_pos_.begin() + at, -1);
-    g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())] = this;
+    g_.broker().log(gid).add_listener(g_.index(), this);
     added = true;
   }
   if (added) {
@@ -1430,8 +1424,7 @@ void Consumer::crash() {
   busy_ = false;
   idle_ = false;
   for (std::int32_t gid : assigned_) {
-    auto& l = g_.broker().log(gid).listeners[static_cast<std::size_t>(g_.index())];
-    if (l == this) l = nullptr;
+    g_.broker().log(gid).remove_listener(this);
     g_.mark_unowned(gid, g_.engine().now());
   }
   set_state(MemberState::Stopped);

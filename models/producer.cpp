@@ -159,8 +159,7 @@ void Production::window() {
   created_ += pending_.size();
   for (std::int32_t gid : touched_) {
     auto& f = first_new_[static_cast<std::size_t>(gid)];
-    for (AppendListener* l : broker_.log(gid).listeners)
-      if (l) l->on_append(gid, f);
+    for (AppendListener* l : broker_.log(gid).listeners()) l->on_append(gid, f);
     f = -1;
   }
   touched_.clear();

@@ -374,3 +374,29 @@ TEST(StaticMembership, PollTimeoutSendsNoLeaveGroup) {
   for (const auto& r : run(sc).rebalances) left |= r.trigger == "max_poll_interval";
   EXPECT_TRUE(left);
 }
+
+namespace {
+struct RecordingListener : cgsim::models::AppendListener {
+  std::vector<int>* log;
+  int id;
+  RecordingListener(std::vector<int>* l, int i) : log(l), id(i) {}
+  void on_append(std::int32_t, cgsim::sim::Time) override { log->push_back(id); }
+};
+}  // namespace
+
+TEST(PartitionLog, EveryHolderIsNotifiedInGroupOrderOnce) {
+  cgsim::models::PartitionLog log;
+  std::vector<int> calls;
+  RecordingListener a(&calls, 1), b(&calls, 2), c(&calls, 3);
+  log.add_listener(1, &a);
+  log.add_listener(0, &b);  // an earlier group registers later: still notified first
+  log.add_listener(1, &c);  // a second holder in group 1 (a member that has not learned it lost the partition)
+  log.add_listener(1, &a);  // registering again changes nothing
+  for (auto* l : log.listeners()) l->on_append(0, 0);
+  EXPECT_EQ(calls, (std::vector<int>{2, 1, 3}));
+  log.remove_listener(&a);
+  log.remove_listener(&a);
+  calls.clear();
+  for (auto* l : log.listeners()) l->on_append(0, 0);
+  EXPECT_EQ(calls, (std::vector<int>{2, 3}));
+}
