@@ -1,6 +1,7 @@
 #include "models/group.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -634,6 +635,8 @@ Consumer::Consumer(Group& group, std::int32_t index)
   for (const auto& tn : group.spec().topics)
     bytes = std::max(bytes, group.broker().topic(group.broker().topic_index(tn)).record_bytes);
   chunk_records_ = std::max<std::int64_t>(1, kMaxPartitionFetchBytes / bytes);
+  const sim::Distribution& d = group.spec().consumers.processing_time;
+  if (d.kind == sim::Distribution::Kind::Constant && d.value >= 0) constant_processing_ = static_cast<Time>(d.value * 1e9 + 0.5);
 }
 
 void Consumer::set_state(MemberState s) {
@@ -653,6 +656,7 @@ void Consumer::start() {
 }
 
 Time Consumer::processing_time(Time start) {
+  if (constant_processing_ >= 0 && start >= slow_until_) return constant_processing_;
   double s = g_.spec().consumers.processing_time.sample(processing_rng_);
   if (start < slow_until_) s *= slow_factor_;
   return static_cast<Time>(s * 1e9 + 0.5);  // s >= 0
@@ -748,7 +752,7 @@ void Consumer::revoke_all() {
     g_.mark_unowned(gid, now);
   }
   assigned_.clear();
-  assignment_changed();
+  invalidate_view();
   position_.clear();
   committed_pos_.clear();
   cursor_ = 0;
@@ -833,7 +837,7 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
     }
   }
   assigned_ = std::move(next);
-  assignment_changed();
+  invalidate_view();
   position_ = std::move(pos);
   committed_pos_ = std::move(cpos);
   cursor_ = 0;
@@ -873,6 +877,7 @@ void Consumer::init_positions_later() {
       }
       committed_pos_[i] = gp.committed;
     }
+    invalidate_view();
     if (!busy_) poll();
   });
 }
@@ -894,7 +899,7 @@ void Consumer::drop_partitions(const std::vector<std::int32_t>& gids) {
     }
   }
   assigned_ = std::move(keep);
-  assignment_changed();
+  invalidate_view();
   position_ = std::move(pos);
   committed_pos_ = std::move(cpos);
 }
@@ -1071,28 +1076,38 @@ void Consumer::fetch_and_process() {
   batch_emitted_ = 0;
   batch_start_ = now;
   const std::size_t n = assigned_.size();
-  // A poll returns what fetch responses already delivered to the client's buffer.
-  const std::vector<std::int64_t>& ends = ends_at_cut();
-  bool any = false;
-  for (std::size_t i = 0; i < n; ++i) any |= position_[i] >= 0 && ends[i] > position_[i];
-  if (!any && n > 0) {
-    // Nothing to hand out: the scan below would visit every partition once and end where it began.
-    if (cursor_ >= n) cursor_ = 0;
-    chunk_left_ = chunk_records_;
-  }
+  // A poll returns what fetch responses already delivered to the client's buffer, going round the
+  // partitions from the cursor: it takes up to one max.partition.fetch.bytes chunk from each and
+  // visits each partition at most once. A visit to a partition with nothing in the buffer only
+  // moves the cursor on and starts a new chunk, so those visits are taken in one step.
+  ensure_view();
+  if (n > 0 && cursor_ >= n) cursor_ = 0;
   Time t = now;
-  for (std::size_t step = 0; any && step < n && remaining > 0; ++step) {
+  std::size_t steps = n;  // visits left in this poll
+  while (steps > 0 && remaining > 0) {
     if (cursor_ >= n) cursor_ = 0;
-    std::size_t i = cursor_;
-    if (position_[i] < 0) {
-      cursor_ = i + 1;
-      chunk_left_ = chunk_records_;
-      continue;
+    std::size_t skip = n;
+    if (ready_count_ > 0) {
+      const std::size_t r = next_ready(cursor_);
+      skip = r >= cursor_ ? r - cursor_ : r + n - cursor_;
     }
-    std::int32_t gid = assigned_[i];
-    const std::int64_t end = ends[i];
-    std::int64_t avail = end - position_[i];
-    std::int64_t take = std::min({avail, remaining, chunk_left_});
+    if (skip >= steps) {
+      cursor_ += steps;  // the last visit leaves the cursor one past it, in [1, n]
+      if (cursor_ > n) cursor_ -= n;
+      chunk_left_ = chunk_records_;
+      break;
+    }
+    if (skip > 0) {
+      cursor_ += skip;
+      if (cursor_ >= n) cursor_ -= n;
+      chunk_left_ = chunk_records_;
+      steps -= skip;
+    }
+    const std::size_t i = cursor_;
+    --steps;
+    const std::int32_t gid = assigned_[i];
+    const std::int64_t end = end_cut_[i];
+    const std::int64_t take = std::min({end - position_[i], remaining, chunk_left_});
     const PartitionLog& log = g_.broker().log(gid);
     for (std::int64_t k = 0; k < take; ++k) {
       std::int64_t off = position_[i] + k;
@@ -1100,15 +1115,14 @@ void Consumer::fetch_and_process() {
       t += d;
       batch_.push_back(ProcessedRecord{gid, off, log.time_at(off), t, false, false});
     }
-    if (take > 0) {
-      position_[i] += take;
-      remaining -= take;
-      chunk_left_ -= take;
-    }
+    // The position stays within the buffer, so what the next fetch waits for does not change.
+    position_[i] += take;
+    remaining -= take;
+    chunk_left_ -= take;
+    if (position_[i] >= end) set_ready(i, false);
     if (chunk_left_ <= 0 || position_[i] >= end) {
       cursor_ = i + 1;
       chunk_left_ = chunk_records_;
-      if (take > 0 && remaining > 0) continue;
     } else {
       break;  // quota filled inside this partition: the next poll continues here
     }
@@ -1174,11 +1188,11 @@ void Consumer::go_idle() {
   // Data arrives through the fetch in flight; the only other reason to wake is a due auto-commit
   // (librdkafka commits from its own timer instead).
   if (g_.spec().commit.kind != CommitSpec::Kind::Auto || rdk()) return;
+  Time at = std::max(next_auto_commit_, g_.engine().now());
+  if (g_.engine().pending(wake_event_) && wake_at_ == at) return;
   bool dirty = false;
   for (std::size_t i = 0; i < assigned_.size(); ++i) dirty |= position_[i] != committed_pos_[i];
   if (!dirty) return;
-  Time at = std::max(next_auto_commit_, g_.engine().now());
-  if (g_.engine().pending(wake_event_) && wake_at_ == at) return;
   g_.engine().cancel(wake_event_);
   wake_at_ = at;
   std::uint32_t inc = incarnation_;
@@ -1199,6 +1213,7 @@ void Consumer::reset_fetch() {
   fetch_respond_at_ = sim::kNever;
   ++fetch_epoch_;
   cut_ = -1;
+  invalidate_view();
 }
 
 namespace {
@@ -1213,25 +1228,65 @@ void Consumer::send_fetch() {
   fetch_at_broker_ = g_.engine().now() + lat;
   // The broker answers at once when a record past the client's buffer is there, otherwise when
   // the first one arrives, at the latest after fetch.max.wait.ms.
-  Time respond = fetch_at_broker_ + kFetchMaxWait;
-  const std::vector<std::int64_t>& ends = ends_at_cut();
-  for (std::size_t i = 0; i < assigned_.size(); ++i) {
-    if (position_[i] < 0) continue;
-    const PartitionLog& log = g_.broker().log(assigned_[i]);
-    std::int64_t next = std::max(position_[i], ends[i]);
-    if (next < log.end_offset()) respond = std::min(respond, std::max(fetch_at_broker_, log.time_at(next)));
-  }
-  schedule_fetch_response(respond);
+  ensure_view();
+  const Time first = *std::min_element(fetch_next_.begin(), fetch_next_.end());
+  schedule_fetch_response(std::min(fetch_at_broker_ + kFetchMaxWait, std::max(fetch_at_broker_, first)));
 }
 
-const std::vector<std::int64_t>& Consumer::ends_at_cut() {
-  if (end_cut_at_ == cut_) return end_cut_;
-  end_cut_.resize(assigned_.size());
-  for (std::size_t i = 0; i < assigned_.size(); ++i) end_cut_[i] = g_.broker().log(assigned_[i]).end_at(cut_);
-  // Records appended at instant T carry times >= T, so once the cut is in the past no later append
-  // can change these ends; at the current instant a producer tick still may, so do not keep them.
-  end_cut_at_ = cut_ < g_.engine().now() ? cut_ : kNoEndCut;
-  return end_cut_;
+void Consumer::ensure_view() {
+  if (view_valid_) return;
+  const std::size_t n = assigned_.size();
+  end_cut_.assign(n, 0);
+  past_cut_.assign(n, sim::kNever);
+  fetch_next_.assign(n, sim::kNever);
+  ready_.assign((n + 63) / 64, 0);
+  ready_count_ = 0;
+  for (std::size_t i = 0; i < n; ++i) refresh_view(i);
+  view_valid_ = true;
+}
+
+void Consumer::refresh_view(std::size_t i) {
+  PartitionLog& log = g_.broker().log(assigned_[i]);
+  const std::int64_t end = log.end_at(cut_);
+  const std::int64_t log_end = log.end_offset();
+  end_cut_[i] = end;
+  past_cut_[i] = end < log_end ? log.time_at(end) : sim::kNever;
+  const std::int64_t pos = position_[i];
+  const std::int64_t next = std::max(pos, end);
+  fetch_next_[i] = pos >= 0 && next < log_end ? log.time_at(next) : sim::kNever;
+  set_ready(i, pos >= 0 && end > pos);
+}
+
+void Consumer::advance_cut(Time cut) {
+  if (cut <= cut_) return;
+  cut_ = cut;
+  if (!view_valid_) return;
+  for (std::size_t i = 0; i < past_cut_.size(); ++i)
+    if (past_cut_[i] <= cut) refresh_view(i);
+}
+
+void Consumer::set_ready(std::size_t i, bool ready) {
+  std::uint64_t& word = ready_[i >> 6];
+  const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+  if (((word & bit) != 0) == ready) return;
+  word ^= bit;
+  if (ready) {
+    ++ready_count_;
+  } else {
+    --ready_count_;
+  }
+}
+
+std::size_t Consumer::next_ready(std::size_t from) const {
+  const std::size_t words = ready_.size();
+  std::size_t w = from >> 6;
+  std::uint64_t bits = ready_[w] & (~std::uint64_t{0} << (from & 63));
+  for (std::size_t k = 0; k <= words; ++k) {
+    if (bits != 0) return (w << 6) + static_cast<std::size_t>(std::countr_zero(bits));
+    w = w + 1 == words ? 0 : w + 1;
+    bits = ready_[w];
+  }
+  return from;  // unreachable while ready_count_ > 0
 }
 
 void Consumer::schedule_fetch_response(Time respond_at) {
@@ -1249,7 +1304,7 @@ void Consumer::on_fetch_response(std::uint32_t epoch) {
   fetch_event_ = 0;
   if (epoch != fetch_epoch_ || !fetch_in_flight_) return;
   fetch_in_flight_ = false;
-  cut_ = std::max(cut_, fetch_respond_at_);
+  advance_cut(fetch_respond_at_);
   fetch_respond_at_ = sim::kNever;
   if (idle_ && consuming()) {
     poll();
@@ -1258,7 +1313,14 @@ void Consumer::on_fetch_response(std::uint32_t epoch) {
   }
 }
 
-void Consumer::on_append(std::int32_t, Time first_time) {
+void Consumer::on_append(std::int32_t partition, Time first_time) {
+  if (view_valid_) {
+    const auto it = std::lower_bound(assigned_.begin(), assigned_.end(), partition);
+    const auto i = static_cast<std::size_t>(it - assigned_.begin());
+    if (it != assigned_.end() && *it == partition &&
+        (first_time <= cut_ || past_cut_[i] == sim::kNever || fetch_next_[i] == sim::kNever))
+      refresh_view(i);
+  }
   // A held fetch is answered as soon as a record arrives for one of its partitions.
   if (!fetch_in_flight_) return;
   Time at = std::max(fetch_at_broker_, first_time);
@@ -1296,6 +1358,7 @@ bool Consumer::truncate_batch(Time t) {
       pos = std::min(pos, batch_[k].offset);
     }
   }
+  invalidate_view();
   batch_.resize(keep);
   g_.engine().cancel(batch_event_);
   if (batch_.size() == batch_emitted_) {
@@ -1399,7 +1462,7 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     if (it != assigned_.end() && *it == gid) continue;
     auto at = it - assigned_.begin();
     assigned_.insert(it, gid);
-    assignment_changed();
+    invalidate_view();
     position_.insert(position_.begin() + at, -1);
     committed_pos_.insert(committed_pos_.begin() + at, -1);
     g_.broker().log(gid).add_listener(g_.index(), this);

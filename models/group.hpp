@@ -181,9 +181,20 @@ class Consumer : public AppendListener {
   void go_idle();
   void wake();
   void send_fetch();
-  /// Log end of every assigned partition at cut_ (what the client's buffer can hold), cached.
-  const std::vector<std::int64_t>& ends_at_cut();
-  void assignment_changed() { end_cut_at_ = kNoEndCut; }
+  /// Marks the fetch view stale: call after changing assigned_, a position outside a poll's
+  /// advance through the buffer, or cut_ other than by advancing it.
+  void invalidate_view() { view_valid_ = false; }
+  /// Makes the fetch view current (a full rebuild when it was marked stale).
+  void ensure_view();
+  /// Recomputes the fetch view of assigned partition @p i from its log.
+  void refresh_view(std::size_t i);
+  /// Moves the cut forward to @p cut: only partitions with a record past the old cut at or
+  /// before the new one change.
+  void advance_cut(sim::Time cut);
+  /// The first partition at or after @p from, cyclically, with records in the buffer
+  /// (requires ready_count_ > 0).
+  std::size_t next_ready(std::size_t from) const;
+  void set_ready(std::size_t i, bool ready);
   void schedule_fetch_response(sim::Time respond_at);
   void on_fetch_response(std::uint32_t epoch);
   void reset_fetch();
@@ -231,7 +242,7 @@ class Consumer : public AppendListener {
   std::string member_id_;
   std::int32_t generation_ = -1;
   std::uint32_t incarnation_ = 0;
-  std::vector<std::int32_t> assigned_;  // sorted; call assignment_changed() after changing it
+  std::vector<std::int32_t> assigned_;  // sorted; call invalidate_view() after changing it
   std::vector<std::int64_t> position_;
   std::vector<std::int64_t> committed_pos_;  // positions at the last commit sent
   bool rejoin_needed_ = false;
@@ -263,10 +274,23 @@ class Consumer : public AppendListener {
   // available (fetch.min.bytes = 1) or fetch.max.wait.ms passes. cut_ is the broker time of the
   // last response received: records appended by then are in the client's buffer.
   sim::Time cut_ = -1;
-  // Log end of each assigned partition at cut_, valid while end_cut_at_ == cut_ (see ends_at_cut).
+  // The fetch view: what the buffer holds and what the next fetch waits for, per assigned
+  // partition i (parallel to assigned_), derived from position_, cut_ and the logs and kept
+  // current incrementally (a poll's advance, a cut's advance, appends) so that the hot path does
+  // not visit every partition's log:
+  // - end_cut_[i]: the log end at cut_ (what the client's buffer can hold);
+  // - past_cut_[i]: append time of the first record past end_cut_[i], sim::kNever when none yet;
+  // - fetch_next_[i]: append time of the first record past both position_[i] and end_cut_[i] (the
+  //   one a held fetch waits for), sim::kNever when none yet or the position is not known;
+  // - bit i of ready_: the buffer holds records at or past position_[i] (position known).
+  // Records appended at instant T carry times >= T, so ends at a cut in the past never change;
+  // appends can only fill in a kNever, or move an end when the cut is the current instant.
   std::vector<std::int64_t> end_cut_;
-  sim::Time end_cut_at_ = kNoEndCut;
-  static constexpr sim::Time kNoEndCut = -2;
+  std::vector<sim::Time> past_cut_;
+  std::vector<sim::Time> fetch_next_;
+  std::vector<std::uint64_t> ready_;
+  std::size_t ready_count_ = 0;
+  bool view_valid_ = false;
   bool fetch_in_flight_ = false;
   sim::Time fetch_at_broker_ = 0;
   sim::Time fetch_respond_at_ = sim::kNever;
@@ -278,6 +302,7 @@ class Consumer : public AppendListener {
   std::uint64_t consumed_ = 0;
   std::uint64_t duplicates_ = 0;
   sim::Rng processing_rng_;
+  sim::Time constant_processing_ = -1;  // a constant processing time (ns), else -1
 };
 
 /// The rebalance protocol a group uses.
