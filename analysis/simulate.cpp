@@ -51,23 +51,27 @@ class Collector {
       Histogram& h = out_.latency[static_cast<std::size_t>(g)];
       const models::Group& grp = w_.group(static_cast<std::size_t>(g));
       if (acc.run.size() <= static_cast<std::size_t>(c)) acc.run.resize(static_cast<std::size_t>(c) + 1, 0);
+      // Kept in a local for the batch: a store through the byte vector could alias anything and
+      // would make the compiler reload the histograms after every record.
+      bool run = acc.run[static_cast<std::size_t>(c)] != 0;
       std::uint64_t dups = 0;
       for (std::size_t k = 0; k < n; ++k) {
         const auto& r = recs[k];
-        if (r.after_idle) acc.run[static_cast<std::size_t>(c)] = 0;
+        if (r.after_idle) run = false;
         if (r.duplicate) {
           ++dups;
           fault_dups_.duplicate(static_cast<std::size_t>(g), r.partition, r.offset);
         } else {
-          h.add(r.done - r.appended);
+          const std::int64_t latency = r.done - r.appended;
+          h.add(latency);
           // Caught in a stall: its partition was handed out after it was appended (a backlog the
           // stall left), or its consumer has been working off such a backlog without running
           // dry since (it queued behind it).
-          const bool direct = r.appended < grp.handed_out_at(r.partition);
-          if (direct) acc.run[static_cast<std::size_t>(c)] = 1;
-          (direct || acc.run[static_cast<std::size_t>(c)] ? acc.stalled : acc.steady).add(r.done - r.appended);
+          run = run || r.appended < grp.handed_out_at(r.partition);
+          (run ? acc.stalled : acc.steady).add(latency);
         }
       }
+      acc.run[static_cast<std::size_t>(c)] = run ? 1 : 0;
       acc.consumed += n;
       acc.duplicates += dups;
       if (acc.per_consumer.size() <= static_cast<std::size_t>(c)) acc.per_consumer.resize(static_cast<std::size_t>(c) + 1);

@@ -100,13 +100,6 @@ EventId Engine::schedule_at(Time at, Priority priority, Handler handler) {
   return id;
 }
 
-bool Engine::pending(EventId id) const {
-  if (id == 0) return false;
-  std::uint32_t slot = static_cast<std::uint32_t>(id & 0xffffffffu) - 1u;
-  std::uint32_t gen = static_cast<std::uint32_t>(id >> 32);
-  return slot < slots_.size() && slots_[slot].live && slots_[slot].generation == gen;
-}
-
 bool Engine::cancel(EventId id) {
   if (!pending(id)) return false;
   Slot& s = slots_[static_cast<std::uint32_t>(id & 0xffffffffu) - 1u];

@@ -71,7 +71,12 @@ class Engine {
   /// Returns true if a pending event was cancelled.
   bool cancel(EventId id);
   /// True if @p id names an event that is still pending.
-  bool pending(EventId id) const;
+  bool pending(EventId id) const {
+    // Id 0 wraps to slot 2^32 - 1, which never exists.
+    const std::uint32_t slot = static_cast<std::uint32_t>(id & 0xffffffffu) - 1u;
+    const std::uint32_t gen = static_cast<std::uint32_t>(id >> 32);
+    return slot < slots_.size() && slots_[slot].live && slots_[slot].generation == gen;
+  }
 
   /// Runs events until the queue is empty or the next event is later than @p until.
   /// The clock ends at @p until (or at the last event if the queue empties first and
