@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -254,6 +255,40 @@ TEST(partitioner, JavaRecordSizeV2FollowsTheRecordFormat) {
   // Timestamp delta 8192 ms zig-zags to 16384: three bytes.
   EXPECT_EQ(record_size_v2(0, 8192, 3, 5), 17);
   EXPECT_EQ(kRecordBatchOverhead, 61);
+}
+
+// Varint lengths at every byte-count boundary, against the byte-at-a-time encoding loop.
+TEST(partitioner, JavaRecordSizeV2VarintBoundaries) {
+  auto zigzag_size = [](std::int64_t v) {
+    std::uint64_t u = (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+    int n = 1;
+    while (u >= 0x80) {
+      u >>= 7;
+      ++n;
+    }
+    return n;
+  };
+  std::vector<std::int64_t> values{0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MIN + 1};
+  for (int bits = 6; bits < 63; ++bits) {
+    const std::int64_t edge = std::int64_t{1} << bits;
+    for (std::int64_t v : {edge - 1, edge, -edge, -edge - 1}) values.push_back(v);
+  }
+  values.push_back(INT64_MAX);
+  values.push_back(INT64_MIN);
+  for (std::int64_t v : values) {
+    // Offset deltas and lengths are 32-bit varints, the timestamp delta a 64-bit varlong.
+    const bool fits32 = v >= INT32_MIN && v <= INT32_MAX;
+    if (fits32) {
+      const auto v32 = static_cast<std::int32_t>(v);
+      EXPECT_EQ(record_size_v2(v32, 0, 3, 5), 14 - 1 + zigzag_size(v32) + 1) << v;
+      if (v32 >= 0 && v32 < (1 << 20)) {
+        const int body = 1 + 1 + 1 + 1 + zigzag_size(v32) + v32 + 1;
+        EXPECT_EQ(record_size_v2(0, 0, -1, v32), body + zigzag_size(body)) << v;
+      }
+    }
+    const int body = 1 + 1 + zigzag_size(v) + (1 + 3) + (1 + 5) + 1;
+    EXPECT_EQ(record_size_v2(0, v, 3, 5), body + zigzag_size(body)) << v;
+  }
 }
 
 // With linger.ms=0 and records arriving at distinct instants, every record finds the previous

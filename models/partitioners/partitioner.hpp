@@ -92,7 +92,14 @@ class Partitioner {
               sim::Time java_linger = 0);
 
   /// The partition for one record. Records must be passed in non-decreasing time order.
-  std::int32_t partition(const RecordInfo& record);
+  std::int32_t partition(const RecordInfo& record) {
+    switch (mode_) {
+      case Mode::JavaBuiltIn: return java_built_in(record);
+      case Mode::JavaRoundRobin: return java_round_robin(record);
+      case Mode::JavaUniformSticky: return java_uniform_sticky(record);
+      default: return librdkafka(record);
+    }
+  }
 
   Kind kind() const { return kind_; }
   ClientFlavor flavor() const { return flavor_; }
@@ -147,6 +154,8 @@ class Partitioner {
   std::int32_t open_batch_size(std::int32_t p, const RecordInfo& record) const;
   bool last_batch_full(std::int32_t p, sim::Time now) const;
   std::int32_t append(std::int32_t p, const RecordInfo& record);
+  /// record_size_v2(0, 0, key_bytes, value_bytes): the size of a batch's first record.
+  std::int32_t first_record_size(std::int32_t key_bytes, std::int32_t value_bytes);
 
   std::int32_t random_partition() { return static_cast<std::int32_t>(rng_.below(static_cast<std::uint64_t>(num_partitions_))); }
   std::int32_t random_partition_except(std::int32_t p);
@@ -166,6 +175,11 @@ class Partitioner {
   std::int64_t sticky_since_us_ = 0;
   std::uint32_t rr_counter_ = 0;
   std::vector<Batch> batches_;
+  // The last first_record_size answer and its arguments (a producer's records mostly share one
+  // key length and value size).
+  std::int32_t first_size_key_ = -2;  // no key length is -2: nothing cached yet
+  std::int32_t first_size_value_ = 0;
+  std::int32_t first_size_ = 0;
 };
 
 }  // namespace cgsim::models::partitioners
