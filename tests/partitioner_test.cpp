@@ -422,6 +422,38 @@ TEST(partitioner, KeyedPartitionAgreesWithPartitionWhenPure) {
   }
 }
 
+// partition_unkeyed is partition() once per record, for every strategy, with switches held back
+// by open batches (linger.ms > 0, several records per instant) and small batches.
+TEST(partitioner, PartitionUnkeyedEqualsPartitionPerRecord) {
+  std::vector<cgsim::sim::Time> times;
+  Rng gaps(5);
+  cgsim::sim::Time t = 0;
+  for (int i = 0; i < 5000; ++i) {
+    if (gaps.below(3) != 0) t += static_cast<cgsim::sim::Time>(gaps.below(3 * kMillisecond));
+    times.push_back(t);
+  }
+  for (const auto& name : Partitioner::names()) {
+    for (ClientFlavor flavor : {ClientFlavor::Java, ClientFlavor::Librdkafka}) {
+      for (cgsim::sim::Time linger : {cgsim::sim::Time{0}, 2 * kMillisecond}) {
+        for (std::int32_t batch : {16384, 3000}) {
+          for (std::int32_t value : {512, 1000}) {
+            Partitioner one(*Partitioner::parse(name), flavor, 7, Rng(9), batch, 10 * kMillisecond, linger);
+            Partitioner run = one;
+            std::vector<std::int32_t> out(times.size(), -1);
+            run.partition_unkeyed(times.data(), times.size(), value, out.data());
+            for (std::size_t k = 0; k < times.size(); ++k) {
+              RecordInfo r;
+              r.value_bytes = value;
+              r.now = times[k];
+              ASSERT_EQ(one.partition(r), out[k]) << name << " record " << k;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(partitioner, RejectsBadConfiguration) {
   EXPECT_THROW(Partitioner(Kind::Default, ClientFlavor::Java, 0, Rng(1)), cgsim::InputError);
   EXPECT_THROW(Partitioner(Kind::Default, ClientFlavor::Java, 4, Rng(1), 0), cgsim::InputError);

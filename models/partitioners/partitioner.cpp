@@ -155,7 +155,8 @@ std::int32_t Partitioner::open_batch_size(std::int32_t p, const RecordInfo& reco
   if (b.bytes == 0 || record.now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_) return 0;
   const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
   const std::int32_t size =
-      record_size_v2(b.records, record.now / sim::kMillisecond - b.base_ms, key, record.value_bytes);
+      record_size_v2(b.records, record.now / sim::kMillisecond - b.opened / sim::kMillisecond, key,
+                       record.value_bytes);
   return b.bytes + size <= batch_size_bytes_ ? size : 0;
 }
 
@@ -182,7 +183,8 @@ inline std::int32_t Partitioner::append(std::int32_t p, const RecordInfo& record
   // As open_batch_size: the record joins the open batch if there is one and it has room.
   if (!(b.bytes == 0 || record.now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_)) {
     const std::int32_t size =
-        record_size_v2(b.records, record.now / sim::kMillisecond - b.base_ms, key, record.value_bytes);
+        record_size_v2(b.records, record.now / sim::kMillisecond - b.opened / sim::kMillisecond, key,
+                       record.value_bytes);
     if (b.bytes + size <= batch_size_bytes_) {
       b.bytes += size;
       ++b.records;
@@ -192,7 +194,6 @@ inline std::int32_t Partitioner::append(std::int32_t p, const RecordInfo& record
   // A new batch: its header and first record count as appended bytes, and the first record is
   // always accepted whatever its size.
   b.opened = record.now;
-  b.base_ms = record.now / sim::kMillisecond;
   b.records = 1;
   b.bytes = kRecordBatchOverhead + first_record_size(key, record.value_bytes);
   return b.bytes;
@@ -204,6 +205,11 @@ std::int32_t Partitioner::java_built_in(const RecordInfo& record) {
     append(p, record);
     return p;
   }
+  return java_built_in_unkeyed(record);
+}
+
+// Inline: partition_unkeyed runs it in a loop.
+inline std::int32_t Partitioner::java_built_in_unkeyed(const RecordInfo& record) {
   // Kafka's BuiltInPartitioner without adaptive partitioning: the sim has no broker queue sizes
   // to weight by, so every switch picks uniformly among all partitions (possibly the current
   // one again, as the client does). A switch is due once batch.size bytes were appended to the
@@ -220,13 +226,32 @@ std::int32_t Partitioner::java_built_in(const RecordInfo& record) {
       continue;
     }
     sticky_bytes_ += append(p, record);
-    const bool may_switch = last_batch_full(p, record.now);
+    // last_batch_full after an append: the batch that took the record is open (less than
+    // linger.ms old), so it is complete only once it has reached batch.size.
+    const bool may_switch = batches_[static_cast<std::size_t>(p)].bytes >= batch_size_bytes_;
     if ((sticky_bytes_ >= batch_size_bytes_ && may_switch) ||
         sticky_bytes_ >= 2 * static_cast<std::int64_t>(batch_size_bytes_)) {
       sticky_partition_ = random_partition();
       sticky_bytes_ = 0;
     }
     return p;
+  }
+}
+
+void Partitioner::partition_unkeyed(const sim::Time* times, std::size_t n, std::int32_t value_bytes,
+                                    std::int32_t* out) {
+  RecordInfo record;
+  record.value_bytes = value_bytes;
+  if (mode_ == Mode::JavaBuiltIn) {
+    for (std::size_t k = 0; k < n; ++k) {
+      record.now = times[k];
+      out[k] = java_built_in_unkeyed(record);
+    }
+    return;
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    record.now = times[k];
+    out[k] = partition(record);
   }
 }
 

@@ -101,6 +101,10 @@ class Partitioner {
     }
   }
 
+  /// partition() for @p n records without a key and with @p value_bytes of value each, appended
+  /// at @p times (non-decreasing): out[k] is the partition of the record at times[k].
+  void partition_unkeyed(const sim::Time* times, std::size_t n, std::int32_t value_bytes, std::int32_t* out);
+
   Kind kind() const { return kind_; }
   ClientFlavor flavor() const { return flavor_; }
   std::int32_t num_partitions() const { return num_partitions_; }
@@ -125,8 +129,7 @@ class Partitioner {
  private:
   /// The model of one partition's last batch in the Java record accumulator.
   struct Batch {
-    sim::Time opened = 0;          ///< when its first record was appended
-    std::int64_t base_ms = 0;      ///< that record's timestamp in milliseconds
+    sim::Time opened = 0;          ///< when its first record was appended (its timestamp base)
     std::int32_t bytes = 0;        ///< estimated size in bytes, header included; 0 = no batch
     std::int32_t records = 0;
   };
@@ -145,6 +148,7 @@ class Partitioner {
   };
 
   std::int32_t java_built_in(const RecordInfo& record);
+  std::int32_t java_built_in_unkeyed(const RecordInfo& record);
   std::int32_t java_round_robin(const RecordInfo& record);
   std::int32_t java_uniform_sticky(const RecordInfo& record);
   std::int32_t librdkafka(const RecordInfo& record);
