@@ -155,11 +155,26 @@ void Production::window() {
   for (std::uint32_t i = 0; i < instances_.size(); ++i) {
     Instance& in = instances_[i];
     Spec& s = specs_[in.spec];
-    const std::int32_t first_gid = broker_.topic(s.topic).first_gid;
+    // The instance's arrivals, then their partitions: the two draw from separate streams.
+    times_.clear();
     while (in.next_ns < end_ns) {
       sim::Time t = ceil_ns(in.next_ns);
       if (t < start) t = start;
-      const std::int32_t gid = first_gid + choose_partition(in, s, t);
+      times_.push_back(t);
+      in.next_ns = next_arrival(in, s, in.next_ns);
+    }
+    const std::size_t n = times_.size();
+    if (n == 0) continue;
+    parts_.resize(n);
+    if (s.spec->keys.kind == KeySpec::Kind::None) {
+      in.partitioner.partition_unkeyed(times_.data(), n, s.spec->record_bytes, parts_.data());
+    } else {
+      for (std::size_t k = 0; k < n; ++k) parts_[k] = choose_partition(in, s, times_[k]);
+    }
+    const std::int32_t first_gid = broker_.topic(s.topic).first_gid;
+    for (std::size_t k = 0; k < n; ++k, ++index) {
+      const sim::Time t = times_[k];
+      const std::int32_t gid = first_gid + parts_[k];
       Staged& st = staged_[static_cast<std::size_t>(gid)];
       if (st.times.empty()) {
         st.first = t;
@@ -175,8 +190,6 @@ void Production::window() {
         }
       }
       st.times.push_back(t);
-      ++index;
-      in.next_ns = next_arrival(in, s, in.next_ns);
     }
   }
   for (Touched& tp : touched_) {

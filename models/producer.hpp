@@ -110,6 +110,8 @@ class Production {
   std::vector<Instance> instances_;
   std::vector<Staged> staged_;  // per gid
   std::vector<Touched> touched_;
+  std::vector<sim::Time> times_;     // one instance's arrivals in the current window
+  std::vector<std::int32_t> parts_;  // and their partitions
   sim::Time window_start_ = 0;
   std::uint64_t created_ = 0;
   std::string key_buf_;
