@@ -110,7 +110,7 @@ double Production::next_arrival(Instance& in, const ProducerSpec& p, double afte
   }
 }
 
-std::int32_t Production::choose_keyed_partition(Instance& in, Spec& s, sim::Time t) {
+std::int32_t Production::choose_partition(Instance& in, Spec& s, sim::Time t) {
   const ProducerSpec& p = *s.spec;
   partitioners::RecordInfo rec;
   rec.value_bytes = p.record_bytes;
@@ -118,7 +118,7 @@ std::int32_t Production::choose_keyed_partition(Instance& in, Spec& s, sim::Time
   if (s.partition_table) return static_cast<std::int32_t>(s.partition_table->sample(in.keys));
   std::uint64_t key = 0;
   switch (p.keys.kind) {
-    case KeySpec::Kind::None:  // choose_partition's case
+    case KeySpec::Kind::None:
       return in.partitioner.partition(rec);
     case KeySpec::Kind::Uniform:
       key = in.keys.below(p.keys.cardinality);

@@ -94,14 +94,7 @@ class Production {
     }
     return next_arrival(in, *s.spec, after_ns);
   }
-  std::int32_t choose_partition(Instance& in, Spec& s, sim::Time t) {
-    if (s.spec->keys.kind != KeySpec::Kind::None) return choose_keyed_partition(in, s, t);
-    partitioners::RecordInfo rec;
-    rec.value_bytes = s.spec->record_bytes;
-    rec.now = t;
-    return in.partitioner.partition(rec);
-  }
-  std::int32_t choose_keyed_partition(Instance& in, Spec& s, sim::Time t);
+  std::int32_t choose_partition(Instance& in, Spec& s, sim::Time t);
 
   sim::Engine& engine_;
   Broker& broker_;
