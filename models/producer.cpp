@@ -157,11 +157,24 @@ void Production::window() {
     Spec& s = specs_[in.spec];
     // The instance's arrivals, then their partitions: the two draw from separate streams.
     times_.clear();
-    while (in.next_ns < end_ns) {
-      sim::Time t = ceil_ns(in.next_ns);
-      if (t < start) t = start;
-      times_.push_back(t);
-      in.next_ns = next_arrival(in, s, in.next_ns);
+    if (s.steady && s.poisson && in.next_ns >= s.start_ns) {
+      // next_arrival's steady Poisson case, with the arrival clock in a local.
+      double next = in.next_ns;
+      while (next < end_ns) {
+        sim::Time t = ceil_ns(next);
+        if (t < start) t = start;
+        times_.push_back(t);
+        const double a = next + in.arrivals.exponential(s.gap_ns);
+        next = a < s.stop_ns ? a : kInf;
+      }
+      in.next_ns = next;
+    } else {
+      while (in.next_ns < end_ns) {
+        sim::Time t = ceil_ns(in.next_ns);
+        if (t < start) t = start;
+        times_.push_back(t);
+        in.next_ns = next_arrival(in, s, in.next_ns);
+      }
     }
     const std::size_t n = times_.size();
     if (n == 0) continue;
