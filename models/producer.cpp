@@ -9,6 +9,13 @@ namespace cgsim::models {
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::uint64_t kMaxAggregatedKeys = 4'000'000;
+
+// static_cast<sim::Time>(std::ceil(x)) for a finite x in sim::Time's range, without a libm call:
+// the conversion truncates towards zero, which is the ceiling unless x is positive and not whole.
+sim::Time ceil_ns(double x) {
+  const auto t = static_cast<sim::Time>(x);
+  return static_cast<double>(t) < x ? t + 1 : t;
+}
 }  // namespace
 
 Production::Production(sim::Engine& engine, Broker& broker, const Scenario& scenario)
@@ -17,6 +24,11 @@ Production::Production(sim::Engine& engine, Broker& broker, const Scenario& scen
   for (std::size_t i = 0; i < scenario.producers.size(); ++i) {
     const ProducerSpec& p = scenario.producers[i];
     Spec s{&p, broker.topic_index(p.topic), nullptr, {}};
+    s.steady = p.rate.kind != RateSpec::Kind::Steps && p.rate.per_second > 0;
+    s.poisson = p.rate.kind == RateSpec::Kind::Poisson;
+    s.gap_ns = s.steady ? 1e9 / p.rate.per_second : 0;
+    s.start_ns = static_cast<double>(p.start);
+    s.stop_ns = static_cast<double>(p.stop);
     if (p.keys.kind == KeySpec::Kind::Zipf) {
       s.zipf = std::make_unique<sim::ZipfSampler>(p.keys.cardinality, p.keys.exponent);
     }
@@ -54,7 +66,7 @@ Production::Production(sim::Engine& engine, Broker& broker, const Scenario& scen
       sp.zipf.reset();
     }
   }
-  first_new_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
+  staged_.resize(static_cast<std::size_t>(broker.partition_count()));
 }
 
 double Production::rate_at(const ProducerSpec& p, double t_ns) const {
@@ -126,7 +138,7 @@ std::int32_t Production::choose_partition(Instance& in, Spec& s, sim::Time t) {
 }
 
 void Production::start() {
-  for (auto& in : instances_) in.next_ns = next_arrival(in, *specs_[in.spec].spec, -1.0);
+  for (auto& in : instances_) in.next_ns = next_arrival(in, specs_[in.spec], -1.0);
   window_start_ = 0;
   engine_.schedule_at(0, sim::Priority::Producer, [this] { window(); });
 }
@@ -135,35 +147,83 @@ void Production::window() {
   const sim::Time start = window_start_;
   const sim::Time end = start + scenario_.broker.produce_tick;
   const double end_ns = static_cast<double>(end);
-  pending_.clear();
+  // The logs and the listeners see the window's records in (time, instance) order. Records are
+  // staged per partition instead of sorted as a whole: a partition's log only holds times, so
+  // sorting its own staged times gives the same log, and the partitions are notified in order
+  // of their first record in that sequence.
+  std::uint64_t index = 0;
   for (std::uint32_t i = 0; i < instances_.size(); ++i) {
     Instance& in = instances_[i];
     Spec& s = specs_[in.spec];
+    // The instance's arrivals, then their partitions: the two draw from separate streams.
+    times_.clear();
+    if (s.steady && s.poisson && in.next_ns >= s.start_ns) {
+      // next_arrival's steady Poisson case, with the arrival clock in a local.
+      double next = in.next_ns;
+      while (next < end_ns) {
+        sim::Time t = ceil_ns(next);
+        if (t < start) t = start;
+        times_.push_back(t);
+        const double a = next + in.arrivals.exponential(s.gap_ns);
+        next = a < s.stop_ns ? a : kInf;
+      }
+      in.next_ns = next;
+    } else {
+      while (in.next_ns < end_ns) {
+        sim::Time t = ceil_ns(in.next_ns);
+        if (t < start) t = start;
+        times_.push_back(t);
+        in.next_ns = next_arrival(in, s, in.next_ns);
+      }
+    }
+    const std::size_t n = times_.size();
+    if (n == 0) continue;
+    parts_.resize(n);
+    if (s.spec->keys.kind == KeySpec::Kind::None) {
+      in.partitioner.partition_unkeyed(times_.data(), n, s.spec->record_bytes, parts_.data());
+    } else {
+      for (std::size_t k = 0; k < n; ++k) parts_[k] = choose_partition(in, s, times_[k]);
+    }
     const std::int32_t first_gid = broker_.topic(s.topic).first_gid;
-    while (in.next_ns < end_ns) {
-      sim::Time t = static_cast<sim::Time>(std::ceil(in.next_ns));
-      if (t < start) t = start;
-      pending_.push_back(Pending{t, i, first_gid + choose_partition(in, s, t)});
-      in.next_ns = next_arrival(in, *s.spec, in.next_ns);
+    for (std::size_t k = 0; k < n; ++k, ++index) {
+      const sim::Time t = times_[k];
+      const std::int32_t gid = first_gid + parts_[k];
+      Staged& st = staged_[static_cast<std::size_t>(gid)];
+      if (st.times.empty()) {
+        st.first = t;
+        st.first_index = index;
+        touched_.push_back(Touched{0, 0, gid});
+      } else if (t < st.times.back()) {
+        // An earlier instance staged a later time. On equal times the earlier instance's record
+        // comes first, so only a strictly smaller time moves the partition's first record.
+        st.sorted = false;
+        if (t < st.first) {
+          st.first = t;
+          st.first_index = index;
+        }
+      }
+      st.times.push_back(t);
     }
   }
-  if (instances_.size() > 1) std::sort(pending_.begin(), pending_.end());
-  for (const Pending& r : pending_) {
-    broker_.log(r.gid).append(r.time);
-    auto& f = first_new_[static_cast<std::size_t>(r.gid)];
-    if (f < 0) {
-      f = r.time;
-      touched_.push_back(r.gid);
+  for (Touched& tp : touched_) {
+    Staged& st = staged_[static_cast<std::size_t>(tp.gid)];
+    tp.first = st.first;
+    tp.first_index = st.first_index;
+    if (!st.sorted) {
+      std::sort(st.times.begin(), st.times.end());
+      st.sorted = true;
     }
+    PartitionLog& log = broker_.log(tp.gid);
+    for (sim::Time t : st.times) log.append(t);
+    st.times.clear();
   }
-  created_ += pending_.size();
-  for (std::int32_t gid : touched_) {
-    auto& f = first_new_[static_cast<std::size_t>(gid)];
-    for (AppendListener* l : broker_.log(gid).listeners()) l->on_append(gid, f);
-    f = -1;
+  created_ += index;
+  std::sort(touched_.begin(), touched_.end());
+  for (const Touched& tp : touched_) {
+    for (AppendListener* l : broker_.log(tp.gid).listeners()) l->on_append(tp.gid, tp.first);
   }
   touched_.clear();
-  window_done.emit(start, end, pending_.size());
+  window_done.emit(start, end, index);
   window_start_ = end;
   if (end < scenario_.duration) {
     engine_.schedule_at(end, sim::Priority::Producer, [this] { window(); });

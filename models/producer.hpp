@@ -7,6 +7,7 @@
 /// producers in time order and appended to the logs. Consumers see a record only once its append
 /// time has passed, so per-record timing stays exact while the event count stays per window.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -33,6 +34,7 @@ class Production {
   sim::Signal<sim::Time, sim::Time, std::uint64_t> window_done;
 
  private:
+  static constexpr double kNoArrival = std::numeric_limits<double>::infinity();
   struct Instance {
     std::size_t spec;        // index into specs_
     double next_ns = 0;      // next arrival time
@@ -49,13 +51,33 @@ class Production {
     /// directly from the partitions' aggregated key probabilities: the same distribution at
     /// one small-table draw per record.
     std::unique_ptr<sim::AliasTable> partition_table;
+    /// One rate throughout (constant or Poisson, positive): after the producer's start each
+    /// arrival is one gap of mean gap_ns after the previous one.
+    bool steady = false;
+    bool poisson = false;
+    double gap_ns = 0;
+    double start_ns = 0;
+    double stop_ns = 0;
   };
-  struct Pending {
-    sim::Time time;
-    std::uint32_t instance;
+  /// One partition's records of the current window, before they go to its log. Each instance
+  /// creates its records in time order, so a partition's times are out of order only when
+  /// several instances hit it in the same window.
+  struct Staged {
+    std::vector<sim::Time> times;
+    /// Smallest time staged and the creation index (instances in index order, each in time
+    /// order) of the first record with that time: the partition's place in the window's
+    /// (time, instance) order of records.
+    sim::Time first = -1;
+    std::uint64_t first_index = 0;
+    bool sorted = true;
+  };
+  /// A partition touched in the current window, with the key it is notified in order of.
+  struct Touched {
+    sim::Time first;
+    std::uint64_t first_index;
     std::int32_t gid;
-    bool operator<(const Pending& o) const {
-      return time < o.time || (time == o.time && instance < o.instance);
+    bool operator<(const Touched& o) const {
+      return first < o.first || (first == o.first && first_index < o.first_index);
     }
   };
 
@@ -64,6 +86,14 @@ class Production {
   /// Advances an instance's arrival clock past @p from with the rate in force; returns the
   /// next arrival time (ns) or +inf when none before @p until.
   double next_arrival(Instance& in, const ProducerSpec& p, double after_ns);
+  /// next_arrival with the steady case inline.
+  double next_arrival(Instance& in, const Spec& s, double after_ns) {
+    if (s.steady && after_ns >= s.start_ns) {
+      const double t = after_ns + (s.poisson ? in.arrivals.exponential(s.gap_ns) : s.gap_ns);
+      return t < s.stop_ns ? t : kNoArrival;
+    }
+    return next_arrival(in, *s.spec, after_ns);
+  }
   std::int32_t choose_partition(Instance& in, Spec& s, sim::Time t);
 
   sim::Engine& engine_;
@@ -71,9 +101,10 @@ class Production {
   const Scenario& scenario_;
   std::vector<Spec> specs_;
   std::vector<Instance> instances_;
-  std::vector<Pending> pending_;
-  std::vector<sim::Time> first_new_;  // per gid: first appended time in this window, or -1
-  std::vector<std::int32_t> touched_;
+  std::vector<Staged> staged_;  // per gid
+  std::vector<Touched> touched_;
+  std::vector<sim::Time> times_;     // one instance's arrivals in the current window
+  std::vector<std::int32_t> parts_;  // and their partitions
   sim::Time window_start_ = 0;
   std::uint64_t created_ = 0;
   std::string key_buf_;

@@ -96,47 +96,35 @@ double Rng::normal() {
   }
 }
 
-namespace {
+namespace detail {
 
-/// Tables of the 256-layer ziggurat for the standard exponential (Marsaglia and Tsang, 2000).
-struct ExpZiggurat {
-  static constexpr int kLayers = 256;
-  static constexpr double kR = 7.69711747013104972;       // start of the tail
-  static constexpr double kArea = 3.949659822581572e-3;   // area of each layer
-  double x[kLayers + 1];
-  double f[kLayers + 1];
-  ExpZiggurat() {
-    x[0] = kArea / std::exp(-kR);
-    x[1] = kR;
-    for (int i = 2; i < kLayers; ++i) x[i] = -std::log(kArea / x[i - 1] + std::exp(-x[i - 1]));
-    x[kLayers] = 0.0;
-    for (int i = 0; i <= kLayers; ++i) f[i] = std::exp(-x[i]);
-  }
-};
-
-const ExpZiggurat& exp_ziggurat() {
-  static const ExpZiggurat z;
-  return z;
+ExpZiggurat::ExpZiggurat() {
+  x[0] = kArea / std::exp(-kR);
+  x[1] = kR;
+  for (int i = 2; i < kLayers; ++i) x[i] = -std::log(kArea / x[i - 1] + std::exp(-x[i - 1]));
+  x[kLayers] = 0.0;
+  for (int i = 0; i <= kLayers; ++i) f[i] = std::exp(-x[i]);
 }
 
-}  // namespace
+}  // namespace detail
 
-double Rng::exponential(double mean) {
-  const ExpZiggurat& z = exp_ziggurat();
+double Rng::exponential_rest(double mean, int i, double v) {
+  using detail::ExpZiggurat;
+  const ExpZiggurat& z = detail::exp_ziggurat();
   double offset = 0;
   for (;;) {
-    const std::uint64_t r = next_u64();
-    const int i = static_cast<int>(r & 255);
-    const double u = static_cast<double>(r >> 11) * 0x1.0p-53;
-    const double v = u * z.x[i];
-    if (v < z.x[i + 1]) return mean * (offset + v);
     if (i == 0) {
       // The tail beyond kR is the exponential again, shifted (memorylessness).
       offset += ExpZiggurat::kR;
-      continue;
+    } else {
+      const double y = z.f[i] + uniform() * (z.f[i + 1] - z.f[i]);
+      if (y < std::exp(-v)) return mean * (offset + v);
     }
-    const double y = z.f[i] + uniform() * (z.f[i + 1] - z.f[i]);
-    if (y < std::exp(-v)) return mean * (offset + v);
+    const std::uint64_t r = next_u64();
+    i = static_cast<int>(r & 255);
+    const double u = static_cast<double>(r >> 11) * 0x1.0p-53;
+    v = u * z.x[i];
+    if (v < z.x[i + 1]) return mean * (offset + v);
   }
 }
 

@@ -19,6 +19,24 @@ std::uint64_t splitmix64(std::uint64_t& state);
 /// 64-bit FNV-1a of a string: stable stream-name hashing.
 std::uint64_t fnv1a64(std::string_view s);
 
+namespace detail {
+/// Tables of the 256-layer ziggurat for the standard exponential (Marsaglia and Tsang, 2000):
+/// layer boundaries x[i] with equal areas, and exp(-x[i]).
+struct ExpZiggurat {
+  static constexpr int kLayers = 256;
+  static constexpr double kR = 7.69711747013104972;       // start of the tail
+  static constexpr double kArea = 3.949659822581572e-3;   // area of each layer
+  double x[kLayers + 1];
+  double f[kLayers + 1];
+  ExpZiggurat();
+};
+/// The tables, built on first use (so a draw during static initialisation still finds them).
+inline const ExpZiggurat& exp_ziggurat() {
+  static const ExpZiggurat z;
+  return z;
+}
+}  // namespace detail
+
 /// A xoshiro256** random stream.
 class Rng {
  public:
@@ -48,10 +66,22 @@ class Rng {
   /// Standard normal variate: Marsaglia and Tsang's ziggurat with 128 layers (one 64-bit draw
   /// in about 99% of calls; the tail and wedges fall back to exact rejection).
   double normal();
-  /// Exponential variate with the given mean (256-layer ziggurat).
-  double exponential(double mean);
+  /// Exponential variate with the given mean (256-layer ziggurat). The draw that lands inside
+  /// its layer's rectangle (about 99% of them) is inline; the rest continue in exponential_rest.
+  double exponential(double mean) {
+    const detail::ExpZiggurat& z = detail::exp_ziggurat();
+    const std::uint64_t r = next_u64();
+    const int i = static_cast<int>(r & 255);
+    const double u = static_cast<double>(r >> 11) * 0x1.0p-53;
+    const double v = u * z.x[i];
+    if (v < z.x[i + 1]) return mean * v;
+    return exponential_rest(mean, i, v);
+  }
 
  private:
+  /// The rest of exponential() after a first draw (layer @p i, abscissa @p v) that fell outside
+  /// its layer's rectangle.
+  double exponential_rest(double mean, int i, double v);
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
 };

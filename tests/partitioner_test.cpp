@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -256,6 +257,40 @@ TEST(partitioner, JavaRecordSizeV2FollowsTheRecordFormat) {
   EXPECT_EQ(kRecordBatchOverhead, 61);
 }
 
+// Varint lengths at every byte-count boundary, against the byte-at-a-time encoding loop.
+TEST(partitioner, JavaRecordSizeV2VarintBoundaries) {
+  auto zigzag_size = [](std::int64_t v) {
+    std::uint64_t u = (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+    int n = 1;
+    while (u >= 0x80) {
+      u >>= 7;
+      ++n;
+    }
+    return n;
+  };
+  std::vector<std::int64_t> values{0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MIN + 1};
+  for (int bits = 6; bits < 63; ++bits) {
+    const std::int64_t edge = std::int64_t{1} << bits;
+    for (std::int64_t v : {edge - 1, edge, -edge, -edge - 1}) values.push_back(v);
+  }
+  values.push_back(INT64_MAX);
+  values.push_back(INT64_MIN);
+  for (std::int64_t v : values) {
+    // Offset deltas and lengths are 32-bit varints, the timestamp delta a 64-bit varlong.
+    const bool fits32 = v >= INT32_MIN && v <= INT32_MAX;
+    if (fits32) {
+      const auto v32 = static_cast<std::int32_t>(v);
+      EXPECT_EQ(record_size_v2(v32, 0, 3, 5), 14 - 1 + zigzag_size(v32) + 1) << v;
+      if (v32 >= 0 && v32 < (1 << 20)) {
+        const int body = 1 + 1 + 1 + 1 + zigzag_size(v32) + v32 + 1;
+        EXPECT_EQ(record_size_v2(0, 0, -1, v32), body + zigzag_size(body)) << v;
+      }
+    }
+    const int body = 1 + 1 + zigzag_size(v) + (1 + 3) + (1 + 5) + 1;
+    EXPECT_EQ(record_size_v2(0, v, 3, 5), body + zigzag_size(body)) << v;
+  }
+}
+
 // With linger.ms=0 and records arriving at distinct instants, every record finds the previous
 // batch sent and opens a new one of 61 + 1009 = 1070 bytes; BuiltInPartitioner switches after the
 // append that reaches batch.size (16384): after 16 records (16 * 1070 = 17120).
@@ -382,6 +417,38 @@ TEST(partitioner, KeyedPartitionAgreesWithPartitionWhenPure) {
         r.key = std::string_view(key);
         r.now = i * kMillisecond;
         EXPECT_EQ(part.partition(r), part.keyed_partition(key)) << name;
+      }
+    }
+  }
+}
+
+// partition_unkeyed is partition() once per record, for every strategy, with switches held back
+// by open batches (linger.ms > 0, several records per instant) and small batches.
+TEST(partitioner, PartitionUnkeyedEqualsPartitionPerRecord) {
+  std::vector<cgsim::sim::Time> times;
+  Rng gaps(5);
+  cgsim::sim::Time t = 0;
+  for (int i = 0; i < 5000; ++i) {
+    if (gaps.below(3) != 0) t += static_cast<cgsim::sim::Time>(gaps.below(3 * kMillisecond));
+    times.push_back(t);
+  }
+  for (const auto& name : Partitioner::names()) {
+    for (ClientFlavor flavor : {ClientFlavor::Java, ClientFlavor::Librdkafka}) {
+      for (cgsim::sim::Time linger : {cgsim::sim::Time{0}, 2 * kMillisecond}) {
+        for (std::int32_t batch : {16384, 3000}) {
+          for (std::int32_t value : {512, 1000}) {
+            Partitioner one(*Partitioner::parse(name), flavor, 7, Rng(9), batch, 10 * kMillisecond, linger);
+            Partitioner run = one;
+            std::vector<std::int32_t> out(times.size(), -1);
+            run.partition_unkeyed(times.data(), times.size(), value, out.data());
+            for (std::size_t k = 0; k < times.size(); ++k) {
+              RecordInfo r;
+              r.value_bytes = value;
+              r.now = times[k];
+              ASSERT_EQ(one.partition(r), out[k]) << name << " record " << k;
+            }
+          }
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "models/partitioners/partitioner.hpp"
 
 #include <array>
+#include <bit>
 
 #include "sim/error.hpp"
 
@@ -8,15 +9,8 @@ namespace cgsim::models::partitioners {
 
 namespace {
 
-// Byte length of an unsigned LEB128 varint.
-int unsigned_varint_size(std::uint64_t v) {
-  int n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
+// Byte length of an unsigned LEB128 varint: seven bits per byte, at least one byte.
+int unsigned_varint_size(std::uint64_t v) { return (std::bit_width(v | 1u) + 6) / 7; }
 
 // Kafka's zig-zag varint (32-bit) and varlong (64-bit) sizes.
 int varint_size(std::int32_t v) {
@@ -154,15 +148,6 @@ Partitioner::Partitioner(Kind kind, ClientFlavor flavor, std::int32_t num_partit
   }
 }
 
-std::int32_t Partitioner::partition(const RecordInfo& record) {
-  switch (mode_) {
-    case Mode::JavaBuiltIn: return java_built_in(record);
-    case Mode::JavaRoundRobin: return java_round_robin(record);
-    case Mode::JavaUniformSticky: return java_uniform_sticky(record);
-    default: return librdkafka(record);
-  }
-}
-
 // ---- Java client -------------------------------------------------------------------------------
 
 std::int32_t Partitioner::open_batch_size(std::int32_t p, const RecordInfo& record) const {
@@ -170,7 +155,8 @@ std::int32_t Partitioner::open_batch_size(std::int32_t p, const RecordInfo& reco
   if (b.bytes == 0 || record.now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_) return 0;
   const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
   const std::int32_t size =
-      record_size_v2(b.records, record.now / sim::kMillisecond - b.base_ms, key, record.value_bytes);
+      record_size_v2(b.records, record.now / sim::kMillisecond - b.opened / sim::kMillisecond, key,
+                       record.value_bytes);
   return b.bytes + size <= batch_size_bytes_ ? size : 0;
 }
 
@@ -181,20 +167,35 @@ bool Partitioner::last_batch_full(std::int32_t p, sim::Time now) const {
   return b.bytes == 0 || now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_;
 }
 
-std::int32_t Partitioner::append(std::int32_t p, const RecordInfo& record) {
+std::int32_t Partitioner::first_record_size(std::int32_t key_bytes, std::int32_t value_bytes) {
+  if (key_bytes != first_size_key_ || value_bytes != first_size_value_) {
+    first_size_key_ = key_bytes;
+    first_size_value_ = value_bytes;
+    first_size_ = record_size_v2(0, 0, key_bytes, value_bytes);
+  }
+  return first_size_;
+}
+
+// Inline: this is the per-record work of every Java strategy.
+inline std::int32_t Partitioner::append(std::int32_t p, const RecordInfo& record) {
   Batch& b = batches_[static_cast<std::size_t>(p)];
-  if (const std::int32_t size = open_batch_size(p, record); size > 0) {
-    b.bytes += size;
-    ++b.records;
-    return size;
+  const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
+  // As open_batch_size: the record joins the open batch if there is one and it has room.
+  if (!(b.bytes == 0 || record.now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_)) {
+    const std::int32_t size =
+        record_size_v2(b.records, record.now / sim::kMillisecond - b.opened / sim::kMillisecond, key,
+                       record.value_bytes);
+    if (b.bytes + size <= batch_size_bytes_) {
+      b.bytes += size;
+      ++b.records;
+      return size;
+    }
   }
   // A new batch: its header and first record count as appended bytes, and the first record is
   // always accepted whatever its size.
-  const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
   b.opened = record.now;
-  b.base_ms = record.now / sim::kMillisecond;
   b.records = 1;
-  b.bytes = kRecordBatchOverhead + record_size_v2(0, 0, key, record.value_bytes);
+  b.bytes = kRecordBatchOverhead + first_record_size(key, record.value_bytes);
   return b.bytes;
 }
 
@@ -204,6 +205,11 @@ std::int32_t Partitioner::java_built_in(const RecordInfo& record) {
     append(p, record);
     return p;
   }
+  return java_built_in_unkeyed(record);
+}
+
+// Inline: partition_unkeyed runs it in a loop.
+inline std::int32_t Partitioner::java_built_in_unkeyed(const RecordInfo& record) {
   // Kafka's BuiltInPartitioner without adaptive partitioning: the sim has no broker queue sizes
   // to weight by, so every switch picks uniformly among all partitions (possibly the current
   // one again, as the client does). A switch is due once batch.size bytes were appended to the
@@ -220,13 +226,32 @@ std::int32_t Partitioner::java_built_in(const RecordInfo& record) {
       continue;
     }
     sticky_bytes_ += append(p, record);
-    const bool may_switch = last_batch_full(p, record.now);
+    // last_batch_full after an append: the batch that took the record is open (less than
+    // linger.ms old), so it is complete only once it has reached batch.size.
+    const bool may_switch = batches_[static_cast<std::size_t>(p)].bytes >= batch_size_bytes_;
     if ((sticky_bytes_ >= batch_size_bytes_ && may_switch) ||
         sticky_bytes_ >= 2 * static_cast<std::int64_t>(batch_size_bytes_)) {
       sticky_partition_ = random_partition();
       sticky_bytes_ = 0;
     }
     return p;
+  }
+}
+
+void Partitioner::partition_unkeyed(const sim::Time* times, std::size_t n, std::int32_t value_bytes,
+                                    std::int32_t* out) {
+  RecordInfo record;
+  record.value_bytes = value_bytes;
+  if (mode_ == Mode::JavaBuiltIn) {
+    for (std::size_t k = 0; k < n; ++k) {
+      record.now = times[k];
+      out[k] = java_built_in_unkeyed(record);
+    }
+    return;
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    record.now = times[k];
+    out[k] = partition(record);
   }
 }
 

@@ -92,7 +92,18 @@ class Partitioner {
               sim::Time java_linger = 0);
 
   /// The partition for one record. Records must be passed in non-decreasing time order.
-  std::int32_t partition(const RecordInfo& record);
+  std::int32_t partition(const RecordInfo& record) {
+    switch (mode_) {
+      case Mode::JavaBuiltIn: return java_built_in(record);
+      case Mode::JavaRoundRobin: return java_round_robin(record);
+      case Mode::JavaUniformSticky: return java_uniform_sticky(record);
+      default: return librdkafka(record);
+    }
+  }
+
+  /// partition() for @p n records without a key and with @p value_bytes of value each, appended
+  /// at @p times (non-decreasing): out[k] is the partition of the record at times[k].
+  void partition_unkeyed(const sim::Time* times, std::size_t n, std::int32_t value_bytes, std::int32_t* out);
 
   Kind kind() const { return kind_; }
   ClientFlavor flavor() const { return flavor_; }
@@ -118,8 +129,7 @@ class Partitioner {
  private:
   /// The model of one partition's last batch in the Java record accumulator.
   struct Batch {
-    sim::Time opened = 0;          ///< when its first record was appended
-    std::int64_t base_ms = 0;      ///< that record's timestamp in milliseconds
+    sim::Time opened = 0;          ///< when its first record was appended (its timestamp base)
     std::int32_t bytes = 0;        ///< estimated size in bytes, header included; 0 = no batch
     std::int32_t records = 0;
   };
@@ -138,6 +148,7 @@ class Partitioner {
   };
 
   std::int32_t java_built_in(const RecordInfo& record);
+  std::int32_t java_built_in_unkeyed(const RecordInfo& record);
   std::int32_t java_round_robin(const RecordInfo& record);
   std::int32_t java_uniform_sticky(const RecordInfo& record);
   std::int32_t librdkafka(const RecordInfo& record);
@@ -147,6 +158,8 @@ class Partitioner {
   std::int32_t open_batch_size(std::int32_t p, const RecordInfo& record) const;
   bool last_batch_full(std::int32_t p, sim::Time now) const;
   std::int32_t append(std::int32_t p, const RecordInfo& record);
+  /// record_size_v2(0, 0, key_bytes, value_bytes): the size of a batch's first record.
+  std::int32_t first_record_size(std::int32_t key_bytes, std::int32_t value_bytes);
 
   std::int32_t random_partition() { return static_cast<std::int32_t>(rng_.below(static_cast<std::uint64_t>(num_partitions_))); }
   std::int32_t random_partition_except(std::int32_t p);
@@ -166,6 +179,11 @@ class Partitioner {
   std::int64_t sticky_since_us_ = 0;
   std::uint32_t rr_counter_ = 0;
   std::vector<Batch> batches_;
+  // The last first_record_size answer and its arguments (a producer's records mostly share one
+  // key length and value size).
+  std::int32_t first_size_key_ = -2;  // no key length is -2: nothing cached yet
+  std::int32_t first_size_value_ = 0;
+  std::int32_t first_size_ = 0;
 };
 
 }  // namespace cgsim::models::partitioners
