@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
+
+#include "sim/error.hpp"
 
 namespace cgsim::models {
 
@@ -143,9 +146,52 @@ void Production::start() {
   engine_.schedule_at(0, sim::Priority::Producer, [this] { window(); });
 }
 
+void Production::replay(std::vector<Arrival> trace) {
+  for (std::size_t k = 0; k < trace.size(); ++k) {
+    if (trace[k].gid < 0 || trace[k].gid >= broker_.partition_count())
+      throw InputError("replayed arrival " + std::to_string(k) + ": no partition " + std::to_string(trace[k].gid));
+    if (trace[k].time < 0 || (k > 0 && trace[k].time < trace[k - 1].time))
+      throw InputError("replayed arrival " + std::to_string(k) + ": times must be non-negative and sorted");
+  }
+  trace_ = std::move(trace);
+  trace_next_ = 0;
+  replaying_ = true;
+}
+
 void Production::window() {
   const sim::Time start = window_start_;
   const sim::Time end = start + scenario_.broker.produce_tick;
+  const std::uint64_t count = replaying_ ? append_replayed(end) : generate(start, end);
+  created_ += count;
+  // Listeners hear of the window's partitions in the order of their first record.
+  std::sort(touched_.begin(), touched_.end());
+  for (const Touched& tp : touched_) {
+    for (AppendListener* l : broker_.log(tp.gid).listeners()) l->on_append(tp.gid, tp.first);
+  }
+  touched_.clear();
+  window_done.emit(start, end, count);
+  window_start_ = end;
+  if (end < scenario_.duration) {
+    engine_.schedule_at(end, sim::Priority::Producer, [this] { window(); });
+  }
+}
+
+std::uint64_t Production::append_replayed(sim::Time end) {
+  std::uint64_t index = 0;
+  for (; trace_next_ < trace_.size() && trace_[trace_next_].time <= end; ++trace_next_, ++index) {
+    const Arrival& a = trace_[trace_next_];
+    Staged& st = staged_[static_cast<std::size_t>(a.gid)];
+    if (st.first < 0) {
+      st.first = a.time;
+      touched_.push_back(Touched{a.time, index, a.gid});
+    }
+    broker_.log(a.gid).append(a.time);
+  }
+  for (const Touched& tp : touched_) staged_[static_cast<std::size_t>(tp.gid)].first = -1;
+  return index;
+}
+
+std::uint64_t Production::generate(sim::Time start, sim::Time end) {
   const double end_ns = static_cast<double>(end);
   // The logs and the listeners see the window's records in (time, instance) order. Records are
   // staged per partition instead of sorted as a whole: a partition's log only holds times, so
@@ -217,17 +263,7 @@ void Production::window() {
     for (sim::Time t : st.times) log.append(t);
     st.times.clear();
   }
-  created_ += index;
-  std::sort(touched_.begin(), touched_.end());
-  for (const Touched& tp : touched_) {
-    for (AppendListener* l : broker_.log(tp.gid).listeners()) l->on_append(tp.gid, tp.first);
-  }
-  touched_.clear();
-  window_done.emit(start, end, index);
-  window_start_ = end;
-  if (end < scenario_.duration) {
-    engine_.schedule_at(end, sim::Priority::Producer, [this] { window(); });
-  }
+  return index;
 }
 
 }  // namespace cgsim::models

@@ -21,10 +21,22 @@
 
 namespace cgsim::models {
 
+/// One appended record of an arrival trace: its append time and global partition id.
+struct Arrival {
+  sim::Time time;
+  std::int32_t gid;
+};
+
 /// All producers of a scenario.
 class Production {
  public:
   Production(sim::Engine& engine, Broker& broker, const Scenario& scenario);
+  /// Appends the records of @p trace instead of generating them: each window appends, in trace
+  /// order, the trace's records up to its end (a generated window holds append times up to its
+  /// end too). @p trace must be sorted by time and name partitions of the scenario. For running
+  /// the consumer side on recorded arrivals, as a benchmark does against another simulator
+  /// driven by the same trace. Call before start().
+  void replay(std::vector<Arrival> trace);
   /// Schedules the first production window at time 0.
   void start();
   /// Records created so far (including those whose append time is still ahead).
@@ -82,6 +94,10 @@ class Production {
   };
 
   void window();
+  /// Stages the window's records from the producers (returns how many).
+  std::uint64_t generate(sim::Time start, sim::Time end);
+  /// Appends the window's records from the replayed trace (returns how many).
+  std::uint64_t append_replayed(sim::Time end);
   double rate_at(const ProducerSpec& p, double t_ns) const;
   /// Advances an instance's arrival clock past @p from with the rate in force; returns the
   /// next arrival time (ns) or +inf when none before @p until.
@@ -107,6 +123,9 @@ class Production {
   std::vector<std::int32_t> parts_;  // and their partitions
   sim::Time window_start_ = 0;
   std::uint64_t created_ = 0;
+  bool replaying_ = false;
+  std::vector<Arrival> trace_;
+  std::size_t trace_next_ = 0;
   std::string key_buf_;
 };
 

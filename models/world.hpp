@@ -3,6 +3,7 @@
 /// The simulated system built from a scenario: broker, producers, consumer groups, and the
 /// scenario's faults scheduled through the engine.
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "models/broker.hpp"
@@ -18,6 +19,8 @@ class World {
  public:
   /// Builds the world; @p scenario must outlive it.
   World(sim::Engine& engine, const Scenario& scenario);
+  /// Replaces the producers by a recorded arrival trace (see Production::replay). Before start().
+  void replay_arrivals(std::vector<Arrival> trace) { production_->replay(std::move(trace)); }
   /// Starts producers and consumers and schedules the faults. Subscribe to signals() first.
   void start();
   /// Runs to the scenario's end and settles in-flight work (records done by then count).
