@@ -46,8 +46,9 @@ constexpr std::uint64_t kSeqField = (kSeqLimit - 1) << kSlotBits;
 /// Below this many pending events the heap and the slots stay in the first cache levels and
 /// prefetching costs more than it saves.
 constexpr std::size_t kPrefetchAbove = 8192;
-/// Cancelled keys are purged only when there are more than this many (and more than live ones).
-constexpr std::size_t kPurgeAbove = 32;
+/// Cancelled keys are purged only when there are more than this many (and more than a quarter of
+/// the heap).
+constexpr std::size_t kPurgeAbove = 8;
 
 /// The priorities in increasing order, as ranks 0..5 that fit in the key's three bits.
 std::uint64_t rank_of(Priority p) {
@@ -202,7 +203,7 @@ void Engine::run_until(Time until) {
   release_recycled();  // after a handler that threw
   for (;;) {
     if (top_stale_) drop_top();
-    if (cancelled_ > kPurgeAbove && 2 * cancelled_ > size()) purge_cancelled();
+    if (cancelled_ > kPurgeAbove && 4 * cancelled_ > size()) purge_cancelled();
     if (size() == 0 || stop_requested_) break;
     const Key k = keys()[0];
     if (k.time > until) break;

@@ -13,8 +13,9 @@
 /// is reused, so steady-state scheduling does not allocate. While a handler runs, its key stays at
 /// the root: the handler's first schedule_at() overwrites the root and sifts it down once, instead
 /// of a pop and a push (most handlers schedule exactly one follow-up event). Cancelled events leave
-/// their key behind until it reaches the root, unless cancelled keys outnumber live ones: then the
-/// heap is rebuilt without them, so timers that are re-armed often do not make it deeper.
+/// their key behind until it reaches the root, unless cancelled keys make up more than a quarter of
+/// the heap: then it is rebuilt without them (amortised O(1) per cancel), so timers that are
+/// re-armed often, such as held fetches answered early, do not make it deeper.
 #include <cstddef>
 #include <cstdint>
 #include <new>

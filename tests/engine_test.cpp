@@ -145,6 +145,20 @@ TEST(Engine, MatchesAReferenceOrderedSetUnderRandomScheduleAndCancel) {
   EXPECT_GT(cancelled, 1000u);
 }
 
+TEST(Engine, CancelledKeysArePurgedOnceTheyAreAQuarterOfTheHeap) {
+  // 100 live keys, then cancelled ones added: 30 of 130 stay, 40 of 140 are purged.
+  for (const auto& [cancelled, left] : std::vector<std::pair<int, std::size_t>>{{30, 130}, {40, 100}}) {
+    Engine e;
+    for (int i = 0; i < 100; ++i) e.schedule_at(10 + i, Priority::Client, [] {});
+    std::vector<EventId> doomed;
+    for (int i = 0; i < cancelled; ++i) doomed.push_back(e.schedule_at(500 + i, Priority::Client, [] {}));
+    e.schedule_at(1, Priority::Client, [] {});
+    for (EventId id : doomed) e.cancel(id);
+    e.run_until(1);  // runs the event at 1; the purge check comes before it
+    EXPECT_EQ(e.queue_size(), left) << cancelled << " cancelled";
+  }
+}
+
 TEST(Engine, CancelledKeysArePurgedWhenTheyOutnumberLiveOnesAndOrderHolds) {
   Engine e;
   std::vector<int> ran;
