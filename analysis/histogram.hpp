@@ -13,11 +13,14 @@ class Histogram {
   Histogram();
   void add(std::int64_t v) {
     if (v < 0) v = 0;
-    ++counts_[index(v)];
-    ++count_;
-    sum_ += static_cast<double>(v);
-    if (v > max_) max_ = v;
-    if (v < min_) min_ = v;
+    add_at(index(v), v);
+  }
+  /// Adds @p v to both @p a and @p b (one bucket computation).
+  static void add_both(Histogram& a, Histogram& b, std::int64_t v) {
+    if (v < 0) v = 0;
+    const std::size_t i = index(v);
+    a.add_at(i, v);
+    b.add_at(i, v);
   }
   void merge(const Histogram& o);
   std::uint64_t count() const { return count_; }
@@ -38,6 +41,13 @@ class Histogram {
     int shift = msb - kSubBits;
     std::int64_t mant = v >> shift;  // in [kSub, 2*kSub)
     return static_cast<std::size_t>(2 * kSub + (shift - 1) * kSub + (mant - kSub));
+  }
+  void add_at(std::size_t idx, std::int64_t v) {
+    ++counts_[idx];
+    ++count_;
+    sum_ += static_cast<double>(v);
+    if (v > max_) max_ = v;
+    if (v < min_) min_ = v;
   }
   static std::int64_t lower_bound(std::size_t idx);
   static std::int64_t upper_bound(std::size_t idx);

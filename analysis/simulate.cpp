@@ -62,13 +62,11 @@ class Collector {
           ++dups;
           fault_dups_.duplicate(static_cast<std::size_t>(g), r.partition, r.offset);
         } else {
-          const std::int64_t latency = r.done - r.appended;
-          h.add(latency);
           // Caught in a stall: its partition was handed out after it was appended (a backlog the
           // stall left), or its consumer has been working off such a backlog without running
           // dry since (it queued behind it).
           run = run || r.appended < grp.handed_out_at(r.partition);
-          (run ? acc.stalled : acc.steady).add(latency);
+          Histogram::add_both(h, run ? acc.stalled : acc.steady, r.done - r.appended);
         }
       }
       acc.run[static_cast<std::size_t>(c)] = run ? 1 : 0;
