@@ -60,7 +60,7 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
       coordinator_(*this),
       consumer_coordinator_(*this) {
   if (!assignor_) throw std::invalid_argument("unknown assignor " + spec.assignor);
-  for (const auto& t : broker.topics()) cluster_.topics.push_back({t.name, t.partitions, {}});
+  for (const auto& t : broker.topics()) cluster_.topics.push_back({t.name, t.partitions, {}, {}});
   std::set<std::int32_t> parts;
   for (const auto& tn : spec.topics) {
     const TopicInfo& t = broker.topic(broker.topic_index(tn));
