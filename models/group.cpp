@@ -1317,9 +1317,16 @@ void Consumer::on_append(std::int32_t partition, Time first_time) {
   if (view_valid_) {
     const auto it = std::lower_bound(assigned_.begin(), assigned_.end(), partition);
     const auto i = static_cast<std::size_t>(it - assigned_.begin());
-    if (it != assigned_.end() && *it == partition &&
-        (first_time <= cut_ || past_cut_[i] == sim::kNever || fetch_next_[i] == sim::kNever))
-      refresh_view(i);
+    if (it != assigned_.end() && *it == partition) {
+      if (first_time > cut_ && past_cut_[i] == sim::kNever && position_[i] >= 0 && position_[i] <= end_cut_[i]) {
+        // Nothing was past the cut, so the end at the cut was the log's end: the first new record
+        // is the first one past the cut, and past the position too.
+        past_cut_[i] = first_time;
+        fetch_next_[i] = first_time;
+      } else if (first_time <= cut_ || past_cut_[i] == sim::kNever || fetch_next_[i] == sim::kNever) {
+        refresh_view(i);
+      }
+    }
   }
   // A held fetch is answered as soon as a record arrives for one of its partitions.
   if (!fetch_in_flight_) return;
