@@ -74,16 +74,6 @@ GroupRebalances group_rebalances(const analysis::RunSummary& run, const std::str
   return out;
 }
 
-/// The summary's count of lost records, where the summary type has one.
-template <typename T>
-std::uint64_t lost_of(const T& x) {
-  if constexpr (requires { x.lost; }) {
-    return x.lost;
-  } else {
-    return 0;
-  }
-}
-
 /// The period at which members actually heartbeat, in seconds. librdkafka sends a due heartbeat
 /// only when its main thread wakes up, on one of its timers: the 1 s housekeeping timer, the
 /// 500 ms max.poll.interval.ms check and, with auto-commit, the auto-commit timer; the period is

@@ -3,6 +3,7 @@
 /// The diff behind `cgsim validate`: a live run's summary against the simulation of the same
 /// (scaled) scenario, check by check, each with its tolerance. docs/validation.md explains why
 /// each tolerance is what it is.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -67,5 +68,16 @@ ValidationReport compare_runs(const models::Scenario& scenario, const analysis::
 /// group.initial.rebalance.delay.ms = 0 their number depends on the order in which the clients'
 /// JoinGroup requests arrive, which neither side controls.
 std::vector<analysis::GenerationRecord> settled_generations(const analysis::RunSummary& run, const models::GroupSpec& group);
+
+/// A summary's count of records lost to a crash (committed at hand-out, never processed), where
+/// the summary type has one (a group's simulated and live summaries do; others count none).
+template <typename T>
+std::uint64_t lost_of(const T& x) {
+  if constexpr (requires { x.lost; }) {
+    return x.lost;
+  } else {
+    return 0;
+  }
+}
 
 }  // namespace cgsim::live

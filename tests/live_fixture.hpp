@@ -22,6 +22,7 @@
 
 #include "analysis/summary.hpp"
 #include "live/backend.hpp"
+#include "live/compare.hpp"
 #include "models/scenario.hpp"
 
 namespace cgsim::live_testing {
@@ -46,15 +47,8 @@ inline analysis::RunSummary simulate_bounded(const models::Scenario& sc, int sec
   return result.get();
 }
 
-/// Records lost to a crash (committed at hand-out, never processed), where summaries count them.
-template <typename T>
-std::uint64_t lost_of(const T& x) {
-  if constexpr (requires { x.lost; }) {
-    return x.lost;
-  } else {
-    return 0;
-  }
-}
+/// Records lost to a crash, where summaries count them.
+using live::lost_of;
 
 inline const std::string kKafkaScript = std::string(CGSIM_SOURCE_DIR) + "/tests/kafka/kafka-local.sh";
 
