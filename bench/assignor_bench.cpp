@@ -131,6 +131,21 @@ const AssignCase& cached_case(const Shape& s) {
   return *current;
 }
 
+/// Runs @p call once per benchmark iteration and records the shape's partition count; an assignor
+/// that refuses the input skips the benchmark with its message.
+template <typename F>
+void time_calls(benchmark::State& state, const Shape& s, F call) {
+  for (auto _ : state) {
+    try {
+      call();
+    } catch (const AssignorFailure& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+  }
+  state.counters["partitions"] = static_cast<double>(s.members) * s.ratio;
+}
+
 /// Times what Kafka's benchmark times: the assignor call on inputs already built. For the client
 /// assignors that is the cgsim entry point itself (cluster metadata and subscriptions in, the member
 /// map out, as ConsumerPartitionAssignor.assign). For the server assignors Kafka's input is the
@@ -147,21 +162,15 @@ void run_shape(benchmark::State& state, const Shape& s) {
     options.with_previous = !range;
     view = std::make_unique<server::GroupView>(c.cluster, c.members, options);
   }
-  for (auto _ : state) {
-    try {
-      if (server) {
-        server::Targets t = range ? server::range_targets(c.members, *view) : server::uniform_targets(c.members, *view);
-        benchmark::DoNotOptimize(t);
-      } else {
-        AssignResult r = info->assign_detailed(c.cluster, c.members);
-        benchmark::DoNotOptimize(r);
-      }
-    } catch (const AssignorFailure& e) {
-      state.SkipWithError(e.what());
-      break;
+  time_calls(state, s, [&] {
+    if (server) {
+      server::Targets t = range ? server::range_targets(c.members, *view) : server::uniform_targets(c.members, *view);
+      benchmark::DoNotOptimize(t);
+    } else {
+      AssignResult r = info->assign_detailed(c.cluster, c.members);
+      benchmark::DoNotOptimize(r);
     }
-  }
-  state.counters["partitions"] = static_cast<double>(s.members) * s.ratio;
+  });
 }
 
 /// The whole cgsim entry point of a server assignor: building the group view from names, the
@@ -170,16 +179,10 @@ void run_shape(benchmark::State& state, const Shape& s) {
 void run_shape_end_to_end(benchmark::State& state, const Shape& s) {
   const AssignCase& c = cached_case(s);
   const AssignorInfo* info = find_assignor_info(s.assignor, ClientFlavor::Java);
-  for (auto _ : state) {
-    try {
-      AssignResult r = info->assign_detailed(c.cluster, c.members);
-      benchmark::DoNotOptimize(r);
-    } catch (const AssignorFailure& e) {
-      state.SkipWithError(e.what());
-      break;
-    }
-  }
-  state.counters["partitions"] = static_cast<double>(s.members) * s.ratio;
+  time_calls(state, s, [&] {
+    AssignResult r = info->assign_detailed(c.cluster, c.members);
+    benchmark::DoNotOptimize(r);
+  });
 }
 
 }  // namespace
