@@ -136,37 +136,54 @@ void Engine::sift_up(std::size_t i, Key k) {
 }
 
 void Engine::sift_down(std::size_t i, Key k) {
+  if (size() > kPrefetchAbove) {
+    sift_down_impl<true>(i, k);
+  } else {
+    sift_down_impl<false>(i, k);
+  }
+}
+
+template <bool kPrefetch>
+void Engine::sift_down_impl(std::size_t i, Key k) {
   Key* h = keys();
   const std::size_t n = size();
-  const bool large = n > kPrefetchAbove;
-  for (;;) {
+  // Nodes below `full` have all four children: 4i + 4 < n.
+  const std::size_t full = n > 4 ? (n - 1) / 4 : 0;
+  while (i < full) {
     const std::size_t c = 4 * i + 1;
-    std::size_t best;
-    if (c + 3 < n) {
+    if constexpr (kPrefetch) {
       // The grandchildren are four consecutive lines: fetch them while this level is compared,
       // since the branch-free choice below leaves nothing for the processor to speculate on.
       const std::size_t g = 4 * c + 1;
-      if (large && g < n) {
+      if (g < n) {
         const char* line = reinterpret_cast<const char*>(h + g);
         __builtin_prefetch(line);
         __builtin_prefetch(line + 64);
         __builtin_prefetch(line + 128);
         __builtin_prefetch(line + 192);
       }
-      // Four children in one cache line: pick the least without data-dependent branches.
-      const std::size_t a = c + static_cast<std::size_t>(less(h[c + 1], h[c]));
-      const std::size_t b = c + 2 + static_cast<std::size_t>(less(h[c + 3], h[c + 2]));
-      best = less(h[b], h[a]) ? b : a;
-    } else if (c < n) {
-      best = c;
-      for (std::size_t j = c + 1; j < n; ++j)
-        if (less(h[j], h[best])) best = j;
-    } else {
-      break;
     }
-    if (!less(h[best], k)) break;
+    // Four children in one cache line: pick the least without data-dependent branches.
+    const std::size_t a = c + static_cast<std::size_t>(less(h[c + 1], h[c]));
+    const std::size_t b = c + 2 + static_cast<std::size_t>(less(h[c + 3], h[c + 2]));
+    const std::size_t best = less(h[b], h[a]) ? b : a;
+    if (!less(h[best], k)) {
+      h[i] = k;
+      return;
+    }
     h[i] = h[best];
     i = best;
+  }
+  // At most one node has fewer than four children.
+  const std::size_t c = 4 * i + 1;
+  if (c < n) {
+    std::size_t best = c;
+    for (std::size_t j = c + 1; j < n; ++j)
+      if (less(h[j], h[best])) best = j;
+    if (less(h[best], k)) {
+      h[i] = h[best];
+      i = best;
+    }
   }
   h[i] = k;
 }

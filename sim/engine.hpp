@@ -117,6 +117,8 @@ class Engine {
   std::size_t size() const { return heap_.size() - kPad; }
   void sift_up(std::size_t i, Key k);
   void sift_down(std::size_t i, Key k);
+  template <bool kPrefetch>
+  void sift_down_impl(std::size_t i, Key k);
   void drop_top();
   void purge_cancelled();
   void release_recycled() {
