@@ -49,11 +49,15 @@ class Collector {
     s.processed.connect([this](std::int32_t g, std::int32_t c, const models::ProcessedRecord* recs, std::size_t n) {
       GroupAcc& acc = groups_[static_cast<std::size_t>(g)];
       Histogram& h = out_.latency[static_cast<std::size_t>(g)];
-      const models::Group& grp = w_.group(static_cast<std::size_t>(g));
-      if (acc.run.size() <= static_cast<std::size_t>(c)) acc.run.resize(static_cast<std::size_t>(c) + 1, 0);
-      // Kept in a local for the batch: a store through the byte vector could alias anything and
-      // would make the compiler reload the histograms after every record.
-      bool run = acc.run[static_cast<std::size_t>(c)] != 0;
+      const auto ci = static_cast<std::size_t>(c);
+      if (acc.run.size() <= ci) {
+        acc.run.resize(ci + 1, 0);
+        acc.per_consumer.resize(ci + 1);
+      }
+      // Kept in locals for the batch: the histograms' stores could alias the vectors' contents
+      // and would make the compiler reload them after every record.
+      const sim::Time* handed_out = w_.group(static_cast<std::size_t>(g)).handed_out_times().data();
+      bool run = acc.run[ci] != 0;
       std::uint64_t dups = 0;
       for (std::size_t k = 0; k < n; ++k) {
         const auto& r = recs[k];
@@ -65,19 +69,18 @@ class Collector {
           // Caught in a stall: its partition was handed out after it was appended (a backlog the
           // stall left), or its consumer has been working off such a backlog without running
           // dry since (it queued behind it).
-          run = run || r.appended < grp.handed_out_at(r.partition);
+          run = run || r.appended < handed_out[r.partition];
           Histogram::add_both(h, run ? acc.stalled : acc.steady, r.done - r.appended);
         }
       }
-      acc.run[static_cast<std::size_t>(c)] = run ? 1 : 0;
+      acc.run[ci] = run ? 1 : 0;
       acc.consumed += n;
       acc.duplicates += dups;
-      if (acc.per_consumer.size() <= static_cast<std::size_t>(c)) acc.per_consumer.resize(static_cast<std::size_t>(c) + 1);
-      acc.per_consumer[static_cast<std::size_t>(c)].first += n;
-      acc.per_consumer[static_cast<std::size_t>(c)].second += dups;
+      acc.per_consumer[ci].first += n;
+      acc.per_consumer[ci].second += dups;
       if (series_) {
-        if (acc.interval.size() <= static_cast<std::size_t>(c)) acc.interval.resize(static_cast<std::size_t>(c) + 1, 0);
-        acc.interval[static_cast<std::size_t>(c)] += n;
+        if (acc.interval.size() <= ci) acc.interval.resize(ci + 1, 0);  // the sampler resizes it too
+        acc.interval[ci] += n;
       }
     });
     s.rebalance_started.connect([this](const models::RebalanceInfo&) {});

@@ -991,7 +991,7 @@ void Consumer::on_heartbeat_response(std::uint32_t inc, Coordinator::Error err) 
 
 void Consumer::arm_poll_timer() {
   sim::Engine& eng = g_.engine();
-  if (eng.pending(poll_timer_)) return;  // re-armed lazily when it fires
+  if (poll_timer_ != 0) return;  // pending (it is re-armed lazily when it fires)
   std::uint32_t inc = incarnation_;
   poll_timer_ = eng.schedule_at(last_poll_ + g_.spec().max_poll_interval, Priority::Client, [this, inc] {
     if (current(inc)) on_poll_timer();
@@ -1189,7 +1189,7 @@ void Consumer::go_idle() {
   // (librdkafka commits from its own timer instead).
   if (g_.spec().commit.kind != CommitSpec::Kind::Auto || rdk()) return;
   Time at = std::max(next_auto_commit_, g_.engine().now());
-  if (g_.engine().pending(wake_event_) && wake_at_ == at) return;
+  if (wake_event_ != 0 && wake_at_ == at) return;  // pending: wake() clears the id
   bool dirty = false;
   for (std::size_t i = 0; i < assigned_.size(); ++i) dirty |= position_[i] != committed_pos_[i];
   if (!dirty) return;
@@ -1261,19 +1261,35 @@ void Consumer::advance_cut(Time cut) {
   if (cut <= cut_) return;
   cut_ = cut;
   if (!view_valid_) return;
-  for (std::size_t i = 0; i < past_cut_.size(); ++i)
-    if (past_cut_[i] <= cut) refresh_view(i);
-}
-
-void Consumer::set_ready(std::size_t i, bool ready) {
-  std::uint64_t& word = ready_[i >> 6];
-  const std::uint64_t bit = std::uint64_t{1} << (i & 63);
-  if (((word & bit) != 0) == ready) return;
-  word ^= bit;
-  if (ready) {
-    ++ready_count_;
-  } else {
-    --ready_count_;
+  const std::size_t n = past_cut_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (past_cut_[i] > cut) continue;
+    // The record at end_cut_[i] is at or before the new cut: the new end is further on in the log.
+    const PartitionLog& log = g_.broker().log(assigned_[i]);
+    if (end_cut_[i] < log.start_offset()) {
+      refresh_view(i);  // the records at the old end were dropped since: start from the log's cursor
+      continue;
+    }
+    const std::int64_t log_end = log.end_offset();
+    std::int64_t end = end_cut_[i] + 1;
+    Time past = sim::kNever;
+    for (; end < log_end; ++end) {
+      const Time t = log.time_at(end);
+      if (t > cut) {
+        past = t;
+        break;
+      }
+    }
+    end_cut_[i] = end;
+    past_cut_[i] = past;
+    const std::int64_t pos = position_[i];
+    if (pos < 0) {  // position not known yet: nothing to fetch or read
+      fetch_next_[i] = sim::kNever;
+      set_ready(i, false);
+      continue;
+    }
+    fetch_next_[i] = pos <= end ? past : (pos < log_end ? log.time_at(pos) : sim::kNever);
+    set_ready(i, end > pos);
   }
 }
 

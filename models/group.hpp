@@ -194,7 +194,17 @@ class Consumer : public AppendListener {
   /// The first partition at or after @p from, cyclically, with records in the buffer
   /// (requires ready_count_ > 0).
   std::size_t next_ready(std::size_t from) const;
-  void set_ready(std::size_t i, bool ready);
+  void set_ready(std::size_t i, bool ready) {
+    std::uint64_t& word = ready_[i >> 6];
+    const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+    if (((word & bit) != 0) == ready) return;
+    word ^= bit;
+    if (ready) {
+      ++ready_count_;
+    } else {
+      --ready_count_;
+    }
+  }
   void schedule_fetch_response(sim::Time respond_at);
   void on_fetch_response(std::uint32_t epoch);
   void reset_fetch();
@@ -355,6 +365,8 @@ class Group {
   /// When partition @p gid was last handed out after a stall (-1: never). A record appended
   /// before that and processed after it was caught in the stall.
   sim::Time handed_out_at(std::int32_t gid) const { return handed_out_at_[static_cast<std::size_t>(gid)]; }
+  /// handed_out_at() of every global partition id, indexed by it.
+  const std::vector<sim::Time>& handed_out_times() const { return handed_out_at_; }
   /// A fresh incarnation number for a client object (responses to older ones are ignored).
   std::uint32_t next_incarnation() { return ++incarnations_; }
   /// How many clients have carried consumer index @p index so far (restarts included).
