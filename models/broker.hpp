@@ -6,6 +6,7 @@
 /// window ahead (see Producer), so a log may hold records whose time is still in the future: they
 /// exist but are not yet visible to fetches. Records below every group's committed offset are
 /// dropped to bound memory, as retention would.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,8 +26,13 @@ class AppendListener {
 /// One partition's log.
 class PartitionLog {
  public:
-  /// Appends a record appended at @p t; times must be non-decreasing.
+  /// Appends a record appended at @p t. Times must be non-decreasing, except within a run of
+  /// appends that sort_from() puts in order before anything reads the log.
   void append(sim::Time t) { times_.push_back(t); }
+  /// Sorts the records at offsets @p from and later by time (@p from must be stored or the end).
+  void sort_from(std::int64_t from) {
+    std::sort(times_.begin() + static_cast<std::ptrdiff_t>(head_ + static_cast<std::size_t>(from - base_)), times_.end());
+  }
   /// Offset one past the last record (including records not yet visible).
   std::int64_t end_offset() const { return base_ + static_cast<std::int64_t>(times_.size() - head_); }
   /// First offset still stored.

@@ -235,12 +235,14 @@ std::uint64_t Production::generate(sim::Time start, sim::Time end) {
       const sim::Time t = times_[k];
       const std::int32_t gid = first_gid + parts_[k];
       Staged& st = staged_[static_cast<std::size_t>(gid)];
-      if (st.times.empty()) {
+      PartitionLog& log = broker_.log(gid);
+      if (st.first < 0) {
         st.first = t;
         st.first_index = index;
+        st.from = log.end_offset();
         touched_.push_back(Touched{0, 0, gid});
-      } else if (t < st.times.back()) {
-        // An earlier instance staged a later time. On equal times the earlier instance's record
+      } else if (t < st.last) {
+        // An earlier instance appended a later time. On equal times the earlier instance's record
         // comes first, so only a strictly smaller time moves the partition's first record.
         st.sorted = false;
         if (t < st.first) {
@@ -248,7 +250,8 @@ std::uint64_t Production::generate(sim::Time start, sim::Time end) {
           st.first_index = index;
         }
       }
-      st.times.push_back(t);
+      st.last = t;
+      log.append(t);
     }
   }
   for (Touched& tp : touched_) {
@@ -256,12 +259,10 @@ std::uint64_t Production::generate(sim::Time start, sim::Time end) {
     tp.first = st.first;
     tp.first_index = st.first_index;
     if (!st.sorted) {
-      std::sort(st.times.begin(), st.times.end());
+      broker_.log(tp.gid).sort_from(st.from);
       st.sorted = true;
     }
-    PartitionLog& log = broker_.log(tp.gid);
-    for (sim::Time t : st.times) log.append(t);
-    st.times.clear();
+    st.first = -1;
   }
   return index;
 }

@@ -71,16 +71,18 @@ class Production {
     double start_ns = 0;
     double stop_ns = 0;
   };
-  /// One partition's records of the current window, before they go to its log. Each instance
-  /// creates its records in time order, so a partition's times are out of order only when
-  /// several instances hit it in the same window.
+  /// A partition's records of the current window. They go straight to its log; each instance
+  /// creates its records in time order, so they are out of order only when several instances hit
+  /// the partition in the same window, and then the window's part of the log is sorted before
+  /// anyone reads it.
   struct Staged {
-    std::vector<sim::Time> times;
-    /// Smallest time staged and the creation index (instances in index order, each in time
-    /// order) of the first record with that time: the partition's place in the window's
-    /// (time, instance) order of records.
+    /// Smallest time appended in the window (-1: the partition is not touched yet) and the
+    /// creation index (instances in index order, each in time order) of the first record with that
+    /// time: the partition's place in the window's (time, instance) order of records.
     sim::Time first = -1;
     std::uint64_t first_index = 0;
+    sim::Time last = 0;     ///< time of the last record appended in the window
+    std::int64_t from = 0;  ///< the log's end offset before the window
     bool sorted = true;
   };
   /// A partition touched in the current window, with the key it is notified in order of.

@@ -403,6 +403,21 @@ TEST(PartitionLog, EveryHolderIsNotifiedInGroupOrderOnce) {
   EXPECT_EQ(calls, (std::vector<int>{2, 3}));
 }
 
+TEST(PartitionLog, SortFromOrdersOnlyTheTailAfterDroppedRecords) {
+  cgsim::models::PartitionLog log;
+  for (sim::Time t : {1, 2, 3, 4, 5, 6}) log.append(t);
+  log.truncate_before(2);  // offsets 0 and 1 dropped: the stored records start at offset 2
+  const std::int64_t from = log.end_offset();
+  for (sim::Time t : {9, 7, 8, 7}) log.append(t);  // a window's appends out of order
+  log.sort_from(from);
+  std::vector<sim::Time> times;
+  for (std::int64_t o = log.start_offset(); o < log.end_offset(); ++o) times.push_back(log.time_at(o));
+  EXPECT_EQ(times, (std::vector<sim::Time>{3, 4, 5, 6, 7, 7, 8, 9}));
+  EXPECT_EQ(log.end_at(7), 8);  // offsets 6 and 7 hold the two records at 7
+  log.sort_from(log.end_offset());  // nothing to sort
+  EXPECT_EQ(log.end_offset(), 10);
+}
+
 namespace {
 /// Everything a run processed, record by record, and the events it executed.
 struct Processed {
