@@ -3,20 +3,21 @@
 /// the same model in SimPy and check it: the arrival trace, the model's parameters and the
 /// simulator's results.
 ///
-///   kg1_trace [--scenario FILE] [--duration D] [--trace FILE] [--json FILE]
+///   kg1_trace [--scenario FILE] [--duration D] [--trace FILE] [--json FILE] [--repeat N]
 ///
 /// The arrival trace holds every record the producers appended, as (append time, partition) sorted
 /// by time then partition, read back through the broker's public PartitionLog API after the run (the
 /// run itself never truncates the logs here, because no sampler is attached). Binary layout, little
 /// endian: the 8 bytes "CGTRACE1", u64 record count n, n x i64 append times (ns), n x i32 partitions.
 ///
-/// The scenario runs three times on fresh worlds: once with its producers generating the arrivals
-/// (what `cgsim run` does) to record them, then, timed, replaying that trace
-/// (models::World::replay_arrivals), which is the work the SimPy model does, and generating them
-/// again. The three runs must agree exactly (exit status 1 otherwise). The JSON (stdout
-/// unless --json) holds the scenario parameters the SimPy model uses, the wall and CPU time of
-/// World::run() alone in the replaying run (`cpu_seconds`) and in the generating run
-/// (`generating_cpu_seconds`), and the results to compare: events executed, records consumed and
+/// The scenario runs on fresh worlds: once with its producers generating the arrivals (what
+/// `cgsim run` does) to record them, then, timed, N times (--repeat, default 1) each: replaying
+/// that trace (models::World::replay_arrivals), which is the work the SimPy model does, and
+/// generating them again, alternating. Every run must agree exactly with the first (exit status 1
+/// otherwise). The JSON (stdout unless --json) holds the scenario parameters the SimPy model uses,
+/// the wall and CPU time of World::run() alone in the replaying runs (`cpu_seconds`, the median;
+/// `cpu_seconds_all`, each run) and in the generating runs (`generating_cpu_seconds`, likewise),
+/// and the results to compare: events executed, records consumed and
 /// duplicates per consumer, the exact integer sum of end-to-end latencies (processed - appended, ns)
 /// over first processings, and the rebalances.
 ///
@@ -28,6 +29,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -47,7 +49,9 @@ using cgsim::sim::Time;
 namespace models = cgsim::models;
 
 [[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr, "kg1_trace: %s\nusage: kg1_trace [--scenario FILE] [--duration D] [--trace FILE] [--json FILE]\n",
+  std::fprintf(stderr,
+               "kg1_trace: %s\nusage: kg1_trace [--scenario FILE] [--duration D] [--trace FILE] [--json FILE] "
+               "[--repeat N]\n",
                why.c_str());
   std::exit(2);
 }
@@ -159,11 +163,28 @@ RunResult run_world(const models::Scenario& sc, const std::vector<models::Arriva
   return out;
 }
 
+/// The median of one field over the runs (the mean of the middle two for an even count).
+double median(const std::vector<RunResult>& runs, double RunResult::*field) {
+  std::vector<double> v;
+  for (const RunResult& r : runs) v.push_back(r.*field);
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// One field of every run, in run order.
+std::vector<double> all_of(const std::vector<RunResult>& runs, double RunResult::*field) {
+  std::vector<double> v;
+  for (const RunResult& r : runs) v.push_back(r.*field);
+  return v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string scenario_path = std::string(CGSIM_SOURCE_DIR) + "/bench/kg1.yaml";
   std::string duration, trace_path, json_path;
+  int repeat = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -178,6 +199,12 @@ int main(int argc, char** argv) {
       trace_path = value();
     } else if (a == "--json") {
       json_path = value();
+    } else if (a == "--repeat") {
+      const std::string v = value();
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 1000) usage("--repeat needs a whole number from 1 to 1000, got \"" + v + "\"");
+      repeat = static_cast<int>(n);
     } else {
       usage("unknown argument " + a);
     }
@@ -198,16 +225,19 @@ int main(int argc, char** argv) {
   check_supported(sc);
 
   // A first run records the arrivals. The timed runs follow, each on a fresh world in a process
-  // that has already run the scenario once (so neither pays for first-touch page faults): one
-  // replaying the arrivals, as the SimPy model does, and one generating them again, as `cgsim run`
-  // does.
+  // that has already run the scenario once (so none pays for first-touch page faults): replaying
+  // the arrivals, as the SimPy model does, and generating them again, as `cgsim run` does,
+  // alternating so that a slow spell of the machine weighs on both alike.
   std::vector<models::Arrival> trace;
   const RunResult first = run_world(sc, nullptr, &trace);
-  const RunResult replayed = run_world(sc, &trace, nullptr);
-  const RunResult generated = run_world(sc, nullptr, nullptr);
-  if (replayed.result != first.result || generated.result != first.result) {
-    std::fprintf(stderr, "kg1_trace: the runs differ (generating, replaying its own arrivals, generating again)\n");
-    return 1;
+  std::vector<RunResult> replayed, generated;
+  for (int k = 0; k < repeat; ++k) {
+    replayed.push_back(run_world(sc, &trace, nullptr));
+    generated.push_back(run_world(sc, nullptr, nullptr));
+    if (replayed.back().result != first.result || generated.back().result != first.result) {
+      std::fprintf(stderr, "kg1_trace: the runs differ (generating, replaying its own arrivals, generating again)\n");
+      return 1;
+    }
   }
   if (!trace_path.empty()) {
     std::ofstream out(trace_path, std::ios::binary);
@@ -237,7 +267,7 @@ int main(int argc, char** argv) {
       {"consumers", g.consumers.count},
       {"processing_ns", static_cast<Time>(std::llround(g.consumers.processing_time.value * 1e9))},
       {"max_poll_records", g.max_poll_records},
-      {"record_bytes", replayed.record_bytes},
+      {"record_bytes", first.record_bytes},
       {"session_timeout_ns", g.session_timeout},
       {"heartbeat_interval_ns", g.heartbeat_interval},
       {"max_poll_interval_ns", g.max_poll_interval},
@@ -256,11 +286,14 @@ int main(int argc, char** argv) {
   }
   j["params"]["faults"] = faults;
   j["records"] = trace.size();
-  j["wall_seconds"] = replayed.wall;
-  j["cpu_seconds"] = replayed.cpu;
-  j["generating_wall_seconds"] = generated.wall;
-  j["generating_cpu_seconds"] = generated.cpu;
-  j["result"] = replayed.result;
+  j["repeat"] = repeat;
+  j["wall_seconds"] = median(replayed, &RunResult::wall);
+  j["cpu_seconds"] = median(replayed, &RunResult::cpu);
+  j["generating_wall_seconds"] = median(generated, &RunResult::wall);
+  j["generating_cpu_seconds"] = median(generated, &RunResult::cpu);
+  j["cpu_seconds_all"] = all_of(replayed, &RunResult::cpu);
+  j["generating_cpu_seconds_all"] = all_of(generated, &RunResult::cpu);
+  j["result"] = first.result;
   if (json_path.empty()) {
     std::cout << j.dump(1) << '\n';
   } else {

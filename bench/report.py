@@ -205,6 +205,13 @@ def main():
                  "the check (events, consumed, duplicates, exact latency sums, per consumer, rebalances) %s. The last "
                  "row times cgsim generating the arrivals itself (Poisson draws, Java partitioner), which SimPy does not do."
                  % (si(simpy.get("events")), "passed" if simpy.get("check") else "FAILED"))
+        runs = simpy.get("cgsim_cpu_s_runs")
+        if runs:
+            gen = simpy.get("cgsim_generating_cpu_s_runs") or [0]
+            L.append("")
+            L.append("cgsim's CPU seconds are the median of %d runs, half timed before the SimPy run and half after it "
+                     "(replaying: %.3f to %.3f; generating: %.3f to %.3f), so that both are measured at the machine's "
+                     "average speed over the comparison." % (len(runs), min(runs), max(runs), min(gen), max(gen)))
         L.append("")
         L.append("| | cgsim (World::run) | SimPy | SimPy / cgsim |")
         L.append("|---|---|---|---|")

@@ -171,8 +171,11 @@ TEST(Engine, CancelledKeysArePurgedWhenTheyOutnumberLiveOnesAndOrderHolds) {
     ids.push_back(e.schedule_at(t, Priority::Client, [&ran, i] { ran.push_back(i); }));
     if (i % 4 == 0) want.emplace_back(t, i);
   }
-  for (int i = 0; i < 2000; ++i)
-    if (i % 4 != 0) EXPECT_TRUE(e.cancel(ids[static_cast<std::size_t>(i)]));
+  for (int i = 0; i < 2000; ++i) {
+    if (i % 4 != 0) {
+      EXPECT_TRUE(e.cancel(ids[static_cast<std::size_t>(i)]));
+    }
+  }
   EXPECT_EQ(e.queue_size(), 2000u);  // cancelled keys are still there
   e.run_until(1);
   EXPECT_LE(e.queue_size(), 500u);  // purged before the first event ran
