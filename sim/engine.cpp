@@ -1,6 +1,7 @@
 #include "sim/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
@@ -50,17 +51,21 @@ constexpr std::size_t kPrefetchAbove = 8192;
 /// the heap).
 constexpr std::size_t kPurgeAbove = 8;
 
-/// The priorities in increasing order, as ranks 0..5 that fit in the key's three bits.
+/// The priorities in increasing order, as ranks 0..5 that fit in the key's three bits, indexed by
+/// the priority's value (kNoRank for a value that names no priority).
+constexpr std::uint8_t kNoRank = 0xff;
+constexpr auto kRanks = [] {
+  std::array<std::uint8_t, 256> r{};
+  r.fill(kNoRank);
+  const Priority order[] = {Priority::Fault, Priority::Network, Priority::Coordinator,
+                            Priority::Client, Priority::Producer, Priority::Sample};
+  for (std::uint8_t k = 0; k < 6; ++k) r[static_cast<std::uint8_t>(order[k])] = k;
+  return r;
+}();
 std::uint64_t rank_of(Priority p) {
-  switch (p) {
-    case Priority::Fault: return 0;
-    case Priority::Network: return 1;
-    case Priority::Coordinator: return 2;
-    case Priority::Client: return 3;
-    case Priority::Producer: return 4;
-    case Priority::Sample: return 5;
-  }
-  throw std::logic_error("Engine::schedule_at: unknown priority");
+  const std::uint8_t r = kRanks[static_cast<std::uint8_t>(p)];
+  if (r == kNoRank) throw std::logic_error("Engine::schedule_at: unknown priority");
+  return r;
 }
 }  // namespace
 
