@@ -2,7 +2,8 @@
 /// @file histogram.hpp
 /// A log-linear histogram of non-negative integer values (nanoseconds), in the manner of
 /// HdrHistogram: every value is counted, each bucket spans at most 1/1024 of its value, so
-/// percentiles are within 0.1% of the exact order statistic; count, sum, min and max are exact.
+/// percentiles are within 0.1% of the exact order statistic; count, sum, min and max are exact (the
+/// sum is an integer of 128 bits, so merging histograms gives exactly the histogram of all values).
 #include <cstdint>
 #include <vector>
 
@@ -15,16 +16,9 @@ class Histogram {
     if (v < 0) v = 0;
     add_at(index(v), v);
   }
-  /// Adds @p v to both @p a and @p b (one bucket computation).
-  static void add_both(Histogram& a, Histogram& b, std::int64_t v) {
-    if (v < 0) v = 0;
-    const std::size_t i = index(v);
-    a.add_at(i, v);
-    b.add_at(i, v);
-  }
   void merge(const Histogram& o);
   std::uint64_t count() const { return count_; }
-  double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0; }
+  double mean() const { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0; }
   std::int64_t max() const { return count_ ? max_ : 0; }
   std::int64_t min() const { return count_ ? min_ : 0; }
   /// Value at quantile @p q in [0, 1] (nearest rank), within one bucket's width.
@@ -45,7 +39,7 @@ class Histogram {
   void add_at(std::size_t idx, std::int64_t v) {
     ++counts_[idx];
     ++count_;
-    sum_ += static_cast<double>(v);
+    sum_ += static_cast<std::uint64_t>(v);
     if (v > max_) max_ = v;
     if (v < min_) min_ = v;
   }
@@ -54,7 +48,7 @@ class Histogram {
 
   std::vector<std::uint64_t> counts_;
   std::uint64_t count_ = 0;
-  double sum_ = 0;
+  __extension__ unsigned __int128 sum_ = 0;
   std::int64_t max_ = 0;
   std::int64_t min_ = INT64_MAX;
 };

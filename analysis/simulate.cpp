@@ -48,7 +48,6 @@ class Collector {
     auto& s = world.signals();
     s.processed.connect([this](std::int32_t g, std::int32_t c, const models::ProcessedRecord* recs, std::size_t n) {
       GroupAcc& acc = groups_[static_cast<std::size_t>(g)];
-      Histogram& h = out_.latency[static_cast<std::size_t>(g)];
       const auto ci = static_cast<std::size_t>(c);
       if (acc.run.size() <= ci) {
         acc.run.resize(ci + 1, 0);
@@ -70,7 +69,7 @@ class Collector {
           // stall left), or its consumer has been working off such a backlog without running
           // dry since (it queued behind it).
           run = run || r.appended < handed_out[r.partition];
-          Histogram::add_both(h, run ? acc.stalled : acc.steady, r.done - r.appended);
+          (run ? acc.stalled : acc.steady).add(r.done - r.appended);
         }
       }
       acc.run[ci] = run ? 1 : 0;
@@ -202,6 +201,9 @@ class Collector {
       }
       gs.max_lag = acc.max_lag;
       gs.max_lag_seconds = acc.max_lag_s;
+      // Every first processing is in exactly one of the two, and merging is exact.
+      out_.latency[g] = acc.steady;
+      out_.latency[g].merge(acc.stalled);
       gs.latency_ms = summarize(out_.latency[g]);
       gs.latency_steady_ms = summarize(acc.steady);
       gs.stalled = summarize_stall(acc.stalled);

@@ -32,22 +32,28 @@ TEST(Histogram, CountSumMinMaxAreExactAndQuantilesWithinABucket) {
   }
 }
 
-TEST(Histogram, AddBothMatchesTwoSeparateAdds) {
-  Histogram a, b, a2, b2;
-  a.add(5);
-  b.add(1'000'000'007);
-  a2.add(5);
-  b2.add(1'000'000'007);
-  for (std::int64_t v : {std::int64_t{0}, std::int64_t{-3}, std::int64_t{2047}, std::int64_t{2048}, std::int64_t{123456789}}) {
-    Histogram::add_both(a, b, v);
-    a2.add(v);
-    b2.add(v);
+TEST(Histogram, MergingIsExactlyTheHistogramOfAllValues) {
+  Histogram all, low, high;
+  std::uint64_t x = 5;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    const auto v = static_cast<std::int64_t>(x >> 12);  // up to 2^52: the sum passes 2^53 early
+    all.add(v);
+    (i % 3 == 0 ? low : high).add(v);
   }
-  for (const auto& [x, y] : {std::pair<const Histogram*, const Histogram*>{&a, &a2}, {&b, &b2}}) {
-    EXPECT_EQ(x->count(), y->count());
-    EXPECT_EQ(x->mean(), y->mean());
-    EXPECT_EQ(x->min(), y->min());
-    EXPECT_EQ(x->max(), y->max());
-    EXPECT_EQ(x->cdf(4096), y->cdf(4096));
-  }
+  Histogram merged = low;
+  merged.merge(high);
+  EXPECT_EQ(merged.count(), all.count());
+  EXPECT_EQ(merged.mean(), all.mean());
+  EXPECT_EQ(merged.min(), all.min());
+  EXPECT_EQ(merged.max(), all.max());
+  EXPECT_EQ(merged.cdf(4096), all.cdf(4096));
+}
+
+TEST(Histogram, TheSumIsExactPastTheDoublePrecision) {
+  Histogram h;
+  h.add(std::int64_t{1} << 53);
+  h.add(1);  // a running sum in a double would lose both ones
+  h.add(1);
+  EXPECT_EQ(h.mean(), static_cast<double>((std::int64_t{1} << 53) + 2) / 3.0);
 }

@@ -28,7 +28,9 @@ TEST(FaultDuplicates, ChargesReprocessingOfWhatWasProcessedBeforeTheLatestFault)
   EXPECT_EQ(r[0].duplicates, 2u);
   EXPECT_EQ(r[1].kind, "join");
   EXPECT_EQ(r[1].duplicates, 1u);
-  const auto j = analysis::to_json(analysis::RunSummary{.faults = r}, false);
+  analysis::RunSummary summary;
+  summary.faults = r;
+  const auto j = analysis::to_json(summary, false);
   ASSERT_EQ(j["faults"].size(), 2u);
   EXPECT_EQ(j["faults"][0]["subject"], "g/1");
   EXPECT_EQ(j["faults"][0]["duplicates"], 2);
