@@ -1084,6 +1084,13 @@ void Consumer::fetch_and_process() {
   if (n > 0 && cursor_ >= n) cursor_ = 0;
   Time t = now;
   std::size_t steps = n;  // visits left in this poll
+  if (ready_count_ == 0 && steps > 0 && remaining > 0) {
+    // Nothing in the buffer: the visits go once round, leaving the cursor where it was (in [1, n])
+    // and a new chunk started; the loop below would take the same single step.
+    if (cursor_ == 0) cursor_ = n;
+    chunk_left_ = chunk_records_;
+    steps = 0;
+  }
   while (steps > 0 && remaining > 0) {
     if (cursor_ >= n) cursor_ = 0;
     std::size_t skip = n;
