@@ -423,7 +423,7 @@ TEST(partitioner, KeyedPartitionAgreesWithPartitionWhenPure) {
 }
 
 // partition_unkeyed is partition() once per record, for every strategy, with switches held back
-// by open batches (linger.ms > 0, several records per instant) and small batches.
+// by open batches (linger.ms > 0, several records per instant) and small batches, across calls.
 TEST(partitioner, PartitionUnkeyedEqualsPartitionPerRecord) {
   std::vector<cgsim::sim::Time> times;
   Rng gaps(5);
@@ -440,7 +440,10 @@ TEST(partitioner, PartitionUnkeyedEqualsPartitionPerRecord) {
             Partitioner one(*Partitioner::parse(name), flavor, 7, Rng(9), batch, 10 * kMillisecond, linger);
             Partitioner run = one;
             std::vector<std::int32_t> out(times.size(), -1);
-            run.partition_unkeyed(times.data(), times.size(), value, out.data());
+            // Two runs: the sticky state carries over from one to the next.
+            const std::size_t half = times.size() / 2;
+            run.partition_unkeyed(times.data(), half, value, out.data());
+            run.partition_unkeyed(times.data() + half, times.size() - half, value, out.data() + half);
             for (std::size_t k = 0; k < times.size(); ++k) {
               RecordInfo r;
               r.value_bytes = value;

@@ -243,10 +243,52 @@ void Partitioner::partition_unkeyed(const sim::Time* times, std::size_t n, std::
   RecordInfo record;
   record.value_bytes = value_bytes;
   if (mode_ == Mode::JavaBuiltIn) {
+    // java_built_in_unkeyed for a run of keyless records, with the sticky state and the settings
+    // in locals: the batch bookkeeping's stores could otherwise alias them and force reloads.
+    const std::int32_t batch_size = batch_size_bytes_;
+    const sim::Time linger = java_linger_;
+    const std::int32_t first_size = kRecordBatchOverhead + first_record_size(-1, value_bytes);
+    std::int32_t sticky = sticky_partition_;
+    std::int64_t sticky_bytes = sticky_bytes_;
+    Batch* batches = batches_.data();
     for (std::size_t k = 0; k < n; ++k) {
-      record.now = times[k];
-      out[k] = java_built_in_unkeyed(record);
+      const sim::Time now = times[k];
+      if (sticky < 0) {
+        sticky = random_partition();
+        sticky_bytes = 0;
+      }
+      Batch* b = batches + sticky;
+      if (sticky_bytes >= batch_size && (b->bytes == 0 || now - b->opened > linger || b->bytes >= batch_size)) {
+        // A switch held back by an incomplete batch is completed before appending.
+        sticky = random_partition();
+        sticky_bytes = 0;
+        b = batches + sticky;
+      }
+      std::int32_t appended = 0;
+      if (!(b->bytes == 0 || now - b->opened > linger || b->bytes >= batch_size)) {
+        const std::int32_t size =
+            record_size_v2(b->records, now / sim::kMillisecond - b->opened / sim::kMillisecond, -1, value_bytes);
+        if (b->bytes + size <= batch_size) {
+          b->bytes += size;
+          ++b->records;
+          appended = size;
+        }
+      }
+      if (appended == 0) {
+        b->opened = now;
+        b->records = 1;
+        b->bytes = first_size;
+        appended = first_size;
+      }
+      sticky_bytes += appended;
+      out[k] = sticky;
+      if ((sticky_bytes >= batch_size && b->bytes >= batch_size) || sticky_bytes >= 2 * static_cast<std::int64_t>(batch_size)) {
+        sticky = random_partition();
+        sticky_bytes = 0;
+      }
     }
+    sticky_partition_ = sticky;
+    sticky_bytes_ = sticky_bytes;
     return;
   }
   for (std::size_t k = 0; k < n; ++k) {
