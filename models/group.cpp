@@ -1151,8 +1151,12 @@ void Consumer::fetch_and_process() {
 }
 
 void Consumer::emit_until(Time until) {
-  std::size_t end = batch_emitted_;
-  while (end < batch_.size() && batch_[end].done <= until) ++end;
+  std::size_t end = batch_.size();
+  if (end == 0 || batch_.back().done > until) {
+    // Part of the batch (a crash or a revocation in the middle of it): find where it stops.
+    end = batch_emitted_;
+    while (end < batch_.size() && batch_[end].done <= until) ++end;
+  }
   if (end == batch_emitted_) return;
   ProcessedRecord* first = batch_.data() + batch_emitted_;
   const std::size_t count = end - batch_emitted_;
@@ -1269,35 +1273,46 @@ void Consumer::advance_cut(Time cut) {
   cut_ = cut;
   if (!view_valid_) return;
   const std::size_t n = past_cut_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (past_cut_[i] > cut) continue;
-    // The record at end_cut_[i] is at or before the new cut: the new end is further on in the log.
-    const PartitionLog& log = g_.broker().log(assigned_[i]);
-    if (end_cut_[i] < log.start_offset()) {
-      refresh_view(i);  // the records at the old end were dropped since: start from the log's cursor
-      continue;
+  for (std::size_t base = 0; base < n; base += 64) {
+    // Which of these 64 partitions have a record between the old cut and the new one, as a mask
+    // built without branches: which ones they are is unpredictable.
+    const std::size_t m = std::min<std::size_t>(64, n - base);
+    std::uint64_t due = 0;
+    for (std::size_t k = 0; k < m; ++k) due |= static_cast<std::uint64_t>(past_cut_[base + k] <= cut) << k;
+    for (; due != 0; due &= due - 1) {
+      const std::size_t i = base + static_cast<std::size_t>(std::countr_zero(due));
+      advance_cut_of(i, cut);
     }
-    const std::int64_t log_end = log.end_offset();
-    std::int64_t end = end_cut_[i] + 1;
-    Time past = sim::kNever;
-    for (; end < log_end; ++end) {
-      const Time t = log.time_at(end);
-      if (t > cut) {
-        past = t;
-        break;
-      }
-    }
-    end_cut_[i] = end;
-    past_cut_[i] = past;
-    const std::int64_t pos = position_[i];
-    if (pos < 0) {  // position not known yet: nothing to fetch or read
-      fetch_next_[i] = sim::kNever;
-      set_ready(i, false);
-      continue;
-    }
-    fetch_next_[i] = pos <= end ? past : (pos < log_end ? log.time_at(pos) : sim::kNever);
-    set_ready(i, end > pos);
   }
+}
+
+void Consumer::advance_cut_of(std::size_t i, Time cut) {
+  // The record at end_cut_[i] is at or before the new cut: the new end is further on in the log.
+  const PartitionLog& log = g_.broker().log(assigned_[i]);
+  if (end_cut_[i] < log.start_offset()) {
+    refresh_view(i);  // the records at the old end were dropped since: start from the log's cursor
+    return;
+  }
+  const std::int64_t log_end = log.end_offset();
+  std::int64_t end = end_cut_[i] + 1;
+  Time past = sim::kNever;
+  for (; end < log_end; ++end) {
+    const Time t = log.time_at(end);
+    if (t > cut) {
+      past = t;
+      break;
+    }
+  }
+  end_cut_[i] = end;
+  past_cut_[i] = past;
+  const std::int64_t pos = position_[i];
+  if (pos < 0) {  // position not known yet: nothing to fetch or read
+    fetch_next_[i] = sim::kNever;
+    set_ready(i, false);
+    return;
+  }
+  fetch_next_[i] = pos <= end ? past : (pos < log_end ? log.time_at(pos) : sim::kNever);
+  set_ready(i, end > pos);
 }
 
 std::size_t Consumer::next_ready(std::size_t from) const {

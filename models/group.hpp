@@ -191,6 +191,9 @@ class Consumer : public AppendListener {
   /// Moves the cut forward to @p cut: only partitions with a record past the old cut at or
   /// before the new one change.
   void advance_cut(sim::Time cut);
+  /// advance_cut for assigned partition @p i, which has a record past the old cut at or before
+  /// the new one.
+  void advance_cut_of(std::size_t i, sim::Time cut);
   /// The first partition at or after @p from, cyclically, with records in the buffer
   /// (requires ready_count_ > 0).
   std::size_t next_ready(std::size_t from) const;
