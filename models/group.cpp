@@ -1240,7 +1240,8 @@ void Consumer::send_fetch() {
   // The broker answers at once when a record past the client's buffer is there, otherwise when
   // the first one arrives, at the latest after fetch.max.wait.ms.
   ensure_view();
-  const Time first = *std::min_element(fetch_next_.begin(), fetch_next_.end());
+  Time first = sim::kNever;
+  for (const Time t : fetch_next_) first = std::min(first, t);  // without branches: the minimum moves about
   schedule_fetch_response(std::min(fetch_at_broker_ + kFetchMaxWait, std::max(fetch_at_broker_, first)));
 }
 
@@ -1353,9 +1354,15 @@ void Consumer::on_fetch_response(std::uint32_t epoch) {
 
 void Consumer::on_append(std::int32_t partition, Time first_time) {
   if (view_valid_) {
-    const auto it = std::lower_bound(assigned_.begin(), assigned_.end(), partition);
-    const auto i = static_cast<std::size_t>(it - assigned_.begin());
-    if (it != assigned_.end() && *it == partition) {
+    // A binary search whose steps depend only on the number of partitions, not on the data.
+    const std::int32_t* base = assigned_.data();
+    for (std::size_t len = assigned_.size(); len > 1;) {
+      const std::size_t half = len / 2;
+      base = base[half - 1] < partition ? base + half : base;
+      len -= half;
+    }
+    const auto i = static_cast<std::size_t>(base - assigned_.data());
+    if (i < assigned_.size() && *base == partition) {
       if (first_time > cut_ && past_cut_[i] == sim::kNever && position_[i] >= 0 && position_[i] <= end_cut_[i]) {
         // Nothing was past the cut, so the end at the cut was the log's end: the first new record
         // is the first one past the cut, and past the position too.
