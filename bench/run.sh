@@ -109,6 +109,8 @@ if [ $quick = 1 ]; then
       *) run "$name" "$bin/$name" --benchmark_min_time=0.01 ;;
     esac
   done
+  # The paired before/after tool, on one binary against itself, so that it cannot rot either.
+  run ab bash bench/ab.sh --rounds 1 "$bin/kg1_bench" "$bin/kg1_bench" --duration=2s
   simpy_duration="20s"
 else
   reps="--benchmark_repetitions=5 --benchmark_report_aggregates_only=true"
