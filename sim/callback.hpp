@@ -23,6 +23,42 @@ class Callback {
 
   template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Callback>>>
   Callback(F&& f) {  // NOLINT: implicit, like std::function
+    construct(std::forward<F>(f));
+  }
+
+  Callback(Callback&& o) noexcept { take(o); }
+  Callback& operator=(Callback&& o) noexcept {
+    if (this != &o) {
+      reset();
+      take(o);
+    }
+    return *this;
+  }
+  Callback& operator=(std::nullptr_t) {
+    reset();
+    return *this;
+  }
+  Callback(const Callback&) = delete;
+  Callback& operator=(const Callback&) = delete;
+  ~Callback() { reset(); }
+
+  /// Makes this callback, which must be empty, hold @p f: a callable is constructed in place, a
+  /// Callback is moved in. Saves the temporary that `= Callback(f)` would build and move.
+  template <typename F>
+  void emplace(F&& f) {
+    if constexpr (std::is_same_v<std::decay_t<F>, Callback>) {
+      take(f);
+    } else {
+      construct(std::forward<F>(f));
+    }
+  }
+
+  explicit operator bool() const { return invoke_ != nullptr; }
+  void operator()() { invoke_(buf_); }
+
+ private:
+  template <typename F>
+  void construct(F&& f) {
     using T = std::decay_t<F>;
     if constexpr (sizeof(T) <= kInline && alignof(T) <= kAlign &&
                   std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>) {
@@ -46,27 +82,6 @@ class Callback {
       };
     }
   }
-
-  Callback(Callback&& o) noexcept { take(o); }
-  Callback& operator=(Callback&& o) noexcept {
-    if (this != &o) {
-      reset();
-      take(o);
-    }
-    return *this;
-  }
-  Callback& operator=(std::nullptr_t) {
-    reset();
-    return *this;
-  }
-  Callback(const Callback&) = delete;
-  Callback& operator=(const Callback&) = delete;
-  ~Callback() { reset(); }
-
-  explicit operator bool() const { return invoke_ != nullptr; }
-  void operator()() { invoke_(buf_); }
-
- private:
   void take(Callback& o) {
     std::memcpy(buf_, o.buf_, kInline);
     invoke_ = o.invoke_;

@@ -75,7 +75,7 @@ Engine::Engine() {
   slots_.reserve(1024);
 }
 
-EventId Engine::schedule_at(Time at, Priority priority, Handler handler) {
+Engine::Claim Engine::claim(Time at, Priority priority) {
   if (at < now_) throw std::logic_error("Engine::schedule_at: time in the past");
   const std::uint64_t rank = rank_of(priority);
   std::uint32_t slot;
@@ -90,12 +90,15 @@ EventId Engine::schedule_at(Time at, Priority priority, Handler handler) {
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
-  Slot& s = slots_[slot];
-  s.handler = std::move(handler);
+  return Claim{slot, rank};
+}
+
+EventId Engine::enqueue(Time at, Claim c) {
+  Slot& s = slots_[c.slot];
   s.live = true;
-  const EventId id = (static_cast<std::uint64_t>(s.generation) << 32) | (slot + 1u);
+  const EventId id = (static_cast<std::uint64_t>(s.generation) << 32) | (c.slot + 1u);
   if (seq_ == kSeqLimit) renumber_sequences();
-  const Key key{at, (rank << kRankShift) | (seq_++ << kSlotBits) | slot};
+  const Key key{at, (c.rank << kRankShift) | (seq_++ << kSlotBits) | c.slot};
   if (top_stale_) {
     top_stale_ = false;
     sift_down(0, key);

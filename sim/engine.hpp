@@ -62,11 +62,23 @@ class Engine {
   /// Current simulated time.
   Time now() const { return now_; }
 
-  /// Schedules @p handler at absolute time @p at (>= now()). Returns an id for cancel().
-  EventId schedule_at(Time at, Priority priority, Handler handler);
+  /// Schedules @p handler (any `void()` callable, or a Handler) at absolute time @p at
+  /// (>= now()). Returns an id for cancel(). The handler is built in its slot, not moved there.
+  template <typename F>
+  EventId schedule_at(Time at, Priority priority, F&& handler) {
+    const Claim c = claim(at, priority);
+    try {
+      slots_[c.slot].handler.emplace(std::forward<F>(handler));
+    } catch (...) {
+      unclaim(c.slot);
+      throw;
+    }
+    return enqueue(at, c);
+  }
   /// Schedules @p handler @p delay after now().
-  EventId schedule_after(Time delay, Priority priority, Handler handler) {
-    return schedule_at(now_ + delay, priority, std::move(handler));
+  template <typename F>
+  EventId schedule_after(Time delay, Priority priority, F&& handler) {
+    return schedule_at(now_ + delay, priority, std::forward<F>(handler));
   }
   /// Cancels a pending event; cancelling an event that already ran or was cancelled is a no-op.
   /// Returns true if a pending event was cancelled.
@@ -112,6 +124,17 @@ class Engine {
     bool live = false;
   };
   static constexpr std::size_t kPad = 3;
+  /// A slot taken for an event being scheduled, and its priority's rank.
+  struct Claim {
+    std::uint32_t slot;
+    std::uint64_t rank;
+  };
+  /// Checks @p at and @p priority and takes a free slot (its handler is empty).
+  Claim claim(Time at, Priority priority);
+  /// Gives back a claimed slot whose handler could not be built.
+  void unclaim(std::uint32_t slot) { free_slots_.push_back(slot); }
+  /// Marks the claimed slot live and puts its key in the heap; returns the event's id.
+  EventId enqueue(Time at, Claim c);
 
   Key* keys() { return heap_.data() + kPad; }
   std::size_t size() const { return heap_.size() - kPad; }

@@ -229,6 +229,32 @@ TEST(Engine, AHandlerThatThrowsLeavesTheQueueUsable) {
   EXPECT_EQ(order, (std::vector<int>{2, 3}));
 }
 
+namespace {
+/// A handler whose copy throws: building it in its slot fails.
+struct ThrowsWhenCopied {
+  int* ran;
+  ThrowsWhenCopied(int* r) : ran(r) {}
+  ThrowsWhenCopied(const ThrowsWhenCopied&) { throw std::runtime_error("copy"); }
+  void operator()() const { ++*ran; }
+};
+}  // namespace
+
+TEST(Engine, AHandlerThatCannotBeBuiltSchedulesNothing) {
+  Engine e;
+  int ran = 0;
+  const ThrowsWhenCopied bad(&ran);
+  for (int k = 0; k < 3; ++k) EXPECT_THROW(e.schedule_at(5, Priority::Client, bad), std::runtime_error);
+  EXPECT_EQ(e.queue_size(), 0u);
+  // The slots taken for the failed attempts are free again: new events run, and only they.
+  const EventId a = e.schedule_at(7, Priority::Client, [&ran] { ran += 10; });
+  const EventId b = e.schedule_at(6, Priority::Client, [&ran] { ran += 100; });
+  EXPECT_NE(a, b);
+  EXPECT_EQ(e.queue_size(), 2u);
+  e.run_until(kNever);
+  EXPECT_EQ(ran, 110);
+  EXPECT_EQ(e.events_executed(), 2u);
+}
+
 TEST(Duration, FormatsLikeScenarioFiles) {
   EXPECT_EQ(format_duration(250 * kMillisecond), "250ms");
   EXPECT_EQ(format_duration(45 * kSecond), "45s");
