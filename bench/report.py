@@ -61,7 +61,9 @@ def source_commit(build):
     commit = git("-C", src, "rev-parse", "--short", "HEAD")
     if not commit:
         return "unknown"
-    dirty = git("-C", src, "status", "--porcelain", "--untracked-files=no")
+    # The reports themselves do not count: a previous run's report is rewritten by this one.
+    status = git("-C", src, "status", "--porcelain", "--untracked-files=no") or ""
+    dirty = [line for line in status.splitlines() if not line.split(None, 1)[-1].startswith("bench/results")]
     return commit + (" (with uncommitted changes)" if dirty else "")
 
 
