@@ -47,6 +47,7 @@ class Callback {
   template <typename F>
   void emplace(F&& f) {
     if constexpr (std::is_same_v<std::decay_t<F>, Callback>) {
+      static_assert(!std::is_lvalue_reference_v<F>, "a Callback is move-only: pass it with std::move");
       take(f);
     } else {
       construct(std::forward<F>(f));
