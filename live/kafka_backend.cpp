@@ -164,9 +164,11 @@ void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   if (sh && sh->options && sh->options->client_logs) {
     // Prefixed with the run's clock (seconds since the run started), the time base of every
     // recorded event, so that client log lines can be lined up with the recorded rebalances.
+    // librdkafka's levels are syslog's: 0-3 errors, 4 warnings, 5 notices, 6 information, 7 debug.
+    const char* severity = level <= 3 ? "error" : level == 4 ? "warning" : level <= 6 ? "info" : "debug";
     char t[32];
     std::snprintf(t, sizeof t, "%.3f ", static_cast<double>(sh->now_ns()) / 1e9);
-    sh->log(std::string(t) + "librdkafka " + rd_kafka_name(rk) + " " + fac + ": " + buf);
+    sh->log(std::string(t) + "librdkafka " + rd_kafka_name(rk) + " " + severity + " " + fac + ": " + buf);
   }
 }
 
