@@ -150,21 +150,23 @@ Partitioner::Partitioner(Kind kind, ClientFlavor flavor, std::int32_t num_partit
 
 // ---- Java client -------------------------------------------------------------------------------
 
+std::int32_t Partitioner::size_in_open_batch(const Batch& b, sim::Time now, std::int32_t key, std::int32_t value,
+                                             sim::Time linger, std::int32_t batch_size) {
+  if (batch_closed(b, now, linger, batch_size)) return 0;
+  const std::int32_t size = record_size_v2(b.records, now / sim::kMillisecond - b.opened / sim::kMillisecond, key, value);
+  return b.bytes + size <= batch_size ? size : 0;
+}
+
 std::int32_t Partitioner::open_batch_size(std::int32_t p, const RecordInfo& record) const {
-  const Batch& b = batches_[static_cast<std::size_t>(p)];
-  if (b.bytes == 0 || record.now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_) return 0;
   const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
-  const std::int32_t size =
-      record_size_v2(b.records, record.now / sim::kMillisecond - b.opened / sim::kMillisecond, key,
-                       record.value_bytes);
-  return b.bytes + size <= batch_size_bytes_ ? size : 0;
+  return size_in_open_batch(batches_[static_cast<std::size_t>(p)], record.now, key, record.value_bytes, java_linger_,
+                            batch_size_bytes_);
 }
 
 bool Partitioner::last_batch_full(std::int32_t p, sim::Time now) const {
   // The accumulator's "all batches full": no batch left in the partition's queue (the sender
   // took it once linger.ms passed) or the last one has reached batch.size.
-  const Batch& b = batches_[static_cast<std::size_t>(p)];
-  return b.bytes == 0 || now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_;
+  return batch_closed(batches_[static_cast<std::size_t>(p)], now, java_linger_, batch_size_bytes_);
 }
 
 std::int32_t Partitioner::first_record_size(std::int32_t key_bytes, std::int32_t value_bytes) {
@@ -178,25 +180,10 @@ std::int32_t Partitioner::first_record_size(std::int32_t key_bytes, std::int32_t
 
 // Inline: this is the per-record work of every Java strategy.
 inline std::int32_t Partitioner::append(std::int32_t p, const RecordInfo& record) {
-  Batch& b = batches_[static_cast<std::size_t>(p)];
   const std::int32_t key = record.key ? static_cast<std::int32_t>(record.key->size()) : -1;
-  // As open_batch_size: the record joins the open batch if there is one and it has room.
-  if (!(b.bytes == 0 || record.now - b.opened > java_linger_ || b.bytes >= batch_size_bytes_)) {
-    const std::int32_t size =
-        record_size_v2(b.records, record.now / sim::kMillisecond - b.opened / sim::kMillisecond, key,
-                       record.value_bytes);
-    if (b.bytes + size <= batch_size_bytes_) {
-      b.bytes += size;
-      ++b.records;
-      return size;
-    }
-  }
-  // A new batch: its header and first record count as appended bytes, and the first record is
-  // always accepted whatever its size.
-  b.opened = record.now;
-  b.records = 1;
-  b.bytes = kRecordBatchOverhead + first_record_size(key, record.value_bytes);
-  return b.bytes;
+  return append_to(batches_[static_cast<std::size_t>(p)], record.now, key, record.value_bytes, java_linger_,
+                   batch_size_bytes_,
+                   [&] { return kRecordBatchOverhead + first_record_size(key, record.value_bytes); });
 }
 
 std::int32_t Partitioner::java_built_in(const RecordInfo& record) {
@@ -208,34 +195,49 @@ std::int32_t Partitioner::java_built_in(const RecordInfo& record) {
   return java_built_in_unkeyed(record);
 }
 
-// Inline: partition_unkeyed runs it in a loop.
-inline std::int32_t Partitioner::java_built_in_unkeyed(const RecordInfo& record) {
+void Partitioner::java_built_in_unkeyed_run(const sim::Time* times, std::size_t n, std::int32_t value_bytes,
+                                                   std::int32_t* out) {
   // Kafka's BuiltInPartitioner without adaptive partitioning: the sim has no broker queue sizes
   // to weight by, so every switch picks uniformly among all partitions (possibly the current
   // one again, as the client does). A switch is due once batch.size bytes were appended to the
   // sticky partition and its last batch is complete, or unconditionally at twice batch.size.
-  for (;;) {
-    if (sticky_partition_ < 0) {
-      sticky_partition_ = random_partition();
-      sticky_bytes_ = 0;
+  // The sticky state and the settings are kept in locals for the run: the batch bookkeeping's
+  // stores could otherwise alias the members and force reloads.
+  const std::int32_t batch_size = batch_size_bytes_;
+  const sim::Time linger = java_linger_;
+  const std::int32_t first_size = kRecordBatchOverhead + first_record_size(-1, value_bytes);
+  std::int32_t sticky = sticky_partition_;
+  std::int64_t sticky_bytes = sticky_bytes_;
+  Batch* batches = batches_.data();
+  for (std::size_t k = 0; k < n; ++k) {
+    const sim::Time now = times[k];
+    if (sticky < 0) {
+      sticky = random_partition();
+      sticky_bytes = 0;
     }
-    const std::int32_t p = sticky_partition_;
     // Before appending, a switch that was held back by an incomplete batch is completed.
-    if (sticky_bytes_ >= batch_size_bytes_ && last_batch_full(p, record.now)) {
-      sticky_partition_ = -1;
-      continue;
+    if (sticky_bytes >= batch_size && batch_closed(batches[sticky], now, linger, batch_size)) {
+      sticky = random_partition();
+      sticky_bytes = 0;
     }
-    sticky_bytes_ += append(p, record);
+    Batch& b = batches[sticky];
+    sticky_bytes += append_to(b, now, -1, value_bytes, linger, batch_size, [first_size] { return first_size; });
+    out[k] = sticky;
     // last_batch_full after an append: the batch that took the record is open (less than
     // linger.ms old), so it is complete only once it has reached batch.size.
-    const bool may_switch = batches_[static_cast<std::size_t>(p)].bytes >= batch_size_bytes_;
-    if ((sticky_bytes_ >= batch_size_bytes_ && may_switch) ||
-        sticky_bytes_ >= 2 * static_cast<std::int64_t>(batch_size_bytes_)) {
-      sticky_partition_ = random_partition();
-      sticky_bytes_ = 0;
+    if ((sticky_bytes >= batch_size && b.bytes >= batch_size) || sticky_bytes >= 2 * static_cast<std::int64_t>(batch_size)) {
+      sticky = random_partition();
+      sticky_bytes = 0;
     }
-    return p;
   }
+  sticky_partition_ = sticky;
+  sticky_bytes_ = sticky_bytes;
+}
+
+std::int32_t Partitioner::java_built_in_unkeyed(const RecordInfo& record) {
+  std::int32_t p = 0;
+  java_built_in_unkeyed_run(&record.now, 1, record.value_bytes, &p);
+  return p;
 }
 
 void Partitioner::partition_unkeyed(const sim::Time* times, std::size_t n, std::int32_t value_bytes,
@@ -243,52 +245,7 @@ void Partitioner::partition_unkeyed(const sim::Time* times, std::size_t n, std::
   RecordInfo record;
   record.value_bytes = value_bytes;
   if (mode_ == Mode::JavaBuiltIn) {
-    // java_built_in_unkeyed for a run of keyless records, with the sticky state and the settings
-    // in locals: the batch bookkeeping's stores could otherwise alias them and force reloads.
-    const std::int32_t batch_size = batch_size_bytes_;
-    const sim::Time linger = java_linger_;
-    const std::int32_t first_size = kRecordBatchOverhead + first_record_size(-1, value_bytes);
-    std::int32_t sticky = sticky_partition_;
-    std::int64_t sticky_bytes = sticky_bytes_;
-    Batch* batches = batches_.data();
-    for (std::size_t k = 0; k < n; ++k) {
-      const sim::Time now = times[k];
-      if (sticky < 0) {
-        sticky = random_partition();
-        sticky_bytes = 0;
-      }
-      Batch* b = batches + sticky;
-      if (sticky_bytes >= batch_size && (b->bytes == 0 || now - b->opened > linger || b->bytes >= batch_size)) {
-        // A switch held back by an incomplete batch is completed before appending.
-        sticky = random_partition();
-        sticky_bytes = 0;
-        b = batches + sticky;
-      }
-      std::int32_t appended = 0;
-      if (!(b->bytes == 0 || now - b->opened > linger || b->bytes >= batch_size)) {
-        const std::int32_t size =
-            record_size_v2(b->records, now / sim::kMillisecond - b->opened / sim::kMillisecond, -1, value_bytes);
-        if (b->bytes + size <= batch_size) {
-          b->bytes += size;
-          ++b->records;
-          appended = size;
-        }
-      }
-      if (appended == 0) {
-        b->opened = now;
-        b->records = 1;
-        b->bytes = first_size;
-        appended = first_size;
-      }
-      sticky_bytes += appended;
-      out[k] = sticky;
-      if ((sticky_bytes >= batch_size && b->bytes >= batch_size) || sticky_bytes >= 2 * static_cast<std::int64_t>(batch_size)) {
-        sticky = random_partition();
-        sticky_bytes = 0;
-      }
-    }
-    sticky_partition_ = sticky;
-    sticky_bytes_ = sticky_bytes;
+    java_built_in_unkeyed_run(times, n, value_bytes, out);
     return;
   }
   for (std::size_t k = 0; k < n; ++k) {

@@ -154,10 +154,38 @@ class Partitioner {
   std::int32_t librdkafka(const RecordInfo& record);
 
   // Java record-accumulator model.
+  /// True when batch @p b takes no more records at @p now: there is none, the sender took it
+  /// (linger.ms passed), or it reached batch.size.
+  static bool batch_closed(const Batch& b, sim::Time now, sim::Time linger, std::int32_t batch_size) {
+    return b.bytes == 0 || now - b.opened > linger || b.bytes >= batch_size;
+  }
+  /// Bytes a record (key and value sizes, -1 for none) adds to the open batch @p b at @p now, or
+  /// 0 when it does not fit or @p b is closed.
+  static std::int32_t size_in_open_batch(const Batch& b, sim::Time now, std::int32_t key, std::int32_t value,
+                                         sim::Time linger, std::int32_t batch_size);
+  /// Appends a record to batch @p b: it joins the open batch when it fits, otherwise starts a new
+  /// batch of @p first_size() bytes (header and first record, accepted whatever its size).
+  /// Returns the bytes appended.
+  template <typename FirstSize>
+  static std::int32_t append_to(Batch& b, sim::Time now, std::int32_t key, std::int32_t value, sim::Time linger,
+                                std::int32_t batch_size, FirstSize first_size) {
+    const std::int32_t size = size_in_open_batch(b, now, key, value, linger, batch_size);
+    if (size > 0) {
+      b.bytes += size;
+      ++b.records;
+      return size;
+    }
+    b.opened = now;
+    b.records = 1;
+    b.bytes = first_size();
+    return b.bytes;
+  }
   /// Bytes the record adds to partition @p p's open batch, or 0 when it opens a new batch.
   std::int32_t open_batch_size(std::int32_t p, const RecordInfo& record) const;
   bool last_batch_full(std::int32_t p, sim::Time now) const;
   std::int32_t append(std::int32_t p, const RecordInfo& record);
+  /// java_built_in_unkeyed for @p n keyless records appended at @p times, each of @p value_bytes.
+  void java_built_in_unkeyed_run(const sim::Time* times, std::size_t n, std::int32_t value_bytes, std::int32_t* out);
   /// record_size_v2(0, 0, key_bytes, value_bytes): the size of a batch's first record.
   std::int32_t first_record_size(std::int32_t key_bytes, std::int32_t value_bytes);
 
