@@ -830,10 +830,10 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
   }
   std::vector<std::int64_t> pos(next.size(), -1), cpos(next.size(), -1);
   for (std::size_t i = 0; i < next.size(); ++i) {
-    auto it = std::lower_bound(assigned_.begin(), assigned_.end(), next[i]);
-    if (it != assigned_.end() && *it == next[i]) {
-      pos[i] = position_[static_cast<std::size_t>(it - assigned_.begin())];
-      cpos[i] = committed_pos_[static_cast<std::size_t>(it - assigned_.begin())];
+    const std::size_t j = index_of(next[i]);
+    if (j < assigned_.size()) {
+      pos[i] = position_[j];
+      cpos[i] = committed_pos_[j];
     }
   }
   assigned_ = std::move(next);
@@ -1354,15 +1354,8 @@ void Consumer::on_fetch_response(std::uint32_t epoch) {
 
 void Consumer::on_append(std::int32_t partition, Time first_time) {
   if (view_valid_) {
-    // A binary search whose steps depend only on the number of partitions, not on the data.
-    const std::int32_t* base = assigned_.data();
-    for (std::size_t len = assigned_.size(); len > 1;) {
-      const std::size_t half = len / 2;
-      base = base[half - 1] < partition ? base + half : base;
-      len -= half;
-    }
-    const auto i = static_cast<std::size_t>(base - assigned_.data());
-    if (i < assigned_.size() && *base == partition) {
+    const std::size_t i = index_of(partition);
+    if (i < assigned_.size()) {
       if (first_time > cut_ && past_cut_[i] == sim::kNever && position_[i] >= 0 && position_[i] <= end_cut_[i]) {
         // Nothing was past the cut, so the end at the cut was the log's end: the first new record
         // is the first one past the cut, and past the position too.
@@ -1390,9 +1383,9 @@ std::vector<std::pair<std::int32_t, std::int64_t>> Consumer::stored_offsets(Time
   if (!busy_) return out;
   for (std::size_t k = batch_emitted_; k < batch_.size(); ++k) {
     if (record_start(k) <= t) continue;  // handed to the application: stored
-    auto it = std::lower_bound(assigned_.begin(), assigned_.end(), batch_[k].partition);
-    if (it == assigned_.end() || *it != batch_[k].partition) continue;
-    auto& o = out[static_cast<std::size_t>(it - assigned_.begin())].second;
+    const std::size_t i = index_of(batch_[k].partition);
+    if (i == assigned_.size()) continue;
+    auto& o = out[i].second;
     o = std::min(o, batch_[k].offset);
   }
   return out;
@@ -1404,11 +1397,8 @@ bool Consumer::truncate_batch(Time t) {
   while (keep < batch_.size() && record_start(keep) <= t) ++keep;
   if (keep == batch_.size()) return false;
   for (std::size_t k = keep; k < batch_.size(); ++k) {
-    auto it = std::lower_bound(assigned_.begin(), assigned_.end(), batch_[k].partition);
-    if (it != assigned_.end() && *it == batch_[k].partition) {
-      auto& pos = position_[static_cast<std::size_t>(it - assigned_.begin())];
-      pos = std::min(pos, batch_[k].offset);
-    }
+    const std::size_t i = index_of(batch_[k].partition);
+    if (i < assigned_.size()) position_[i] = std::min(position_[i], batch_[k].offset);
   }
   invalidate_view();
   batch_.resize(keep);
@@ -1510,10 +1500,10 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     if (!std::binary_search(next.begin(), next.end(), gid)) revoke_pending_.push_back(gid);
   bool added = false;
   for (std::int32_t gid : next) {
-    auto it = std::lower_bound(assigned_.begin(), assigned_.end(), gid);
-    if (it != assigned_.end() && *it == gid) continue;
-    auto at = it - assigned_.begin();
-    assigned_.insert(it, gid);
+    const std::size_t i = lower_index(assigned_, gid);
+    if (i < assigned_.size() && assigned_[i] == gid) continue;
+    const auto at = static_cast<std::ptrdiff_t>(i);
+    assigned_.insert(assigned_.begin() + at, gid);
     invalidate_view();
     position_.insert(position_.begin() + at, -1);
     committed_pos_.insert(committed_pos_.begin() + at, -1);

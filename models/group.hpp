@@ -18,6 +18,7 @@
 /// - A crashed member is only removed when its session times out. A member whose processing
 ///   exceeds max.poll.interval.ms leaves the group from its heartbeat thread and loses its
 ///   partitions without committing.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -36,6 +37,21 @@
 namespace cgsim::models {
 
 class Group;
+
+/// The number of elements of the sorted @p v below @p x: where @p x is or would go (what
+/// std::lower_bound answers). A binary search whose steps depend only on the size of @p v, not on
+/// the data, so it has no branch to mispredict: consumers look up the partitions of appends in an
+/// order the processor cannot predict.
+inline std::size_t lower_index(const std::vector<std::int32_t>& v, std::int32_t x) {
+  if (v.empty()) return 0;
+  const std::int32_t* base = v.data();
+  for (std::size_t len = v.size(); len > 1;) {
+    const std::size_t half = len / 2;
+    base = base[half - 1] < x ? base + half : base;
+    len -= half;
+  }
+  return static_cast<std::size_t>(base - v.data()) + static_cast<std::size_t>(*base < x);
+}
 
 /// Offsets state of one partition for one group.
 struct GroupPartition {
@@ -194,6 +210,11 @@ class Consumer : public AppendListener {
   /// advance_cut for assigned partition @p i, which has a record past the old cut at or before
   /// the new one.
   void advance_cut_of(std::size_t i, sim::Time cut);
+  /// The index of @p gid in assigned_, or assigned_.size() when it is not assigned.
+  std::size_t index_of(std::int32_t gid) const {
+    const std::size_t i = lower_index(assigned_, gid);
+    return i < assigned_.size() && assigned_[i] == gid ? i : assigned_.size();
+  }
   /// The first partition at or after @p from, cyclically, with records in the buffer
   /// (requires ready_count_ > 0).
   std::size_t next_ready(std::size_t from) const;

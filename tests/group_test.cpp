@@ -475,3 +475,16 @@ TEST(Replay, RejectsATraceOutOfOrderOrOnAnUnknownPartition) {
   EXPECT_THROW(w.replay_arrivals({{5, 0}, {6, 4}}), InputError);
   EXPECT_THROW(w.replay_arrivals({{-1, 0}}), InputError);
 }
+
+TEST(ConsumerLookup, LowerIndexAgreesWithLowerBound) {
+  // Every size up to 70 (the search's halving differs for odd and even lengths), with gaps between
+  // the elements so that values below, between, on and above them are all asked for.
+  for (std::size_t n = 0; n <= 70; ++n) {
+    std::vector<std::int32_t> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int32_t>(3 * i + 1);
+    for (std::int32_t x = -1; x <= static_cast<std::int32_t>(3 * n + 2); ++x) {
+      const auto expected = static_cast<std::size_t>(std::lower_bound(v.begin(), v.end(), x) - v.begin());
+      ASSERT_EQ(cgsim::models::lower_index(v, x), expected) << "n=" << n << " x=" << x;
+    }
+  }
+}
