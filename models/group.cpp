@@ -1134,9 +1134,9 @@ void Consumer::fetch_and_process() {
       break;  // quota filled inside this partition: the next poll continues here
     }
   }
-  // The fetcher pipelines: the next fetch goes out while the application processes this batch.
-  if (!fetch_in_flight_) send_fetch();
   if (batch_.empty()) {
+    // The fetcher pipelines: the next fetch goes out while the application processes the batch.
+    if (!fetch_in_flight_) send_fetch();
     ran_dry_ = true;
     go_idle();
     return;
@@ -1145,9 +1145,14 @@ void Consumer::fetch_and_process() {
   ran_dry_ = false;
   busy_ = true;
   std::uint32_t inc = incarnation_;
+  // The batch's end is scheduled before the next fetch's response, which is usually later: the
+  // first event a handler schedules takes the place of the running one at the root of the queue
+  // and sinks from there, so the nearer one sinks less. The two have different priorities, so
+  // which is scheduled first does not change the order in which events run.
   batch_event_ = eng.schedule_at(t, Priority::Client, [this, inc] {
     if (current(inc)) batch_done();
   });
+  if (!fetch_in_flight_) send_fetch();
 }
 
 void Consumer::emit_until(Time until) {

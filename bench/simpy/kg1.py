@@ -827,14 +827,17 @@ class Consumer:
             else:
                 break  # quota filled inside this partition: the next poll continues here
         # The fetcher pipelines: the next fetch goes out while the application processes this batch.
-        if not self.fetch_in_flight:
-            self.send_fetch()
+        # As in cgsim, the batch's end is scheduled before the fetch's response.
         if not batch:
+            if not self.fetch_in_flight:
+                self.send_fetch()
             self.go_idle()
             return
         self.busy = True
         inc = self.incarnation
         self.batch_event = eng.at(t, CLIENT, lambda: self.current(inc) and self.batch_done())
+        if not self.fetch_in_flight:
+            self.send_fetch()
 
     def emit_until(self, until):
         batch = self.batch
