@@ -29,6 +29,8 @@ class PartitionLog {
   /// Appends a record appended at @p t. Times must be non-decreasing, except within a run of
   /// appends that sort_from() puts in order before anything reads the log.
   void append(sim::Time t) { times_.push_back(t); }
+  /// Appends records appended at the times in [@p first, @p last), in that order (the same rule).
+  void append(const sim::Time* first, const sim::Time* last) { times_.insert(times_.end(), first, last); }
   /// Sorts the records at offsets @p from and later by time (@p from must be stored or the end).
   void sort_from(std::int64_t from) {
     std::sort(times_.begin() + static_cast<std::ptrdiff_t>(head_ + static_cast<std::size_t>(from - base_)), times_.end());

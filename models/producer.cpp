@@ -231,9 +231,15 @@ std::uint64_t Production::generate(sim::Time start, sim::Time end) {
       for (std::size_t k = 0; k < n; ++k) parts_[k] = choose_partition(in, s, times_[k]);
     }
     const std::int32_t first_gid = broker_.topic(s.topic).first_gid;
-    for (std::size_t k = 0; k < n; ++k, ++index) {
+    // The instance's records in runs to one partition (the sticky partitioners make runs of a
+    // batch's worth): a run's times are in order, so only its first record can be earlier than
+    // what the window already appended to the partition, and the run is appended in one go.
+    for (std::size_t k = 0; k < n;) {
+      const std::int32_t part = parts_[k];
+      std::size_t run_end = k + 1;
+      while (run_end < n && parts_[run_end] == part) ++run_end;
+      const std::int32_t gid = first_gid + part;
       const sim::Time t = times_[k];
-      const std::int32_t gid = first_gid + parts_[k];
       Staged& st = staged_[static_cast<std::size_t>(gid)];
       PartitionLog& log = broker_.log(gid);
       if (st.first < 0) {
@@ -250,8 +256,10 @@ std::uint64_t Production::generate(sim::Time start, sim::Time end) {
           st.first_index = index;
         }
       }
-      st.last = t;
-      log.append(t);
+      st.last = times_[run_end - 1];
+      log.append(times_.data() + k, times_.data() + run_end);
+      index += run_end - k;
+      k = run_end;
     }
   }
   for (Touched& tp : touched_) {
