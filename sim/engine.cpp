@@ -99,7 +99,28 @@ EventId Engine::enqueue(Time at, Claim c) {
   const EventId id = (static_cast<std::uint64_t>(s.generation) << 32) | (c.slot + 1u);
   if (seq_ == kSeqLimit) renumber_sequences();
   const Key key{at, (c.rank << kRankShift) | (seq_++ << kSlotBits) | c.slot};
-  if (top_stale_) {
+  if (sorted_) {
+    // The hole starts at the back (the running event's key, or a new slot); later keys move one
+    // place towards the back until the key fits. New events are mostly near-future, so few move.
+    if (top_stale_) {
+      top_stale_ = false;
+    } else {
+      if (size() >= kSortedMax) {
+        to_heap();
+        heap_.push_back(key);
+        sift_up(size() - 1, key);
+        return id;
+      }
+      heap_.push_back(key);
+    }
+    Key* h = keys();
+    std::size_t j = size() - 1;
+    while (j > 0 && less(h[j - 1], key)) {
+      h[j] = h[j - 1];
+      --j;
+    }
+    h[j] = key;
+  } else if (top_stale_) {
     top_stale_ = false;
     sift_down(0, key);
   } else {
@@ -107,6 +128,17 @@ EventId Engine::enqueue(Time at, Claim c) {
     sift_up(size() - 1, key);
   }
   return id;
+}
+
+void Engine::to_heap() {
+  // Keys in increasing order satisfy the heap property; the stale top, the least key, becomes the root.
+  std::reverse(keys(), keys() + size());
+  sorted_ = false;
+}
+
+void Engine::to_sorted() {
+  std::sort(keys(), keys() + size(), [](const Key& a, const Key& b) { return less(b, a); });
+  sorted_ = true;
 }
 
 bool Engine::cancel(EventId id) {
@@ -198,9 +230,14 @@ void Engine::sift_down_impl(std::size_t i, Key k) {
 
 void Engine::drop_top() {
   top_stale_ = false;
+  if (sorted_) {
+    heap_.pop_back();
+    return;
+  }
   const Key last = heap_.back();
   heap_.pop_back();
   if (size() > 0) sift_down(0, last);
+  if (size() <= kSortedMin) to_sorted();
 }
 
 void Engine::purge_cancelled() {
@@ -217,10 +254,12 @@ void Engine::purge_cancelled() {
   }
   heap_.resize(kPad + kept);
   cancelled_ = 0;
+  if (sorted_) return;  // filtering keeps the order
   // Floyd's construction; keys are unique, so the order events run in does not depend on the
   // shape of the heap.
   for (std::size_t i = kept / 4 + 1; i-- > 0;)
     if (i < kept) sift_down(i, h[i]);
+  if (size() <= kSortedMin) to_sorted();
 }
 
 void Engine::run_until(Time until) {
@@ -230,13 +269,13 @@ void Engine::run_until(Time until) {
     if (top_stale_) drop_top();
     if (cancelled_ > kPurgeAbove && 4 * cancelled_ > size()) purge_cancelled();
     if (size() == 0 || stop_requested_) break;
-    const Key k = keys()[0];
+    const Key k = sorted_ ? keys()[size() - 1] : keys()[0];
     if (k.time > until) break;
     const auto slot = static_cast<std::uint32_t>(k.word & kSlotMask);
     Slot& s = slots_[slot];
     // Unless this handler schedules something earlier, the next event is the least child of the
     // root: start loading its slot now, so the miss overlaps this event's work.
-    if (size() > kPrefetchAbove) {
+    if (!sorted_ && size() > kPrefetchAbove) {
       const Key* h = keys();
       const Key& a = less(h[2], h[1]) ? h[2] : h[1];
       const Key& b = less(h[4], h[3]) ? h[4] : h[3];

@@ -6,16 +6,27 @@
 /// scenario execute the same events in the same order. Models only schedule and cancel; they never
 /// see the queue.
 ///
-/// The queue is a 4-ary min-heap of 16-byte keys laid out so that the four children of a node fill
-/// one 64-byte cache line: a sift-down touches one line per level. A key is the event's time plus
-/// one word holding the priority's rank, a 32-bit insertion sequence and the handler's slot; two
-/// keys compare as one unsigned 128-bit number, without branches. Handlers live in a slot pool that
-/// is reused, so steady-state scheduling does not allocate. While a handler runs, its key stays at
-/// the root: the handler's first schedule_at() overwrites the root and sifts it down once, instead
-/// of a pop and a push (most handlers schedule exactly one follow-up event). Cancelled events leave
-/// their key behind until it reaches the root, unless cancelled keys make up more than a quarter of
-/// the heap: then it is rebuilt without them (amortised O(1) per cancel), so timers that are
-/// re-armed often, such as held fetches answered early, do not make it deeper.
+/// A key is the event's time plus one word holding the priority's rank, a 32-bit insertion
+/// sequence and the handler's slot; two keys compare as one unsigned 128-bit number, without
+/// branches. Handlers live in a slot pool that is reused, so steady-state scheduling does not
+/// allocate.
+///
+/// The keys have two layouts, chosen by the queue's size. Up to a hundred or so pending events
+/// (a simulated group of a few dozen consumers) they form an array sorted latest first: the next
+/// event is the last key, taken without moving anything, and a new key walks in from the back past
+/// the keys that are due before it, which for the near-future events of a model (a batch's end, a
+/// response) are few. Larger queues are a 4-ary min-heap laid out so that the four children of a
+/// node fill one 64-byte cache line: a sift-down touches one line per level, and its cost does not
+/// grow with how many keys a new one passes. An array sorted in increasing order is a valid heap,
+/// so switching layout is a reversal one way and a sort the other, with a gap between the two
+/// thresholds so that a queue on the line does not switch back and forth.
+///
+/// While a handler runs, its key stays the least (the root, or the array's last key): the
+/// handler's first schedule_at() overwrites it in place, instead of a pop and a push (most handlers
+/// schedule exactly one follow-up event). Cancelled events leave their key behind until it is the
+/// least, unless cancelled keys make up more than a quarter of the queue: then it is rebuilt
+/// without them (amortised O(1) per cancel), so timers that are re-armed often, such as held
+/// fetches answered early, do not make it deeper.
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -143,6 +154,10 @@ class Engine {
   template <bool kPrefetch>
   void sift_down_impl(std::size_t i, Key k);
   void drop_top();
+  /// Switches the layout of the pending keys: to_heap() when the sorted array grows past
+  /// kSortedMax, to_sorted() when the heap shrinks to kSortedMin.
+  void to_heap();
+  void to_sorted();
   void purge_cancelled();
   void release_recycled() {
     if (recycled_ != kNoSlot) {
@@ -155,7 +170,13 @@ class Engine {
   std::uint64_t seq_ = 0;
   std::uint64_t executed_ = 0;
   bool stop_requested_ = false;
-  bool top_stale_ = false;  // the root is the key of the event running (or just skipped)
+  bool top_stale_ = false;  // the least key is that of the event running (or just skipped)
+  // Small queues keep their keys sorted, latest first, so the next event is the last key: popping
+  // it moves nothing, and a near-future key is inserted after a short walk from the back. Large
+  // queues are a heap, whose cost does not grow with the number of keys a new one passes.
+  static constexpr std::size_t kSortedMax = 128;
+  static constexpr std::size_t kSortedMin = 32;
+  bool sorted_ = true;
   std::size_t cancelled_ = 0;  // keys in the heap whose event was cancelled
   // The running event's slot: the handler's first schedule_at() takes it without a trip through
   // the free list; otherwise it joins the free list when the handler returns.

@@ -95,9 +95,11 @@ TEST(Engine, ManyEventsComeOutSorted) {
 
 // Random schedules (ties in time and priority included), cancels, and handlers that schedule
 // zero to three events: every event the engine runs must be the least one of a plain ordered set
-// of (time, priority, insertion number) kept beside it. 30k pending events at the start also
-// exercise the large-queue paths.
-TEST(Engine, MatchesAReferenceOrderedSetUnderRandomScheduleAndCancel) {
+// of (time, priority, insertion number) kept beside it. @p initial events are pending at the
+// start; @p children(queue size) gives the most events a handler schedules (it schedules a
+// uniform number from 0 to that). Returns (events run, events cancelled).
+std::pair<std::size_t, std::size_t> run_against_reference(int initial, int budget,
+                                                           const std::function<int(std::size_t)>& children) {
   using Entry = std::tuple<Time, int, std::uint64_t, std::size_t>;
   const Priority prios[] = {Priority::Fault, Priority::Network, Priority::Coordinator,
                             Priority::Client, Priority::Producer, Priority::Sample};
@@ -112,7 +114,6 @@ TEST(Engine, MatchesAReferenceOrderedSetUnderRandomScheduleAndCancel) {
     x ^= x << 17;
     return x;
   };
-  int budget = 120000;
   std::size_t ran = 0, mismatches = 0, cancelled = 0;
   std::function<void(Time)> add = [&](Time base) {
     const std::size_t id = ids.size();
@@ -124,8 +125,9 @@ TEST(Engine, MatchesAReferenceOrderedSetUnderRandomScheduleAndCancel) {
       ++ran;
       if (ref.empty() || std::get<3>(*ref.begin()) != id) ++mismatches;
       ref.erase(entry_of[id]);
-      const int children = budget-- > 0 ? static_cast<int>(next() % 4) : 0;
-      for (int c = 0; c < children; ++c) add(e.now());
+      const int most = budget-- > 0 ? children(e.queue_size()) : 0;
+      const int n = static_cast<int>(next() % static_cast<std::uint64_t>(most + 1));
+      for (int c = 0; c < n; ++c) add(e.now());
       if (next() % 5 == 0) {
         const std::size_t victim = next() % ids.size();
         if (e.cancel(ids[victim])) {
@@ -133,16 +135,39 @@ TEST(Engine, MatchesAReferenceOrderedSetUnderRandomScheduleAndCancel) {
           ref.erase(entry_of[victim]);
         }
       }
+      if (next() % 4096 == 0) e.renumber_sequences();
     }));
   };
-  for (int i = 0; i < 30000; ++i) add(0);
+  for (int i = 0; i < initial; ++i) add(0);
   e.run_until(kNever);
   EXPECT_EQ(mismatches, 0u);
   EXPECT_TRUE(ref.empty());
   EXPECT_EQ(e.queue_size(), 0u);
   EXPECT_EQ(ran + cancelled, ids.size());
+  return {ran, cancelled};
+}
+
+// 30k pending events at the start exercise the large-queue (heap) paths, then the queue drains.
+TEST(Engine, MatchesAReferenceOrderedSetUnderRandomScheduleAndCancel) {
+  const auto [ran, cancelled] = run_against_reference(30000, 120000, [](std::size_t) { return 3; });
   EXPECT_GT(ran, 100000u);
   EXPECT_GT(cancelled, 1000u);
+}
+
+// A queue that grows to a few hundred events and shrinks to a few, again and again, crosses
+// between the small queue's sorted array and the heap both ways, with cancelled keys purged in
+// both.
+TEST(Engine, MatchesAReferenceOrderedSetWhileTheQueueGrowsAndShrinks) {
+  bool growing = true;
+  int turns = 0;
+  const auto [ran, cancelled] = run_against_reference(5, 200000, [&](std::size_t size) {
+    if (growing && size > 400) growing = false, ++turns;
+    if (!growing && size < 8) growing = true, ++turns;
+    return growing ? 3 : 1;
+  });
+  EXPECT_GT(turns, 20);
+  EXPECT_GT(ran, 150000u);
+  EXPECT_GT(cancelled, 100u);
 }
 
 TEST(Engine, CancelledKeysArePurgedOnceTheyAreAQuarterOfTheHeap) {
