@@ -210,7 +210,11 @@ std::uint64_t Production::generate(sim::Time start, sim::Time end) {
         sim::Time t = ceil_ns(next);
         if (t < start) t = start;
         times_.push_back(t);
-        const double a = next + in.arrivals.exponential(s.gap_ns);
+        if (in.gap_next == Instance::kGapBatch) {
+          in.arrivals.exponentials(s.gap_ns, in.gaps.data(), Instance::kGapBatch);
+          in.gap_next = 0;
+        }
+        const double a = next + in.gaps[in.gap_next++];
         next = a < s.stop_ns ? a : kInf;
       }
       in.next_ns = next;

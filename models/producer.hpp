@@ -6,6 +6,7 @@
 /// creates every record whose append time falls in the next window, exactly timed, merged across
 /// producers in time order and appended to the logs. Consumers see a record only once its append
 /// time has passed, so per-record timing stays exact while the event count stays per window.
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -54,6 +55,12 @@ class Production {
     sim::Rng keys;
     partitioners::Partitioner partitioner;
     std::uint64_t sequence = 0;  // sequential keys
+    /// A steady Poisson instance's next gaps, drawn from `arrivals` ahead in one call
+    /// (gaps[gap_next..]); once its arrivals are steady nothing else draws from that stream, so
+    /// drawing ahead does not change which number each gap gets.
+    static constexpr std::size_t kGapBatch = 32;
+    std::array<double, kGapBatch> gaps{};
+    std::size_t gap_next = kGapBatch;
   };
   struct Spec {
     const ProducerSpec* spec;

@@ -77,6 +77,10 @@ class Rng {
     if (v < z.x[i + 1]) return mean * v;
     return exponential_rest(mean, i, v);
   }
+  /// Fills @p out[0..n) with what @p n successive exponential(@p mean) calls would return, with
+  /// the stream's state in registers throughout (a loop of exponential() calls keeps it in memory
+  /// whenever the loop also stores 64-bit integers, which might alias it).
+  void exponentials(double mean, double* out, std::size_t n);
 
  private:
   /// The rest of exponential() after a first draw (layer @p i, abscissa @p v) that fell outside

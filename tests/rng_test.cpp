@@ -197,3 +197,22 @@ TEST(Distribution, ExponentialEqualsTheOneLoopZiggurat) {
   EXPECT_EQ(a.next_u64(), b.next_u64());
   EXPECT_GT(tail, 100);  // e^-7.7 of a million draws: the tail was exercised
 }
+
+// Rng::exponentials gives what as many exponential() calls give, in order, and leaves the stream
+// where they leave it, across the calls' boundaries and through the slow paths.
+TEST(Distribution, ExponentialsEqualsSuccessiveExponentialCalls) {
+  Rng a(11, "exp-batch"), b(11, "exp-batch");
+  std::vector<double> batch;
+  int slow = 0;
+  for (std::size_t n : {0, 1, 2, 31, 32, 33, 1000, 250'000}) {
+    batch.assign(n, -1.0);
+    a.exponentials(4.5e6, batch.data(), n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = b.exponential(4.5e6);
+      ASSERT_EQ(batch[k], x) << "batch of " << n << ", draw " << k;
+      slow += batch[k] / 4.5e6 > detail::ExpZiggurat::kR ? 1 : 0;  // the tail: drawn by exponential_rest
+    }
+    ASSERT_EQ(a.next_u64(), b.next_u64()) << "after a batch of " << n;
+  }
+  EXPECT_GT(slow, 0);
+}
