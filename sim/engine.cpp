@@ -114,18 +114,32 @@ EventId Engine::enqueue(Time at, Claim c) {
       heap_.push_back(key);
     }
     Key* h = keys();
-    std::size_t j = size() - 1;
+    const std::size_t hole = size() - 1;
+    std::size_t j = hole;
     while (j > 0 && less(h[j - 1], key)) {
       h[j] = h[j - 1];
       --j;
     }
     h[j] = key;
-  } else if (top_stale_) {
-    top_stale_ = false;
-    sift_down(0, key);
+    // Keys that land far from the back (events spread evenly over the future) make the walks
+    // long: then the heap is cheaper at any size.
+    walked_ += hole - j;
+    if (++walks_ == kWalkWindow) {
+      if (walked_ > kWalkWindow * kMeanWalkMax) to_heap();
+      walked_ = 0;
+      walks_ = 0;
+    }
   } else {
-    heap_.push_back(key);
-    sift_up(size() - 1, key);
+    if (top_stale_) {
+      top_stale_ = false;
+      sift_down(0, key);
+    } else {
+      heap_.push_back(key);
+      sift_up(size() - 1, key);
+    }
+    // A small heap made so by long walks tries the sorted array again now and then: the model's
+    // events may have settled into a shape that suits it.
+    if (size() < kSortedMax && ++walks_ == kHeapTrial) to_sorted();
   }
   return id;
 }
@@ -134,11 +148,14 @@ void Engine::to_heap() {
   // Keys in increasing order satisfy the heap property; the stale top, the least key, becomes the root.
   std::reverse(keys(), keys() + size());
   sorted_ = false;
+  walks_ = 0;
 }
 
 void Engine::to_sorted() {
   std::sort(keys(), keys() + size(), [](const Key& a, const Key& b) { return less(b, a); });
   sorted_ = true;
+  walked_ = 0;
+  walks_ = 0;
 }
 
 bool Engine::cancel(EventId id) {

@@ -173,10 +173,18 @@ class Engine {
   bool top_stale_ = false;  // the least key is that of the event running (or just skipped)
   // Small queues keep their keys sorted, latest first, so the next event is the last key: popping
   // it moves nothing, and a near-future key is inserted after a short walk from the back. Large
-  // queues are a heap, whose cost does not grow with the number of keys a new one passes.
+  // queues, and small ones whose new keys walk far (more than kMeanWalkMax keys on average over
+  // kWalkWindow insertions), are a heap, whose cost does not grow with the number of keys a new
+  // one passes. A heap becomes a sorted array again when it shrinks to kSortedMin keys, and a
+  // heap smaller than kSortedMax tries the sorted array again after kHeapTrial insertions.
   static constexpr std::size_t kSortedMax = 128;
   static constexpr std::size_t kSortedMin = 32;
+  static constexpr std::size_t kWalkWindow = 256;
+  static constexpr std::size_t kMeanWalkMax = 16;
+  static constexpr std::size_t kHeapTrial = 65536;
   bool sorted_ = true;
+  std::size_t walked_ = 0;  // keys passed by the insertions of the current window
+  std::size_t walks_ = 0;   // insertions in the current window, or since the heap was made
   std::size_t cancelled_ = 0;  // keys in the heap whose event was cancelled
   // The running event's slot: the handler's first schedule_at() takes it without a trip through
   // the free list; otherwise it joins the free list when the handler returns.
