@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -70,7 +71,9 @@ std::uint64_t rank_of(Priority p) {
 }  // namespace
 
 Engine::Engine() {
-  heap_.resize(kPad);
+  // The padding before node 0 ends with a key later than any event's: a walk through the sorted
+  // array stops there without testing the index.
+  heap_.assign(kPad, Key{std::numeric_limits<Time>::max(), ~std::uint64_t{0}});
   heap_.reserve(1024 + kPad);
   slots_.reserve(1024);
 }
@@ -115,15 +118,15 @@ EventId Engine::enqueue(Time at, Claim c) {
     }
     Key* h = keys();
     const std::size_t hole = size() - 1;
-    std::size_t j = hole;
-    while (j > 0 && less(h[j - 1], key)) {
-      h[j] = h[j - 1];
-      --j;
+    Key* p = h + hole;
+    while (less(p[-1], key)) {
+      *p = p[-1];
+      --p;
     }
-    h[j] = key;
+    *p = key;
     // Keys that land far from the back (events spread evenly over the future) make the walks
     // long: then the heap is cheaper at any size.
-    walked_ += hole - j;
+    walked_ += static_cast<std::size_t>(h + hole - p);
     if (++walks_ == kWalkWindow) {
       if (walked_ > kWalkWindow * kMeanWalkMax) to_heap();
       walked_ = 0;

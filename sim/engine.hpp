@@ -191,7 +191,8 @@ class Engine {
   static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
   std::uint32_t recycled_ = kNoSlot;
   // Heap node i is heap_[kPad + i]: node 0 ends the first cache line and the children of node i,
-  // 4i+1 .. 4i+4, are heap_[4(i+1) .. 4(i+1)+3], one whole line.
+  // 4i+1 .. 4i+4, are heap_[4(i+1) .. 4(i+1)+3], one whole line. In the sorted layout key i is
+  // heap_[kPad + i] too, and heap_[kPad - 1], a key later than any event's, ends every walk.
   std::vector<Key, LineAllocator<Key>> heap_;
   std::vector<Slot, LineAllocator<Slot>> slots_;  // 64 bytes each: one line per slot
   std::vector<std::uint32_t> free_slots_;
