@@ -1145,10 +1145,11 @@ void Consumer::fetch_and_process() {
   ran_dry_ = false;
   busy_ = true;
   std::uint32_t inc = incarnation_;
-  // The batch's end is scheduled before the next fetch's response, which is usually later: the
-  // first event a handler schedules takes the place of the running one at the root of the queue
-  // and sinks from there, so the nearer one sinks less. The two have different priorities, so
-  // which is scheduled first does not change the order in which events run.
+  // The batch's end is scheduled before the next fetch's response, which is usually later: when the
+  // engine's queue is a heap (large groups), the first event a handler schedules takes the place of
+  // the running one at the root and sinks from there, so the nearer one sinks less. The two have
+  // different priorities, so which is scheduled first does not change the order in which events
+  // run.
   batch_event_ = eng.schedule_at(t, Priority::Client, [this, inc] {
     if (current(inc)) batch_done();
   });
