@@ -112,18 +112,9 @@ void Rng::exponentials(double mean, double* out, std::size_t n) {
   const detail::ExpZiggurat& z = detail::exp_ziggurat();
   std::uint64_t s0 = s_[0], s1 = s_[1], s2 = s_[2], s3 = s_[3];
   for (std::size_t k = 0; k < n; ++k) {
-    // next_u64() on the local state.
-    const std::uint64_t r = rotl(s1 * 5, 7) * 9;
-    const std::uint64_t t = s1 << 17;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 45);
-    const int i = static_cast<int>(r & 255);
-    const double v = static_cast<double>(r >> 11) * 0x1.0p-53 * z.x[i];
-    if (v < z.x[i + 1]) {
+    int i;
+    double v;
+    if (exp_first(z, step(s0, s1, s2, s3), i, v)) {
       out[k] = mean * v;
     } else {
       s_[0] = s0, s_[1] = s1, s_[2] = s2, s_[3] = s3;
@@ -146,11 +137,7 @@ double Rng::exponential_rest(double mean, int i, double v) {
       const double y = z.f[i] + uniform() * (z.f[i + 1] - z.f[i]);
       if (y < std::exp(-v)) return mean * (offset + v);
     }
-    const std::uint64_t r = next_u64();
-    i = static_cast<int>(r & 255);
-    const double u = static_cast<double>(r >> 11) * 0x1.0p-53;
-    v = u * z.x[i];
-    if (v < z.x[i + 1]) return mean * (offset + v);
+    if (exp_first(z, next_u64(), i, v)) return mean * (offset + v);
   }
 }
 

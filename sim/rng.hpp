@@ -46,17 +46,7 @@ class Rng {
   explicit Rng(std::uint64_t raw_seed = 0);
 
   /// Next 64 random bits.
-  std::uint64_t next_u64() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
+  std::uint64_t next_u64() { return step(s_[0], s_[1], s_[2], s_[3]); }
   /// Uniform double in [0, 1), 53 bits of precision.
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   /// Uniform double in (0, 1]: safe to take the logarithm of.
@@ -69,12 +59,9 @@ class Rng {
   /// Exponential variate with the given mean (256-layer ziggurat). The draw that lands inside
   /// its layer's rectangle (about 99% of them) is inline; the rest continue in exponential_rest.
   double exponential(double mean) {
-    const detail::ExpZiggurat& z = detail::exp_ziggurat();
-    const std::uint64_t r = next_u64();
-    const int i = static_cast<int>(r & 255);
-    const double u = static_cast<double>(r >> 11) * 0x1.0p-53;
-    const double v = u * z.x[i];
-    if (v < z.x[i + 1]) return mean * v;
+    int i;
+    double v;
+    if (exp_first(detail::exp_ziggurat(), next_u64(), i, v)) return mean * v;
     return exponential_rest(mean, i, v);
   }
   /// Fills @p out[0..n) with what @p n successive exponential(@p mean) calls would return, with
@@ -87,6 +74,27 @@ class Rng {
   /// its layer's rectangle.
   double exponential_rest(double mean, int i, double v);
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  /// One xoshiro256** step of the state (@p s0, @p s1, @p s2, @p s3): returns the next 64 bits.
+  /// On local copies of the state, inlined, the state stays in registers.
+  static std::uint64_t step(std::uint64_t& s0, std::uint64_t& s1, std::uint64_t& s2, std::uint64_t& s3) {
+    const std::uint64_t result = rotl(s1 * 5, 7) * 9;
+    const std::uint64_t t = s1 << 17;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 45);
+    return result;
+  }
+  /// The first draw of the exponential ziggurat @p z from the bits @p r: its layer @p i and
+  /// abscissa @p v (for mean 1); true when @p v lies inside the layer's rectangle, so that it is
+  /// the variate.
+  static bool exp_first(const detail::ExpZiggurat& z, std::uint64_t r, int& i, double& v) {
+    i = static_cast<int>(r & 255);
+    v = static_cast<double>(r >> 11) * 0x1.0p-53 * z.x[i];
+    return v < z.x[i + 1];
+  }
   std::uint64_t s_[4];
 };
 
