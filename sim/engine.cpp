@@ -102,18 +102,13 @@ EventId Engine::enqueue(Time at, Claim c) {
   const EventId id = (static_cast<std::uint64_t>(s.generation) << 32) | (c.slot + 1u);
   if (seq_ == kSeqLimit) renumber_sequences();
   const Key key{at, (c.rank << kRankShift) | (seq_++ << kSlotBits) | c.slot};
+  if (sorted_ && !top_stale_ && size() >= kSortedMax) to_heap();  // a key more: past the array's limit
   if (sorted_) {
     // The hole starts at the back (the running event's key, or a new slot); later keys move one
     // place towards the back until the key fits. New events are mostly near-future, so few move.
     if (top_stale_) {
       top_stale_ = false;
     } else {
-      if (size() >= kSortedMax) {
-        to_heap();
-        heap_.push_back(key);
-        sift_up(size() - 1, key);
-        return id;
-      }
       heap_.push_back(key);
     }
     Key* h = keys();

@@ -154,8 +154,7 @@ class Engine {
   template <bool kPrefetch>
   void sift_down_impl(std::size_t i, Key k);
   void drop_top();
-  /// Switches the layout of the pending keys: to_heap() when the sorted array grows past
-  /// kSortedMax, to_sorted() when the heap shrinks to kSortedMin.
+  /// Switch the layout of the pending keys (when: see kSortedMax below).
   void to_heap();
   void to_sorted();
   void purge_cancelled();
