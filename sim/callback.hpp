@@ -17,6 +17,10 @@ class Callback {
   /// engine slot (callback plus generation) fills exactly one 64-byte cache line.
   static constexpr std::size_t kInline = 40;
   static constexpr std::size_t kAlign = alignof(void*);
+  /// True when a callable of type @p T is kept in the callback itself rather than on the heap.
+  template <typename T>
+  static constexpr bool stored_inline = sizeof(T) <= kInline && alignof(T) <= kAlign &&
+                                        std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>;
 
   Callback() = default;
   Callback(std::nullptr_t) {}
@@ -54,6 +58,18 @@ class Callback {
     }
   }
 
+  /// True when emplace(F) cannot throw: a Callback moved in, or a callable stored inline whose
+  /// constructor from F does not throw.
+  template <typename F>
+  static constexpr bool nothrow_emplace = [] {
+    using T = std::decay_t<F>;
+    if constexpr (std::is_same_v<T, Callback>) {
+      return true;
+    } else {
+      return stored_inline<T> && std::is_nothrow_constructible_v<T, F&&>;
+    }
+  }();
+
   explicit operator bool() const { return invoke_ != nullptr; }
   void operator()() { invoke_(buf_); }
 
@@ -61,8 +77,7 @@ class Callback {
   template <typename F>
   void construct(F&& f) {
     using T = std::decay_t<F>;
-    if constexpr (sizeof(T) <= kInline && alignof(T) <= kAlign &&
-                  std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>) {
+    if constexpr (stored_inline<T>) {
       // Moves copy the whole buffer; an empty lambda initialises none of it.
       if constexpr (std::is_empty_v<T>) std::memset(buf_, 0, kInline);
       ::new (static_cast<void*>(buf_)) T(std::forward<F>(f));

@@ -78,7 +78,7 @@ Engine::Engine() {
   slots_.reserve(1024);
 }
 
-Engine::Claim Engine::claim(Time at, Priority priority) {
+Engine::Placed Engine::place(Time at, Priority priority) {
   if (at < now_) throw std::logic_error("Engine::schedule_at: time in the past");
   const std::uint64_t rank = rank_of(priority);
   std::uint32_t slot;
@@ -93,15 +93,11 @@ Engine::Claim Engine::claim(Time at, Priority priority) {
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
-  return Claim{slot, rank};
-}
-
-EventId Engine::enqueue(Time at, Claim c) {
-  Slot& s = slots_[c.slot];
+  Slot& s = slots_[slot];
   s.live = true;
-  const EventId id = (static_cast<std::uint64_t>(s.generation) << 32) | (c.slot + 1u);
+  const EventId id = (static_cast<std::uint64_t>(s.generation) << 32) | (slot + 1u);
   if (seq_ == kSeqLimit) renumber_sequences();
-  const Key key{at, (c.rank << kRankShift) | (seq_++ << kSlotBits) | c.slot};
+  const Key key{at, (rank << kRankShift) | (seq_++ << kSlotBits) | slot};
   if (sorted_ && !top_stale_ && size() >= kSortedMax) to_heap();  // a key more: past the array's limit
   if (sorted_) {
     // The hole starts at the back (the running event's key, or a new slot); later keys move one
@@ -114,7 +110,12 @@ EventId Engine::enqueue(Time at, Claim c) {
     Key* h = keys();
     const std::size_t hole = size() - 1;
     Key* p = h + hole;
-    while (less(p[-1], key)) {
+    // Times first: keys of one instant are rare, so the walk compares one word per key.
+    while (p[-1].time < at) {
+      *p = p[-1];
+      --p;
+    }
+    while (p[-1].time == at && p[-1].word < key.word) {
       *p = p[-1];
       --p;
     }
@@ -139,7 +140,29 @@ EventId Engine::enqueue(Time at, Claim c) {
     // events may have settled into a shape that suits it.
     if (size() < kSortedMax && ++walks_ == kHeapTrial) to_sorted();
   }
-  return id;
+  return Placed{id, &s};
+}
+
+void Engine::unplace(Placed p) {
+  const auto slot = static_cast<std::uint32_t>(p.slot - slots_.data());
+  Key* h = keys();
+  std::size_t j = 0;
+  while ((h[j].word & kSlotMask) != slot) ++j;  // the key is there: place() put it in
+  if (sorted_) {
+    std::copy(h + j + 1, h + size(), h + j);
+    heap_.pop_back();
+  } else {
+    const Key last = heap_.back();
+    heap_.pop_back();
+    if (j < size()) {
+      sift_up(j, last);
+      sift_down(j, h[j]);
+    }
+  }
+  // If the key took the running event's place, that key is gone now, as after drop_top().
+  p.slot->live = false;
+  ++p.slot->generation;
+  free_slots_.push_back(slot);
 }
 
 void Engine::to_heap() {

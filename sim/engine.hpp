@@ -77,14 +77,21 @@ class Engine {
   /// (>= now()). Returns an id for cancel(). The handler is built in its slot, not moved there.
   template <typename F>
   EventId schedule_at(Time at, Priority priority, F&& handler) {
-    const Claim c = claim(at, priority);
-    try {
-      slots_[c.slot].handler.emplace(std::forward<F>(handler));
-    } catch (...) {
-      unclaim(c.slot);
-      throw;
+    // The key goes in first, in the same call as the slot is taken, and the handler is built in
+    // the slot afterwards (nothing runs in between). A handler that fails to build takes its key
+    // and slot out again.
+    const Placed p = place(at, priority);
+    if constexpr (Handler::nothrow_emplace<F>) {
+      p.slot->handler.emplace(std::forward<F>(handler));
+    } else {
+      try {
+        p.slot->handler.emplace(std::forward<F>(handler));
+      } catch (...) {
+        unplace(p);
+        throw;
+      }
     }
-    return enqueue(at, c);
+    return p.id;
   }
   /// Schedules @p handler @p delay after now().
   template <typename F>
@@ -135,17 +142,17 @@ class Engine {
     bool live = false;
   };
   static constexpr std::size_t kPad = 3;
-  /// A slot taken for an event being scheduled, and its priority's rank.
-  struct Claim {
-    std::uint32_t slot;
-    std::uint64_t rank;
+  /// An event placed by place(): its id and its slot, whose handler is still to be built.
+  struct Placed {
+    EventId id;
+    Slot* slot;
   };
-  /// Checks @p at and @p priority and takes a free slot (its handler is empty).
-  Claim claim(Time at, Priority priority);
-  /// Gives back a claimed slot whose handler could not be built.
-  void unclaim(std::uint32_t slot) { free_slots_.push_back(slot); }
-  /// Marks the claimed slot live and puts its key in the heap; returns the event's id.
-  EventId enqueue(Time at, Claim c);
+  /// Checks @p at and @p priority, takes a free slot, marks it live and puts the event's key in the
+  /// queue.
+  Placed place(Time at, Priority priority);
+  /// Takes out the event place() just put in, whose handler could not be built: its key leaves
+  /// the queue and its slot is free again.
+  void unplace(Placed p);
 
   Key* keys() { return heap_.data() + kPad; }
   std::size_t size() const { return heap_.size() - kPad; }

@@ -280,6 +280,38 @@ TEST(Engine, AHandlerThatCannotBeBuiltSchedulesNothing) {
   EXPECT_EQ(e.events_executed(), 2u);
 }
 
+TEST(Engine, AHandlerThatCannotBeBuiltLeavesLargeAndSmallQueuesInOrder) {
+  // Both layouts (a sorted array up to 128 keys, a heap above), and a failure inside a running
+  // handler, whose first schedule takes the running event's place in the queue.
+  for (const int n : {20, 300}) {
+    Engine e;
+    int ran = 0;
+    const ThrowsWhenCopied bad(&ran);
+    std::vector<Time> order;
+    std::uint64_t x = 12345;
+    for (int k = 0; k < n; ++k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      const Time at = 10 + static_cast<Time>((x >> 33) % 1000);
+      e.schedule_at(at, Priority::Client, [&order, &e] { order.push_back(e.now()); });
+      if (k % 7 == 0) {
+        EXPECT_THROW(e.schedule_at(at + 1, Priority::Client, bad), std::runtime_error);
+      }
+    }
+    e.schedule_at(5, Priority::Client, [&] {
+      EXPECT_THROW(e.schedule_at(500, Priority::Client, bad), std::runtime_error);
+      EXPECT_THROW(e.schedule_at(6, Priority::Client, bad), std::runtime_error);
+      e.schedule_at(7, Priority::Client, [&order, &e] { order.push_back(e.now()); });
+    });
+    EXPECT_EQ(e.queue_size(), static_cast<std::size_t>(n) + 1);
+    e.run_until(kNever);
+    EXPECT_EQ(ran, 0);
+    ASSERT_EQ(order.size(), static_cast<std::size_t>(n) + 1) << n;
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << n;
+    EXPECT_EQ(order.front(), 7) << n;
+    EXPECT_EQ(e.events_executed(), static_cast<std::uint64_t>(n) + 2);
+  }
+}
+
 TEST(Duration, FormatsLikeScenarioFiles) {
   EXPECT_EQ(format_duration(250 * kMillisecond), "250ms");
   EXPECT_EQ(format_duration(45 * kSecond), "45s");
