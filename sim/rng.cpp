@@ -7,6 +7,10 @@
 
 namespace cgsim::sim {
 
+namespace {
+__extension__ using U128 = unsigned __int128;  // a GCC and Clang extension: 64 x 64 -> 128-bit products
+}  // namespace
+
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -32,12 +36,12 @@ Rng::Rng(std::uint64_t raw_seed) {
 
 std::uint64_t Rng::below(std::uint64_t n) {
   // Lemire's nearly-divisionless method with rejection: exact and portable.
-  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  U128 m = static_cast<U128>(next_u64()) * n;
   std::uint64_t low = static_cast<std::uint64_t>(m);
   if (low < n) {
     std::uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(next_u64()) * n;
+      m = static_cast<U128>(next_u64()) * n;
       low = static_cast<std::uint64_t>(m);
     }
   }
@@ -181,7 +185,7 @@ std::uint32_t AliasTable::sample(Rng& rng) const {
   std::uint64_t r = rng.next_u64();
   // The high bits pick the column, the low 53 bits the coin: one draw per sample.
   std::uint32_t col = static_cast<std::uint32_t>(
-      (static_cast<unsigned __int128>(r >> 11) * cols_.size()) >> 53);
+      (static_cast<U128>(r >> 11) * cols_.size()) >> 53);
   double coin = static_cast<double>(r & ((1ULL << 53) - 1)) * 0x1.0p-53;
   const Column& c = cols_[col];
   return coin < c.prob ? col : c.alias;
