@@ -44,6 +44,9 @@ class PartitionLog {
   std::int64_t end_at(sim::Time t);
   /// Append time of the record at @p offset (must be stored).
   sim::Time time_at(std::int64_t offset) const { return times_[head_ + static_cast<std::size_t>(offset - base_)]; }
+  /// Append times from @p offset on (must be stored), in offset order; valid until the next
+  /// append or truncation.
+  const sim::Time* times_from(std::int64_t offset) const { return times_.data() + head_ + static_cast<std::size_t>(offset - base_); }
   /// Drops records below @p offset.
   void truncate_before(std::int64_t offset);
   /// Registers a consumer of group @p group that holds this partition (no effect when it already

@@ -1115,13 +1115,23 @@ void Consumer::fetch_and_process() {
     const std::int32_t gid = assigned_[i];
     const std::int64_t end = end_cut_[i];
     const std::int64_t take = std::min({end - position_[i], remaining, chunk_left_});
-    const PartitionLog& log = g_.broker().log(gid);
-    for (std::int64_t k = 0; k < take; ++k) {
-      std::int64_t off = position_[i] + k;
-      Time d = processing_time(t);
-      t += d;
-      batch_.push_back(ProcessedRecord{gid, off, log.time_at(off), t, false, false});
+    const std::int64_t pos = position_[i];
+    const Time* appended = g_.broker().log(gid).times_from(pos);
+    ProcessedRecord* out = batch_.room(static_cast<std::size_t>(take));
+    if (constant_processing_ >= 0 && t >= slow_until_) {
+      // Past any slow spell the processing time is the same for every record.
+      const Time d = constant_processing_;
+      for (std::int64_t k = 0; k < take; ++k) {
+        t += d;
+        out[k] = ProcessedRecord{gid, pos + k, appended[k], t, false, false};
+      }
+    } else {
+      for (std::int64_t k = 0; k < take; ++k) {
+        t += processing_time(t);
+        out[k] = ProcessedRecord{gid, pos + k, appended[k], t, false, false};
+      }
     }
+    batch_.commit(static_cast<std::size_t>(take));
     // The position stays within the buffer, so what the next fetch waits for does not change.
     position_[i] += take;
     remaining -= take;
@@ -1198,6 +1208,14 @@ void Consumer::batch_done() {
     return;
   }
   poll();
+}
+
+void Consumer::Batch::grow(std::size_t need) {
+  const std::size_t cap = std::max({need, 2 * cap_, std::size_t{64}});
+  auto bigger = std::make_unique<ProcessedRecord[]>(cap);
+  std::copy(data_.get(), data_.get() + size_, bigger.get());
+  data_ = std::move(bigger);
+  cap_ = cap;
 }
 
 void Consumer::go_idle() {
@@ -1407,7 +1425,7 @@ bool Consumer::truncate_batch(Time t) {
     if (i < assigned_.size()) position_[i] = std::min(position_[i], batch_[k].offset);
   }
   invalidate_view();
-  batch_.resize(keep);
+  batch_.truncate(keep);
   g_.engine().cancel(batch_event_);
   if (batch_.size() == batch_emitted_) {
     batch_event_ = 0;

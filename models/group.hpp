@@ -289,7 +289,36 @@ class Consumer : public AppendListener {
   std::vector<std::int32_t> revoke_pending_;  // consumer protocol: partitions to give up at the next poll
   sim::Time batch_start_ = 0;
   sim::EventId commit_timer_ = 0;
-  std::vector<ProcessedRecord> batch_;
+  /// The records of the batch in hand. A poll writes them through a pointer into room it asked
+  /// for once (a vector would check its capacity per record, and reload its end after each
+  /// store, which could alias it); the buffer grows and never shrinks.
+  class Batch {
+   public:
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    ProcessedRecord* data() { return data_.get(); }
+    ProcessedRecord& operator[](std::size_t i) { return data_[i]; }
+    const ProcessedRecord& operator[](std::size_t i) const { return data_[i]; }
+    ProcessedRecord& front() { return data_[0]; }
+    ProcessedRecord& back() { return data_[size_ - 1]; }
+    void clear() { size_ = 0; }
+    /// Keeps the first @p n records (@p n <= size()).
+    void truncate(std::size_t n) { size_ = n; }
+    /// Room for @p n records after the last: where to write them before commit(n).
+    ProcessedRecord* room(std::size_t n) {
+      if (cap_ - size_ < n) grow(size_ + n);
+      return data_.get() + size_;
+    }
+    /// Takes the @p n records written into room(n).
+    void commit(std::size_t n) { size_ += n; }
+
+   private:
+    void grow(std::size_t need);
+    std::unique_ptr<ProcessedRecord[]> data_;
+    std::size_t size_ = 0;
+    std::size_t cap_ = 0;
+  };
+  Batch batch_;
   std::size_t batch_emitted_ = 0;
   sim::EventId batch_event_ = 0;
   sim::EventId wake_event_ = 0;

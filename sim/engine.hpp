@@ -124,7 +124,7 @@ class Engine {
   /// Relabels the insertion sequences of the pending events 0..n-1, keeping their order. The
   /// engine does this itself when the 32-bit sequence would overflow (every 2^32 schedules);
   /// public so that tests can exercise it.
-  void renumber_sequences();
+  [[gnu::noinline]] void renumber_sequences();
 
  private:
   struct Key {
@@ -156,14 +156,15 @@ class Engine {
 
   Key* keys() { return heap_.data() + kPad; }
   std::size_t size() const { return heap_.size() - kPad; }
-  void sift_up(std::size_t i, Key k);
+  [[gnu::noinline]] void sift_up(std::size_t i, Key k);
   void sift_down(std::size_t i, Key k);
   template <bool kPrefetch>
   void sift_down_impl(std::size_t i, Key k);
   void drop_top();
   /// Switch the layout of the pending keys (when: see kSortedMax below).
-  void to_heap();
-  void to_sorted();
+  // Rare, and kept out of place() so that its common path saves few registers.
+  [[gnu::noinline]] void to_heap();
+  [[gnu::noinline]] void to_sorted();
   void purge_cancelled();
   void release_recycled() {
     if (recycled_ != kNoSlot) {
