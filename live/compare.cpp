@@ -158,15 +158,23 @@ std::string ValidationReport::table() const {
     std::string result = c.informational ? (c.ok ? "info" : "info (differs)") : (c.ok ? "ok" : "MISMATCH");
     rows.push_back({c.kind, c.subject, c.simulator, c.live, c.tolerance, result});
   }
+  // Cells longer than 60 characters are cut to 57 and "...".
+  for (auto& r : rows) {
+    for (auto& cell : r) {
+      if (cell.size() > 60) {
+        cell.resize(57);
+        cell += "...";
+      }
+    }
+  }
   std::size_t w[6];
   for (int i = 0; i < 6; ++i) w[i] = std::string(headers[i]).size();
-  auto clip = [](const std::string& s) { return s.size() > 60 ? s.substr(0, 57) + "..." : s; };
   for (const auto& r : rows)
-    for (int i = 0; i < 6; ++i) w[i] = std::max(w[i], clip(r[static_cast<std::size_t>(i)]).size());
+    for (int i = 0; i < 6; ++i) w[i] = std::max(w[i], r[static_cast<std::size_t>(i)].size());
   std::ostringstream o;
   auto line = [&](const std::array<std::string, 6>& r) {
     for (int i = 0; i < 6; ++i) {
-      o << std::left << std::setw(static_cast<int>(w[i])) << clip(r[static_cast<std::size_t>(i)]);
+      o << std::left << std::setw(static_cast<int>(w[i])) << r[static_cast<std::size_t>(i)];
       o << (i < 5 ? "  " : "\n");
     }
   };
