@@ -77,6 +77,16 @@ def compiler(build):
     return "unknown"
 
 
+def flags(build):
+    """The optimisation flags of a Release build, with link-time optimisation when it is on."""
+    cache = read(os.path.join(build, "CMakeCache.txt"))
+    lto = re.search(r"^CGSIM_LTO:BOOL=(\w+)", cache, re.M)
+    gnu = compiler(build).startswith("GNU")
+    if lto and lto.group(1).upper() in ("ON", "TRUE", "1") and gnu:
+        return "`-O2`, link-time optimisation (Release)"
+    return "`-O2` (Release)"
+
+
 def load_gb(raw, name):
     """{benchmark name: row}, preferring the median aggregate when repetitions ran."""
     text = read(os.path.join(raw, name + ".json"))
@@ -142,7 +152,7 @@ def main():
     L.append("| machine | %s cores (`nproc`), %s, %s RAM, Linux %s |" % (m["nproc"], m["cpu"], m["memory"], m["kernel"]))
     L.append("| load average (1, 5, 15 min) | before %s, after %s |" % (a.load_before, a.load_after))
     L.append("| commit | %s |" % source_commit(a.build))
-    L.append("| compiler | %s, `-O2` (Release) |" % compiler(a.build))
+    L.append("| compiler | %s, %s |" % (compiler(a.build), flags(a.build)))
     if simpy:
         L.append("| SimPy | %s on Python %s |" % (simpy.get("simpy_version", "?"), simpy.get("python", "?")))
     L.append("")
