@@ -74,7 +74,9 @@ TEST(Optimum, NeverWorseThanAnAssignorOnRandomGroups) {
       if (!r.withheld.empty()) continue;  // not a final assignment yet
       const std::int64_t balance = balance_of(k.cluster, k.members, r.assignment);
       EXPECT_LE(o.spread, balance) << name << " case " << i;
-      if (balance <= o.spread) EXPECT_LE(o.moves, count_moves(owners, r.assignment)) << name << " case " << i;
+      if (balance <= o.spread) {
+        EXPECT_LE(o.moves, count_moves(owners, r.assignment)) << name << " case " << i;
+      }
     }
   }
 }
@@ -108,5 +110,7 @@ TEST(Churn, IsDeterministicAndConsistent) {
   // The cooperative assignor needs follow-up rounds whenever it withholds partitions.
   const auto coop = std::find(a.assignors.begin(), a.assignors.end(), "cooperative-sticky") - a.assignors.begin();
   for (const auto& s : a.steps)
-    if (s.results[static_cast<std::size_t>(coop)].withheld > 0) EXPECT_GE(s.results[static_cast<std::size_t>(coop)].rounds, 2);
+    if (s.results[static_cast<std::size_t>(coop)].withheld > 0) {
+      EXPECT_GE(s.results[static_cast<std::size_t>(coop)].rounds, 2);
+    }
 }

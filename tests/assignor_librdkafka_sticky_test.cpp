@@ -69,9 +69,10 @@ struct Group {
         const bool balanced = diff >= -1 && diff <= 1;
         for (const auto& p : mine) {
           EXPECT_EQ(std::count(other.begin(), other.end(), p), 0) << to_string(p) << " assigned twice";
-          if (!balanced)
+          if (!balanced) {
             EXPECT_FALSE(std::any_of(other.begin(), other.end(), [&](const TopicPartition& x) { return x.topic == p.topic; }))
                 << members[i].member_id << " and " << members[j].member_id << " are imbalanced on " << p.topic;
+          }
         }
       }
     }
@@ -315,7 +316,9 @@ TEST(rdkafka_sticky_assignor, ut_testMoveExistingAssignments) {
   g.verify(1, 3);
   for (std::size_t i = 1; i < 4; ++i) {
     ASSERT_EQ(g.assignment[i].size(), 1u) << g.members[i].member_id;
-    if (!before[i].empty()) EXPECT_EQ(g.assignment[i][0], before[i][0]) << "stickiness not honoured";
+    if (!before[i].empty()) {
+      EXPECT_EQ(g.assignment[i][0], before[i][0]) << "stickiness not honoured";
+    }
   }
 }
 

@@ -748,7 +748,9 @@ STICKY_CASE(testStickiness) {
     f.verify_validity_and_balance(a);
     for (const auto& [c, p] : a) {
       EXPECT_EQ(p.size(), 1u) << c;
-      if (first.count(c)) EXPECT_NE(std::count(p.begin(), p.end(), first.at(c)), 0) << "stickiness not honoured for " << c;
+      if (first.count(c)) {
+        EXPECT_NE(std::count(p.begin(), p.end(), first.at(c)), 0) << "stickiness not honoured for " << c;
+      }
     }
   }
 }
@@ -1030,7 +1032,9 @@ TEST(StickyAssignorTest, testAssignmentWithMultipleGenerations1) {
     a = f.assign();
     const Parts r2p1 = a.at(consumer1), r2p2 = a.at(consumer2);
     EXPECT_TRUE(r2p1.size() == 6 && r2p2.size() == 6);
-    if (equal) EXPECT_TRUE(contains_all(r2p1, r1p1));
+    if (equal) {
+      EXPECT_TRUE(contains_all(r2p1, r1p1));
+    }
     EXPECT_TRUE(contains_all(r2p2, r1p2));
     f.verify_validity_and_balance(a);
     EXPECT_FALSE(disjoint(r2p2, r1p3));

@@ -26,7 +26,7 @@ struct TopicMetadata {
   std::vector<std::vector<std::string>> partition_racks;
   /// Optional: the topic's id as Kafka prints it (22 characters of URL-safe base64). Only the
   /// server-side assignors use ids; when empty, one is derived from the name (server_common.hpp).
-  std::string topic_id;
+  std::string topic_id{};
 };
 
 /// Cluster metadata: the topics that exist.
