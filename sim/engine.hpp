@@ -161,8 +161,10 @@ class Engine {
   template <bool kPrefetch>
   void sift_down_impl(std::size_t i, Key k);
   void drop_top();
-  /// Switch the layout of the pending keys (when: see kSortedMax below).
-  // Rare, and kept out of place() so that its common path saves few registers.
+  /// Switches the layout of the pending keys: to_heap() when the sorted array grows past
+  /// kSortedMax or its walks grow long, to_sorted() when the heap shrinks to kSortedMin or a small
+  /// heap's trial comes round. Both are rare and kept out of place() (as sift_up(), which only the
+  /// heap layout's push uses), so that place()'s common path saves fewer registers.
   [[gnu::noinline]] void to_heap();
   [[gnu::noinline]] void to_sorted();
   void purge_cancelled();
