@@ -179,15 +179,6 @@ void Engine::to_sorted() {
   walks_ = 0;
 }
 
-bool Engine::cancel(EventId id) {
-  if (!pending(id)) return false;
-  Slot& s = slots_[static_cast<std::uint32_t>(id & 0xffffffffu) - 1u];
-  s.live = false;
-  s.handler = nullptr;  // release captures now; the heap key is dropped when popped or purged
-  ++cancelled_;
-  return true;
-}
-
 void Engine::renumber_sequences() {
   Key* h = keys();
   const std::size_t n = size();
@@ -223,18 +214,26 @@ void Engine::sift_down(std::size_t i, Key k) {
 
 template <bool kPrefetch>
 void Engine::sift_down_impl(std::size_t i, Key k) {
-  Key* h = keys();
+  Key* const h = keys();
   const std::size_t n = size();
-  // Nodes below `full` have all four children: 4i + 4 < n.
-  const std::size_t full = n > 4 ? (n - 1) / 4 : 0;
-  while (i < full) {
-    const std::size_t c = 4 * i + 1;
+  // Nodes before `full` have all four children: 4i + 4 < n. The walk goes by pointer: the
+  // children of the node at p start at h + 4(p - h) + 1, one cache line, so a level costs no
+  // index arithmetic. (Unsigned arithmetic on the addresses wraps, and the result is exact.)
+  Key* const full = h + (n > 4 ? (n - 1) / 4 : 0);
+  Key* hole = h + i;
+  // first_child(p) = h + 4(p - h) + 1, computed from p's address as 4p + (16 - 3h): one instruction.
+  const std::uintptr_t child_offset = sizeof(Key) - 3 * reinterpret_cast<std::uintptr_t>(h);
+  const auto first_child = [child_offset](const Key* p) {
+    return reinterpret_cast<Key*>(4 * reinterpret_cast<std::uintptr_t>(p) + child_offset);
+  };
+  while (hole < full) {
+    Key* const c = first_child(hole);
     if constexpr (kPrefetch) {
       // The grandchildren are four consecutive lines: fetch them while this level is compared,
       // since the branch-free choice below leaves nothing for the processor to speculate on.
-      const std::size_t g = 4 * c + 1;
-      if (g < n) {
-        const char* line = reinterpret_cast<const char*>(h + g);
+      const Key* const g = first_child(c);
+      if (reinterpret_cast<std::uintptr_t>(g) < reinterpret_cast<std::uintptr_t>(h + n)) {
+        const char* line = reinterpret_cast<const char*>(g);
         __builtin_prefetch(line);
         __builtin_prefetch(line + 64);
         __builtin_prefetch(line + 128);
@@ -242,28 +241,27 @@ void Engine::sift_down_impl(std::size_t i, Key k) {
       }
     }
     // Four children in one cache line: pick the least without data-dependent branches.
-    const std::size_t a = c + static_cast<std::size_t>(less(h[c + 1], h[c]));
-    const std::size_t b = c + 2 + static_cast<std::size_t>(less(h[c + 3], h[c + 2]));
-    const std::size_t best = less(h[b], h[a]) ? b : a;
-    if (!less(h[best], k)) {
-      h[i] = k;
-      return;
-    }
-    h[i] = h[best];
-    i = best;
+    Key* const a = c + static_cast<std::size_t>(less(c[1], c[0]));
+    Key* const b = c + 2 + static_cast<std::size_t>(less(c[3], c[2]));
+    Key* const best = less(*b, *a) ? b : a;
+    if (!less(*best, k)) break;
+    *hole = *best;
+    hole = best;
   }
-  // At most one node has fewer than four children.
-  const std::size_t c = 4 * i + 1;
-  if (c < n) {
-    std::size_t best = c;
-    for (std::size_t j = c + 1; j < n; ++j)
-      if (less(h[j], h[best])) best = j;
-    if (less(h[best], k)) {
-      h[i] = h[best];
-      i = best;
+  if (hole >= full) {
+    // At most one node has fewer than four children.
+    const std::size_t c = 4 * static_cast<std::size_t>(hole - h) + 1;
+    if (c < n) {
+      std::size_t best = c;
+      for (std::size_t j = c + 1; j < n; ++j)
+        if (less(h[j], h[best])) best = j;
+      if (less(h[best], k)) {
+        *hole = h[best];
+        hole = h + best;
+      }
     }
   }
-  h[i] = k;
+  *hole = k;
 }
 
 void Engine::drop_top() {

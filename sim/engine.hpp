@@ -99,8 +99,16 @@ class Engine {
     return schedule_at(now_ + delay, priority, std::forward<F>(handler));
   }
   /// Cancels a pending event; cancelling an event that already ran or was cancelled is a no-op.
-  /// Returns true if a pending event was cancelled.
-  bool cancel(EventId id);
+  /// Returns true if a pending event was cancelled. Inline, because models cancel timers on hot
+  /// paths whose id is mostly no longer pending (0, or an event that ran).
+  bool cancel(EventId id) {
+    if (!pending(id)) return false;
+    Slot& s = slots_[static_cast<std::uint32_t>(id & 0xffffffffu) - 1u];
+    s.live = false;
+    s.handler = nullptr;  // release captures now; the key is dropped when it is the least or purged
+    ++cancelled_;
+    return true;
+  }
   /// True if @p id names an event that is still pending.
   bool pending(EventId id) const {
     // Id 0 wraps to slot 2^32 - 1, which never exists.
