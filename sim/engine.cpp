@@ -240,11 +240,23 @@ void Engine::sift_down_impl(std::size_t i, Key k) {
         __builtin_prefetch(line + 192);
       }
     }
-    // Four children in one cache line: pick the least without data-dependent branches.
-    Key* const a = c + static_cast<std::size_t>(less(c[1], c[0]));
-    Key* const b = c + 2 + static_cast<std::size_t>(less(c[3], c[2]));
-    Key* const best = less(*b, *a) ? b : a;
-    if (!less(*best, k)) break;
+    // Four children in one cache line: pick the least without data-dependent branches. A level
+    // is a chain (its loads wait for the previous level's choice), so the choice compares times
+    // alone, one instruction each, and selects with conditional moves; equal times, which need
+    // the rest of the key, take a separate path that is rarely taken.
+    const Time t0 = c[0].time, t1 = c[1].time, t2 = c[2].time, t3 = c[3].time;
+    Key* a = t1 < t0 ? c + 1 : c;
+    const Time ta = t1 < t0 ? t1 : t0;
+    Key* b = t3 < t2 ? c + 3 : c + 2;
+    const Time tb = t3 < t2 ? t3 : t2;
+    Key* best = tb < ta ? b : a;
+    const Time tbest = tb < ta ? tb : ta;
+    if (__builtin_expect((t0 == t1) | (t2 == t3) | (ta == tb), 0)) {
+      a = c + static_cast<std::size_t>(less(c[1], c[0]));
+      b = c + 2 + static_cast<std::size_t>(less(c[3], c[2]));
+      best = less(*b, *a) ? b : a;
+    }
+    if (tbest > k.time || (tbest == k.time && !less(*best, k))) break;
     *hole = *best;
     hole = best;
   }
