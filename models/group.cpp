@@ -1264,8 +1264,15 @@ void Consumer::send_fetch() {
   // The broker answers at once when a record past the client's buffer is there, otherwise when
   // the first one arrives, at the latest after fetch.max.wait.ms.
   ensure_view();
+  // Without branches: the minimum moves about. The view's padding (kNever) leaves it alone and
+  // makes the trip count the same for every consumer of a group, so the loop's end is predicted.
+  const Time* next = fetch_next_.data();
   Time first = sim::kNever;
-  for (const Time t : fetch_next_) first = std::min(first, t);  // without branches: the minimum moves about
+  for (std::size_t k = 0; k < fetch_next_.size(); k += kViewLanes) {
+    const Time m01 = std::min(next[k], next[k + 1]);
+    const Time m23 = std::min(next[k + 2], next[k + 3]);
+    first = std::min(first, std::min(m01, m23));
+  }
   schedule_fetch_response(std::min(fetch_at_broker_ + kFetchMaxWait, std::max(fetch_at_broker_, first)));
 }
 
@@ -1273,8 +1280,10 @@ void Consumer::ensure_view() {
   if (view_valid_) return;
   const std::size_t n = assigned_.size();
   end_cut_.assign(n, 0);
-  past_cut_.assign(n, sim::kNever);
-  fetch_next_.assign(n, sim::kNever);
+  // Padded to whole groups of kViewLanes with kNever, which is never due and never the least.
+  const std::size_t padded = (n + kViewLanes - 1) / kViewLanes * kViewLanes;
+  past_cut_.assign(padded, sim::kNever);
+  fetch_next_.assign(padded, sim::kNever);
   ready_.assign((n + 63) / 64, 0);
   ready_count_ = 0;
   for (std::size_t i = 0; i < n; ++i) refresh_view(i);
@@ -1297,13 +1306,23 @@ void Consumer::advance_cut(Time cut) {
   if (cut <= cut_) return;
   cut_ = cut;
   if (!view_valid_) return;
-  const std::size_t n = past_cut_.size();
-  for (std::size_t base = 0; base < n; base += 64) {
+  const std::size_t n = assigned_.size();
+  const std::size_t padded = past_cut_.size();  // a multiple of kViewLanes (and of 64 past 64)
+  const Time* past = past_cut_.data();
+  for (std::size_t base = 0; base < padded; base += 64) {
     // Which of these 64 partitions have a record between the old cut and the new one, as a mask
-    // built without branches: which ones they are is unpredictable.
-    const std::size_t m = std::min<std::size_t>(64, n - base);
+    // built without branches: which ones they are is unpredictable. The padding is never due
+    // (kNever is later than any cut), and the loop runs whole groups of lanes, so its trip count
+    // is the same for every consumer of a group and its end is predicted.
+    const std::size_t m = std::min<std::size_t>(64, padded - base);
     std::uint64_t due = 0;
-    for (std::size_t k = 0; k < m; ++k) due |= static_cast<std::uint64_t>(past_cut_[base + k] <= cut) << k;
+    for (std::size_t k = 0; k < m; k += kViewLanes) {
+      const Time* p = past + base + k;
+      due |= (static_cast<std::uint64_t>(p[0] <= cut) | static_cast<std::uint64_t>(p[1] <= cut) << 1 |
+              static_cast<std::uint64_t>(p[2] <= cut) << 2 | static_cast<std::uint64_t>(p[3] <= cut) << 3)
+             << k;
+    }
+    if (n - base < 64) due &= (std::uint64_t{1} << (n - base)) - 1;  // only partitions, whatever the cut
     for (; due != 0; due &= due - 1) {
       const std::size_t i = base + static_cast<std::size_t>(std::countr_zero(due));
       advance_cut_of(i, cut);

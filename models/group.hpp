@@ -348,6 +348,9 @@ class Consumer : public AppendListener {
   // - bit i of ready_: the buffer holds records at or past position_[i] (position known).
   // Records appended at instant T carry times >= T, so ends at a cut in the past never change;
   // appends can only fill in a kNever, or move an end when the cut is the current instant.
+  // past_cut_ and fetch_next_ are padded with kNever to a multiple of kViewLanes, the width their
+  // scans take at a time.
+  static constexpr std::size_t kViewLanes = 4;
   std::vector<std::int64_t> end_cut_;
   std::vector<sim::Time> past_cut_;
   std::vector<sim::Time> fetch_next_;

@@ -224,6 +224,23 @@ TEST(CooperativeProtocol, RecordsAreConservedAcrossCrashesAndLeaves) {
   EXPECT_GT(s.duplicates, 0u);  // the crash
 }
 
+TEST(FetchView, ConsumersOfManyPartitionsReadEveryRecordOnce) {
+  // A consumer's fetch view is scanned 64 partitions at a time, with its last group of lanes
+  // padded: 150 partitions for one consumer (three words, two padded lanes), 75 for each of two
+  // (two words, one padded lane), and 64 exactly. Every record produced before the end is read
+  // once, and the consumers keep up: a partition whose new records the scan missed would keep
+  // about 800 of them.
+  for (const auto& [partitions, consumers] : std::vector<std::pair<int, int>>{{150, 1}, {150, 2}, {64, 1}}) {
+    SCOPED_TRACE(std::to_string(partitions) + " partitions, " + std::to_string(consumers) + " consumers");
+    auto sc = load(scenario("", "", consumers, "{kind: constant, value: 100us}", partitions, "1m", 2000));
+    auto s = analysis::simulate(sc);
+    EXPECT_EQ(s.duplicates, 0u);
+    EXPECT_EQ(s.consumed + s.skipped, s.produced - s.final_lag);
+    EXPECT_GT(s.consumed, 100000u);
+    EXPECT_LT(s.final_lag, 10u);  // the last instants' records; a partition left behind holds hundreds
+  }
+}
+
 TEST(StopTheWorld, EagerRebalanceStallsEveryBackloggedPartition) {
   // Crash detection takes the session timeout; the crashed member's partitions stall from the
   // crash until they are handed out again.
