@@ -423,7 +423,8 @@ TEST(partitioner, KeyedPartitionAgreesWithPartitionWhenPure) {
 }
 
 // partition_unkeyed is partition() once per record, for every strategy, with switches held back
-// by open batches (linger.ms > 0, several records per instant) and small batches, across calls.
+// by open batches (linger.ms > 0, several records per instant), small batches and batches one
+// record fills, across calls.
 TEST(partitioner, PartitionUnkeyedEqualsPartitionPerRecord) {
   std::vector<cgsim::sim::Time> times;
   Rng gaps(5);
@@ -435,9 +436,11 @@ TEST(partitioner, PartitionUnkeyedEqualsPartitionPerRecord) {
   for (const auto& name : Partitioner::names()) {
     for (ClientFlavor flavor : {ClientFlavor::Java, ClientFlavor::Librdkafka}) {
       for (cgsim::sim::Time linger : {cgsim::sim::Time{0}, 2 * kMillisecond}) {
-        for (std::int32_t batch : {16384, 3000}) {
+        for (std::int32_t batch : {16384, 3000, 500, 0}) {  // 500: a record's batch is full on its own
           for (std::int32_t value : {512, 1000}) {
-            Partitioner one(*Partitioner::parse(name), flavor, 7, Rng(9), batch, 10 * kMillisecond, linger);
+            // 0: batch.size is exactly five one-record batches, so a switch falls on the boundary
+            const std::int32_t bs = batch != 0 ? batch : 5 * (kRecordBatchOverhead + record_size_v2(0, 0, -1, value));
+            Partitioner one(*Partitioner::parse(name), flavor, 7, Rng(9), bs, 10 * kMillisecond, linger);
             Partitioner run = one;
             std::vector<std::int32_t> out(times.size(), -1);
             // Two runs: the sticky state carries over from one to the next.

@@ -228,6 +228,22 @@ void Partitioner::java_built_in_unkeyed_run(const sim::Time* times, std::size_t 
     if ((sticky_bytes >= batch_size && b.bytes >= batch_size) || sticky_bytes >= 2 * static_cast<std::int64_t>(batch_size)) {
       sticky = random_partition();
       sticky_bytes = 0;
+      continue;
+    }
+    if (b.records == 1 && first_size < batch_size) {
+      // The record opened a batch of first_size bytes. Each next record more than linger.ms after
+      // it finds that batch closed and opens another, and while sticky_bytes stays below
+      // batch.size neither switch test can pass (after an append sticky_bytes is below
+      // 2 * batch.size, and the new batch below batch.size): those records go to the sticky
+      // partition with no more bookkeeping than the count. This is the common case with
+      // linger.ms = 0, where records at distinct instants never share a batch.
+      sim::Time prev = now;
+      while (k + 1 < n && sticky_bytes < batch_size && times[k + 1] - prev > linger) {
+        prev = times[++k];
+        out[k] = sticky;
+        sticky_bytes += first_size;
+      }
+      b.opened = prev;
     }
   }
   sticky_partition_ = sticky;
