@@ -351,6 +351,7 @@ class Consumer : public AppendListener {
   // past_cut_ and fetch_next_ are padded with kNever to a multiple of kViewLanes, the width their
   // scans take at a time.
   static constexpr std::size_t kViewLanes = 4;
+  static_assert(kViewLanes == 4, "advance_cut() and send_fetch() spell out four lanes per step");
   std::vector<std::int64_t> end_cut_;
   std::vector<sim::Time> past_cut_;
   std::vector<sim::Time> fetch_next_;
