@@ -4,7 +4,7 @@
 #include <string>
 
 #include "analysis/simulate.hpp"
-#include "models/scenario.hpp"
+#include "models/common/scenario.hpp"
 
 namespace cgsim::analysis {
 

@@ -9,10 +9,10 @@
 
 #include "analysis/histogram.hpp"
 #include "analysis/queueing.hpp"
-#include "models/world.hpp"
+#include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
-#include "models/assignors/assignor.hpp"
-#include "models/partitioners/partitioner.hpp"
+#include "models/kafka/assignors/assignor.hpp"
+#include "models/kafka/partitioners/partitioner.hpp"
 #include "sim/error.hpp"
 
 namespace cgsim::analysis {

@@ -21,7 +21,7 @@
 
 #include "analysis/simulate.hpp"
 #include "analysis/sweep.hpp"
-#include "models/scenario.hpp"
+#include "models/common/scenario.hpp"
 #include "scenarios/loader.hpp"
 
 namespace cgsim::analysis {

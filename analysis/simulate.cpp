@@ -4,7 +4,7 @@
 #include <chrono>
 #include <map>
 
-#include "models/world.hpp"
+#include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
 
 namespace cgsim::analysis {

@@ -8,7 +8,7 @@
 
 #include "analysis/histogram.hpp"
 #include "analysis/summary.hpp"
-#include "models/scenario.hpp"
+#include "models/common/scenario.hpp"
 
 namespace cgsim::analysis {
 

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "models/assignors/all.hpp"
-#include "models/assignors/json_io.hpp"
+#include "models/kafka/assignors/all.hpp"
+#include "models/kafka/assignors/tools/json_io.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;

@@ -22,7 +22,7 @@
 
 #include "analysis/histogram.hpp"
 #include "bench/bench_util.hpp"
-#include "models/world.hpp"
+#include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
 
 namespace {

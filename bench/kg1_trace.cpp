@@ -39,7 +39,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/world.hpp"
+#include "models/kafka/world.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/engine.hpp"
 

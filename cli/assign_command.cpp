@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/assignors/churn.hpp"
-#include "models/assignors/json_io.hpp"
-#include "models/assignors/optimum.hpp"
-#include "models/assignors/random_cases.hpp"
+#include "models/kafka/assignors/tools/churn.hpp"
+#include "models/kafka/assignors/tools/json_io.hpp"
+#include "models/kafka/assignors/tools/optimum.hpp"
+#include "models/kafka/assignors/tools/random_cases.hpp"
 #include "sim/error.hpp"
 
 namespace cgsim::cli {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "analysis/summary.hpp"
-#include "models/scenario.hpp"
+#include "models/common/scenario.hpp"
 
 struct rd_kafka_mock_cluster_s;
 

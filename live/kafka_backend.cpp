@@ -25,7 +25,7 @@
 
 #include "live/backend.hpp"
 #include "live/recorder.hpp"
-#include "models/partitioners/partitioner.hpp"
+#include "models/kafka/partitioners/partitioner.hpp"
 #include "sim/error.hpp"
 #include "sim/rng.hpp"
 

@@ -15,7 +15,7 @@
 
 #include "analysis/summary.hpp"
 #include "live/backend.hpp"
-#include "models/scenario.hpp"
+#include "models/common/scenario.hpp"
 
 namespace cgsim::live {
 

@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "models/assignors/assignor.hpp"
-#include "models/partitioners/partitioner.hpp"
+#include "models/kafka/assignors/assignor.hpp"
+#include "models/kafka/partitioners/partitioner.hpp"
 #include "sim/error.hpp"
 
 namespace cgsim::scenarios {

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/scenario.hpp"
+#include "models/common/scenario.hpp"
 
 namespace cgsim::scenarios {
 

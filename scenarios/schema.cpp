@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 
-#include "models/assignors/assignor.hpp"
-#include "models/partitioners/partitioner.hpp"
+#include "models/kafka/assignors/assignor.hpp"
+#include "models/kafka/partitioners/partitioner.hpp"
 #include "scenarios/loader.hpp"
 
 namespace cgsim::scenarios {

@@ -4,11 +4,11 @@
 
 #include <set>
 
-#include "models/assignors/all.hpp"
-#include "models/assignors/churn.hpp"
-#include "models/assignors/fixtures.hpp"
-#include "models/assignors/optimum.hpp"
-#include "models/assignors/random_cases.hpp"
+#include "models/kafka/assignors/all.hpp"
+#include "models/kafka/assignors/tools/churn.hpp"
+#include "models/kafka/assignors/tools/fixtures.hpp"
+#include "models/kafka/assignors/tools/optimum.hpp"
+#include "models/kafka/assignors/tools/random_cases.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;

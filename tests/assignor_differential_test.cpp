@@ -14,9 +14,9 @@
 #include <map>
 #include <sstream>
 
-#include "models/assignors/all.hpp"
-#include "models/assignors/json_io.hpp"
-#include "models/assignors/random_cases.hpp"
+#include "models/kafka/assignors/all.hpp"
+#include "models/kafka/assignors/tools/json_io.hpp"
+#include "models/kafka/assignors/tools/random_cases.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "models/assignors/all.hpp"
-#include "models/assignors/fixtures.hpp"
-#include "models/assignors/member_order.hpp"
+#include "models/kafka/assignors/all.hpp"
+#include "models/kafka/assignors/tools/fixtures.hpp"
+#include "models/kafka/assignors/member_order.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;

@@ -8,11 +8,11 @@
 #include <map>
 #include <set>
 
-#include "models/assignors/all.hpp"
-#include "models/assignors/fixtures.hpp"
-#include "models/assignors/java_order.hpp"
-#include "models/assignors/member_order.hpp"
-#include "models/assignors/server_common.hpp"
+#include "models/kafka/assignors/all.hpp"
+#include "models/kafka/assignors/tools/fixtures.hpp"
+#include "models/kafka/assignors/java_order.hpp"
+#include "models/kafka/assignors/member_order.hpp"
+#include "models/kafka/assignors/server_common.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;

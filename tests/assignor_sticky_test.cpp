@@ -14,8 +14,8 @@
 #include <map>
 #include <set>
 
-#include "models/assignors/all.hpp"
-#include "models/assignors/fixtures.hpp"
+#include "models/kafka/assignors/all.hpp"
+#include "models/kafka/assignors/tools/fixtures.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "analysis/simulate.hpp"
-#include "models/world.hpp"
+#include "models/kafka/world.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/error.hpp"
 

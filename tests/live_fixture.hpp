@@ -23,7 +23,7 @@
 #include "analysis/summary.hpp"
 #include "live/backend.hpp"
 #include "live/compare.hpp"
-#include "models/scenario.hpp"
+#include "models/common/scenario.hpp"
 
 namespace cgsim::live_testing {
 

@@ -13,7 +13,7 @@
 
 #include "live/backend.hpp"
 #include "live/compare.hpp"
-#include "models/partitioners/partitioner.hpp"
+#include "models/kafka/partitioners/partitioner.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/error.hpp"
 #include "tests/live_fixture.hpp"

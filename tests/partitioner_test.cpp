@@ -1,6 +1,6 @@
 // Partitioner tests: hash functions against the upstream clients' own test vectors, and the
 // stateful strategies against behaviour derived by hand from the clients' rules.
-#include "models/partitioners/partitioner.hpp"
+#include "models/kafka/partitioners/partitioner.hpp"
 
 #include <gtest/gtest.h>
 

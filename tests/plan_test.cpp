@@ -27,7 +27,7 @@
 
 #include "analysis/queueing.hpp"
 #include "analysis/stats.hpp"
-#include "models/partitioners/partitioner.hpp"
+#include "models/kafka/partitioners/partitioner.hpp"
 #include "sim/error.hpp"
 
 namespace an = cgsim::analysis;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "models/partitioners/partitioner.hpp"
+#include "models/kafka/partitioners/partitioner.hpp"
 #include "sim/error.hpp"
 #include "sim/rng.hpp"
 

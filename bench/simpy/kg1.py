@@ -21,7 +21,7 @@ speed of the machine. The spread of the 2N runs is printed too.
 
 What "the same model" means
 ---------------------------
-A port of models/group.cpp (Kafka's classic group protocol, eager rebalancing, the Java consumer's
+A port of models/kafka/group.cpp (Kafka's classic group protocol, eager rebalancing, the Java consumer's
 poll loop) restricted to what KG-1 uses: one topic, one group, dynamic members, the range assignor,
 auto-commit, a constant processing time, join and crash faults. Every engine event of cgsim is one
 SimPy event here, scheduled in the same order with the same (time, priority) key, so SimPy's
@@ -73,7 +73,7 @@ NEVER = (1 << 63) - 1
 FETCH_MAX_WAIT = 500_000_000  # fetch.max.wait.ms
 MAX_PARTITION_FETCH_BYTES = 1 << 20
 
-# Group and member states (models/signals.hpp).
+# Group and member states (models/common/signals.hpp).
 EMPTY, PREPARING, COMPLETING, STABLE, DEAD = range(5)
 UNJOINED, M_PREPARING, M_COMPLETING, M_STABLE, STOPPED = range(5)
 # Coordinator errors.

@@ -1,0 +1,889 @@
+/// @file sticky_engine.cpp
+/// Kafka 3.9's AbstractStickyAssignor, step for step, on integer ids.
+///
+/// Conventions: members are indices into the input vector; partitions are global ids (topics sorted
+/// by name, partitions ascending within a topic). Where Kafka iterates a HashMap keyed by member id
+/// the members are visited in `member_order_` (java::hash_order of the ids in input order, which is
+/// how the leader fills its map of subscriptions). Where Kafka takes the first element of a HashSet
+/// of partitions, the set is simulated with java::HashOrder.
+///
+/// Outline (see sticky.cpp for a worked example):
+///  1. Ownership: walk members in map order; a partition claimed by two members keeps the claim of
+///     the higher generation; equal generations void both claims.
+///  2. Rack info: racks are used when consumers and replicas carry racks and not every partition is
+///     on every rack.
+///  3a. Constrained path (all members subscribe to the same topics): each member keeps up to its
+///     quota of owned partitions (sorted by partition, then topic), then the remaining partitions are
+///     dealt round-robin over members below quota (sorted by member id), rack-matched first.
+///  3b. General path: keep owned partitions still subscribed, give each unassigned partition to the
+///     least loaded eligible member, then move partitions from members with two or more partitions
+///     above another eligible member, preferring the previous owner, reverting if balance did not
+///     improve.
+#include "models/kafka/assignors/sticky_engine.hpp"
+
+#include <algorithm>
+#include <list>
+#include <map>
+#include <numeric>
+#include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "models/kafka/assignors/java_order.hpp"
+
+namespace cgsim::models::assignors::sticky_engine {
+
+namespace {
+
+constexpr int kNone = -1;
+
+void remove_first(std::vector<int>& v, int x) {
+  auto it = std::find(v.begin(), v.end(), x);
+  if (it != v.end()) v.erase(it);
+}
+
+class Engine {
+ public:
+  Engine(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
+         const std::vector<MemberView>& views, const Options& options)
+      : cluster_(cluster), members_(members), views_(views), options_(options), n_(members.size()) {}
+
+  Result run() {
+    index_members();
+    index_topics();
+    build_rack_info();
+    const bool equal = all_subscriptions_equal();
+    Result result;
+    result.constrained = equal;
+    if (equal)
+      constrained(result);
+    else
+      general();
+    for (std::size_t m = 0; m < n_; ++m) {
+      auto& list = result.assignment[members_[m].member_id];
+      for (int g : out_[m]) list.push_back(tp(g));
+    }
+    return result;
+  }
+
+ private:
+  // ---- indexing --------------------------------------------------------------------------------
+
+  void index_members() {
+    std::vector<std::string_view> ids;
+    for (const auto& m : members_) ids.push_back(m.member_id);
+    member_order_ = java::hash_order(ids);
+    // Duplicated member ids collapse in the leader's map: only the first occurrence takes part.
+    std::vector<std::size_t> sorted(n_);
+    std::iota(sorted.begin(), sorted.end(), 0);
+    std::sort(sorted.begin(), sorted.end(),
+              [&](std::size_t a, std::size_t b) { return java::compare(ids[a], ids[b]) < 0; });
+    rank_.assign(n_, 0);
+    for (std::size_t i = 0; i < n_; ++i) rank_[sorted[i]] = static_cast<int>(i);
+    // Members usually send the same topic list as the member before them (in input order): give
+    // such runs one class, so that work per list is done once per class. Equal classes imply equal
+    // lists; equal lists may still have different classes.
+    list_class_.assign(n_, 0);
+    for (std::size_t i = 1; i < n_; ++i)
+      list_class_[i] = same_list(members_[i - 1].topics, members_[i].topics) ? list_class_[i - 1] : list_class_[i - 1] + 1;
+  }
+
+  static bool same_list(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i].size() != b[i].size() || std::char_traits<char>::compare(a[i].data(), b[i].data(), a[i].size()) != 0) return false;
+    return true;
+  }
+
+  void index_topics() {
+    std::unordered_map<std::string_view, const TopicMetadata*> meta;
+    for (const auto& t : cluster_.topics) meta.emplace(t.name, &t);
+    std::unordered_set<std::string_view> distinct;
+    std::vector<std::string_view> names;
+    // A list of a class already scanned adds no new name.
+    std::vector<char> scanned(n_ == 0 ? 0 : static_cast<std::size_t>(list_class_.back()) + 1, 0);
+    for (std::size_t m : member_order_) {
+      if (scanned[static_cast<std::size_t>(list_class_[m])]) continue;
+      scanned[static_cast<std::size_t>(list_class_[m])] = 1;
+      for (const auto& t : members_[m].topics) {
+        if (!distinct.insert(t).second) continue;
+        auto it = meta.find(t);
+        if (it != meta.end() && it->second->partitions > 0) names.push_back(t);
+      }
+    }
+    std::sort(names.begin(), names.end(), java::Less{});
+    for (std::string_view name : names) {
+      topic_index_.emplace(name, static_cast<int>(topics_.size()));
+      topics_.push_back(meta.at(name));
+      offset_.push_back(total_);
+      total_ += topics_.back()->partitions;
+    }
+    topic_of_.resize(static_cast<std::size_t>(total_));
+    for (std::size_t t = 0; t < topics_.size(); ++t)
+      for (int p = 0; p < topics_[t]->partitions; ++p) topic_of_[static_cast<std::size_t>(offset_[t] + p)] = static_cast<int>(t);
+    topic_hash_.resize(topics_.size());
+    for (std::size_t t = 0; t < topics_.size(); ++t) topic_hash_[t] = java::hash(topics_[t]->name);
+  }
+
+  /// Per member: subscribed topics (in the member's list order, repeats kept) and the subscribed
+  /// flags; per topic: its subscribers in map order. Only the general path needs them.
+  void index_subscriptions() {
+    subscribed_.assign(n_, {});
+    potential_topics_.assign(n_, {});
+    potential_consumers_.assign(topics_.size(), {});
+    // The first member of each list class resolves the names; the others copy.
+    std::vector<std::size_t> resolved_by(n_ == 0 ? 0 : static_cast<std::size_t>(list_class_.back()) + 1, SIZE_MAX);
+    for (std::size_t m : member_order_) {
+      auto& mine = potential_topics_[m];
+      const std::size_t first = resolved_by[static_cast<std::size_t>(list_class_[m])];
+      if (first != SIZE_MAX) {
+        mine = potential_topics_[first];
+        subscribed_[m] = subscribed_[first];
+      } else {
+        resolved_by[static_cast<std::size_t>(list_class_[m])] = m;
+        subscribed_[m].assign(topics_.size(), 0);
+        for (const auto& name : members_[m].topics) {
+          auto it = topic_index_.find(name);
+          if (it == topic_index_.end()) continue;
+          mine.push_back(it->second);
+          subscribed_[m][static_cast<std::size_t>(it->second)] = 1;
+        }
+      }
+      for (int t : mine) potential_consumers_[static_cast<std::size_t>(t)].push_back(static_cast<int>(m));
+    }
+  }
+
+  int partition_count(int t) const { return topics_[static_cast<std::size_t>(t)]->partitions; }
+  int gid(int t, int p) const { return offset_[static_cast<std::size_t>(t)] + p; }
+  TopicPartition tp(int g) const {
+    const int t = topic_of_[static_cast<std::size_t>(g)];
+    return {topics_[static_cast<std::size_t>(t)]->name, g - offset_[static_cast<std::size_t>(t)]};
+  }
+  int partition_of(int g) const { return g - offset_[static_cast<std::size_t>(topic_of_[static_cast<std::size_t>(g)])]; }
+  /// TopicPartition.hashCode().
+  std::int32_t tp_hash(int g) const {
+    const auto t = static_cast<std::size_t>(topic_of_[static_cast<std::size_t>(g)]);
+    const auto p = static_cast<std::uint32_t>(g - offset_[t]);
+    return static_cast<std::int32_t>(31u * (31u + p) + static_cast<std::uint32_t>(topic_hash_[t]));
+  }
+  /// The global id of a partition, or kNone for topics outside the assignment or partitions beyond
+  /// the topic's count.
+  int lookup(const TopicPartition& x) const {
+    // Owned lists are grouped by topic: remember the last topic looked up.
+    if (!lookup_valid_ || x.topic != lookup_name_) {
+      lookup_valid_ = true;
+      auto it = topic_index_.find(x.topic);
+      lookup_name_ = it == topic_index_.end() ? std::string_view(x.topic) : it->first;
+      lookup_topic_ = it == topic_index_.end() ? kNone : it->second;
+    }
+    if (lookup_topic_ == kNone || x.partition < 0 || x.partition >= partition_count(lookup_topic_)) return kNone;
+    return gid(lookup_topic_, x.partition);
+  }
+
+  // ---- rack info (RackInfo) ----------------------------------------------------------------------
+
+  void build_rack_info() {
+    std::map<std::string, int> rack_ids;
+    auto rack_id = [&](const std::string& r) {
+      auto [it, added] = rack_ids.emplace(r, static_cast<int>(rack_ids.size()));
+      return it->second;
+    };
+    std::vector<int> member_rack(n_, kNone);
+    std::unordered_map<int, int> consumers_by_rack;
+    for (std::size_t m : member_order_) {
+      const auto& r = members_[m].rack;
+      if (r && !r->empty()) {
+        member_rack[m] = rack_id(*r);
+        ++consumers_by_rack[member_rack[m]];
+      }
+    }
+    if (consumers_by_rack.empty()) return;
+
+    std::vector<std::vector<int>> racks_of(static_cast<std::size_t>(total_));
+    std::set<int> all_partition_racks;
+    for (std::size_t t = 0; t < topics_.size(); ++t)
+      for (int p = 0; p < topics_[t]->partitions; ++p) {
+        auto& set = racks_of[static_cast<std::size_t>(offset_[t] + p)];
+        if (static_cast<std::size_t>(p) < topics_[t]->partition_racks.size())
+          for (const auto& r : topics_[t]->partition_racks[static_cast<std::size_t>(p)]) set.push_back(rack_id(r));
+        std::sort(set.begin(), set.end());
+        set.erase(std::unique(set.begin(), set.end()), set.end());
+        all_partition_racks.insert(set.begin(), set.end());
+      }
+
+    num_consumers_by_partition_.assign(static_cast<std::size_t>(total_), 0);
+    for (int g = 0; g < total_; ++g)
+      for (int r : racks_of[static_cast<std::size_t>(g)]) {
+        auto it = consumers_by_rack.find(r);
+        if (it != consumers_by_rack.end()) num_consumers_by_partition_[static_cast<std::size_t>(g)] += it->second;
+      }
+    have_num_consumers_ = true;
+
+    bool overlap = false;
+    for (const auto& [r, count] : consumers_by_rack) overlap = overlap || all_partition_racks.count(r) > 0;
+    if (!overlap) return;
+    bool use = options_.prefer_rack_aware;
+    if (!use) {
+      const std::vector<int> all(all_partition_racks.begin(), all_partition_racks.end());
+      for (const auto& set : racks_of) use = use || set != all;
+    }
+    if (!use) return;
+    rack_aware_ = true;
+    consumer_rack_ = member_rack;
+    partition_racks_ = std::move(racks_of);
+  }
+
+  bool racks_mismatch(int m, int g) const {
+    if (!rack_aware_) return false;
+    const int r = consumer_rack_[static_cast<std::size_t>(m)];
+    if (r == kNone) return false;
+    const auto& set = partition_racks_[static_cast<std::size_t>(g)];
+    return !std::binary_search(set.begin(), set.end(), r);
+  }
+  bool rack_matches(int m, int g) const {
+    const int r = consumer_rack_[static_cast<std::size_t>(m)];
+    if (r == kNone) return false;
+    const auto& set = partition_racks_[static_cast<std::size_t>(g)];
+    return std::binary_search(set.begin(), set.end(), r);
+  }
+
+  /// RackInfo.nextRackConsumer: the first index at or after @p first (circularly) whose member's
+  /// rack holds a replica of @p g, or kNone.
+  template <typename List>
+  int next_rack_consumer(int g, const List& list, int first) const {
+    if (!rack_aware_ || partition_racks_[static_cast<std::size_t>(g)].empty()) return kNone;
+    const int n = static_cast<int>(list.size());
+    for (int i = 0; i < n; ++i) {
+      const int index = (first + i) % n;
+      if (rack_matches(list[static_cast<std::size_t>(index)], g)) return index;
+    }
+    return kNone;
+  }
+
+  void sort_by_rack_consumers(std::vector<int>& partitions) const {
+    if (!have_num_consumers_) return;
+    std::stable_sort(partitions.begin(), partitions.end(), [&](int a, int b) {
+      return num_consumers_by_partition_[static_cast<std::size_t>(a)] < num_consumers_by_partition_[static_cast<std::size_t>(b)];
+    });
+  }
+
+  // ---- ownership (allSubscriptionsEqual) ---------------------------------------------------------
+
+  bool all_subscriptions_equal() {
+    bool equal = true;
+    std::unordered_set<std::string_view> first;
+    // Lists of one class get the same answer: per class, 0 unknown, 1 same as the first, 2 not.
+    std::vector<char> same_as_first(n_ == 0 ? 0 : static_cast<std::size_t>(list_class_.back()) + 1, 0);
+    std::vector<int> previous_owner(static_cast<std::size_t>(total_), kNone);
+    owned_.assign(n_, {});
+    multiple_owners_.assign(static_cast<std::size_t>(total_), 0);
+    for (std::size_t m : member_order_) {
+      const auto& topics = members_[m].topics;
+      if (first.empty()) {
+        first.insert(topics.begin(), topics.end());
+      } else if (equal) {
+        char& known = same_as_first[static_cast<std::size_t>(list_class_[m])];
+        if (known == 0)
+          known = topics.size() == first.size() &&
+                          std::all_of(topics.begin(), topics.end(), [&](const std::string& t) { return first.count(t) > 0; })
+                      ? 1
+                      : 2;
+        if (known != 1) equal = false;
+      }
+      const std::int32_t generation = views_[m].data_generation.value_or(-1);
+      max_generation_ = std::max(max_generation_, generation);
+      for (const auto& x : views_[m].data_partitions) {
+        const int g = lookup(x);
+        if (g == kNone) continue;
+        int& owner = previous_owner[static_cast<std::size_t>(g)];
+        if (owner == kNone) {
+          owned_[m].push_back(g);
+          owner = static_cast<int>(m);
+          continue;
+        }
+        const int other = owner;
+        const std::int32_t other_generation = views_[static_cast<std::size_t>(other)].protocol_generation.value_or(-1);
+        if (generation == other_generation) {
+          if (!multiple_owners_[static_cast<std::size_t>(g)]) {
+            multiple_owners_[static_cast<std::size_t>(g)] = 1;
+            multiple_owner_list_.push_back(g);
+          }
+          remove_first(owned_[static_cast<std::size_t>(other)], g);
+          owner = static_cast<int>(m);
+        } else if (generation > other_generation) {
+          owned_[m].push_back(g);
+          remove_first(owned_[static_cast<std::size_t>(other)], g);
+          owner = static_cast<int>(m);
+        }
+      }
+    }
+    return equal;
+  }
+
+  // ---- constrained path (ConstrainedAssignmentBuilder) -------------------------------------------
+
+  void constrained(Result& result) {
+    const int n = static_cast<int>(member_order_.size());
+    const int min_quota = total_ / n;
+    const int max_quota = total_ % n == 0 ? min_quota : min_quota + 1;
+    const int expected_over = total_ % n;
+    int current_over = 0;
+    out_.assign(n_, {});
+    // Per partition: the member that owned it and gives it up (kNone: none).
+    std::vector<int> maybe_revoked(static_cast<std::size_t>(total_), kNone);
+    std::list<int> under;  // unfilledMembersWithUnderMinQuotaPartitions
+    std::list<int> exact;  // unfilledMembersWithExactlyMinQuotaPartitions
+    std::vector<char> assigned(static_cast<std::size_t>(total_), 0);
+    if (!multiple_owner_list_.empty()) removed_at_.assign(static_cast<std::size_t>(total_), 0);
+
+    for (std::size_t m : member_order_) {
+      const int c = static_cast<int>(m);
+      std::vector<int> owned;
+      for (int g : owned_[m]) {
+        if (racks_mismatch(c, g))
+          maybe_revoked[static_cast<std::size_t>(g)] = c;
+        else
+          owned.push_back(g);
+      }
+      std::stable_sort(owned.begin(), owned.end(), [&](int a, int b) {
+        const int pa = partition_of(a), pb = partition_of(b);
+        if (pa != pb) return pa < pb;
+        return topic_of_[static_cast<std::size_t>(a)] < topic_of_[static_cast<std::size_t>(b)];
+      });
+      if (!multiple_owner_list_.empty()) {
+        // Drop the first occurrence of every partition claimed by several members.
+        ++removal_stamp_;
+        std::vector<int> kept;
+        kept.reserve(owned.size());
+        for (int g : owned) {
+          int& stamp = removed_at_[static_cast<std::size_t>(g)];
+          if (multiple_owners_[static_cast<std::size_t>(g)] && stamp != removal_stamp_)
+            stamp = removal_stamp_;
+          else
+            kept.push_back(g);
+        }
+        owned = std::move(kept);
+      }
+
+      auto& mine = out_[m];
+      const int size = static_cast<int>(owned.size());
+      if (size < min_quota) {
+        for (int g : owned) {
+          mine.push_back(g);
+          assigned[static_cast<std::size_t>(g)] = 1;
+        }
+        under.push_back(c);
+      } else if (size >= max_quota && current_over < expected_over) {
+        ++current_over;
+        if (current_over == expected_over) exact.clear();
+        for (int i = 0; i < size; ++i) {
+          const int g = owned[static_cast<std::size_t>(i)];
+          if (i < max_quota) {
+            mine.push_back(g);
+            assigned[static_cast<std::size_t>(g)] = 1;
+          } else {
+            maybe_revoked[static_cast<std::size_t>(g)] = c;
+          }
+        }
+      } else {
+        for (int i = 0; i < size; ++i) {
+          const int g = owned[static_cast<std::size_t>(i)];
+          if (i < min_quota) {
+            mine.push_back(g);
+            assigned[static_cast<std::size_t>(g)] = 1;
+          } else {
+            maybe_revoked[static_cast<std::size_t>(g)] = c;
+          }
+        }
+        if (current_over < expected_over) exact.push_back(c);
+      }
+    }
+
+    // Unassigned partitions by topic name, then partition.
+    std::vector<int> unassigned;
+    for (int g = 0; g < total_; ++g)
+      if (!assigned[static_cast<std::size_t>(g)]) unassigned.push_back(g);
+    auto by_id = [&](int a, int b) { return rank_[static_cast<std::size_t>(a)] < rank_[static_cast<std::size_t>(b)]; };
+    under.sort(by_id);
+    exact.sort(by_id);
+    sort_by_rack_consumers(unassigned);
+
+    auto assign_new = [&](int g, int c) {
+      auto& mine = out_[static_cast<std::size_t>(c)];
+      mine.push_back(g);
+      const int revoker = maybe_revoked[static_cast<std::size_t>(g)];
+      if ((revoker != kNone && revoker != c) || multiple_owners_[static_cast<std::size_t>(g)])
+        result.transferring.emplace_back(tp(g), members_[static_cast<std::size_t>(c)].member_id);
+      return static_cast<int>(mine.size());
+    };
+
+    // Rack-matched round robin over members below quota, then members at exactly the minimum.
+    if (rack_aware_) {
+      std::vector<int> under_v(under.begin(), under.end());
+      std::vector<int> exact_v(exact.begin(), exact.end());
+      int next_index_start = 0;
+      std::vector<int> rest;
+      for (int g : unassigned) {
+        int consumer = kNone;
+        int next_index = next_rack_consumer(g, under_v, next_index_start);
+        if (next_index >= 0) {
+          consumer = under_v[static_cast<std::size_t>(next_index)];
+          const int count = static_cast<int>(out_[static_cast<std::size_t>(consumer)].size()) + 1;
+          if (count >= min_quota) {
+            under_v.erase(std::find(under_v.begin(), under_v.end(), consumer));
+            if (count < max_quota && current_over < expected_over) exact_v.push_back(consumer);
+          } else {
+            ++next_index;
+          }
+          next_index_start = under_v.empty() ? 0 : next_index % static_cast<int>(under_v.size());
+        } else if (!exact_v.empty()) {
+          const int first = next_rack_consumer(g, exact_v, 0);
+          if (first >= 0) {
+            consumer = exact_v[static_cast<std::size_t>(first)];
+            if (static_cast<int>(out_[static_cast<std::size_t>(consumer)].size()) + 1 == max_quota) {
+              exact_v.erase(exact_v.begin() + first);
+              ++current_over;
+              if (current_over == expected_over) exact_v.clear();
+            }
+          }
+        }
+        if (consumer != kNone)
+          assign_new(g, consumer);
+        else
+          rest.push_back(g);
+      }
+      unassigned = std::move(rest);
+      under.assign(under_v.begin(), under_v.end());
+      exact.assign(exact_v.begin(), exact_v.end());
+    }
+
+    // Plain round robin with Java's LinkedList iterator semantics.
+    auto it = under.begin();
+    auto last = under.end();
+    for (int g : unassigned) {
+      int consumer;
+      bool from_iterator = true;
+      if (it != under.end()) {
+        last = it;
+        consumer = *it++;
+      } else if (under.empty() && exact.empty()) {
+        throw AssignorFailure("IllegalStateException: No more unfilled consumers to be assigned.");
+      } else if (under.empty()) {
+        consumer = exact.front();
+        exact.pop_front();
+        from_iterator = false;
+      } else {
+        it = under.begin();
+        last = it;
+        consumer = *it++;
+      }
+      const int count = assign_new(g, consumer);
+      if (count == min_quota) {
+        if (!from_iterator || last == under.end())
+          throw AssignorFailure("IllegalStateException: iterator remove without next");
+        under.erase(last);
+        last = under.end();
+        exact.push_back(consumer);
+      } else if (count == max_quota) {
+        ++current_over;
+      }
+    }
+
+    if (!under.empty()) {
+      if (current_over != expected_over)
+        throw AssignorFailure(
+            "IllegalStateException: We haven't reached the expected number of members with more than the minQuota "
+            "partitions, but no more partitions to be assigned");
+      for (int c : under)
+        if (static_cast<int>(out_[static_cast<std::size_t>(c)].size()) != min_quota)
+          throw AssignorFailure("IllegalStateException: Consumer: [" + members_[static_cast<std::size_t>(c)].member_id +
+                                "] doesn't reach minQuota partitions, and no more partitions to be assigned");
+    }
+  }
+
+  // ---- general path (GeneralAssignmentBuilder) ---------------------------------------------------
+
+  struct Movements {
+    struct Record {
+      int src, dst;
+    };
+    std::unordered_map<int, Record> by_partition;
+    std::unordered_map<int, std::map<std::pair<int, int>, java::HashOrder>> by_topic;
+  };
+
+  int size_of(int m) const { return static_cast<int>(out_[static_cast<std::size_t>(m)].size()); }
+
+  struct BySize {
+    const Engine* e;
+    bool operator()(int a, int b) const {
+      const int sa = e->size_of(a), sb = e->size_of(b);
+      if (sa != sb) return sa < sb;
+      return e->rank_[static_cast<std::size_t>(a)] < e->rank_[static_cast<std::size_t>(b)];
+    }
+  };
+
+  int max_assignment_size(int m) const {
+    if (potential_topics_[static_cast<std::size_t>(m)].size() == topics_.size()) return total_;
+    int sum = 0;
+    for (int t : potential_topics_[static_cast<std::size_t>(m)]) sum += partition_count(t);
+    return sum;
+  }
+
+  bool topic_reassignable(int t) const { return potential_consumers_[static_cast<std::size_t>(t)].size() >= 2; }
+
+  void general() {
+    index_subscriptions();
+    out_ = owned_;
+    present_.assign(n_, 0);
+    for (std::size_t m : member_order_) present_[m] = 1;
+    owner_.assign(static_cast<std::size_t>(total_), kNone);
+    for (std::size_t m : member_order_)
+      for (int g : out_[m]) owner_[static_cast<std::size_t>(g)] = static_cast<int>(m);
+
+    // Topics by number of potential consumers, then name; their partitions in order.
+    std::vector<int> sorted_topics(topics_.size());
+    std::iota(sorted_topics.begin(), sorted_topics.end(), 0);
+    std::sort(sorted_topics.begin(), sorted_topics.end(), [&](int a, int b) {
+      const auto ca = potential_consumers_[static_cast<std::size_t>(a)].size(), cb = potential_consumers_[static_cast<std::size_t>(b)].size();
+      return ca != cb ? ca < cb : a < b;
+    });
+    std::vector<int> sorted_all;
+    sorted_all.reserve(static_cast<std::size_t>(total_));
+    for (int t : sorted_topics)
+      for (int p = 0; p < partition_count(t); ++p) sorted_all.push_back(gid(t, p));
+
+    // prepopulateCurrentAssignments: the previous owner of each partition, from members of older
+    // generations (highest generation first, first visited on ties).
+    struct Prev {
+      int member;
+      std::int32_t generation;
+    };
+    std::unordered_map<int, Prev> prev;
+    auto update_prev = [&](std::size_t m, std::int32_t generation) {
+      for (const auto& x : views_[m].data_partitions) {
+        const int g = lookup(x);
+        if (g == kNone) continue;
+        auto it = prev.find(g);
+        if (it == prev.end())
+          prev.emplace(g, Prev{static_cast<int>(m), generation});
+        else if (generation > it->second.generation)
+          it->second = Prev{static_cast<int>(m), generation};
+      }
+    };
+    for (std::size_t m : member_order_) {
+      const auto& gen = views_[m].data_generation;
+      if (gen && *gen < max_generation_)
+        update_prev(m, *gen);
+      else if (!gen && max_generation_ > -1)
+        update_prev(m, -1);
+    }
+
+    // assignOwnedPartitions: drop partitions of topics no longer subscribed or on the wrong rack.
+    bool revocation_required = false;
+    std::vector<char> assigned(static_cast<std::size_t>(total_), 0);
+    bool any_assigned = false;
+    for (std::size_t m : member_order_) {
+      auto& list = out_[m];
+      std::vector<int> kept;
+      for (int g : list) {
+        if (!subscribed_[m][static_cast<std::size_t>(topic_of_[static_cast<std::size_t>(g)])] ||
+            racks_mismatch(static_cast<int>(m), g)) {
+          revocation_required = true;
+        } else {
+          kept.push_back(g);
+          assigned[static_cast<std::size_t>(g)] = 1;
+          any_assigned = true;
+        }
+      }
+      list = std::move(kept);
+    }
+    std::vector<int> unassigned;
+    if (!any_assigned) {
+      unassigned = sorted_all;
+    } else {
+      for (int g : sorted_all)
+        if (!assigned[static_cast<std::size_t>(g)]) unassigned.push_back(g);
+    }
+
+    std::set<int, BySize> sorted_members(BySize{this});
+    for (std::size_t m : member_order_) sorted_members.insert(static_cast<int>(m));
+
+    // balance()
+    const bool initializing = out_[static_cast<std::size_t>(*sorted_members.rbegin())].empty();
+    auto assign_to_least_loaded = [&](int g, bool with_racks) {
+      const int t = topic_of_[static_cast<std::size_t>(g)];
+      for (int c : sorted_members) {
+        if (!subscribed_[static_cast<std::size_t>(c)][static_cast<std::size_t>(t)]) continue;
+        if (with_racks && racks_mismatch(c, g)) continue;
+        sorted_members.erase(c);
+        out_[static_cast<std::size_t>(c)].push_back(g);
+        owner_[static_cast<std::size_t>(g)] = c;
+        sorted_members.insert(c);
+        return true;
+      }
+      return false;
+    };
+    {
+      std::vector<int> to_assign = unassigned;
+      if (rack_aware_) {
+        std::vector<int> rest;
+        for (int g : to_assign) {
+          if (potential_consumers_[static_cast<std::size_t>(topic_of_[static_cast<std::size_t>(g)])].empty()) {
+            rest.push_back(g);
+            continue;
+          }
+          if (!assign_to_least_loaded(g, true)) rest.push_back(g);
+        }
+        to_assign = std::move(rest);
+      }
+      for (int g : to_assign) {
+        if (potential_consumers_[static_cast<std::size_t>(topic_of_[static_cast<std::size_t>(g)])].empty()) continue;
+        assign_to_least_loaded(g, false);
+      }
+    }
+
+    auto not_fixed = [&](int g) { return topic_reassignable(topic_of_[static_cast<std::size_t>(g)]); };
+    std::vector<int> reassignable_all, reassignable_unassigned;
+    std::copy_if(sorted_all.begin(), sorted_all.end(), std::back_inserter(reassignable_all), not_fixed);
+    std::copy_if(unassigned.begin(), unassigned.end(), std::back_inserter(reassignable_unassigned), not_fixed);
+
+    std::vector<std::size_t> fixed_members;
+    for (std::size_t m = 0; m < n_; ++m) {
+      if (!present_[m]) continue;
+      if (!can_participate(static_cast<int>(m))) {
+        sorted_members.erase(static_cast<int>(m));
+        present_[m] = 0;
+        fixed_members.push_back(m);
+      }
+    }
+
+    const std::vector<std::vector<int>> pre_balance = out_;
+    const std::vector<int> pre_owner = owner_;
+    Movements movements;
+    auto perform = [&](const std::vector<int>& partitions) {
+      bool performed = false;
+      bool modified;
+      do {
+        modified = false;
+        for (int g : partitions) {
+          if (is_balanced(sorted_members)) break;
+          const int t = topic_of_[static_cast<std::size_t>(g)];
+          const int consumer = owner_[static_cast<std::size_t>(g)];
+          auto pit = prev.find(g);
+          if (pit != prev.end()) {
+            const int prev_member = pit->second.member;
+            if (!present_[static_cast<std::size_t>(prev_member)])
+              throw AssignorFailure("NullPointerException: previous owner " +
+                                    members_[static_cast<std::size_t>(prev_member)].member_id +
+                                    " of " + to_string(tp(g)) + " takes no part in the reassignment");
+            if (size_of(consumer) > size_of(prev_member) + 1) {
+              reassign(g, prev_member, sorted_members, movements);
+              performed = modified = true;
+              continue;
+            }
+          }
+          bool found_rack_consumer = false;
+          if (rack_aware_ && consumer_rack_[static_cast<std::size_t>(consumer)] != kNone &&
+              !partition_racks_[static_cast<std::size_t>(g)].empty() && rack_matches(consumer, g)) {
+            for (int other : potential_consumers_[static_cast<std::size_t>(t)]) {
+              if (!rack_matches(other, g)) continue;
+              if (size_of(consumer) > size_of(other) + 1) {
+                reassign_to_least_loaded(g, sorted_members, movements);
+                performed = modified = found_rack_consumer = true;
+                break;
+              }
+            }
+          }
+          if (!found_rack_consumer) {
+            for (int other : potential_consumers_[static_cast<std::size_t>(t)]) {
+              if (size_of(consumer) > size_of(other) + 1) {
+                reassign_to_least_loaded(g, sorted_members, movements);
+                performed = modified = true;
+                break;
+              }
+            }
+          }
+        }
+      } while (modified);
+      return performed;
+    };
+
+    if (!revocation_required) perform(reassignable_unassigned);
+    const bool performed = perform(reassignable_all);
+    if (!initializing && performed && balance_score() >= balance_score_of(pre_balance)) {
+      for (std::size_t m = 0; m < n_; ++m)
+        if (present_[m]) out_[m] = pre_balance[m];
+      owner_ = pre_owner;
+    }
+    for (std::size_t m : fixed_members) present_[m] = 1;
+  }
+
+  bool can_participate(int m) const {
+    const int size = size_of(m);
+    if (size < max_assignment_size(m)) return true;
+    for (int g : out_[static_cast<std::size_t>(m)])
+      if (topic_reassignable(topic_of_[static_cast<std::size_t>(g)])) return true;
+    return false;
+  }
+
+  /// GeneralAssignmentBuilder.isBalanced(): sizes within one, or no member below its maximum could
+  /// take a partition of one of its topics from a member holding two or more partitions more.
+  bool is_balanced(const std::set<int, BySize>& sorted_members) const {
+    if (sorted_members.empty()) throw AssignorFailure("NoSuchElementException");
+    const int min = size_of(*sorted_members.begin());
+    const int max = size_of(*sorted_members.rbegin());
+    if (min >= max - 1) return true;
+    std::vector<int> max_owner_size(topics_.size(), -1);
+    for (std::size_t m = 0; m < n_; ++m) {
+      if (!present_[m]) continue;
+      const int s = static_cast<int>(out_[m].size());
+      for (int g : out_[m]) {
+        auto& x = max_owner_size[static_cast<std::size_t>(topic_of_[static_cast<std::size_t>(g)])];
+        x = std::max(x, s);
+      }
+    }
+    for (int c : sorted_members) {
+      const int size = size_of(c);
+      if (size == max_assignment_size(c)) continue;
+      for (int t : potential_topics_[static_cast<std::size_t>(c)])
+        if (max_owner_size[static_cast<std::size_t>(t)] > size + 1) return false;
+    }
+    return true;
+  }
+
+  static long long score_of_sizes(std::vector<int> sizes) {
+    std::sort(sizes.begin(), sizes.end());
+    long long score = 0;
+    const long long n = static_cast<long long>(sizes.size());
+    for (long long i = 0; i < n; ++i) score += static_cast<long long>(sizes[static_cast<std::size_t>(i)]) * (2 * i - n + 1);
+    return score;
+  }
+  long long balance_score() const {
+    std::vector<int> sizes;
+    for (std::size_t m = 0; m < n_; ++m)
+      if (present_[m]) sizes.push_back(static_cast<int>(out_[m].size()));
+    return score_of_sizes(std::move(sizes));
+  }
+  long long balance_score_of(const std::vector<std::vector<int>>& lists) const {
+    std::vector<int> sizes;
+    for (std::size_t m = 0; m < n_; ++m)
+      if (present_[m]) sizes.push_back(static_cast<int>(lists[m].size()));
+    return score_of_sizes(std::move(sizes));
+  }
+
+  void reassign_to_least_loaded(int g, std::set<int, BySize>& sorted_members, Movements& mv) {
+    const int t = topic_of_[static_cast<std::size_t>(g)];
+    for (int c : sorted_members)
+      if (subscribed_[static_cast<std::size_t>(c)][static_cast<std::size_t>(t)]) {
+        reassign(g, c, sorted_members, mv);
+        return;
+      }
+    throw AssignorFailure("AssertionError: no consumer for " + to_string(tp(g)));
+  }
+
+  void reassign(int g, int new_consumer, std::set<int, BySize>& sorted_members, Movements& mv) {
+    const int consumer = owner_[static_cast<std::size_t>(g)];
+    const int to_move = actual_partition_to_move(mv, g, consumer, new_consumer);
+    const int old = owner_[static_cast<std::size_t>(to_move)];
+    sorted_members.erase(old);
+    sorted_members.erase(new_consumer);
+    move_partition(mv, to_move, old, new_consumer);
+    remove_first(out_[static_cast<std::size_t>(old)], to_move);
+    out_[static_cast<std::size_t>(new_consumer)].push_back(to_move);
+    owner_[static_cast<std::size_t>(to_move)] = new_consumer;
+    sorted_members.insert(new_consumer);
+    sorted_members.insert(old);
+  }
+
+  // PartitionMovements
+  int actual_partition_to_move(Movements& mv, int g, int old_consumer, int new_consumer) const {
+    const int t = topic_of_[static_cast<std::size_t>(g)];
+    auto topic_it = mv.by_topic.find(t);
+    if (topic_it == mv.by_topic.end()) return g;
+    auto rec = mv.by_partition.find(g);
+    if (rec != mv.by_partition.end()) old_consumer = rec->second.src;
+    auto set = topic_it->second.find({new_consumer, old_consumer});
+    if (set == topic_it->second.end()) return g;
+    return static_cast<int>(set->second.first());
+  }
+  void add_record(Movements& mv, int g, int src, int dst) const {
+    mv.by_partition[g] = {src, dst};
+    auto& pairs = mv.by_topic[topic_of_[static_cast<std::size_t>(g)]];
+    auto it = pairs.find({src, dst});
+    if (it == pairs.end()) it = pairs.emplace(std::make_pair(src, dst), java::HashOrder()).first;
+    it->second.insert(static_cast<std::size_t>(g), tp_hash(g));
+  }
+  Movements::Record remove_record(Movements& mv, int g) const {
+    const auto rec = mv.by_partition.at(g);
+    mv.by_partition.erase(g);
+    const int t = topic_of_[static_cast<std::size_t>(g)];
+    auto& pairs = mv.by_topic.at(t);
+    auto it = pairs.find({rec.src, rec.dst});
+    it->second.erase(static_cast<std::size_t>(g), tp_hash(g));
+    if (it->second.empty()) pairs.erase(it);
+    if (pairs.empty()) mv.by_topic.erase(t);
+    return rec;
+  }
+  void move_partition(Movements& mv, int g, int old_consumer, int new_consumer) const {
+    if (mv.by_partition.count(g)) {
+      const auto existing = remove_record(mv, g);
+      if (existing.src != new_consumer) add_record(mv, g, existing.src, new_consumer);
+    } else {
+      add_record(mv, g, old_consumer, new_consumer);
+    }
+  }
+
+  const ClusterMetadata& cluster_;
+  const std::vector<MemberSubscription>& members_;
+  const std::vector<MemberView>& views_;
+  Options options_;
+  std::size_t n_;
+
+  std::vector<std::size_t> member_order_;
+  std::vector<int> rank_;
+  /// Per member (input order): its topic list's class (see index_members).
+  std::vector<int> list_class_;
+
+  std::vector<const TopicMetadata*> topics_;
+  std::unordered_map<std::string_view, int> topic_index_;
+  mutable std::string_view lookup_name_;
+  mutable int lookup_topic_ = kNone;
+  mutable bool lookup_valid_ = false;
+  std::vector<int> offset_;
+  std::vector<int> topic_of_;
+  std::vector<std::int32_t> topic_hash_;
+  int total_ = 0;
+  std::vector<std::vector<char>> subscribed_;
+  std::vector<std::vector<int>> potential_topics_;
+  std::vector<std::vector<int>> potential_consumers_;
+
+  bool rack_aware_ = false;
+  std::vector<int> consumer_rack_;
+  std::vector<std::vector<int>> partition_racks_;
+  bool have_num_consumers_ = false;
+  std::vector<int> num_consumers_by_partition_;
+
+  std::int32_t max_generation_ = -1;
+  std::vector<std::vector<int>> owned_;
+  /// Per partition: claimed by two members of the same generation; and those partitions.
+  std::vector<char> multiple_owners_;
+  std::vector<int> multiple_owner_list_;
+  /// Scratch for dropping first occurrences: the member pass that last dropped each partition.
+  std::vector<int> removed_at_;
+  int removal_stamp_ = 0;
+
+  std::vector<std::vector<int>> out_;
+  std::vector<char> present_;
+  std::vector<int> owner_;
+};
+
+}  // namespace
+
+Result run(const ClusterMetadata& cluster, const std::vector<MemberSubscription>& members,
+           const std::vector<MemberView>& views, const Options& options) {
+  if (members.empty()) return {};
+  return Engine(cluster, members, views, options).run();
+}
+
+}  // namespace cgsim::models::assignors::sticky_engine
