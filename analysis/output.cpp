@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::analysis {
 

@@ -7,13 +7,14 @@
 #include <set>
 #include <sstream>
 
+#include "models/common/priorities.hpp"
 #include "analysis/histogram.hpp"
 #include "analysis/queueing.hpp"
 #include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
 #include "models/kafka/assignors/assignor.hpp"
 #include "models/kafka/partitioners/partitioner.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::analysis {
 
@@ -459,10 +460,10 @@ PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settl
     out.group_lag.push_back({sim::to_seconds(now), 0, total, sim::to_seconds(now - oldest)});
     if (keep_log_ends) out.log_ends.emplace_back(sim::to_seconds(now), std::move(ends));
     world.truncate_logs();
-    if (now + interval <= sc.duration) engine.schedule_at(now + interval, sim::Priority::Sample, sample);
+    if (now + interval <= sc.duration) engine.schedule_at(now + interval, models::priority::kSample, sample);
   };
   world.start();
-  engine.schedule_at(interval, sim::Priority::Sample, sample);
+  engine.schedule_at(interval, models::priority::kSample, sample);
   world.run();
   return out;
 }

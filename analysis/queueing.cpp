@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::analysis::queueing {
 

@@ -15,7 +15,7 @@
 #include "analysis/sweep.hpp"
 #include "analysis/trace.hpp"
 #include "scenarios/loader.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::analysis {
 

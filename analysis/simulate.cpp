@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 
+#include "models/common/priorities.hpp"
 #include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
 
@@ -257,7 +258,7 @@ class Collector {
   void schedule_sample(Time interval) {
     Time at = w_.engine().now() + interval;
     if (at > w_.scenario().duration) return;
-    w_.engine().schedule_at(at, sim::Priority::Sample, [this] { sample(); });
+    w_.engine().schedule_at(at, models::priority::kSample, [this] { sample(); });
   }
 
   World& w_;

@@ -16,7 +16,7 @@
 
 #include "analysis/simulate.hpp"
 #include "analysis/stats.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::analysis {
 

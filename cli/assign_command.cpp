@@ -13,7 +13,7 @@
 #include "models/kafka/assignors/tools/json_io.hpp"
 #include "models/kafka/assignors/tools/optimum.hpp"
 #include "models/kafka/assignors/tools/random_cases.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::cli {
 

@@ -1,6 +1,6 @@
 /// @file main.cpp
 /// The cgsim command: subcommands are registered here; every error is caught once, printed,
-/// and turned into the exit code of its class (see sim/error.hpp).
+/// and turned into the exit code of its class (see models/common/error.hpp).
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cgsim: a deterministic simulator of Kafka consumer groups"};

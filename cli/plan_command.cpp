@@ -9,7 +9,7 @@
 #include "analysis/trace.hpp"
 #include "cli/commands.hpp"
 #include "cli/planning_commands.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::cli {
 

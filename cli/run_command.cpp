@@ -7,7 +7,7 @@
 #include "analysis/simulate.hpp"
 #include "cli/commands.hpp"
 #include "scenarios/loader.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::cli {
 

@@ -6,7 +6,7 @@
 #include "analysis/sweep.hpp"
 #include "cli/commands.hpp"
 #include "cli/planning_commands.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::cli {
 

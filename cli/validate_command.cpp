@@ -7,7 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "scenarios/loader.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 #ifdef CGSIM_HAVE_LIVE
 #include "live/backend.hpp"

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "live/backend.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::live {
 

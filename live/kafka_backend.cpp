@@ -26,7 +26,7 @@
 #include "live/backend.hpp"
 #include "live/recorder.hpp"
 #include "models/kafka/partitioners/partitioner.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 #include "sim/rng.hpp"
 
 namespace cgsim::live {

@@ -1,6 +1,6 @@
 // The simulator as a Backend, so that the scenario driver treats both the same way.
 #include "live/backend.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 #if __has_include("analysis/simulate.hpp")
 #include "analysis/simulate.hpp"

@@ -11,7 +11,7 @@
 
 #include "models/kafka/assignors/assignor.hpp"
 #include "models/kafka/partitioners/partitioner.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::scenarios {
 using namespace cgsim::models;

@@ -52,21 +52,10 @@ constexpr std::size_t kPrefetchAbove = 8192;
 /// the heap).
 constexpr std::size_t kPurgeAbove = 8;
 
-/// The priorities in increasing order, as ranks 0..5 that fit in the key's three bits, indexed by
-/// the priority's value (kNoRank for a value that names no priority).
-constexpr std::uint8_t kNoRank = 0xff;
-constexpr auto kRanks = [] {
-  std::array<std::uint8_t, 256> r{};
-  r.fill(kNoRank);
-  const Priority order[] = {Priority::Fault, Priority::Network, Priority::Coordinator,
-                            Priority::Client, Priority::Producer, Priority::Sample};
-  for (std::uint8_t k = 0; k < 6; ++k) r[static_cast<std::uint8_t>(order[k])] = k;
-  return r;
-}();
+/// The rank field of a key, checked: three bits above the sequence number.
 std::uint64_t rank_of(Priority p) {
-  const std::uint8_t r = kRanks[static_cast<std::uint8_t>(p)];
-  if (r == kNoRank) throw std::logic_error("Engine::schedule_at: unknown priority");
-  return r;
+  if (p >= kPriorityLevels) throw std::logic_error("Engine::schedule_at: priority out of range");
+  return p;
 }
 }  // namespace
 

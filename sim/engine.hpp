@@ -40,15 +40,11 @@ namespace cgsim::sim {
 /// Identifies a scheduled event so that it can be cancelled. Zero is never a valid id.
 using EventId = std::uint64_t;
 
-/// Event priorities for events at the same instant: lower runs first.
-enum class Priority : std::uint8_t {
-  Fault = 0,        ///< injected failures and membership changes
-  Network = 10,     ///< a request or response arriving
-  Coordinator = 20, ///< group-coordinator timers
-  Client = 30,      ///< consumer-side timers and poll loops
-  Producer = 40,    ///< producer ticks
-  Sample = 90,      ///< metric sampling, after everything else at that instant
-};
+/// An event's rank among events at the same instant: lower runs first. The engine gives ranks no
+/// meaning; the models name theirs (models/common/priorities.hpp). A rank is below
+/// kPriorityLevels: it takes the top three bits of an event's key.
+using Priority = std::uint8_t;
+inline constexpr unsigned kPriorityLevels = 8;
 
 /// Allocates on 64-byte (cache line) boundaries.
 template <typename T>

@@ -12,14 +12,19 @@
 
 using namespace cgsim::sim;
 
+namespace rank {
+// Ranks as a model would name them: the engine orders by the number alone.
+constexpr Priority kFault = 0, kNetwork = 1, kCoordinator = 2, kClient = 3, kProducer = 4, kSample = 5;
+}  // namespace rank
+
 TEST(Engine, OrdersByTimeThenPriorityThenInsertion) {
   Engine e;
   std::vector<int> order;
-  e.schedule_at(20, Priority::Client, [&] { order.push_back(5); });
-  e.schedule_at(10, Priority::Client, [&] { order.push_back(3); });
-  e.schedule_at(10, Priority::Fault, [&] { order.push_back(1); });
-  e.schedule_at(10, Priority::Client, [&] { order.push_back(4); });
-  e.schedule_at(10, Priority::Network, [&] { order.push_back(2); });
+  e.schedule_at(20, rank::kClient, [&] { order.push_back(5); });
+  e.schedule_at(10, rank::kClient, [&] { order.push_back(3); });
+  e.schedule_at(10, rank::kFault, [&] { order.push_back(1); });
+  e.schedule_at(10, rank::kClient, [&] { order.push_back(4); });
+  e.schedule_at(10, rank::kNetwork, [&] { order.push_back(2); });
   e.run_until(kNever);
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4, 5}));
   EXPECT_EQ(e.now(), 20);
@@ -29,8 +34,8 @@ TEST(Engine, OrdersByTimeThenPriorityThenInsertion) {
 TEST(Engine, CancelledEventsDoNotRunAndIdsAreNotReused) {
   Engine e;
   int ran = 0;
-  EventId a = e.schedule_at(5, Priority::Client, [&] { ran += 1; });
-  EventId b = e.schedule_at(6, Priority::Client, [&] { ran += 10; });
+  EventId a = e.schedule_at(5, rank::kClient, [&] { ran += 1; });
+  EventId b = e.schedule_at(6, rank::kClient, [&] { ran += 10; });
   EXPECT_TRUE(e.pending(a));
   EXPECT_TRUE(e.cancel(a));
   EXPECT_FALSE(e.cancel(a));
@@ -39,7 +44,7 @@ TEST(Engine, CancelledEventsDoNotRunAndIdsAreNotReused) {
   EXPECT_EQ(ran, 10);
   EXPECT_FALSE(e.pending(b));
   // The slot of a cancelled event is reused, but under a new id.
-  EventId c = e.schedule_after(1, Priority::Client, [] {});
+  EventId c = e.schedule_after(1, rank::kClient, [] {});
   EXPECT_NE(c, a);
   EXPECT_FALSE(e.cancel(a));
   EXPECT_TRUE(e.pending(c));
@@ -48,8 +53,8 @@ TEST(Engine, CancelledEventsDoNotRunAndIdsAreNotReused) {
 TEST(Engine, RunUntilStopsAtHorizonAndAdvancesClock) {
   Engine e;
   int ran = 0;
-  e.schedule_at(100, Priority::Client, [&] { ++ran; });
-  e.schedule_at(300, Priority::Client, [&] { ++ran; });
+  e.schedule_at(100, rank::kClient, [&] { ++ran; });
+  e.schedule_at(300, rank::kClient, [&] { ++ran; });
   e.run_until(200);
   EXPECT_EQ(ran, 1);
   EXPECT_EQ(e.now(), 200);
@@ -61,21 +66,21 @@ TEST(Engine, HandlersMayScheduleAndCancelDuringExecution) {
   Engine e;
   std::vector<Time> seen;
   EventId victim = 0;
-  e.schedule_at(1, Priority::Client, [&] {
+  e.schedule_at(1, rank::kClient, [&] {
     seen.push_back(e.now());
-    e.schedule_after(0, Priority::Client, [&] { seen.push_back(e.now() + 1000); });
+    e.schedule_after(0, rank::kClient, [&] { seen.push_back(e.now() + 1000); });
     e.cancel(victim);
   });
-  victim = e.schedule_at(2, Priority::Client, [&] { seen.push_back(-1); });
+  victim = e.schedule_at(2, rank::kClient, [&] { seen.push_back(-1); });
   e.run_until(kNever);
   EXPECT_EQ(seen, (std::vector<Time>{1, 1001}));
 }
 
 TEST(Engine, RejectsSchedulingInThePast) {
   Engine e;
-  e.schedule_at(10, Priority::Client, [] {});
+  e.schedule_at(10, rank::kClient, [] {});
   e.run_until(kNever);
-  EXPECT_THROW(e.schedule_at(5, Priority::Client, [] {}), std::logic_error);
+  EXPECT_THROW(e.schedule_at(5, rank::kClient, [] {}), std::logic_error);
 }
 
 TEST(Engine, ManyEventsComeOutSorted) {
@@ -86,7 +91,7 @@ TEST(Engine, ManyEventsComeOutSorted) {
   for (int i = 0; i < 10000; ++i) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     Time t = static_cast<Time>(x >> 40);
-    e.schedule_at(t, Priority::Client, [&seen, &e] { seen.push_back(e.now()); });
+    e.schedule_at(t, rank::kClient, [&seen, &e] { seen.push_back(e.now()); });
   }
   e.run_until(kNever);
   ASSERT_EQ(seen.size(), 10000u);
@@ -101,8 +106,8 @@ TEST(Engine, ManyEventsComeOutSorted) {
 std::pair<std::size_t, std::size_t> run_against_reference(int initial, int budget,
                                                            const std::function<int(std::size_t)>& children) {
   using Entry = std::tuple<Time, int, std::uint64_t, std::size_t>;
-  const Priority prios[] = {Priority::Fault, Priority::Network, Priority::Coordinator,
-                            Priority::Client, Priority::Producer, Priority::Sample};
+  const Priority prios[] = {rank::kFault, rank::kNetwork, rank::kCoordinator,
+                            rank::kClient, rank::kProducer, rank::kSample};
   Engine e;
   std::set<Entry> ref;
   std::vector<Entry> entry_of;  // by event number
@@ -174,10 +179,10 @@ TEST(Engine, CancelledKeysArePurgedOnceTheyAreAQuarterOfTheHeap) {
   // 100 live keys, then cancelled ones added: 30 of 130 stay, 40 of 140 are purged.
   for (const auto& [cancelled, left] : std::vector<std::pair<int, std::size_t>>{{30, 130}, {40, 100}}) {
     Engine e;
-    for (int i = 0; i < 100; ++i) e.schedule_at(10 + i, Priority::Client, [] {});
+    for (int i = 0; i < 100; ++i) e.schedule_at(10 + i, rank::kClient, [] {});
     std::vector<EventId> doomed;
-    for (int i = 0; i < cancelled; ++i) doomed.push_back(e.schedule_at(500 + i, Priority::Client, [] {}));
-    e.schedule_at(1, Priority::Client, [] {});
+    for (int i = 0; i < cancelled; ++i) doomed.push_back(e.schedule_at(500 + i, rank::kClient, [] {}));
+    e.schedule_at(1, rank::kClient, [] {});
     for (EventId id : doomed) e.cancel(id);
     e.run_until(1);  // runs the event at 1; the purge check comes before it
     EXPECT_EQ(e.queue_size(), left) << cancelled << " cancelled";
@@ -193,7 +198,7 @@ TEST(Engine, CancelledKeysArePurgedWhenTheyOutnumberLiveOnesAndOrderHolds) {
   for (int i = 0; i < 2000; ++i) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     const Time t = 1 + static_cast<Time>(x >> 54);  // 1..1024: ties included
-    ids.push_back(e.schedule_at(t, Priority::Client, [&ran, i] { ran.push_back(i); }));
+    ids.push_back(e.schedule_at(t, rank::kClient, [&ran, i] { ran.push_back(i); }));
     if (i % 4 == 0) want.emplace_back(t, i);
   }
   for (int i = 0; i < 2000; ++i) {
@@ -211,19 +216,19 @@ TEST(Engine, CancelledKeysArePurgedWhenTheyOutnumberLiveOnesAndOrderHolds) {
   EXPECT_EQ(ran, want_ids);
   for (int i = 0; i < 2000; ++i) EXPECT_FALSE(e.pending(ids[static_cast<std::size_t>(i)]));
   // Purged slots are reused under new ids.
-  EventId fresh = e.schedule_after(1, Priority::Client, [] {});
+  EventId fresh = e.schedule_after(1, rank::kClient, [] {});
   for (EventId old : ids) EXPECT_NE(fresh, old);
 }
 
 TEST(Engine, QueueSizeExcludesTheRunningEvent) {
   Engine e;
   std::vector<std::size_t> sizes;
-  e.schedule_at(1, Priority::Client, [&] {
+  e.schedule_at(1, rank::kClient, [&] {
     sizes.push_back(e.queue_size());
-    e.schedule_after(1, Priority::Client, [&] { sizes.push_back(e.queue_size()); });
+    e.schedule_after(1, rank::kClient, [&] { sizes.push_back(e.queue_size()); });
     sizes.push_back(e.queue_size());
   });
-  e.schedule_at(5, Priority::Client, [] {});
+  e.schedule_at(5, rank::kClient, [] {});
   e.run_until(kNever);
   EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 2, 1}));
   EXPECT_EQ(e.queue_size(), 0u);
@@ -232,10 +237,10 @@ TEST(Engine, QueueSizeExcludesTheRunningEvent) {
 TEST(Engine, RenumberingSequencesKeepsInsertionOrder) {
   Engine e;
   std::vector<int> order;
-  for (int i = 0; i < 100; ++i) e.schedule_at(7, Priority::Client, [&order, i] { order.push_back(i); });
+  for (int i = 0; i < 100; ++i) e.schedule_at(7, rank::kClient, [&order, i] { order.push_back(i); });
   e.renumber_sequences();
-  for (int i = 100; i < 200; ++i) e.schedule_at(7, Priority::Client, [&order, i] { order.push_back(i); });
-  e.schedule_at(7, Priority::Network, [&order] { order.push_back(-1); });
+  for (int i = 100; i < 200; ++i) e.schedule_at(7, rank::kClient, [&order, i] { order.push_back(i); });
+  e.schedule_at(7, rank::kNetwork, [&order] { order.push_back(-1); });
   e.run_until(kNever);
   std::vector<int> want{-1};
   for (int i = 0; i < 200; ++i) want.push_back(i);
@@ -245,11 +250,11 @@ TEST(Engine, RenumberingSequencesKeepsInsertionOrder) {
 TEST(Engine, AHandlerThatThrowsLeavesTheQueueUsable) {
   Engine e;
   std::vector<int> order;
-  e.schedule_at(1, Priority::Client, [] { throw std::runtime_error("boom"); });
-  e.schedule_at(2, Priority::Client, [&] { order.push_back(2); });
+  e.schedule_at(1, rank::kClient, [] { throw std::runtime_error("boom"); });
+  e.schedule_at(2, rank::kClient, [&] { order.push_back(2); });
   EXPECT_THROW(e.run_until(kNever), std::runtime_error);
   EXPECT_EQ(e.queue_size(), 1u);
-  e.schedule_at(3, Priority::Client, [&] { order.push_back(3); });
+  e.schedule_at(3, rank::kClient, [&] { order.push_back(3); });
   e.run_until(kNever);
   EXPECT_EQ(order, (std::vector<int>{2, 3}));
 }
@@ -268,11 +273,11 @@ TEST(Engine, AHandlerThatCannotBeBuiltSchedulesNothing) {
   Engine e;
   int ran = 0;
   const ThrowsWhenCopied bad(&ran);
-  for (int k = 0; k < 3; ++k) EXPECT_THROW(e.schedule_at(5, Priority::Client, bad), std::runtime_error);
+  for (int k = 0; k < 3; ++k) EXPECT_THROW(e.schedule_at(5, rank::kClient, bad), std::runtime_error);
   EXPECT_EQ(e.queue_size(), 0u);
   // The slots taken for the failed attempts are free again: new events run, and only they.
-  const EventId a = e.schedule_at(7, Priority::Client, [&ran] { ran += 10; });
-  const EventId b = e.schedule_at(6, Priority::Client, [&ran] { ran += 100; });
+  const EventId a = e.schedule_at(7, rank::kClient, [&ran] { ran += 10; });
+  const EventId b = e.schedule_at(6, rank::kClient, [&ran] { ran += 100; });
   EXPECT_NE(a, b);
   EXPECT_EQ(e.queue_size(), 2u);
   e.run_until(kNever);
@@ -292,15 +297,15 @@ TEST(Engine, AHandlerThatCannotBeBuiltLeavesLargeAndSmallQueuesInOrder) {
     for (int k = 0; k < n; ++k) {
       x = x * 6364136223846793005ull + 1442695040888963407ull;
       const Time at = 10 + static_cast<Time>((x >> 33) % 1000);
-      e.schedule_at(at, Priority::Client, [&order, &e] { order.push_back(e.now()); });
+      e.schedule_at(at, rank::kClient, [&order, &e] { order.push_back(e.now()); });
       if (k % 7 == 0) {
-        EXPECT_THROW(e.schedule_at(at + 1, Priority::Client, bad), std::runtime_error);
+        EXPECT_THROW(e.schedule_at(at + 1, rank::kClient, bad), std::runtime_error);
       }
     }
-    e.schedule_at(5, Priority::Client, [&] {
-      EXPECT_THROW(e.schedule_at(500, Priority::Client, bad), std::runtime_error);
-      EXPECT_THROW(e.schedule_at(6, Priority::Client, bad), std::runtime_error);
-      e.schedule_at(7, Priority::Client, [&order, &e] { order.push_back(e.now()); });
+    e.schedule_at(5, rank::kClient, [&] {
+      EXPECT_THROW(e.schedule_at(500, rank::kClient, bad), std::runtime_error);
+      EXPECT_THROW(e.schedule_at(6, rank::kClient, bad), std::runtime_error);
+      e.schedule_at(7, rank::kClient, [&order, &e] { order.push_back(e.now()); });
     });
     EXPECT_EQ(e.queue_size(), static_cast<std::size_t>(n) + 1);
     e.run_until(kNever);

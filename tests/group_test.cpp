@@ -9,9 +9,10 @@
 #include <vector>
 
 #include "analysis/simulate.hpp"
+#include "models/common/priorities.hpp"
 #include "models/kafka/world.hpp"
 #include "scenarios/loader.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 using namespace cgsim;
 using models::GroupState;
@@ -144,7 +145,7 @@ TEST(ClassicGroup, DuplicatesAfterACrashAreExactlyTheUncommittedProcessedRecords
                           "{kind: constant, value: 1ms}", 1, "1m"));
   std::int64_t committed_at_crash = -1, frontier_at_crash = -1;
   auto o = run(sc, [&](models::World& w) {
-    w.engine().schedule_at(33 * kSecond, sim::Priority::Sample, [&w, &committed_at_crash, &frontier_at_crash] {
+    w.engine().schedule_at(33 * kSecond, models::priority::kSample, [&w, &committed_at_crash, &frontier_at_crash] {
       committed_at_crash = w.group(0).offsets(0).committed;
       frontier_at_crash = w.group(0).offsets(0).frontier;
     });

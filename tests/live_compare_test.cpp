@@ -8,7 +8,7 @@
 #include "live/compare.hpp"
 #include "live/recorder.hpp"
 #include "scenarios/loader.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace {
 

@@ -21,7 +21,7 @@
 #include "live/backend.hpp"
 #include "live/compare.hpp"
 #include "scenarios/loader.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 #include "tests/live_fixture.hpp"
 
 namespace {

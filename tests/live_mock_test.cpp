@@ -15,7 +15,7 @@
 #include "live/compare.hpp"
 #include "models/kafka/partitioners/partitioner.hpp"
 #include "scenarios/loader.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 #include "tests/live_fixture.hpp"
 
 namespace {

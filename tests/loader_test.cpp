@@ -3,7 +3,7 @@
 #include <string>
 
 #include "scenarios/loader.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 using cgsim::InputError;
 using cgsim::scenarios::load_scenario_text;

@@ -28,7 +28,7 @@
 #include "analysis/queueing.hpp"
 #include "analysis/stats.hpp"
 #include "models/kafka/partitioners/partitioner.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace an = cgsim::analysis;
 namespace q = cgsim::analysis::queueing;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "models/kafka/partitioners/partitioner.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 #include "sim/rng.hpp"
 
 namespace {

@@ -12,7 +12,7 @@
 
 #include "analysis/simulate.hpp"
 #include "analysis/stats.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace an = cgsim::analysis;
 namespace fs = std::filesystem;

@@ -1,3 +1,4 @@
+#include "models/common/priorities.hpp"
 #include "models/kafka/group.hpp"
 
 #include <algorithm>
@@ -119,7 +120,7 @@ std::uint32_t Group::lives(std::int32_t index) const {
 }
 
 void Group::send(sim::Callback fn) {
-  engine_.schedule_after(scenario_.broker.request_latency, Priority::Network, std::move(fn));
+  engine_.schedule_after(scenario_.broker.request_latency, models::priority::kNetwork, std::move(fn));
 }
 
 std::int32_t Group::gid(const TopicPartition& tp) const {
@@ -160,7 +161,7 @@ Time Coordinator::rebalance_timeout() const {
 void Coordinator::arm_expiry(Member& m) {
   if (group_.engine().pending(m.expiry)) return;  // re-armed lazily when it fires
   std::string id = m.meta.member_id;
-  m.expiry = group_.engine().schedule_at(m.last_heartbeat + m.meta.session_timeout, Priority::Coordinator,
+  m.expiry = group_.engine().schedule_at(m.last_heartbeat + m.meta.session_timeout, models::priority::kCoordinator,
                                          [this, id] { on_expiry(id); });
 }
 
@@ -309,7 +310,7 @@ void Coordinator::on_join(const JoinRequest& req) {
       open_->protocol = group_.spec().protocol;
       group_.signals().rebalance_started.emit(*open_);
       set_state(GroupState::PreparingRebalance);
-      join_timer_ = eng.schedule_after(delay, Priority::Coordinator, [this] { on_join_deadline(); });
+      join_timer_ = eng.schedule_after(delay, models::priority::kCoordinator, [this] { on_join_deadline(); });
       break;
     }
     case GroupState::PreparingRebalance:
@@ -361,7 +362,7 @@ void Coordinator::prepare_rebalance(const std::string& trigger) {
   initial_delay_ = false;
   set_state(GroupState::PreparingRebalance);
   eng.cancel(join_timer_);
-  join_timer_ = eng.schedule_after(rebalance_timeout(), Priority::Coordinator, [this] { on_join_deadline(); });
+  join_timer_ = eng.schedule_after(rebalance_timeout(), models::priority::kCoordinator, [this] { on_join_deadline(); });
   try_complete_join();
 }
 
@@ -389,7 +390,7 @@ void Coordinator::on_join_deadline() {
     new_member_added_ = false;
     Time delay = std::min(group_.scenario().broker.initial_rebalance_delay, initial_remaining_);
     initial_remaining_ = std::max<Time>(initial_remaining_ - delay, 0);
-    join_timer_ = group_.engine().schedule_after(delay, Priority::Coordinator, [this] { on_join_deadline(); });
+    join_timer_ = group_.engine().schedule_after(delay, models::priority::kCoordinator, [this] { on_join_deadline(); });
     return;
   }
   initial_delay_ = false;
@@ -454,7 +455,7 @@ void Coordinator::complete_join() {
       group_.consumer(c).on_join_response(inc, Error::None, mid, gen, leader, member_list);
     });
   }
-  sync_timer_ = eng.schedule_after(rebalance_timeout(), Priority::Coordinator, [this] { on_sync_deadline(); });
+  sync_timer_ = eng.schedule_after(rebalance_timeout(), models::priority::kCoordinator, [this] { on_sync_deadline(); });
 }
 
 void Coordinator::on_sync_deadline() {
@@ -650,7 +651,7 @@ void Consumer::start() {
   sim::Engine& eng = g_.engine();
   created_at_ = eng.now();
   std::uint32_t inc = incarnation_;
-  eng.schedule_after(0, Priority::Client, [this, inc] {
+  eng.schedule_after(0, models::priority::kClient, [this, inc] {
     if (current(inc)) poll();
   });
 }
@@ -722,7 +723,7 @@ void Consumer::start_join(const std::string& reason) {
   if (!cooperative() || !in_group) revoke_all();
   set_state(MemberState::PreparingRebalance);
   std::uint32_t inc = incarnation_;
-  g_.engine().schedule_after(delay, Priority::Client, [this, inc, reason] {
+  g_.engine().schedule_after(delay, models::priority::kClient, [this, inc, reason] {
     if (current(inc)) send_join(reason);
   });
 }
@@ -855,7 +856,7 @@ void Consumer::on_sync_response(std::uint32_t inc, Coordinator::Error err, const
 void Consumer::init_positions_later() {
   // OffsetFetch for new partitions costs one round trip before their first fetch.
   std::uint32_t me = incarnation_;
-  g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, me] {
+  g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, models::priority::kClient, [this, me] {
     if (!current(me) || !consuming()) return;
     const Time now = g_.engine().now();
     for (std::size_t i = 0; i < assigned_.size(); ++i) {
@@ -910,7 +911,7 @@ void Consumer::schedule_heartbeat() {
   std::uint32_t inc = incarnation_;
   heartbeat_due_ = eng.now() + g_.spec().heartbeat_interval;
   const Time at = rdk() ? main_loop_wake(heartbeat_due_) : heartbeat_due_;
-  heartbeat_event_ = eng.schedule_at(at, Priority::Client, [this, inc] {
+  heartbeat_event_ = eng.schedule_at(at, models::priority::kClient, [this, inc] {
     if (current(inc)) heartbeat();
   });
 }
@@ -993,7 +994,7 @@ void Consumer::arm_poll_timer() {
   sim::Engine& eng = g_.engine();
   if (poll_timer_ != 0) return;  // pending (it is re-armed lazily when it fires)
   std::uint32_t inc = incarnation_;
-  poll_timer_ = eng.schedule_at(last_poll_ + g_.spec().max_poll_interval, Priority::Client, [this, inc] {
+  poll_timer_ = eng.schedule_at(last_poll_ + g_.spec().max_poll_interval, models::priority::kClient, [this, inc] {
     if (current(inc)) on_poll_timer();
   });
 }
@@ -1011,7 +1012,7 @@ void Consumer::on_poll_timer() {
   }
   if (polled + g_.spec().max_poll_interval > now) {
     std::uint32_t inc = incarnation_;
-    poll_timer_ = g_.engine().schedule_at(polled + g_.spec().max_poll_interval, Priority::Client, [this, inc] {
+    poll_timer_ = g_.engine().schedule_at(polled + g_.spec().max_poll_interval, models::priority::kClient, [this, inc] {
       if (current(inc)) on_poll_timer();
     });
     return;
@@ -1160,7 +1161,7 @@ void Consumer::fetch_and_process() {
   // the running one at the root and sinks from there, so the nearer one sinks less. The two have
   // different priorities, so which is scheduled first does not change the order in which events
   // run.
-  batch_event_ = eng.schedule_at(t, Priority::Client, [this, inc] {
+  batch_event_ = eng.schedule_at(t, models::priority::kClient, [this, inc] {
     if (current(inc)) batch_done();
   });
   if (!fetch_in_flight_) send_fetch();
@@ -1202,7 +1203,7 @@ void Consumer::batch_done() {
     commit(true);
     main_loop_woken();
     std::uint32_t inc = incarnation_;
-    g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, Priority::Client, [this, inc] {
+    g_.engine().schedule_after(2 * g_.scenario().broker.request_latency, models::priority::kClient, [this, inc] {
       if (current(inc)) poll();
     });
     return;
@@ -1231,7 +1232,7 @@ void Consumer::go_idle() {
   g_.engine().cancel(wake_event_);
   wake_at_ = at;
   std::uint32_t inc = incarnation_;
-  wake_event_ = g_.engine().schedule_at(at, Priority::Client, [this, inc] {
+  wake_event_ = g_.engine().schedule_at(at, models::priority::kClient, [this, inc] {
     if (current(inc)) wake();
   });
 }
@@ -1376,7 +1377,7 @@ void Consumer::schedule_fetch_response(Time respond_at) {
   fetch_respond_at_ = respond_at;
   std::uint32_t inc = incarnation_;
   std::uint32_t epoch = fetch_epoch_;
-  fetch_event_ = g_.engine().schedule_at(respond_at + g_.scenario().broker.request_latency, Priority::Network,
+  fetch_event_ = g_.engine().schedule_at(respond_at + g_.scenario().broker.request_latency, models::priority::kNetwork,
                                          [this, inc, epoch] {
                                            if (current(inc)) on_fetch_response(epoch);
                                          });
@@ -1454,7 +1455,7 @@ bool Consumer::truncate_batch(Time t) {
     return true;
   }
   std::uint32_t inc = incarnation_;
-  batch_event_ = g_.engine().schedule_at(batch_.back().done, Priority::Client, [this, inc] {
+  batch_event_ = g_.engine().schedule_at(batch_.back().done, models::priority::kClient, [this, inc] {
     if (current(inc)) batch_done();
   });
   return true;
@@ -1469,7 +1470,7 @@ void Consumer::schedule_auto_commit_timer() {
   // The timer runs from the client's creation, not from its first assignment.
   const Time interval = g_.spec().commit.interval;
   const Time at = next_tick(eng.now() + 1, created_at_ + interval, interval);
-  commit_timer_ = eng.schedule_at(at, Priority::Client, [this, inc] {
+  commit_timer_ = eng.schedule_at(at, models::priority::kClient, [this, inc] {
     if (!current(inc)) return;
     commit_timer_ = 0;
     if (consuming()) commit(false);
@@ -1509,7 +1510,7 @@ void Consumer::finish_revocation() {
   chunk_left_ = chunk_records_;
   reset_fetch();
   std::uint32_t inc = incarnation_;
-  g_.engine().schedule_after(delay, Priority::Client, [this, inc] {
+  g_.engine().schedule_after(delay, models::priority::kClient, [this, inc] {
     if (current(inc) && !member_id_.empty()) send_consumer_heartbeat(generation_, "");
   });
 }

@@ -5,7 +5,8 @@
 #include <limits>
 #include <string>
 
-#include "sim/error.hpp"
+#include "models/common/priorities.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::models {
 
@@ -143,7 +144,7 @@ std::int32_t Production::choose_partition(Instance& in, Spec& s, sim::Time t) {
 void Production::start() {
   for (auto& in : instances_) in.next_ns = next_arrival(in, specs_[in.spec], -1.0);
   window_start_ = 0;
-  engine_.schedule_at(0, sim::Priority::Producer, [this] { window(); });
+  engine_.schedule_at(0, models::priority::kProducer, [this] { window(); });
 }
 
 void Production::replay(std::vector<Arrival> trace) {
@@ -172,7 +173,7 @@ void Production::window() {
   window_done.emit(start, end, count);
   window_start_ = end;
   if (end < scenario_.duration) {
-    engine_.schedule_at(end, sim::Priority::Producer, [this] { window(); });
+    engine_.schedule_at(end, models::priority::kProducer, [this] { window(); });
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "models/common/priorities.hpp"
+
 namespace cgsim::models {
 
 using sim::Time;
@@ -26,7 +28,7 @@ void World::start() {
   for (auto& g : groups_)
     for (auto& c : g->consumers()) c->start();
   for (const FaultSpec& f : scenario_.faults) {
-    engine_.schedule_at(f.at, sim::Priority::Fault, [this, &f] {
+    engine_.schedule_at(f.at, models::priority::kFault, [this, &f] {
       signals_.fault.emit(f, engine_.now());
       apply(f);
     });
@@ -56,7 +58,7 @@ void World::apply(const FaultSpec& f) {
       std::int32_t idx = f.member;
       Time downtime = f.duration;
       g->consumer(idx).close([this, g, idx, downtime] {
-        engine_.schedule_after(downtime, sim::Priority::Fault, [g, idx] { g->restart_consumer(idx).start(); });
+        engine_.schedule_after(downtime, models::priority::kFault, [g, idx] { g->restart_consumer(idx).start(); });
       });
       break;
     }
@@ -66,10 +68,10 @@ void World::apply(const FaultSpec& f) {
       Time step = f.duration + f.gap;
       for (std::int32_t idx = 0; idx < n; ++idx) {
         Time downtime = f.duration;
-        engine_.schedule_after(step * idx, sim::Priority::Fault, [this, g, idx, downtime] {
+        engine_.schedule_after(step * idx, models::priority::kFault, [this, g, idx, downtime] {
           if (g->consumer(idx).stopped()) return;
           g->consumer(idx).close([this, g, idx, downtime] {
-            engine_.schedule_after(downtime, sim::Priority::Fault, [g, idx] { g->restart_consumer(idx).start(); });
+            engine_.schedule_after(downtime, models::priority::kFault, [g, idx] { g->restart_consumer(idx).start(); });
           });
         });
       }

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "models/common/types.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::models::assignors {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "models/common/priorities.hpp"
 #include "models/kafka/group.hpp"
 
 namespace cgsim::models {
@@ -32,7 +33,7 @@ std::string ConsumerGroupCoordinator::new_member_id() {
 void ConsumerGroupCoordinator::arm_expiry(Member& m) {
   if (group_.engine().pending(m.expiry)) return;
   std::string id = m.meta.member_id;
-  m.expiry = group_.engine().schedule_at(m.last_heartbeat + m.meta.session_timeout, Priority::Coordinator,
+  m.expiry = group_.engine().schedule_at(m.last_heartbeat + m.meta.session_timeout, models::priority::kCoordinator,
                                          [this, id] { on_expiry(id); });
 }
 
@@ -133,7 +134,7 @@ ConsumerGroupCoordinator::Response ConsumerGroupCoordinator::reconcile(Member& m
         if (m.revoking.insert(p).second && open_) ++open_->partitions_revoked;
       if (!eng.pending(m.revoke_deadline)) {
         std::string id = m.meta.member_id;
-        m.revoke_deadline = eng.schedule_after(m.meta.rebalance_timeout, Priority::Coordinator,
+        m.revoke_deadline = eng.schedule_after(m.meta.rebalance_timeout, models::priority::kCoordinator,
                                                [this, id] { on_revoke_deadline(id); });
       }
       r.epoch = m.epoch;

@@ -3,7 +3,7 @@
 #include <array>
 #include <bit>
 
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::models::partitioners {
 

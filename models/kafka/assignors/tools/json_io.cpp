@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include "models/kafka/assignors/server_common.hpp"
-#include "sim/error.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::models::assignors {
 
