@@ -116,9 +116,9 @@ class Collector {
       out_.timeline.push_back({sim::to_seconds(t), "member_state", w_.group(static_cast<std::size_t>(g)).consumer(c).name(),
                                std::string(models::to_string(from)) + " -> " + models::to_string(to)});
     });
-    s.group_state.connect([this](std::int32_t g, models::GroupState from, models::GroupState to, Time t) {
+    s.group_state.connect([this](std::int32_t g, const char* from, const char* to, Time t) {
       out_.timeline.push_back({sim::to_seconds(t), "group_state", w_.scenario().groups[static_cast<std::size_t>(g)].id,
-                               std::string(models::to_string(from)) + " -> " + models::to_string(to)});
+                               std::string(from) + " -> " + to});
     });
     s.fault.connect([this](const models::FaultSpec& f, Time t) {
       std::string subject = f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;

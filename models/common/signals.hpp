@@ -11,14 +11,9 @@
 
 namespace cgsim::models {
 
-/// Coordinator-side group state: the classic protocol's GroupState, plus Assigning and
-/// Reconciling of the consumer protocol (KIP-848), whose groups go Empty -> Assigning ->
-/// Reconciling -> Stable.
-enum class GroupState { Empty, PreparingRebalance, CompletingRebalance, Stable, Dead, Assigning, Reconciling };
 /// Client-side membership state (Kafka's MemberState) plus Stopped for a crashed or closed client.
 enum class MemberState { Unjoined, PreparingRebalance, CompletingRebalance, Stable, Stopped };
 
-const char* to_string(GroupState s);
 const char* to_string(MemberState s);
 
 /// One processed record.
@@ -67,8 +62,9 @@ struct Signals {
   sim::Signal<const GenerationInfo&> generation;
   /// (group, consumer, from, to, time)
   sim::Signal<std::int32_t, std::int32_t, MemberState, MemberState, sim::Time> member_state;
-  /// (group, from, to, time)
-  sim::Signal<std::int32_t, GroupState, GroupState, sim::Time> group_state;
+  /// (group, from, to, time): the coordinator's group state, named as the broker names it (the
+  /// classic group's GroupState, the consumer group's ConsumerGroupState).
+  sim::Signal<std::int32_t, const char*, const char*, sim::Time> group_state;
   /// (fault, time) when a scheduled fault takes effect.
   sim::Signal<const FaultSpec&, sim::Time> fault;
   /// (group, consumer, partitions committed, time) when a commit is accepted.

@@ -8,33 +8,34 @@
 
 namespace cgsim::models {
 
-using sim::Priority;
 using sim::Time;
 
-ConsumerGroupCoordinator::ConsumerGroupCoordinator(Group& group)
-    : group_(group), ids_(group.scenario().seed, "group/" + group.spec().id + "/member-ids") {}
-
-void ConsumerGroupCoordinator::set_state(GroupState s) {
-  if (s == state_) return;
-  GroupState from = state_;
-  state_ = s;
-  group_.signals().group_state.emit(group_.index(), from, s, group_.engine().now());
+const char* to_string(ConsumerGroupState s) {
+  switch (s) {
+    case ConsumerGroupState::Empty: return "Empty";
+    case ConsumerGroupState::Assigning: return "Assigning";
+    case ConsumerGroupState::Reconciling: return "Reconciling";
+    case ConsumerGroupState::Stable: return "Stable";
+    case ConsumerGroupState::Dead: return "Dead";
+  }
+  return "?";
 }
+
+ConsumerGroupCoordinator::ConsumerGroupCoordinator(Group& group)
+    : CoordinatorBase(group, ConsumerGroupState::Empty) {}
 
 std::string ConsumerGroupCoordinator::new_member_id() {
   // The coordinator names members with a random UUID (its base64 form upstream; the textual form
   // here, which sorts the same way for every purpose cgsim has).
-  std::uint64_t a = ids_.next_u64(), b = ids_.next_u64();
+  const auto [a, b] = random_id_bits();
   char buf[40];
   std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a), static_cast<unsigned long long>(b));
   return buf;
 }
 
 void ConsumerGroupCoordinator::arm_expiry(Member& m) {
-  if (group_.engine().pending(m.expiry)) return;
-  std::string id = m.meta.member_id;
-  m.expiry = group_.engine().schedule_at(m.last_heartbeat + m.meta.session_timeout, models::priority::kCoordinator,
-                                         [this, id] { on_expiry(id); });
+  arm_timer(m.expiry, m.last_heartbeat + m.meta.session_timeout,
+            [this, id = m.meta.member_id] { on_expiry(id); });
 }
 
 void ConsumerGroupCoordinator::on_expiry(const std::string& member_id) {
@@ -85,7 +86,7 @@ void ConsumerGroupCoordinator::bump_epoch(const std::string& trigger) {
     group_.signals().rebalance_started.emit(*open_);
   }
   if (open_) ++open_->rounds;
-  set_state(GroupState::Assigning);
+  set_state(ConsumerGroupState::Assigning);
   compute_target();
 }
 
@@ -258,7 +259,7 @@ void ConsumerGroupCoordinator::on_heartbeat(const Heartbeat& hb) {
 
 void ConsumerGroupCoordinator::update_state() {
   if (members_.empty()) {
-    set_state(GroupState::Empty);
+    set_state(ConsumerGroupState::Empty);
     if (open_) {
       open_->end = group_.engine().now();
       open_->generation = group_epoch_;
@@ -278,10 +279,10 @@ void ConsumerGroupCoordinator::update_state() {
     }
   }
   if (!converged) {
-    set_state(GroupState::Reconciling);
+    set_state(ConsumerGroupState::Reconciling);
     return;
   }
-  set_state(GroupState::Stable);
+  set_state(ConsumerGroupState::Stable);
   if (!open_) return;
   std::map<std::int32_t, std::int32_t> owners;
   GenerationInfo gen;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "models/common/signals.hpp"
+#include "models/kafka/coordinator/coordinator_base.hpp"
 #include "sim/engine.hpp"
 #include "sim/rng.hpp"
 
@@ -29,7 +30,12 @@ namespace cgsim::models {
 
 class Group;
 
-class ConsumerGroupCoordinator {
+/// The consumer group's states (the broker's ConsumerGroupState): Empty -> Assigning ->
+/// Reconciling -> Stable.
+enum class ConsumerGroupState { Empty, Assigning, Reconciling, Stable, Dead };
+const char* to_string(ConsumerGroupState s);
+
+class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
  public:
   explicit ConsumerGroupCoordinator(Group& group);
 
@@ -60,7 +66,6 @@ class ConsumerGroupCoordinator {
   /// OffsetCommit from a member of this group.
   void on_commit(const std::string& member_id, std::int32_t consumer,
                  const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets);
-  GroupState state() const { return state_; }
   std::int32_t group_epoch() const { return group_epoch_; }
   void finish_run();
 
@@ -76,7 +81,6 @@ class ConsumerGroupCoordinator {
     std::uint64_t join_seq = 0;
   };
 
-  void set_state(GroupState s);
   void bump_epoch(const std::string& trigger);
   void compute_target();
   Response reconcile(Member& m);
@@ -88,8 +92,6 @@ class ConsumerGroupCoordinator {
   void reply(const Member& m, const Response& r);
   std::string new_member_id();
 
-  Group& group_;
-  GroupState state_ = GroupState::Empty;
   std::int32_t group_epoch_ = 0;
   std::int32_t target_epoch_ = 0;
   std::map<std::string, Member> members_;
@@ -99,7 +101,6 @@ class ConsumerGroupCoordinator {
   std::map<std::string, std::string> static_members_;
   std::optional<RebalanceInfo> open_;
   std::uint64_t join_seq_ = 0;
-  sim::Rng ids_;
 };
 
 }  // namespace cgsim::models

@@ -1,0 +1,174 @@
+// The consumer client's life: creation, poll, crash, close, slow-down.
+#include "models/kafka/client/consumer.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <stdexcept>
+
+#include "models/common/priorities.hpp"
+#include "models/kafka/group.hpp"
+
+namespace cgsim::models {
+
+using sim::Time;
+
+const char* to_string(MemberState s) {
+  switch (s) {
+    case MemberState::Unjoined: return "Unjoined";
+    case MemberState::PreparingRebalance: return "PreparingRebalance";
+    case MemberState::CompletingRebalance: return "CompletingRebalance";
+    case MemberState::Stable: return "Stable";
+    case MemberState::Stopped: return "Stopped";
+  }
+  return "?";
+}
+
+namespace {
+/// Kafka's default max.partition.fetch.bytes: how much one partition contributes to a fetch.
+constexpr std::int64_t kMaxPartitionFetchBytes = 1 << 20;
+}  // namespace
+
+Consumer::Consumer(Group& group, std::int32_t index)
+    : g_(group),
+      policy_(ClientPolicy::of(group.scenario().client)),
+      index_(index),
+      name_(group.spec().id + "/" + std::to_string(index)),
+      client_id_(group.spec().id + "-" + std::to_string(index)),
+      incarnation_(group.next_incarnation()),
+      processing_rng_(group.scenario().seed,
+                      "consumer/" + name_ + "/processing/" + std::to_string(group.lives(index))) {
+  if (group.spec().consumers.static_membership) instance_id_ = client_id_;
+  std::int32_t bytes = 1;
+  for (const auto& tn : group.spec().topics)
+    bytes = std::max(bytes, group.broker().topic(group.broker().topic_index(tn)).record_bytes);
+  chunk_records_ = std::max<std::int64_t>(1, kMaxPartitionFetchBytes / bytes);
+  const sim::Distribution& d = group.spec().consumers.processing_time;
+  if (d.kind == sim::Distribution::Kind::Constant && d.value >= 0) constant_processing_ = static_cast<Time>(d.value * 1e9 + 0.5);
+}
+
+void Consumer::set_state(MemberState s) {
+  if (s == state_) return;
+  MemberState from = state_;
+  state_ = s;
+  g_.signals().member_state.emit(g_.index(), index_, from, s, g_.engine().now());
+}
+
+void Consumer::start() {
+  sim::Engine& eng = g_.engine();
+  created_at_ = eng.now();
+  std::uint32_t inc = incarnation_;
+  eng.schedule_after(0, models::priority::kClient, [this, inc] {
+    if (current(inc)) poll();
+  });
+}
+
+Time Consumer::processing_time(Time start) {
+  if (constant_processing_ >= 0 && start >= slow_until_) return constant_processing_;
+  double s = g_.spec().consumers.processing_time.sample(processing_rng_);
+  if (start < slow_until_) s *= slow_factor_;
+  return static_cast<Time>(s * 1e9 + 0.5);  // s >= 0
+}
+
+void Consumer::poll() {
+  sim::Engine& eng = g_.engine();
+  const Time now = eng.now();
+  idle_ = false;
+  last_poll_ = now;
+  if (close_requested_) {
+    do_close();
+    return;
+  }
+  if (kip848()) {
+    if (state_ == MemberState::Unjoined) {
+      if (!assigned_.empty()) revoke_all();  // fenced or left: the partitions are lost, uncommitted
+      if (!join_in_flight_) {
+        join_in_flight_ = true;
+        set_state(MemberState::PreparingRebalance);
+        send_consumer_heartbeat(0, rejoin_reason_);
+      }
+      return;
+    }
+    if (!revoke_pending_.empty()) finish_revocation();
+  } else if (state_ == MemberState::Unjoined || rejoin_needed_) {
+    if (!join_in_flight_) start_join(rejoin_reason_);
+  }
+  // The join runs without blocking poll(): an eager member has revoked everything and waits; a
+  // cooperative member goes on consuming the partitions it owns.
+  if (!consuming()) return;
+  arm_poll_timer();
+  if (g_.spec().commit.kind == CommitSpec::Kind::Auto && !policy_.auto_commit_on_timer && now >= next_auto_commit_) {
+    commit(false);
+    next_auto_commit_ = now + g_.spec().commit.interval;
+  }
+  fetch_and_process();
+}
+
+bool Consumer::cooperative() const { return g_.protocol() == Protocol::Cooperative; }
+
+bool Consumer::kip848() const { return g_.protocol() == Protocol::Consumer; }
+
+bool Consumer::consuming() const {
+  if (state_ == MemberState::Stable) return true;
+  if (kip848()) return !member_id_.empty() && state_ == MemberState::CompletingRebalance;
+  return cooperative() && !assigned_.empty() &&
+         (state_ == MemberState::PreparingRebalance || state_ == MemberState::CompletingRebalance);
+}
+
+Time Consumer::record_start(std::size_t i) const { return i == 0 ? batch_start_ : batch_[i - 1].done; }
+
+void Consumer::crash() {
+  if (stopped()) return;
+  emit_until(g_.engine().now());
+  sim::Engine& eng = g_.engine();
+  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_}) eng.cancel(e);
+  busy_ = false;
+  idle_ = false;
+  for (std::int32_t gid : assigned_) {
+    g_.broker().log(gid).remove_listener(this);
+    g_.mark_unowned(gid, g_.engine().now());
+  }
+  set_state(MemberState::Stopped);
+}
+
+void Consumer::close(std::function<void()> then) {
+  if (stopped()) {
+    if (then) then();
+    return;
+  }
+  close_requested_ = true;
+  on_closed_ = std::move(then);
+  if (!busy_) poll();
+}
+
+void Consumer::do_close() {
+  // KafkaConsumer.close(): commit (auto-commit) synchronously, then leave the group; a static
+  // member does not send LeaveGroup and relies on coming back within the session timeout.
+  if (consuming() && g_.spec().commit.kind == CommitSpec::Kind::Auto) commit(true);
+  if (kip848()) {
+    if (!member_id_.empty()) send_consumer_heartbeat(instance_id_ ? -2 : -1, "leave");
+  } else if (!member_id_.empty() && !instance_id_) {
+    ClassicGroupCoordinator* coord = &g_.coordinator();
+    std::string mid = member_id_;
+    g_.send([coord, mid] { coord->on_leave(mid, "leave"); });
+  }
+  crash();
+  if (on_closed_) {
+    auto f = std::move(on_closed_);
+    f();
+  }
+}
+
+void Consumer::slow(double factor, Time until) {
+  slow_factor_ = factor;
+  slow_until_ = until;
+}
+
+void Consumer::finish_run() {
+  if (stopped()) return;
+  emit_until(g_.engine().now());
+}
+
+}  // namespace cgsim::models
