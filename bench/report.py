@@ -179,13 +179,12 @@ def main():
         L.append("| %s | %s | %s%s%s | %s | %s |" % (label, wanted, si(v) if counter != "peak_rss_MiB" else "%.0f" % v,
                                                    UNITS[counter], extra, "yes" if met else "no", gap))
     if simpy:
-        r = simpy.get("ratio_cpu")
-        met = r is not None and r >= 100
+        # The ratio is reported, not held to a target: a target on a ratio would reward a slow baseline.
         L.append("| KG-1 vs the SimPy model (same events, checked: %s), both replaying the same arrival trace"
-                 " | >= 100x | %.1fx CPU (%.1fx wall), %s simulated; %.1fx CPU with cgsim generating its arrivals"
-                 " | %s | %s |" % ("PASS" if simpy.get("check") else "FAIL", r or 0, simpy.get("ratio_wall", 0),
-                                   si(simpy.get("simulated_seconds"), " s"), simpy.get("ratio_cpu_generating", 0),
-                                   "yes" if met else "no", "" if met else "needs %.1fx" % (100 / r if r else 0)))
+                 " | (reported, no target) | %.1fx CPU (%.1fx wall), %s simulated; %.1fx CPU with cgsim generating"
+                 " its arrivals | | |" % ("PASS" if simpy.get("check") else "FAIL", simpy.get("ratio_cpu") or 0,
+                                         simpy.get("ratio_wall", 0), si(simpy.get("simulated_seconds"), " s"),
+                                         simpy.get("ratio_cpu_generating", 0)))
     scale = find(gb["scale"], "BM_Scale")
     if scale and scale.get("simulated_s", 0) >= 3600:
         L.append("| Scale run, %.0f s simulated | (wall time reported) | %.1f wall minutes, %.1f CPU minutes | | |"
