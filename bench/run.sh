@@ -14,10 +14,14 @@
 #                       but the report then does not count the memory target as met)
 #   --skip-simpy        leave out the SimPy comparison
 #
+# The SimPy comparison runs the SimPy model of KG-1 (bench/simpy/kg1.py) under CPython and, when
+# pypy3 is installed, under PyPy too, and reports cgsim's speed-up over each (a figure, not a
+# target). SimPy is pure Python: PyPy is given the package of the CPython that has it.
+#
 # The assignor benchmark (bench/assignor_bench.cpp, Kafka's JMH sizes) has its own comparison,
 # tests/reference/bench_ratio.sh; here it only gets the brief --quick run.
 #
-# Full mode takes about 25 CPU minutes (the scale run's hour and SimPy most of it): longer in wall time
+# Full mode takes about 20 CPU minutes (the scale run's hour most of it): longer in wall time
 # when other jobs share the cores. Times are reported, never asserted. The exit status is non-zero
 # when a benchmark fails to run or when the SimPy model's results differ from cgsim's (a correctness
 # check, not a timing one).
@@ -76,6 +80,26 @@ done
 
 raw=$(mktemp -d)
 trap 'rm -rf "$raw"' EXIT
+
+# PyPy with SimPy: its own, else the pure-Python package of the CPython above, alone on its path
+# (the rest of that CPython's site-packages may hold extension modules PyPy cannot load).
+pypy=""
+pypy_path=""
+if command -v pypy3 >/dev/null; then
+  if pypy3 -c 'import simpy' 2>/dev/null; then
+    pypy=pypy3
+  elif [ -n "$py" ]; then
+    simpy_dir=$("$py" -c 'import os, simpy; print(os.path.dirname(simpy.__file__))' 2>/dev/null || true)
+    if [ -n "$simpy_dir" ] && [ -z "$(find "$simpy_dir" -name '*.so' -print -quit)" ]; then
+      mkdir -p "$raw/pypy-path"
+      ln -s "$simpy_dir" "$raw/pypy-path/simpy"
+      if PYTHONPATH="$raw/pypy-path" pypy3 -c 'import simpy' 2>/dev/null; then
+        pypy=pypy3
+        pypy_path="$raw/pypy-path"
+      fi
+    fi
+  fi
+fi
 status=0
 declare -a commands=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -121,20 +145,46 @@ else
   simpy_duration=""
 fi
 
+# simpy_run NAME SHOWN INTERPRETER...: the SimPy model under one interpreter, shown in the report's
+# commands as SHOWN; its JSON goes to NAME.json.
+simpy_run() {
+  local name="$1" shown="$2"; shift 2
+  local args=(--driver "$bin/kg1_trace" --json "$raw/$name.json")
+  [ -n "$simpy_duration" ] && args+=(--duration "$simpy_duration")
+  commands+=("$shown bench/simpy/kg1.py ${args[*]}")
+  echo "== $name: $* bench/simpy/kg1.py ${args[*]}" >&2
+  if ! "$@" bench/simpy/kg1.py "${args[@]}" > "$raw/$name.txt" 2> "$raw/$name.err"; then
+    echo "run.sh: the SimPy comparison ($name) failed (check mismatch or error):" >&2
+    cat "$raw/$name.err" >&2
+    status=1
+  fi
+  cat "$raw/$name.txt" >&2
+}
+
+# ratio NAME: cgsim's speed-up over the SimPy model of NAME.json, in CPU time, both replaying.
+ratio() {
+  "$py" -c 'import json, sys; print("%.1fx" % json.load(open(sys.argv[1]))["ratio_cpu"])' "$raw/$1.json" 2>/dev/null ||
+    echo "not measured"
+}
+
 if [ $simpy = 1 ]; then
   if [ -z "$py" ]; then
     echo "run.sh: no python3 with SimPy (install python3-simpy3); skipping the SimPy comparison" >&2
   else
-    args=(--driver "$bin/kg1_trace" --json "$raw/simpy.json")
-    [ -n "$simpy_duration" ] && args+=(--duration "$simpy_duration")
-    commands+=("$py bench/simpy/kg1.py ${args[*]}")
-    echo "== simpy: $py bench/simpy/kg1.py ${args[*]}" >&2
-    if ! "$py" bench/simpy/kg1.py "${args[@]}" > "$raw/simpy.txt" 2> "$raw/simpy.err"; then
-      echo "run.sh: the SimPy comparison failed (check mismatch or error):" >&2
-      cat "$raw/simpy.err" >&2
-      status=1
+    simpy_run simpy "$py" "$py"
+    if [ -n "$pypy" ]; then
+      if [ -n "$pypy_path" ]; then
+        commands+=("# DIR below: a directory holding only a link to $simpy_dir")
+        simpy_run simpy-pypy "PYTHONPATH=DIR $pypy" env PYTHONPATH="$pypy_path" "$pypy"
+      else
+        simpy_run simpy-pypy "$pypy" "$pypy"
+      fi
+    else
+      echo "run.sh: no pypy3 (Debian package pypy3); the SimPy model runs under CPython only" >&2
     fi
-    cat "$raw/simpy.txt" >&2
+    summary="run.sh: KG-1, SimPy model CPU time / cgsim CPU time: CPython $(ratio simpy)"
+    [ -n "$pypy" ] && summary+=", PyPy $(ratio simpy-pypy)"
+    echo "$summary" >&2
   fi
 fi
 

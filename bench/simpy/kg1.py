@@ -11,10 +11,11 @@ replaying that trace (checked to give the same results). This script replays the
 model below on SimPy's event queue, then prints the times and their ratios (like for like: both
 replaying the trace; and cgsim generating its arrivals itself), and the check: events executed, records consumed and duplicated (in total and per consumer), the
 exact integer sum of end-to-end latencies over first processings, and the rebalances (start, end,
-generation, trigger). Exit status 1 when any of them differs, 2 on a usage or driver error; times
+generation, trigger), then the fetch view's work counts (and checks them against cgsim's when the
+driver reports them). Exit status 1 when any of them differs, 2 on a usage or driver error; times
 are reported, never asserted.
 
-A run of cgsim takes about a second, SimPy's a few minutes, and this machine's speed drifts over
+A run of cgsim takes about a second, SimPy's about a minute, and this machine's speed drifts over
 minutes: cgsim is timed N times (--repeat, default 3) before the SimPy run and N times after it,
 and its time is the median of those 2N runs, so that the ratio compares both at the same average
 speed of the machine. The spread of the 2N runs is printed too.
@@ -34,7 +35,11 @@ SimPy event here, scheduled in the same order with the same (time, priority) key
     client's buffer exists (fetch.min.bytes = 1), at most fetch.max.wait.ms (500 ms); an append to a
     held partition answers it at once. A poll returns up to max_poll_records from what responses
     already delivered, round-robin over partitions with max.partition.fetch.bytes chunks, and the
-    next fetch goes out while the batch is processed.
+    next fetch goes out while the batch is processed. Polls and fetches work from the same
+    incremental fetch view as cgsim's consumers (Consumer.end_cut and the rest: per partition, the
+    log end at the client's cut, the first record past it, the first one past the position, and
+    which partitions hold records in the buffer), so that neither searches every assigned
+    partition's log on each poll and fetch; Work counts what they examine.
   * A batch is processed sequentially, one constant processing time per record; one event at its
     end. Latency per record = processing end - append time, exact.
   * Auto-commit every 5 s at poll time, and synchronously before revoking (eager); an idle consumer
@@ -595,6 +600,23 @@ class Consumer:
         self.last_poll = 0
         self.next_auto_commit = 0
         self.cut = -1
+        # The fetch view (models/group.hpp): per assigned partition i, parallel to assigned and
+        # derived from position, cut and the logs, kept current incrementally (a poll's advance, a
+        # cut's advance, appends) so that polls and fetches do not search every partition's log:
+        # - end_cut[i]: the log end at cut (what the client's buffer can hold);
+        # - past_cut[i]: append time of the first record past end_cut[i], NEVER when none yet;
+        # - fetch_next[i]: append time of the first record past both position[i] and end_cut[i]
+        #   (the one a held fetch waits for), NEVER when none yet or the position is not known;
+        # - bit i of ready: the buffer holds records at or past position[i] (position known).
+        # Records appended at instant T carry times >= T, so ends at a cut in the past never change;
+        # appends can only fill in a NEVER, or move an end when the cut is the current instant.
+        self.end_cut = []
+        self.past_cut = []
+        self.fetch_next = []
+        self.ready = 0
+        self.ready_count = 0
+        self.view_valid = False
+        self.work = group.work
         self.fetch_in_flight = False
         self.fetch_at_broker = 0
         self.fetch_respond_at = NEVER
@@ -699,6 +721,7 @@ class Consumer:
             self.poll()
             return
         self.assigned = sorted(parts)
+        self.view_valid = False
         self.position = [-1] * len(self.assigned)
         self.committed_pos = [-1] * len(self.assigned)
         for gid in self.assigned:
@@ -717,6 +740,7 @@ class Consumer:
                 gp = self.g.offsets[gid]
                 self.position[i] = gp.committed if gp.committed >= 0 else 0
                 self.committed_pos[i] = gp.committed
+            self.view_valid = False
             if not self.busy:
                 self.poll()
 
@@ -791,41 +815,74 @@ class Consumer:
     def fetch_and_process(self):
         eng = self.eng
         now = eng.now
-        cut = self.cut
         remaining = self.g.p["max_poll_records"]
         proc = self.g.p["processing_ns"]
         batch = self.batch = []
         self.batch_emitted = 0
         assigned, position, logs = self.assigned, self.position, self.g.logs
         n = len(assigned)
+        work = self.work
+        work.polls += 1
+        # A poll returns what fetch responses already delivered to the client's buffer, going round
+        # the partitions from the cursor: it takes up to one max.partition.fetch.bytes chunk from each
+        # and visits each partition at most once. A visit to a partition with nothing in the buffer
+        # only moves the cursor on and starts a new chunk, so those visits are taken in one step.
+        self.ensure_view()
+        end_cut = self.end_cut
+        cursor = self.cursor
+        if n > 0 and cursor >= n:
+            cursor = 0
         t = now
-        for _ in range(n):
-            if remaining <= 0:
-                break
-            if self.cursor >= n:
-                self.cursor = 0
-            i = self.cursor
-            if position[i] < 0:
-                self.cursor = i + 1
+        steps = n  # visits left in this poll
+        if self.ready_count == 0 and steps > 0 and remaining > 0:
+            # Nothing in the buffer: the visits go once round, leaving the cursor where it was (in
+            # [1, n]) and a new chunk started; the loop below would take the same single step.
+            if cursor == 0:
+                cursor = n
+            self.chunk_left = self.chunk_records
+            steps = 0
+        while steps > 0 and remaining > 0:
+            if cursor >= n:
+                cursor = 0
+            skip = n
+            if self.ready_count > 0:
+                r = self.next_ready(cursor)
+                skip = r - cursor if r >= cursor else r + n - cursor
+            if skip >= steps:
+                cursor += steps  # the last visit leaves the cursor one past it, in [1, n]
+                if cursor > n:
+                    cursor -= n
                 self.chunk_left = self.chunk_records
-                continue
+                break
+            if skip > 0:
+                cursor += skip
+                if cursor >= n:
+                    cursor -= n
+                self.chunk_left = self.chunk_records
+                steps -= skip
+            i = cursor
+            steps -= 1
+            work.poll_partitions += 1
             gid = assigned[i]
             times = logs[gid].times
-            end = bisect.bisect_right(times, cut)
+            end = end_cut[i]
             pos = position[i]
             take = min(end - pos, remaining, self.chunk_left)
             for off in range(pos, pos + take):
                 t += proc
                 batch.append((gid, off, times[off], t))
-            if take > 0:
-                position[i] = pos + take
-                remaining -= take
-                self.chunk_left -= take
-            if self.chunk_left <= 0 or position[i] >= end:
-                self.cursor = i + 1
+            # The position stays within the buffer, so what the next fetch waits for does not change.
+            position[i] = pos + take
+            remaining -= take
+            self.chunk_left -= take
+            if pos + take >= end:
+                self.set_ready(i, False)
+            if self.chunk_left <= 0 or pos + take >= end:
+                cursor = i + 1
                 self.chunk_left = self.chunk_records
             else:
                 break  # quota filled inside this partition: the next poll continues here
+        self.cursor = cursor
         # The fetcher pipelines: the next fetch goes out while the application processes this batch.
         # As in cgsim, the batch's end is scheduled before the fetch's response.
         if not batch:
@@ -896,6 +953,7 @@ class Consumer:
         self.fetch_respond_at = NEVER
         self.fetch_epoch += 1
         self.cut = -1
+        self.view_valid = False
 
     def send_fetch(self):
         if not self.assigned:
@@ -903,19 +961,98 @@ class Consumer:
         lat = self.g.p["request_latency_ns"]
         self.fetch_in_flight = True
         fab = self.fetch_at_broker = self.eng.now + lat
+        self.work.fetches += 1
         # The broker answers at once when a record past the client's buffer is there, otherwise when
         # the first one arrives, at the latest after fetch.max.wait.ms.
-        respond = fab + FETCH_MAX_WAIT
-        logs, cut = self.g.logs, self.cut
-        for i, gid in enumerate(self.assigned):
-            pos = self.position[i]
-            if pos < 0:
-                continue
-            times = logs[gid].times
-            nxt = max(pos, bisect.bisect_right(times, cut))
-            if nxt < len(times):
-                respond = min(respond, max(fab, times[nxt]))
-        self.schedule_fetch_response(respond)
+        self.ensure_view()
+        self.work.scanned += len(self.fetch_next)
+        first = min(self.fetch_next)
+        self.schedule_fetch_response(min(fab + FETCH_MAX_WAIT, max(fab, first)))
+
+    def ensure_view(self):
+        """Makes the fetch view current (a full rebuild when it was marked stale)."""
+        if self.view_valid:
+            return
+        n = len(self.assigned)
+        self.work.view_rebuilds += 1
+        self.end_cut = [0] * n
+        self.past_cut = [NEVER] * n
+        self.fetch_next = [NEVER] * n
+        self.ready = 0
+        self.ready_count = 0
+        for i in range(n):
+            self.refresh_view(i)
+        self.view_valid = True
+
+    def refresh_view(self, i):
+        """Recomputes the fetch view of assigned partition i from its log."""
+        self.work.view_refreshes += 1
+        times = self.g.logs[self.assigned[i]].times
+        cut = self.cut
+        end = bisect.bisect_right(times, cut)
+        log_end = len(times)
+        self.end_cut[i] = end
+        self.past_cut[i] = times[end] if end < log_end else NEVER
+        pos = self.position[i]
+        nxt = max(pos, end)
+        self.fetch_next[i] = times[nxt] if pos >= 0 and nxt < log_end else NEVER
+        self.set_ready(i, pos >= 0 and end > pos)
+
+    def advance_cut(self, cut):
+        """Moves the cut forward: only partitions with a record past the old cut at or before the new
+        one change."""
+        if cut <= self.cut:
+            return
+        self.cut = cut
+        if not self.view_valid:
+            return
+        past = self.past_cut
+        self.work.scanned += len(past)
+        for i in [i for i, p in enumerate(past) if p <= cut]:
+            self.advance_cut_of(i, cut)
+
+    def advance_cut_of(self, i, cut):
+        """advance_cut for assigned partition i, which has a record past the old cut at or before the
+        new one. The logs here are never truncated (KG-1 has no retention), so the old end is still
+        in the log."""
+        work = self.work
+        work.cut_partitions += 1
+        times = self.g.logs[self.assigned[i]].times
+        log_end = len(times)
+        end = self.end_cut[i] + 1
+        past = NEVER
+        while end < log_end:
+            t = times[end]
+            if t > cut:
+                past = t
+                break
+            end += 1
+        work.cut_entries += end - self.end_cut[i]
+        self.end_cut[i] = end
+        self.past_cut[i] = past
+        pos = self.position[i]
+        if pos < 0:  # position not known yet: nothing to fetch or read
+            self.fetch_next[i] = NEVER
+            self.set_ready(i, False)
+            return
+        self.fetch_next[i] = past if pos <= end else (times[pos] if pos < log_end else NEVER)
+        self.set_ready(i, end > pos)
+
+    def set_ready(self, i, ready):
+        bit = 1 << i
+        if bool(self.ready & bit) == ready:
+            return
+        self.ready ^= bit
+        self.ready_count += 1 if ready else -1
+
+    def next_ready(self, frm):
+        """The first partition at or after frm, cyclically, with records in the buffer (requires
+        ready_count > 0)."""
+        bits = self.ready >> frm
+        if bits:
+            return frm + (bits & -bits).bit_length() - 1
+        bits = self.ready
+        return (bits & -bits).bit_length() - 1
 
     def schedule_fetch_response(self, respond_at):
         self.eng.cancel(self.fetch_event)
@@ -929,7 +1066,7 @@ class Consumer:
         if epoch != self.fetch_epoch or not self.fetch_in_flight:
             return
         self.fetch_in_flight = False
-        self.cut = max(self.cut, self.fetch_respond_at)
+        self.advance_cut(self.fetch_respond_at)
         self.fetch_respond_at = NEVER
         if self.idle and self.state == M_STABLE:
             self.poll()
@@ -937,6 +1074,19 @@ class Consumer:
             self.send_fetch()
 
     def on_append(self, partition, first_time):
+        if self.view_valid:
+            assigned = self.assigned
+            i = bisect.bisect_left(assigned, partition)
+            if i < len(assigned) and assigned[i] == partition:
+                past_cut, fetch_next = self.past_cut, self.fetch_next
+                pos = self.position[i]
+                if first_time > self.cut and past_cut[i] == NEVER and 0 <= pos <= self.end_cut[i]:
+                    # Nothing was past the cut, so the end at the cut was the log's end: the first
+                    # new record is the first one past the cut, and past the position too.
+                    past_cut[i] = first_time
+                    fetch_next[i] = first_time
+                elif first_time <= self.cut or past_cut[i] == NEVER or fetch_next[i] == NEVER:
+                    self.refresh_view(i)
         # A held fetch is answered as soon as a record arrives for one of its partitions.
         if not self.fetch_in_flight:
             return
@@ -965,6 +1115,31 @@ class Consumer:
 # --------------------------------------------------------------------------------------------
 # The world
 
+class Work:
+    """What the consumers' polls and fetches examine, summed over the group: the per-event work of
+    the fetch view, for comparison with the same counts taken in cgsim's Consumer.
+      polls, fetches   fetch_and_process and send_fetch calls (send_fetch with partitions assigned)
+      view_rebuilds    full rebuilds of a consumer's fetch view (ensure_view on a stale view)
+      view_refreshes   partitions whose view was recomputed from their log (refresh_view: one binary
+                       search of the log each), in rebuilds and on appends
+      cut_partitions   partitions whose end moved when a fetch response moved the cut (advance_cut_of)
+      cut_entries      log entries advance_cut_of stepped over, up to the first one past the new cut
+      poll_partitions  partitions a poll took records from
+      scanned          view entries read by whole-view scans: each of a consumer's assigned
+                       partitions once per send_fetch and once per advance_cut with a current view
+    """
+    FIELDS = ("polls", "fetches", "view_rebuilds", "view_refreshes", "cut_partitions", "cut_entries",
+              "poll_partitions", "scanned")
+    __slots__ = FIELDS
+
+    def __init__(self):
+        for f in self.FIELDS:
+            setattr(self, f, 0)
+
+    def as_dict(self):
+        return {f: getattr(self, f) for f in self.FIELDS}
+
+
 class Group:
     def __init__(self, eng, params, logs):
         self.eng = eng
@@ -975,6 +1150,7 @@ class Group:
         self.rebalances = []
         self.coordinator = Coordinator(self)
         self.latency = params["request_latency_ns"]
+        self.work = Work()
 
     def send(self, fn):
         self.eng.after(self.latency, NETWORK, fn)
@@ -1019,6 +1195,7 @@ def run_model(params, times, gids):
         "duplicates": sum(c.duplicates for c in group.consumers),
         "latency_sum_ns": sum(c.latency_sum for c in group.consumers),
         "per_consumer": per,
+        "work": group.work.as_dict(),
         "rebalances": [{"start_ns": r["start_ns"], "end_ns": r["end_ns"], "generation": r["generation"],
                         "trigger": r["trigger"]} for r in group.rebalances],
     }
@@ -1059,7 +1236,21 @@ def compare(cg, py):
                  "%d differ" % len(bad) if bad else "all equal", not bad))
     rb_equal = cg["rebalances"] == py["rebalances"]
     rows.append(("rebalances (start, end, generation, trigger)", len(cg["rebalances"]), len(py["rebalances"]), rb_equal))
+    # The fetch view's work counts, when the driver reports cgsim's (same names as Work's fields).
+    for key, value in sorted(cg.get("work", {}).items()):
+        if key in py["work"]:
+            rows.append(("work: " + key, value, py["work"][key], value == py["work"][key]))
     return rows
+
+
+def python_name():
+    """The interpreter: "CPython 3.11.2", "PyPy 7.3.11 (Python 3.9.16)"."""
+    impl = sys.implementation
+    py = "%d.%d.%d" % sys.version_info[:3]
+    if impl.name == "cpython":
+        return "CPython " + py
+    v = impl.version
+    return "%s %d.%d.%d (Python %s)" % ("PyPy" if impl.name == "pypy" else impl.name, v.major, v.minor, v.micro, py)
 
 
 def main():
@@ -1120,8 +1311,8 @@ def main():
     rows = compare(cg["result"], py)
     ok = all(r[3] for r in rows)
     sim_s = params["duration_ns"] / 1e9
-    print("KG-1 in SimPy %s (Python %s) vs cgsim: %s, %.0f simulated seconds, %d records"
-          % (simpy.__version__, sys.version.split()[0], cg["scenario"], sim_s, cg["records"]))
+    print("KG-1 in SimPy %s (%s) vs cgsim: %s, %.0f simulated seconds, %d records"
+          % (simpy.__version__, python_name(), cg["scenario"], sim_s, cg["records"]))
     print("  %-46s %20s %20s  %s" % ("check", "cgsim", "SimPy", "equal"))
     for label, a, b, eq in rows:
         print("  %-46s %20s %20s  %s" % (label, a, b, "yes" if eq else "NO"))
@@ -1142,6 +1333,12 @@ def main():
     print("  %-14s %12.3f %12.3f %9.1fx" % ("wall", gen_wall, py_wall, ratio(py_wall, gen_wall)))
     print("  events per CPU second: cgsim %.3gM replaying (%.3gM generating), SimPy %.3gM"
           % (ratio(py["events"], cg_cpu) / 1e6, ratio(py["events"], gen_cpu) / 1e6, ratio(py["events"], py_cpu) / 1e6))
+    w = py["work"]
+    print("  fetch view work (SimPy model): " + ", ".join("%s %d" % (k, w[k]) for k in Work.FIELDS))
+    print("    per poll: %.2f partitions taken from; per fetch: %.2f partitions whose end moved, "
+          "%.2f log entries stepped over; %.2f view refreshes per poll or fetch"
+          % (ratio(w["poll_partitions"], w["polls"]), ratio(w["cut_partitions"], w["fetches"]),
+             ratio(w["cut_entries"], w["fetches"]), ratio(w["view_refreshes"], w["polls"] + w["fetches"])))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"scenario": cg["scenario"], "simulated_seconds": sim_s, "records": cg["records"],
@@ -1151,7 +1348,8 @@ def main():
                        "cgsim_generating_wall_s": gen_wall, "ratio_cpu_generating": ratio(py_cpu, gen_cpu),
                        "cgsim_cpu_s_runs": cg_runs, "cgsim_generating_cpu_s_runs": gen_runs,
                        "check": ok, "simpy_version": simpy.__version__,
-                       "python": sys.version.split()[0]}, f, indent=1)
+                       "python": sys.version.split()[0], "python_implementation": python_name(),
+                       "work": py["work"], "cgsim_work": cg["result"].get("work")}, f, indent=1)
     return 0 if ok else 1
 
 
