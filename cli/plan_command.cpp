@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "analysis/atomic_file.hpp"
 #include "analysis/output.hpp"
 #include "analysis/plan.hpp"
 #include "analysis/report.hpp"
@@ -124,9 +125,7 @@ void register_plan_command(CLI::App& app) {
         if (!o->trace.empty()) analysis::write_chrome_trace(o->trace, run);
       }
       if (!o->out.empty()) {
-        std::ofstream f(o->out + "/plan.json");
-        if (!f) throw InputError(o->out + "/plan.json: cannot write output file");
-        f << analysis::to_json(r).dump(2) << "\n";
+        analysis::write_file_atomically(o->out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
       }
       if (o->report) analysis::write_report(o->out);
     }

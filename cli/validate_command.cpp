@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "analysis/atomic_file.hpp"
 #include "cli/commands.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/error.hpp"
@@ -96,9 +97,7 @@ void register_validate_command(CLI::App& app) {
     if (!o->out.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(o->out, ec);
-      std::ofstream f(std::filesystem::path(o->out) / "validation.json");
-      if (!f) throw InputError(o->out + ": cannot write validation.json");
-      f << j.dump(2) << "\n";
+      analysis::write_file_atomically(std::filesystem::path(o->out) / "validation.json", j.dump(2) + "\n");
     }
     if (o->json) {
       std::cout << j.dump(2) << "\n";
