@@ -80,13 +80,13 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
   return o.str();
 }
 
-void write_run_outputs(const std::string& dir, const SimulationResult& r) {
+void write_run_outputs(const std::string& dir, const SimulationResult& r, bool include_wall_clock) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
   fs::path d(dir);
-  write_file_atomically(d / "summary.json", to_json(r.summary).dump(2) + "\n");
+  write_file_atomically(d / "summary.json", to_json(r.summary, include_wall_clock).dump(2) + "\n");
   {
     AtomicFile f(d / "lag.csv");
     f << "time_s,group,partition,log_end,committed,lag\n";

@@ -14,7 +14,8 @@ std::string format_text_summary(const models::Scenario& scenario, const Simulati
 
 /// Writes summary.json, lag.csv (per partition), group_lag.csv, throughput.csv (per consumer),
 /// timeline.csv and generations.json into @p dir (created if missing), each through an
-/// AtomicFile. Throws WriteError when the directory or a file cannot be written.
-void write_run_outputs(const std::string& dir, const SimulationResult& result);
+/// AtomicFile. summary.json has wall_seconds only when @p include_wall_clock (it differs run to
+/// run). Throws WriteError when the directory or a file cannot be written.
+void write_run_outputs(const std::string& dir, const SimulationResult& result, bool include_wall_clock = false);
 
 }  // namespace cgsim::analysis
