@@ -192,7 +192,7 @@ std::vector<std::vector<scenarios::Override>> cross_product(const std::vector<Va
     for (const auto& prefix : out) {
       for (const auto& v : a.values) {
         auto row = prefix;
-        row.push_back({a.path, v});
+        row.push_back({a.path, v, "--vary"});
         next.push_back(std::move(row));
       }
     }
