@@ -11,6 +11,24 @@
 #include "cli/commands.hpp"
 #include "sim/error.hpp"
 
+namespace {
+
+/// The first argument that is not an option must name a subcommand: CLI11 would otherwise treat
+/// an unknown one as a stray positional and act on the options after it (`cgsim import --help`
+/// printing the main help and exiting 0).
+void check_subcommand_name(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return;
+  const std::string name = argv[1];
+  std::string names;
+  for (const CLI::App* s : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (s->check_name(name)) return;
+    names += (names.empty() ? "" : ", ") + s->get_name();
+  }
+  throw cgsim::InputError("unknown command \"" + name + "\" (expected one of: " + names + ")");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   cgsim::analysis::capture_stdout();
   CLI::App app{"cgsim: a deterministic simulator of Kafka consumer groups"};
@@ -21,6 +39,7 @@ int main(int argc, char** argv) {
   cgsim::cli::register_extra_commands(app);
   int code = 0;
   try {
+    check_subcommand_name(app, argc, argv);
     app.parse(argc, argv);
     code = cgsim::cli::exit_status();
   } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 #include "analysis/trace.hpp"
 #include "analysis/simulate.hpp"
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/error.hpp"
 
@@ -35,7 +36,7 @@ void register_run_command(CLI::App& app) {
   run->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
   run->add_option("--out", o->out, "Write summary.json and CSV time series into this directory");
   run->add_flag("--json", o->json, "Print the summary JSON instead of the table");
-  run->add_option("--seed", o->seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
+  run->add_option("--seed", o->seed, "Override the scenario's seed")->check(integer_in(0));
   run->add_flag("-q,--quiet", o->quiet, "Print nothing (with --out)");
   run->add_flag("--report", o->report, "Also write report.html and report.md into the --out directory");
   run->add_option("--trace", o->trace, "Write the rebalance and fault timeline as Chrome trace-event JSON (Perfetto)");

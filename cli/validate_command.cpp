@@ -7,6 +7,7 @@
 
 #include "analysis/atomic_file.hpp"
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/error.hpp"
 
@@ -43,11 +44,11 @@ void register_validate_command(CLI::App& app) {
   v->add_option("--out", o->out, "Write validation.json into this directory");
   v->add_option("--time-scale", o->time_scale, "Multiply the scenario's durations by this (0 < x <= 1); "
                                                "overrides the scenario's time_scale")
-      ->check(CLI::Range(1e-6, 1.0));
+      ->check(number_in(1e-6, 1.0, "from 0.000001 to 1"));
   v->add_option("--run-id", o->run_id, "Run id used in topic and group names (default: time and random suffix)");
   v->add_option("--broker-loss-timeout", o->broker_loss_timeout,
                 "Seconds without an answer from the broker before the run fails (exit 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(1e-9, 1e9, "from 0.000000001 to 1000000000"));
   v->add_flag("--json", o->json, "Print validation.json instead of the table");
   v->add_flag("--client-logs", o->client_logs, "Show librdkafka's own warnings and errors");
   v->add_flag("-q,--quiet", o->quiet, "No progress messages");
