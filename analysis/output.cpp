@@ -2,9 +2,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "analysis/atomic_file.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -32,12 +32,6 @@ std::string join(const std::vector<std::string>& v, std::size_t max_items) {
     out += (i ? " " : "") + v[i];
   }
   return out.empty() ? "-" : out;
-}
-
-std::ofstream open_out(const std::filesystem::path& p) {
-  std::ofstream f(p);
-  if (!f) throw InputError(p.string() + ": cannot write output file");
-  return f;
 }
 
 }  // namespace
@@ -86,32 +80,34 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
   return o.str();
 }
 
-void write_run_outputs(const std::string& dir, const SimulationResult& r) {
+void write_run_outputs(const std::string& dir, const SimulationResult& r, bool include_wall_clock) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir + ": cannot create output directory: " + ec.message());
+  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
   fs::path d(dir);
-  open_out(d / "summary.json") << to_json(r.summary).dump(2) << "\n";
+  write_file_atomically(d / "summary.json", to_json(r.summary, include_wall_clock).dump(2) + "\n");
   {
-    auto f = open_out(d / "lag.csv");
+    AtomicFile f(d / "lag.csv");
     f << "time_s,group,partition,log_end,committed,lag\n";
     for (const auto& l : r.lag) {
       f << l.time_s << ',' << r.summary.groups[static_cast<std::size_t>(l.group)].id << ','
         << r.partition_names[static_cast<std::size_t>(l.partition)] << ',' << l.log_end << ',' << l.committed << ','
         << l.lag << '\n';
     }
+    f.commit();
   }
   {
-    auto f = open_out(d / "group_lag.csv");
+    AtomicFile f(d / "group_lag.csv");
     f << "time_s,group,lag,lag_seconds\n";
     for (const auto& l : r.group_lag) {
       f << l.time_s << ',' << r.summary.groups[static_cast<std::size_t>(l.group)].id << ',' << l.lag << ','
         << l.lag_seconds << '\n';
     }
+    f.commit();
   }
   {
-    auto f = open_out(d / "throughput.csv");
+    AtomicFile f(d / "throughput.csv");
     f << "time_s,group,consumer,records\n";
     for (const auto& t : r.throughput) {
       const auto& g = r.summary.groups[static_cast<std::size_t>(t.group)];
@@ -120,11 +116,13 @@ void write_run_outputs(const std::string& dir, const SimulationResult& r) {
                              : g.id + "/" + std::to_string(t.consumer);
       f << t.time_s << ',' << g.id << ',' << name << ',' << t.records << '\n';
     }
+    f.commit();
   }
   {
-    auto f = open_out(d / "timeline.csv");
+    AtomicFile f(d / "timeline.csv");
     f << "time_s,kind,subject,detail\n";
     for (const auto& e : r.timeline) f << e.time_s << ',' << e.kind << ',' << e.subject << ',' << e.detail << '\n';
+    f.commit();
   }
 }
 

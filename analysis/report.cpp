@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/atomic_file.hpp"
 #include "analysis/plan.hpp"
 #include "analysis/sweep.hpp"
 #include "analysis/trace.hpp"
@@ -164,11 +165,7 @@ double jd(const json& j) {
   return NAN;
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream f(p);
-  if (!f) throw InputError(p.string() + ": cannot write output file");
-  f << text;
-}
+void write_file(const fs::path& p, const std::string& text) { write_file_atomically(p, text); }
 
 }  // namespace
 
@@ -1195,7 +1192,7 @@ ReportFiles write_report(const std::string& dir, const ReportOptions& options) {
   files.markdown = (d / "report.md").string();
   std::error_code ec;
   fs::create_directories(d / "plots", ec);
-  if (ec) throw InputError((d / "plots").string() + ": cannot create directory: " + ec.message());
+  if (ec) throw WriteError(escape_bytes((d / "plots").string()) + ": cannot create directory: " + ec.message());
   for (const auto& p : doc.plots) {
     const fs::path pp = d / "plots" / (p.id + ".svg");
     write_file(pp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + p.svg);

@@ -18,7 +18,7 @@ namespace cgsim::analysis {
 /// Writes latency_cdf.csv into @p dir: for every group, the latency (ms) at a grid of quantiles
 /// that is dense in the tail (`group,quantile,latency_ms`), from the run's latency histograms.
 /// The report draws the latency CDF from it; without it the CDF falls back to the summary's
-/// percentiles. Throws InputError when the file cannot be written.
+/// percentiles. Throws WriteError when the file cannot be written.
 void write_latency_cdf(const std::string& dir, const SimulationResult& result);
 
 /// Reads back what write_run_outputs() (and write_latency_cdf()) wrote: summary.json and, when

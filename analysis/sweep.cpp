@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "analysis/atomic_file.hpp"
 #include "analysis/simulate.hpp"
 #include "analysis/stats.hpp"
 #include "models/common/error.hpp"
@@ -191,7 +192,7 @@ std::vector<std::vector<scenarios::Override>> cross_product(const std::vector<Va
     for (const auto& prefix : out) {
       for (const auto& v : a.values) {
         auto row = prefix;
-        row.push_back({a.path, v});
+        row.push_back({a.path, v, "--vary"});
         next.push_back(std::move(row));
       }
     }
@@ -347,12 +348,6 @@ std::string csv_field(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
-}
-
-std::ofstream open_out(const std::filesystem::path& p) {
-  std::ofstream f(p);
-  if (!f) throw InputError(p.string() + ": cannot write output file");
-  return f;
 }
 
 }  // namespace
@@ -531,15 +526,15 @@ void write_sweep_outputs(const std::string& dir, const SweepResult& s) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir + ": cannot create output directory: " + ec.message());
+  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
   const fs::path d(dir);
-  open_out(d / "sweep.json") << to_json(s).dump(2) << "\n";
-  open_out(d / "sweep.csv") << to_csv(s);
-  open_out(d / "runs.csv") << runs_csv(s);
+  write_file_atomically(d / "sweep.json", to_json(s).dump(2) + "\n");
+  write_file_atomically(d / "sweep.csv", to_csv(s));
+  write_file_atomically(d / "runs.csv", runs_csv(s));
   nlohmann::json t{{"wall_seconds", std::round(s.wall_seconds * 1000) / 1000},
                    {"jobs", s.jobs},
                    {"runs", s.points.size() * s.seeds}};
-  open_out(d / "timing.json") << t.dump(2) << "\n";
+  write_file_atomically(d / "timing.json", t.dump(2) + "\n");
 }
 
 }  // namespace cgsim::analysis

@@ -175,7 +175,7 @@ std::string to_csv(const SweepResult& sweep);
 /// runs.csv: one row per (point, seed) with every metric's value.
 std::string runs_csv(const SweepResult& sweep);
 /// Writes sweep.json, sweep.csv, runs.csv and timing.json (wall clock, jobs) into @p dir,
-/// creating it. Throws InputError when it cannot be written.
+/// creating it. Throws WriteError when it cannot be written.
 void write_sweep_outputs(const std::string& dir, const SweepResult& sweep);
 
 /// A readable table of the points: the axis values and, for the headline metrics (p99 and mean

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 
+#include "analysis/atomic_file.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -198,10 +198,7 @@ json chrome_trace(const SimulationResult& r) {
 }
 
 void write_chrome_trace(const std::string& path, const SimulationResult& r) {
-  std::ofstream f(path);
-  if (!f) throw InputError(path + ": cannot write trace file");
-  f << chrome_trace(r).dump() << "\n";
-  if (!f) throw InputError(path + ": cannot write trace file");
+  write_file_atomically(path, chrome_trace(r).dump() + "\n");
 }
 
 }  // namespace cgsim::analysis

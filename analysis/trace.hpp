@@ -43,7 +43,7 @@ std::pair<std::string, int> split_consumer_name(const std::string& name);
 /// result loaded back from a run directory (load_run_outputs) gives the same trace.
 nlohmann::json chrome_trace(const SimulationResult& result);
 
-/// Writes chrome_trace() to @p path. Throws InputError when the file cannot be written.
+/// Writes chrome_trace() to @p path. Throws WriteError when the file cannot be written.
 void write_chrome_trace(const std::string& path, const SimulationResult& result);
 
 }  // namespace cgsim::analysis

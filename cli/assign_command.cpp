@@ -1,5 +1,6 @@
 #include "cli/assign_command.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/flag_checks.hpp"
 #include "models/kafka/assignors/tools/churn.hpp"
 #include "models/kafka/assignors/tools/json_io.hpp"
 #include "models/kafka/assignors/tools/optimum.hpp"
@@ -35,6 +37,10 @@ struct AssignArgs {
 std::string read_input(const std::string& file) {
   if (file.empty() || file == "-") {
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    throw cgsim::InputError(file + ": is a directory, expected an assignment input file (JSON)");
   }
   std::ifstream in(file);
   if (!in) throw cgsim::InputError(file + ": cannot open the assignment input");
@@ -195,7 +201,7 @@ void register_assign_command(CLI::App& app) {
   sub->add_option("--client", args->client, "Client flavour, overriding the input's \"client\"")
       ->check(CLI::IsMember({"java", "librdkafka"}));
   sub->add_option("--churn", args->churn, "Apply this many random membership changes and report each rebalance")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, INT_MAX));
   sub->add_option("--seed", args->seed, "Seed of the churn sequence (and of the random initial group)");
   sub->add_flag("--compact", args->compact, "Print the JSON on one line");
   sub->callback([args]() { run_assign(*args); });

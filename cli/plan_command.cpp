@@ -3,11 +3,13 @@
 #include <iostream>
 #include <memory>
 
+#include "analysis/atomic_file.hpp"
 #include "analysis/output.hpp"
 #include "analysis/plan.hpp"
 #include "analysis/report.hpp"
 #include "analysis/trace.hpp"
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "cli/planning_commands.hpp"
 #include "models/common/error.hpp"
 
@@ -62,15 +64,15 @@ void register_plan_command(CLI::App& app) {
       ->required();
   cmd->add_option("--failures", o->failures,
                   "Simultaneous consumer crashes at the start of peak load (default: the scenario's crash count)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, 100'000));
   cmd->add_option("--partitions", o->partitions, "Candidate partition counts, e.g. 12,24,48 (default: the scenario's)");
   cmd->add_option("--consumers", o->consumers, "Candidate consumer counts (default: a search bracketed by the analytic models)");
   cmd->add_option("--group", o->group, "The consumer group to plan (default: the first)");
   cmd->add_option("--vary", o->vary, "Plan separately for each value of another field: PATH=v1,v2 (repeatable)");
   cmd->add_option("--set", o->set, "Override a scenario field: PATH=VALUE (repeatable)");
   cmd->add_option("--seeds", o->seeds, "Replications per configuration; SLOs are judged on the worst seed")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")->check(CLI::PositiveNumber);
+      ->check(integer_in(1, 1'000'000));
+  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")->check(integer_in(1, 1024));
   cmd->add_option("--out", o->out,
                   "Write plan.json and the recommended configuration's run (summary.json, CSVs) here");
   cmd->add_option("--trace", o->trace, "Write the recommended configuration's run as Chrome trace-event JSON");
@@ -124,9 +126,7 @@ void register_plan_command(CLI::App& app) {
         if (!o->trace.empty()) analysis::write_chrome_trace(o->trace, run);
       }
       if (!o->out.empty()) {
-        std::ofstream f(o->out + "/plan.json");
-        if (!f) throw InputError(o->out + "/plan.json: cannot write output file");
-        f << analysis::to_json(r).dump(2) << "\n";
+        analysis::write_file_atomically(o->out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
       }
       if (o->report) analysis::write_report(o->out);
     }

@@ -6,6 +6,7 @@
 #include "analysis/trace.hpp"
 #include "analysis/simulate.hpp"
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "scenarios/loader.hpp"
 #include "models/common/error.hpp"
 
@@ -27,6 +28,7 @@ void register_run_command(CLI::App& app) {
     long long seed = -1;
     std::vector<std::string> set;
     bool report = false;
+    bool timings = false;
     std::string trace;
   };
   auto o = std::make_shared<Opts>();
@@ -34,10 +36,13 @@ void register_run_command(CLI::App& app) {
   run->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
   run->add_option("--out", o->out, "Write summary.json and CSV time series into this directory");
   run->add_flag("--json", o->json, "Print the summary JSON instead of the table");
-  run->add_option("--seed", o->seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
+  run->add_option("--seed", o->seed, "Override the scenario's seed")->check(integer_in(0));
   run->add_flag("-q,--quiet", o->quiet, "Print nothing (with --out)");
   run->add_flag("--report", o->report, "Also write report.html and report.md into the --out directory");
   run->add_option("--trace", o->trace, "Write the rebalance and fault timeline as Chrome trace-event JSON (Perfetto)");
+  run->add_flag("--timings", o->timings,
+                "Include wall_seconds in --json and summary.json (it differs run to run, so those outputs "
+                "are then no longer byte-identical)");
   run->add_option("--set", o->set, "Override a scenario field: path=value (e.g. groups.0.consumers.count=8)");
   run->callback([o] {
     if (o->report && o->out.empty()) throw InputError("--report: needs --out DIR");
@@ -49,13 +54,13 @@ void register_run_command(CLI::App& app) {
     opts.series = !o->out.empty();
     analysis::SimulationResult r = analysis::simulate_full(sc, opts);
     if (!o->out.empty()) {
-      analysis::write_run_outputs(o->out, r);
+      analysis::write_run_outputs(o->out, r, o->timings);
       analysis::write_latency_cdf(o->out, r);
     }
     if (o->report) analysis::write_report(o->out);
     if (!o->trace.empty()) analysis::write_chrome_trace(o->trace, r);
     if (o->json) {
-      std::cout << analysis::to_json(r.summary).dump(2) << "\n";
+      std::cout << analysis::to_json(r.summary, o->timings).dump(2) << "\n";
     } else if (!o->quiet) {
       std::cout << analysis::format_text_summary(sc, r);
       if (!o->out.empty()) std::cout << "\noutputs written to " << o->out << "/\n";

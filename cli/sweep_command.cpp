@@ -5,6 +5,7 @@
 #include "analysis/report.hpp"
 #include "analysis/sweep.hpp"
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "cli/planning_commands.hpp"
 #include "models/common/error.hpp"
 
@@ -27,8 +28,8 @@ void register_sweep_command(CLI::App& app) {
   cmd->add_option("--vary", o->vary, "A field and its values: PATH=v1,v2,... (repeatable; cross product)");
   cmd->add_option("--set", o->set, "Override a field for every point: PATH=VALUE (repeatable)");
   cmd->add_option("--seeds", o->seeds, "Replications per point; run i uses the scenario seed + i")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")->check(CLI::PositiveNumber);
+      ->check(integer_in(1, 1'000'000));
+  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")->check(integer_in(1, 1024));
   cmd->add_option("--out", o->out, "Write sweep.json, sweep.csv, runs.csv and timing.json here")->required();
   cmd->add_flag("-q,--quiet", o->quiet, "No progress bar and no table");
   cmd->add_flag("--report", o->report, "Also write report.html and report.md into the output directory");

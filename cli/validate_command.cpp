@@ -5,7 +5,9 @@
 #include <iostream>
 #include <memory>
 
+#include "analysis/atomic_file.hpp"
 #include "cli/commands.hpp"
+#include "cli/flag_checks.hpp"
 #include "scenarios/loader.hpp"
 #include "models/common/error.hpp"
 
@@ -42,11 +44,11 @@ void register_validate_command(CLI::App& app) {
   v->add_option("--out", o->out, "Write validation.json into this directory");
   v->add_option("--time-scale", o->time_scale, "Multiply the scenario's durations by this (0 < x <= 1); "
                                                "overrides the scenario's time_scale")
-      ->check(CLI::Range(1e-6, 1.0));
+      ->check(number_in(1e-6, 1.0, "from 0.000001 to 1"));
   v->add_option("--run-id", o->run_id, "Run id used in topic and group names (default: time and random suffix)");
   v->add_option("--broker-loss-timeout", o->broker_loss_timeout,
                 "Seconds without an answer from the broker before the run fails (exit 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(1e-9, 1e9, "from 0.000000001 to 1000000000"));
   v->add_flag("--json", o->json, "Print validation.json instead of the table");
   v->add_flag("--client-logs", o->client_logs, "Show librdkafka's own warnings and errors");
   v->add_flag("-q,--quiet", o->quiet, "No progress messages");
@@ -96,9 +98,7 @@ void register_validate_command(CLI::App& app) {
     if (!o->out.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(o->out, ec);
-      std::ofstream f(std::filesystem::path(o->out) / "validation.json");
-      if (!f) throw InputError(o->out + ": cannot write validation.json");
-      f << j.dump(2) << "\n";
+      analysis::write_file_atomically(std::filesystem::path(o->out) / "validation.json", j.dump(2) + "\n");
     }
     if (o->json) {
       std::cout << j.dump(2) << "\n";

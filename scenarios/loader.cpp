@@ -2,8 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -20,20 +23,39 @@ namespace {
 
 using sim::Time;
 
+/// Rates above one record per nanosecond (the clock's resolution) cannot be simulated.
+constexpr double kMaxRate = 1e9;
+
+/// Where the scenario came from: the file, and the nodes that `--set` overrides put into it
+/// (each with its option text), so that a bad value is reported at the option, not in the file.
+struct Source {
+  std::string origin;
+  std::vector<std::pair<YAML::Node, std::string>> overrides;
+  const std::string* override_of(const YAML::Node& n) const {
+    for (const auto& [node, text] : overrides)
+      if (node.is(n)) return &text;
+    return nullptr;
+  }
+};
+
 /// A YAML node with the path that led to it, for messages.
 class Field {
  public:
-  Field(YAML::Node node, std::string path, const std::string* origin)
+  Field(YAML::Node node, std::string path, const Source* origin)
       : node_(std::move(node)), path_(std::move(path)), origin_(origin) {}
 
   [[noreturn]] void fail(const std::string& expected) const {
     std::ostringstream m;
-    m << *origin_;
-    if (node_.IsDefined() && node_.Mark().line >= 0) {
-      m << ':' << node_.Mark().line + 1 << ':' << node_.Mark().column + 1;
+    if (const std::string* option = node_.IsDefined() ? origin_->override_of(node_) : nullptr) {
+      m << *option;
+    } else {
+      m << origin_->origin;
+      if (node_.IsDefined() && node_.Mark().line >= 0) {
+        m << ':' << node_.Mark().line + 1 << ':' << node_.Mark().column + 1;
+      }
     }
     m << ": " << (path_.empty() ? "(top level)" : path_) << ": " << expected;
-    if (node_.IsDefined() && node_.IsScalar()) m << ", got \"" << node_.Scalar() << '"';
+    if (node_.IsDefined() && node_.IsScalar()) m << ", got \"" << escape_bytes(node_.Scalar()) << '"';
     throw InputError(m.str());
   }
 
@@ -75,7 +97,14 @@ class Field {
     const std::string& s = node_.Scalar();
     char* end = nullptr;
     double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || !std::isfinite(v)) fail("expected a number");
+    if (s.empty() || *end != '\0' || std::isnan(v)) fail("expected a number");
+    if (!std::isfinite(v)) fail("expected a finite number (at most 1.8e308 in size)");
+    return v;
+  }
+  /// A rate in records per second: from 0 to kMaxRate.
+  double rate() const {
+    double v = non_negative();
+    if (v > kMaxRate) fail("exceeds the maximum rate of 1e9 per second (one record per nanosecond)");
     return v;
   }
   double positive() const {
@@ -94,8 +123,8 @@ class Field {
     char* end = nullptr;
     errno = 0;
     long long v = std::strtoll(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || errno != 0) fail("expected an integer");
-    if (v < lo || v > hi) {
+    if (s.empty() || *end != '\0' || (errno != 0 && errno != ERANGE)) fail("expected an integer");
+    if (errno == ERANGE || v < lo || v > hi) {
       fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
     }
     return v;
@@ -110,7 +139,9 @@ class Field {
   Time duration() const {
     if (!node_.IsScalar()) fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
     Time t;
-    if (!parse_duration(node_.Scalar(), t)) {
+    std::string why;
+    if (!parse_duration(node_.Scalar(), t, &why)) {
+      if (!why.empty()) fail(why);
       if (!node_.Scalar().empty() && node_.Scalar()[0] == '-') fail("expected a non-negative duration");
       fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
     }
@@ -135,7 +166,7 @@ class Field {
   std::string join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   YAML::Node node_;
   std::string path_;
-  const std::string* origin_;
+  const Source* origin_;
 };
 
 std::string location(const Field& f, const std::string& origin) {
@@ -206,12 +237,12 @@ RateSpec parse_rate(const Field& f) {
       Time t = s.at(std::size_t{0}).duration();
       if (t <= last) s.at(std::size_t{0}).fail("expected step times in increasing order");
       last = t;
-      r.steps.emplace_back(t, s.at(std::size_t{1}).non_negative());
+      r.steps.emplace_back(t, s.at(std::size_t{1}).rate());
     }
   } else {
     f.expect_map({"kind", "per_second"});
     r.kind = kind == "poisson" ? RateSpec::Kind::Poisson : RateSpec::Kind::Constant;
-    r.per_second = f.at("per_second").non_negative();
+    r.per_second = f.at("per_second").rate();
   }
   return r;
 }
@@ -257,8 +288,9 @@ std::pair<std::string, std::int32_t> parse_member_ref(const Field& f) {
   return {s.substr(0, slash), std::stoi(idx)};
 }
 
-Scenario parse(const YAML::Node& root, const std::string& origin) {
-  Field top(root, "", &origin);
+Scenario parse(const YAML::Node& root, const Source& source) {
+  const std::string& origin = source.origin;
+  Field top(root, "", &source);
   top.expect_map({"name", "seed", "duration", "client", "time_scale", "broker", "topics", "producers",
                   "groups", "faults", "output", "description"});
   Scenario sc;
@@ -358,8 +390,10 @@ Scenario parse(const YAML::Node& root, const std::string& origin) {
       gr.assignor = g.at("assignor").str();
       if (!models::assignors::find_assignor(gr.assignor, sc.client)) {
         std::string list;
-        for (const auto& n : models::assignors::assignor_names()) list += (list.empty() ? "" : ", ") + n;
-        g.at("assignor").fail("expected one of: " + list);
+        for (const auto& n : models::assignors::assignor_names())
+          if (models::assignors::find_assignor(n, sc.client)) list += (list.empty() ? "" : ", ") + n;
+        g.at("assignor").fail(std::string("expected one of") +
+                              (sc.client == models::ClientFlavor::Librdkafka ? " (client librdkafka)" : "") + ": " + list);
       }
     }
     if (const auto* info = models::assignors::find_assignor_info(gr.assignor, sc.client)) {
@@ -486,7 +520,14 @@ Scenario parse(const YAML::Node& root, const std::string& origin) {
 
 }  // namespace
 
-bool parse_duration(const std::string& text, sim::Time& out) {
+bool parse_duration(const std::string& text, sim::Time& out, std::string* error) {
+  // The clock counts int64 nanoseconds: whole hours up to 2562047h fit, and every part and the
+  // running sum are checked against that before they are added.
+  constexpr Time kMaxDuration = 2'562'047 * sim::kHour;
+  auto too_long = [error] {
+    if (error) *error = "exceeds the maximum duration of 2562047h (about 292 years)";
+    return false;
+  };
   if (text == "0") {
     out = 0;
     return true;
@@ -512,8 +553,12 @@ bool parse_duration(const std::string& text, sim::Time& out) {
     else return false;
     char* end = nullptr;
     double v = std::strtod(num.c_str(), &end);
-    if (*end != '\0' || !std::isfinite(v) || v > 1e6 * 3600) return false;
-    total += static_cast<Time>(std::llround(v * static_cast<double>(scale)));
+    if (*end != '\0' || !std::isfinite(v)) return false;
+    const double ns = v * static_cast<double>(scale);
+    if (ns > static_cast<double>(kMaxDuration)) return too_long();
+    const Time part = static_cast<Time>(std::llround(ns));
+    if (part > kMaxDuration - total) return too_long();
+    total += part;
     any = true;
   }
   if (!any) return false;
@@ -533,7 +578,21 @@ namespace {
 
 /// Sets the field at a dotted path in the YAML tree; the parent must exist, the leaf may be new
 /// (unknown names are then rejected by validation like any typo).
-void apply_override(YAML::Node root, const Override& o, const std::string& origin) {
+/// Records @p n and everything under it as coming from the option @p text.
+void mark_override(Source& source, const YAML::Node& n, const std::string& text) {
+  source.overrides.emplace_back(n, text);
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      mark_override(source, kv.first, text);
+      mark_override(source, kv.second, text);
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) mark_override(source, item, text);
+  }
+}
+
+void apply_override(YAML::Node root, const Override& o, Source& source) {
+  const std::string& origin = source.origin;
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (true) {
@@ -546,8 +605,11 @@ void apply_override(YAML::Node root, const Override& o, const std::string& origi
   try {
     value = YAML::Load(o.value);
   } catch (const YAML::Exception& e) {
-    throw InputError(origin + ": override " + o.path + "=" + o.value + ": malformed value: " + e.msg);
+    throw InputError(o.option + " " + o.path + "=" + o.value + ": malformed value: " + e.msg);
   }
+  // An empty value stays a null node, which every field reports as missing.
+  if (!value.IsDefined()) value = YAML::Node(YAML::NodeType::Null);
+  mark_override(source, value, o.option + " " + o.path + "=" + o.value);
   YAML::Node cur = root;
   std::string walked;
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -570,6 +632,9 @@ void apply_override(YAML::Node root, const Override& o, const std::string& origi
     } else if (cur.IsMap()) {
       if (last) {
         cur[k] = value;
+        // The key too, so that an unknown field name is reported at the option.
+        for (const auto& kv : cur)
+          if (kv.first.Scalar() == k) source.overrides.emplace_back(kv.first, o.option + " " + o.path + "=" + o.value);
         return;
       }
       if (!cur[k].IsDefined() || cur[k].IsNull()) {
@@ -592,6 +657,15 @@ void apply_override(YAML::Node root, const Override& o, const std::string& origi
 }  // namespace
 
 Scenario load_scenario_text(const std::string& text, const std::string& origin, const std::vector<Override>& overrides) {
+  // YAML allows no NUL character, and yaml-cpp would take a leading NUL for a UTF-16 mark and
+  // decode the file into garbage: report the byte instead.
+  if (auto nul = text.find('\0'); nul != std::string::npos) {
+    const auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n') + 1;
+    const auto bol = text.rfind('\n', nul);
+    const auto col = nul - (bol == std::string::npos ? 0 : bol + 1) + 1;
+    throw InputError(origin + ':' + std::to_string(line) + ':' + std::to_string(col) +
+                     ": unexpected NUL byte (\\x00): expected UTF-8 text");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -601,11 +675,16 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin, 
     throw InputError(m.str());
   }
   if (!root.IsDefined() || root.IsNull()) throw InputError(origin + ": empty scenario");
-  for (const auto& o : overrides) apply_override(root, o, origin);
-  return parse(root, origin);
+  Source source{origin, {}};
+  for (const auto& o : overrides) apply_override(root, o, source);
+  return parse(root, source);
 }
 
 Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(path + ": is a directory, expected a scenario file (YAML or JSON)");
+  }
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot open scenario file");
   std::stringstream buf;

@@ -19,6 +19,7 @@ namespace cgsim::scenarios {
 struct Override {
   std::string path;
   std::string value;
+  std::string option = "--set";  ///< the command-line option it came from, named in messages
 };
 
 /// Loads and validates a scenario file. Throws cgsim::InputError.
@@ -29,8 +30,9 @@ models::Scenario load_scenario_text(const std::string& text, const std::string& 
 /// Parses "path=value" (as given to --vary or --set); throws InputError when malformed.
 Override parse_override(const std::string& text);
 /// Parses a duration such as "250ms", "45s", "5m", "1h", "1m30s", "150us", "0".
-/// Returns false when @p text is not a duration.
-bool parse_duration(const std::string& text, sim::Time& out);
+/// Returns false when @p text is not a duration; when it is one too long for the clock (over
+/// 2562047h), also sets @p error to a message that gives the maximum.
+bool parse_duration(const std::string& text, sim::Time& out, std::string* error = nullptr);
 /// The JSON Schema (draft 2020-12) of the scenario format.
 nlohmann::json scenario_json_schema();
 

@@ -2,8 +2,10 @@
 /// @file error.hpp
 /// cgsim's error hierarchy. Every user-facing failure is one of these, caught once in main(),
 /// which prints what() and exits with exit_code().
+#include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace cgsim {
 
@@ -14,6 +16,7 @@ enum ExitCode : int {
   kExitInput = 2,        ///< bad scenario, bad arguments
   kExitBroker = 3,       ///< live: broker unreachable or lost
   kExitInternal = 4,     ///< a bug in cgsim
+  kExitWrite = 5,        ///< an output file or standard output could not be written (disk full, no permission)
   kExitInterrupted = 130 ///< Ctrl-C
 };
 
@@ -39,5 +42,51 @@ class BrokerError : public Error {
  public:
   explicit BrokerError(const std::string& what) : Error(what, kExitBroker) {}
 };
+
+/// An output could not be written completely: the message names the path and the OS reason.
+class WriteError : public Error {
+ public:
+  explicit WriteError(const std::string& what) : Error(what, kExitWrite) {}
+};
+
+/// @p text made safe to print in a message: control characters, DEL and bytes that are not part of
+/// valid UTF-8 become \xNN (so a NUL or an escape sequence read from input cannot garble the
+/// terminal); newlines are kept when @p keep_newlines.
+inline std::string escape_bytes(std::string_view text, bool keep_newlines = false) {
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [&out](unsigned char c) {
+    char buf[5];
+    std::snprintf(buf, sizeof buf, "\\x%02x", c);
+    out += buf;
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && !(keep_newlines && c == '\n')) || c == 0x7f) hex(c);
+      else out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // A UTF-8 sequence: its length from the lead byte, each continuation byte 10xxxxxx, no
+    // overlong forms, no surrogates, nothing above U+10FFFF.
+    std::size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    bool ok = n != 0 && i + n <= text.size();
+    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (ok && n >= 3) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
+        ok = false;
+    }
+    if (!ok) {
+      hex(c);
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
 
 }  // namespace cgsim
