@@ -397,6 +397,16 @@ Scenario parse(const YAML::Node& root, const Source& source) {
       }
     }
     if (const auto* info = models::assignors::find_assignor_info(gr.assignor, sc.client)) {
+      // A client whose only assignor supports the cooperative protocol uses it: the Java client
+      // picks the highest protocol all its assignors support, librdkafka the assignor's own.
+      if (info->cooperative && gr.protocol == "eager") {
+        if (g.has("protocol")) {
+          g.at("protocol").fail("assignor \"" + gr.assignor + "\" (groups[" + std::to_string(i) +
+                                "].assignor) makes the client use the cooperative protocol: expected protocol: "
+                                "cooperative, or leave protocol out");
+        }
+        gr.protocol = "cooperative";
+      }
       if (gr.protocol == "cooperative" && !info->cooperative) {
         g.at("protocol").fail("the cooperative protocol needs a cooperative assignor (cooperative-sticky); \"" +
                               gr.assignor + "\" is eager-only");

@@ -183,3 +183,19 @@ TEST(Duration, ParsesUnitsAndCompounds) {
   EXPECT_FALSE(parse_duration("5d", t));
   EXPECT_FALSE(parse_duration("", t));
 }
+
+TEST(Loader, CooperativeStickyWithoutProtocolRunsTheCooperativeProtocol) {
+  auto sc = load_scenario_text(replace(kValid, "    topics: [events]\n", "    topics: [events]\n    assignor: cooperative-sticky\n"),
+                               "t.yaml");
+  EXPECT_EQ(sc.groups[0].protocol, "cooperative");
+  sc = load_scenario_text(replace(kValid, "seed: 3\n", "seed: 3\nclient: librdkafka\n") + "",
+                          "t.yaml");
+  EXPECT_EQ(sc.groups[0].protocol, "eager");
+}
+
+TEST(Loader, CooperativeStickyWithAnExplicitEagerProtocolIsAnInputErrorNamingBothFields) {
+  const std::string what = error_of(
+      replace(kValid, "    topics: [events]\n", "    topics: [events]\n    assignor: cooperative-sticky\n    protocol: eager\n"));
+  EXPECT_NE(what.find("groups[0].protocol"), std::string::npos) << what;
+  EXPECT_NE(what.find("groups[0].assignor"), std::string::npos) << what;
+}
