@@ -160,6 +160,16 @@ RunResult run_world(const models::Scenario& sc, const std::vector<models::Arriva
   res["latency_sum_ns"] = lat;
   res["per_consumer"] = per;
   res["rebalances"] = rebalances;
+  // What the fetch views examined: the SimPy model must do the same work (kg1.py checks it).
+  const models::FetchWork& w = world.group(0).fetch_work();
+  res["work"] = {{"polls", w.polls},
+                 {"fetches", w.fetches},
+                 {"view_rebuilds", w.view_rebuilds},
+                 {"view_refreshes", w.view_refreshes},
+                 {"cut_partitions", w.cut_partitions},
+                 {"cut_entries", w.cut_entries},
+                 {"poll_partitions", w.poll_partitions},
+                 {"scanned", w.scanned}};
   return out;
 }
 

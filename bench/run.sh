@@ -24,7 +24,9 @@
 # Full mode takes about 20 CPU minutes (the scale run's hour most of it): longer in wall time
 # when other jobs share the cores. Times are reported, never asserted. The exit status is non-zero
 # when a benchmark fails to run or when the SimPy model's results differ from cgsim's (a correctness
-# check, not a timing one).
+# check, not a timing one): its events, records, latencies and rebalances, and the work its fetch
+# views did (partitions and log entries examined per poll and per fetch), so that the ratio
+# compares the same algorithm on both sides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

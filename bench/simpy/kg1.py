@@ -22,8 +22,8 @@ speed of the machine. The spread of the 2N runs is printed too.
 
 What "the same model" means
 ---------------------------
-A port of models/kafka/group.cpp (Kafka's classic group protocol, eager rebalancing, the Java consumer's
-poll loop) restricted to what KG-1 uses: one topic, one group, dynamic members, the range assignor,
+A port of models/kafka/ (the classic group coordinator and the consumer client: Kafka's classic
+group protocol, eager rebalancing, the Java consumer's poll loop) restricted to what KG-1 uses: one topic, one group, dynamic members, the range assignor,
 auto-commit, a constant processing time, join and crash faults. Every engine event of cgsim is one
 SimPy event here, scheduled in the same order with the same (time, priority) key, so SimPy's
 (time, priority, insertion id) order equals cgsim's (time, priority, sequence) order:
@@ -600,7 +600,7 @@ class Consumer:
         self.last_poll = 0
         self.next_auto_commit = 0
         self.cut = -1
-        # The fetch view (models/group.hpp): per assigned partition i, parallel to assigned and
+        # The fetch view (models/kafka/client/consumer.hpp): per assigned partition i, parallel to assigned and
         # derived from position, cut and the logs, kept current incrementally (a poll's advance, a
         # cut's advance, appends) so that polls and fetches do not search every partition's log:
         # - end_cut[i]: the log end at cut (what the client's buffer can hold);
@@ -1237,9 +1237,10 @@ def compare(cg, py):
     rb_equal = cg["rebalances"] == py["rebalances"]
     rows.append(("rebalances (start, end, generation, trigger)", len(cg["rebalances"]), len(py["rebalances"]), rb_equal))
     # The fetch view's work counts, when the driver reports cgsim's (same names as Work's fields).
-    for key, value in sorted(cg.get("work", {}).items()):
-        if key in py["work"]:
-            rows.append(("work: " + key, value, py["work"][key], value == py["work"][key]))
+    # A count one side has and the other lacks is a difference too.
+    for key in sorted(set(cg.get("work", {})) | (set(py["work"]) if "work" in cg else set())):
+        a, b = cg["work"].get(key), py["work"].get(key)
+        rows.append(("work: " + key, a, b, a is not None and a == b))
     return rows
 
 

@@ -78,6 +78,9 @@ class Group {
   const std::vector<sim::Time>& handed_out_times() const { return handed_out_at_; }
   /// A fresh incarnation number for a client object (responses to older ones are ignored).
   std::uint32_t next_incarnation() { return ++incarnations_; }
+  /// What the group's fetch views examined so far (every client, restarted ones included).
+  FetchWork& fetch_work() { return fetch_work_; }
+  const FetchWork& fetch_work() const { return fetch_work_; }
   /// How many clients have carried consumer index @p index so far (restarts included).
   std::uint32_t lives(std::int32_t index) const;
   /// Sends a message: runs @p fn after the one-way network delay.
@@ -102,6 +105,7 @@ class Group {
   std::uint64_t skipped_ = 0;
   std::uint64_t lost_ = 0;
   std::uint32_t incarnations_ = 0;
+  FetchWork fetch_work_;
   std::vector<sim::Time> unowned_since_;  // per gid; -1 while someone owns it
   std::vector<sim::Time> handed_out_at_;  // per gid; when its last stall ended, -1 before the first
   ClassicGroupCoordinator coordinator_;

@@ -25,6 +25,20 @@ namespace cgsim::models {
 
 class Group;
 
+/// What a group's consumers examine on the poll and fetch path, summed over them: the work per
+/// event of the fetch view. bench/simpy/kg1.py counts the same in its model, and bench/run.sh
+/// checks that both do the same work.
+struct FetchWork {
+  std::uint64_t polls = 0;            ///< polls that looked for records (fetch_and_process)
+  std::uint64_t fetches = 0;          ///< fetches sent with partitions assigned
+  std::uint64_t view_rebuilds = 0;    ///< full rebuilds of a stale fetch view
+  std::uint64_t view_refreshes = 0;   ///< partitions whose view was recomputed from their log
+  std::uint64_t cut_partitions = 0;   ///< partitions whose end moved when a response moved the cut
+  std::uint64_t cut_entries = 0;      ///< log entries stepped over to find those ends
+  std::uint64_t poll_partitions = 0;  ///< partitions a poll took records from
+  std::uint64_t scanned = 0;          ///< view entries read by whole-view scans (fetch, cut)
+};
+
 /// The number of elements of the sorted @p v below @p x: where @p x is or would go (what
 /// std::lower_bound answers). A binary search whose steps depend only on the size of @p v, not on
 /// the data, so it has no branch to mispredict: consumers look up the partitions of appends in an

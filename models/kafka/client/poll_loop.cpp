@@ -23,6 +23,8 @@ void Consumer::fetch_and_process() {
   batch_.clear();
   batch_emitted_ = 0;
   batch_start_ = now;
+  FetchWork& work = g_.fetch_work();
+  ++work.polls;
   const std::size_t n = assigned_.size();
   // A poll returns what fetch responses already delivered to the client's buffer, going round the
   // partitions from the cursor: it takes up to one max.partition.fetch.bytes chunk from each and
@@ -60,6 +62,7 @@ void Consumer::fetch_and_process() {
     }
     const std::size_t i = cursor_;
     --steps;
+    ++work.poll_partitions;
     const std::int32_t gid = assigned_[i];
     const std::int64_t end = end_cut_[i];
     const std::int64_t take = std::min({end - position_[i], remaining, chunk_left_});
@@ -212,6 +215,9 @@ void Consumer::send_fetch() {
   // The broker answers at once when a record past the client's buffer is there, otherwise when
   // the first one arrives, at the latest after fetch.max.wait.ms.
   ensure_view();
+  FetchWork& work = g_.fetch_work();
+  ++work.fetches;
+  work.scanned += assigned_.size();
   // Without branches: the minimum moves about. The view's padding (kNever) leaves it alone and
   // makes the trip count the same for every consumer of a group, so the loop's end is predicted.
   const Time* next = fetch_next_.data();
@@ -226,6 +232,7 @@ void Consumer::send_fetch() {
 
 void Consumer::ensure_view() {
   if (view_valid_) return;
+  ++g_.fetch_work().view_rebuilds;
   const std::size_t n = assigned_.size();
   end_cut_.assign(n, 0);
   // Padded to whole groups of kViewLanes with kNever, which is never due and never the least.
@@ -239,6 +246,7 @@ void Consumer::ensure_view() {
 }
 
 void Consumer::refresh_view(std::size_t i) {
+  ++g_.fetch_work().view_refreshes;
   PartitionLog& log = g_.broker().log(assigned_[i]);
   const std::int64_t end = log.end_at(cut_);
   const std::int64_t log_end = log.end_offset();
@@ -255,6 +263,7 @@ void Consumer::advance_cut(Time cut) {
   cut_ = cut;
   if (!view_valid_) return;
   const std::size_t n = assigned_.size();
+  g_.fetch_work().scanned += n;
   const std::size_t padded = past_cut_.size();  // a multiple of kViewLanes (and of 64 past 64)
   const Time* past = past_cut_.data();
   for (std::size_t base = 0; base < padded; base += 64) {
@@ -280,6 +289,8 @@ void Consumer::advance_cut(Time cut) {
 
 void Consumer::advance_cut_of(std::size_t i, Time cut) {
   // The record at end_cut_[i] is at or before the new cut: the new end is further on in the log.
+  FetchWork& work = g_.fetch_work();
+  ++work.cut_partitions;
   const PartitionLog& log = g_.broker().log(assigned_[i]);
   if (end_cut_[i] < log.start_offset()) {
     refresh_view(i);  // the records at the old end were dropped since: start from the log's cursor
@@ -295,6 +306,7 @@ void Consumer::advance_cut_of(std::size_t i, Time cut) {
       break;
     }
   }
+  work.cut_entries += static_cast<std::uint64_t>(end - end_cut_[i]);
   end_cut_[i] = end;
   past_cut_[i] = past;
   const std::int64_t pos = position_[i];
