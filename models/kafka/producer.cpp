@@ -7,6 +7,7 @@
 
 #include "models/common/priorities.hpp"
 #include "models/common/error.hpp"
+#include "models/common/workload.hpp"
 
 namespace cgsim::models {
 
@@ -59,8 +60,7 @@ Production::Production(sim::Engine& engine, Broker& broker, const Scenario& scen
       partitioners::RecordInfo rec;
       rec.value_bytes = p.record_bytes;
       for (std::uint64_t k = 0; k < p.keys.cardinality; ++k) {
-        key_buf_.assign(p.keys.prefix);
-        key_buf_ += std::to_string(k);
+        key_text(p.keys, k, key_buf_);
         rec.key = std::string_view(key_buf_);
         std::int32_t pt = part.partition(rec);
         double w = sp.zipf ? sp.zipf->probability(k) : 1.0;
@@ -73,70 +73,14 @@ Production::Production(sim::Engine& engine, Broker& broker, const Scenario& scen
   staged_.resize(static_cast<std::size_t>(broker.partition_count()));
 }
 
-double Production::rate_at(const ProducerSpec& p, double t_ns) const {
-  if (t_ns < static_cast<double>(p.start) || t_ns >= static_cast<double>(p.stop)) return 0;
-  return p.rate.rate_at(static_cast<sim::Time>(t_ns));
-}
-
-double Production::next_arrival(Instance& in, const ProducerSpec& p, double after_ns) {
-  if (p.rate.kind != RateSpec::Kind::Steps && after_ns >= static_cast<double>(p.start) && p.rate.per_second > 0) {
-    // One rate throughout: the next arrival is one gap away, unless the producer stops first.
-    double gap = p.rate.kind == RateSpec::Kind::Poisson ? in.arrivals.exponential(1e9 / p.rate.per_second)
-                                                        : 1e9 / p.rate.per_second;
-    double t = after_ns + gap;
-    return t < static_cast<double>(p.stop) ? t : kInf;
-  }
-  // Walk through rate segments (producer start/stop and rate steps) until an arrival falls
-  // inside the segment it was drawn in; Poisson draws restart at boundaries (memorylessness
-  // keeps this exact), constant-rate arrivals restart their spacing at each boundary.
-  double t = std::max(after_ns, static_cast<double>(p.start));
-  for (;;) {
-    if (t >= static_cast<double>(p.stop)) return kInf;
-    double boundary = static_cast<double>(p.stop);
-    if (p.rate.kind == RateSpec::Kind::Steps) {
-      for (const auto& [from, r] : p.rate.steps) {
-        (void)r;
-        if (static_cast<double>(from) > t) {
-          boundary = std::min(boundary, static_cast<double>(from));
-          break;
-        }
-      }
-    }
-    double rate = rate_at(p, t);
-    if (rate > 0) {
-      bool poisson = p.rate.kind == RateSpec::Kind::Poisson ||
-                     (p.rate.kind == RateSpec::Kind::Steps && p.rate.poisson_steps);
-      double gap = poisson ? in.arrivals.exponential(1e9 / rate) : 1e9 / rate;
-      if (t + gap < boundary) return t + gap;
-    }
-    if (!std::isfinite(boundary)) return kInf;
-    t = boundary;
-  }
-}
-
 std::int32_t Production::choose_partition(Instance& in, Spec& s, sim::Time t) {
   const ProducerSpec& p = *s.spec;
   partitioners::RecordInfo rec;
   rec.value_bytes = p.record_bytes;
   rec.now = t;
   if (s.partition_table) return static_cast<std::int32_t>(s.partition_table->sample(in.keys));
-  std::uint64_t key = 0;
-  switch (p.keys.kind) {
-    case KeySpec::Kind::None:
-      return in.partitioner.partition(rec);
-    case KeySpec::Kind::Uniform:
-      key = in.keys.below(p.keys.cardinality);
-      break;
-    case KeySpec::Kind::Zipf:
-      key = s.zipf->sample(in.keys);
-      break;
-    case KeySpec::Kind::Sequential:
-      key = in.sequence++;
-      if (p.keys.cardinality > 0) key %= p.keys.cardinality;
-      break;
-  }
-  key_buf_.assign(p.keys.prefix);
-  key_buf_ += std::to_string(key);
+  if (p.keys.kind == KeySpec::Kind::None) return in.partitioner.partition(rec);
+  key_text(p.keys, draw_key(p.keys, s.zipf.get(), in.sequence, in.keys), key_buf_);
   rec.key = std::string_view(key_buf_);
   return in.partitioner.partition(rec);
 }

@@ -16,6 +16,7 @@
 #include "models/kafka/broker.hpp"
 #include "models/kafka/partitioners/partitioner.hpp"
 #include "models/common/scenario.hpp"
+#include "models/common/workload.hpp"
 #include "sim/engine.hpp"
 #include "sim/rng.hpp"
 #include "sim/signal.hpp"
@@ -107,17 +108,13 @@ class Production {
   std::uint64_t generate(sim::Time start, sim::Time end);
   /// Appends the window's records from the replayed trace (returns how many).
   std::uint64_t append_replayed(sim::Time end);
-  double rate_at(const ProducerSpec& p, double t_ns) const;
-  /// Advances an instance's arrival clock past @p from with the rate in force; returns the
-  /// next arrival time (ns) or +inf when none before @p until.
-  double next_arrival(Instance& in, const ProducerSpec& p, double after_ns);
   /// next_arrival with the steady case inline.
   double next_arrival(Instance& in, const Spec& s, double after_ns) {
     if (s.steady && after_ns >= s.start_ns) {
       const double t = after_ns + (s.poisson ? in.arrivals.exponential(s.gap_ns) : s.gap_ns);
       return t < s.stop_ns ? t : kNoArrival;
     }
-    return next_arrival(in, *s.spec, after_ns);
+    return models::next_arrival(in.arrivals, *s.spec, after_ns);
   }
   std::int32_t choose_partition(Instance& in, Spec& s, sim::Time t);
 

@@ -1,0 +1,35 @@
+#pragma once
+/// @file workload.hpp
+/// The workload every broker family's producers share: when records arrive (the scenario's rate
+/// over time: constant or Poisson, in steps, between a producer's start and stop) and which key
+/// each one carries (uniform, Zipf or sequential over the key space). How a record is routed is
+/// the family's own (Kafka's partitioners, RabbitMQ's exchanges, Pulsar's routing modes).
+#include <cstdint>
+#include <string>
+
+#include "models/common/scenario.hpp"
+#include "sim/rng.hpp"
+
+namespace cgsim::models {
+
+/// Records per second producer @p p sends at @p t_ns (0 before its start and from its stop).
+double rate_at(const ProducerSpec& p, double t_ns);
+
+/// The first arrival of producer @p p after @p after_ns, drawn from @p arrivals. Times are
+/// nanoseconds held in a double, so that gaps do not round. +infinity when no arrival comes
+/// before the producer stops. A Poisson draw restarts at each rate boundary (exact, since the
+/// process is memoryless); a constant rate restarts its spacing there.
+double next_arrival(sim::Rng& arrivals, const ProducerSpec& p, double after_ns);
+
+/// The next key of one producer instance by @p keys: uniform and Zipf keys are drawn from
+/// @p rng (@p zipf: the producer's sampler, needed for Zipf only), sequential keys count
+/// @p sequence up and wrap at the cardinality when one is set. Not for KeySpec::Kind::None.
+std::uint64_t draw_key(const KeySpec& keys, const sim::ZipfSampler* zipf, std::uint64_t& sequence, sim::Rng& rng);
+
+/// Writes the text of key number @p key (the spec's prefix, then the number) to @p out.
+inline void key_text(const KeySpec& keys, std::uint64_t key, std::string& out) {
+  out.assign(keys.prefix);
+  out += std::to_string(key);
+}
+
+}  // namespace cgsim::models
