@@ -38,15 +38,13 @@ Consumer::Consumer(Group& group, std::int32_t index)
       name_(group.spec().id + "/" + std::to_string(index)),
       client_id_(group.spec().id + "-" + std::to_string(index)),
       incarnation_(group.next_incarnation()),
-      processing_rng_(group.scenario().seed,
-                      "consumer/" + name_ + "/processing/" + std::to_string(group.lives(index))) {
+      processing_(group.spec().consumers.processing_time,
+                  sim::Rng(group.scenario().seed, "consumer/" + name_ + "/processing/" + std::to_string(group.lives(index)))) {
   if (group.spec().consumers.static_membership) instance_id_ = client_id_;
   std::int32_t bytes = 1;
   for (const auto& tn : group.spec().topics)
     bytes = std::max(bytes, group.broker().topic(group.broker().topic_index(tn)).record_bytes);
   chunk_records_ = std::max<std::int64_t>(1, kMaxPartitionFetchBytes / bytes);
-  const sim::Distribution& d = group.spec().consumers.processing_time;
-  if (d.kind == sim::Distribution::Kind::Constant && d.value >= 0) constant_processing_ = static_cast<Time>(d.value * 1e9 + 0.5);
 }
 
 void Consumer::set_state(MemberState s) {
@@ -63,13 +61,6 @@ void Consumer::start() {
   eng.schedule_after(0, models::priority::kClient, [this, inc] {
     if (current(inc)) poll();
   });
-}
-
-Time Consumer::processing_time(Time start) {
-  if (constant_processing_ >= 0 && start >= slow_until_) return constant_processing_;
-  double s = g_.spec().consumers.processing_time.sample(processing_rng_);
-  if (start < slow_until_) s *= slow_factor_;
-  return static_cast<Time>(s * 1e9 + 0.5);  // s >= 0
 }
 
 void Consumer::poll() {
@@ -162,8 +153,7 @@ void Consumer::do_close() {
 }
 
 void Consumer::slow(double factor, Time until) {
-  slow_factor_ = factor;
-  slow_until_ = until;
+  processing_.slow(factor, until);
 }
 
 void Consumer::finish_run() {

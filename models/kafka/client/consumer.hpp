@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/processing.hpp"
 #include "models/common/signals.hpp"
 #include "models/kafka/assignors/assignor.hpp"
 #include "models/kafka/broker.hpp"
@@ -146,7 +147,6 @@ class Consumer : public AppendListener {
   void on_poll_timer();
   void commit(bool sync);
   void do_close();
-  sim::Time processing_time(sim::Time start);
   bool current(std::uint32_t inc) const { return inc == incarnation_ && state_ != MemberState::Stopped; }
   bool cooperative() const;
   bool kip848() const;
@@ -237,8 +237,6 @@ class Consumer : public AppendListener {
   sim::Time assigned_at_ = -1;   // last assignment (librdkafka restarts its max-poll check timer)
   sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due
   bool ran_dry_ = true;          // the last poll found no records (the next batch follows an idle wait)
-  double slow_factor_ = 1.0;
-  sim::Time slow_until_ = 0;
   // Fetch session: one fetch in flight at a time; the broker holds it until a record is
   // available (fetch.min.bytes = 1) or fetch.max.wait.ms passes. cut_ is the broker time of the
   // last response received: records appended by then are in the client's buffer.
@@ -274,8 +272,7 @@ class Consumer : public AppendListener {
   std::int64_t chunk_records_ = 0;
   std::uint64_t consumed_ = 0;
   std::uint64_t duplicates_ = 0;
-  sim::Rng processing_rng_;
-  sim::Time constant_processing_ = -1;  // a constant processing time (ns), else -1
+  ProcessingTime processing_;
 };
 
 }  // namespace cgsim::models

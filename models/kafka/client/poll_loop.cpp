@@ -69,16 +69,15 @@ void Consumer::fetch_and_process() {
     const std::int64_t pos = position_[i];
     const Time* appended = g_.broker().log(gid).times_from(pos);
     ProcessedRecord* out = batch_.room(static_cast<std::size_t>(take));
-    if (constant_processing_ >= 0 && t >= slow_until_) {
+    if (const Time d = processing_.constant_from(t); d >= 0) {
       // Past any slow spell the processing time is the same for every record.
-      const Time d = constant_processing_;
       for (std::int64_t k = 0; k < take; ++k) {
         t += d;
         out[k] = ProcessedRecord{gid, pos + k, appended[k], t, false, false};
       }
     } else {
       for (std::int64_t k = 0; k < take; ++k) {
-        t += processing_time(t);
+        t += processing_.next(t);
         out[k] = ProcessedRecord{gid, pos + k, appended[k], t, false, false};
       }
     }
