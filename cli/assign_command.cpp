@@ -1,5 +1,6 @@
 #include "cli/assign_command.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "models/kafka/assignors/tools/churn.hpp"
 #include "models/kafka/assignors/tools/json_io.hpp"
@@ -90,6 +92,9 @@ ordered_json run_case(const AssignCase& c) {
     for (const auto& [m, l] : r.assignment) total += l.size();
     metrics["assigned"] = total;
     out["metrics"] = std::move(metrics);
+  } catch (const AssignorNonTermination& e) {
+    out["error"] = e.what();
+    out["terminates"] = false;
   } catch (const AssignorFailure& e) {
     out["error"] = e.what();
   }
@@ -122,6 +127,7 @@ ordered_json churn_json(const AssignCase& initial, const ChurnReport& r, const A
       mj["optimum_moves"] = m.optimum_moves;
       mj["excess_moves"] = m.moves - m.optimum_moves;
       if (m.error) mj["error"] = *m.error;
+      if (m.unterminated) mj["case"] = case_to_json(*m.unterminated);  // replays with `cgsim assign`
       results[r.assignors[a]] = std::move(mj);
     }
     sj["results"] = std::move(results);
@@ -185,6 +191,10 @@ void run_assign(const AssignArgs& args) {
     }
   }
   std::cout << (args.compact ? out.dump() : out.dump(2)) << "\n";
+  // An assignor that would never return is a finding with its own exit code, after the output.
+  const auto loops = [](const ordered_json& c) { return c.is_object() && c.contains("terminates"); };
+  bool any = args.churn < 0 && (out.is_array() ? std::any_of(out.begin(), out.end(), loops) : loops(out));
+  if (any) set_exit_status(cgsim::kExitNonTermination);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitBroker = 3,       ///< live: broker unreachable or lost
   kExitInternal = 4,     ///< a bug in cgsim
   kExitWrite = 5,        ///< an output file or standard output could not be written (disk full, no permission)
+  kExitNonTermination = 6, ///< assign: the upstream assignor would loop forever on this input
   kExitInterrupted = 130 ///< Ctrl-C
 };
 

@@ -74,7 +74,14 @@ using AssignDetailedFn = AssignResult (*)(const ClusterMetadata&, const std::vec
 /// names the upstream exception. Callers treat it as a failed assignment, not as a cgsim bug.
 class AssignorFailure : public cgsim::Error {
  public:
-  explicit AssignorFailure(const std::string& what) : cgsim::Error(what, kExitMismatch) {}
+  explicit AssignorFailure(const std::string& what, int code = kExitMismatch) : cgsim::Error(what, code) {}
+};
+
+/// The assignor, run as upstream runs it, would never return on this input: its loop came back to
+/// a state it had already been in, so it would go round forever. Reported, not waited for.
+class AssignorNonTermination : public AssignorFailure {
+ public:
+  explicit AssignorNonTermination(const std::string& what) : AssignorFailure(what, kExitNonTermination) {}
 };
 
 /// Everything the registry knows about one assignor.

@@ -664,7 +664,17 @@ class Engine {
     auto perform = [&](const std::vector<int>& partitions) {
       bool performed = false;
       bool modified;
+      // Kafka repeats the pass until one moves nothing. Each pass depends only on the members'
+      // partitions and the movements so far: a pass that starts from a state seen before means
+      // the passes go round in a cycle, and Kafka's assignor never returns.
+      std::unordered_set<std::uint64_t> seen;
       do {
+        if (!seen.insert(loop_state(movements)).second) {
+          throw AssignorNonTermination(
+              "Kafka's sticky assignor does not terminate on this group: after " + std::to_string(seen.size()) +
+              " reassignment passes it is back at an assignment it had already reached, so it would move "
+              "the same partitions round forever (Kafka's own assignor loops here; nothing was assigned)");
+        }
         modified = false;
         for (int g : partitions) {
           if (is_balanced(sorted_members)) break;
@@ -717,6 +727,38 @@ class Engine {
       owner_ = pre_owner;
     }
     for (std::size_t m : fixed_members) present_[m] = 1;
+  }
+
+  /// A fingerprint of what the next reassignment pass depends on: every member's partitions in
+  /// order and the partition movements recorded so far (their maps' iteration order included).
+  std::uint64_t loop_state(const Movements& mv) const {
+    auto mix = [](std::uint64_t x) {  // splitmix64's finaliser
+      x += 0x9e3779b97f4a7c15ULL;
+      x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+      return x ^ (x >> 31);
+    };
+    std::uint64_t h = 0;
+    for (std::size_t m = 0; m < n_; ++m) {
+      h = mix(h ^ (m + 1));
+      for (int g : out_[m]) h = mix(h ^ static_cast<std::uint64_t>(g + 2));
+    }
+    std::uint64_t parts = 0;  // unordered: summed, so the sum does not depend on the map's order
+    for (const auto& [g, rec] : mv.by_partition) {
+      parts += mix(mix(mix(static_cast<std::uint64_t>(g)) ^ static_cast<std::uint64_t>(rec.src + 1)) ^
+                   static_cast<std::uint64_t>(rec.dst + 1));
+    }
+    std::uint64_t topics = 0;
+    for (const auto& [t, pairs] : mv.by_topic) {
+      std::uint64_t th = mix(static_cast<std::uint64_t>(t) + 7);
+      for (const auto& [pair, order] : pairs) {
+        th = mix(th ^ static_cast<std::uint64_t>(pair.first + 1));
+        th = mix(th ^ static_cast<std::uint64_t>(pair.second + 1));
+        for (std::size_t id : order.order()) th = mix(th ^ (id + 3));
+      }
+      topics += th;
+    }
+    return mix(mix(h ^ parts) ^ topics);
   }
 
   bool can_participate(int m) const {

@@ -17,6 +17,7 @@ using cgsim::sim::Rng;
 /// One assignor's view of the group: what each member owns and in which generation.
 struct History {
   const AssignorInfo* info = nullptr;
+  ClientFlavor flavor = ClientFlavor::Java;
   std::map<std::string, std::vector<TopicPartition>> owned;
   std::map<std::string, std::int32_t> generation;
   std::int32_t group_generation = 0;
@@ -68,6 +69,7 @@ ChurnMeasure rebalance(const ClusterMetadata& cluster, const std::vector<MemberS
     }
   } catch (const AssignorFailure& e) {
     r.error = e.what();
+    if (dynamic_cast<const AssignorNonTermination*>(&e)) r.unterminated = AssignCase{h.info->name, h.flavor, cluster, input};
     r.balance = balance_of(cluster, before, h.owned);
     return r;
   }
@@ -102,6 +104,7 @@ ChurnReport run_churn(const AssignCase& initial, const ChurnOptions& options) {
     if (!info) throw cgsim::InputError("--churn: unknown assignor \"" + name + "\" for this client");
     History h;
     h.info = info;
+    h.flavor = initial.flavor;
     for (const auto& m : initial.members) {
       h.owned[m.member_id] = m.owned;
       h.generation[m.member_id] = m.generation;

@@ -39,6 +39,8 @@ struct ChurnMeasure {
   std::int64_t optimum_moves = 0;
   std::int64_t optimum_balance = 0;
   std::optional<std::string> error;
+  /// When the assignor would never return: the round's input, a case `cgsim assign` reproduces.
+  std::optional<AssignCase> unterminated;
 };
 
 struct ChurnStep {
