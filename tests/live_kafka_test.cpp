@@ -367,7 +367,23 @@ TEST(LiveKafka, StoppedBrokerMidRunIsABrokerError) {
   }
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(took, 28.0) << "a lost broker must end the run promptly, not at the scenario's end";
-  EXPECT_FALSE(b.details().topics_created.empty());
+  const auto& d = b.details();
+  EXPECT_FALSE(d.topics_created.empty());
+  // The broker did not come back: each topic and group of the run is named with the command
+  // that removes it.
+  EXPECT_TRUE(d.topics_deleted.empty());
+  ASSERT_EQ(d.leftovers.size(), d.topics_created.size() + d.groups_created.size());
+  for (const auto& w : d.warnings) std::cerr << "warning: " << w << "\n";
+  for (const auto& g : d.groups_created) {
+    const std::string cmd = "kafka-consumer-groups.sh --bootstrap-server " + own.bootstrap() + " --delete --group " + g;
+    EXPECT_NE(std::find(d.leftovers.begin(), d.leftovers.end(), cmd), d.leftovers.end()) << cmd;
+  }
+  for (const auto& t : d.topics_created) {
+    std::string re;
+    for (char c : t) re += c == '.' ? std::string("\\.") : std::string(1, c);
+    const std::string cmd = "kafka-topics.sh --bootstrap-server " + own.bootstrap() + " --delete --topic '" + re + "'";
+    EXPECT_NE(std::find(d.leftovers.begin(), d.leftovers.end(), cmd), d.leftovers.end()) << cmd;
+  }
 }
 
 }  // namespace
