@@ -4,6 +4,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+
+#include <unistd.h>
 
 #include "analysis/atomic_file.hpp"
 #include "cli/commands.hpp"
@@ -14,6 +17,7 @@
 #ifdef CGSIM_HAVE_LIVE
 #include "live/backend.hpp"
 #include "live/compare.hpp"
+#include "live/progress.hpp"
 #endif
 
 namespace cgsim::cli {
@@ -29,6 +33,7 @@ void register_validate_command(CLI::App& app) {
     bool json = false;
     bool quiet = false;
     bool client_logs = false;
+    bool progress = false;
     double broker_loss_timeout = 5;
     std::string run_id;
   };
@@ -52,6 +57,9 @@ void register_validate_command(CLI::App& app) {
   v->add_flag("--json", o->json, "Print validation.json instead of the table");
   v->add_flag("--client-logs", o->client_logs, "Show librdkafka's own warnings and errors");
   v->add_flag("-q,--quiet", o->quiet, "No progress messages");
+  v->add_flag("--progress", o->progress,
+              "Show the progress line (phase, elapsed / expected seconds, records so far) even when "
+              "stderr is not a terminal");
   v->callback([o] {
 #ifndef CGSIM_HAVE_LIVE
     throw Error("this cgsim was built without the live backend (CGSIM_BUILD_LIVE=OFF)", kExitInput);
@@ -68,13 +76,40 @@ void register_validate_command(CLI::App& app) {
     lo.run_id = o->run_id;
     lo.broker_loss_timeout_s = o->broker_loss_timeout;
     lo.client_logs = o->client_logs;
-    if (!o->quiet) lo.log = [](const std::string& m) { std::cerr << "cgsim: " << m << "\n"; };
+    // A progress line on stderr, at most once a second: on a terminal unless -q, or when asked.
+    live::ProgressBoard board;
+    std::optional<live::ProgressPrinter> printer;
+    const bool tty = isatty(STDERR_FILENO) == 1;
+    if (o->progress || (tty && !o->quiet)) {
+      printer.emplace(board, stderr, tty);
+      lo.progress = &board;
+    }
+    auto say = [&printer](const std::string& m) {
+      if (printer) {
+        printer->message("cgsim: " + m);
+      } else {
+        std::cerr << "cgsim: " << m << "\n";
+      }
+    };
+    if (!o->quiet) lo.log = say;
 
     live::KafkaBackend kafka(lo);
-    analysis::RunSummary live_summary = kafka.run(sc);
+    analysis::RunSummary live_summary;
+    try {
+      live_summary = kafka.run(sc);
+    } catch (...) {
+      // What the run created and could not delete is named even with -q.
+      printer.reset();
+      if (o->quiet) {
+        for (const auto& l : kafka.details().leftovers) std::cerr << "cgsim: left on the cluster; remove with: " << l << "\n";
+      }
+      throw;
+    }
     const live::LiveDetails& d = kafka.details();
-    if (!o->quiet) std::cerr << "cgsim: live run done; simulating the same scenario\n";
+    if (!o->quiet) say("live run done; simulating the same scenario");
+    board.phase("simulating");
     analysis::RunSummary sim_summary = live::make_simulator_backend()->run(d.effective);
+    printer.reset();
 
     live::CompareOptions co;
     co.mock = d.mock;

@@ -4,7 +4,9 @@
 /// cluster driven through librdkafka (real consumer and producer clients in threads).
 ///
 /// The live backend creates its own topics and groups under the prefix `cgsim.<run id>.`, refuses to
-/// reuse an existing topic, and deletes what it created at the end, on error and on SIGINT/SIGTERM.
+/// run when a topic or consumer group of that name exists already (before touching anything), and
+/// deletes what it created, and nothing else, at the end, on error and on SIGINT/SIGTERM, retrying
+/// a few times; what it cannot delete it names, with the command that removes it.
 /// With no bootstrap address it starts librdkafka's in-process mock cluster.
 #include <cstdint>
 #include <functional>
@@ -22,6 +24,8 @@
 struct rd_kafka_mock_cluster_s;
 
 namespace cgsim::live {
+
+class ProgressBoard;
 
 /// Client properties passed to every librdkafka client, in order (later ones win).
 using ClientProperties = std::vector<std::pair<std::string, std::string>>;
@@ -67,6 +71,8 @@ struct LiveOptions {
   bool client_logs = false;       ///< forward librdkafka's own log (warnings, errors, and what -X debug=... asks for)
   /// Progress messages and warnings; null: quiet.
   std::function<void(const std::string&)> log;
+  /// Phase and record counts of the run as it goes (live/progress.hpp); null: none kept.
+  ProgressBoard* progress = nullptr;
   /// Called once, @p hook_at_s seconds after the run starts, on the scheduling thread, with the
   /// mock cluster (nullptr on a real cluster). Tests use it to stop a mock broker.
   std::function<void(rd_kafka_mock_cluster_s*)> hook;
@@ -86,6 +92,10 @@ struct LiveDetails {
   std::vector<std::string> topics_created;
   std::vector<std::string> topics_deleted;
   std::vector<std::string> groups_created;
+  std::vector<std::string> groups_deleted;
+  /// What the run created and could not delete, each with the command that removes it (also
+  /// among the warnings).
+  std::vector<std::string> leftovers;
   std::vector<std::string> warnings;
   /// With record_placements: scenario topic -> key -> partitions its records were written to.
   std::map<std::string, std::map<std::string, std::set<std::int32_t>>> placements;

@@ -74,6 +74,58 @@ GroupRebalances group_rebalances(const analysis::RunSummary& run, const std::str
   return out;
 }
 
+}  // namespace
+
+bool triggers_pair(const std::string& sim, const std::string& live) {
+  if (sim == live) return true;
+  // The live recorder names a rebalance after the fault in its window, or "unknown" when there is
+  // none: that names no trigger, so it pairs with any. A member restarted without static
+  // membership leaves and later joins again, which the coordinator (and the simulator) call
+  // "leave" and "join".
+  if (live == "unknown" || sim == "unknown") return true;
+  return live == "restart" && (sim == "leave" || sim == "join");
+}
+
+std::vector<RebalancePair> pair_rebalances(const std::vector<analysis::RebalanceRecord>& sim,
+                                           const std::vector<analysis::RebalanceRecord>& live, double window_s) {
+  struct Candidate {
+    bool same;  // the same trigger name (preferred over a compatible one)
+    double gap;
+    std::size_t i, j;
+  };
+  std::vector<Candidate> cs;
+  for (std::size_t i = 0; i < sim.size(); ++i) {
+    for (std::size_t j = 0; j < live.size(); ++j) {
+      if (!triggers_pair(sim[i].trigger, live[j].trigger)) continue;
+      const double gap = std::abs(sim[i].start_s - live[j].start_s);
+      if (gap > window_s) continue;
+      cs.push_back({sim[i].trigger == live[j].trigger, gap, i, j});
+    }
+  }
+  // The closest pairs first, those with the same trigger name before merely compatible ones.
+  std::stable_sort(cs.begin(), cs.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.same != b.same) return a.same;
+    return a.gap < b.gap;
+  });
+  std::vector<std::int64_t> of_sim(sim.size(), -1), of_live(live.size(), -1);
+  for (const auto& c : cs) {
+    if (of_sim[c.i] >= 0 || of_live[c.j] >= 0) continue;
+    of_sim[c.i] = static_cast<std::int64_t>(c.j);
+    of_live[c.j] = static_cast<std::int64_t>(c.i);
+  }
+  std::vector<RebalancePair> out;
+  for (std::size_t i = 0; i < sim.size(); ++i) out.push_back({static_cast<std::int64_t>(i), of_sim[i]});
+  for (std::size_t j = 0; j < live.size(); ++j)
+    if (of_live[j] < 0) out.push_back({-1, static_cast<std::int64_t>(j)});
+  // In time order, an unmatched live rebalance among the simulated ones by its start.
+  auto start = [&](const RebalancePair& p) { return p.sim >= 0 ? sim[static_cast<std::size_t>(p.sim)].start_s
+                                                              : live[static_cast<std::size_t>(p.live)].start_s; };
+  std::stable_sort(out.begin(), out.end(), [&](const RebalancePair& a, const RebalancePair& b) { return start(a) < start(b); });
+  return out;
+}
+
+namespace {
+
 /// The period at which members actually heartbeat, in seconds. librdkafka sends a due heartbeat
 /// only when its main thread wakes up, on one of its timers: the 1 s housekeeping timer, the
 /// 500 ms max.poll.interval.ms check and, with auto-commit, the auto-commit timer; the period is
@@ -264,20 +316,33 @@ ValidationReport compare_runs(const models::Scenario& sc, const analysis::RunSum
       rep.checks.push_back(c);
     }
 
-    // Rebalance durations, paired in order.
+    // Rebalance durations, of rebalances paired by trigger and time (never by index): what is
+    // left unpaired on either side is reported as unmatched.
     const double hb = heartbeat_period_s(sc, gs);
-    const std::size_t m = std::min(sim_rb.done.size(), live_rb.done.size());
-    for (std::size_t i = 0; i < m; ++i) {
-      const auto& a = sim_rb.done[i];
-      const auto& b = live_rb.done[i];
-      double da = a.end_s - a.start_s, db = b.end_s - b.start_s;
+    const double window = std::max(tol.rebalance_window_min_s, static_cast<double>(gs.session_timeout) / 1e9 + hb);
+    for (const auto& p : pair_rebalances(sim_rb.done, live_rb.done, window)) {
+      const analysis::RebalanceRecord* a = p.sim >= 0 ? &sim_rb.done[static_cast<std::size_t>(p.sim)] : nullptr;
+      const analysis::RebalanceRecord* b = p.live >= 0 ? &live_rb.done[static_cast<std::size_t>(p.live)] : nullptr;
+      if (!a || !b) {
+        const auto* r = a ? a : b;
+        rep.checks.push_back({"rebalance_unmatched",
+                              gs.id + " (" + r->trigger + ") at " + fmt(r->start_s, 2) + " s",
+                              a ? "start " + fmt(a->start_s, 2) + " s" : "(none)",
+                              b ? "start " + fmt(b->start_s, 2) + " s" : "(none)",
+                              "same trigger within ±" + fmt(window, 2) + " s", false, opt.mock,
+                              a ? "no live rebalance to pair with" : "no simulated rebalance to pair with"});
+        continue;
+      }
+      const std::string label = gs.id + " #" + std::to_string(p.sim) + " (" + a->trigger +
+                                (a->trigger == b->trigger ? "" : " / live: " + b->trigger) + ")";
+      double da = a->end_s - a->start_s, db = b->end_s - b->start_s;
       double allowed = std::max(tol.rebalance_rel * da, tol.rebalance_abs_s + hb);
-      Check c{"rebalance_duration_s", gs.id + " #" + std::to_string(i) + " (" + a.trigger + ")", fmt(da), fmt(db),
-              "±" + fmt(allowed), std::abs(da - db) <= allowed, opt.mock, ""};
+      Check c{"rebalance_duration_s", label, fmt(da), fmt(db), "±" + fmt(allowed), std::abs(da - db) <= allowed, opt.mock,
+              "start " + fmt(a->start_s, 2) + " s simulated, " + fmt(b->start_s, 2) + " s live"};
       rep.checks.push_back(c);
-      if (a.partitions_moved != b.partitions_moved) {
-        rep.checks.push_back({"partitions_moved", gs.id + " #" + std::to_string(i), std::to_string(a.partitions_moved),
-                              std::to_string(b.partitions_moved), "info", false, true, ""});
+      if (a->partitions_moved != b->partitions_moved) {
+        rep.checks.push_back({"partitions_moved", label, std::to_string(a->partitions_moved),
+                              std::to_string(b->partitions_moved), "info", false, true, ""});
       }
     }
 

@@ -23,6 +23,9 @@ struct Tolerances {
   double tail_abs_ms = 50;        ///< ... or absolute
   double rebalance_rel = 0.25;    ///< rebalance duration, relative ...
   double rebalance_abs_s = 0.25;  ///< ... or this plus the group's heartbeat interval
+  /// Rebalances pair when their triggers agree and they start within the group's session timeout
+  /// plus one heartbeat period of each other, or within this many seconds if that is longer.
+  double rebalance_window_min_s = 1.0;
   double duplicates_rel = 0.5;    ///< duplicates, relative, plus the commit-window bound
   double produced_rel = 0.05;     ///< records produced, relative, plus 3 standard deviations
   double stalled_rel = 0.5;       ///< records caught in a stall: count and mean latency, relative, plus the rebalance bound
@@ -61,6 +64,25 @@ struct CompareOptions {
 /// Compares @p live with @p sim; @p scenario is the scenario both ran (already scaled).
 ValidationReport compare_runs(const models::Scenario& scenario, const analysis::RunSummary& sim,
                               const analysis::RunSummary& live, const CompareOptions& options);
+
+/// A simulated rebalance (index into the simulated list, -1: none) and the live one paired with it
+/// (index into the live list, -1: none).
+struct RebalancePair {
+  std::int64_t sim = -1;
+  std::int64_t live = -1;
+};
+
+/// True when a simulated rebalance with trigger @p sim may be the same event as a live one with
+/// trigger @p live: the same name, a live "unknown" (no fault in its window), or a live
+/// "restart" against the "leave" or "join" it is to the coordinator without static membership.
+bool triggers_pair(const std::string& sim, const std::string& live);
+
+/// Pairs rebalances of one group by trigger and time, never by index: each simulated one with
+/// the live one of a compatible trigger nearest in start time, within @p window_s seconds,
+/// closest pairs first (same trigger names before merely compatible ones). Returns every
+/// rebalance of both sides once, in order of start time; unpaired ones have -1 on the other side.
+std::vector<RebalancePair> pair_rebalances(const std::vector<analysis::RebalanceRecord>& sim,
+                                           const std::vector<analysis::RebalanceRecord>& live, double window_s);
 
 /// The generations of @p group with the start-up generations folded away: those before the first
 /// generation in which every initial consumer holds an assignment and every partition is handed

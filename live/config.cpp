@@ -187,6 +187,8 @@ nlohmann::json to_json(const LiveDetails& d) {
   j["topics_created"] = d.topics_created;
   j["topics_deleted"] = d.topics_deleted;
   j["groups_created"] = d.groups_created;
+  j["groups_deleted"] = d.groups_deleted;
+  j["leftovers"] = d.leftovers;
   j["warnings"] = d.warnings;
   j["produced_per_partition"] = d.produced_per_partition;
   return j;

@@ -150,6 +150,91 @@ TEST(LiveCompare, RebalanceCountAndDurationsAreChecked) {
   EXPECT_TRUE(find(r, "rebalance_duration_s", "g #1 (session_timeout)")->ok);
 }
 
+TEST(LiveCompare, RebalancesArePairedByTriggerAndTimeNeverByIndex) {
+  // Live has a LeaveGroup at 15.6 s that the simulation does not: the simulated session-timeout
+  // rebalance at 30 s pairs with the live one at 30.1 s, not with the leave (its index), and the
+  // leave is reported as unmatched.
+  auto sc = scenario();
+  auto live = base_run();
+  analysis::RebalanceRecord leave = live.rebalances[1];
+  leave.start_s = 15.6;
+  leave.end_s = 15.7;
+  leave.trigger = "leave";
+  live.rebalances[1].start_s = 30.1;
+  live.rebalances[1].end_s = 30.3;
+  live.rebalances.insert(live.rebalances.begin() + 1, leave);
+  auto r = live::compare_runs(sc, base_run(), live, {});
+  const auto* d = find(r, "rebalance_duration_s", "g #1 (session_timeout)");
+  ASSERT_NE(d, nullptr) << r.table();
+  EXPECT_EQ(d->live, "0.200");
+  EXPECT_TRUE(d->ok);
+  const auto* u = find(r, "rebalance_unmatched");
+  ASSERT_NE(u, nullptr) << r.table();
+  EXPECT_EQ(u->subject, "g (leave) at 15.60 s");
+  EXPECT_EQ(u->simulator, "(none)");
+  EXPECT_EQ(u->live, "start 15.60 s");
+  EXPECT_FALSE(u->ok);
+  EXPECT_FALSE(r.ok());
+  std::size_t durations = 0, unmatched = 0;
+  for (const auto& c : r.checks) {
+    durations += c.kind == "rebalance_duration_s";
+    unmatched += c.kind == "rebalance_unmatched";
+  }
+  EXPECT_EQ(durations, 2u);  // the start-up and the session timeout
+  EXPECT_EQ(unmatched, 1u);
+
+  // The same trigger too far apart in time is no pair: unmatched on both sides.
+  live = base_run();
+  live.rebalances[1].start_s = 50;
+  live.rebalances[1].end_s = 50.2;
+  r = live::compare_runs(sc, base_run(), live, {});
+  EXPECT_EQ(find(r, "rebalance_duration_s", "g #1 (session_timeout)"), nullptr);
+  unmatched = 0;
+  for (const auto& c : r.checks) {
+    if (c.kind != "rebalance_unmatched") continue;
+    ++unmatched;
+    EXPECT_FALSE(c.ok);
+  }
+  EXPECT_EQ(unmatched, 2u);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(LiveCompare, PairingPrefersTheSameTriggerAndTheNearestStart) {
+  auto rb = [](const char* trigger, double start) {
+    analysis::RebalanceRecord r;
+    r.group = "g";
+    r.trigger = trigger;
+    r.start_s = start;
+    r.end_s = start + 0.1;
+    return r;
+  };
+  // Two simulated joins and three live ones: each pairs with the nearest, the odd one is left.
+  std::vector<analysis::RebalanceRecord> sim{rb("initial", 0), rb("join", 10), rb("join", 20)};
+  std::vector<analysis::RebalanceRecord> live{rb("initial", 0.2), rb("join", 19.8), rb("join", 10.3), rb("join", 14)};
+  auto pairs = live::pair_rebalances(sim, live, 3);
+  ASSERT_EQ(pairs.size(), 4u);
+  EXPECT_EQ(pairs[0].sim, 0);
+  EXPECT_EQ(pairs[0].live, 0);
+  EXPECT_EQ(pairs[1].sim, 1);
+  EXPECT_EQ(pairs[1].live, 2);
+  EXPECT_EQ(pairs[2].sim, -1);  // the live join at 14 s, in time order
+  EXPECT_EQ(pairs[2].live, 3);
+  EXPECT_EQ(pairs[3].sim, 2);
+  EXPECT_EQ(pairs[3].live, 1);
+  // A different trigger never pairs, however close; a live "unknown" (no fault in its window)
+  // pairs with the nearest simulated one, and a live "restart" with a leave or a join.
+  pairs = live::pair_rebalances({rb("leave", 5)}, {rb("session_timeout", 5)}, 3);
+  ASSERT_EQ(pairs.size(), 2u);
+  EXPECT_EQ(pairs[0].live, -1);
+  EXPECT_EQ(pairs[1].sim, -1);
+  pairs = live::pair_rebalances({rb("join", 5), rb("leave", 6)}, {rb("restart", 5.9), rb("unknown", 5.2)}, 3);
+  ASSERT_EQ(pairs.size(), 2u);
+  EXPECT_EQ(pairs[0].live, 1);
+  EXPECT_EQ(pairs[1].live, 0);
+  EXPECT_TRUE(live::triggers_pair("max_poll_interval", "max_poll_interval"));
+  EXPECT_FALSE(live::triggers_pair("max_poll_interval", "leave"));
+}
+
 TEST(LiveCompare, RebalanceDurationToleranceUsesTheHeartbeatPeriodLibrdkafkaAchieves) {
   // librdkafka heartbeats only on its main thread's timer wake-ups: with a 150 ms heartbeat and a
   // 250 ms auto-commit timer it heartbeats every 250 ms, with a 5 s auto-commit timer every 500 ms.

@@ -260,6 +260,75 @@ TEST(LiveKafka, AnExistingTopicIsRefusedAndLeftAlone) {
   delete_topic(broker().bootstrap(), theirs);
 }
 
+/// Commits offset 0 of @p topic partition 0 for group @p group, which creates the group (Empty,
+/// with offsets) as an earlier run or another application would have; true on success.
+bool commit_as_group(const std::string& bootstrap, const std::string& group, const std::string& topic) {
+  char err[256];
+  rd_kafka_conf_t* c = rd_kafka_conf_new();
+  rd_kafka_conf_set(c, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+  rd_kafka_conf_set(c, "group.id", group.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
+  if (!rk) return false;
+  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic.c_str(), 0)->offset = 0;
+  bool ok = false;
+  for (int i = 0; i < 20 && !ok; ++i) {
+    ok = rd_kafka_commit(rk, l, 0) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return ok;
+}
+
+/// The offset group @p group has committed for @p topic partition 0; -1 when none or unknown.
+std::int64_t committed_offset(const std::string& bootstrap, const std::string& group, const std::string& topic) {
+  char err[256];
+  rd_kafka_conf_t* c = rd_kafka_conf_new();
+  rd_kafka_conf_set(c, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+  rd_kafka_conf_set(c, "group.id", group.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
+  if (!rk) return -1;
+  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic.c_str(), 0);
+  std::int64_t off = -1;
+  if (rd_kafka_committed(rk, l, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) off = l->elems[0].offset;
+  rd_kafka_topic_partition_list_destroy(l);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return off;
+}
+
+TEST(LiveKafka, AnExistingGroupIsRefusedAndLeftAlone) {
+  // Skipped, unlike the other tests here, when no broker can be had: it is the only check of the
+  // group collision against a broker, and the mock cluster cannot describe groups.
+  if (broker().bootstrap().empty()) GTEST_SKIP() << "no Kafka broker reachable: " << broker().error();
+  const std::string run_id = "pregroup-" + std::to_string(getpid());
+  const std::string theirs = "cgsim." + run_id + ".g";
+  const std::string their_topic = "cgsim-test-offsets-" + std::to_string(getpid());
+  ASSERT_TRUE(create_topic(broker().bootstrap(), their_topic));
+  ASSERT_TRUE(commit_as_group(broker().bootstrap(), theirs, their_topic));
+  auto sc = scenarios::load_scenario_text(group_scenario("range", "", "3s"), "group-exists.yaml");
+  auto o = options();
+  o.run_id = run_id;
+  live::KafkaBackend b(o);
+  try {
+    b.run(sc);
+    ADD_FAILURE() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.exit_code(), kExitInput);
+    EXPECT_NE(std::string(e.what()).find("consumer group " + theirs + " already exists"), std::string::npos) << e.what();
+  }
+  // Nothing was touched: no topic created, the group and its offsets still there.
+  EXPECT_TRUE(b.details().topics_created.empty());
+  EXPECT_TRUE(b.details().groups_created.empty());
+  auto topics = cluster_topics(broker().bootstrap());
+  EXPECT_EQ(std::find(topics.begin(), topics.end(), "cgsim." + run_id + ".a"), topics.end());
+  EXPECT_EQ(committed_offset(broker().bootstrap(), theirs, their_topic), 0);
+  delete_topic(broker().bootstrap(), their_topic);
+}
+
 TEST(LiveKafka, RefusesAnUnreachableBroker) {
   // Nothing listens on port 1 of the loopback address.
   auto sc = scenarios::load_scenario_text(group_scenario("range", "", "2s"), "x.yaml");
@@ -298,7 +367,23 @@ TEST(LiveKafka, StoppedBrokerMidRunIsABrokerError) {
   }
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(took, 28.0) << "a lost broker must end the run promptly, not at the scenario's end";
-  EXPECT_FALSE(b.details().topics_created.empty());
+  const auto& d = b.details();
+  EXPECT_FALSE(d.topics_created.empty());
+  // The broker did not come back: each topic and group of the run is named with the command
+  // that removes it.
+  EXPECT_TRUE(d.topics_deleted.empty());
+  ASSERT_EQ(d.leftovers.size(), d.topics_created.size() + d.groups_created.size());
+  for (const auto& w : d.warnings) std::cerr << "warning: " << w << "\n";
+  for (const auto& g : d.groups_created) {
+    const std::string cmd = "kafka-consumer-groups.sh --bootstrap-server " + own.bootstrap() + " --delete --group " + g;
+    EXPECT_NE(std::find(d.leftovers.begin(), d.leftovers.end(), cmd), d.leftovers.end()) << cmd;
+  }
+  for (const auto& t : d.topics_created) {
+    std::string re;
+    for (char c : t) re += c == '.' ? std::string("\\.") : std::string(1, c);
+    const std::string cmd = "kafka-topics.sh --bootstrap-server " + own.bootstrap() + " --delete --topic '" + re + "'";
+    EXPECT_NE(std::find(d.leftovers.begin(), d.leftovers.end(), cmd), d.leftovers.end()) << cmd;
+  }
 }
 
 }  // namespace

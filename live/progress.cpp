@@ -1,0 +1,85 @@
+#include "live/progress.hpp"
+
+#include <cinttypes>
+
+namespace cgsim::live {
+
+std::string format_progress(const ProgressSnapshot& s) {
+  char buf[256];
+  std::string out = "cgsim: " + s.phase;
+  if (s.expected_s > 0) {
+    std::snprintf(buf, sizeof buf, " %.1f / %.1f s", s.elapsed_s, s.expected_s);
+  } else {
+    std::snprintf(buf, sizeof buf, " %.1f s", s.elapsed_s);
+  }
+  out += buf;
+  std::snprintf(buf, sizeof buf, ", %" PRIu64 " records produced, %" PRIu64 " consumed", s.produced, s.consumed);
+  return out + buf;
+}
+
+void ProgressBoard::phase(const std::string& name, double expected_s) {
+  std::lock_guard lk(mu_);
+  phase_ = name;
+  expected_s_ = expected_s;
+  since_ = std::chrono::steady_clock::now();
+}
+
+ProgressSnapshot ProgressBoard::snapshot() const {
+  ProgressSnapshot s;
+  {
+    std::lock_guard lk(mu_);
+    s.phase = phase_;
+    s.expected_s = expected_s_;
+    s.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
+  }
+  s.produced = produced_.load(std::memory_order_relaxed);
+  s.consumed = consumed_.load(std::memory_order_relaxed);
+  return s;
+}
+
+ProgressPrinter::ProgressPrinter(const ProgressBoard& board, std::FILE* out, bool tty, std::chrono::milliseconds period)
+    : board_(board), out_(out), tty_(tty), period_(period) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+ProgressPrinter::~ProgressPrinter() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  std::lock_guard lk(mu_);
+  clear_locked();
+  std::fflush(out_);
+}
+
+void ProgressPrinter::message(const std::string& line) {
+  std::lock_guard lk(mu_);
+  clear_locked();
+  std::fprintf(out_, "%s\n", line.c_str());
+  std::fflush(out_);
+}
+
+void ProgressPrinter::clear_locked() {
+  if (tty_ && drawn_) std::fputs("\r\033[K", out_);
+  drawn_ = false;
+}
+
+void ProgressPrinter::loop() {
+  std::unique_lock lk(mu_);
+  while (!cv_.wait_for(lk, period_, [this] { return stop_; })) {
+    const ProgressSnapshot s = board_.snapshot();
+    if (s.phase.empty()) continue;
+    const std::string line = format_progress(s);
+    if (tty_) {
+      std::fprintf(out_, "\r%s\033[K", line.c_str());
+      drawn_ = true;
+    } else {
+      std::fprintf(out_, "%s\n", line.c_str());
+    }
+    std::fflush(out_);
+  }
+}
+
+}  // namespace cgsim::live

@@ -1,0 +1,74 @@
+#pragma once
+/// @file progress.hpp
+/// The progress of a live validation: a board the run updates (phase, records produced and
+/// consumed) and a printer that shows it as one line on a terminal, at most once per second.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace cgsim::live {
+
+/// What the progress line shows.
+struct ProgressSnapshot {
+  std::string phase;        ///< e.g. "connecting", "creating topics", "running", "cleaning up", "simulating"
+  double elapsed_s = 0;     ///< since the phase began
+  double expected_s = 0;    ///< how long the phase should take; 0 when not known
+  std::uint64_t produced = 0;
+  std::uint64_t consumed = 0;
+};
+
+/// "cgsim: running 12.0 / 60.0 s, 1200 records produced, 1187 consumed".
+std::string format_progress(const ProgressSnapshot& s);
+
+/// Updated by the run from any thread; read by the printer.
+class ProgressBoard {
+ public:
+  /// Starts phase @p name, expected to take @p expected_s seconds (0: unknown).
+  void phase(const std::string& name, double expected_s = 0);
+  void add_produced() { produced_.fetch_add(1, std::memory_order_relaxed); }
+  void add_consumed() { consumed_.fetch_add(1, std::memory_order_relaxed); }
+  ProgressSnapshot snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::string phase_;
+  std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
+  double expected_s_ = 0;
+  std::atomic<std::uint64_t> produced_{0};
+  std::atomic<std::uint64_t> consumed_{0};
+};
+
+/// Prints the board's state to @p out every @p period while it lives. On a terminal (@p tty) the
+/// line is redrawn in place and erased at the end; otherwise each print is a line of its own.
+class ProgressPrinter {
+ public:
+  ProgressPrinter(const ProgressBoard& board, std::FILE* out, bool tty,
+                  std::chrono::milliseconds period = std::chrono::seconds(1));
+  ~ProgressPrinter();
+  ProgressPrinter(const ProgressPrinter&) = delete;
+  ProgressPrinter& operator=(const ProgressPrinter&) = delete;
+  /// Prints @p line (a log message) without tearing the progress line; it is redrawn at the next
+  /// tick.
+  void message(const std::string& line);
+
+ private:
+  void loop();
+  void clear_locked();
+
+  const ProgressBoard& board_;
+  std::FILE* out_;
+  bool tty_;
+  std::chrono::milliseconds period_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool drawn_ = false;
+  std::thread thread_;
+};
+
+}  // namespace cgsim::live
