@@ -4,5 +4,5 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mvn -q -B -f "$here/pom.xml" package >&2
-exec java -Dfile.encoding=UTF-8 -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
+exec java -Dfile.encoding=UTF-8 -Dlog4j2.configurationFile=classpath:cgsim-harness-log4j2.xml -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
   cgsim.reference.pulsar.Harness "$@"

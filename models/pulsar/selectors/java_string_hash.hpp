@@ -8,9 +8,8 @@
 
 namespace cgsim::models::pulsar {
 
-/// The UTF-16 code units Java's `new String(bytes, UTF_8)` holds for @p utf8. Ill-formed input is
-/// decoded as Java does: each maximal ill-formed subpart (Unicode's recommended practice) becomes
-/// one U+FFFD.
+/// The UTF-16 code units Java 17's `new String(bytes, UTF_8)` holds for @p utf8, ill-formed input
+/// included (replaced by U+FFFD exactly where Java replaces it).
 std::vector<char16_t> utf16_of_utf8(std::string_view utf8);
 
 /// Java's String.hashCode of the string whose UTF-8 bytes are @p utf8: s[0]*31^(n-1) + ... +

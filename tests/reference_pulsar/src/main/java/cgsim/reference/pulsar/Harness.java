@@ -193,7 +193,9 @@ public final class Harness {
         } else {
           Consumer consumer = byId.remove(id);
           for (AbstractDispatcherSingleActiveConsumer d : dispatchers) {
-            d.removeConsumer(consumer);
+            if (consumer != null) {
+              d.removeConsumer(consumer);
+            }
           }
         }
       } catch (Exception e) {
