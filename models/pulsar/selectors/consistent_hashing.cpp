@@ -80,4 +80,20 @@ std::map<std::int32_t, ConsumerId> ConsistentHashingSelector::ring() const {
   return out;
 }
 
+std::vector<HashRangeOwner> ConsistentHashingSelector::ranges() const {
+  std::vector<HashRangeOwner> out;
+  std::int32_t start = key_hash_range().start;
+  for (const auto& [slot, p] : ring_) {
+    if (!out.empty() && out.back().consumer == p.selected) out.back().end = slot;
+    else out.push_back({start, slot, p.selected});
+    start = slot + 1;
+  }
+  if (!ring_.empty() && ring_.rbegin()->first != range_max_) {
+    const ConsumerId first = ring_.begin()->second.selected;
+    if (out.back().consumer == first) out.back().end = range_max_;
+    else out.push_back({start, range_max_, first});
+  }
+  return out;
+}
+
 }  // namespace cgsim::models::pulsar

@@ -44,6 +44,9 @@ class ConsistentHashingSelector {
   std::int32_t name_index(ConsumerId id) const;
   /// The ring: slot -> the consumer that serves the keys up to it.
   std::map<std::int32_t, ConsumerId> ring() const;
+  /// The hash ranges in slot order, neighbouring ranges of one consumer merged; the slots after
+  /// the last point belong to the consumer of the lowest point.
+  std::vector<HashRangeOwner> ranges() const;
 
  private:
   struct Point {
