@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/pulsar/scenario.hpp"
 #include "models/pulsar/selectors/consistent_hashing.hpp"
 #include "models/pulsar/selectors/failover.hpp"
 #include "models/pulsar/selectors/hash_range_auto_split.hpp"
@@ -395,4 +396,18 @@ TEST(SinglePartitionMessageRouterImplTest, testChoosePartitionWithoutKey) {
 
 TEST(SinglePartitionMessageRouterImplTest, testChoosePartitionWithKey) {
   EXPECT_EQ(single_partition_route(HashingScheme::JavaStringHash, 1, "player-17", 4), 275389586 % 4);
+}
+
+// ---- scenario types ---------------------------------------------------------------------------
+
+TEST(PulsarScenarioTypes, DefaultsAreThoseOfPulsar42) {
+  PulsarScenario s;
+  EXPECT_TRUE(s.broker.key_shared_consistent_hashing);
+  EXPECT_EQ(s.broker.consistent_hashing_points, kDefaultConsistentHashingPoints);
+  EXPECT_EQ(s.broker.failover_delay, cgsim::sim::kSecond);
+  PulsarProducerSpec p;
+  EXPECT_EQ(p.hashing, HashingScheme::JavaStringHash);
+  EXPECT_EQ(partition_switch_ms(p.batching_max_publish_delay / 1000, p.partition_switch_frequency), 10);
+  EXPECT_STREQ(to_string(SubscriptionType::KeyShared), "Key_Shared");
+  EXPECT_STREQ(to_string(KeySharedMode::AutoSplit), "AUTO_SPLIT");
 }
