@@ -89,6 +89,7 @@ void Consumer::finish() {
   rec.key = h.key;
   rec.published = h.published;
   rec.delivered = h.delivered;
+  rec.started = started_at_;
   rec.done = engine_.now();
   rec.redelivered = h.redelivered;
   if (pool.holds(h.slot, h.id)) {

@@ -18,6 +18,7 @@ struct ProcessedMessage {
   std::uint64_t key = 0;      ///< key index (kNoKey without one)
   sim::Time published = 0;
   sim::Time delivered = 0;    ///< when the broker sent it to this consumer
+  sim::Time started = 0;      ///< when the consumer began processing it
   sim::Time done = 0;
   bool duplicate = false;     ///< this copy had been processed before
   bool redelivered = false;   ///< the delivery carried the redelivered flag
