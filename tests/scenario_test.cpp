@@ -10,15 +10,26 @@
 
 #include "analysis/simulate.hpp"
 #include "scenarios/loader.hpp"
+#include "scenarios/rabbitmq_loader.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream b;
+  b << in.rdbuf();
+  return b.str();
+}
+
 std::vector<std::string> scenario_files() {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(fs::path(CGSIM_SOURCE_DIR) / "scenarios")) {
-    if (e.path().extension() == ".yaml" || e.path().extension() == ".json") out.push_back(e.path().string());
+    if (e.path().extension() != ".yaml" && e.path().extension() != ".json") continue;
+    // RabbitMQ scenarios have their own loader and tests (tests/rabbitmq_scenario_test.cpp).
+    if (cgsim::scenarios::is_rabbitmq_scenario_text(read_text(e.path()))) continue;
+    out.push_back(e.path().string());
   }
   std::sort(out.begin(), out.end());
   return out;

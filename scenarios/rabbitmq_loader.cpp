@@ -1,0 +1,503 @@
+#include "scenarios/rabbitmq_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "models/common/error.hpp"
+#include "scenarios/loader.hpp"
+
+namespace cgsim::scenarios {
+
+namespace rmq = models::rabbitmq;
+using sim::Time;
+
+namespace {
+
+/// Keys of a Kafka scenario that mean nothing to RabbitMQ, with what to use instead.
+const char* kafka_only(const std::string& key) {
+  if (key == "topics") return "a RabbitMQ scenario has exchanges, queues and bindings instead";
+  if (key == "groups") return "a RabbitMQ scenario lists consumer groups under consumers";
+  if (key == "client") return "the client flavour is a Kafka setting";
+  if (key == "time_scale") return "live replay of RabbitMQ scenarios is not available yet";
+  if (key == "topic") return "RabbitMQ producers publish to an exchange";
+  if (key == "partitioner") return "RabbitMQ routes by exchange type and bindings, not partitioners";
+  if (key == "record_bytes") return "RabbitMQ producers take message_bytes";
+  if (key == "assignor" || key == "protocol" || key == "session_timeout" || key == "heartbeat_interval" ||
+      key == "max_poll_interval" || key == "max_poll_records" || key == "commit" || key == "auto_offset_reset" ||
+      key == "static" || key == "rack" || key == "initial_rebalance_delay" || key == "produce_tick" ||
+      key == "request_latency")
+    return "it is a Kafka setting";
+  return nullptr;
+}
+
+/// A YAML node with its field path and origin, for messages.
+class Field {
+ public:
+  Field(YAML::Node node, std::string path, const std::string* origin)
+      : node_(std::move(node)), path_(std::move(path)), origin_(origin) {}
+
+  [[noreturn]] void fail(const std::string& expected) const {
+    std::ostringstream m;
+    m << *origin_;
+    if (node_.IsDefined() && node_.Mark().line >= 0) m << ':' << node_.Mark().line + 1 << ':' << node_.Mark().column + 1;
+    m << ": " << (path_.empty() ? "(top level)" : path_) << ": " << expected;
+    if (node_.IsDefined() && node_.IsScalar()) m << ", got \"" << escape_bytes(node_.Scalar()) << '"';
+    throw InputError(m.str());
+  }
+  void expect_map(std::initializer_list<const char*> allowed) const {
+    if (!node_.IsMap()) fail("expected a mapping");
+    std::set<std::string> ok(allowed.begin(), allowed.end());
+    for (const auto& kv : node_) {
+      const std::string k = kv.first.Scalar();
+      if (ok.count(k)) continue;
+      Field key(kv.first, join(k), origin_);
+      if (const char* why = kafka_only(k)) key.fail(std::string("Kafka-only key, not valid with broker kind rabbitmq (") + why + ")");
+      std::string list;
+      for (const auto* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+      key.fail("unknown key (expected one of: " + list + ")");
+    }
+  }
+  bool has(const char* key) const { return node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull(); }
+  Field at(const char* key) const {
+    if (!has(key)) fail(std::string("missing required key \"") + key + "\"");
+    return Field(node_[key], join(key), origin_);
+  }
+  Field at(std::size_t i) const { return Field(node_[i], path_ + "[" + std::to_string(i) + "]", origin_); }
+  std::size_t size() const { return node_.size(); }
+  bool is_map() const { return node_.IsMap(); }
+  bool is_seq() const { return node_.IsSequence(); }
+  const YAML::Node& node() const { return node_; }
+
+  std::string str() const {
+    if (!node_.IsScalar()) fail("expected a string");
+    return node_.Scalar();
+  }
+  double number() const {
+    if (!node_.IsScalar()) fail("expected a number");
+    const std::string& s = node_.Scalar();
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || !std::isfinite(v)) fail("expected a finite number");
+    return v;
+  }
+  double in_range(double lo, double hi) const {
+    const double v = number();
+    if (v < lo || v > hi) fail("expected a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return v;
+  }
+  std::int64_t integer(std::int64_t lo, std::int64_t hi) const {
+    if (!node_.IsScalar()) fail("expected an integer");
+    const std::string& s = node_.Scalar();
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0') fail("expected an integer");
+    if (errno == ERANGE || v < lo || v > hi) fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return v;
+  }
+  bool boolean() const {
+    const std::string s = str();
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail("expected true or false");
+  }
+  Time duration() const {
+    if (!node_.IsScalar()) fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
+    Time t;
+    std::string why;
+    if (!parse_duration(node_.Scalar(), t, &why)) fail(why.empty() ? "expected a duration such as \"250ms\", \"45s\" or \"5m\"" : why);
+    return t;
+  }
+  std::string one_of(std::initializer_list<const char*> options) const {
+    const std::string s = str();
+    std::string list;
+    for (const auto* o : options) {
+      if (s == o) return s;
+      list += std::string(list.empty() ? "" : ", ") + o;
+    }
+    fail("expected one of: " + list);
+  }
+  std::string location() const {
+    return *origin_ + (node_.IsDefined() && node_.Mark().line >= 0 ? ":" + std::to_string(node_.Mark().line + 1) : "");
+  }
+
+ private:
+  std::string join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  YAML::Node node_;
+  std::string path_;
+  const std::string* origin_;
+};
+
+sim::Distribution parse_distribution(const Field& f) {
+  if (!f.is_map()) f.fail("expected a distribution mapping such as {kind: constant, value: 1ms}");
+  const std::string kind = f.at("kind").one_of({"constant", "exponential", "uniform", "normal", "lognormal", "pareto", "empirical"});
+  auto secs = [](const Field& x) { return static_cast<double>(x.duration()) / 1e9; };
+  sim::Distribution d;
+  if (kind == "constant") {
+    f.expect_map({"kind", "value"});
+    d = sim::Distribution::constant(secs(f.at("value")));
+  } else if (kind == "exponential") {
+    f.expect_map({"kind", "mean"});
+    d = sim::Distribution::exponential(secs(f.at("mean")));
+    if (d.value <= 0) f.at("mean").fail("expected a positive duration");
+  } else if (kind == "uniform") {
+    f.expect_map({"kind", "low", "high"});
+    d.kind = sim::Distribution::Kind::Uniform;
+    d.low = secs(f.at("low"));
+    d.high = secs(f.at("high"));
+    if (d.high < d.low) f.at("high").fail("expected high >= low");
+  } else if (kind == "normal") {
+    f.expect_map({"kind", "mean", "stddev"});
+    d.kind = sim::Distribution::Kind::Normal;
+    d.value = secs(f.at("mean"));
+    d.sigma = secs(f.at("stddev"));
+  } else if (kind == "lognormal") {
+    f.expect_map({"kind", "median", "sigma"});
+    d.kind = sim::Distribution::Kind::Lognormal;
+    d.value = secs(f.at("median"));
+    d.sigma = f.at("sigma").in_range(0, 1e3);
+  } else if (kind == "pareto") {
+    f.expect_map({"kind", "scale", "alpha"});
+    d.kind = sim::Distribution::Kind::Pareto;
+    d.value = secs(f.at("scale"));
+    d.alpha = f.at("alpha").in_range(1e-9, 1e9);
+  } else {
+    f.expect_map({"kind", "values"});
+    d.kind = sim::Distribution::Kind::Empirical;
+    const Field vs = f.at("values");
+    if (!vs.is_seq() || vs.size() == 0) vs.fail("expected a non-empty list of durations");
+    for (std::size_t i = 0; i < vs.size(); ++i) d.values.push_back(secs(vs.at(i)));
+  }
+  return d;
+}
+
+models::RateSpec parse_rate(const Field& f) {
+  if (!f.is_map()) f.fail("expected a rate mapping such as {kind: poisson, per_second: 100}");
+  models::RateSpec r;
+  const std::string kind = f.at("kind").one_of({"constant", "poisson", "steps"});
+  if (kind == "steps") {
+    f.expect_map({"kind", "steps", "arrivals"});
+    r.kind = models::RateSpec::Kind::Steps;
+    if (f.has("arrivals")) r.poisson_steps = f.at("arrivals").one_of({"poisson", "constant"}) == "poisson";
+    const Field steps = f.at("steps");
+    if (!steps.is_seq() || steps.size() == 0) steps.fail("expected a list of [time, per_second] pairs");
+    Time last = -1;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const Field s = steps.at(i);
+      if (!s.is_seq() || s.size() != 2) s.fail("expected a [time, per_second] pair");
+      const Time t = s.at(std::size_t{0}).duration();
+      if (t <= last) s.at(std::size_t{0}).fail("expected step times in increasing order");
+      last = t;
+      r.steps.emplace_back(t, s.at(std::size_t{1}).in_range(0, 1e9));
+    }
+  } else {
+    f.expect_map({"kind", "per_second"});
+    r.kind = kind == "poisson" ? models::RateSpec::Kind::Poisson : models::RateSpec::Kind::Constant;
+    r.per_second = f.at("per_second").in_range(0, 1e9);
+  }
+  return r;
+}
+
+models::KeySpec parse_keys(const Field& f) {
+  if (!f.is_map()) f.fail("expected a key mapping such as {kind: zipf, cardinality: 1000, exponent: 1.1}");
+  models::KeySpec k;
+  const std::string kind = f.at("kind").one_of({"none", "uniform", "zipf", "sequential"});
+  if (kind == "none") {
+    f.expect_map({"kind"});
+    return k;
+  }
+  f.expect_map({"kind", "cardinality", "exponent", "prefix"});
+  if (f.has("prefix")) k.prefix = f.at("prefix").str();
+  if (kind == "sequential") {
+    k.kind = models::KeySpec::Kind::Sequential;
+    if (f.has("cardinality")) k.cardinality = static_cast<std::uint64_t>(f.at("cardinality").integer(1, 1'000'000'000'000));
+  } else {
+    k.kind = kind == "zipf" ? models::KeySpec::Kind::Zipf : models::KeySpec::Kind::Uniform;
+    k.cardinality = static_cast<std::uint64_t>(f.at("cardinality").integer(1, kind == "zipf" ? 50'000'000 : 1'000'000'000'000));
+    if (kind == "zipf") k.exponent = f.has("exponent") ? f.at("exponent").in_range(0, 100) : 1.0;
+  }
+  if (kind != "zipf" && f.has("exponent")) f.at("exponent").fail("exponent applies to zipf keys only");
+  return k;
+}
+
+}  // namespace
+
+namespace {
+
+rmq::Scenario parse_rabbitmq(const YAML::Node& root, const std::string& origin) {
+  const Field top(root, "", &origin);
+  top.expect_map({"name", "description", "seed", "duration", "broker", "exchanges", "queues", "bindings", "producers",
+                  "consumers", "faults", "output"});
+  rmq::Scenario sc;
+  sc.source_file = origin;
+  sc.name = top.at("name").str();
+  if (sc.name.empty()) top.at("name").fail("expected a non-empty name");
+  if (top.has("seed")) sc.seed = static_cast<std::uint64_t>(top.at("seed").integer(0, INT64_MAX));
+  if (top.has("duration")) {
+    sc.duration = top.at("duration").duration();
+    if (sc.duration <= 0) top.at("duration").fail("expected a positive duration");
+  }
+
+  const Field b = top.at("broker");
+  b.expect_map({"kind", "network_latency", "consumer_timeout", "channel_tick"});
+  b.at("kind").one_of({"rabbitmq"});
+  if (b.has("network_latency")) sc.broker.network_latency = b.at("network_latency").duration();
+  if (b.has("consumer_timeout")) {
+    const Field ct = b.at("consumer_timeout");
+    sc.broker.consumer_timeout = ct.str() == "off" ? sim::kNever : ct.duration();
+  }
+  if (b.has("channel_tick")) {
+    sc.broker.channel_tick = b.at("channel_tick").duration();
+    if (sc.broker.channel_tick <= 0) b.at("channel_tick").fail("expected a positive duration");
+  }
+
+  auto list = [&](const char* key, const char* example) {
+    const Field l = top.at(key);
+    if (!l.is_seq() || l.size() == 0) l.fail(std::string("expected a non-empty list of ") + example);
+    return l;
+  };
+  if (top.has("exchanges")) {
+    const Field xs = list("exchanges", "exchanges such as {name: jobs, type: direct}");
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      const Field x = xs.at(i);
+      x.expect_map({"name", "type"});
+      rmq::ExchangeSpec e;
+      e.name = x.at("name").str();
+      if (e.name.empty()) x.at("name").fail("expected a non-empty name (\"\" is the default exchange)");
+      if (sc.exchange_index(e.name) >= 0) x.at("name").fail("duplicate exchange name");
+      const std::string t = x.at("type").one_of({"direct", "fanout", "topic", "x-consistent-hash"});
+      e.kind = t == "direct" ? rmq::ExchangeSpec::Kind::Direct
+               : t == "fanout" ? rmq::ExchangeSpec::Kind::Fanout
+               : t == "topic"  ? rmq::ExchangeSpec::Kind::Topic
+                               : rmq::ExchangeSpec::Kind::ConsistentHash;
+      sc.exchanges.push_back(e);
+    }
+  }
+  const Field qs = list("queues", "queues such as {name: mail, type: quorum}");
+  std::vector<Field> dlx_fields;
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    const Field q = qs.at(i);
+    q.expect_map({"name", "type", "max_length", "max_length_bytes", "overflow", "message_ttl", "dead_letter_exchange",
+                  "dead_letter_routing_key", "delivery_limit", "single_active_consumer"});
+    rmq::QueueSpec s;
+    s.name = q.at("name").str();
+    if (s.name.empty()) q.at("name").fail("expected a non-empty name");
+    if (sc.queue_index(s.name) >= 0) q.at("name").fail("duplicate queue name");
+    if (q.has("type")) s.type = q.at("type").one_of({"classic", "quorum"}) == "quorum" ? rmq::QueueSpec::Type::Quorum : rmq::QueueSpec::Type::Classic;
+    if (q.has("max_length")) s.max_length = q.at("max_length").integer(0, INT64_MAX);
+    if (q.has("max_length_bytes")) s.max_length_bytes = q.at("max_length_bytes").integer(0, INT64_MAX);
+    if (q.has("overflow")) {
+      s.overflow = q.at("overflow").one_of({"drop-head", "reject-publish"}) == "reject-publish" ? rmq::QueueSpec::Overflow::RejectPublish
+                                                                                                 : rmq::QueueSpec::Overflow::DropHead;
+      if (s.max_length < 0 && s.max_length_bytes < 0) q.at("overflow").fail("overflow needs max_length or max_length_bytes");
+    }
+    if (q.has("message_ttl")) s.message_ttl = q.at("message_ttl").duration();
+    if (q.has("dead_letter_exchange")) {
+      s.dead_letter_exchange = q.node()["dead_letter_exchange"].Scalar();
+      dlx_fields.push_back(q.at("dead_letter_exchange"));
+    }
+    if (q.has("dead_letter_routing_key")) s.dead_letter_routing_key = q.at("dead_letter_routing_key").str();
+    if (q.has("delivery_limit")) {
+      if (s.type != rmq::QueueSpec::Type::Quorum) q.at("delivery_limit").fail("delivery_limit applies to quorum queues only");
+      s.delivery_limit = static_cast<std::int32_t>(q.at("delivery_limit").integer(0, INT32_MAX));
+    }
+    if (q.has("single_active_consumer")) s.single_active_consumer = q.at("single_active_consumer").boolean();
+    sc.queues.push_back(s);
+  }
+  for (const Field& f : dlx_fields) {
+    const std::string x = f.str();
+    if (!x.empty() && sc.exchange_index(x) < 0) f.fail("no exchange of that name under exchanges (\"\" is the default exchange)");
+  }
+  if (top.has("bindings")) {
+    const Field bs = list("bindings", "bindings such as {exchange: jobs, queue: mail, key: mail}");
+    for (std::size_t i = 0; i < bs.size(); ++i) {
+      const Field f = bs.at(i);
+      f.expect_map({"exchange", "queue", "key", "weight"});
+      rmq::BindingSpec bd;
+      bd.exchange = f.at("exchange").str();
+      const std::int32_t x = sc.exchange_index(bd.exchange);
+      if (x < 0) f.at("exchange").fail("no exchange of that name under exchanges");
+      bd.queue = f.at("queue").str();
+      if (sc.queue_index(bd.queue) < 0) f.at("queue").fail("no queue of that name under queues");
+      const bool hash = sc.exchanges[static_cast<std::size_t>(x)].kind == rmq::ExchangeSpec::Kind::ConsistentHash;
+      if (hash) {
+        if (f.has("key")) f.at("key").fail("a consistent-hash binding takes a weight, not a key");
+        bd.key = std::to_string(f.has("weight") ? f.at("weight").integer(1, 100'000) : 1);
+      } else {
+        if (f.has("weight")) f.at("weight").fail("weight applies to x-consistent-hash bindings only");
+        if (f.has("key")) bd.key = f.at("key").str();
+      }
+      sc.bindings.push_back(bd);
+    }
+  }
+  if (top.has("producers")) {
+    const Field ps = list("producers", "producers");
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      const Field p = ps.at(i);
+      p.expect_map({"exchange", "routing_key", "rate", "keys", "message_bytes", "count", "start", "stop"});
+      rmq::ProducerSpec s;
+      s.exchange = p.at("exchange").str();
+      if (!s.exchange.empty() && sc.exchange_index(s.exchange) < 0) p.at("exchange").fail("no exchange of that name under exchanges (\"\" is the default exchange)");
+      if (p.has("routing_key")) s.routing_key = p.at("routing_key").str();
+      s.rate = parse_rate(p.at("rate"));
+      if (p.has("keys")) s.keys = parse_keys(p.at("keys"));
+      if (p.has("message_bytes")) s.message_bytes = static_cast<std::int32_t>(p.at("message_bytes").integer(0, 512 * 1024 * 1024));
+      if (p.has("count")) s.count = static_cast<std::int32_t>(p.at("count").integer(1, 10'000));
+      if (p.has("start")) s.start = p.at("start").duration();
+      if (p.has("stop")) s.stop = p.at("stop").duration();
+      if (s.stop <= s.start) p.at("stop").fail("expected stop after start");
+      sc.producers.push_back(s);
+    }
+  }
+  const Field cs = list("consumers", "consumer groups such as {name: workers, queue: mail, count: 4}");
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    const Field c = cs.at(i);
+    c.expect_map({"name", "queue", "count", "prefetch", "priority", "ack", "processing_time", "reconnect_delay"});
+    rmq::ConsumerGroupSpec g;
+    g.name = c.at("name").str();
+    if (g.name.empty()) c.at("name").fail("expected a non-empty name");
+    if (sc.group_index(g.name) >= 0) c.at("name").fail("duplicate consumer group name");
+    g.queue = c.at("queue").str();
+    if (sc.queue_index(g.queue) < 0) c.at("queue").fail("no queue of that name under queues");
+    if (c.has("count")) g.count = static_cast<std::int32_t>(c.at("count").integer(0, 100'000));
+    if (c.has("prefetch")) g.prefetch = static_cast<std::int32_t>(c.at("prefetch").integer(0, 65535));
+    if (c.has("priority")) g.priority = static_cast<std::int32_t>(c.at("priority").integer(-2147483647, 2147483647));
+    g.processing_time = parse_distribution(c.at("processing_time"));
+    if (c.has("reconnect_delay")) {
+      const Field r = c.at("reconnect_delay");
+      g.reconnect_delay = r.str() == "never" ? sim::kNever : r.duration();
+    }
+    if (c.has("ack")) {
+      const Field a = c.at("ack");
+      a.expect_map({"mode", "multiple", "reject_probability", "requeue"});
+      if (a.has("mode")) g.ack.automatic = a.at("mode").one_of({"manual", "auto"}) == "auto";
+      if (a.has("multiple")) g.ack.multiple = static_cast<std::int32_t>(a.at("multiple").integer(1, 65535));
+      if (a.has("reject_probability")) g.ack.reject_probability = a.at("reject_probability").in_range(0, 1);
+      if (a.has("requeue")) g.ack.reject_requeue = a.at("requeue").boolean();
+      if (g.ack.automatic) {
+        for (const char* k : {"multiple", "reject_probability", "requeue"})
+          if (a.has(k)) a.at(k).fail("applies to manual acknowledgement only (mode: manual)");
+      }
+    }
+    sc.consumers.push_back(g);
+  }
+  if (top.has("faults")) {
+    const Field fs = top.at("faults");
+    if (!fs.is_seq()) fs.fail("expected a list of faults");
+    for (std::size_t i = 0; i < fs.size(); ++i) {
+      const Field f = fs.at(i);
+      if (!f.is_map()) f.fail("expected a fault mapping such as {at: 2m, crash: workers/1}");
+      models::FaultSpec fa;
+      fa.source = f.location();
+      fa.at = f.at("at").duration();
+      if (fa.at >= sc.duration) f.at("at").fail("expected a time before the end of the run");
+      std::string verb;
+      int found = 0;
+      for (const char* v : {"crash", "leave", "join", "slow", "restart", "rolling_restart"})
+        if (f.has(v)) {
+          ++found;
+          verb = v;
+        }
+      if (found != 1) f.fail("expected exactly one of: crash, leave, join, slow, restart, rolling_restart");
+      const Field target = f.at(verb.c_str());
+      const std::string ref = target.str();
+      if (verb == "join" || verb == "rolling_restart") {
+        fa.group = ref;
+      } else {
+        const auto slash = ref.rfind('/');
+        if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size() || ref.size() - slash > 7 ||
+            ref.find_first_not_of("0123456789", slash + 1) != std::string::npos)
+          target.fail("expected a consumer as <consumer group>/<index>, e.g. \"workers/1\"");
+        fa.group = ref.substr(0, slash);
+        fa.member = std::stoi(ref.substr(slash + 1));
+      }
+      const std::int32_t g = sc.group_index(fa.group);
+      if (g < 0) target.fail("no consumer group \"" + fa.group + "\" under consumers");
+      if (fa.member >= sc.consumers[static_cast<std::size_t>(g)].count) {
+        bool joined = false;  // a member added by an earlier join
+        std::int32_t n = sc.consumers[static_cast<std::size_t>(g)].count;
+        for (const auto& e : sc.faults)
+          if (e.kind == models::FaultSpec::Kind::Join && e.group == fa.group && e.at <= fa.at) n += e.count;
+        joined = fa.member < n;
+        if (!joined) target.fail("no consumer of that index in the group at that time");
+      }
+      if (verb == "crash") {
+        f.expect_map({"at", "crash"});
+        fa.kind = models::FaultSpec::Kind::Crash;
+      } else if (verb == "leave") {
+        f.expect_map({"at", "leave"});
+        fa.kind = models::FaultSpec::Kind::Leave;
+      } else if (verb == "join") {
+        f.expect_map({"at", "join", "count"});
+        fa.kind = models::FaultSpec::Kind::Join;
+        if (f.has("count")) fa.count = static_cast<std::int32_t>(f.at("count").integer(1, 100'000));
+      } else if (verb == "slow") {
+        f.expect_map({"at", "slow", "factor", "for"});
+        fa.kind = models::FaultSpec::Kind::Slow;
+        fa.factor = f.at("factor").in_range(1e-6, 1e6);
+        fa.duration = f.at("for").duration();
+      } else if (verb == "restart") {
+        f.expect_map({"at", "restart", "downtime"});
+        fa.kind = models::FaultSpec::Kind::Restart;
+        fa.duration = f.at("downtime").duration();
+      } else {
+        f.expect_map({"at", "rolling_restart", "downtime", "gap"});
+        fa.kind = models::FaultSpec::Kind::RollingRestart;
+        fa.duration = f.has("downtime") ? f.at("downtime").duration() : 0;
+        fa.gap = f.at("gap").duration();
+      }
+      sc.faults.push_back(fa);
+    }
+  }
+  if (top.has("output")) {
+    const Field o = top.at("output");
+    o.expect_map({"sample_interval"});
+    if (o.has("sample_interval")) {
+      sc.output.sample_interval = o.at("sample_interval").duration();
+      if (sc.output.sample_interval <= 0) o.at("sample_interval").fail("expected a positive duration");
+    }
+  }
+  return sc;
+}
+
+}  // namespace
+
+bool is_rabbitmq_scenario_text(const std::string& text) {
+  try {
+    const YAML::Node root = YAML::Load(text);
+    return root.IsMap() && root["broker"].IsMap() && root["broker"]["kind"].IsScalar() &&
+           root["broker"]["kind"].Scalar() == "rabbitmq";
+  } catch (const YAML::Exception&) {
+    return false;
+  }
+}
+
+rmq::Scenario load_rabbitmq_scenario_text(const std::string& text, const std::string& origin) {
+  if (text.find('\0') != std::string::npos) throw InputError(origin + ": contains a NUL character");
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    std::ostringstream m;
+    m << origin << ':' << e.mark.line + 1 << ':' << e.mark.column + 1 << ": malformed YAML/JSON: " << e.msg;
+    throw InputError(m.str());
+  }
+  if (!root.IsDefined() || root.IsNull()) throw InputError(origin + ": empty scenario");
+  return parse_rabbitmq(root, origin);
+}
+
+rmq::Scenario load_rabbitmq_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open scenario file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return load_rabbitmq_scenario_text(s.str(), path);
+}
+
+}  // namespace cgsim::scenarios

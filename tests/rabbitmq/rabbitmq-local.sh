@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# rabbitmq-local.sh: one local RabbitMQ broker (Debian's rabbitmq-server) for cgsim's live tests,
+# run as a plain process on 127.0.0.1, never as the system service.
+#
+#   rabbitmq-local.sh start            start a broker on 127.0.0.1 (free ports), print its AMQP URL
+#   rabbitmq-local.sh stop             stop it (beam, then the epmd it started) and delete its data
+#   rabbitmq-local.sh status           exit 0 and print the AMQP URL when it runs, exit 1 otherwise
+#   rabbitmq-local.sh run -- CMD...    start, run CMD with CGSIM_RABBITMQ_URL set, stop (also when
+#                                      CMD fails or the script is interrupted); exits with CMD's status
+#
+# Environment:
+#   CGSIM_RABBITMQ_STATE          state directory (config, data, logs, pid files);
+#                                 default ${TMPDIR:-/tmp}/cgsim-rabbitmq-<uid>
+#   CGSIM_RABBITMQ_START_TIMEOUT  seconds to wait for the broker (default 120)
+#   CGSIM_RABBITMQ_MAX_SECONDS    a watchdog stops the broker after this many seconds whatever
+#                                 happens (default 3600)
+#   CGSIM_RABBITMQ_PARENT_PID     when set, the watchdog also stops the broker as soon as that
+#                                 process exits
+#
+# The broker has the consistent-hash exchange plugin enabled, listens for AMQP on 127.0.0.1 only,
+# and its Erlang distribution and epmd are bound to 127.0.0.1 on ports of their own. The AMQP URL
+# (amqp://guest:guest@127.0.0.1:<port>/) is written to $CGSIM_RABBITMQ_STATE/url. When
+# rabbitmq-server is not installed, `start` installs it with apt-get (as root) and makes sure the
+# system service the package may set up is stopped and disabled. Exit codes: 0 ok, 1 failure.
+set -euo pipefail
+
+STATE="${CGSIM_RABBITMQ_STATE:-${TMPDIR:-/tmp}/cgsim-rabbitmq-$(id -u)}"
+START_TIMEOUT="${CGSIM_RABBITMQ_START_TIMEOUT:-120}"
+MAX_SECONDS="${CGSIM_RABBITMQ_MAX_SECONDS:-3600}"
+SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
+CTL=/usr/lib/rabbitmq/bin/rabbitmqctl
+
+log() { printf 'rabbitmq-local: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Installs the Debian package when missing; the broker must never run as the system service.
+ensure_installed() {
+  if [[ ! -x "$SERVER" ]]; then
+    [[ "$(id -u)" -eq 0 ]] || die "rabbitmq-server is not installed (run: sudo apt-get install -y rabbitmq-server)"
+    log "installing rabbitmq-server with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq rabbitmq-server >/dev/null ||
+      die "apt-get install rabbitmq-server failed"
+  fi
+  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+    if systemctl is-active --quiet rabbitmq-server 2>/dev/null || systemctl is-enabled --quiet rabbitmq-server 2>/dev/null; then
+      log "stopping and disabling the rabbitmq-server system service"
+      systemctl stop rabbitmq-server 2>/dev/null || true
+      systemctl disable rabbitmq-server >/dev/null 2>&1 || true
+    fi
+  fi
+}
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on, avoiding the ports given as arguments.
+free_port() {
+  local used port i
+  used=" $(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://' | tr '\n' ' ') $* "
+  for ((i = 0; i < 200; i++)); do
+    port=$((20000 + RANDOM % 40000))
+    [[ "$used" == *" $port "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  die "no free TCP port found"
+}
+
+# The environment every rabbitmq-server and rabbitmqctl invocation of this broker shares.
+broker_env() {
+  # shellcheck disable=SC1091
+  source "$STATE/ports"
+  export HOME="$STATE/home"
+  export RABBITMQ_CONF_ENV_FILE="$STATE/rabbitmq-env.conf"
+  export RABBITMQ_CONFIG_FILE="$STATE/rabbitmq.conf"
+  export RABBITMQ_ENABLED_PLUGINS_FILE="$STATE/enabled_plugins"
+  export RABBITMQ_MNESIA_BASE="$STATE/mnesia"
+  export RABBITMQ_LOG_BASE="$STATE/log"
+  export RABBITMQ_PID_FILE="$STATE/beam.pid"
+  export RABBITMQ_NODENAME="cgsim${AMQP_PORT}@localhost"
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT="$AMQP_PORT"
+  export RABBITMQ_DIST_PORT="$DIST_PORT"
+  export ERL_EPMD_ADDRESS=127.0.0.1
+  export ERL_EPMD_PORT="$EPMD_PORT"
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+}
+
+running_pid() {
+  [[ -f "$STATE/beam.pid" ]] || return 1
+  local pid
+  pid="$(cat "$STATE/beam.pid")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+status() {
+  if running_pid >/dev/null && [[ -s "$STATE/url" ]]; then
+    cat "$STATE/url"
+    return 0
+  fi
+  return 1
+}
+
+# Pids of the epmd daemons listening on this broker's epmd port.
+epmd_pids() {
+  [[ -f "$STATE/ports" ]] || return 0
+  # shellcheck disable=SC1091
+  source "$STATE/ports"
+  ss -Htlnp "sport = :$EPMD_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
+}
+
+stop() {
+  local pid i
+  if pid="$(running_pid)"; then
+    log "stopping broker (beam pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "broker did not stop in 30 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  # The server script's parent shell, when it outlived beam.
+  if [[ -f "$STATE/server.pid" ]]; then
+    pid="$(cat "$STATE/server.pid")"
+    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
+  fi
+  # epmd daemonizes and outlives beam: stop the one on this broker's port, by its pid.
+  for pid in $(epmd_pids); do
+    log "stopping epmd (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  if [[ -f "$STATE/watchdog.pid" ]]; then
+    local wpid
+    wpid="$(cat "$STATE/watchdog.pid")"
+    if [[ -n "$wpid" && "$wpid" != "${BASHPID:-$$}" ]]; then kill -TERM "$wpid" 2>/dev/null || true; fi
+  fi
+  if [[ -d "$STATE" ]]; then
+    if [[ -f "$STATE/.cgsim-rabbitmq-local" ]]; then
+      rm -rf "$STATE"
+    else
+      log "not deleting $STATE: it was not created by this script"
+    fi
+  fi
+}
+
+# Runs in the background: stops the broker when the parent process exits or the time limit passes.
+watchdog() {
+  local parent="$1" deadline=$((SECONDS + MAX_SECONDS))
+  while ((SECONDS < deadline)); do
+    running_pid >/dev/null || exit 0
+    if [[ -n "$parent" ]] && ! kill -0 "$parent" 2>/dev/null; then
+      log "watchdog: process $parent has exited; stopping the broker"
+      stop
+      exit 0
+    fi
+    sleep 1
+  done
+  log "watchdog: broker ran for ${MAX_SECONDS} s; stopping it"
+  stop
+}
+
+start() {
+  if status >/dev/null; then
+    log "already running at $(cat "$STATE/url")"
+    cat "$STATE/url"
+    return 0
+  fi
+  ensure_installed
+  if [[ -e "$STATE" && ! -f "$STATE/.cgsim-rabbitmq-local" ]]; then
+    die "$STATE exists and was not created by this script; set CGSIM_RABBITMQ_STATE to another path"
+  fi
+  rm -rf "$STATE"
+  mkdir -p "$STATE/home" "$STATE/mnesia" "$STATE/log"
+  chmod 700 "$STATE/home"
+  touch "$STATE/.cgsim-rabbitmq-local"
+  trap 'rc=$?; if ((rc != 0)); then stop; fi' EXIT
+
+  local amqp dist epmd
+  amqp="$(free_port)"
+  dist="$(free_port "$amqp")"
+  epmd="$(free_port "$amqp" "$dist")"
+  printf 'AMQP_PORT=%s\nDIST_PORT=%s\nEPMD_PORT=%s\n' "$amqp" "$dist" "$epmd" >"$STATE/ports"
+  : >"$STATE/rabbitmq-env.conf"
+  cat >"$STATE/rabbitmq.conf" <<CONF
+listeners.tcp.1 = 127.0.0.1:${amqp}
+loopback_users.guest = true
+CONF
+  echo '[rabbitmq_consistent_hash_exchange].' >"$STATE/enabled_plugins"
+  broker_env
+
+  log "starting RabbitMQ on 127.0.0.1:${amqp} (node ${RABBITMQ_NODENAME}, dist ${dist}, epmd ${epmd})"
+  "$SERVER" >"$STATE/server.out" 2>&1 </dev/null &
+  echo $! >"$STATE/server.pid"
+
+  if ! timeout "$((START_TIMEOUT + 10))" "$CTL" wait --timeout "$START_TIMEOUT" "$RABBITMQ_PID_FILE" \
+      >"$STATE/wait.log" 2>&1; then
+    tail -n 40 "$STATE/server.out" "$STATE/wait.log" >&2 2>/dev/null || true
+    die "the broker did not start within ${START_TIMEOUT} s"
+  fi
+  local plugin
+  plugin="$("$CTL" -q eval \
+    'lists:keymember(rabbitmq_consistent_hash_exchange, 1, application:which_applications()).' 2>&1 || true)"
+  [[ "$plugin" == "true" ]] || die "the consistent-hash exchange plugin is not running (${plugin})"
+  (exec 3<>"/dev/tcp/127.0.0.1/$amqp") 2>/dev/null || die "nothing answers on 127.0.0.1:${amqp}"
+  echo "amqp://guest:guest@127.0.0.1:${amqp}/" >"$STATE/url"
+  (watchdog "${CGSIM_RABBITMQ_PARENT_PID:-}" </dev/null >>"$STATE/watchdog.log" 2>&1 &
+   echo $! >"$STATE/watchdog.pid")
+  trap - EXIT
+  log "ready: amqp://guest:guest@127.0.0.1:${amqp}/ (pid $(cat "$RABBITMQ_PID_FILE"))"
+  cat "$STATE/url"
+}
+
+run() {
+  [[ "${1:-}" == "--" ]] && shift
+  (($# > 0)) || die "usage: $0 run -- COMMAND [ARGS...]"
+  local url rc=0
+  url="$(start)"
+  trap 'stop' EXIT
+  trap 'exit 130' INT TERM
+  CGSIM_RABBITMQ_URL="$url" "$@" || rc=$?
+  return "$rc"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  run) shift; run "$@" ;;
+  *)
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
