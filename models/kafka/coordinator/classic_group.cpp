@@ -492,15 +492,7 @@ void ClassicGroupCoordinator::on_commit(const std::string& member_id, std::int32
   if (it == members_.end() || generation != generation_ || state_ == ClassicGroupState::CompletingRebalance) {
     return;  // UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS: the commit is lost
   }
-  for (const auto& [gid, off] : offsets) group_.offsets(gid).committed = off;
-  group_.signals().commit.emit(group_.index(), consumer, offsets.size(), group_.engine().now());
-}
-
-void ClassicGroupCoordinator::finish_run() {
-  if (open_) {
-    group_.signals().rebalance_completed.emit(*open_);
-    open_.reset();
-  }
+  accept_commit(consumer, offsets);
 }
 
 }  // namespace cgsim::models

@@ -73,8 +73,6 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
 
   std::int32_t generation() const { return generation_; }
   std::size_t member_count() const { return members_.size(); }
-  /// Closes an open rebalance record at the end of a run (end stays -1).
-  void finish_run();
 
  private:
   struct Member {
@@ -114,7 +112,6 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
   bool new_member_added_ = false;
   sim::Time initial_remaining_ = 0;
   std::uint64_t join_seq_ = 0;
-  std::optional<RebalanceInfo> open_;
   /// A cooperative round withheld partitions: the follow-up round belongs to the same rebalance.
   bool awaiting_followup_ = false;
 };

@@ -312,15 +312,7 @@ void ConsumerGroupCoordinator::update_state() {
 void ConsumerGroupCoordinator::on_commit(const std::string& member_id, std::int32_t consumer,
                                          const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets) {
   if (!members_.count(member_id)) return;  // UNKNOWN_MEMBER_ID: the commit is lost
-  for (const auto& [gid, off] : offsets) group_.offsets(gid).committed = off;
-  group_.signals().commit.emit(group_.index(), consumer, offsets.size(), group_.engine().now());
-}
-
-void ConsumerGroupCoordinator::finish_run() {
-  if (open_) {
-    group_.signals().rebalance_completed.emit(*open_);
-    open_.reset();
-  }
+  accept_commit(consumer, offsets);
 }
 
 }  // namespace cgsim::models

@@ -67,7 +67,6 @@ class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
   void on_commit(const std::string& member_id, std::int32_t consumer,
                  const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets);
   std::int32_t group_epoch() const { return group_epoch_; }
-  void finish_run();
 
  private:
   struct Member {
@@ -99,7 +98,6 @@ class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
   std::map<std::int32_t, std::string> holder_;               // gid -> member holding it
   std::map<std::int32_t, std::int32_t> owners_;              // gid -> consumer, last converged assignment
   std::map<std::string, std::string> static_members_;
-  std::optional<RebalanceInfo> open_;
   std::uint64_t join_seq_ = 0;
 };
 

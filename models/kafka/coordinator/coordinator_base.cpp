@@ -21,6 +21,21 @@ void CoordinatorBase<State>::set_state(State s) {
   group_.signals().group_state.emit(group_.index(), to_string(from), to_string(s), engine_.now());
 }
 
+template <typename State>
+void CoordinatorBase<State>::finish_run() {
+  if (open_) {
+    group_.signals().rebalance_completed.emit(*open_);
+    open_.reset();
+  }
+}
+
+template <typename State>
+void CoordinatorBase<State>::accept_commit(std::int32_t consumer,
+                                           const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets) {
+  for (const auto& [gid, off] : offsets) group_.offsets(gid).committed = off;
+  group_.signals().commit.emit(group_.index(), consumer, offsets.size(), engine_.now());
+}
+
 template class CoordinatorBase<ClassicGroupState>;
 template class CoordinatorBase<ConsumerGroupState>;
 

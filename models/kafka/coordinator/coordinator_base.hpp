@@ -3,9 +3,12 @@
 /// What Kafka's two group coordinators share: the group they serve, their state with its signal,
 /// the random stream that names new members, and the timers that expire members.
 #include <cstdint>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "models/common/priorities.hpp"
+#include "models/common/signals.hpp"
 #include "sim/engine.hpp"
 #include "sim/rng.hpp"
 
@@ -18,6 +21,8 @@ template <typename State>
 class CoordinatorBase {
  public:
   State state() const { return state_; }
+  /// Closes a rebalance still open at the end of a run: it is reported with no end.
+  void finish_run();
 
  protected:
   /// @p initial is the state of a group without members.
@@ -35,9 +40,15 @@ class CoordinatorBase {
     timer = engine_.schedule_at(at, priority::kCoordinator, std::forward<F>(fn));
   }
 
+  /// Applies the offsets of an OffsetCommit the coordinator accepted from consumer @p consumer
+  /// and signals the commit.
+  void accept_commit(std::int32_t consumer, const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets);
+
   Group& group_;
   sim::Engine& engine_;
   State state_;
+  /// The rebalance in progress, reported when it completes.
+  std::optional<RebalanceInfo> open_;
 
  private:
   sim::Rng ids_;
