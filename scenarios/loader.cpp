@@ -15,6 +15,7 @@
 #include "models/kafka/assignors/assignor.hpp"
 #include "models/kafka/partitioners/partitioner.hpp"
 #include "models/common/error.hpp"
+#include "scenarios/fields.hpp"
 
 namespace cgsim::scenarios {
 using namespace cgsim::models;
@@ -22,257 +23,11 @@ using namespace cgsim::models;
 namespace {
 
 using sim::Time;
-
-/// Rates above one record per nanosecond (the clock's resolution) cannot be simulated.
-constexpr double kMaxRate = 1e9;
-
-/// Where the scenario came from: the file, and the nodes that `--set` overrides put into it
-/// (each with its option text), so that a bad value is reported at the option, not in the file.
-struct Source {
-  std::string origin;
-  std::vector<std::pair<YAML::Node, std::string>> overrides;
-  const std::string* override_of(const YAML::Node& n) const {
-    for (const auto& [node, text] : overrides)
-      if (node.is(n)) return &text;
-    return nullptr;
-  }
-};
-
-/// A YAML node with the path that led to it, for messages.
-class Field {
- public:
-  Field(YAML::Node node, std::string path, const Source* origin)
-      : node_(std::move(node)), path_(std::move(path)), origin_(origin) {}
-
-  [[noreturn]] void fail(const std::string& expected) const {
-    std::ostringstream m;
-    if (const std::string* option = node_.IsDefined() ? origin_->override_of(node_) : nullptr) {
-      m << *option;
-    } else {
-      m << origin_->origin;
-      if (node_.IsDefined() && node_.Mark().line >= 0) {
-        m << ':' << node_.Mark().line + 1 << ':' << node_.Mark().column + 1;
-      }
-    }
-    m << ": " << (path_.empty() ? "(top level)" : path_) << ": " << expected;
-    if (node_.IsDefined() && node_.IsScalar()) m << ", got \"" << escape_bytes(node_.Scalar()) << '"';
-    throw InputError(m.str());
-  }
-
-  const YAML::Node& node() const { return node_; }
-  const std::string& path() const { return path_; }
-  bool is_map() const { return node_.IsMap(); }
-  bool is_seq() const { return node_.IsSequence(); }
-  bool is_scalar() const { return node_.IsScalar(); }
-
-  /// Checks that this is a map whose keys are all in @p allowed.
-  void expect_map(std::initializer_list<const char*> allowed) const {
-    if (!node_.IsMap()) fail("expected a mapping");
-    std::set<std::string> ok(allowed.begin(), allowed.end());
-    for (const auto& kv : node_) {
-      std::string k = kv.first.Scalar();
-      if (!ok.count(k)) {
-        std::string list;
-        for (const auto* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-        Field(kv.first, join(k), origin_).fail("unknown key (expected one of: " + list + ")");
-      }
-    }
-  }
-  bool has(const char* key) const { return node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull(); }
-  Field at(const char* key) const {
-    if (!has(key)) {
-      Field(node_, path_, origin_).fail(std::string("missing required key \"") + key + "\"");
-    }
-    return Field(node_[key], join(key), origin_);
-  }
-  Field at(std::size_t i) const { return Field(node_[i], path_ + "[" + std::to_string(i) + "]", origin_); }
-  std::size_t size() const { return node_.size(); }
-
-  std::string str() const {
-    if (!node_.IsScalar()) fail("expected a string");
-    return node_.Scalar();
-  }
-  double number() const {
-    if (!node_.IsScalar()) fail("expected a number");
-    const std::string& s = node_.Scalar();
-    char* end = nullptr;
-    double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || std::isnan(v)) fail("expected a number");
-    if (!std::isfinite(v)) fail("expected a finite number (at most 1.8e308 in size)");
-    return v;
-  }
-  /// A rate in records per second: from 0 to kMaxRate.
-  double rate() const {
-    double v = non_negative();
-    if (v > kMaxRate) fail("exceeds the maximum rate of 1e9 per second (one record per nanosecond)");
-    return v;
-  }
-  double positive() const {
-    double v = number();
-    if (!(v > 0)) fail("expected a positive number");
-    return v;
-  }
-  double non_negative() const {
-    double v = number();
-    if (v < 0) fail("expected a number >= 0");
-    return v;
-  }
-  std::int64_t integer(std::int64_t lo, std::int64_t hi) const {
-    if (!node_.IsScalar()) fail("expected an integer");
-    const std::string& s = node_.Scalar();
-    char* end = nullptr;
-    errno = 0;
-    long long v = std::strtoll(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || (errno != 0 && errno != ERANGE)) fail("expected an integer");
-    if (errno == ERANGE || v < lo || v > hi) {
-      fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-    }
-    return v;
-  }
-  bool boolean() const {
-    if (!node_.IsScalar()) fail("expected true or false");
-    const std::string& s = node_.Scalar();
-    if (s == "true") return true;
-    if (s == "false") return false;
-    fail("expected true or false");
-  }
-  Time duration() const {
-    if (!node_.IsScalar()) fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
-    Time t;
-    std::string why;
-    if (!parse_duration(node_.Scalar(), t, &why)) {
-      if (!why.empty()) fail(why);
-      if (!node_.Scalar().empty() && node_.Scalar()[0] == '-') fail("expected a non-negative duration");
-      fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
-    }
-    return t;
-  }
-  Time positive_duration() const {
-    Time t = duration();
-    if (t <= 0) fail("expected a positive duration");
-    return t;
-  }
-  std::string one_of(std::initializer_list<const char*> options) const {
-    std::string s = str();
-    std::string list;
-    for (const auto* o : options) {
-      if (s == o) return s;
-      list += std::string(list.empty() ? "" : ", ") + o;
-    }
-    fail("expected one of: " + list);
-  }
-
- private:
-  std::string join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  YAML::Node node_;
-  std::string path_;
-  const Source* origin_;
-};
-
-std::string location(const Field& f, const std::string& origin) {
-  std::ostringstream m;
-  m << origin;
-  if (f.node().IsDefined() && f.node().Mark().line >= 0) m << ':' << f.node().Mark().line + 1;
-  return m.str();
-}
-
-sim::Distribution parse_distribution(const Field& f) {
-  if (!f.is_map()) f.fail("expected a distribution mapping such as {kind: constant, value: 1ms}");
-  std::string kind = f.at("kind").one_of(
-      {"constant", "exponential", "uniform", "normal", "lognormal", "pareto", "empirical"});
-  sim::Distribution d;
-  auto secs = [](const Field& x) { return static_cast<double>(x.duration()) / 1e9; };
-  if (kind == "constant") {
-    f.expect_map({"kind", "value"});
-    d = sim::Distribution::constant(secs(f.at("value")));
-  } else if (kind == "exponential") {
-    f.expect_map({"kind", "mean"});
-    d = sim::Distribution::exponential(secs(f.at("mean")));
-    if (d.value <= 0) f.at("mean").fail("expected a positive duration");
-  } else if (kind == "uniform") {
-    f.expect_map({"kind", "low", "high"});
-    d.kind = sim::Distribution::Kind::Uniform;
-    d.low = secs(f.at("low"));
-    d.high = secs(f.at("high"));
-    if (d.high < d.low) f.at("high").fail("expected high >= low");
-  } else if (kind == "normal") {
-    f.expect_map({"kind", "mean", "stddev"});
-    d.kind = sim::Distribution::Kind::Normal;
-    d.value = secs(f.at("mean"));
-    d.sigma = secs(f.at("stddev"));
-  } else if (kind == "lognormal") {
-    f.expect_map({"kind", "median", "sigma"});
-    d.kind = sim::Distribution::Kind::Lognormal;
-    d.value = secs(f.at("median"));
-    d.sigma = f.at("sigma").non_negative();
-  } else if (kind == "pareto") {
-    f.expect_map({"kind", "scale", "alpha"});
-    d.kind = sim::Distribution::Kind::Pareto;
-    d.value = secs(f.at("scale"));
-    d.alpha = f.at("alpha").positive();
-  } else {
-    f.expect_map({"kind", "values"});
-    d.kind = sim::Distribution::Kind::Empirical;
-    Field vs = f.at("values");
-    if (!vs.is_seq() || vs.size() == 0) vs.fail("expected a non-empty list of durations");
-    for (std::size_t i = 0; i < vs.size(); ++i) d.values.push_back(secs(vs.at(i)));
-  }
-  return d;
-}
-
-RateSpec parse_rate(const Field& f) {
-  if (!f.is_map()) f.fail("expected a rate mapping such as {kind: poisson, per_second: 1000}");
-  RateSpec r;
-  std::string kind = f.at("kind").one_of({"constant", "poisson", "steps"});
-  if (kind == "steps") {
-    f.expect_map({"kind", "steps", "arrivals"});
-    r.kind = RateSpec::Kind::Steps;
-    if (f.has("arrivals")) r.poisson_steps = f.at("arrivals").one_of({"poisson", "constant"}) == "poisson";
-    Field steps = f.at("steps");
-    if (!steps.is_seq() || steps.size() == 0) steps.fail("expected a list of [time, per_second] pairs");
-    Time last = -1;
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      Field s = steps.at(i);
-      if (!s.is_seq() || s.size() != 2) s.fail("expected a [time, per_second] pair");
-      Time t = s.at(std::size_t{0}).duration();
-      if (t <= last) s.at(std::size_t{0}).fail("expected step times in increasing order");
-      last = t;
-      r.steps.emplace_back(t, s.at(std::size_t{1}).rate());
-    }
-  } else {
-    f.expect_map({"kind", "per_second"});
-    r.kind = kind == "poisson" ? RateSpec::Kind::Poisson : RateSpec::Kind::Constant;
-    r.per_second = f.at("per_second").rate();
-  }
-  return r;
-}
-
-KeySpec parse_keys(const Field& f) {
-  KeySpec k;
-  if (!f.is_map()) f.fail("expected a key mapping such as {kind: zipf, cardinality: 1000, exponent: 1.1}");
-  std::string kind = f.at("kind").one_of({"none", "uniform", "zipf", "sequential"});
-  if (kind == "none") {
-    f.expect_map({"kind"});
-    k.kind = KeySpec::Kind::None;
-    return k;
-  }
-  f.expect_map({"kind", "cardinality", "exponent", "prefix"});
-  if (f.has("prefix")) k.prefix = f.at("prefix").str();
-  if (kind == "sequential") {
-    k.kind = KeySpec::Kind::Sequential;
-    if (f.has("cardinality")) k.cardinality = f.at("cardinality").integer(1, 1'000'000'000'000);
-    if (f.has("exponent")) f.at("exponent").fail("exponent applies to zipf keys only");
-    return k;
-  }
-  k.kind = kind == "zipf" ? KeySpec::Kind::Zipf : KeySpec::Kind::Uniform;
-  k.cardinality = f.at("cardinality").integer(1, kind == "zipf" ? 50'000'000 : 1'000'000'000'000);
-  if (kind == "zipf") {
-    k.exponent = f.has("exponent") ? f.at("exponent").non_negative() : 1.0;
-  } else if (f.has("exponent")) {
-    f.at("exponent").fail("exponent applies to zipf keys only");
-  }
-  return k;
-}
+using fields::Field;
+using fields::Source;
+using fields::parse_distribution;
+using fields::parse_keys;
+using fields::parse_rate;
 
 /// "group/index" -> (group, index), checked against the scenario.
 std::pair<std::string, std::int32_t> parse_member_ref(const Field& f) {
@@ -460,7 +215,7 @@ Scenario parse(const YAML::Node& root, const Source& source) {
       Field f = fs.at(i);
       if (!f.is_map()) f.fail("expected a fault mapping such as {at: 2m, crash: group/1}");
       FaultSpec fa;
-      fa.source = location(f, origin);
+      fa.source = f.location();
       fa.at = f.at("at").duration();
       if (fa.at >= sc.duration) f.at("at").fail("expected a time before the end of the run (" + sim::format_duration(sc.duration) + ")");
       const char* verbs[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
@@ -685,7 +440,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin, 
     throw InputError(m.str());
   }
   if (!root.IsDefined() || root.IsNull()) throw InputError(origin + ": empty scenario");
-  Source source{origin, {}};
+  Source source{origin, {}, nullptr, {}, {}};
   for (const auto& o : overrides) apply_override(root, o, source);
   return parse(root, source);
 }

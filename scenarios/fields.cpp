@@ -1,0 +1,150 @@
+#include "scenarios/fields.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include "models/common/error.hpp"
+
+namespace cgsim::scenarios::fields {
+
+using namespace cgsim::models;
+
+void Field::fail(const std::string& expected) const {
+  std::ostringstream m;
+  if (const std::string* option = node_.IsDefined() ? origin_->override_of(node_) : nullptr) {
+    m << *option;
+  } else {
+    m << origin_->origin;
+    if (node_.IsDefined() && node_.Mark().line >= 0) {
+      m << ':' << node_.Mark().line + 1 << ':' << node_.Mark().column + 1;
+    }
+  }
+  m << ": " << (path_.empty() ? "(top level)" : path_) << ": " << expected;
+  if (node_.IsDefined() && node_.IsScalar()) m << ", got \"" << escape_bytes(node_.Scalar()) << '"';
+  throw InputError(m.str());
+}
+
+std::string Field::location() const {
+  std::string s = origin_->origin;
+  if (node_.IsDefined() && node_.Mark().line >= 0) s += ':' + std::to_string(node_.Mark().line + 1);
+  return s;
+}
+
+void Field::expect_map(std::initializer_list<const char*> allowed) const {
+  if (!node_.IsMap()) fail("expected a mapping");
+  std::set<std::string> ok(allowed.begin(), allowed.end());
+  for (const auto& kv : node_) {
+    std::string k = kv.first.Scalar();
+    if (ok.count(k)) continue;
+    Field key(kv.first, join(k), origin_);
+    if (const char* why = origin_->foreign ? origin_->foreign(k) : nullptr) {
+      key.fail(origin_->foreign_label + ", not valid with broker kind " + origin_->family + " (" + why + ")");
+    }
+    std::string list;
+    for (const auto* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+    key.fail("unknown key (expected one of: " + list + ")");
+  }
+}
+
+sim::Distribution parse_distribution(const Field& f) {
+  if (!f.is_map()) f.fail("expected a distribution mapping such as {kind: constant, value: 1ms}");
+  std::string kind = f.at("kind").one_of(
+      {"constant", "exponential", "uniform", "normal", "lognormal", "pareto", "empirical"});
+  sim::Distribution d;
+  auto secs = [](const Field& x) { return static_cast<double>(x.duration()) / 1e9; };
+  if (kind == "constant") {
+    f.expect_map({"kind", "value"});
+    d = sim::Distribution::constant(secs(f.at("value")));
+  } else if (kind == "exponential") {
+    f.expect_map({"kind", "mean"});
+    d = sim::Distribution::exponential(secs(f.at("mean")));
+    if (d.value <= 0) f.at("mean").fail("expected a positive duration");
+  } else if (kind == "uniform") {
+    f.expect_map({"kind", "low", "high"});
+    d.kind = sim::Distribution::Kind::Uniform;
+    d.low = secs(f.at("low"));
+    d.high = secs(f.at("high"));
+    if (d.high < d.low) f.at("high").fail("expected high >= low");
+  } else if (kind == "normal") {
+    f.expect_map({"kind", "mean", "stddev"});
+    d.kind = sim::Distribution::Kind::Normal;
+    d.value = secs(f.at("mean"));
+    d.sigma = secs(f.at("stddev"));
+  } else if (kind == "lognormal") {
+    f.expect_map({"kind", "median", "sigma"});
+    d.kind = sim::Distribution::Kind::Lognormal;
+    d.value = secs(f.at("median"));
+    d.sigma = f.at("sigma").non_negative();
+  } else if (kind == "pareto") {
+    f.expect_map({"kind", "scale", "alpha"});
+    d.kind = sim::Distribution::Kind::Pareto;
+    d.value = secs(f.at("scale"));
+    d.alpha = f.at("alpha").positive();
+  } else {
+    f.expect_map({"kind", "values"});
+    d.kind = sim::Distribution::Kind::Empirical;
+    Field vs = f.at("values");
+    if (!vs.is_seq() || vs.size() == 0) vs.fail("expected a non-empty list of durations");
+    for (std::size_t i = 0; i < vs.size(); ++i) d.values.push_back(secs(vs.at(i)));
+  }
+  return d;
+}
+
+RateSpec parse_rate(const Field& f) {
+  if (!f.is_map()) f.fail("expected a rate mapping such as {kind: poisson, per_second: 1000}");
+  RateSpec r;
+  std::string kind = f.at("kind").one_of({"constant", "poisson", "steps"});
+  if (kind == "steps") {
+    f.expect_map({"kind", "steps", "arrivals"});
+    r.kind = RateSpec::Kind::Steps;
+    if (f.has("arrivals")) r.poisson_steps = f.at("arrivals").one_of({"poisson", "constant"}) == "poisson";
+    Field steps = f.at("steps");
+    if (!steps.is_seq() || steps.size() == 0) steps.fail("expected a list of [time, per_second] pairs");
+    Time last = -1;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      Field s = steps.at(i);
+      if (!s.is_seq() || s.size() != 2) s.fail("expected a [time, per_second] pair");
+      Time t = s.at(std::size_t{0}).duration();
+      if (t <= last) s.at(std::size_t{0}).fail("expected step times in increasing order");
+      last = t;
+      r.steps.emplace_back(t, s.at(std::size_t{1}).rate());
+    }
+  } else {
+    f.expect_map({"kind", "per_second"});
+    r.kind = kind == "poisson" ? RateSpec::Kind::Poisson : RateSpec::Kind::Constant;
+    r.per_second = f.at("per_second").rate();
+  }
+  return r;
+}
+
+KeySpec parse_keys(const Field& f) {
+  KeySpec k;
+  if (!f.is_map()) f.fail("expected a key mapping such as {kind: zipf, cardinality: 1000, exponent: 1.1}");
+  std::string kind = f.at("kind").one_of({"none", "uniform", "zipf", "sequential"});
+  if (kind == "none") {
+    f.expect_map({"kind"});
+    k.kind = KeySpec::Kind::None;
+    return k;
+  }
+  f.expect_map({"kind", "cardinality", "exponent", "prefix"});
+  if (f.has("prefix")) k.prefix = f.at("prefix").str();
+  if (kind == "sequential") {
+    k.kind = KeySpec::Kind::Sequential;
+    if (f.has("cardinality")) k.cardinality = f.at("cardinality").integer(1, 1'000'000'000'000);
+    if (f.has("exponent")) f.at("exponent").fail("exponent applies to zipf keys only");
+    return k;
+  }
+  k.kind = kind == "zipf" ? KeySpec::Kind::Zipf : KeySpec::Kind::Uniform;
+  k.cardinality = f.at("cardinality").integer(1, kind == "zipf" ? 50'000'000 : 1'000'000'000'000);
+  if (kind == "zipf") {
+    k.exponent = f.has("exponent") ? f.at("exponent").non_negative() : 1.0;
+  } else if (f.has("exponent")) {
+    f.at("exponent").fail("exponent applies to zipf keys only");
+  }
+  return k;
+}
+
+}  // namespace cgsim::scenarios::fields

@@ -1,0 +1,171 @@
+#pragma once
+/// @file fields.hpp
+/// Reading scenario files: a YAML node with the field path that led to it, whose every error
+/// names the file, line and column (or the `--set` option that put the value there), the field
+/// path and what was expected; and the readers of what every broker family's scenario shares
+/// (distributions, rates, keys). Each family's loader builds on them.
+#include <yaml-cpp/yaml.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/common/scenario.hpp"
+#include "scenarios/loader.hpp"
+#include "sim/rng.hpp"
+#include "sim/time.hpp"
+
+namespace cgsim::scenarios::fields {
+
+using sim::Time;
+
+/// Rates above one record per nanosecond (the clock's resolution) cannot be simulated.
+constexpr double kMaxRate = 1e9;
+
+/// Where the scenario came from: the file, and the nodes that `--set` overrides put into it
+/// (each with its option text), so that a bad value is reported at the option, not in the file.
+struct Source {
+  std::string origin;
+  std::vector<std::pair<YAML::Node, std::string>> overrides;
+  /// For a key this scenario's broker family does not know: why, when another family uses it
+  /// (e.g. "it is a Kafka setting"), else nullptr.
+  const char* (*foreign)(const std::string& key) = nullptr;
+  /// The broker family, and what a foreign key is called, for those messages ("rabbitmq",
+  /// "Kafka-only key").
+  std::string family;
+  std::string foreign_label;
+  const std::string* override_of(const YAML::Node& n) const {
+    for (const auto& [node, text] : overrides)
+      if (node.is(n)) return &text;
+    return nullptr;
+  }
+};
+
+/// A YAML node with the path that led to it, for messages.
+class Field {
+ public:
+  Field(YAML::Node node, std::string path, const Source* origin)
+      : node_(std::move(node)), path_(std::move(path)), origin_(origin) {}
+
+  /// Throws InputError: where (the option that set the node, or file:line:column), the field
+  /// path, @p expected, and the value when it is a scalar.
+  [[noreturn]] void fail(const std::string& expected) const;
+  /// file:line of the node (the file alone for a node without a place in it).
+  std::string location() const;
+
+  const YAML::Node& node() const { return node_; }
+  const std::string& path() const { return path_; }
+  bool is_map() const { return node_.IsMap(); }
+  bool is_seq() const { return node_.IsSequence(); }
+  bool is_scalar() const { return node_.IsScalar(); }
+
+  /// Checks that this is a map whose keys are all in @p allowed. A key another broker family
+  /// uses is named as such (Source::foreign).
+  void expect_map(std::initializer_list<const char*> allowed) const;
+  bool has(const char* key) const { return node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull(); }
+  Field at(const char* key) const {
+    if (!has(key)) {
+      Field(node_, path_, origin_).fail(std::string("missing required key \"") + key + "\"");
+    }
+    return Field(node_[key], join(key), origin_);
+  }
+  Field at(std::size_t i) const { return Field(node_[i], path_ + "[" + std::to_string(i) + "]", origin_); }
+  std::size_t size() const { return node_.size(); }
+
+  std::string str() const {
+    if (!node_.IsScalar()) fail("expected a string");
+    return node_.Scalar();
+  }
+  double number() const {
+    if (!node_.IsScalar()) fail("expected a number");
+    const std::string& s = node_.Scalar();
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || std::isnan(v)) fail("expected a number");
+    if (!std::isfinite(v)) fail("expected a finite number (at most 1.8e308 in size)");
+    return v;
+  }
+  /// A rate in records per second: from 0 to kMaxRate.
+  double rate() const {
+    double v = non_negative();
+    if (v > kMaxRate) fail("exceeds the maximum rate of 1e9 per second (one record per nanosecond)");
+    return v;
+  }
+  double in_range(double lo, double hi) const {
+    const double v = number();
+    if (v < lo || v > hi) fail("expected a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return v;
+  }
+  double positive() const {
+    double v = number();
+    if (!(v > 0)) fail("expected a positive number");
+    return v;
+  }
+  double non_negative() const {
+    double v = number();
+    if (v < 0) fail("expected a number >= 0");
+    return v;
+  }
+  std::int64_t integer(std::int64_t lo, std::int64_t hi) const {
+    if (!node_.IsScalar()) fail("expected an integer");
+    const std::string& s = node_.Scalar();
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || (errno != 0 && errno != ERANGE)) fail("expected an integer");
+    if (errno == ERANGE || v < lo || v > hi) {
+      fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    return v;
+  }
+  bool boolean() const {
+    if (!node_.IsScalar()) fail("expected true or false");
+    const std::string& s = node_.Scalar();
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail("expected true or false");
+  }
+  Time duration() const {
+    if (!node_.IsScalar()) fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
+    Time t;
+    std::string why;
+    if (!parse_duration(node_.Scalar(), t, &why)) {
+      if (!why.empty()) fail(why);
+      if (!node_.Scalar().empty() && node_.Scalar()[0] == '-') fail("expected a non-negative duration");
+      fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
+    }
+    return t;
+  }
+  Time positive_duration() const {
+    Time t = duration();
+    if (t <= 0) fail("expected a positive duration");
+    return t;
+  }
+  std::string one_of(std::initializer_list<const char*> options) const {
+    std::string s = str();
+    std::string list;
+    for (const auto* o : options) {
+      if (s == o) return s;
+      list += std::string(list.empty() ? "" : ", ") + o;
+    }
+    fail("expected one of: " + list);
+  }
+
+ private:
+  std::string join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  YAML::Node node_;
+  std::string path_;
+  const Source* origin_;
+};
+
+/// A processing-time (or other duration) distribution: {kind: constant, value: 1ms}, ...
+sim::Distribution parse_distribution(const Field& f);
+/// A producer's rate: {kind: poisson, per_second: 1000} or {kind: steps, steps: [[t, r], ...]}.
+models::RateSpec parse_rate(const Field& f);
+/// A producer's key distribution: {kind: zipf, cardinality: 1000, exponent: 1.1}, ...
+models::KeySpec parse_keys(const Field& f);
+
+}  // namespace cgsim::scenarios::fields
