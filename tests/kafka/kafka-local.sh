@@ -37,6 +37,8 @@ CP_FILE="$CACHE_DIR/kafka_${SCALA_VERSION}-${KAFKA_VERSION}.classpath"
 
 log() { printf 'kafka-local: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=../lib/local-service.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/local-service.sh"
 
 # Prints the class path of Kafka and a logging binding, resolving it with Maven on first use.
 # Maven keeps the jars in its local repository (~/.m2); the class path is cached beside it.
@@ -87,28 +89,7 @@ EOF
   cat "$CP_FILE"
 }
 
-# Prints a TCP port on 127.0.0.1 that nothing listens on, avoiding the ports given as arguments.
-free_port() {
-  local used port i
-  used=" $(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://' | tr '\n' ' ') $* "
-  for ((i = 0; i < 200; i++)); do
-    port=$((20000 + RANDOM % 40000))
-    [[ "$used" == *" $port "* ]] && continue
-    # Nothing must answer on it either (covers listeners ss could not see).
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  die "no free TCP port found"
-}
-
-running_pid() {
-  [[ -f "$STATE/pid" ]] || return 1
-  local pid
-  pid="$(cat "$STATE/pid")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+running_pid() { pid_from "$STATE/pid"; }
 
 status() {
   if running_pid >/dev/null && [[ -s "$STATE/bootstrap" ]]; then
@@ -133,35 +114,7 @@ stop() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
-  if [[ -f "$STATE/watchdog.pid" ]]; then
-    local wpid
-    wpid="$(cat "$STATE/watchdog.pid")"
-    if [[ -n "$wpid" && "$wpid" != "${BASHPID:-$$}" ]]; then kill -TERM "$wpid" 2>/dev/null || true; fi
-  fi
-  if [[ -d "$STATE" ]]; then
-    # Only what this script created: its marker file proves the directory is ours.
-    if [[ -f "$STATE/.cgsim-kafka-local" ]]; then
-      rm -rf "$STATE"
-    else
-      log "not deleting $STATE: it was not created by this script"
-    fi
-  fi
-}
-
-# Runs in the background: stops the broker when the parent process exits or the time limit passes.
-watchdog() {
-  local parent="$1" deadline=$((SECONDS + MAX_SECONDS))
-  while ((SECONDS < deadline)); do
-    running_pid >/dev/null || exit 0
-    if [[ -n "$parent" ]] && ! kill -0 "$parent" 2>/dev/null; then
-      log "watchdog: process $parent has exited; stopping the broker"
-      stop
-      exit 0
-    fi
-    sleep 1
-  done
-  log "watchdog: broker ran for ${MAX_SECONDS} s; stopping it"
-  stop
+  stop_watchdog_and_remove_state .cgsim-kafka-local
 }
 
 start() {
@@ -257,16 +210,7 @@ EOF
   echo "127.0.0.1:${port}"
 }
 
-run() {
-  [[ "${1:-}" == "--" ]] && shift
-  (($# > 0)) || die "usage: $0 run -- COMMAND [ARGS...]"
-  local bootstrap rc=0
-  bootstrap="$(start)"
-  trap 'stop' EXIT
-  trap 'exit 130' INT TERM
-  CGSIM_KAFKA_BOOTSTRAP="$bootstrap" "$@" || rc=$?
-  return "$rc"
-}
+run() { run_with CGSIM_KAFKA_BOOTSTRAP "$@"; }
 
 case "${1:-}" in
   start) start ;;

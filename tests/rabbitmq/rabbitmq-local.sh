@@ -32,6 +32,8 @@ CTL=/usr/lib/rabbitmq/bin/rabbitmqctl
 
 log() { printf 'rabbitmq-local: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=../lib/local-service.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/local-service.sh"
 
 # Installs the Debian package when missing; the broker must never run as the system service.
 ensure_installed() {
@@ -51,20 +53,6 @@ ensure_installed() {
 }
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on, avoiding the ports given as arguments.
-free_port() {
-  local used port i
-  used=" $(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://' | tr '\n' ' ') $* "
-  for ((i = 0; i < 200; i++)); do
-    port=$((20000 + RANDOM % 40000))
-    [[ "$used" == *" $port "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  die "no free TCP port found"
-}
-
 # The environment every rabbitmq-server and rabbitmqctl invocation of this broker shares.
 broker_env() {
   # shellcheck disable=SC1091
@@ -85,12 +73,7 @@ broker_env() {
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 }
 
-running_pid() {
-  [[ -f "$STATE/beam.pid" ]] || return 1
-  local pid
-  pid="$(cat "$STATE/beam.pid")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+running_pid() { pid_from "$STATE/beam.pid"; }
 
 status() {
   if running_pid >/dev/null && [[ -s "$STATE/url" ]]; then
@@ -132,34 +115,7 @@ stop() {
     log "stopping epmd (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
   done
-  if [[ -f "$STATE/watchdog.pid" ]]; then
-    local wpid
-    wpid="$(cat "$STATE/watchdog.pid")"
-    if [[ -n "$wpid" && "$wpid" != "${BASHPID:-$$}" ]]; then kill -TERM "$wpid" 2>/dev/null || true; fi
-  fi
-  if [[ -d "$STATE" ]]; then
-    if [[ -f "$STATE/.cgsim-rabbitmq-local" ]]; then
-      rm -rf "$STATE"
-    else
-      log "not deleting $STATE: it was not created by this script"
-    fi
-  fi
-}
-
-# Runs in the background: stops the broker when the parent process exits or the time limit passes.
-watchdog() {
-  local parent="$1" deadline=$((SECONDS + MAX_SECONDS))
-  while ((SECONDS < deadline)); do
-    running_pid >/dev/null || exit 0
-    if [[ -n "$parent" ]] && ! kill -0 "$parent" 2>/dev/null; then
-      log "watchdog: process $parent has exited; stopping the broker"
-      stop
-      exit 0
-    fi
-    sleep 1
-  done
-  log "watchdog: broker ran for ${MAX_SECONDS} s; stopping it"
-  stop
+  stop_watchdog_and_remove_state .cgsim-rabbitmq-local
 }
 
 start() {
@@ -213,16 +169,7 @@ CONF
   cat "$STATE/url"
 }
 
-run() {
-  [[ "${1:-}" == "--" ]] && shift
-  (($# > 0)) || die "usage: $0 run -- COMMAND [ARGS...]"
-  local url rc=0
-  url="$(start)"
-  trap 'stop' EXIT
-  trap 'exit 130' INT TERM
-  CGSIM_RABBITMQ_URL="$url" "$@" || rc=$?
-  return "$rc"
-}
+run() { run_with CGSIM_RABBITMQ_URL "$@"; }
 
 case "${1:-}" in
   start) start ;;
