@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "analysis/atomic_file.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "cli/commands.hpp"
 #include "models/common/error.hpp"
 

@@ -3,11 +3,11 @@
 #include <iostream>
 #include <memory>
 
-#include "analysis/atomic_file.hpp"
-#include "analysis/output.hpp"
-#include "analysis/plan.hpp"
-#include "analysis/report.hpp"
-#include "analysis/trace.hpp"
+#include "analysis/output/atomic_file.hpp"
+#include "analysis/output/output.hpp"
+#include "analysis/experiments/plan.hpp"
+#include "analysis/output/report.hpp"
+#include "analysis/output/trace.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/planning_commands.hpp"

@@ -1,7 +1,7 @@
 #include <iostream>
 #include <memory>
 
-#include "analysis/report.hpp"
+#include "analysis/output/report.hpp"
 #include "cli/commands.hpp"
 #include "cli/planning_commands.hpp"
 

@@ -1,10 +1,10 @@
 #include <iostream>
 #include <memory>
 
-#include "analysis/output.hpp"
-#include "analysis/report.hpp"
-#include "analysis/trace.hpp"
-#include "analysis/simulate.hpp"
+#include "analysis/output/output.hpp"
+#include "analysis/output/report.hpp"
+#include "analysis/output/trace.hpp"
+#include "analysis/experiments/simulate.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "scenarios/loader.hpp"

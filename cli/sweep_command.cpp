@@ -2,8 +2,9 @@
 #include <iostream>
 #include <memory>
 
-#include "analysis/report.hpp"
-#include "analysis/sweep.hpp"
+#include "analysis/output/report.hpp"
+#include "analysis/experiments/sweep.hpp"
+#include "analysis/output/output.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/planning_commands.hpp"

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <memory>
 
-#include "analysis/atomic_file.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "scenarios/loader.hpp"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/summary.hpp"
+#include "analysis/metrics/summary.hpp"
 #include "live/backend.hpp"
 #include "models/common/scenario.hpp"
 

@@ -1,4 +1,4 @@
-#include "analysis/sweep.hpp"
+#include "analysis/experiments/sweep.hpp"
 
 #include <unistd.h>
 
@@ -14,9 +14,9 @@
 #include <sstream>
 #include <thread>
 
-#include "analysis/atomic_file.hpp"
-#include "analysis/simulate.hpp"
-#include "analysis/stats.hpp"
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/metrics/format.hpp"
+#include "analysis/metrics/stats.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -322,25 +322,9 @@ SweepResult run_sweep(const SweepOptions& o) {
 
 namespace {
 
-/// Ten significant digits: enough for every metric, and free of the last-bit noise that makes
-/// summed floating-point values hard to read.
-double round10(double v) {
-  if (!std::isfinite(v) || v == 0) return v;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return std::strtod(buf, nullptr);
-}
-
-/// A JSON number: integral values as integers (counts read as counts), others rounded by round10.
-nlohmann::json jvalue(double v) {
-  v = round10(v);
-  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return static_cast<std::int64_t>(v);
-  return v;
-}
-
 nlohmann::json stats_json(const MetricStats& s) {
-  return {{"mean", jvalue(s.mean)}, {"ci95", jvalue(s.ci95)}, {"sd", jvalue(s.sd)},
-          {"min", jvalue(s.min)},   {"max", jvalue(s.max)},   {"n", s.n}};
+  return {{"mean", json_number(s.mean)}, {"ci95", json_number(s.ci95)}, {"sd", json_number(s.sd)},
+          {"min", json_number(s.min)},   {"max", json_number(s.max)},   {"n", s.n}};
 }
 
 std::string csv_field(const std::string& s) {
@@ -351,12 +335,6 @@ std::string csv_field(const std::string& s) {
 }
 
 }  // namespace
-
-std::string format_number(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return jvalue(v).dump();
-}
 
 nlohmann::json to_json(const SweepResult& s) {
   nlohmann::json j;
@@ -388,7 +366,7 @@ nlohmann::json to_json(const SweepResult& s) {
     pj["runs"] = nlohmann::json::array();
     for (const auto& r : pt.runs) {
       nlohmann::json rj{{"seed", r.seed}};
-      for (std::size_t m = 0; m < s.metrics.size() && m < r.values.size(); ++m) rj[s.metrics[m]] = jvalue(r.values[m]);
+      for (std::size_t m = 0; m < s.metrics.size() && m < r.values.size(); ++m) rj[s.metrics[m]] = json_number(r.values[m]);
       pj["runs"].push_back(std::move(rj));
     }
     j["points"].push_back(std::move(pj));
@@ -520,21 +498,6 @@ std::string format_sweep_table(const SweepResult& s) {
   line(head);
   for (const auto& r : rows) line(r);
   return o.str();
-}
-
-void write_sweep_outputs(const std::string& dir, const SweepResult& s) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
-  const fs::path d(dir);
-  write_file_atomically(d / "sweep.json", to_json(s).dump(2) + "\n");
-  write_file_atomically(d / "sweep.csv", to_csv(s));
-  write_file_atomically(d / "runs.csv", runs_csv(s));
-  nlohmann::json t{{"wall_seconds", std::round(s.wall_seconds * 1000) / 1000},
-                   {"jobs", s.jobs},
-                   {"runs", s.points.size() * s.seeds}};
-  write_file_atomically(d / "timing.json", t.dump(2) + "\n");
 }
 
 }  // namespace cgsim::analysis

@@ -1,4 +1,4 @@
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
 
 #include <algorithm>
 #include <chrono>

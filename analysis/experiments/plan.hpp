@@ -4,7 +4,7 @@
 /// simulated runs meet every service-level objective, both without failures and with N
 /// simultaneous consumer crashes at the worst moment (the start of peak load).
 ///
-/// The search is bracketed by the analytic models of analysis/queueing.hpp: per-partition loads
+/// The search is bracketed by the analytic models of analysis/metrics/queueing.hpp: per-partition loads
 /// at the peak rate (with the key skew the scenario's real partitioner produces), the assignment
 /// the group's assignor would hand out, and per-consumer M/G/1 stability and sojourn quantiles.
 /// The simulator then evaluates candidates around the analytic lower bound in fixed rounds, so the
@@ -19,8 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/simulate.hpp"
-#include "analysis/sweep.hpp"
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/experiments/sweep.hpp"
 #include "models/common/scenario.hpp"
 #include "scenarios/loader.hpp"
 

@@ -1,4 +1,4 @@
-#include "analysis/summary.hpp"
+#include "analysis/metrics/summary.hpp"
 
 #include <cmath>
 

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
 
 namespace cgsim::analysis {
 

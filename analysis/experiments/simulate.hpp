@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "analysis/histogram.hpp"
-#include "analysis/summary.hpp"
+#include "analysis/metrics/histogram.hpp"
+#include "analysis/metrics/summary.hpp"
 #include "models/common/scenario.hpp"
 
 namespace cgsim::analysis {

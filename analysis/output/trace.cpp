@@ -1,10 +1,10 @@
-#include "analysis/trace.hpp"
+#include "analysis/output/trace.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include "analysis/atomic_file.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
