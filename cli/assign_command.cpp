@@ -1,4 +1,8 @@
-#include "cli/assign_command.hpp"
+/// @file assign_command.cpp
+/// `cgsim assign`: run a partition assignor on a JSON description of a group and report the
+/// assignment with its balance, moves and withheld partitions; with `--churn N` replay N random
+/// membership changes and compare every assignor with the optimum at each step.
+#include "cli/commands.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -189,7 +193,7 @@ void run_assign(const AssignArgs& args) {
 
 }  // namespace
 
-void register_assign_command(CLI::App& app) {
+Command add_assign_command(CLI::App& app) {
   auto args = std::make_shared<AssignArgs>();
   CLI::App* sub = app.add_subcommand(
       "assign",
@@ -204,7 +208,10 @@ void register_assign_command(CLI::App& app) {
       ->check(integer_in(0, INT_MAX));
   sub->add_option("--seed", args->seed, "Seed of the churn sequence (and of the random initial group)");
   sub->add_flag("--compact", args->compact, "Print the JSON on one line");
-  sub->callback([args]() { run_assign(*args); });
+  return {sub, [args] {
+            run_assign(*args);
+            return 0;
+          }};
 }
 
 }  // namespace cgsim::cli

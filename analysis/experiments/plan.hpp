@@ -229,6 +229,11 @@ models::Scenario candidate_scenario(const PlanOptions& options, const std::vecto
                                     std::size_t group, std::int32_t partitions, std::int32_t consumers,
                                     const std::vector<std::int32_t>& crashes, sim::Time at);
 
+/// The recommended configuration of the plan's first point (or, when none meets the SLOs, the
+/// largest one tried), run again with time series (and seed 0's failure, if any) for the run
+/// outputs, report and trace of a plan. Nothing when no candidate was simulated.
+std::optional<SimulationResult> rerun_recommended(const PlanOptions& options, const PlanResult& plan);
+
 /// plan.json (no wall-clock figure).
 nlohmann::json to_json(const PlanResult& plan);
 /// The readable plan `cgsim plan` prints.

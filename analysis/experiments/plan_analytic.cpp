@@ -6,6 +6,7 @@
 #include <set>
 
 #include "analysis/experiments/plan.hpp"
+#include "analysis/experiments/option_error.hpp"
 #include "analysis/metrics/format.hpp"
 #include "analysis/metrics/queueing.hpp"
 #include "models/common/error.hpp"
@@ -58,7 +59,7 @@ std::optional<double> third_moment(const sim::Distribution& d) {
 Slo parse_slo(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
-    throw InputError("--slo \"" + text + "\": expected NAME=VALUE, e.g. p99_latency=500ms, max_lag_seconds=30s, recovery=60s");
+    throw OptionError("slos", "\"" + text + "\"", "expected NAME=VALUE, e.g. p99_latency=500ms, max_lag_seconds=30s, recovery=60s");
   }
   Slo s;
   s.name = text.substr(0, eq);
@@ -68,9 +69,10 @@ Slo parse_slo(const std::string& text) {
     double v;
     if (scenarios::parse_duration(value, t)) return static_cast<double>(t) / 1e9 * scale_to_unit;
     if (parse_number(value, v) && v >= 0) return v;
-    throw InputError("--slo " + s.name + ": expected a duration such as 500ms or 30s (or a plain number of " +
-                     (scale_to_unit == 1000 ? std::string("milliseconds") : std::string("seconds")) + "), got \"" +
-                     value + "\"");
+    throw OptionError("slos", s.name,
+                      "expected a duration such as 500ms or 30s (or a plain number of " +
+                          (scale_to_unit == 1000 ? std::string("milliseconds") : std::string("seconds")) + "), got \"" +
+                          value + "\"");
   };
   static const std::map<std::string, double> quantiles{{"p50_latency", 0.5},   {"p90_latency", 0.9},
                                                        {"p99_latency", 0.99},  {"p999_latency", 0.999},
@@ -93,13 +95,13 @@ Slo parse_slo(const std::string& text) {
     s.unit = "records";
     double v;
     if (!parse_number(value, v) || v < 0 || v != std::floor(v)) {
-      throw InputError("--slo max_lag: expected a record count (a non-negative integer), got \"" + value + "\"");
+      throw OptionError("slos", "max_lag", "expected a record count (a non-negative integer), got \"" + value + "\"");
     }
     s.limit = v;
   } else {
-    throw InputError("--slo " + s.name +
-                     ": unknown SLO (expected one of: p50_latency, p90_latency, p99_latency, p999_latency, "
-                     "max_latency, max_lag, max_lag_seconds, recovery)");
+    throw OptionError("slos", s.name,
+                      "unknown SLO (expected one of: p50_latency, p90_latency, p99_latency, p999_latency, "
+                      "max_latency, max_lag, max_lag_seconds, recovery)");
   }
   return s;
 }

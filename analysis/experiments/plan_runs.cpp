@@ -169,4 +169,26 @@ models::Scenario candidate_scenario(const PlanOptions& o, const std::vector<scen
   return scenarios::load_scenario_file(o.scenario_file, ov);
 }
 
+std::optional<SimulationResult> rerun_recommended(const PlanOptions& o, const PlanResult& r) {
+  const auto& first = r.points.front();
+  const std::int32_t P = first.best_partitions, C = first.best_consumers;
+  const Candidate* cand = nullptr;
+  for (const auto& s : first.searches)
+    for (const auto& c : s.candidates)
+      if ((C >= 0 && s.partitions == P && c.consumers == C) || (C < 0 && (!cand || c.consumers >= cand->consumers)))
+        cand = &c;
+  if (!cand) return std::nullopt;
+  const auto base = scenarios::load_scenario_file(o.scenario_file, o.base_overrides);
+  std::size_t gi = 0;
+  for (std::size_t i = 0; i < base.groups.size(); ++i)
+    if (base.groups[i].id == r.group) gi = i;
+  std::vector<std::int32_t> crashes;
+  for (const auto& v : cand->victims) crashes.push_back(split_consumer_name(v).second);
+  const sim::Time at = cand->failure_s >= 0 ? static_cast<sim::Time>(std::llround(cand->failure_s * 1e9)) : 0;
+  models::Scenario sc = candidate_scenario(o, first.params, gi, cand->partitions, cand->consumers, crashes, at);
+  SimulateOptions so;
+  so.series = true;
+  return simulate_full(sc, so);
+}
+
 }  // namespace cgsim::analysis

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "analysis/experiments/plan.hpp"
+#include "analysis/experiments/option_error.hpp"
 #include "analysis/experiments/plan_runs.hpp"
 #include "analysis/metrics/format.hpp"
 #include "models/common/error.hpp"
@@ -37,16 +38,16 @@ std::size_t group_index(const models::Scenario& sc, const std::string& id) {
     if (sc.groups[i].id == id) return i;
   std::string list;
   for (const auto& g : sc.groups) list += (list.empty() ? "" : ", ") + g.id;
-  throw InputError("--group " + id + ": no such group in the scenario (expected one of: " + list + ")");
+  throw OptionError("group", id, "no such group in the scenario (expected one of: " + list + ")");
 }
 
 /// Options that need no scenario: at least one SLO, each once, and at least one seed.
 void check_options(const PlanOptions& o) {
-  if (o.slos.empty()) throw InputError("plan: expected at least one --slo, e.g. --slo p99_latency=500ms");
-  if (o.seeds == 0) throw InputError("--seeds: expected at least 1");
+  if (o.slos.empty()) throw OptionError("slos", "", "expected at least one SLO, e.g. p99_latency=500ms");
+  if (o.seeds == 0) throw OptionError("seeds", "", "expected at least 1");
   std::set<std::string> seen;
   for (const auto& s : o.slos)
-    if (!seen.insert(s.name).second) throw InputError("--slo " + s.name + ": given twice");
+    if (!seen.insert(s.name).second) throw OptionError("slos", s.name, "given twice");
 }
 
 /// The plan's settings (everything but its points), with the failure count resolved and the
@@ -64,7 +65,7 @@ PlanResult plan_settings(const PlanOptions& o, const models::Scenario& base, con
   res.axes = o.axes;
   res.scenario_partitions = base.topic(g.topics.front())->partitions;
   if (o.failures) {
-    if (*o.failures < 0) throw InputError("--failures: expected a number >= 0");
+    if (*o.failures < 0) throw OptionError("failures", "", "expected a number >= 0");
     res.failures = *o.failures;
   } else {
     for (const auto& f : base.faults)
@@ -72,12 +73,13 @@ PlanResult plan_settings(const PlanOptions& o, const models::Scenario& base, con
   }
   for (const auto& s : o.slos) {
     if (s.kind == Slo::Kind::Recovery && res.failures == 0) {
-      throw InputError("--slo recovery: needs a failure to recover from (give --failures N with N >= 1)");
+      throw OptionError("slos", "recovery", "needs a failure to recover from; plan for 1 or more failures", "failures");
     }
     if ((s.kind == Slo::Kind::MaxLagSeconds || s.kind == Slo::Kind::Recovery) &&
         g.commit.kind == models::CommitSpec::Kind::None) {
-      throw InputError("--slo " + s.name + ": group " + g.id +
-                       " commits no offsets (commit: none), so its lag only grows; lag SLOs need commits");
+      throw OptionError("slos", s.name,
+                        "group " + g.id +
+                            " commits no offsets (commit: none), so its lag only grows; lag SLOs need commits");
     }
   }
   return res;
@@ -89,14 +91,15 @@ std::vector<std::int32_t> partition_candidates(const PlanOptions& o, const PlanR
   std::vector<std::int32_t> counts = o.partitions;
   if (counts.empty()) counts.push_back(res.scenario_partitions);
   for (auto p : counts)
-    if (p < 1) throw InputError("--partitions: expected counts >= 1, got " + std::to_string(p));
+    if (p < 1) throw OptionError("partitions", "", "expected counts >= 1, got " + std::to_string(p));
   for (auto c : o.consumers)
-    if (c < 1) throw InputError("--consumers: expected counts >= 1, got " + std::to_string(c));
+    if (c < 1) throw OptionError("consumers", "", "expected counts >= 1, got " + std::to_string(c));
   const std::string count_path = "groups." + std::to_string(gi) + ".consumers.count";
   for (const auto& a : o.axes) {
-    if (a.path == count_path) throw InputError("--vary " + a.path + ": use --consumers to choose candidate consumer counts");
+    if (a.path == count_path) throw OptionError("axes", a.path, "the plan chooses the consumer count; give candidate consumer counts instead", "consumers");
     if (a.path.rfind("topics.", 0) == 0 && a.path.size() > 11 && a.path.substr(a.path.size() - 11) == ".partitions") {
-      throw InputError("--vary " + a.path + ": use --partitions to choose candidate partition counts");
+      throw OptionError("axes", a.path, "the plan chooses among partition counts; give candidate partition counts instead",
+                        "partitions");
     }
   }
   return counts;

@@ -1,4 +1,5 @@
 #include "analysis/experiments/sweep.hpp"
+#include "analysis/experiments/option_error.hpp"
 
 #include <unistd.h>
 
@@ -140,7 +141,7 @@ void parallel_for(std::size_t n, unsigned jobs, const std::function<void(std::si
 VaryAxis parse_vary(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    throw InputError("--vary \"" + text + "\": expected <field path>=<v1>,<v2>,..., e.g. groups.0.consumers.count=2,4,8");
+    throw OptionError("axes", "\"" + text + "\"", "expected <field path>=<v1>,<v2>,..., e.g. groups.0.consumers.count=2,4,8");
   }
   VaryAxis axis;
   axis.path = text.substr(0, eq);
@@ -153,8 +154,8 @@ VaryAxis parse_vary(const std::string& text) {
     std::size_t e = cur.find_last_not_of(" \t");
     std::string v = b == std::string::npos ? std::string() : cur.substr(b, e - b + 1);
     if (v.empty()) {
-      throw InputError("--vary " + axis.path + ": empty value in \"" + values +
-                       "\" (expected a comma-separated list of values)");
+      throw OptionError("axes", axis.path,
+                        "empty value in \"" + values + "\" (expected a comma-separated list of values)");
     }
     axis.values.push_back(v);
     cur.clear();
@@ -174,7 +175,7 @@ VaryAxis parse_vary(const std::string& text) {
     }
     cur += ch;
   }
-  if (quote || depth != 0) throw InputError("--vary " + axis.path + ": unbalanced brackets or quotes in \"" + values + "\"");
+  if (quote || depth != 0) throw OptionError("axes", axis.path, "unbalanced brackets or quotes in \"" + values + "\"");
   push();
   return axis;
 }
@@ -182,8 +183,8 @@ VaryAxis parse_vary(const std::string& text) {
 std::vector<std::vector<scenarios::Override>> cross_product(const std::vector<VaryAxis>& axes) {
   std::set<std::string> seen;
   for (const auto& a : axes) {
-    if (!seen.insert(a.path).second) throw InputError("--vary " + a.path + ": the same path is varied twice");
-    if (a.values.empty()) throw InputError("--vary " + a.path + ": expected at least one value");
+    if (!seen.insert(a.path).second) throw OptionError("axes", a.path, "the same path is varied twice");
+    if (a.values.empty()) throw OptionError("axes", a.path, "expected at least one value");
   }
   std::vector<std::vector<scenarios::Override>> out{{}};
   for (const auto& a : axes) {
@@ -192,7 +193,7 @@ std::vector<std::vector<scenarios::Override>> cross_product(const std::vector<Va
     for (const auto& prefix : out) {
       for (const auto& v : a.values) {
         auto row = prefix;
-        row.push_back({a.path, v, "--vary"});
+        row.push_back({a.path, v, a.option});
         next.push_back(std::move(row));
       }
     }
@@ -266,7 +267,7 @@ MetricStats metric_stats(const std::vector<double>& xs) {
 // ---- Sweeps ------------------------------------------------------------------------------------
 
 SweepResult run_sweep(const SweepOptions& o) {
-  if (o.seeds == 0) throw InputError("--seeds: expected at least 1");
+  if (o.seeds == 0) throw OptionError("seeds", "", "expected at least 1");
   const auto t0 = std::chrono::steady_clock::now();
   SweepResult res;
   res.scenario_file = o.scenario_file;

@@ -83,6 +83,9 @@ void parallel_for(std::size_t n, unsigned jobs, const std::function<void(std::si
 struct VaryAxis {
   std::string path;
   std::vector<std::string> values;
+  /// Where the axis came from, named in the loader's messages about its values (the command line
+  /// sets its flag).
+  std::string option = "axes";
 };
 
 /// Parses "path=v1,v2,...". Values are split at commas outside brackets and quotes, so flow values

@@ -9,6 +9,14 @@ namespace {
 double r6(double v) { return std::round(v * 1e6) / 1e6; }
 }  // namespace
 
+std::pair<std::string, int> split_consumer_name(const std::string& s) {
+  auto slash = s.rfind('/');
+  if (slash == std::string::npos || slash + 1 == s.size() || s.size() - slash > 9) return {s, -1};
+  for (std::size_t i = slash + 1; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return {s, -1};
+  return {s.substr(0, slash), std::stoi(s.substr(slash + 1))};
+}
+
 void FaultDuplicates::fault(std::size_t group, FaultRecord record, std::vector<std::int64_t> frontier) {
   if (latest_.size() <= group) latest_.resize(group + 1, -1);
   latest_[group] = static_cast<std::ptrdiff_t>(entries_.size());

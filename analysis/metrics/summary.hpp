@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +49,10 @@ struct GenerationRecord {
   double start_s = 0;
   std::map<std::string, std::vector<std::string>> assignment;
 };
+
+/// Splits a consumer name "group/3" into ("group", 3); the index is -1 when @p name does not end
+/// in "/<digits>".
+std::pair<std::string, int> split_consumer_name(const std::string& name);
 
 struct ConsumerSummary {
   std::string name;       ///< "<group>/<index>"

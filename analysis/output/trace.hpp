@@ -36,9 +36,6 @@ struct OwnershipSpan {
 /// timeline, in generation order.
 std::vector<OwnershipSpan> ownership_spans(const SimulationResult& result);
 
-/// Splits "group/3" into ("group", 3); the index is -1 when @p name does not end in "/<digits>".
-std::pair<std::string, int> split_consumer_name(const std::string& name);
-
 /// Builds the trace. Uses summary.rebalances, summary.generations, timeline and group_lag, so a
 /// result loaded back from a run directory (load_run_outputs) gives the same trace.
 nlohmann::json chrome_trace(const SimulationResult& result);
