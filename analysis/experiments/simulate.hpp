@@ -8,6 +8,7 @@
 
 #include "analysis/metrics/histogram.hpp"
 #include "analysis/metrics/summary.hpp"
+#include "analysis/metrics/summary_builder.hpp"
 #include "models/common/scenario.hpp"
 
 namespace cgsim::analysis {
