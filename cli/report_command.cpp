@@ -6,6 +6,7 @@
 
 #include "analysis/output/report.hpp"
 #include "cli/commands.hpp"
+#include "cli/option_flags.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::cli {
@@ -21,7 +22,7 @@ struct ReportCommandOptions {
 int run_report(const ReportCommandOptions& o) {
   analysis::ReportOptions ro;
   ro.trace_file = o.trace;
-  analysis::ReportFiles f = analysis::write_report(o.dir, ro);
+  const analysis::ReportFiles f = with_flag_names([&] { return analysis::write_report(o.dir, ro); });
   if (!o.quiet) {
     std::cout << "wrote " << f.html << " and " << f.markdown << " (" << f.plots.size() << " plots)\n";
     if (!o.trace.empty()) std::cout << "wrote " << o.trace << " (open it in Perfetto UI or chrome://tracing)\n";

@@ -370,7 +370,7 @@ void Recorder::feed_first_processings(std::size_t group, const Group& g) {
 analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenario& sc, const std::string& backend) {
   std::lock_guard lk(mu_);
   frozen_ = true;
-  analysis::RunHeader h;
+  analysis::RunSummary h;
   h.scenario = sc.name;
   h.backend = backend;
   h.seed = sc.seed;

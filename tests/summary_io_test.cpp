@@ -136,7 +136,7 @@ TEST(SummaryBuilder, RollsUpGroupsConsumersAndFaults) {
   std::vector<analysis::GroupEnd> ends(2);
   ends[0].consumers = {{"a/0", "m0", 0, 0, {}, "Stable"}, {"a/1", "m1", 0, 0, {}, "Stable"}};
   ends[1].consumers = {{"b/0", "m2", 0, 0, {}, "Stable"}};
-  analysis::RunHeader h;
+  analysis::RunSummary h;
   h.scenario = "s";
   const auto s = b.finish(h, ends);
   ASSERT_EQ(s.groups.size(), 2u);

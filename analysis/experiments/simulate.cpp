@@ -147,7 +147,7 @@ class Collector {
   void finish(double wall_s) {
     const auto& sc = w_.scenario();
     const Time end = sc.duration;
-    RunHeader h;
+    RunSummary h;
     h.scenario = sc.name;
     h.seed = sc.seed;
     h.simulated_seconds = sim::to_seconds(end);

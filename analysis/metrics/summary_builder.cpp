@@ -48,15 +48,7 @@ Histogram SummaryBuilder::latency(std::size_t group) const {
   return h;
 }
 
-RunSummary SummaryBuilder::finish(const RunHeader& header, std::vector<GroupEnd> ends) const {
-  RunSummary s;
-  s.scenario = header.scenario;
-  s.backend = header.backend;
-  s.seed = header.seed;
-  s.simulated_seconds = header.simulated_seconds;
-  s.wall_seconds = header.wall_seconds;
-  s.events = header.events;
-  s.produced = header.produced;
+RunSummary SummaryBuilder::finish(RunSummary s, std::vector<GroupEnd> ends) const {
   Histogram all, all_steady, all_stalled;
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     const GroupTally& t = groups_[g];

@@ -66,17 +66,6 @@ struct GroupEnd {
   std::vector<std::int32_t> consumer_index;
 };
 
-/// The run as a whole.
-struct RunHeader {
-  std::string scenario;
-  std::string backend = "simulator";
-  std::uint64_t seed = 0;
-  double simulated_seconds = 0;
-  double wall_seconds = 0;
-  std::uint64_t events = 0;
-  std::uint64_t produced = 0;
-};
-
 class SummaryBuilder {
  public:
   /// @param group_ids the scenario's groups, in order (tallies are indexed like them)
@@ -108,8 +97,10 @@ class SummaryBuilder {
     t.max_lag_s = std::max(t.max_lag_s, lag_s);
   }
 
-  /// The summary, from the events so far and each group's end state (in group order).
-  RunSummary finish(const RunHeader& header, std::vector<GroupEnd> ends) const;
+  /// The summary, from the events so far and each group's end state (in group order). @p run
+  /// holds the run as a whole (scenario, backend, seed, simulated and wall seconds, events,
+  /// produced); the builder fills in the rest.
+  RunSummary finish(RunSummary run, std::vector<GroupEnd> ends) const;
   /// Latencies of every first processing of group @p group (steady and stalled together).
   Histogram latency(std::size_t group) const;
 

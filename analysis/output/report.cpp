@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/experiments/option_error.hpp"
 #include "analysis/metrics/format.hpp"
 #include "analysis/output/atomic_file.hpp"
 #include "analysis/output/readers.hpp"
@@ -573,7 +574,7 @@ ReportFiles write_report(const std::string& dir, const ReportOptions& options) {
   write_file_atomically(files.html, html.str());
   write_file_atomically(files.markdown, doc.md.str());
   if (!options.trace_file.empty()) {
-    if (!run) throw InputError("--trace: " + dir + " has no summary.json to take the timeline from");
+    if (!run) throw OptionError("trace_file", "", dir + " has no summary.json to take the timeline from");
     write_chrome_trace(options.trace_file, *run);
   }
   return files;
