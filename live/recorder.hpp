@@ -32,8 +32,8 @@ struct ProcessedRecord {
 
 /// Thread-safe collector of one live run: it reconstructs what the clients' reports imply
 /// (duplicates, lost records, rebalances, stalls) and feeds analysis::SummaryBuilder, which rolls
-/// the summary up as it does for the simulator. After finish() it ignores further reports, so clients
-/// shutting down after the end of the run do not change the result.
+/// the summary up as it does for the simulator. After finish() it ignores further reports, so
+/// clients shutting down after the end of the run do not change the result.
 class Recorder {
  public:
   /// A group as the recorder needs to know it.
