@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <string>
 
-#include "analysis/histogram.hpp"
+#include "analysis/metrics/histogram.hpp"
 #include "bench/bench_util.hpp"
 #include "models/kafka/world.hpp"
 #include "sim/engine.hpp"

@@ -19,7 +19,7 @@
 #include <cstdio>
 #include <string>
 
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
 #include "bench/bench_util.hpp"
 #include "scenarios/loader.hpp"
 

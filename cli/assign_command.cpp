@@ -1,4 +1,8 @@
-#include "cli/assign_command.hpp"
+/// @file assign_command.cpp
+/// `cgsim assign`: run a partition assignor on a JSON description of a group and report the
+/// assignment with its balance, moves and withheld partitions; with `--churn N` replay N random
+/// membership changes and compare every assignor with the optimum at each step.
+#include "cli/commands.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -152,7 +156,7 @@ ordered_json churn_json(const AssignCase& initial, const ChurnReport& r, const A
   return out;
 }
 
-void run_assign(const AssignArgs& args) {
+int run_assign(const AssignArgs& args) {
   ordered_json out;
   if (args.churn >= 0) {
     AssignCase initial;
@@ -194,12 +198,12 @@ void run_assign(const AssignArgs& args) {
   // An assignor that would never return is a finding with its own exit code, after the output.
   const auto loops = [](const ordered_json& c) { return c.is_object() && c.contains("terminates"); };
   bool any = args.churn < 0 && (out.is_array() ? std::any_of(out.begin(), out.end(), loops) : loops(out));
-  if (any) set_exit_status(cgsim::kExitNonTermination);
+  return any ? cgsim::kExitNonTermination : cgsim::kExitOk;
 }
 
 }  // namespace
 
-void register_assign_command(CLI::App& app) {
+Command add_assign_command(CLI::App& app) {
   auto args = std::make_shared<AssignArgs>();
   CLI::App* sub = app.add_subcommand(
       "assign",
@@ -214,7 +218,7 @@ void register_assign_command(CLI::App& app) {
       ->check(integer_in(0, INT_MAX));
   sub->add_option("--seed", args->seed, "Seed of the churn sequence (and of the random initial group)");
   sub->add_flag("--compact", args->compact, "Print the JSON on one line");
-  sub->callback([args]() { run_assign(*args); });
+  return {sub, [args] { return run_assign(*args); }};
 }
 
 }  // namespace cgsim::cli

@@ -1,18 +1,32 @@
 #pragma once
 /// @file commands.hpp
-/// Registration of cgsim's subcommands. Each command runs inside CLI11's callback and reports
-/// failures by throwing cgsim::Error; its exit status is set with set_exit_status().
+/// cgsim's subcommands. Each is options (a struct), setup (its flags registered on the app) and
+/// run (the command itself, returning its exit code); failures are thrown as cgsim::Error and
+/// turned into exit codes in main().
 #include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
 
 namespace cgsim::cli {
 
-void register_run_command(CLI::App& app);
-void register_schema_command(CLI::App& app);
-/// Commands defined in their own files (assign, validate, sweep, plan, report) when built.
-void register_extra_commands(CLI::App& app);
+/// A registered subcommand.
+struct Command {
+  CLI::App* app = nullptr;   ///< the subcommand, its flags bound to the command's options
+  std::function<int()> run;  ///< runs it once the command line is parsed; returns the exit code
+};
 
-/// Exit status of a command that completed without throwing (e.g. 1 for "outside tolerance").
-void set_exit_status(int code);
-int exit_status();
+Command add_run_command(CLI::App& app);
+Command add_schema_command(CLI::App& app);
+Command add_assign_command(CLI::App& app);
+#ifdef CGSIM_HAVE_LIVE
+Command add_validate_command(CLI::App& app);
+#endif
+Command add_sweep_command(CLI::App& app);
+Command add_plan_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
+
+/// Every subcommand, in help order.
+std::vector<Command> add_commands(CLI::App& app);
 
 }  // namespace cgsim::cli

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "analysis/atomic_file.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "cli/commands.hpp"
 #include "models/common/error.hpp"
 
@@ -34,14 +34,13 @@ int main(int argc, char** argv) {
   CLI::App app{"cgsim: a deterministic simulator of Kafka consumer groups"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "cgsim 0.1.0");
-  cgsim::cli::register_run_command(app);
-  cgsim::cli::register_schema_command(app);
-  cgsim::cli::register_extra_commands(app);
+  const std::vector<cgsim::cli::Command> commands = cgsim::cli::add_commands(app);
   int code = 0;
   try {
     check_subcommand_name(app, argc, argv);
     app.parse(argc, argv);
-    code = cgsim::cli::exit_status();
+    for (const auto& c : commands)
+      if (c.app->parsed()) code = c.run();
   } catch (const CLI::ParseError& e) {
     code = app.exit(e) == 0 ? 0 : cgsim::kExitInput;
   } catch (const cgsim::Error& e) {

@@ -1,24 +1,71 @@
-#include <cmath>
-#include <fstream>
+/// @file plan_command.cpp
+/// `cgsim plan scenario.yaml --slo NAME=VALUE ... [--failures N] [--partitions LIST]`: the smallest
+/// consumer (and partition) count meeting every SLO, with failures at peak load. Exit 1 when no
+/// candidate meets them.
 #include <iostream>
 #include <memory>
 
-#include "analysis/atomic_file.hpp"
-#include "analysis/output.hpp"
-#include "analysis/plan.hpp"
-#include "analysis/report.hpp"
-#include "analysis/trace.hpp"
+#include "analysis/experiments/plan.hpp"
+#include "analysis/output/atomic_file.hpp"
+#include "analysis/output/output.hpp"
+#include "analysis/output/report.hpp"
+#include "analysis/output/trace.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
-#include "cli/planning_commands.hpp"
+#include "cli/option_flags.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::cli {
 
 namespace {
 
-/// Parses "12,24,36" into counts; throws InputError naming @p option.
-std::vector<std::int32_t> parse_counts(const std::string& option, const std::string& text) {
+struct PlanCommandOptions {
+  std::string file;
+  std::vector<std::string> slo;
+  std::vector<std::string> vary;
+  std::vector<std::string> set;
+  int failures = -1;
+  std::string partitions;
+  std::string consumers;
+  std::string group;
+  std::size_t seeds = 1;
+  unsigned jobs = 0;
+  std::string out;
+  std::string trace;
+  bool report = false;
+  bool quiet = false;
+  bool json = false;
+  bool latency_under_failure = false;
+};
+
+void add_plan_options(CLI::App* cmd, PlanCommandOptions& o) {
+  cmd->add_option("scenario", o.file, "Scenario file (YAML or JSON)")->required();
+  cmd->add_option("--slo", o.slo,
+                  "An SLO NAME=VALUE (repeatable): p50/p90/p99/p999_latency=500ms, max_latency=2s, max_lag=100000, "
+                  "max_lag_seconds=30s, recovery=60s")
+      ->required();
+  cmd->add_option("--failures", o.failures,
+                  "Simultaneous consumer crashes at the start of peak load (default: the scenario's crash count)")
+      ->check(integer_in(0, 100'000));
+  cmd->add_option("--partitions", o.partitions, "Candidate partition counts, e.g. 12,24,48 (default: the scenario's)");
+  cmd->add_option("--consumers", o.consumers, "Candidate consumer counts (default: a search bracketed by the analytic models)");
+  cmd->add_option("--group", o.group, "The consumer group to plan (default: the first)");
+  cmd->add_option("--vary", o.vary, "Plan separately for each value of another field: PATH=v1,v2 (repeatable)");
+  cmd->add_option("--set", o.set, "Override a scenario field: PATH=VALUE (repeatable)");
+  cmd->add_option("--seeds", o.seeds, "Replications per configuration; SLOs are judged on the worst seed")
+      ->check(integer_in(1, 1'000'000));
+  cmd->add_option("--jobs,-j", o.jobs, "Worker threads (default: all cores)")->check(integer_in(1, 1024));
+  cmd->add_option("--out", o.out, "Write plan.json and the recommended configuration's run (summary.json, CSVs) here");
+  cmd->add_option("--trace", o.trace, "Write the recommended configuration's run as Chrome trace-event JSON");
+  cmd->add_flag("--report", o.report, "Also write report.html and report.md into --out");
+  cmd->add_flag("--latency-under-failure", o.latency_under_failure,
+                "Hold latency SLOs on the runs with failures too (default: failure-free runs only)");
+  cmd->add_flag("--json", o.json, "Print plan.json instead of the table");
+  cmd->add_flag("-q,--quiet", o.quiet, "No progress bar and no table");
+}
+
+/// Parses "12,24,36" into counts; throws InputError naming @p flag.
+std::vector<std::int32_t> parse_counts(const std::string& flag, const std::string& text) {
   std::vector<std::int32_t> out;
   if (text.empty()) return out;
   analysis::VaryAxis axis = analysis::parse_vary("x=" + text);
@@ -26,118 +73,65 @@ std::vector<std::int32_t> parse_counts(const std::string& option, const std::str
     char* end = nullptr;
     long n = std::strtol(v.c_str(), &end, 10);
     if (*end != '\0' || n < 1 || n > 100000) {
-      throw InputError(option + ": expected a comma-separated list of counts from 1 to 100000, got \"" + v + "\"");
+      throw InputError(flag + ": expected a comma-separated list of counts from 1 to 100000, got \"" + v + "\"");
     }
     out.push_back(static_cast<std::int32_t>(n));
   }
   return out;
 }
 
+analysis::PlanOptions plan_options(const PlanCommandOptions& o) {
+  analysis::PlanOptions po;
+  po.scenario_file = o.file;
+  for (const auto& s : o.set) po.base_overrides.push_back(scenarios::parse_override(s));
+  for (const auto& v : o.vary) {
+    po.axes.push_back(analysis::parse_vary(v));
+    po.axes.back().option = "--vary";
+  }
+  for (const auto& s : o.slo) po.slos.push_back(analysis::parse_slo(s));
+  if (o.failures >= 0) po.failures = o.failures;
+  po.partitions = parse_counts("--partitions", o.partitions);
+  po.consumers = parse_counts("--consumers", o.consumers);
+  po.group = o.group;
+  po.seeds = o.seeds;
+  po.jobs = o.jobs;
+  po.progress = !o.quiet && !o.json;
+  po.latency_under_failure = o.latency_under_failure;
+  return po;
+}
+
+int run_plan_command(const PlanCommandOptions& o) {
+  const analysis::PlanOptions po = with_flag_names([&] { return plan_options(o); });
+  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
+  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_plan(po); });
+  if (!o.out.empty() || !o.trace.empty()) {
+    if (auto run = analysis::rerun_recommended(po, r)) {
+      if (!o.out.empty()) {
+        analysis::write_run_outputs(o.out, *run);
+        analysis::write_latency_cdf(o.out, *run);
+      }
+      if (!o.trace.empty()) analysis::write_chrome_trace(o.trace, *run);
+    }
+    if (!o.out.empty()) analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
+    if (o.report) analysis::write_report(o.out);
+  }
+  if (o.json) {
+    std::cout << analysis::to_json(r).dump(2) << "\n";
+  } else if (!o.quiet) {
+    std::cout << analysis::format_plan(r);
+    if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
+  }
+  return r.ok() ? kExitOk : kExitMismatch;
+}
+
 }  // namespace
 
-void register_plan_command(CLI::App& app) {
-  struct Opts {
-    std::string file;
-    std::vector<std::string> slo;
-    std::vector<std::string> vary;
-    std::vector<std::string> set;
-    int failures = -1;
-    std::string partitions;
-    std::string consumers;
-    std::string group;
-    std::size_t seeds = 1;
-    unsigned jobs = 0;
-    std::string out;
-    std::string trace;
-    bool report = false;
-    bool quiet = false;
-    bool json = false;
-    bool latency_under_failure = false;
-  };
-  auto o = std::make_shared<Opts>();
+Command add_plan_command(CLI::App& app) {
+  auto o = std::make_shared<PlanCommandOptions>();
   auto* cmd = app.add_subcommand(
       "plan", "Find the fewest consumers (and partitions) that meet SLOs, with consumer crashes at peak load");
-  cmd->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
-  cmd->add_option("--slo", o->slo,
-                  "An SLO NAME=VALUE (repeatable): p50/p90/p99/p999_latency=500ms, max_latency=2s, max_lag=100000, "
-                  "max_lag_seconds=30s, recovery=60s")
-      ->required();
-  cmd->add_option("--failures", o->failures,
-                  "Simultaneous consumer crashes at the start of peak load (default: the scenario's crash count)")
-      ->check(integer_in(0, 100'000));
-  cmd->add_option("--partitions", o->partitions, "Candidate partition counts, e.g. 12,24,48 (default: the scenario's)");
-  cmd->add_option("--consumers", o->consumers, "Candidate consumer counts (default: a search bracketed by the analytic models)");
-  cmd->add_option("--group", o->group, "The consumer group to plan (default: the first)");
-  cmd->add_option("--vary", o->vary, "Plan separately for each value of another field: PATH=v1,v2 (repeatable)");
-  cmd->add_option("--set", o->set, "Override a scenario field: PATH=VALUE (repeatable)");
-  cmd->add_option("--seeds", o->seeds, "Replications per configuration; SLOs are judged on the worst seed")
-      ->check(integer_in(1, 1'000'000));
-  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")->check(integer_in(1, 1024));
-  cmd->add_option("--out", o->out,
-                  "Write plan.json and the recommended configuration's run (summary.json, CSVs) here");
-  cmd->add_option("--trace", o->trace, "Write the recommended configuration's run as Chrome trace-event JSON");
-  cmd->add_flag("--report", o->report, "Also write report.html and report.md into --out");
-  cmd->add_flag("--latency-under-failure", o->latency_under_failure,
-                "Hold latency SLOs on the runs with failures too (default: failure-free runs only)");
-  cmd->add_flag("--json", o->json, "Print plan.json instead of the table");
-  cmd->add_flag("-q,--quiet", o->quiet, "No progress bar and no table");
-  cmd->callback([o] {
-    analysis::PlanOptions po;
-    po.scenario_file = o->file;
-    for (const auto& s : o->set) po.base_overrides.push_back(scenarios::parse_override(s));
-    for (const auto& v : o->vary) po.axes.push_back(analysis::parse_vary(v));
-    for (const auto& s : o->slo) po.slos.push_back(analysis::parse_slo(s));
-    if (o->failures >= 0) po.failures = o->failures;
-    po.partitions = parse_counts("--partitions", o->partitions);
-    po.consumers = parse_counts("--consumers", o->consumers);
-    po.group = o->group;
-    po.seeds = o->seeds;
-    po.jobs = o->jobs;
-    po.progress = !o->quiet && !o->json;
-    po.latency_under_failure = o->latency_under_failure;
-    if (o->report && o->out.empty()) throw InputError("--report: needs --out DIR");
-    analysis::PlanResult r = analysis::run_plan(po);
-    const auto& first = r.points.front();
-    if (!o->out.empty() || !o->trace.empty()) {
-      // The recommended configuration of the first point (or, when none meets the SLOs, the
-      // largest one tried), re-run with time series for the report and the trace.
-      std::int32_t P = first.best_partitions, C = first.best_consumers;
-      const analysis::Candidate* cand = nullptr;
-      for (const auto& s : first.searches)
-        for (const auto& c : s.candidates)
-          if ((C >= 0 && s.partitions == P && c.consumers == C) || (C < 0 && (!cand || c.consumers >= cand->consumers)))
-            cand = &c;
-      if (cand) {
-        const auto base = scenarios::load_scenario_file(po.scenario_file, po.base_overrides);
-        std::size_t gi = 0;
-        for (std::size_t i = 0; i < base.groups.size(); ++i)
-          if (base.groups[i].id == r.group) gi = i;
-        std::vector<std::int32_t> crashes;
-        for (const auto& v : cand->victims) crashes.push_back(analysis::split_consumer_name(v).second);
-        const sim::Time at = cand->failure_s >= 0 ? static_cast<sim::Time>(std::llround(cand->failure_s * 1e9)) : 0;
-        models::Scenario sc = analysis::candidate_scenario(po, first.params, gi, cand->partitions, cand->consumers, crashes, at);
-        analysis::SimulateOptions so;
-        so.series = true;
-        analysis::SimulationResult run = analysis::simulate_full(sc, so);
-        if (!o->out.empty()) {
-          analysis::write_run_outputs(o->out, run);
-          analysis::write_latency_cdf(o->out, run);
-        }
-        if (!o->trace.empty()) analysis::write_chrome_trace(o->trace, run);
-      }
-      if (!o->out.empty()) {
-        analysis::write_file_atomically(o->out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
-      }
-      if (o->report) analysis::write_report(o->out);
-    }
-    if (o->json) {
-      std::cout << analysis::to_json(r).dump(2) << "\n";
-    } else if (!o->quiet) {
-      std::cout << analysis::format_plan(r);
-      if (!o->out.empty()) std::cout << "\noutputs written to " << o->out << "/\n";
-    }
-    set_exit_status(r.ok() ? kExitOk : kExitMismatch);
-  });
+  add_plan_options(cmd, *o);
+  return {cmd, [o] { return run_plan_command(*o); }};
 }
 
 }  // namespace cgsim::cli

@@ -1,76 +1,86 @@
+/// @file run_command.cpp
+/// `cgsim run` (simulate a scenario and print or write what the group did) and `cgsim schema`.
 #include <iostream>
 #include <memory>
 
-#include "analysis/output.hpp"
-#include "analysis/report.hpp"
-#include "analysis/trace.hpp"
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/output/output.hpp"
+#include "analysis/output/report.hpp"
+#include "analysis/output/trace.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
-#include "scenarios/loader.hpp"
 #include "models/common/error.hpp"
+#include "scenarios/loader.hpp"
 
 namespace cgsim::cli {
 
 namespace {
-int g_status = 0;
-}
 
-void set_exit_status(int code) { g_status = code; }
-int exit_status() { return g_status; }
+struct RunOptions {
+  std::string file;
+  std::string out;
+  bool json = false;
+  bool quiet = false;
+  long long seed = -1;
+  std::vector<std::string> set;
+  bool report = false;
+  bool timings = false;
+  std::string trace;
+};
 
-void register_run_command(CLI::App& app) {
-  struct Opts {
-    std::string file;
-    std::string out;
-    bool json = false;
-    bool quiet = false;
-    long long seed = -1;
-    std::vector<std::string> set;
-    bool report = false;
-    bool timings = false;
-    std::string trace;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* run = app.add_subcommand("run", "Simulate a scenario and print what the consumer group did");
-  run->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
-  run->add_option("--out", o->out, "Write summary.json and CSV time series into this directory");
-  run->add_flag("--json", o->json, "Print the summary JSON instead of the table");
-  run->add_option("--seed", o->seed, "Override the scenario's seed")->check(integer_in(0));
-  run->add_flag("-q,--quiet", o->quiet, "Print nothing (with --out)");
-  run->add_flag("--report", o->report, "Also write report.html and report.md into the --out directory");
-  run->add_option("--trace", o->trace, "Write the rebalance and fault timeline as Chrome trace-event JSON (Perfetto)");
-  run->add_flag("--timings", o->timings,
+void add_run_options(CLI::App* run, RunOptions& o) {
+  run->add_option("scenario", o.file, "Scenario file (YAML or JSON)")->required();
+  run->add_option("--out", o.out, "Write summary.json and CSV time series into this directory");
+  run->add_flag("--json", o.json, "Print the summary JSON instead of the table");
+  run->add_option("--seed", o.seed, "Override the scenario's seed")->check(integer_in(0));
+  run->add_flag("-q,--quiet", o.quiet, "Print nothing (with --out)");
+  run->add_flag("--report", o.report, "Also write report.html and report.md into the --out directory");
+  run->add_option("--trace", o.trace, "Write the rebalance and fault timeline as Chrome trace-event JSON (Perfetto)");
+  run->add_flag("--timings", o.timings,
                 "Include wall_seconds in --json and summary.json (it differs run to run, so those outputs "
                 "are then no longer byte-identical)");
-  run->add_option("--set", o->set, "Override a scenario field: path=value (e.g. groups.0.consumers.count=8)");
-  run->callback([o] {
-    if (o->report && o->out.empty()) throw InputError("--report: needs --out DIR");
-    std::vector<scenarios::Override> overrides;
-    for (const auto& s : o->set) overrides.push_back(scenarios::parse_override(s));
-    models::Scenario sc = scenarios::load_scenario_file(o->file, overrides);
-    if (o->seed >= 0) sc.seed = static_cast<std::uint64_t>(o->seed);
-    analysis::SimulateOptions opts;
-    opts.series = !o->out.empty();
-    analysis::SimulationResult r = analysis::simulate_full(sc, opts);
-    if (!o->out.empty()) {
-      analysis::write_run_outputs(o->out, r, o->timings);
-      analysis::write_latency_cdf(o->out, r);
-    }
-    if (o->report) analysis::write_report(o->out);
-    if (!o->trace.empty()) analysis::write_chrome_trace(o->trace, r);
-    if (o->json) {
-      std::cout << analysis::to_json(r.summary, o->timings).dump(2) << "\n";
-    } else if (!o->quiet) {
-      std::cout << analysis::format_text_summary(sc, r);
-      if (!o->out.empty()) std::cout << "\noutputs written to " << o->out << "/\n";
-    }
-  });
+  run->add_option("--set", o.set, "Override a scenario field: path=value (e.g. groups.0.consumers.count=8)");
 }
 
-void register_schema_command(CLI::App& app) {
+int run_run(const RunOptions& o) {
+  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
+  std::vector<scenarios::Override> overrides;
+  for (const auto& s : o.set) overrides.push_back(scenarios::parse_override(s));
+  models::Scenario sc = scenarios::load_scenario_file(o.file, overrides);
+  if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
+  analysis::SimulateOptions opts;
+  opts.series = !o.out.empty();
+  analysis::SimulationResult r = analysis::simulate_full(sc, opts);
+  if (!o.out.empty()) {
+    analysis::write_run_outputs(o.out, r, o.timings);
+    analysis::write_latency_cdf(o.out, r);
+  }
+  if (o.report) analysis::write_report(o.out);
+  if (!o.trace.empty()) analysis::write_chrome_trace(o.trace, r);
+  if (o.json) {
+    std::cout << analysis::to_json(r.summary, o.timings).dump(2) << "\n";
+  } else if (!o.quiet) {
+    std::cout << analysis::format_text_summary(sc, r);
+    if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  auto o = std::make_shared<RunOptions>();
+  auto* run = app.add_subcommand("run", "Simulate a scenario and print what the consumer group did");
+  add_run_options(run, *o);
+  return {run, [o] { return run_run(*o); }};
+}
+
+Command add_schema_command(CLI::App& app) {
   auto* s = app.add_subcommand("schema", "Print the JSON Schema of scenario files");
-  s->callback([] { std::cout << scenarios::scenario_json_schema().dump(2) << "\n"; });
+  return {s, [] {
+            std::cout << scenarios::scenario_json_schema().dump(2) << "\n";
+            return kExitOk;
+          }};
 }
 
 }  // namespace cgsim::cli

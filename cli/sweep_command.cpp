@@ -1,56 +1,79 @@
+/// @file sweep_command.cpp
+/// `cgsim sweep scenario.yaml --vary PATH=v1,v2 --seeds N --jobs J --out DIR`: the cross product
+/// of the varied fields, each point replicated over seeds, mean and 95% CI of every metric.
 #include <cmath>
 #include <iostream>
 #include <memory>
 
-#include "analysis/report.hpp"
-#include "analysis/sweep.hpp"
+#include "analysis/experiments/sweep.hpp"
+#include "analysis/output/output.hpp"
+#include "analysis/output/report.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
-#include "cli/planning_commands.hpp"
+#include "cli/option_flags.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::cli {
 
-void register_sweep_command(CLI::App& app) {
-  struct Opts {
-    std::string file;
-    std::string out;
-    std::vector<std::string> vary;
-    std::vector<std::string> set;
-    std::size_t seeds = 1;
-    unsigned jobs = 0;
-    bool quiet = false;
-    bool report = false;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("sweep", "Run a scenario over the cross product of field values, with replications");
-  cmd->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
-  cmd->add_option("--vary", o->vary, "A field and its values: PATH=v1,v2,... (repeatable; cross product)");
-  cmd->add_option("--set", o->set, "Override a field for every point: PATH=VALUE (repeatable)");
-  cmd->add_option("--seeds", o->seeds, "Replications per point; run i uses the scenario seed + i")
+namespace {
+
+struct SweepCommandOptions {
+  std::string file;
+  std::string out;
+  std::vector<std::string> vary;
+  std::vector<std::string> set;
+  std::size_t seeds = 1;
+  unsigned jobs = 0;
+  bool quiet = false;
+  bool report = false;
+};
+
+void add_sweep_options(CLI::App* cmd, SweepCommandOptions& o) {
+  cmd->add_option("scenario", o.file, "Scenario file (YAML or JSON)")->required();
+  cmd->add_option("--vary", o.vary, "A field and its values: PATH=v1,v2,... (repeatable; cross product)");
+  cmd->add_option("--set", o.set, "Override a field for every point: PATH=VALUE (repeatable)");
+  cmd->add_option("--seeds", o.seeds, "Replications per point; run i uses the scenario seed + i")
       ->check(integer_in(1, 1'000'000));
-  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")->check(integer_in(1, 1024));
-  cmd->add_option("--out", o->out, "Write sweep.json, sweep.csv, runs.csv and timing.json here")->required();
-  cmd->add_flag("-q,--quiet", o->quiet, "No progress bar and no table");
-  cmd->add_flag("--report", o->report, "Also write report.html and report.md into the output directory");
-  cmd->callback([o] {
-    analysis::SweepOptions so;
-    so.scenario_file = o->file;
-    for (const auto& s : o->set) so.base_overrides.push_back(scenarios::parse_override(s));
-    for (const auto& v : o->vary) so.axes.push_back(analysis::parse_vary(v));
-    so.seeds = o->seeds;
-    so.jobs = o->jobs;
-    so.progress = !o->quiet;
-    analysis::SweepResult r = analysis::run_sweep(so);
-    analysis::write_sweep_outputs(o->out, r);
-    if (o->report) analysis::write_report(o->out);
-    if (!o->quiet) {
-      std::cout << analysis::format_sweep_table(r);
-      std::cout << "\n" << r.points.size() << " points x " << r.seeds << " seeds in "
-                << analysis::format_number(std::round(r.wall_seconds * 10) / 10) << " s on " << r.jobs
-                << " threads; outputs written to " << o->out << "/\n";
-    }
-  });
+  cmd->add_option("--jobs,-j", o.jobs, "Worker threads (default: all cores)")->check(integer_in(1, 1024));
+  cmd->add_option("--out", o.out, "Write sweep.json, sweep.csv, runs.csv and timing.json here")->required();
+  cmd->add_flag("-q,--quiet", o.quiet, "No progress bar and no table");
+  cmd->add_flag("--report", o.report, "Also write report.html and report.md into the output directory");
+}
+
+analysis::SweepOptions sweep_options(const SweepCommandOptions& o) {
+  analysis::SweepOptions so;
+  so.scenario_file = o.file;
+  for (const auto& s : o.set) so.base_overrides.push_back(scenarios::parse_override(s));
+  for (const auto& v : o.vary) {
+    so.axes.push_back(analysis::parse_vary(v));
+    so.axes.back().option = "--vary";
+  }
+  so.seeds = o.seeds;
+  so.jobs = o.jobs;
+  so.progress = !o.quiet;
+  return so;
+}
+
+int run_sweep_command(const SweepCommandOptions& o) {
+  analysis::SweepResult r = with_flag_names([&] { return analysis::run_sweep(sweep_options(o)); });
+  analysis::write_sweep_outputs(o.out, r);
+  if (o.report) analysis::write_report(o.out);
+  if (!o.quiet) {
+    std::cout << analysis::format_sweep_table(r);
+    std::cout << "\n" << r.points.size() << " points x " << r.seeds << " seeds in "
+              << analysis::format_number(std::round(r.wall_seconds * 10) / 10) << " s on " << r.jobs
+              << " threads; outputs written to " << o.out << "/\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_sweep_command(CLI::App& app) {
+  auto o = std::make_shared<SweepCommandOptions>();
+  auto* cmd = app.add_subcommand("sweep", "Run a scenario over the cross product of field values, with replications");
+  add_sweep_options(cmd, *o);
+  return {cmd, [o] { return run_sweep_command(*o); }};
 }
 
 }  // namespace cgsim::cli

@@ -1,4 +1,7 @@
-#include "cli/validate_command.hpp"
+/// @file validate_command.cpp
+/// `cgsim validate`: runs a scenario on a live Kafka cluster (or librdkafka's mock cluster) and on
+/// the simulator, and compares the two (see docs/validation.md). Exit 0 when every check is within
+/// tolerance, 1 when one is not; broker problems exit 3.
 
 #include <filesystem>
 #include <fstream>
@@ -8,36 +11,123 @@
 
 #include <unistd.h>
 
-#include "analysis/atomic_file.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "scenarios/loader.hpp"
 #include "models/common/error.hpp"
 
-#ifdef CGSIM_HAVE_LIVE
 #include "live/backend.hpp"
 #include "live/compare.hpp"
 #include "live/progress.hpp"
-#endif
 
 namespace cgsim::cli {
 
-void register_validate_command(CLI::App& app) {
-  struct Opts {
-    std::string file;
-    std::string bootstrap;
-    std::vector<std::string> props;
-    std::vector<std::string> config_files;
-    std::string out;
-    double time_scale = 0;
-    bool json = false;
-    bool quiet = false;
-    bool client_logs = false;
-    bool progress = false;
-    double broker_loss_timeout = 5;
-    std::string run_id;
+namespace {
+
+struct ValidateOptions {
+  std::string file;
+  std::string bootstrap;
+  std::vector<std::string> props;
+  std::vector<std::string> config_files;
+  std::string out;
+  double time_scale = 0;
+  bool json = false;
+  bool quiet = false;
+  bool client_logs = false;
+  bool progress = false;
+  double broker_loss_timeout = 5;
+  std::string run_id;
+};
+
+int run_validate(const ValidateOptions& o) {
+  models::Scenario sc = scenarios::load_scenario_file(o.file);
+  live::LiveOptions lo;
+  lo.bootstrap = o.bootstrap;
+  for (const auto& f : o.config_files) {
+    auto ps = live::read_properties_file(f);
+    lo.properties.insert(lo.properties.end(), ps.begin(), ps.end());
+  }
+  for (const auto& p : o.props) lo.properties.push_back(live::parse_property(p));
+  if (o.time_scale > 0) lo.time_scale = o.time_scale;
+  lo.run_id = o.run_id;
+  lo.broker_loss_timeout_s = o.broker_loss_timeout;
+  lo.client_logs = o.client_logs;
+  // A progress line on stderr, at most once a second: on a terminal unless -q, or when asked.
+  live::ProgressBoard board;
+  std::optional<live::ProgressPrinter> printer;
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  if (o.progress || (tty && !o.quiet)) {
+    printer.emplace(board, stderr, tty);
+    lo.progress = &board;
+  }
+  auto say = [&printer](const std::string& m) {
+    if (printer) {
+      printer->message("cgsim: " + m);
+    } else {
+      std::cerr << "cgsim: " << m << "\n";
+    }
   };
-  auto o = std::make_shared<Opts>();
+  if (!o.quiet) lo.log = say;
+
+  live::KafkaBackend kafka(lo);
+  analysis::RunSummary live_summary;
+  try {
+    live_summary = kafka.run(sc);
+  } catch (...) {
+    // What the run created and could not delete is named even with -q.
+    printer.reset();
+    if (o.quiet) {
+      for (const auto& l : kafka.details().leftovers) std::cerr << "cgsim: left on the cluster; remove with: " << l << "\n";
+    }
+    throw;
+  }
+  const live::LiveDetails& d = kafka.details();
+  if (!o.quiet) say("live run done; simulating the same scenario");
+  board.phase("simulating");
+  analysis::RunSummary sim_summary = live::make_simulator_backend()->run(d.effective);
+  printer.reset();
+
+  live::CompareOptions co;
+  co.mock = d.mock;
+  live::ValidationReport rep = live::compare_runs(d.effective, sim_summary, live_summary, co);
+
+  nlohmann::json j;
+  j["scenario"] = sc.name;
+  j["scenario_file"] = o.file;
+  j["time_scale"] = d.time_scale;
+  j["broker"] = d.mock ? "librdkafka mock cluster" : d.bootstrap;
+  j["run_id"] = d.run_id;
+  j["ok"] = rep.ok();
+  auto rj = rep.to_json();
+  j["checks"] = rj["checks"];
+  j["notes"] = rj["notes"];
+  j["warnings"] = d.warnings;
+  j["live"] = analysis::to_json(live_summary);
+  j["simulator"] = analysis::to_json(sim_summary);
+  j["live_details"] = live::to_json(d);
+
+  if (!o.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    analysis::write_file_atomically(std::filesystem::path(o.out) / "validation.json", j.dump(2) + "\n");
+  }
+  if (o.json) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << "validation of " << sc.name << " (time scale " << d.time_scale << ") on "
+              << (d.mock ? "librdkafka's mock cluster" : d.bootstrap) << ", run " << d.run_id << "\n\n";
+    std::cout << rep.table();
+    for (const auto& w : d.warnings) std::cout << "warning: " << w << "\n";
+    if (!o.out.empty()) std::cout << "validation.json written to " << o.out << "/\n";
+  }
+  return rep.ok() ? kExitOk : kExitMismatch;
+}
+
+}  // namespace
+
+Command add_validate_command(CLI::App& app) {
+  auto o = std::make_shared<ValidateOptions>();
   auto* v = app.add_subcommand(
       "validate",
       "Run a scenario on a live Kafka cluster and on the simulator, and compare them "
@@ -60,93 +150,7 @@ void register_validate_command(CLI::App& app) {
   v->add_flag("--progress", o->progress,
               "Show the progress line (phase, elapsed / expected seconds, records so far) even when "
               "stderr is not a terminal");
-  v->callback([o] {
-#ifndef CGSIM_HAVE_LIVE
-    throw Error("this cgsim was built without the live backend (CGSIM_BUILD_LIVE=OFF)", kExitInput);
-#else
-    models::Scenario sc = scenarios::load_scenario_file(o->file);
-    live::LiveOptions lo;
-    lo.bootstrap = o->bootstrap;
-    for (const auto& f : o->config_files) {
-      auto ps = live::read_properties_file(f);
-      lo.properties.insert(lo.properties.end(), ps.begin(), ps.end());
-    }
-    for (const auto& p : o->props) lo.properties.push_back(live::parse_property(p));
-    if (o->time_scale > 0) lo.time_scale = o->time_scale;
-    lo.run_id = o->run_id;
-    lo.broker_loss_timeout_s = o->broker_loss_timeout;
-    lo.client_logs = o->client_logs;
-    // A progress line on stderr, at most once a second: on a terminal unless -q, or when asked.
-    live::ProgressBoard board;
-    std::optional<live::ProgressPrinter> printer;
-    const bool tty = isatty(STDERR_FILENO) == 1;
-    if (o->progress || (tty && !o->quiet)) {
-      printer.emplace(board, stderr, tty);
-      lo.progress = &board;
-    }
-    auto say = [&printer](const std::string& m) {
-      if (printer) {
-        printer->message("cgsim: " + m);
-      } else {
-        std::cerr << "cgsim: " << m << "\n";
-      }
-    };
-    if (!o->quiet) lo.log = say;
-
-    live::KafkaBackend kafka(lo);
-    analysis::RunSummary live_summary;
-    try {
-      live_summary = kafka.run(sc);
-    } catch (...) {
-      // What the run created and could not delete is named even with -q.
-      printer.reset();
-      if (o->quiet) {
-        for (const auto& l : kafka.details().leftovers) std::cerr << "cgsim: left on the cluster; remove with: " << l << "\n";
-      }
-      throw;
-    }
-    const live::LiveDetails& d = kafka.details();
-    if (!o->quiet) say("live run done; simulating the same scenario");
-    board.phase("simulating");
-    analysis::RunSummary sim_summary = live::make_simulator_backend()->run(d.effective);
-    printer.reset();
-
-    live::CompareOptions co;
-    co.mock = d.mock;
-    live::ValidationReport rep = live::compare_runs(d.effective, sim_summary, live_summary, co);
-
-    nlohmann::json j;
-    j["scenario"] = sc.name;
-    j["scenario_file"] = o->file;
-    j["time_scale"] = d.time_scale;
-    j["broker"] = d.mock ? "librdkafka mock cluster" : d.bootstrap;
-    j["run_id"] = d.run_id;
-    j["ok"] = rep.ok();
-    auto rj = rep.to_json();
-    j["checks"] = rj["checks"];
-    j["notes"] = rj["notes"];
-    j["warnings"] = d.warnings;
-    j["live"] = analysis::to_json(live_summary);
-    j["simulator"] = analysis::to_json(sim_summary);
-    j["live_details"] = live::to_json(d);
-
-    if (!o->out.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(o->out, ec);
-      analysis::write_file_atomically(std::filesystem::path(o->out) / "validation.json", j.dump(2) + "\n");
-    }
-    if (o->json) {
-      std::cout << j.dump(2) << "\n";
-    } else {
-      std::cout << "validation of " << sc.name << " (time scale " << d.time_scale << ") on "
-                << (d.mock ? "librdkafka's mock cluster" : d.bootstrap) << ", run " << d.run_id << "\n\n";
-      std::cout << rep.table();
-      for (const auto& w : d.warnings) std::cout << "warning: " << w << "\n";
-      if (!o->out.empty()) std::cout << "validation.json written to " << o->out << "/\n";
-    }
-    set_exit_status(rep.ok() ? kExitOk : kExitMismatch);
-#endif
-  });
+  return {v, [o] { return run_validate(*o); }};
 }
 
 }  // namespace cgsim::cli

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/summary.hpp"
+#include "analysis/metrics/summary.hpp"
 #include "models/common/scenario.hpp"
 
 struct rd_kafka_mock_cluster_s;

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/summary.hpp"
+#include "analysis/metrics/summary.hpp"
 #include "models/common/scenario.hpp"
 
 namespace cgsim::live {

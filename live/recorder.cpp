@@ -8,12 +8,6 @@ namespace cgsim::live {
 
 namespace {
 
-/// Sets the summary's count of lost records where the summary type has one.
-template <typename T>
-void set_lost(T& x, std::uint64_t v) {
-  if constexpr (requires { x.lost; }) x.lost = v;
-}
-
 double secs(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 std::int32_t index_of(const std::string& consumer) {
@@ -37,40 +31,18 @@ const char* trigger_of(models::FaultSpec::Kind k) {
 
 }  // namespace
 
-analysis::StallSummary summarize_stall(const std::vector<std::int64_t>& v) {
-  const auto l = summarize_latency(v);
-  analysis::StallSummary s;
-  s.records = l.count;
-  s.p50_ms = l.p50;
-  s.mean_ms = l.mean;
-  s.max_ms = l.max;
-  return s;
+namespace {
+
+std::vector<std::string> ids_of(const std::vector<Recorder::GroupInfo>& groups) {
+  std::vector<std::string> ids;
+  for (const auto& g : groups) ids.push_back(g.id);
+  return ids;
 }
 
-analysis::LatencySummary summarize_latency(std::vector<std::int64_t> v) {
-  analysis::LatencySummary l;
-  l.count = v.size();
-  if (v.empty()) return l;
-  std::sort(v.begin(), v.end());
-  auto q = [&](double p) {
-    // Nearest rank: the smallest value with at least p of the sample at or below it.
-    auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-    rank = std::clamp<std::size_t>(rank, 1, v.size());
-    return static_cast<double>(v[rank - 1]) / 1e6;
-  };
-  l.p50 = q(0.50);
-  l.p90 = q(0.90);
-  l.p99 = q(0.99);
-  l.p999 = q(0.999);
-  l.max = static_cast<double>(v.back()) / 1e6;
-  double sum = 0;
-  for (auto x : v) sum += static_cast<double>(x);
-  l.mean = sum / static_cast<double>(v.size()) / 1e6;
-  return l;
-}
+}  // namespace
 
 Recorder::Recorder(std::vector<std::string> partition_names, std::vector<GroupInfo> groups)
-    : names_(std::move(partition_names)), partitions_(names_.size()) {
+    : names_(std::move(partition_names)), partitions_(names_.size()), builder_(ids_of(groups)) {
   for (auto& gi : groups) {
     Group g;
     g.info = std::move(gi);
@@ -112,18 +84,16 @@ void Recorder::processed(std::int32_t group, const std::string& name, const std:
     auto off = static_cast<std::size_t>(r.offset);
     if (off >= gp.done.size()) gp.done.resize(off + 1, 0);
     ++events_;
-    ++c.consumed;
-    ++g.consumed;
     const bool first = !gp.done[off];
     if (!first) {
-      ++c.duplicates;
-      ++g.duplicates;
-      fault_dups_.duplicate(static_cast<std::size_t>(group), r.partition, r.offset);
+      // Duplicates go to the builder as they happen, so that they are charged to the fault in
+      // force then; first processings once their stalls are known (finish()).
+      const analysis::Processing dup{r.partition, r.offset, 0, true, false};
+      builder_.processed(static_cast<std::size_t>(group), c.index, &dup, 1);
     } else {
       gp.done[off] = 1;
-      g.latency_ns.push_back(r.done_ns - r.produced_ns);
     }
-    g.processings[name].push_back({r.partition, r.produced_ns, r.done_ns, first, r.after_idle});
+    g.processings[name].push_back({r.partition, r.offset, r.produced_ns, r.done_ns, first, r.after_idle});
     gp.frontier = std::max(gp.frontier, r.offset + 1);
     if (gp.first < 0 || r.offset < gp.first) gp.first = r.offset;
   }
@@ -191,7 +161,7 @@ void Recorder::fault(std::int32_t group, const models::FaultSpec& f, std::int32_
   std::vector<std::int64_t> frontier(partitions_.size(), 0);
   for (const auto& [p, gp] : g.parts) frontier[static_cast<std::size_t>(p)] = gp.frontier;
   const std::string subject = member >= 0 ? g.info.id + "/" + std::to_string(member) : g.info.id;
-  fault_dups_.fault(static_cast<std::size_t>(group),
+  builder_.fault(static_cast<std::size_t>(group),
                     analysis::FaultRecord{g.info.id, models::to_string(f.kind), subject, secs(t_ns), 0}, std::move(frontier));
 }
 
@@ -217,12 +187,11 @@ void Recorder::sample(std::int64_t t_ns) {
         oldest = std::min(oldest, ps.produced_ns[static_cast<std::size_t>(from)]);
       }
     }
-    g.max_lag = std::max(g.max_lag, total);
-    g.max_lag_s = std::max(g.max_lag_s, secs(t_ns - oldest));
+    builder_.lag_sample(static_cast<std::size_t>(&g - groups_.data()), total, secs(t_ns - oldest));
   }
 }
 
-void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::RunSummary& out) const {
+void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const {
   // Generation -> consumer -> its last assignment event in that generation.
   std::map<std::int32_t, std::map<std::string, const AssignEvent*>> gens;
   for (const auto& a : g.assigns) gens[a.generation][a.consumer] = &a;
@@ -348,7 +317,7 @@ void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, analysis::R
   }
 }
 
-void Recorder::split_stalled(const Group& g, std::vector<std::int64_t>& steady, std::vector<std::int64_t>& stalled) const {
+void Recorder::feed_first_processings(std::size_t group, const Group& g) {
   // Replay ownership in time order (revocations and stops before assignments at one instant):
   // a partition is handed out when an assignment lists it while nobody holds it (at start-up,
   // after a revocation or its owner's stop) or while another client still does.
@@ -381,6 +350,7 @@ void Recorder::split_stalled(const Group& g, std::vector<std::int64_t>& steady, 
     // after the record was produced (a backlog the stall left), or its consumer has been working
     // off such a backlog without running dry since (the record queued behind it).
     bool run = false;
+    std::vector<analysis::Processing> firsts;
     for (const Processing& f : seq) {
       if (f.after_idle) run = false;
       if (!f.first) continue;
@@ -391,67 +361,53 @@ void Recorder::split_stalled(const Group& g, std::vector<std::int64_t>& steady, 
         direct = it != h->second.begin() && *std::prev(it) > f.produced_ns;
       }
       run = run || direct;
-      (run ? stalled : steady).push_back(f.done_ns - f.produced_ns);
+      firsts.push_back({f.partition, f.offset, f.done_ns - f.produced_ns, false, run});
     }
+    builder_.processed(group, index_of(name), firsts.data(), firsts.size());
   }
 }
 
 analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenario& sc, const std::string& backend) {
   std::lock_guard lk(mu_);
   frozen_ = true;
-  analysis::RunSummary s;
-  s.scenario = sc.name;
-  s.backend = backend;
-  s.seed = sc.seed;
-  s.simulated_seconds = secs(end_ns);
-  s.events = events_;
-  for (const auto& p : partitions_) s.produced += static_cast<std::uint64_t>(p.log_end);
+  analysis::RunSummary h;
+  h.scenario = sc.name;
+  h.backend = backend;
+  h.seed = sc.seed;
+  h.simulated_seconds = secs(end_ns);
+  h.events = events_;
+  for (const auto& p : partitions_) h.produced += static_cast<std::uint64_t>(p.log_end);
 
-  std::vector<std::int64_t> all_latency, all_steady, all_stalled;
-  std::uint64_t lost_total = 0;
-  for (Group& g : groups_) {
-    analysis::GroupSummary gs;
-    gs.id = g.info.id;
-    gs.consumed = g.consumed;
-    gs.duplicates = g.duplicates;
+  std::vector<analysis::GroupEnd> ends;
+  for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+    const Group& g = groups_[gi];
+    analysis::GroupEnd ge;
     for (const auto& [p, gp] : g.parts) {
       const PartitionState& ps = partitions_[static_cast<std::size_t>(p)];
-      gs.produced += static_cast<std::uint64_t>(ps.log_end);
-      gs.final_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ps.log_end - gp.frontier));
-      gs.final_committed_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ps.log_end - std::max<std::int64_t>(gp.committed, 0)));
+      ge.produced += static_cast<std::uint64_t>(ps.log_end);
+      ge.final_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ps.log_end - gp.frontier));
+      ge.final_committed_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ps.log_end - std::max<std::int64_t>(gp.committed, 0)));
       if (sc.group(g.info.id) && sc.group(g.info.id)->auto_offset_reset == "latest" && gp.first > 0) {
-        gs.skipped += static_cast<std::uint64_t>(gp.first);
+        ge.skipped += static_cast<std::uint64_t>(gp.first);
       }
     }
     // Lost: offsets below the group's frontier that nobody processed (committed by librdkafka's
     // offset store when handed out, then the consumer died before processing them).
-    std::uint64_t lost = 0;
     for (const auto& [p, gp] : g.parts) {
       const std::int64_t from = std::max<std::int64_t>(gp.first, 0);
       for (std::int64_t o = from; o < gp.frontier && static_cast<std::size_t>(o) < gp.done.size(); ++o) {
-        if (!gp.done[static_cast<std::size_t>(o)]) ++lost;
+        if (!gp.done[static_cast<std::size_t>(o)]) ++ge.lost;
       }
     }
-    set_lost(gs, lost);
-    lost_total += lost;
-    gs.max_lag = g.max_lag;
-    gs.max_lag_seconds = g.max_lag_s;
-    gs.latency_ms = summarize_latency(g.latency_ns);
-    {
-      std::vector<std::int64_t> steady, stalled;
-      split_stalled(g, steady, stalled);
-      gs.latency_steady_ms = summarize_latency(steady);
-      gs.stalled = summarize_stall(stalled);
-      all_steady.insert(all_steady.end(), steady.begin(), steady.end());
-      all_stalled.insert(all_stalled.end(), stalled.begin(), stalled.end());
-    }
-    all_latency.insert(all_latency.end(), g.latency_ns.begin(), g.latency_ns.end());
+    feed_first_processings(gi, g);
 
-    std::size_t first_rebalance = s.rebalances.size();
-    build_rebalances(g, end_ns, s);
-    for (std::size_t i = first_rebalance; i < s.rebalances.size(); ++i) {
-      if (s.rebalances[i].end_s >= 0) gs.generation = std::max(gs.generation, s.rebalances[i].generation);
+    Reconstruction rb;
+    build_rebalances(g, end_ns, rb);
+    for (const auto& r : rb.rebalances) {
+      if (r.end_s >= 0) ge.generation = std::max(ge.generation, r.generation);
+      builder_.rebalance(r);
     }
+    for (auto& gr : rb.generations) builder_.generation(std::move(gr));
 
     std::vector<std::pair<std::int32_t, std::string>> order;
     for (const auto& [name, c] : g.consumers) order.emplace_back(c.index, name);
@@ -461,8 +417,6 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
       analysis::ConsumerSummary cs;
       cs.name = name;
       cs.member_id = c.member_id;
-      cs.consumed = c.consumed;
-      cs.duplicates = c.duplicates;
       if (c.alive) {
         for (auto p : c.current) cs.partitions.push_back(names_[static_cast<std::size_t>(p)]);
         std::sort(cs.partitions.begin(), cs.partitions.end());
@@ -470,22 +424,12 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
       } else {
         cs.state = "Stopped";
       }
-      gs.consumers.push_back(std::move(cs));
+      ge.consumers.push_back(std::move(cs));
+      ge.consumer_index.push_back(idx);
     }
-
-    s.consumed += gs.consumed;
-    s.duplicates += gs.duplicates;
-    s.skipped += gs.skipped;
-    s.final_lag += gs.final_lag;
-    s.max_lag = std::max(s.max_lag, gs.max_lag);
-    s.groups.push_back(std::move(gs));
+    ends.push_back(std::move(ge));
   }
-  s.latency_ms = summarize_latency(std::move(all_latency));
-  s.latency_steady_ms = summarize_latency(std::move(all_steady));
-  s.stalled = summarize_stall(all_stalled);
-  set_lost(s, lost_total);
-  s.faults = fault_dups_.records();
-  return s;
+  return builder_.finish(h, std::move(ends));
 }
 
 std::map<std::string, std::uint64_t> Recorder::produced_per_partition() const {

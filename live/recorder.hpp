@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "analysis/summary.hpp"
+#include "analysis/metrics/summary.hpp"
+#include "analysis/metrics/summary_builder.hpp"
 #include "live/backend.hpp"
 #include "models/common/scenario.hpp"
 
@@ -29,8 +30,10 @@ struct ProcessedRecord {
   bool after_idle = false;
 };
 
-/// Thread-safe collector of one live run. After finish() it ignores further reports, so clients
-/// shutting down after the end of the run do not change the result.
+/// Thread-safe collector of one live run: it reconstructs what the clients' reports imply
+/// (duplicates, lost records, rebalances, stalls) and feeds analysis::SummaryBuilder, which rolls
+/// the summary up as it does for the simulator. After finish() it ignores further reports, so
+/// clients shutting down after the end of the run do not change the result.
 class Recorder {
  public:
   /// A group as the recorder needs to know it.
@@ -89,8 +92,6 @@ class Recorder {
   struct ConsumerState {
     std::int32_t index = 0;
     std::string member_id;
-    std::uint64_t consumed = 0;
-    std::uint64_t duplicates = 0;
     std::vector<std::int32_t> current;
     bool alive = false;
     bool assigned_once = false;
@@ -110,6 +111,7 @@ class Recorder {
   /// One processing, in the order its consumer reported them.
   struct Processing {
     std::int32_t partition;
+    std::int64_t offset;
     std::int64_t produced_ns;
     std::int64_t done_ns;
     bool first;       ///< the group's first processing of the offset
@@ -124,24 +126,24 @@ class Recorder {
     GroupInfo info;
     std::map<std::int32_t, GroupPartition> parts;
     std::map<std::string, ConsumerState> consumers;
-    std::vector<std::int64_t> latency_ns;  ///< first processings only
     std::map<std::string, std::vector<Processing>> processings;  ///< per consumer
     std::vector<RevokeEvent> stops;         ///< clients stopped (crash or close) with what they held
-    std::uint64_t consumed = 0;
-    std::uint64_t duplicates = 0;
     std::vector<AssignEvent> assigns;
     std::vector<RevokeEvent> revokes;
     std::vector<FaultEvent> faults;
     std::vector<std::pair<std::int64_t, std::string>> states;  ///< coordinator states, as polled
     std::vector<std::int64_t> starts;                          ///< consumer start times
-    std::uint64_t max_lag = 0;
-    double max_lag_s = 0;
+  };
+  /// Rebalances and generations of one group, as reconstructed from its clients' reports.
+  struct Reconstruction {
+    std::vector<analysis::RebalanceRecord> rebalances;
+    std::vector<analysis::GenerationRecord> generations;
   };
 
   ConsumerState& consumer(Group& g, const std::string& name);
-  void build_rebalances(const Group& g, std::int64_t end_ns, analysis::RunSummary& out) const;
-  /// Splits the group's first processings into those caught in a stall and the others.
-  void split_stalled(const Group& g, std::vector<std::int64_t>& steady, std::vector<std::int64_t>& stalled) const;
+  void build_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const;
+  /// Feeds group @p group's first processings to the builder, each marked caught in a stall or not.
+  void feed_first_processings(std::size_t group, const Group& g);
 
   mutable std::mutex mu_;
   bool frozen_ = false;
@@ -150,12 +152,7 @@ class Recorder {
   std::vector<std::string> names_;
   std::vector<PartitionState> partitions_;
   std::vector<Group> groups_;
-  analysis::FaultDuplicates fault_dups_;
+  analysis::SummaryBuilder builder_;
 };
-
-/// Exact nearest-rank latency percentiles of @p values_ns, in milliseconds.
-analysis::LatencySummary summarize_latency(std::vector<std::int64_t> values_ns);
-/// Count, median, mean and maximum of the latencies of records caught in a stall.
-analysis::StallSummary summarize_stall(const std::vector<std::int64_t>& values_ns);
 
 }  // namespace cgsim::live

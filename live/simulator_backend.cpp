@@ -2,8 +2,8 @@
 #include "live/backend.hpp"
 #include "models/common/error.hpp"
 
-#if __has_include("analysis/simulate.hpp")
-#include "analysis/simulate.hpp"
+#if __has_include("analysis/experiments/simulate.hpp")
+#include "analysis/experiments/simulate.hpp"
 #define CGSIM_LIVE_HAVE_SIMULATOR 1
 #endif
 
@@ -19,7 +19,7 @@ class SimulatorBackend : public Backend {
     return analysis::simulate(scenario);
 #else
     (void)scenario;
-    throw Error("this build has no simulator (analysis/simulate.hpp is missing)");
+    throw Error("this build has no simulator (analysis/experiments/simulate.hpp is missing)");
 #endif
   }
 };

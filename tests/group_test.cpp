@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/common/priorities.hpp"
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
 #include "models/kafka/world.hpp"
 #include "scenarios/loader.hpp"
 #include "models/common/error.hpp"

@@ -17,7 +17,7 @@
 #include <sstream>
 #include <string>
 
-#include "analysis/atomic_file.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "scenarios/loader.hpp"
 #include "models/common/error.hpp"
 

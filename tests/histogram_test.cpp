@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "analysis/histogram.hpp"
+#include "analysis/metrics/histogram.hpp"
 
 using cgsim::analysis::Histogram;
 

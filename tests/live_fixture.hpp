@@ -20,7 +20,7 @@
 #include <thread>
 #include <utility>
 
-#include "analysis/summary.hpp"
+#include "analysis/metrics/summary.hpp"
 #include "live/backend.hpp"
 #include "live/compare.hpp"
 #include "models/common/scenario.hpp"

@@ -16,7 +16,7 @@
 // per-seed estimates (8 seeds), widened by 2% of the analytic value for the biases that are not
 // sampling noise (histogram buckets are 0.1% wide; the run starts from an empty queue). The tests
 // also require the interval to be narrower than 5% of the value, so that they have power.
-#include "analysis/plan.hpp"
+#include "analysis/experiments/plan.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,8 +25,8 @@
 #include <fstream>
 #include <string>
 
-#include "analysis/queueing.hpp"
-#include "analysis/stats.hpp"
+#include "analysis/metrics/queueing.hpp"
+#include "analysis/metrics/stats.hpp"
 #include "models/kafka/partitioners/partitioner.hpp"
 #include "models/common/error.hpp"
 

@@ -2,7 +2,7 @@
 // service is M/M/1, M/D/1 is half of M/M/1, M/M/c/K tends to Erlang C), analytic identities of the
 // incomplete gamma function, and Lindley-recursion simulations as independent checks of the
 // quantile approximations.
-#include "analysis/queueing.hpp"
+#include "analysis/metrics/queueing.hpp"
 
 #include <gtest/gtest.h>
 

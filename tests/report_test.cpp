@@ -1,7 +1,7 @@
 // Reports and traces: axis ticks, reading run outputs back, the HTML and Markdown reports (self-
 // contained, one SVG per plot, every plot with marks), and the Chrome trace's structure.
 // The rendering in a real browser is tests/report_browser/.
-#include "analysis/report.hpp"
+#include "analysis/output/report.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 #include <set>
 #include <sstream>
 
-#include "analysis/output.hpp"
-#include "analysis/sweep.hpp"
-#include "analysis/trace.hpp"
+#include "analysis/output/output.hpp"
+#include "analysis/experiments/sweep.hpp"
+#include "analysis/output/trace.hpp"
 #include "scenarios/loader.hpp"
 #include "models/common/error.hpp"
 

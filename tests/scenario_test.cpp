@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
 #include "scenarios/loader.hpp"
 #include "scenarios/rabbitmq_loader.hpp"
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "analysis/simulate.hpp"
-#include "analysis/summary.hpp"
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/metrics/summary.hpp"
 #include "scenarios/loader.hpp"
 
 namespace {

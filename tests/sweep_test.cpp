@@ -1,6 +1,6 @@
 // Sweeps: --vary parsing, the cross product, the seed derivation, statistics, determinism
 // whatever the thread count, and the parallel runner's error handling.
-#include "analysis/sweep.hpp"
+#include "analysis/experiments/sweep.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "analysis/simulate.hpp"
-#include "analysis/stats.hpp"
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/metrics/stats.hpp"
+#include "analysis/output/output.hpp"
 #include "models/common/error.hpp"
 
 namespace an = cgsim::analysis;

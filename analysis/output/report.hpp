@@ -11,20 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/output/output.hpp"
+#include "analysis/output/svg_chart.hpp"
 
 namespace cgsim::analysis {
-
-/// Writes latency_cdf.csv into @p dir: for every group, the latency (ms) at a grid of quantiles
-/// that is dense in the tail (`group,quantile,latency_ms`), from the run's latency histograms.
-/// The report draws the latency CDF from it; without it the CDF falls back to the summary's
-/// percentiles. Throws WriteError when the file cannot be written.
-void write_latency_cdf(const std::string& dir, const SimulationResult& result);
-
-/// Reads back what write_run_outputs() (and write_latency_cdf()) wrote: summary.json and, when
-/// present, lag.csv, group_lag.csv, throughput.csv and timeline.csv. Latency histograms are not
-/// restored. Throws InputError when summary.json is missing or malformed.
-SimulationResult load_run_outputs(const std::string& dir);
 
 struct ReportOptions {
   /// Also write the Chrome trace of the run here (empty: none). Needs summary.json.
@@ -42,9 +33,5 @@ struct ReportFiles {
 /// run, sweep.json of a sweep, and plan.json of a plan, whichever are present (at least one must
 /// be). Throws InputError when none is or a file is malformed.
 ReportFiles write_report(const std::string& dir, const ReportOptions& options = {});
-
-/// Axis ticks at "nice" values (1, 2, 2.5 or 5 times a power of ten) covering [lo, hi], about
-/// @p target of them (Heckbert's labelling). Exposed for tests.
-std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 
 }  // namespace cgsim::analysis

@@ -1,4 +1,4 @@
-#include "analysis/queueing.hpp"
+#include "analysis/metrics/queueing.hpp"
 
 #include <algorithm>
 #include <cmath>

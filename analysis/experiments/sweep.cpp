@@ -1,4 +1,5 @@
-#include "analysis/sweep.hpp"
+#include "analysis/experiments/sweep.hpp"
+#include "analysis/experiments/option_error.hpp"
 
 #include <unistd.h>
 
@@ -14,9 +15,9 @@
 #include <sstream>
 #include <thread>
 
-#include "analysis/atomic_file.hpp"
-#include "analysis/simulate.hpp"
-#include "analysis/stats.hpp"
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/metrics/format.hpp"
+#include "analysis/metrics/stats.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -140,7 +141,7 @@ void parallel_for(std::size_t n, unsigned jobs, const std::function<void(std::si
 VaryAxis parse_vary(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    throw InputError("--vary \"" + text + "\": expected <field path>=<v1>,<v2>,..., e.g. groups.0.consumers.count=2,4,8");
+    throw OptionError("axes", "\"" + text + "\"", "expected <field path>=<v1>,<v2>,..., e.g. groups.0.consumers.count=2,4,8");
   }
   VaryAxis axis;
   axis.path = text.substr(0, eq);
@@ -153,8 +154,8 @@ VaryAxis parse_vary(const std::string& text) {
     std::size_t e = cur.find_last_not_of(" \t");
     std::string v = b == std::string::npos ? std::string() : cur.substr(b, e - b + 1);
     if (v.empty()) {
-      throw InputError("--vary " + axis.path + ": empty value in \"" + values +
-                       "\" (expected a comma-separated list of values)");
+      throw OptionError("axes", axis.path,
+                        "empty value in \"" + values + "\" (expected a comma-separated list of values)");
     }
     axis.values.push_back(v);
     cur.clear();
@@ -174,7 +175,7 @@ VaryAxis parse_vary(const std::string& text) {
     }
     cur += ch;
   }
-  if (quote || depth != 0) throw InputError("--vary " + axis.path + ": unbalanced brackets or quotes in \"" + values + "\"");
+  if (quote || depth != 0) throw OptionError("axes", axis.path, "unbalanced brackets or quotes in \"" + values + "\"");
   push();
   return axis;
 }
@@ -182,8 +183,8 @@ VaryAxis parse_vary(const std::string& text) {
 std::vector<std::vector<scenarios::Override>> cross_product(const std::vector<VaryAxis>& axes) {
   std::set<std::string> seen;
   for (const auto& a : axes) {
-    if (!seen.insert(a.path).second) throw InputError("--vary " + a.path + ": the same path is varied twice");
-    if (a.values.empty()) throw InputError("--vary " + a.path + ": expected at least one value");
+    if (!seen.insert(a.path).second) throw OptionError("axes", a.path, "the same path is varied twice");
+    if (a.values.empty()) throw OptionError("axes", a.path, "expected at least one value");
   }
   std::vector<std::vector<scenarios::Override>> out{{}};
   for (const auto& a : axes) {
@@ -192,7 +193,7 @@ std::vector<std::vector<scenarios::Override>> cross_product(const std::vector<Va
     for (const auto& prefix : out) {
       for (const auto& v : a.values) {
         auto row = prefix;
-        row.push_back({a.path, v, "--vary"});
+        row.push_back({a.path, v, a.option});
         next.push_back(std::move(row));
       }
     }
@@ -266,7 +267,7 @@ MetricStats metric_stats(const std::vector<double>& xs) {
 // ---- Sweeps ------------------------------------------------------------------------------------
 
 SweepResult run_sweep(const SweepOptions& o) {
-  if (o.seeds == 0) throw InputError("--seeds: expected at least 1");
+  if (o.seeds == 0) throw OptionError("seeds", "", "expected at least 1");
   const auto t0 = std::chrono::steady_clock::now();
   SweepResult res;
   res.scenario_file = o.scenario_file;
@@ -322,25 +323,9 @@ SweepResult run_sweep(const SweepOptions& o) {
 
 namespace {
 
-/// Ten significant digits: enough for every metric, and free of the last-bit noise that makes
-/// summed floating-point values hard to read.
-double round10(double v) {
-  if (!std::isfinite(v) || v == 0) return v;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return std::strtod(buf, nullptr);
-}
-
-/// A JSON number: integral values as integers (counts read as counts), others rounded by round10.
-nlohmann::json jvalue(double v) {
-  v = round10(v);
-  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return static_cast<std::int64_t>(v);
-  return v;
-}
-
 nlohmann::json stats_json(const MetricStats& s) {
-  return {{"mean", jvalue(s.mean)}, {"ci95", jvalue(s.ci95)}, {"sd", jvalue(s.sd)},
-          {"min", jvalue(s.min)},   {"max", jvalue(s.max)},   {"n", s.n}};
+  return {{"mean", json_number(s.mean)}, {"ci95", json_number(s.ci95)}, {"sd", json_number(s.sd)},
+          {"min", json_number(s.min)},   {"max", json_number(s.max)},   {"n", s.n}};
 }
 
 std::string csv_field(const std::string& s) {
@@ -351,12 +336,6 @@ std::string csv_field(const std::string& s) {
 }
 
 }  // namespace
-
-std::string format_number(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return jvalue(v).dump();
-}
 
 nlohmann::json to_json(const SweepResult& s) {
   nlohmann::json j;
@@ -388,7 +367,7 @@ nlohmann::json to_json(const SweepResult& s) {
     pj["runs"] = nlohmann::json::array();
     for (const auto& r : pt.runs) {
       nlohmann::json rj{{"seed", r.seed}};
-      for (std::size_t m = 0; m < s.metrics.size() && m < r.values.size(); ++m) rj[s.metrics[m]] = jvalue(r.values[m]);
+      for (std::size_t m = 0; m < s.metrics.size() && m < r.values.size(); ++m) rj[s.metrics[m]] = json_number(r.values[m]);
       pj["runs"].push_back(std::move(rj));
     }
     j["points"].push_back(std::move(pj));
@@ -520,21 +499,6 @@ std::string format_sweep_table(const SweepResult& s) {
   line(head);
   for (const auto& r : rows) line(r);
   return o.str();
-}
-
-void write_sweep_outputs(const std::string& dir, const SweepResult& s) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
-  const fs::path d(dir);
-  write_file_atomically(d / "sweep.json", to_json(s).dump(2) + "\n");
-  write_file_atomically(d / "sweep.csv", to_csv(s));
-  write_file_atomically(d / "runs.csv", runs_csv(s));
-  nlohmann::json t{{"wall_seconds", std::round(s.wall_seconds * 1000) / 1000},
-                   {"jobs", s.jobs},
-                   {"runs", s.points.size() * s.seeds}};
-  write_file_atomically(d / "timing.json", t.dump(2) + "\n");
 }
 
 }  // namespace cgsim::analysis

@@ -1,4 +1,4 @@
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -15,31 +15,11 @@ namespace {
 using models::World;
 using sim::Time;
 
-LatencySummary summarize(const Histogram& h) {
-  LatencySummary l;
-  l.count = h.count();
-  l.p50 = static_cast<double>(h.quantile(0.50)) / 1e6;
-  l.p90 = static_cast<double>(h.quantile(0.90)) / 1e6;
-  l.p99 = static_cast<double>(h.quantile(0.99)) / 1e6;
-  l.p999 = static_cast<double>(h.quantile(0.999)) / 1e6;
-  l.max = static_cast<double>(h.max()) / 1e6;
-  l.mean = h.mean() / 1e6;
-  return l;
-}
-
-StallSummary summarize_stall(const Histogram& h) {
-  StallSummary s;
-  s.records = h.count();
-  s.p50_ms = static_cast<double>(h.quantile(0.50)) / 1e6;
-  s.mean_ms = h.mean() / 1e6;
-  s.max_ms = static_cast<double>(h.max()) / 1e6;
-  return s;
-}
-
 /// Subscribes to the world's signals and samples its state.
 class Collector {
  public:
-  Collector(World& world, SimulationResult& out, bool series) : w_(world), out_(out), series_(series) {
+  Collector(World& world, SimulationResult& out, bool series)
+      : w_(world), out_(out), series_(series), builder_(group_ids(world.scenario())) {
     const auto& sc = world.scenario();
     out.latency.resize(sc.groups.size());
     groups_.resize(sc.groups.size());
@@ -49,11 +29,9 @@ class Collector {
     auto& s = world.signals();
     s.processed.connect([this](std::int32_t g, std::int32_t c, const models::ProcessedRecord* recs, std::size_t n) {
       GroupAcc& acc = groups_[static_cast<std::size_t>(g)];
+      GroupTally& tally = builder_.group(static_cast<std::size_t>(g));
       const auto ci = static_cast<std::size_t>(c);
-      if (acc.run.size() <= ci) {
-        acc.run.resize(ci + 1, 0);
-        acc.per_consumer.resize(ci + 1);
-      }
+      if (acc.run.size() <= ci) acc.run.resize(ci + 1, 0);
       // Kept in locals for the batch: the histograms' stores could alias the vectors' contents
       // and would make the compiler reload them after every record.
       const sim::Time* handed_out = w_.group(static_cast<std::size_t>(g)).handed_out_times().data();
@@ -64,20 +42,17 @@ class Collector {
         if (r.after_idle) run = false;
         if (r.duplicate) {
           ++dups;
-          fault_dups_.duplicate(static_cast<std::size_t>(g), r.partition, r.offset);
+          builder_.duplicate(static_cast<std::size_t>(g), r.partition, r.offset);
         } else {
           // Caught in a stall: its partition was handed out after it was appended (a backlog the
           // stall left), or its consumer has been working off such a backlog without running
           // dry since (it queued behind it).
           run = run || r.appended < handed_out[r.partition];
-          (run ? acc.stalled : acc.steady).add(r.done - r.appended);
+          (run ? tally.stalled : tally.steady).add(r.done - r.appended);
         }
       }
       acc.run[ci] = run ? 1 : 0;
-      acc.consumed += n;
-      acc.duplicates += dups;
-      acc.per_consumer[ci].first += n;
-      acc.per_consumer[ci].second += dups;
+      tally.count(c, n, dups);
       if (series_) {
         if (acc.interval.size() <= ci) acc.interval.resize(ci + 1, 0);  // the sampler resizes it too
         acc.interval[ci] += n;
@@ -97,7 +72,7 @@ class Collector {
       rr.partitions_revoked = r.partitions_revoked;
       rr.partitions_assigned = r.partitions_assigned;
       rr.stop_the_world_partition_s = static_cast<double>(r.stall_partition_ns) / 1e9;
-      out_.summary.rebalances.push_back(rr);
+      builder_.rebalance(std::move(rr));
     });
     s.generation.connect([this](const models::GenerationInfo& gi) {
       GenerationRecord gr;
@@ -110,7 +85,7 @@ class Collector {
         for (std::int32_t p : parts) v.push_back(out_.partition_names[static_cast<std::size_t>(p)]);
         std::sort(v.begin(), v.end());
       }
-      out_.summary.generations.push_back(std::move(gr));
+      builder_.generation(std::move(gr));
     });
     s.member_state.connect([this](std::int32_t g, std::int32_t c, models::MemberState from, models::MemberState to, Time t) {
       out_.timeline.push_back({sim::to_seconds(t), "member_state", w_.group(static_cast<std::size_t>(g)).consumer(c).name(),
@@ -128,7 +103,7 @@ class Collector {
         if (grp.spec().id != f.group) continue;
         std::vector<std::int64_t> frontier(static_cast<std::size_t>(w_.broker().partition_count()), 0);
         for (std::int32_t gid : grp.partitions()) frontier[static_cast<std::size_t>(gid)] = grp.offsets(gid).frontier;
-        fault_dups_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0},
+        builder_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0},
                           std::move(frontier));
       }
     });
@@ -156,8 +131,7 @@ class Collector {
       }
       double lag_s = sim::to_seconds(now - oldest);
       out_.group_lag.push_back({ts, static_cast<std::int32_t>(g), total, lag_s});
-      acc.max_lag = std::max<std::uint64_t>(acc.max_lag, static_cast<std::uint64_t>(total));
-      acc.max_lag_s = std::max(acc.max_lag_s, lag_s);
+      builder_.lag_sample(g, static_cast<std::uint64_t>(total), lag_s);
       if (series_) {
         acc.interval.resize(grp.consumers().size(), 0);
         for (std::size_t c = 0; c < acc.interval.size(); ++c) {
@@ -172,88 +146,61 @@ class Collector {
 
   void finish(double wall_s) {
     const auto& sc = w_.scenario();
-    RunSummary& s = out_.summary;
     const Time end = sc.duration;
-    s.scenario = sc.name;
-    s.seed = sc.seed;
-    s.simulated_seconds = sim::to_seconds(end);
-    s.wall_seconds = wall_s;
-    s.events = w_.engine().events_executed();
+    RunSummary h;
+    h.scenario = sc.name;
+    h.seed = sc.seed;
+    h.simulated_seconds = sim::to_seconds(end);
+    h.wall_seconds = wall_s;
+    h.events = w_.engine().events_executed();
     for (std::int32_t gid = 0; gid < w_.broker().partition_count(); ++gid) {
-      s.produced += static_cast<std::uint64_t>(w_.broker().log(gid).end_at(end));
+      h.produced += static_cast<std::uint64_t>(w_.broker().log(gid).end_at(end));
     }
-    Histogram all, all_steady, all_stalled;
+    std::vector<GroupEnd> ends;
     for (std::size_t g = 0; g < w_.group_count(); ++g) {
       auto& grp = w_.group(g);
-      GroupAcc& acc = groups_[g];
-      GroupSummary gs;
-      gs.id = grp.spec().id;
-      gs.consumed = acc.consumed;
-      gs.duplicates = acc.duplicates;
-      gs.skipped = grp.skipped();
-      gs.lost = grp.lost();
+      GroupEnd ge;
+      ge.skipped = grp.skipped();
+      ge.lost = grp.lost();
       for (std::int32_t gid : grp.partitions()) {
         auto& log = w_.broker().log(gid);
         std::int64_t e = log.end_at(end);
-        gs.produced += static_cast<std::uint64_t>(e);
-        gs.final_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e - grp.offsets(gid).frontier));
+        ge.produced += static_cast<std::uint64_t>(e);
+        ge.final_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e - grp.offsets(gid).frontier));
         std::int64_t c = grp.offsets(gid).committed;
-        gs.final_committed_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e - (c >= 0 ? c : 0)));
+        ge.final_committed_lag += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e - (c >= 0 ? c : 0)));
       }
-      gs.max_lag = acc.max_lag;
-      gs.max_lag_seconds = acc.max_lag_s;
-      // Every first processing is in exactly one of the two, and merging is exact.
-      out_.latency[g] = acc.steady;
-      out_.latency[g].merge(acc.stalled);
-      gs.latency_ms = summarize(out_.latency[g]);
-      gs.latency_steady_ms = summarize(acc.steady);
-      gs.stalled = summarize_stall(acc.stalled);
-      all_steady.merge(acc.steady);
-      all_stalled.merge(acc.stalled);
-      gs.generation = grp.generation();
+      ge.generation = grp.generation();
       for (const auto& c : grp.consumers()) {
         ConsumerSummary cs;
-        if (static_cast<std::size_t>(c->index()) < acc.per_consumer.size()) {
-          cs.consumed = acc.per_consumer[static_cast<std::size_t>(c->index())].first;
-          cs.duplicates = acc.per_consumer[static_cast<std::size_t>(c->index())].second;
-        }
         cs.name = c->name();
         cs.member_id = c->member_id();
         cs.state = models::to_string(c->state());
         if (c->state() == models::MemberState::Stable)
           for (std::int32_t p : c->assigned()) cs.partitions.push_back(out_.partition_names[static_cast<std::size_t>(p)]);
         std::sort(cs.partitions.begin(), cs.partitions.end());
-        gs.consumers.push_back(std::move(cs));
+        ge.consumers.push_back(std::move(cs));
+        ge.consumer_index.push_back(c->index());
       }
-      all.merge(out_.latency[g]);
-      s.consumed += gs.consumed;
-      s.duplicates += gs.duplicates;
-      s.skipped += gs.skipped;
-      s.lost += gs.lost;
-      s.final_lag += gs.final_lag;
-      s.max_lag = std::max(s.max_lag, gs.max_lag);
-      s.groups.push_back(std::move(gs));
+      ends.push_back(std::move(ge));
+      out_.latency[g] = builder_.latency(g);
     }
-    s.latency_ms = summarize(all);
-    s.latency_steady_ms = summarize(all_steady);
-    s.stalled = summarize_stall(all_stalled);
-    s.faults = fault_dups_.records();
+    out_.summary = builder_.finish(h, std::move(ends));
   }
 
  private:
+  /// What the collector itself keeps per group (the tallies are the builder's).
   struct GroupAcc {
-    std::uint64_t consumed = 0;
-    std::uint64_t duplicates = 0;
-    std::uint64_t max_lag = 0;
-    double max_lag_s = 0;
     std::vector<std::uint64_t> interval;
-    Histogram steady;   ///< latencies of first processings not caught in a stall
-    Histogram stalled;  ///< ... and of those caught in one
     /// Per consumer index: working off a stall's backlog since its last idle wait.
     std::vector<std::uint8_t> run;
-    /// Per consumer index (restarted clients keep their index): (consumed, duplicates).
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> per_consumer;
   };
+
+  static std::vector<std::string> group_ids(const models::Scenario& sc) {
+    std::vector<std::string> ids;
+    for (const auto& g : sc.groups) ids.push_back(g.id);
+    return ids;
+  }
 
   void schedule_sample(Time interval) {
     Time at = w_.engine().now() + interval;
@@ -264,8 +211,8 @@ class Collector {
   World& w_;
   SimulationResult& out_;
   bool series_;
+  SummaryBuilder builder_;
   std::vector<GroupAcc> groups_;
-  FaultDuplicates fault_dups_;
 };
 
 }  // namespace

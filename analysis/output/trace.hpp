@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/simulate.hpp"
+#include "analysis/experiments/simulate.hpp"
 
 namespace cgsim::analysis {
 
@@ -35,9 +35,6 @@ struct OwnershipSpan {
 /// Ownership spans from summary.generations, summary.rebalances and the member states in the
 /// timeline, in generation order.
 std::vector<OwnershipSpan> ownership_spans(const SimulationResult& result);
-
-/// Splits "group/3" into ("group", 3); the index is -1 when @p name does not end in "/<digits>".
-std::pair<std::string, int> split_consumer_name(const std::string& name);
 
 /// Builds the trace. Uses summary.rebalances, summary.generations, timeline and group_lag, so a
 /// result loaded back from a run directory (load_run_outputs) gives the same trace.

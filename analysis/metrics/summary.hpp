@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@ namespace cgsim::analysis {
 struct LatencySummary {
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
   std::uint64_t count = 0;
+  bool operator==(const LatencySummary&) const = default;
 };
 
 /// Records caught in a stall: their partition was handed out (at start-up, after a revocation or
@@ -23,6 +25,7 @@ struct LatencySummary {
 struct StallSummary {
   std::uint64_t records = 0;
   double p50_ms = 0, mean_ms = 0, max_ms = 0;
+  bool operator==(const StallSummary&) const = default;
 };
 
 /// One completed (or, at the end of the run, still open) rebalance of a group.
@@ -39,6 +42,7 @@ struct RebalanceRecord {
   std::int64_t partitions_assigned = 0;
   /// Partition-seconds during which an assigned-and-backlogged partition was not consumed.
   double stop_the_world_partition_s = 0;
+  bool operator==(const RebalanceRecord&) const = default;
 };
 
 /// The assignment a generation handed out: consumer name -> sorted "topic-partition" strings.
@@ -47,7 +51,12 @@ struct GenerationRecord {
   std::int32_t generation = 0;
   double start_s = 0;
   std::map<std::string, std::vector<std::string>> assignment;
+  bool operator==(const GenerationRecord&) const = default;
 };
+
+/// Splits a consumer name "group/3" into ("group", 3); the index is -1 when @p name does not end
+/// in "/<digits>".
+std::pair<std::string, int> split_consumer_name(const std::string& name);
 
 struct ConsumerSummary {
   std::string name;       ///< "<group>/<index>"
@@ -56,6 +65,7 @@ struct ConsumerSummary {
   std::uint64_t duplicates = 0;
   std::vector<std::string> partitions;  ///< final assignment
   std::string state;      ///< final membership state
+  bool operator==(const ConsumerSummary&) const = default;
 };
 
 struct GroupSummary {
@@ -74,6 +84,7 @@ struct GroupSummary {
   StallSummary stalled;
   std::int32_t generation = 0;
   std::vector<ConsumerSummary> consumers;
+  bool operator==(const GroupSummary&) const = default;
 };
 
 /// One scheduled fault and the duplicates it caused.
@@ -85,6 +96,7 @@ struct FaultRecord {
   /// Processings after the fault, before the group's next fault, of offsets the group had
   /// processed before the fault (below its per-partition processed frontier then).
   std::uint64_t duplicates = 0;
+  bool operator==(const FaultRecord&) const = default;
 };
 
 /// Per-fault duplicate accounting, the same on every backend: a fault snapshots the group's
@@ -132,10 +144,28 @@ struct RunSummary {
   std::vector<GenerationRecord> generations;
   std::vector<GroupSummary> groups;
   std::vector<FaultRecord> faults;
+  bool operator==(const RunSummary&) const = default;
 };
 
-nlohmann::json to_json(const LatencySummary& l);
-nlohmann::json to_json(const StallSummary& s);
+// JSON (nlohmann's ADL functions): the one writer and reader of summary.json. Writers round
+// floating-point figures to 6 decimals; readers require the identifying fields (scenario,
+// simulated_seconds, groups, ids and names, start times) and default the others.
+void to_json(nlohmann::json& j, const LatencySummary& l);
+void from_json(const nlohmann::json& j, LatencySummary& l);
+void to_json(nlohmann::json& j, const StallSummary& s);
+void from_json(const nlohmann::json& j, StallSummary& s);
+void to_json(nlohmann::json& j, const RebalanceRecord& r);
+void from_json(const nlohmann::json& j, RebalanceRecord& r);
+void to_json(nlohmann::json& j, const GenerationRecord& g);
+void from_json(const nlohmann::json& j, GenerationRecord& g);
+void to_json(nlohmann::json& j, const ConsumerSummary& c);
+void from_json(const nlohmann::json& j, ConsumerSummary& c);
+void to_json(nlohmann::json& j, const GroupSummary& g);
+void from_json(const nlohmann::json& j, GroupSummary& g);
+void to_json(nlohmann::json& j, const FaultRecord& f);
+void from_json(const nlohmann::json& j, FaultRecord& f);
+void to_json(nlohmann::json& j, const RunSummary& s);
+void from_json(const nlohmann::json& j, RunSummary& s);
 /// summary.json. @p include_wall_clock false drops wall_seconds so that output is byte-identical
 /// across runs (golden files, determinism tests).
 nlohmann::json to_json(const RunSummary& s, bool include_wall_clock = true);

@@ -1,21 +1,17 @@
-#include "analysis/output.hpp"
+#include "analysis/output/output.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
 
-#include "analysis/atomic_file.hpp"
+#include "analysis/metrics/format.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 std::string pad(const std::string& s, std::size_t w, bool right = false) {
   if (s.size() >= w) return s;
@@ -124,6 +120,42 @@ void write_run_outputs(const std::string& dir, const SimulationResult& r, bool i
     for (const auto& e : r.timeline) f << e.time_s << ',' << e.kind << ',' << e.subject << ',' << e.detail << '\n';
     f.commit();
   }
+}
+
+void write_latency_cdf(const std::string& dir, const SimulationResult& r) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::ostringstream o;
+  o << "group,quantile,latency_ms\n";
+  std::vector<double> qs;
+  for (int k = 1; k <= 9; ++k) qs.push_back(k / 1000.0);
+  for (int k = 1; k < 100; ++k) qs.push_back(k / 100.0);
+  for (double q : {0.995, 0.998, 0.999, 0.9995, 0.9999, 1.0}) qs.push_back(q);
+  for (std::size_t g = 0; g < r.latency.size() && g < r.summary.groups.size(); ++g) {
+    const Histogram& h = r.latency[g];
+    if (h.count() == 0) continue;
+    for (double q : qs) {
+      o << r.summary.groups[g].id << ',' << format_number(q) << ','
+        << format_number(static_cast<double>(q >= 1 ? h.max() : h.quantile(q)) / 1e6) << '\n';
+    }
+  }
+  write_file_atomically(fs::path(dir) / "latency_cdf.csv", o.str());
+}
+
+void write_sweep_outputs(const std::string& dir, const SweepResult& s) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
+  const fs::path d(dir);
+  write_file_atomically(d / "sweep.json", to_json(s).dump(2) + "\n");
+  write_file_atomically(d / "sweep.csv", to_csv(s));
+  write_file_atomically(d / "runs.csv", runs_csv(s));
+  nlohmann::json t{{"wall_seconds", std::round(s.wall_seconds * 1000) / 1000},
+                   {"jobs", s.jobs},
+                   {"runs", s.points.size() * s.seeds}};
+  write_file_atomically(d / "timing.json", t.dump(2) + "\n");
 }
 
 }  // namespace cgsim::analysis

@@ -19,7 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/summary.hpp"
+#include "analysis/metrics/format.hpp"
+#include "analysis/metrics/summary.hpp"
 #include "scenarios/loader.hpp"
 
 namespace cgsim::analysis {
@@ -82,6 +83,9 @@ void parallel_for(std::size_t n, unsigned jobs, const std::function<void(std::si
 struct VaryAxis {
   std::string path;
   std::vector<std::string> values;
+  /// Where the axis came from, named in the loader's messages about its values (the command line
+  /// sets its flag).
+  std::string option = "axes";
 };
 
 /// Parses "path=v1,v2,...". Values are split at commas outside brackets and quotes, so flow values
@@ -174,15 +178,9 @@ SweepResult sweep_from_json(const nlohmann::json& j);
 std::string to_csv(const SweepResult& sweep);
 /// runs.csv: one row per (point, seed) with every metric's value.
 std::string runs_csv(const SweepResult& sweep);
-/// Writes sweep.json, sweep.csv, runs.csv and timing.json (wall clock, jobs) into @p dir,
-/// creating it. Throws WriteError when it cannot be written.
-void write_sweep_outputs(const std::string& dir, const SweepResult& sweep);
 
 /// A readable table of the points: the axis values and, for the headline metrics (p99 and mean
 /// latency, max lag, max lag seconds, duplicates, rebalances), mean ± 95% CI half-width.
 std::string format_sweep_table(const SweepResult& sweep);
-
-/// Formats a number as the JSON outputs do (shortest round-trip form, integers without ".0").
-std::string format_number(double v);
 
 }  // namespace cgsim::analysis

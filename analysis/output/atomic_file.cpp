@@ -1,4 +1,4 @@
-#include "analysis/atomic_file.hpp"
+#include "analysis/output/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -4,7 +4,7 @@
 /// simulated runs meet every service-level objective, both without failures and with N
 /// simultaneous consumer crashes at the worst moment (the start of peak load).
 ///
-/// The search is bracketed by the analytic models of analysis/queueing.hpp: per-partition loads
+/// The search is bracketed by the analytic models of analysis/metrics/queueing.hpp: per-partition loads
 /// at the peak rate (with the key skew the scenario's real partitioner produces), the assignment
 /// the group's assignor would hand out, and per-consumer M/G/1 stability and sojourn quantiles.
 /// The simulator then evaluates candidates around the analytic lower bound in fixed rounds, so the
@@ -19,8 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/simulate.hpp"
-#include "analysis/sweep.hpp"
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/experiments/sweep.hpp"
 #include "models/common/scenario.hpp"
 #include "scenarios/loader.hpp"
 
@@ -228,6 +228,11 @@ PlanResult run_plan(const PlanOptions& options);
 models::Scenario candidate_scenario(const PlanOptions& options, const std::vector<scenarios::Override>& point,
                                     std::size_t group, std::int32_t partitions, std::int32_t consumers,
                                     const std::vector<std::int32_t>& crashes, sim::Time at);
+
+/// The recommended configuration of the plan's first point (or, when none meets the SLOs, the
+/// largest one tried), run again with time series (and seed 0's failure, if any) for the run
+/// outputs, report and trace of a plan. Nothing when no candidate was simulated.
+std::optional<SimulationResult> rerun_recommended(const PlanOptions& options, const PlanResult& plan);
 
 /// plan.json (no wall-clock figure).
 nlohmann::json to_json(const PlanResult& plan);

@@ -1,4 +1,4 @@
-#include "analysis/histogram.hpp"
+#include "analysis/metrics/histogram.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "analysis/stats.hpp"
+#include "analysis/metrics/stats.hpp"
 
 #include <cmath>
 

@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "analysis/histogram.hpp"
-#include "analysis/summary.hpp"
+#include "analysis/metrics/histogram.hpp"
+#include "analysis/metrics/summary.hpp"
+#include "analysis/metrics/summary_builder.hpp"
 #include "models/common/scenario.hpp"
 
 namespace cgsim::analysis {

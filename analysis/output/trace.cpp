@@ -1,10 +1,10 @@
-#include "analysis/trace.hpp"
+#include "analysis/output/trace.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include "analysis/atomic_file.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -33,14 +33,6 @@ json span(const std::string& name, const char* cat, int pid, int tid, double sta
 }
 
 }  // namespace
-
-std::pair<std::string, int> split_consumer_name(const std::string& s) {
-  auto slash = s.rfind('/');
-  if (slash == std::string::npos || slash + 1 == s.size() || s.size() - slash > 9) return {s, -1};
-  for (std::size_t i = slash + 1; i < s.size(); ++i)
-    if (s[i] < '0' || s[i] > '9') return {s, -1};
-  return {s.substr(0, slash), std::stoi(s.substr(slash + 1))};
-}
 
 std::vector<OwnershipSpan> ownership_spans(const SimulationResult& r) {
   const RunSummary& s = r.summary;

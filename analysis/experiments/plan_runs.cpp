@@ -1,0 +1,194 @@
+#include "analysis/experiments/plan_runs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+#include "analysis/experiments/plan.hpp"
+#include "models/common/priorities.hpp"
+#include "models/kafka/world.hpp"
+#include "sim/engine.hpp"
+
+namespace cgsim::analysis {
+
+namespace planning {
+
+PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settle_s, bool keep_log_ends) {
+  sim::Engine engine;
+  models::World world(engine, sc);
+  PlanRun out;
+  const std::int32_t gi = static_cast<std::int32_t>(group);
+  sim::Time window_start = sim::kNever;
+  auto& sig = world.signals();
+  sig.processed.connect([&](std::int32_t g, std::int32_t, const models::ProcessedRecord* recs, std::size_t n) {
+    if (g != gi) return;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (recs[k].duplicate) {
+        ++out.duplicates;
+      } else if (recs[k].appended >= window_start) {
+        out.latency.add(recs[k].done - recs[k].appended);
+      }
+    }
+  });
+  sig.generation.connect([&](const models::GenerationInfo& info) {
+    if (info.group != gi) return;
+    const double t = sim::to_seconds(info.at);
+    bool any = false;
+    for (const auto& [c, parts] : info.assignment) any |= !parts.empty();
+    if (any && out.first_assignment_s < 0) {
+      out.first_assignment_s = t;
+      out.window_start_s = t + settle_s;
+      window_start = static_cast<sim::Time>(std::llround(out.window_start_s * 1e9));
+    }
+    out.generations.emplace_back(t, info.assignment);
+  });
+  models::Group& grp = world.group(group);
+  out.partitions = grp.partitions();
+  const sim::Time interval = sc.output.sample_interval;
+  std::function<void()> sample = [&] {
+    const sim::Time now = engine.now();
+    std::int64_t total = 0;
+    sim::Time oldest = now;
+    std::vector<std::int64_t> ends;
+    for (std::int32_t gid : grp.partitions()) {
+      auto& log = world.broker().log(gid);
+      const std::int64_t end = log.end_at(now);
+      const std::int64_t committed = grp.offsets(gid).committed;
+      const std::int64_t from = committed >= 0 ? committed : log.start_offset();
+      const std::int64_t lag = std::max<std::int64_t>(0, end - from);
+      total += lag;
+      if (lag > 0 && from >= log.start_offset()) oldest = std::min(oldest, log.time_at(from));
+      if (keep_log_ends) ends.push_back(end);
+    }
+    out.group_lag.push_back({sim::to_seconds(now), 0, total, sim::to_seconds(now - oldest)});
+    if (keep_log_ends) out.log_ends.emplace_back(sim::to_seconds(now), std::move(ends));
+    world.truncate_logs();
+    if (now + interval <= sc.duration) engine.schedule_at(now + interval, models::priority::kSample, sample);
+  };
+  world.start();
+  engine.schedule_at(interval, models::priority::kSample, sample);
+  world.run();
+  return out;
+}
+
+void run_figures(RunFigures& f, const PlanRun& r, const std::string& prefix) {
+  const auto q = [&](double p) { return static_cast<double>(r.latency.quantile(p)) / 1e6; };
+  f.v[prefix + "p50_latency"] = q(0.5);
+  f.v[prefix + "p90_latency"] = q(0.9);
+  f.v[prefix + "p99_latency"] = q(0.99);
+  f.v[prefix + "p999_latency"] = q(0.999);
+  f.v[prefix + "max_latency"] = static_cast<double>(r.latency.max()) / 1e6;
+  double max_lag = 0, max_lag_s = 0;
+  for (const auto& l : r.group_lag) {
+    if (r.window_start_s < 0 || l.time_s < r.window_start_s) continue;
+    max_lag = std::max(max_lag, static_cast<double>(l.lag));
+    max_lag_s = std::max(max_lag_s, l.lag_seconds);
+  }
+  f.v[prefix + "max_lag"] = max_lag;
+  f.v[prefix + "max_lag_seconds"] = max_lag_s;
+  f.v[prefix + "duplicates"] = static_cast<double>(r.duplicates);
+}
+
+std::vector<std::int32_t> pick_victims(const PlanRun& r, const std::string& group_id, double at, double window_s,
+                                       std::int32_t n, std::int32_t consumers, std::vector<std::string>& names) {
+  const std::vector<std::pair<std::int32_t, std::vector<std::int32_t>>>* gen = nullptr;
+  for (const auto& [t, a] : r.generations)
+    if (t <= at) gen = &a;
+  std::map<std::int32_t, double> produced;  // gid -> records in (at - window, at]
+  const std::vector<std::int64_t>* first = nullptr;
+  const std::vector<std::int64_t>* last = nullptr;
+  for (const auto& [t, ends] : r.log_ends) {
+    if (t <= at - window_s) first = &ends;
+    if (t <= at) last = &ends;
+  }
+  if (last) {
+    for (std::size_t i = 0; i < r.partitions.size(); ++i) {
+      produced[r.partitions[i]] = static_cast<double>((*last)[i] - (first ? (*first)[i] : 0));
+    }
+  }
+  std::vector<std::pair<double, std::int32_t>> load;  // (-load, index): heaviest first, then lowest index
+  for (std::int32_t c = 0; c < consumers; ++c) {
+    double sum = 0;
+    if (gen) {
+      for (const auto& [idx, parts] : *gen)
+        if (idx == c)
+          for (auto p : parts) sum += produced.count(p) ? produced[p] : 0;
+    }
+    load.emplace_back(-sum, c);
+  }
+  std::sort(load.begin(), load.end());
+  std::vector<std::int32_t> out;
+  for (std::int32_t k = 0; k < n && k < static_cast<std::int32_t>(load.size()); ++k) {
+    out.push_back(load[static_cast<std::size_t>(k)].second);
+  }
+  std::sort(out.begin(), out.end());
+  for (auto c : out) names.push_back(group_id + "/" + std::to_string(c));
+  return out;
+}
+
+}  // namespace planning
+
+namespace {
+
+std::string yaml_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+models::Scenario candidate_scenario(const PlanOptions& o, const std::vector<scenarios::Override>& point, std::size_t group,
+                                    std::int32_t partitions, std::int32_t consumers,
+                                    const std::vector<std::int32_t>& crashes, sim::Time at) {
+  auto ov = o.base_overrides;
+  ov.insert(ov.end(), point.begin(), point.end());
+  models::Scenario base = scenarios::load_scenario_file(o.scenario_file, ov);
+  const auto& g = base.groups.at(group);
+  for (std::size_t t = 0; t < base.topics.size(); ++t) {
+    if (std::find(g.topics.begin(), g.topics.end(), base.topics[t].name) != g.topics.end()) {
+      ov.push_back({"topics." + std::to_string(t) + ".partitions", std::to_string(partitions)});
+    }
+  }
+  ov.push_back({"groups." + std::to_string(group) + ".consumers.count", std::to_string(consumers)});
+  // Seconds with nanosecond decimals: the loader caps a duration's number, not its precision.
+  char at_text[48];
+  std::snprintf(at_text, sizeof at_text, "%lld.%09llds", static_cast<long long>(at / sim::kSecond),
+                static_cast<long long>(at % sim::kSecond));
+  std::string faults = "[";
+  for (std::size_t i = 0; i < crashes.size(); ++i) {
+    faults += (i ? ", " : "") + std::string("{at: ") + at_text + ", crash: " +
+              yaml_quote(g.id + "/" + std::to_string(crashes[i])) + "}";
+  }
+  faults += "]";
+  ov.push_back({"faults", faults});
+  return scenarios::load_scenario_file(o.scenario_file, ov);
+}
+
+std::optional<SimulationResult> rerun_recommended(const PlanOptions& o, const PlanResult& r) {
+  const auto& first = r.points.front();
+  const std::int32_t P = first.best_partitions, C = first.best_consumers;
+  const Candidate* cand = nullptr;
+  for (const auto& s : first.searches)
+    for (const auto& c : s.candidates)
+      if ((C >= 0 && s.partitions == P && c.consumers == C) || (C < 0 && (!cand || c.consumers >= cand->consumers)))
+        cand = &c;
+  if (!cand) return std::nullopt;
+  const auto base = scenarios::load_scenario_file(o.scenario_file, o.base_overrides);
+  std::size_t gi = 0;
+  for (std::size_t i = 0; i < base.groups.size(); ++i)
+    if (base.groups[i].id == r.group) gi = i;
+  std::vector<std::int32_t> crashes;
+  for (const auto& v : cand->victims) crashes.push_back(split_consumer_name(v).second);
+  const sim::Time at = cand->failure_s >= 0 ? static_cast<sim::Time>(std::llround(cand->failure_s * 1e9)) : 0;
+  models::Scenario sc = candidate_scenario(o, first.params, gi, cand->partitions, cand->consumers, crashes, at);
+  SimulateOptions so;
+  so.series = true;
+  return simulate_full(sc, so);
+}
+
+}  // namespace cgsim::analysis

@@ -1,0 +1,38 @@
+#pragma once
+/// @file output.hpp
+/// Writers (and the reader) of a run's output directory: the readable text summary, summary.json,
+/// the CSV series and the latency CDF; and the files of a sweep.
+#include <string>
+
+#include "analysis/experiments/simulate.hpp"
+#include "analysis/experiments/sweep.hpp"
+#include "models/common/scenario.hpp"
+
+namespace cgsim::analysis {
+
+/// The readable summary `cgsim run` prints: run totals, a table per group and per consumer,
+/// and the rebalances.
+std::string format_text_summary(const models::Scenario& scenario, const SimulationResult& result);
+
+/// Writes summary.json, lag.csv (per partition), group_lag.csv, throughput.csv (per consumer),
+/// timeline.csv and generations.json into @p dir (created if missing), each through an
+/// AtomicFile. summary.json has wall_seconds only when @p include_wall_clock (it differs run to
+/// run). Throws WriteError when the directory or a file cannot be written.
+void write_run_outputs(const std::string& dir, const SimulationResult& result, bool include_wall_clock = false);
+
+/// Writes latency_cdf.csv into @p dir: for every group, the latency (ms) at a grid of quantiles
+/// that is dense in the tail (`group,quantile,latency_ms`), from the run's latency histograms.
+/// The report draws the latency CDF from it; without it the CDF falls back to the summary's
+/// percentiles. Throws WriteError when the file cannot be written.
+void write_latency_cdf(const std::string& dir, const SimulationResult& result);
+
+/// Reads back what write_run_outputs() (and write_latency_cdf()) wrote: summary.json and, when
+/// present, lag.csv, group_lag.csv, throughput.csv and timeline.csv. Latency histograms are not
+/// restored. Throws InputError when summary.json is missing or malformed.
+SimulationResult load_run_outputs(const std::string& dir);
+
+/// Writes sweep.json, sweep.csv, runs.csv and timing.json (wall clock, jobs) into @p dir,
+/// creating it. Throws WriteError when it cannot be written.
+void write_sweep_outputs(const std::string& dir, const SweepResult& sweep);
+
+}  // namespace cgsim::analysis

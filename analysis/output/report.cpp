@@ -1,0 +1,583 @@
+#include "analysis/output/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/experiments/option_error.hpp"
+#include "analysis/metrics/format.hpp"
+#include "analysis/output/atomic_file.hpp"
+#include "analysis/output/readers.hpp"
+#include "analysis/output/svg_chart.hpp"
+#include "analysis/experiments/plan.hpp"
+#include "analysis/experiments/sweep.hpp"
+#include "analysis/output/trace.hpp"
+#include "scenarios/loader.hpp"
+#include "models/common/error.hpp"
+
+namespace cgsim::analysis {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// ---- The report --------------------------------------------------------------------------------
+
+namespace {
+
+struct Plot {
+  std::string id;
+  std::string title;
+  std::string svg;
+  std::string caption;
+};
+
+/// Markdown-and-HTML document built in parallel.
+struct Doc {
+  std::ostringstream html, md;
+  std::vector<Plot> plots;
+
+  void h2(const std::string& t) {
+    html << "<h2>" << esc(t) << "</h2>\n";
+    md << "\n## " << t << "\n\n";
+  }
+  void h3(const std::string& t) {
+    html << "<h3>" << esc(t) << "</h3>\n";
+    md << "\n### " << t << "\n\n";
+  }
+  void para(const std::string& t, const std::string& cls = "") {
+    html << "<p" << (cls.empty() ? "" : " class=\"" + cls + "\"") << ">" << esc(t) << "</p>\n";
+    md << t << "\n\n";
+  }
+  /// A table; cells starting with "✔" or "✘" are coloured in HTML.
+  void table(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& rows) {
+    html << "<table><thead><tr>";
+    for (const auto& h : head) html << "<th>" << esc(h) << "</th>";
+    html << "</tr></thead><tbody>\n";
+    for (const auto& r : rows) {
+      html << "<tr>";
+      for (const auto& c : r) {
+        std::string cls = c.rfind("✔", 0) == 0 ? " class=\"ok\"" : c.rfind("✘", 0) == 0 ? " class=\"fail\"" : "";
+        html << "<td" << cls << ">" << esc(c) << "</td>";
+      }
+      html << "</tr>\n";
+    }
+    html << "</tbody></table>\n";
+    md << "|";
+    for (const auto& h : head) md << " " << h << " |";
+    md << "\n|";
+    for (std::size_t i = 0; i < head.size(); ++i) md << "---|";
+    md << "\n";
+    for (const auto& r : rows) {
+      md << "|";
+      for (const auto& c : r) {
+        std::string cell = c;
+        for (std::size_t p = 0; (p = cell.find('|', p)) != std::string::npos; p += 2) cell.replace(p, 1, "\\|");
+        md << " " << cell << " |";
+      }
+      md << "\n";
+    }
+    md << "\n";
+  }
+  void plot(Chart& c, const std::string& caption) {
+    Plot p{c.id(), c.title(), c.render(), caption};
+    html << "<figure>\n" << p.svg << "<figcaption>" << esc(caption) << "</figcaption></figure>\n";
+    md << "![" << p.title << "](plots/" << p.id << ".svg)\n\n" << caption << "\n\n";
+    plots.push_back(std::move(p));
+  }
+};
+
+std::string plural(std::size_t n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+/// Partition names of one topic compressed to ranges: "game_events 0-3,7".
+std::string compress_partitions(const std::vector<std::string>& parts) {
+  std::map<std::string, std::vector<int>> by_topic;
+  for (const auto& p : parts) {
+    auto dash = p.rfind('-');
+    if (dash == std::string::npos) {
+      by_topic[p];
+      continue;
+    }
+    by_topic[p.substr(0, dash)].push_back(std::atoi(p.c_str() + dash + 1));
+  }
+  std::string out;
+  for (auto& [t, v] : by_topic) {
+    std::sort(v.begin(), v.end());
+    std::string r;
+    for (std::size_t i = 0; i < v.size();) {
+      std::size_t j = i;
+      while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+      r += (r.empty() ? "" : ",") + std::to_string(v[i]) + (j > i ? "-" + std::to_string(v[j]) : "");
+      i = j + 1;
+    }
+    out += (out.empty() ? "" : "; ") + t + " " + r;
+  }
+  return out;
+}
+
+std::string plot_id(const std::string& base, const std::string& group, std::size_t ngroups) {
+  if (ngroups <= 1) return base;
+  std::string g;
+  for (char c : group) g += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return base + "-" + g;
+}
+
+// Run section ------------------------------------------------------------------------------------
+
+void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const json* plan) {
+  const RunSummary& s = r.summary;
+  doc.h2("Run summary");
+  doc.para("Scenario " + s.scenario + ", seed " + std::to_string(s.seed) + ", " + human(s.simulated_seconds) +
+           " s simulated, " + human(static_cast<double>(s.events)) + " events.");
+  doc.table({"produced", "consumed", "duplicates", "skipped", "final lag", "max lag", "p50 ms", "p90 ms", "p99 ms",
+             "p99.9 ms", "max ms", "rebalances"},
+            {{std::to_string(s.produced), std::to_string(s.consumed), std::to_string(s.duplicates),
+              std::to_string(s.skipped), std::to_string(s.final_lag), std::to_string(s.max_lag), human(s.latency_ms.p50),
+              human(s.latency_ms.p90), human(s.latency_ms.p99), human(s.latency_ms.p999), human(s.latency_ms.max),
+              std::to_string(s.rebalances.size())}});
+  for (const auto& g : s.groups) {
+    doc.h3("Group " + g.id);
+    doc.para("Generation " + std::to_string(g.generation) + "; max lag " + std::to_string(g.max_lag) +
+             " records, oldest uncommitted record at most " + human(g.max_lag_seconds) + " s old; final lag " +
+             std::to_string(g.final_lag) + " records.");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : g.consumers) {
+      rows.push_back({c.name, c.state, std::to_string(c.consumed), std::to_string(c.duplicates),
+                      c.partitions.empty() ? "-" : compress_partitions(c.partitions)});
+    }
+    doc.table({"consumer", "state", "consumed", "duplicates", "partitions at the end"}, rows);
+    std::vector<std::vector<std::string>> rb;
+    for (const auto& x : s.rebalances) {
+      if (x.group != g.id) continue;
+      rb.push_back({human(x.start_s), x.end_s >= 0 ? human(x.end_s) : "open", std::to_string(x.generation), x.trigger,
+                    std::to_string(x.partitions_moved), std::to_string(x.rounds)});
+    }
+    if (!rb.empty()) doc.table({"rebalance start s", "end s", "generation", "trigger", "partitions moved", "rounds"}, rb);
+  }
+
+  // SLO lines from plan.json, for the lag plots.
+  double lag_seconds_limit = -1, lag_limit = -1, latency_limit = -1;
+  if (plan) {
+    for (const auto& sl : plan->value("slos", json::array())) {
+      const std::string n = sl.value("name", "");
+      if (n == "max_lag_seconds") lag_seconds_limit = json_double(sl["limit"]);
+      if (n == "max_lag") lag_limit = json_double(sl["limit"]);
+      if (n == "p99_latency") latency_limit = json_double(sl["limit"]);
+    }
+  }
+
+  auto decorate = [&](Chart& c, const std::string& group) {
+    for (const auto& x : s.rebalances) {
+      if (x.group != group) continue;
+      c.span(x.start_s, x.end_s >= 0 ? x.end_s : s.simulated_seconds,
+             "rebalance " + x.trigger + " -> generation " + std::to_string(x.generation), "#f28e2b");
+    }
+    for (const auto& e : r.timeline) {
+      if (e.kind != "fault") continue;
+      if (split_consumer_name(e.subject).first != group && e.subject != group) continue;
+      c.marker(e.time_s, e.detail + " " + e.subject, "#d62728");
+    }
+  };
+
+  for (std::size_t gi = 0; gi < s.groups.size(); ++gi) {
+    const std::string& gid = s.groups[gi].id;
+    const std::string suffix = s.groups.size() > 1 ? " (" + gid + ")" : "";
+    // Lag per partition.
+    if (!r.lag.empty()) {
+      Chart c(plot_id("lag-partitions", gid, s.groups.size()), "Lag per partition" + suffix, "time (s)",
+              "lag (records)");
+      std::map<std::int32_t, std::pair<std::vector<double>, std::vector<double>>> per;
+      for (const auto& l : r.lag)
+        if (l.group == static_cast<std::int32_t>(gi)) {
+          per[l.partition].first.push_back(l.time_s);
+          per[l.partition].second.push_back(static_cast<double>(l.lag));
+        }
+      std::size_t k = 0;
+      for (const auto& [p, xy] : per) c.line(r.partition_names[static_cast<std::size_t>(p)], xy.first, xy.second, color(k++));
+      c.x_range(0, s.simulated_seconds);
+      if (lag_limit > 0) c.hline(lag_limit, "SLO max_lag", "#d62728");
+      decorate(c, gid);
+      doc.plot(c, "Committed lag (log end minus committed offset) of every partition, sampled every interval. Shaded: "
+                  "rebalances; dashed red: faults.");
+    }
+    // Group lag in seconds.
+    if (!r.group_lag.empty()) {
+      Chart c(plot_id("lag-seconds", gid, s.groups.size()), "Group lag in seconds" + suffix, "time (s)",
+              "age of oldest uncommitted record (s)");
+      std::vector<double> xs, ys;
+      for (const auto& l : r.group_lag)
+        if (l.group == static_cast<std::int32_t>(gi)) xs.push_back(l.time_s), ys.push_back(l.lag_seconds);
+      c.line("lag (s)", xs, ys, color(0));
+      c.x_range(0, s.simulated_seconds);
+      if (lag_seconds_limit > 0) c.hline(lag_seconds_limit, "SLO max_lag_seconds", "#d62728");
+      decorate(c, gid);
+      doc.plot(c, "Age of the group's oldest uncommitted record at each sample: the lag in time.");
+    }
+    // Throughput per consumer.
+    if (!r.throughput.empty()) {
+      Chart c(plot_id("throughput", gid, s.groups.size()), "Throughput per consumer" + suffix, "time (s)",
+              "records / s");
+      std::map<std::int32_t, std::pair<std::vector<double>, std::vector<double>>> per;
+      double prev = 0, interval = 1;
+      for (const auto& t : r.throughput) {
+        if (t.time_s > prev && prev > 0) {
+          interval = t.time_s - prev;
+          break;
+        }
+        prev = t.time_s;
+      }
+      for (const auto& t : r.throughput)
+        if (t.group == static_cast<std::int32_t>(gi)) {
+          per[t.consumer].first.push_back(t.time_s);
+          per[t.consumer].second.push_back(static_cast<double>(t.records) / interval);
+        }
+      std::size_t k = 0;
+      for (const auto& [cidx, xy] : per) c.line(gid + "/" + std::to_string(cidx), xy.first, xy.second, color(k++), true);
+      c.x_range(0, s.simulated_seconds);
+      decorate(c, gid);
+      doc.plot(c, "Records processed per second by each consumer (duplicates included), per sample interval.");
+    }
+    // Gantt of ownership.
+    {
+      std::vector<OwnershipSpan> spans;
+      for (auto& sp : ownership_spans(r))
+        if (sp.group == gid) spans.push_back(sp);
+      if (!spans.empty()) {
+        std::map<int, std::string> rows_by_index;
+        for (const auto& c : s.groups[gi].consumers) rows_by_index[split_consumer_name(c.name).second] = c.name;
+        for (const auto& sp : spans) rows_by_index[sp.consumer_index] = sp.consumer;
+        std::vector<std::string> rows;
+        std::map<std::string, std::size_t> row_of;
+        for (const auto& [idx, name] : rows_by_index) {
+          row_of[name] = rows.size();
+          rows.push_back(name);
+        }
+        Chart c(plot_id("ownership", gid, s.groups.size()), "Partition ownership by generation" + suffix, "time (s)",
+                "", std::max(160.0, 74.0 + 26.0 * static_cast<double>(rows.size())));
+        c.y_categories(rows);
+        c.x_range(0, s.simulated_seconds);
+        std::set<std::int32_t> gens;
+        for (const auto& sp : spans) {
+          gens.insert(sp.generation);
+          c.bar(row_of[sp.consumer], sp.start_s, sp.end_s, "g" + std::to_string(sp.generation) + " " + compress_partitions(sp.partitions),
+                sp.consumer + ", generation " + std::to_string(sp.generation) + " (" + human(sp.start_s) + " s to " +
+                    human(sp.end_s) + " s): " + compress_partitions(sp.partitions),
+                color(static_cast<std::size_t>(sp.generation)));
+        }
+        for (auto gn : gens) c.legend_entry("generation " + std::to_string(gn), color(static_cast<std::size_t>(gn)));
+        decorate(c, gid);
+        doc.plot(c, "Who owned which partitions when: one bar per consumer and generation, from the generation's "
+                    "assignment until the next rebalance revokes it (eager protocol) or the consumer stops. Gaps are "
+                    "time without partitions.");
+      }
+    }
+  }
+
+  // Latency CDF.
+  {
+    Chart c("latency-cdf", "Latency CDF", "end-to-end latency (ms, log scale)", "fraction of records");
+    c.x_log();
+    c.y_range(0, 1);
+    c.y_percent();
+    std::size_t k = 0;
+    bool from_file = false;
+    const fs::path p = dir / "latency_cdf.csv";
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> per;
+    for (const auto& f : read_csv(p, {"group", "quantile", "latency_ms"})) {
+      per[f[0]].first.push_back(std::max(to_d(f[2], p), 1e-3));
+      per[f[0]].second.push_back(to_d(f[1], p));
+    }
+    if (!per.empty()) {
+      from_file = true;
+      for (const auto& g : s.groups) {
+        auto it = per.find(g.id);
+        if (it != per.end()) c.line(g.id, it->second.first, it->second.second, color(k++), true);
+      }
+    } else {
+      for (const auto& g : s.groups) {
+        const auto& l = g.latency_ms;
+        if (l.count == 0) continue;
+        std::vector<double> xs{std::max(l.p50, 1e-3), std::max(l.p90, 1e-3), std::max(l.p99, 1e-3),
+                               std::max(l.p999, 1e-3), std::max(l.max, 1e-3)};
+        c.line(g.id, xs, {0.5, 0.9, 0.99, 0.999, 1.0}, color(k++), true, true);
+      }
+      c.note("from the summary's percentiles (no latency_cdf.csv)");
+    }
+    c.hline(0.99, "p99", "#888");
+    if (latency_limit > 0) c.marker(latency_limit, "SLO p99", "#d62728");
+    doc.plot(c, std::string("Cumulative distribution of end-to-end latency (append to processed, first processing "
+                            "of each record)") +
+                    (from_file ? "." : "; only the summary's percentiles were available, drawn as steps."));
+  }
+}
+
+// Sweep section ----------------------------------------------------------------------------------
+
+void sweep_section(Doc& doc, const SweepResult& sw) {
+  doc.h2("Sweep");
+  std::string axes;
+  for (const auto& a : sw.axes) {
+    std::string vals;
+    for (const auto& v : a.values) vals += (vals.empty() ? "" : ", ") + v;
+    axes += (axes.empty() ? "" : "; ") + a.path + " = " + vals;
+  }
+  doc.para("Scenario " + sw.scenario + ": " + plural(sw.points.size(), "point", "points") + " x " +
+           plural(sw.seeds, "seed", "seeds") + " (seeds " + std::to_string(sw.base_seed) + " to " +
+           std::to_string(sw.base_seed + sw.seeds - 1) + "). " + (axes.empty() ? "No axes." : "Axes: " + axes + ".") +
+           " Values are means with 95% confidence half-widths over the seeds.");
+  const std::vector<std::string> key{"latency_p99_ms", "latency_mean_ms", "max_lag", "max_lag_seconds", "duplicates",
+                                     "rebalance_seconds"};
+  std::vector<std::size_t> idx;
+  for (const auto& k : key)
+    for (std::size_t m = 0; m < sw.metrics.size(); ++m)
+      if (sw.metrics[m] == k) idx.push_back(m);
+  {
+    std::vector<std::string> head;
+    for (const auto& a : sw.axes) head.push_back(a.path);
+    for (auto m : idx) head.push_back(sw.metrics[m]);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& pt : sw.points) {
+      std::vector<std::string> row;
+      for (const auto& ov : pt.params) row.push_back(ov.value);
+      for (auto m : idx) row.push_back(human(pt.stats[m].mean) + " ± " + human(pt.stats[m].ci95));
+      rows.push_back(std::move(row));
+    }
+    doc.table(head, rows);
+  }
+  // Curves: the first axis on x, one line per combination of the others.
+  std::vector<std::string> xcats;
+  std::vector<double> xvals;
+  bool numeric = !sw.axes.empty();
+  if (!sw.axes.empty()) {
+    for (const auto& v : sw.axes[0].values) {
+      xcats.push_back(v);
+      sim::Time t;
+      char* end = nullptr;
+      double d = std::strtod(v.c_str(), &end);
+      if (!v.empty() && *end == '\0') {
+        xvals.push_back(d);
+      } else if (scenarios::parse_duration(v, t)) {
+        xvals.push_back(sim::to_seconds(t));
+      } else {
+        numeric = false;
+      }
+    }
+  }
+  std::map<std::string, std::vector<std::size_t>> lines;  // label of the other axes -> points in x order
+  std::vector<std::string> order;
+  for (std::size_t p = 0; p < sw.points.size(); ++p) {
+    std::string label;
+    for (std::size_t a = 1; a < sw.points[p].params.size(); ++a)
+      label += (label.empty() ? "" : ", ") + sw.points[p].params[a].path + "=" + sw.points[p].params[a].value;
+    if (label.empty()) label = "mean";
+    if (!lines.count(label)) order.push_back(label);
+    lines[label].push_back(p);
+  }
+  for (auto m : idx) {
+    const std::string xlabel = sw.axes.empty() ? "" : sw.axes[0].path + (numeric && !xvals.empty() && xcats[0] != format_number(xvals[0]) ? " (s)" : "");
+    Chart c("sweep-" + sw.metrics[m], sw.metrics[m] + " vs " + (sw.axes.empty() ? "point" : sw.axes[0].path), xlabel,
+            sw.metrics[m] + (sw.units[m].empty() ? "" : " (" + sw.units[m] + ")"));
+    if (!numeric) c.x_categories(sw.axes.empty() ? std::vector<std::string>{"all"} : xcats);
+    std::size_t k = 0;
+    for (const auto& label : order) {
+      std::vector<double> xs, ys, lo, hi;
+      for (std::size_t j = 0; j < lines[label].size(); ++j) {
+        const auto& st = sw.points[lines[label][j]].stats[m];
+        xs.push_back(numeric ? xvals[j % xvals.size()] : static_cast<double>(j));
+        ys.push_back(st.mean);
+        lo.push_back(st.mean - st.ci95);
+        hi.push_back(st.mean + st.ci95);
+      }
+      c.band(xs, lo, hi, color(k));
+      c.line(label, xs, ys, color(k), false, true);
+      ++k;
+    }
+    doc.plot(c, "Mean over seeds with its 95% confidence band.");
+  }
+}
+
+// Plan section -----------------------------------------------------------------------------------
+
+void plan_section(Doc& doc, const json& plan) {
+  doc.h2("Capacity plan and SLO verdicts");
+  std::string slos;
+  for (const auto& s : plan.value("slos", json::array()))
+    slos += (slos.empty() ? "" : ", ") + s.value("name", "") + " <= " + human(json_double(s["limit"])) + " " + s.value("unit", "");
+  const int failures = plan.value("failures", 0);
+  doc.para("Scenario " + plan.value("scenario", "") + ", group " + plan.value("group", "") + "; SLOs: " + slos + "; " +
+           std::to_string(failures) + (failures == 1 ? " consumer crash" : " simultaneous consumer crashes") +
+           " at the start of peak load; " + plural(plan.value("seeds", 1), "seed", "seeds") +
+           " per configuration, each SLO judged on its worst seed.");
+  for (const auto& pt : plan.value("points", json::array())) {
+    std::string params;
+    for (const auto& [k, v] : pt.value("params", json::object()).items()) params += (params.empty() ? "" : ", ") + k + "=" + v.get<std::string>();
+    if (!params.empty()) doc.h3("With " + params);
+    const auto& rec = pt["recommendation"];
+    if (rec.is_object()) {
+      std::string binding;
+      for (const auto& b : rec.value("binding", json::array())) binding += (binding.empty() ? "" : ", ") + b.get<std::string>();
+      doc.para("Recommendation: " + std::to_string(rec.value("partitions", 0)) + " partitions and " +
+                   std::to_string(rec.value("consumers", 0)) + " consumers" +
+                   (binding.empty() ? "." : "; binding SLO: " + binding + " (it fails with one consumer fewer)."),
+               "verdict ok");
+    } else {
+      doc.para("No configuration among those tried meets every SLO.", "verdict fail");
+    }
+    for (const auto& w : pt.value("warnings", json::array())) doc.para("Warning: " + w.get<std::string>(), "warning");
+    for (const auto& s : pt.value("searches", json::array())) {
+      std::vector<std::string> head{"partitions", "consumers", "model utilisation"};
+      for (const auto& sl : plan.value("slos", json::array())) head.push_back(sl.value("name", "") + " (" + sl.value("unit", "") + ")");
+      head.push_back("verdict");
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& c : s.value("candidates", json::array())) {
+        std::vector<std::string> row{std::to_string(s.value("partitions", 0)), std::to_string(c.value("consumers", 0))};
+        const auto& an = c["analytic"];
+        std::string u = human(json_double(an["max_utilisation"]));
+        if (failures > 0) u += " / " + human(json_double(an["max_utilisation_after_failures"])) + " after";
+        row.push_back(u);
+        for (const auto& v : c.value("verdicts", json::array())) {
+          row.push_back(std::string(v.value("met", false) ? "✔ " : "✘ ") + human(json_double(v["worst"])));
+        }
+        row.push_back(c.value("meets", false) ? "✔ meets all" : "✘ fails");
+        rows.push_back(std::move(row));
+      }
+      doc.para("Partitions " + std::to_string(s.value("partitions", 0)) + ": the hottest partition takes " +
+               human(100 * json_double(s["hottest_share"])) + "% of the load (" + human(json_double(s["imbalance"])) +
+               "x an even share); the analytic models rule out fewer than " +
+               std::to_string(s.value("analytic_lower", 0)) + " consumers.");
+      doc.table(head, rows);
+    }
+    // One chart per SLO: worst value vs consumer count, a line per partition count.
+    for (const auto& sl : plan.value("slos", json::array())) {
+      const std::string name = sl.value("name", "");
+      Chart c("plan-" + name, name + " vs consumers", "consumers",
+              name + " (" + sl.value("unit", "") + ")");
+      c.x_integer();
+      std::size_t k = 0;
+      double top = json_double(sl["limit"]);
+      for (const auto& s : pt.value("searches", json::array())) {
+        std::vector<double> xs, ys;
+        for (const auto& cand : s.value("candidates", json::array()))
+          for (const auto& v : cand.value("verdicts", json::array()))
+            if (v.value("slo", "") == name) {
+              xs.push_back(cand.value("consumers", 0));
+              ys.push_back(json_double(v["worst"]));
+              if (std::isfinite(ys.back())) top = std::max(top, ys.back());
+            }
+        c.line(std::to_string(s.value("partitions", 0)) + " partitions", xs, ys, color(k++), false, true);
+      }
+      top = std::min(top, 4 * json_double(sl["limit"]));
+      c.y_range(0, top * 1.1);
+      c.hline(json_double(sl["limit"]), "SLO " + human(json_double(sl["limit"])), "#d62728");
+      doc.plot(c, "Worst value over seeds of " + name + " for each simulated candidate; the dashed line is the SLO. "
+                  "Values beyond four times the limit are clipped; triangles at the top mark values off the scale "
+                  "(e.g. never recovered).");
+    }
+    break;  // plots and tables for the first point only; plan.json has the rest
+  }
+}
+
+const char* kCss = R"(body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
+th{background:#f5f5f5}td:first-child,th:first-child{text-align:left}td.ok{color:#1a7f37}td.fail{color:#c62828;font-weight:600}
+p.verdict.ok{background:#e8f5e9;padding:.6em;border-left:4px solid #1a7f37}p.verdict.fail{background:#ffebee;padding:.6em;border-left:4px solid #c62828}
+p.warning{background:#fff8e1;padding:.6em;border-left:4px solid #f9a825}
+figure{margin:1.2em 0}figcaption{color:#555;font-size:.85em;max-width:900px}svg.plot{max-width:100%;height:auto;border:1px solid #eee}
+.meta{color:#666})";
+
+/// Checks, in the browser, that every plot has content and a laid-out size; the result is left
+/// in data attributes on <body> for automated tests (and shown in the footer).
+const char* kScript = R"(<script>
+(function () {
+  var plots = document.querySelectorAll('svg.plot');
+  var drawn = 0;
+  for (var i = 0; i < plots.length; i++) {
+    var s = plots[i];
+    var marks = s.querySelectorAll('path.series, path.band, rect.bar, circle.point, path.point');
+    var box = s.getBBox();
+    if (marks.length > 0 && box.width > 0 && box.height > 0) drawn++;
+    else s.setAttribute('data-empty', 'true');
+  }
+  document.body.setAttribute('data-plots', String(plots.length));
+  document.body.setAttribute('data-plots-drawn', String(drawn));
+  var f = document.getElementById('plot-check');
+  if (f) f.textContent = drawn + ' of ' + plots.length + ' plots drawn.';
+})();
+</script>)";
+
+}  // namespace
+
+ReportFiles write_report(const std::string& dir, const ReportOptions& options) {
+  const fs::path d(dir);
+  if (!fs::is_directory(d)) throw InputError(dir + ": not a directory");
+  const bool has_run = fs::exists(d / "summary.json");
+  const bool has_sweep = fs::exists(d / "sweep.json");
+  const bool has_plan = fs::exists(d / "plan.json");
+  if (!has_run && !has_sweep && !has_plan) {
+    throw InputError(dir + ": no summary.json, sweep.json or plan.json (write one with cgsim run --out, cgsim sweep "
+                           "--out or cgsim plan --out)");
+  }
+  json plan;
+  if (has_plan) {
+    plan = read_json(d / "plan.json");
+    if (plan.value("kind", "") != "cgsim-plan") throw InputError((d / "plan.json").string() + ": not a cgsim plan file");
+  }
+  std::optional<SimulationResult> run;
+  if (has_run) run = load_run_outputs(dir);
+  std::optional<SweepResult> sweep;
+  if (has_sweep) sweep = sweep_from_json(read_json(d / "sweep.json"));
+
+  std::string name = run ? run->summary.scenario : sweep ? sweep->scenario : plan.value("scenario", "");
+  Doc doc;
+  doc.md << "# cgsim report: " << name << "\n\n";
+  std::string kinds = std::string(has_plan ? "plan" : "") + (has_sweep ? std::string(has_plan ? ", " : "") + "sweep" : "") +
+                      (has_run ? std::string(has_plan || has_sweep ? ", " : "") + "run" : "");
+  doc.md << "Generated by cgsim from the " << kinds << " outputs in this directory.\n";
+  if (has_plan) plan_section(doc, plan);
+  if (run) {
+    if (has_plan) {
+      doc.para("The run below is the recommended configuration" +
+               std::string(plan.value("failures", 0) > 0 ? " with its failure at peak" : "") +
+               " (the plan's first seed).");
+    }
+    run_section(doc, *run, d, has_plan ? &plan : nullptr);
+  }
+  if (sweep) sweep_section(doc, *sweep);
+
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>cgsim report: " << esc(name)
+       << "</title>\n<style>\n" << kCss << "\n</style>\n</head>\n<body>\n<h1>cgsim report: " << esc(name) << "</h1>\n"
+       << "<p class=\"meta\">Generated by cgsim from the " << esc(kinds)
+       << " outputs in this directory. Self-contained: no network access is needed to view it.</p>\n"
+       << doc.html.str() << "<p class=\"meta\" id=\"plot-check\"></p>\n" << kScript << "\n</body>\n</html>\n";
+
+  ReportFiles files;
+  files.html = (d / "report.html").string();
+  files.markdown = (d / "report.md").string();
+  std::error_code ec;
+  fs::create_directories(d / "plots", ec);
+  if (ec) throw WriteError(escape_bytes((d / "plots").string()) + ": cannot create directory: " + ec.message());
+  for (const auto& p : doc.plots) {
+    const fs::path pp = d / "plots" / (p.id + ".svg");
+    write_file_atomically(pp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + p.svg);
+    files.plots.push_back(pp.string());
+  }
+  write_file_atomically(files.html, html.str());
+  write_file_atomically(files.markdown, doc.md.str());
+  if (!options.trace_file.empty()) {
+    if (!run) throw OptionError("trace_file", "", dir + " has no summary.json to take the timeline from");
+    write_chrome_trace(options.trace_file, *run);
+  }
+  return files;
+}
+
+}  // namespace cgsim::analysis
