@@ -1,0 +1,140 @@
+#include "models/pulsar/dispatchers.hpp"
+#include "models/pulsar/world.hpp"
+
+namespace cgsim::models::pulsar {
+
+namespace {
+using Selector = std::variant<ConsistentHashingSelector, HashRangeAutoSplitSelector, HashRangeExclusiveSelector>;
+
+Selector make_selector(const PulsarBrokerSpec& broker, const SubscriptionSpec& s) {
+  if (s.key_shared_mode == KeySharedMode::Sticky) return HashRangeExclusiveSelector();
+  if (broker.key_shared_consistent_hashing) return ConsistentHashingSelector(broker.consistent_hashing_points);
+  return HashRangeAutoSplitSelector();
+}
+}  // namespace
+
+KeySharedDispatcher::KeySharedDispatcher(World& world, std::int32_t subscription, Topic& topic, std::int32_t partition)
+    : Dispatcher(world, subscription, topic, partition),
+      selector_(make_selector(world.scenario().pulsar.broker,
+                              world.scenario().pulsar.subscriptions[static_cast<std::size_t>(subscription)])),
+      ordered_(!world.scenario().pulsar.subscriptions[static_cast<std::size_t>(subscription)].allow_out_of_order_delivery) {
+  range_ = std::visit([](const auto& s) { return s.key_hash_range(); }, selector_);
+}
+
+ConsumerId KeySharedDispatcher::select(std::int32_t hash) const {
+  return std::visit([hash](const auto& s) { return s.select(hash); }, selector_);
+}
+
+std::int32_t KeySharedDispatcher::hash_of(std::int64_t entry) {
+  const Entry& m = topic_.entry(partition_, entry);
+  if (m.key != kNoKey) {
+    auto it = key_hashes_.find(m.key);
+    if (it != key_hashes_.end()) return it->second;
+    const std::int32_t h = sticky_key_hash(world_.sticky_key(m), range_);
+    key_hashes_.emplace(m.key, h);
+    return h;
+  }
+  return sticky_key_hash(world_.sticky_key(m), range_);
+}
+
+bool KeySharedDispatcher::accept(const Attached& a) {
+  if (auto* s = std::get_if<ConsistentHashingSelector>(&selector_)) {
+    s->add(a.id, a.name);
+    return true;
+  }
+  if (auto* s = std::get_if<HashRangeAutoSplitSelector>(&selector_)) return s->add(a.id);
+  // STICKY: the consumer declares its ranges by its index in the subscription.
+  const auto& ranges = spec().consumers.sticky_ranges;
+  const auto m = static_cast<std::size_t>(a.member);
+  static const std::vector<HashRange> kNone;
+  return std::get<HashRangeExclusiveSelector>(selector_).add(a.id, m < ranges.size() ? ranges[m] : kNone).empty();
+}
+
+void KeySharedDispatcher::consumers_changed(ConsumerId /*added*/, ConsumerId removed) {
+  if (removed != kNoConsumer) std::visit([removed](auto& s) { s.remove(removed); }, selector_);
+  recompute_draining();
+}
+
+void KeySharedDispatcher::recompute_draining() {
+  draining_.clear();
+  if (!ordered_) return;
+  for (const auto& [entry, holder] : pending_) {
+    const std::int32_t h = hash_of(entry);
+    if (select(h) == holder) continue;
+    Drain& d = draining_[h];
+    if (d.count == 0) d.holder = holder;
+    if (d.holder == holder) ++d.count;
+  }
+}
+
+void KeySharedDispatcher::released(std::int64_t entry, ConsumerId holder) {
+  if (draining_.empty()) return;
+  auto it = draining_.find(hash_of(entry));
+  if (it == draining_.end() || it->second.holder != holder) return;
+  if (--it->second.count <= 0) draining_.erase(it);
+}
+
+bool KeySharedDispatcher::any_permits() const {
+  for (const Attached& a : consumers_)
+    if (a.permits > 0) return true;
+  return false;
+}
+
+bool KeySharedDispatcher::try_send(std::int64_t entry, std::int32_t hash) {
+  const ConsumerId c = select(hash);
+  if (c == kNoConsumer) return false;
+  Attached* a = find(c);
+  if (!a || a->permits <= 0) return false;
+  if (ordered_) {
+    auto d = draining_.find(hash);
+    if (d != draining_.end() && d->second.holder != c) return false;
+  }
+  send(*a, entry);
+  return true;
+}
+
+void KeySharedDispatcher::dispatch() {
+  if (!any_permits()) return;
+  held_.clear();
+  for (auto it = replay_.begin(); it != replay_.end();) {
+    const std::int64_t e = *it;
+    const std::int32_t h = hash_of(e);
+    if (ordered_ && held_.count(h)) {
+      ++it;
+      continue;
+    }
+    if (try_send(e, h)) {
+      it = replay_.erase(it);
+      if (!any_permits()) return;
+    } else {
+      held_.insert(h);
+      ++it;
+    }
+  }
+  const std::int64_t size = ledger_size();
+  while (replay_.size() < kLookAhead && any_permits()) {
+    const std::int64_t e = next_new();
+    if (e >= size) break;
+    ++read_;
+    const std::int32_t h = hash_of(e);
+    if ((ordered_ && held_.count(h)) || !try_send(e, h)) {
+      replay_.insert(e);
+      held_.insert(h);
+    }
+  }
+}
+
+std::unique_ptr<Dispatcher> make_dispatcher(World& world, std::int32_t subscription, Topic& topic, std::int32_t partition) {
+  switch (world.scenario().pulsar.subscriptions[static_cast<std::size_t>(subscription)].type) {
+    case SubscriptionType::Exclusive:
+    case SubscriptionType::Failover:
+      return std::make_unique<SingleActiveDispatcher>(world, subscription, topic, partition);
+    case SubscriptionType::Shared:
+      return std::make_unique<SharedDispatcher>(world, subscription, topic, partition);
+    case SubscriptionType::KeyShared:
+      return std::make_unique<KeySharedDispatcher>(world, subscription, topic, partition);
+  }
+  return nullptr;
+}
+
+}  // namespace cgsim::models::pulsar
