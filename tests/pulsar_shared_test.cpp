@@ -1,0 +1,123 @@
+// Shared subscriptions: round-robin dispatch by permits, the client's flow control, priority
+// levels, and what a consumer's crash, an ack timeout and a negative ack send back.
+#include <gtest/gtest.h>
+
+#include "tests/pulsar_rig.hpp"
+
+using namespace pulsar_rig;
+
+TEST(PulsarShared, RoundRobinDispatchSpreadsMessagesEvenly) {
+  Rig rig(ps::SubscriptionType::Shared, 2);
+  rig.sub().consumers.processing_time = sim::Distribution::constant(0.001);
+  rig.build();
+  rig.publish_many(kSecond, 400, 5 * kMillisecond, 0);
+  rig.run(10 * kSecond);
+  ASSERT_EQ(rig.done.size(), 400u);
+  EXPECT_EQ(rig.by(0), 200u);
+  EXPECT_EQ(rig.by(1), 200u);
+  EXPECT_EQ(rig.totals().backlog, 0u);
+}
+
+TEST(PulsarShared, ConsumerTakesAtMostRoundRobinBatchAtOnce) {
+  // 100 messages already waiting when two consumers subscribe: they alternate in blocks of 20.
+  Rig rig(ps::SubscriptionType::Shared, 0);
+  rig.build();
+  rig.publish_many(0, 100, 0, 0);
+  rig.run(kMillisecond);
+  rig.world->add_consumer(0).start();
+  rig.world->add_consumer(0).start();
+  rig.run(10 * kSecond);
+  ASSERT_EQ(rig.done.size(), 100u);
+  // The first consumer subscribed first and took everything up to its permits (1000).
+  EXPECT_EQ(rig.by(0), 100u);
+}
+
+TEST(PulsarShared, FlowRefillsWhenHalfTheReceiverQueueIsConsumed) {
+  Rig rig(ps::SubscriptionType::Shared, 1);
+  rig.sub().consumers.receiver_queue_size = 4;
+  rig.build();
+  rig.publish_many(0, 10, 0, 0);
+  // Subscribed at 1 ms with 4 permits; the application takes message 1 at 2 ms and message 2 at
+  // 12 ms, when half the queue is free: the flow request for 2 arrives at 13 ms, with message 1's ack.
+  rig.run(12 * kMillisecond + 500 * sim::kMicrosecond);
+  EXPECT_EQ(rig.world->dispatcher(0, 0).unacked(), 4u);
+  rig.run(13 * kMillisecond + 500 * sim::kMicrosecond);
+  EXPECT_EQ(rig.world->dispatcher(0, 0).unacked(), 5u);  // 4 + 2 sent, 1 acked
+  rig.run(kSecond);
+  EXPECT_EQ(rig.done.size(), 10u);
+}
+
+TEST(PulsarShared, BestPriorityLevelWithPermitsIsServedFirst) {
+  Rig rig(ps::SubscriptionType::Shared, 2);
+  rig.sub().consumers.priority_levels = {1, 0};
+  rig.sub().consumers.receiver_queue_size = 10;
+  rig.build();
+  rig.publish_many(10 * kMillisecond, 15, 0, 0);
+  rig.run(5 * kSecond);
+  ASSERT_EQ(rig.done.size(), 15u);
+  EXPECT_EQ(rig.by(1), 10u);  // level 0 takes its 10 permits' worth first
+  EXPECT_EQ(rig.by(0), 5u);
+}
+
+TEST(PulsarShared, CrashedConsumersUnackedMessagesGoToOthers) {
+  Rig rig(ps::SubscriptionType::Shared, 2);
+  rig.build();
+  rig.publish_many(10 * kMillisecond, 100, 0, 0);
+  rig.engine.schedule_at(100 * kMillisecond, 0, [&] { rig.world->consumer(0, 0).crash(); });
+  rig.run(10 * kSecond);
+  const auto t = rig.totals();
+  EXPECT_EQ(t.acked, 100u);
+  EXPECT_EQ(t.backlog, 0u);
+  EXPECT_EQ(t.duplicates, 0u);  // acks sent before the crash arrive before the broker drops it
+  std::size_t closed = 0;
+  for (const auto& r : rig.redeliveries) closed += r.reason == ps::RedeliveryReason::ConsumerClosed;
+  EXPECT_GT(closed, 30u);
+  EXPECT_EQ(rig.by(1), 100u - rig.by(0));
+}
+
+TEST(PulsarShared, AckTimeoutRedeliversAndCountsTheDuplicate) {
+  Rig rig(ps::SubscriptionType::Shared, 2);
+  rig.sub().ack_timeout = kSecond;
+  rig.sub().consumers.receiver_queue_size = 1;
+  rig.build();
+  rig.world->consumer(0, 0).slow(300, 2 * kSecond);  // 3 s for its first message
+  rig.publish(10 * kMillisecond, ps::kNoKey);
+  rig.run(10 * kSecond);
+  ASSERT_EQ(rig.done.size(), 2u);
+  EXPECT_EQ(rig.done[0].consumer, 1);  // the copy sent again after the timeout finishes first
+  EXPECT_EQ(rig.done[0].redelivery_count, 1);
+  EXPECT_TRUE(rig.done[1].duplicate);
+  ASSERT_FALSE(rig.redeliveries.empty());
+  EXPECT_EQ(rig.redeliveries[0].reason, ps::RedeliveryReason::AckTimeout);
+  EXPECT_EQ(rig.totals().acked, 1u);
+}
+
+TEST(PulsarShared, NegativeAckRedeliversAfterTheDelay) {
+  Rig rig(ps::SubscriptionType::Shared, 1);
+  rig.sub().negative_ack_redelivery_delay = 2 * kSecond;
+  rig.sc.applications[0].negative_ack_probability = 1.0;
+  rig.build();
+  rig.publish(0, ps::kNoKey);
+  rig.run(3 * kSecond);
+  ASSERT_EQ(rig.done.size(), 2u);
+  EXPECT_TRUE(rig.done[0].failed);
+  // Done at 12 ms, asked again 2 s later; the request and the delivery take a latency each.
+  EXPECT_EQ(rig.done[1].done, 12 * kMillisecond + 2 * kSecond + 2 * kMillisecond + 10 * kMillisecond);
+  EXPECT_EQ(rig.done[1].redelivery_count, 1);
+}
+
+TEST(PulsarShared, DeadLetterPolicyStopsAfterMaxRedeliveries) {
+  Rig rig(ps::SubscriptionType::Shared, 1);
+  rig.sub().negative_ack_redelivery_delay = 100 * kMillisecond;
+  rig.sub().dead_letter_max_redeliveries = 3;
+  rig.sc.applications[0].negative_ack_probability = 1.0;
+  rig.build();
+  rig.publish(0, ps::kNoKey);
+  rig.run(5 * kSecond);
+  EXPECT_EQ(rig.done.size(), 4u);  // the first delivery and 3 redeliveries
+  EXPECT_EQ(rig.dead.size(), 1u);
+  const auto t = rig.totals();
+  EXPECT_EQ(t.dead_lettered, 1u);
+  EXPECT_EQ(t.acked, 0u);
+  EXPECT_EQ(t.backlog, 0u);
+}
