@@ -68,6 +68,7 @@ void Dispatcher::flow(Consumer* client, std::int32_t permits) {
   Attached* a = find(client);
   if (!a) return;
   a->permits += permits;
+  flowed(a->id);
   dispatch();
 }
 
@@ -83,7 +84,7 @@ void Dispatcher::settle(std::int64_t entry, std::uint8_t how) {
     state_.pop_front();
     ++mark_delete_;
   }
-  replay_.erase(entry);
+  replay_remove(entry);
   redeliveries_.erase(entry);
   auto p = pending_.find(entry);
   if (p != pending_.end()) {
@@ -109,7 +110,7 @@ void Dispatcher::dead_letter(Consumer* /*client*/, std::int64_t entry) {
 
 void Dispatcher::replay(std::int64_t entry, RedeliveryReason why) {
   if (settled(entry)) return;
-  replay_.insert(entry);
+  replay_add(entry);
   ++counters_.redeliveries;
   world_.signals().redelivered.emit(subscription_, partition_, entry, why, now());
 }
@@ -158,7 +159,7 @@ void Dispatcher::rewind() {
     world_.signals().redelivered.emit(subscription_, partition_, e, RedeliveryReason::Rewind, now());
   }
   pending_.clear();
-  replay_.clear();
+  replay_clear();
   read_ = mark_delete_;
 }
 

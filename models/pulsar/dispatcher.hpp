@@ -100,6 +100,12 @@ class Dispatcher {
   virtual void consumers_changed(ConsumerId added, ConsumerId removed) = 0;
   /// A pending message of @p holder was settled or released.
   virtual void released(std::int64_t /*entry*/, ConsumerId /*holder*/) {}
+  /// Consumer @p id was granted more permits.
+  virtual void flowed(ConsumerId /*id*/) {}
+  /// The replay set: messages waiting to be sent again (Key_Shared keeps its own by consumer).
+  virtual void replay_add(std::int64_t entry) { replay_.insert(entry); }
+  virtual void replay_remove(std::int64_t entry) { replay_.erase(entry); }
+  virtual void replay_clear() { replay_.clear(); }
 
   /// Sends @p entry to @p a: spends a permit, makes it pending on @p a, schedules the delivery.
   void send(Attached& a, std::int64_t entry);

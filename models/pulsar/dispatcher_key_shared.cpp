@@ -53,6 +53,45 @@ bool KeySharedDispatcher::accept(const Attached& a) {
 void KeySharedDispatcher::consumers_changed(ConsumerId /*added*/, ConsumerId removed) {
   if (removed != kNoConsumer) std::visit([removed](auto& s) { s.remove(removed); }, selector_);
   recompute_draining();
+  // Hashes may have moved: sort the replay set into the consumers' parts again.
+  std::vector<std::int64_t> all;
+  all.reserve(where_.size());
+  for (const auto& [entry, owner] : where_) all.push_back(entry);
+  buckets_.clear();
+  where_.clear();
+  waiting_hashes_.clear();
+  for (std::int64_t e : all) replay_add(e);
+  for (const Attached& a : consumers_) dirty_.insert(a.id);
+}
+
+void KeySharedDispatcher::replay_add(std::int64_t entry) {
+  if (where_.count(entry)) return;
+  const std::int32_t h = hash_of(entry);
+  const ConsumerId c = select(h);
+  buckets_[c].insert(entry);
+  where_.emplace(entry, c);
+  ++waiting_hashes_[h];
+  dirty_.insert(c);
+}
+
+void KeySharedDispatcher::replay_remove(std::int64_t entry) {
+  auto it = where_.find(entry);
+  if (it == where_.end()) return;
+  auto b = buckets_.find(it->second);
+  if (b != buckets_.end()) {
+    b->second.erase(entry);
+    if (b->second.empty()) buckets_.erase(b);
+  }
+  where_.erase(it);
+  const std::int32_t h = hash_of(entry);
+  auto w = waiting_hashes_.find(h);
+  if (w != waiting_hashes_.end() && --w->second <= 0) waiting_hashes_.erase(w);
+}
+
+void KeySharedDispatcher::replay_clear() {
+  buckets_.clear();
+  where_.clear();
+  waiting_hashes_.clear();
 }
 
 void KeySharedDispatcher::recompute_draining() {
@@ -69,9 +108,13 @@ void KeySharedDispatcher::recompute_draining() {
 
 void KeySharedDispatcher::released(std::int64_t entry, ConsumerId holder) {
   if (draining_.empty()) return;
-  auto it = draining_.find(hash_of(entry));
+  const std::int32_t h = hash_of(entry);
+  auto it = draining_.find(h);
   if (it == draining_.end() || it->second.holder != holder) return;
-  if (--it->second.count <= 0) draining_.erase(it);
+  if (--it->second.count <= 0) {
+    draining_.erase(it);
+    dirty_.insert(select(h));
+  }
 }
 
 bool KeySharedDispatcher::any_permits() const {
@@ -80,48 +123,49 @@ bool KeySharedDispatcher::any_permits() const {
   return false;
 }
 
-bool KeySharedDispatcher::try_send(std::int64_t entry, std::int32_t hash) {
-  const ConsumerId c = select(hash);
-  if (c == kNoConsumer) return false;
-  Attached* a = find(c);
+bool KeySharedDispatcher::try_send(Attached* a, std::int64_t entry, std::int32_t hash) {
   if (!a || a->permits <= 0) return false;
   if (ordered_) {
     auto d = draining_.find(hash);
-    if (d != draining_.end() && d->second.holder != c) return false;
+    if (d != draining_.end() && d->second.holder != a->id) return false;
   }
   send(*a, entry);
   return true;
 }
 
-void KeySharedDispatcher::dispatch() {
-  if (!any_permits()) return;
-  held_.clear();
-  for (auto it = replay_.begin(); it != replay_.end();) {
-    const std::int64_t e = *it;
+void KeySharedDispatcher::drain_replay(Attached& a) {
+  auto b = buckets_.find(a.id);
+  if (b == buckets_.end()) return;
+  std::unordered_set<std::int32_t> held;
+  std::vector<std::int64_t> sent;
+  for (std::int64_t e : b->second) {
+    if (a.permits <= 0) break;
     const std::int32_t h = hash_of(e);
-    if (ordered_ && held_.count(h)) {
-      ++it;
-      continue;
-    }
-    if (try_send(e, h)) {
-      it = replay_.erase(it);
-      if (!any_permits()) return;
-    } else {
-      held_.insert(h);
-      ++it;
-    }
+    if (ordered_ && held.count(h)) continue;
+    if (try_send(&a, e, h)) sent.push_back(e);
+    else held.insert(h);
+  }
+  for (std::int64_t e : sent) replay_remove(e);
+}
+
+void KeySharedDispatcher::dispatch() {
+  if (!dirty_.empty()) {
+    std::unordered_set<ConsumerId> look;
+    look.swap(dirty_);
+    for (Attached& a : consumers_)
+      if (a.permits > 0 && look.count(a.id)) drain_replay(a);
   }
   const std::int64_t size = ledger_size();
-  while (replay_.size() < kLookAhead && any_permits()) {
+  while (where_.size() < kLookAhead && any_permits()) {
     const std::int64_t e = next_new();
     if (e >= size) break;
     ++read_;
     const std::int32_t h = hash_of(e);
-    if ((ordered_ && held_.count(h)) || !try_send(e, h)) {
-      replay_.insert(e);
-      held_.insert(h);
-    }
+    Attached* a = find(select(h));
+    if ((ordered_ && waiting_hashes_.count(h)) || !try_send(a, e, h)) replay_add(e);
   }
+  // Messages just put aside wait for something to change, not for the next look.
+  dirty_.clear();
 }
 
 std::unique_ptr<Dispatcher> make_dispatcher(World& world, std::int32_t subscription, Topic& topic, std::int32_t partition) {

@@ -3,6 +3,7 @@
 /// The dispatcher of each subscription type (see dispatcher.hpp for what they share).
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
@@ -67,7 +68,9 @@ class SharedDispatcher final : public Dispatcher {
 ///   previous consumer has acknowledged (or lost) all of them (PIP-379);
 /// - a new message waits while an older message of its hash waits for replay;
 /// - among replayed messages, one that waits holds back the later ones of its hash.
-/// A message whose consumer has no permits waits in the replay set.
+/// A message whose consumer has no permits waits in the replay set. The replay set is kept by
+/// consumer (a hash has one consumer), and a consumer's part is looked at again only when
+/// something that could let it move happened: permits, a hash done draining, a message added.
 class KeySharedDispatcher final : public Dispatcher {
  public:
   KeySharedDispatcher(World& world, std::int32_t subscription, Topic& topic, std::int32_t partition);
@@ -77,20 +80,28 @@ class KeySharedDispatcher final : public Dispatcher {
   std::int32_t hash_of(std::int64_t entry);
   /// Hashes now draining.
   std::size_t draining() const { return draining_.size(); }
+  /// Messages waiting for replay.
+  std::size_t waiting() const { return where_.size(); }
 
  protected:
   void dispatch() override;
   bool accept(const Attached& a) override;
   void consumers_changed(ConsumerId added, ConsumerId removed) override;
   void released(std::int64_t entry, ConsumerId holder) override;
+  void flowed(ConsumerId id) override { dirty_.insert(id); }
+  void replay_add(std::int64_t entry) override;
+  void replay_remove(std::int64_t entry) override;
+  void replay_clear() override;
 
  private:
   struct Drain {
     ConsumerId holder = kNoConsumer;
     std::int64_t count = 0;  ///< the holder's unacknowledged messages of the hash
   };
-  /// Tries to send @p entry of hash @p hash; false when it has to wait.
-  bool try_send(std::int64_t entry, std::int32_t hash);
+  /// Tries to send @p entry of hash @p hash to @p a; false when it has to wait.
+  bool try_send(Attached* a, std::int64_t entry, std::int32_t hash);
+  /// Sends what consumer @p a's part of the replay set can send now.
+  void drain_replay(Attached& a);
   /// Recomputes which hashes are draining after the selector changed.
   void recompute_draining();
   bool any_permits() const;
@@ -103,7 +114,10 @@ class KeySharedDispatcher final : public Dispatcher {
   bool ordered_;
   std::unordered_map<std::uint64_t, std::int32_t> key_hashes_;  ///< key index -> hash
   std::unordered_map<std::int32_t, Drain> draining_;
-  std::unordered_set<std::int32_t> held_;                          ///< hashes held in this round
+  std::unordered_map<ConsumerId, std::set<std::int64_t>> buckets_;  ///< replay set by consumer
+  std::unordered_map<std::int64_t, ConsumerId> where_;              ///< entry -> its bucket
+  std::unordered_map<std::int32_t, std::int32_t> waiting_hashes_;   ///< hash -> messages in replay
+  std::unordered_set<ConsumerId> dirty_;                            ///< buckets worth a look
 };
 
 /// A dispatcher for subscription @p subscription's type on partition @p partition.
