@@ -87,6 +87,8 @@ TEST(PulsarShared, AckTimeoutRedeliversAndCountsTheDuplicate) {
   EXPECT_EQ(rig.done[0].consumer, 1);  // the copy sent again after the timeout finishes first
   EXPECT_EQ(rig.done[0].redelivery_count, 1);
   EXPECT_TRUE(rig.done[1].duplicate);
+  EXPECT_TRUE(rig.done[1].redelivered);  // the duplicate is owed to the ack timeout
+  EXPECT_EQ(rig.done[1].redelivery_reason, ps::RedeliveryReason::AckTimeout);
   ASSERT_FALSE(rig.redeliveries.empty());
   EXPECT_EQ(rig.redeliveries[0].reason, ps::RedeliveryReason::AckTimeout);
   EXPECT_EQ(rig.totals().acked, 1u);

@@ -111,6 +111,7 @@ void Dispatcher::dead_letter(Consumer* /*client*/, std::int64_t entry) {
 void Dispatcher::replay(std::int64_t entry, RedeliveryReason why) {
   if (settled(entry)) return;
   replay_add(entry);
+  why_[entry] = why;
   ++counters_.redeliveries;
   world_.signals().redelivered.emit(subscription_, partition_, entry, why, now());
 }
@@ -155,6 +156,7 @@ void Dispatcher::rewind() {
   }
   std::sort(back.begin(), back.end());
   for (std::int64_t e : back) {
+    why_[e] = RedeliveryReason::Rewind;
     ++counters_.redeliveries;
     world_.signals().redelivered.emit(subscription_, partition_, e, RedeliveryReason::Rewind, now());
   }
@@ -198,6 +200,10 @@ std::uint64_t Dispatcher::backlog() const {
 
 void Dispatcher::record_processed(ProcessedMessage& m) {
   ++counters_.processed;
+  if (auto w = why_.find(m.entry); w != why_.end()) {
+    m.redelivered = true;
+    m.redelivery_reason = w->second;
+  }
   if (m.failed) return;  // a failed processing neither completes the message nor orders its key
   const auto i = static_cast<std::size_t>(m.entry);
   if (processed_.size() <= i) processed_.resize(std::max(i + 1, processed_.size() * 2), 0);

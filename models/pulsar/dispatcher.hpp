@@ -146,6 +146,7 @@ class Dispatcher {
   std::unordered_map<std::int64_t, std::int32_t> redeliveries_;
   std::vector<std::uint8_t> processed_;  ///< processings per message (saturating)
   std::unordered_map<std::uint64_t, std::int64_t> latest_;    ///< key -> latest message processed
+  std::unordered_map<std::int64_t, RedeliveryReason> why_;     ///< message -> why it was last put back
   CursorCounters counters_;
 };
 

@@ -12,6 +12,10 @@ namespace cgsim::models::pulsar {
 /// Key index of a message sent without a key (never checked for ordering).
 inline constexpr std::uint64_t kNoKey = ~std::uint64_t{0};
 
+/// Why a message is dispatched again.
+enum class RedeliveryReason { AckTimeout, NegativeAck, ConsumerClosed, Rewind };
+const char* to_string(RedeliveryReason r);
+
 /// One message a consumer finished processing (and acknowledged, unless it failed).
 struct ProcessedMessage {
   std::int32_t subscription = 0;
@@ -28,11 +32,11 @@ struct ProcessedMessage {
   /// partition had been processed: a per-key ordering violation.
   bool out_of_order = false;
   bool failed = false;          ///< the application failed it (negative ack)
+  /// The message had been put back for dispatch at least once (by any consumer), and why the
+  /// last time: what a duplicate or an ordering violation is owed to.
+  bool redelivered = false;
+  RedeliveryReason redelivery_reason = RedeliveryReason::ConsumerClosed;
 };
-
-/// Why a message is dispatched again.
-enum class RedeliveryReason { AckTimeout, NegativeAck, ConsumerClosed, Rewind };
-const char* to_string(RedeliveryReason r);
 
 /// Client-side state of a consumer.
 enum class ConsumerState { Connecting, Connected, Closing, Closed, Crashed };
