@@ -86,8 +86,17 @@ TEST(PulsarKeyShared, JoiningConsumerWaitsForDrainingHashesSoKeysStayOrdered) {
   rig.engine.schedule_at(2 * kSecond + 5 * kMillisecond, 0, [&] {
     saw_draining = static_cast<ps::KeySharedDispatcher&>(rig.world->dispatcher(0, 0)).draining() > 0;
   });
+  std::map<std::int32_t, sim::Time> started;
+  std::vector<sim::Time> waits;
+  rig.world->signals().draining.connect([&](std::int32_t, std::int32_t, std::int32_t h, bool on, sim::Time t) {
+    if (on) started[h] = t;
+    else waits.push_back(t - started.at(h));
+  });
   rig.run(60 * kSecond);
   EXPECT_TRUE(saw_draining);
+  EXPECT_EQ(waits.size(), started.size());  // every draining hash was released
+  EXPECT_FALSE(waits.empty());
+  for (sim::Time w : waits) EXPECT_GT(w, 0);
   EXPECT_GT(rig.by(2), 0u);       // the joiner took keys over
   EXPECT_EQ(rig.out_of_order(), 0u);
   const auto t = rig.totals();

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "models/pulsar/dispatchers.hpp"
 #include "models/pulsar/world.hpp"
 
@@ -95,8 +97,9 @@ void KeySharedDispatcher::replay_clear() {
 }
 
 void KeySharedDispatcher::recompute_draining() {
-  draining_.clear();
   if (!ordered_) return;
+  std::unordered_map<std::int32_t, Drain> before;
+  before.swap(draining_);
   for (const auto& [entry, holder] : pending_) {
     const std::int32_t h = hash_of(entry);
     if (select(h) == holder) continue;
@@ -104,6 +107,17 @@ void KeySharedDispatcher::recompute_draining() {
     if (d.count == 0) d.holder = holder;
     if (d.holder == holder) ++d.count;
   }
+  // Signals in hash order, so that runs are reproducible whatever the maps' order.
+  std::vector<std::pair<std::int32_t, bool>> changes;
+  for (const auto& [h, d] : draining_)
+    if (!before.count(h)) changes.emplace_back(h, true);
+  for (const auto& [h, d] : before)
+    if (!draining_.count(h)) {
+      changes.emplace_back(h, false);
+      dirty_.insert(select(h));
+    }
+  std::sort(changes.begin(), changes.end());
+  for (const auto& [h, on] : changes) world_.signals().draining.emit(subscription_, partition_, h, on, now());
 }
 
 void KeySharedDispatcher::released(std::int64_t entry, ConsumerId holder) {
@@ -114,6 +128,7 @@ void KeySharedDispatcher::released(std::int64_t entry, ConsumerId holder) {
   if (--it->second.count <= 0) {
     draining_.erase(it);
     dirty_.insert(select(h));
+    world_.signals().draining.emit(subscription_, partition_, h, false, now());
   }
 }
 

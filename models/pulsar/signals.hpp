@@ -52,6 +52,9 @@ struct Signals {
   /// (subscription, partition, consumer index or -1, chosen at, dispatching from): a Failover or
   /// Exclusive partition's active consumer; with a failover delay the two times differ.
   sim::Signal<std::int32_t, std::int32_t, std::int32_t, sim::Time, sim::Time> active_consumer;
+  /// (subscription, partition, hash, draining, time): a Key_Shared hash starts draining (its
+  /// messages wait for the previous consumer's acknowledgements) or is done draining.
+  sim::Signal<std::int32_t, std::int32_t, std::int32_t, bool, sim::Time> draining;
   /// (subscription, backlog, unacknowledged deliveries, time) every output sample interval.
   sim::Signal<std::int32_t, std::uint64_t, std::uint64_t, sim::Time> backlog;
   /// (subscription, consumer, from, to, time)
