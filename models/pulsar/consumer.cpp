@@ -24,6 +24,9 @@ Consumer::Consumer(World& world, std::int32_t subscription, std::int32_t member,
   name_ = m < s.consumers.names.size() ? s.consumers.names[m] : s.name + "-" + std::to_string(member);
   if (m < s.consumers.priority_levels.size()) priority_ = s.consumers.priority_levels[m];
   dispatchers_ = world.dispatchers(subscription);
+  queue_size_ = s.consumers.receiver_queue_size;
+  if (!dispatchers_.empty() && dispatchers_.front()->topic().partitioned())
+    queue_size_ = std::max(1, std::min(queue_size_, kMaxTotalReceiverQueueSize / static_cast<std::int32_t>(dispatchers_.size())));
   freed_.assign(dispatchers_.size(), 0);
   epochs_.assign(dispatchers_.size(), 0);
 }
@@ -50,7 +53,7 @@ void Consumer::set_state(ConsumerState s) {
 }
 
 void Consumer::start() {
-  const std::int32_t permits = spec().consumers.receiver_queue_size;
+  const std::int32_t permits = queue_size_;
   for (Dispatcher* d : dispatchers_) {
     request([this, d, permits] {
       if (stopped()) return;
@@ -74,7 +77,7 @@ void Consumer::on_message(Dispatcher* d, std::int64_t entry, sim::Time sent, std
 }
 
 void Consumer::consumed(std::size_t p) {
-  const std::int32_t threshold = std::max(1, spec().consumers.receiver_queue_size / 2);
+  const std::int32_t threshold = std::max(1, queue_size_ / 2);
   if (++freed_[p] < threshold) return;
   const std::int32_t n = freed_[p];
   freed_[p] = 0;

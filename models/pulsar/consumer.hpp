@@ -4,7 +4,8 @@
 /// topic): it subscribes to the subscription on every partition, keeps a receiver queue and
 /// processes one message at a time in arrival order.
 ///
-/// Flow control: on subscribing it grants receiver_queue_size permits per partition; each message
+/// Flow control: on subscribing it grants receiver_queue_size permits per partition (on a
+/// partitioned topic at most maxTotalReceiverQueueSizeAcrossPartitions / partitions); each message
 /// the application takes from the queue frees one, and once half the queue's worth is free the
 /// client sends them in one flow request. Acknowledgements: individual after each message, or
 /// cumulative (Exclusive and Failover). Ack timeout: a message the application took and has not
@@ -34,6 +35,9 @@ namespace cgsim::models::pulsar {
 class World;
 class Dispatcher;
 struct SubscriptionSpec;
+
+/// The Java client's default maxTotalReceiverQueueSizeAcrossPartitions.
+inline constexpr std::int32_t kMaxTotalReceiverQueueSize = 50000;
 
 class Consumer {
  public:
@@ -90,6 +94,7 @@ class Consumer {
   ConsumerId id_;
   std::string name_;
   std::int32_t priority_ = 0;
+  std::int32_t queue_size_ = 0;  ///< receiver queue size per partition
   ConsumerState state_ = ConsumerState::Connecting;
   ProcessingTime processing_;
   sim::Rng failures_;

@@ -100,7 +100,9 @@ void KeySharedDispatcher::recompute_draining() {
   if (!ordered_) return;
   std::unordered_map<std::int32_t, Drain> before;
   before.swap(draining_);
-  for (const auto& [entry, holder] : pending_) {
+  std::vector<std::pair<std::int64_t, ConsumerId>> pending(pending_.begin(), pending_.end());
+  std::sort(pending.begin(), pending.end());  // the oldest message's holder owns a contested hash
+  for (const auto& [entry, holder] : pending) {
     const std::int32_t h = hash_of(entry);
     if (select(h) == holder) continue;
     Drain& d = draining_[h];
