@@ -2,6 +2,9 @@
 // levels, and what a consumer's crash, an ack timeout and a negative ack send back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "tests/pulsar_rig.hpp"
 
 using namespace pulsar_rig;
@@ -19,17 +22,26 @@ TEST(PulsarShared, RoundRobinDispatchSpreadsMessagesEvenly) {
 }
 
 TEST(PulsarShared, ConsumerTakesAtMostRoundRobinBatchAtOnce) {
-  // 100 messages already waiting when two consumers subscribe: they alternate in blocks of 20.
-  Rig rig(ps::SubscriptionType::Shared, 0);
+  // Three consumers share 150 messages one by one; the third crashes holding 50, which are replayed
+  // at once to the two others with permits: in turns of 20 messages.
+  Rig rig(ps::SubscriptionType::Shared, 3);
+  rig.sub().consumers.processing_time = sim::Distribution::constant(0.1);
   rig.build();
-  rig.publish_many(0, 100, 0, 0);
-  rig.run(kMillisecond);
-  rig.world->add_consumer(0).start();
-  rig.world->add_consumer(0).start();
-  rig.run(10 * kSecond);
-  ASSERT_EQ(rig.done.size(), 100u);
-  // The first consumer subscribed first and took everything up to its permits (1000).
-  EXPECT_EQ(rig.by(0), 100u);
+  rig.publish_many(10 * kMillisecond, 150, 0, 0);
+  rig.engine.schedule_at(50 * kMillisecond, 0, [&] { rig.world->consumer(0, 2).crash(); });
+  rig.run(30 * kSecond);
+  EXPECT_EQ(rig.totals().acked, 150u);
+  std::vector<std::pair<std::int64_t, std::int32_t>> replayed;  // (entry, consumer)
+  for (const auto& m : rig.done)
+    if (m.redelivered) replayed.emplace_back(m.entry, m.consumer);
+  std::sort(replayed.begin(), replayed.end());
+  ASSERT_EQ(replayed.size(), 50u);
+  std::vector<int> runs{1};
+  for (std::size_t i = 1; i < replayed.size(); ++i) {
+    if (replayed[i].second == replayed[i - 1].second) ++runs.back();
+    else runs.push_back(1);
+  }
+  EXPECT_EQ(runs, (std::vector<int>{20, 20, 10}));
 }
 
 TEST(PulsarShared, FlowRefillsWhenHalfTheReceiverQueueIsConsumed) {
