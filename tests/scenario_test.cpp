@@ -10,6 +10,7 @@
 
 #include "analysis/experiments/simulate.hpp"
 #include "scenarios/loader.hpp"
+#include "scenarios/pulsar_loader.hpp"
 #include "scenarios/rabbitmq_loader.hpp"
 
 namespace fs = std::filesystem;
@@ -29,6 +30,7 @@ std::vector<std::string> scenario_files() {
     if (e.path().extension() != ".yaml" && e.path().extension() != ".json") continue;
     // RabbitMQ scenarios have their own loader and tests (tests/rabbitmq_scenario_test.cpp).
     if (cgsim::scenarios::is_rabbitmq_scenario_text(read_text(e.path()))) continue;
+    if (cgsim::scenarios::is_pulsar_scenario_text(read_text(e.path()))) continue;  // tests/pulsar_scenario_test.cpp
     out.push_back(e.path().string());
   }
   std::sort(out.begin(), out.end());
