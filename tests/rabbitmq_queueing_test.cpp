@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "analysis/queueing.hpp"
+#include "analysis/metrics/queueing.hpp"
 #include "models/rabbitmq/world.hpp"
 
 namespace rmq = cgsim::models::rabbitmq;
