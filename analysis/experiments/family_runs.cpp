@@ -1,0 +1,207 @@
+#include "analysis/experiments/family_runs.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "analysis/metrics/summary_builder.hpp"
+#include "models/pulsar/world.hpp"
+#include "models/rabbitmq/world.hpp"
+#include "sim/engine.hpp"
+
+namespace cgsim::analysis {
+
+namespace {
+
+/// Per group, per "partition" (a queue, or a topic partition): one past the highest message
+/// position processed, the frontier a fault's duplicates are measured against.
+class Frontiers {
+ public:
+  Frontiers(std::size_t groups, std::size_t partitions) : f_(groups, std::vector<std::int64_t>(partitions, 0)) {}
+  void processed(std::size_t g, std::int32_t p, std::int64_t position) {
+    auto& v = f_[g][static_cast<std::size_t>(p)];
+    v = std::max(v, position + 1);
+  }
+  const std::vector<std::int64_t>& of(std::size_t g) const { return f_[g]; }
+
+ private:
+  std::vector<std::vector<std::int64_t>> f_;
+};
+
+FaultRecord fault_record(const models::FaultSpec& f, sim::Time t) {
+  const std::string subject = f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
+  return FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0};
+}
+
+const char* state_name(models::rabbitmq::ConsumerState s) {
+  switch (s) {
+    case models::rabbitmq::ConsumerState::Consuming: return "Consuming";
+    case models::rabbitmq::ConsumerState::Cancelling: return "Cancelling";
+    case models::rabbitmq::ConsumerState::Closed: return "Closed";
+    case models::rabbitmq::ConsumerState::Crashed: return "Crashed";
+  }
+  return "?";
+}
+
+}  // namespace
+
+FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc) {
+  namespace rmq = models::rabbitmq;
+  sim::Engine engine;
+  rmq::World world(engine, sc);
+  std::vector<std::string> ids;
+  for (const auto& g : sc.consumers) ids.push_back(g.name);
+  SummaryBuilder builder(ids);
+  Frontiers frontiers(ids.size(), sc.queues.size());
+  FamilyRun out;
+  out.broker = "rabbitmq";
+  std::uint64_t redelivered = 0;
+  std::map<std::string, std::uint64_t> requeues, drops;
+
+  world.signals().processed.connect([&](const rmq::ProcessedMessage& m) {
+    const auto g = static_cast<std::size_t>(m.group);
+    const Processing p{m.queue, static_cast<std::int64_t>(m.message), m.done - m.published, m.duplicate, false};
+    builder.processed(g, m.consumer, &p, 1);
+    frontiers.processed(g, m.queue, static_cast<std::int64_t>(m.message));
+    if (m.out_of_order && !m.duplicate) ++out.ordering_violations;
+    if (m.redelivered) ++redelivered;
+  });
+  world.signals().requeued.connect([&](std::int32_t, std::uint64_t, rmq::RequeueReason r, sim::Time) {
+    ++requeues[std::string("requeued (") + rmq::to_string(r) + ")"];
+  });
+  world.signals().dropped.connect([&](std::int32_t, rmq::DropReason r, bool dead_lettered, sim::Time) {
+    ++drops[std::string(dead_lettered ? "dead-lettered (" : "dropped (") + rmq::to_string(r) + ")"];
+  });
+  world.signals().depth.connect([&](std::int32_t q, std::uint64_t ready, std::uint64_t unacked, sim::Time) {
+    for (std::size_t g = 0; g < sc.consumers.size(); ++g)
+      if (sc.queue_index(sc.consumers[g].queue) == q) builder.lag_sample(g, ready + unacked, 0);
+  });
+  world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
+    for (std::size_t g = 0; g < ids.size(); ++g)
+      if (ids[g] == f.group) builder.fault(g, fault_record(f, t), frontiers.of(g));
+  });
+  world.start();
+  world.run();
+
+  const rmq::Totals totals = world.totals();
+  std::vector<GroupEnd> ends;
+  for (std::size_t g = 0; g < sc.consumers.size(); ++g) {
+    const auto& spec = sc.consumers[g];
+    GroupEnd e;
+    const std::int32_t q = sc.queue_index(spec.queue);
+    const rmq::Queue& queue = world.broker().queue(q);
+    const std::uint64_t ready = queue.ready(), unacked = queue.unacked();
+    e.produced = queue.counters().enqueued;
+    e.final_lag = ready + unacked;
+    e.final_committed_lag = ready + unacked;
+    for (std::int32_t c = 0; c < world.consumer_count(static_cast<std::int32_t>(g)); ++c) {
+      ConsumerSummary cs;
+      cs.name = spec.name + "/" + std::to_string(c);
+      cs.state = state_name(world.consumer(static_cast<std::int32_t>(g), c).state());
+      e.consumers.push_back(std::move(cs));
+    }
+    ends.push_back(std::move(e));
+    out.sources.push_back("queue " + spec.queue);
+  }
+  RunSummary head;
+  head.scenario = sc.name;
+  head.seed = sc.seed;
+  head.simulated_seconds = sim::to_seconds(sc.duration);
+  head.events = engine.events_executed();
+  head.produced = totals.published;
+  out.summary = builder.finish(std::move(head), std::move(ends));
+  out.counts = {{"published", totals.published},
+                {"unroutable", totals.unroutable},
+                {"enqueued", totals.enqueued},
+                {"acknowledged", totals.acked},
+                {"publishes refused (reject-publish)", totals.publish_rejected},
+                {"redelivered deliveries processed", redelivered},
+                {"ready at the end", totals.ready},
+                {"unacknowledged at the end", totals.unacked},
+                {"lost in auto-ack clients", totals.lost_in_clients}};
+  for (const auto& [k, v] : requeues) out.counts.emplace_back(k, v);
+  for (const auto& [k, v] : drops) out.counts.emplace_back(k, v);
+  return out;
+}
+
+FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
+  namespace pl = models::pulsar;
+  sim::Engine engine;
+  pl::World world(engine, sc);
+  std::vector<std::string> ids;
+  std::size_t max_partitions = 1;
+  for (const auto& t : sc.pulsar.topics) max_partitions = std::max<std::size_t>(max_partitions, static_cast<std::size_t>(std::max(1, t.partitions)));
+  for (const auto& s : sc.pulsar.subscriptions) ids.push_back(s.name);
+  SummaryBuilder builder(ids);
+  Frontiers frontiers(ids.size(), max_partitions);
+  FamilyRun out;
+  out.broker = "pulsar";
+  std::map<std::string, std::uint64_t> redeliveries;
+  std::uint64_t dead_lettered = 0, failed = 0;
+
+  world.signals().processed.connect([&](const pl::ProcessedMessage& m) {
+    const auto g = static_cast<std::size_t>(m.subscription);
+    const Processing p{m.partition, m.entry, m.done - m.published, m.duplicate, false};
+    builder.processed(g, m.consumer, &p, 1);
+    frontiers.processed(g, m.partition, m.entry);
+    if (m.out_of_order && !m.duplicate) ++out.ordering_violations;
+    if (m.failed) ++failed;
+  });
+  world.signals().redelivered.connect([&](std::int32_t, std::int32_t, std::int64_t, pl::RedeliveryReason r, sim::Time) {
+    ++redeliveries[std::string("redelivered (") + pl::to_string(r) + ")"];
+  });
+  world.signals().dead_lettered.connect([&](std::int32_t, std::int32_t, std::int64_t, sim::Time) { ++dead_lettered; });
+  world.signals().backlog.connect([&](std::int32_t s, std::uint64_t backlog, std::uint64_t, sim::Time) {
+    builder.lag_sample(static_cast<std::size_t>(s), backlog, 0);
+  });
+  world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
+    for (std::size_t g = 0; g < ids.size(); ++g)
+      if (ids[g] == f.group) builder.fault(g, fault_record(f, t), frontiers.of(g));
+  });
+  world.start();
+  world.run();
+
+  std::vector<GroupEnd> ends;
+  std::uint64_t published = 0;
+  for (std::size_t s = 0; s < sc.pulsar.subscriptions.size(); ++s) {
+    const auto& spec = sc.pulsar.subscriptions[s];
+    const pl::SubscriptionTotals t = world.totals(static_cast<std::int32_t>(s));
+    GroupEnd e;
+    e.produced = t.published;
+    e.final_lag = t.backlog;
+    e.final_committed_lag = t.backlog;
+    for (std::int32_t c = 0; c < world.consumer_count(static_cast<std::int32_t>(s)); ++c) {
+      ConsumerSummary cs;
+      const pl::Consumer& consumer = world.consumer(static_cast<std::int32_t>(s), c);
+      cs.name = spec.name + "/" + std::to_string(c);
+      cs.member_id = consumer.name();
+      cs.state = pl::to_string(consumer.state());
+      e.consumers.push_back(std::move(cs));
+    }
+    ends.push_back(std::move(e));
+    out.sources.push_back(std::string(pl::to_string(spec.type)) + " subscription on " + spec.topic);
+    published = std::max(published, t.published);
+  }
+  RunSummary head;
+  head.scenario = sc.name;
+  head.seed = sc.seed;
+  head.simulated_seconds = sim::to_seconds(sc.duration);
+  head.events = engine.events_executed();
+  head.produced = published;
+  out.summary = builder.finish(std::move(head), std::move(ends));
+  out.counts = {{"published", published}, {"dead-lettered", dead_lettered}, {"failed (negative acks)", failed}};
+  for (const auto& [k, v] : redeliveries) out.counts.emplace_back(k, v);
+  return out;
+}
+
+nlohmann::json to_json(const FamilyRun& run) {
+  nlohmann::json j = run.summary;
+  j["broker"] = run.broker;
+  j["sources"] = run.sources;
+  nlohmann::json counts = nlohmann::json::object();
+  for (const auto& [k, v] : run.counts) counts[k] = v;
+  j["counts"] = counts;
+  j["ordering_violations"] = run.ordering_violations;
+  return j;
+}
+
+}  // namespace cgsim::analysis

@@ -1,0 +1,61 @@
+#include "analysis/output/family_output.hpp"
+
+#include <sstream>
+
+#include "analysis/metrics/format.hpp"
+
+namespace cgsim::analysis {
+
+namespace {
+
+std::string cell(const std::string& s, std::size_t width, bool right = false) {
+  if (s.size() >= width) return s + " ";
+  const std::string fill(width - s.size(), ' ');
+  return right ? fill + s : s + fill;
+}
+
+std::string latency_line(const LatencySummary& l) {
+  return "latency ms: p50 " + fmt("%.3f", l.p50) + "  p90 " + fmt("%.3f", l.p90) + "  p99 " + fmt("%.3f", l.p99) +
+         "  p99.9 " + fmt("%.3f", l.p999) + "  max " + fmt("%.3f", l.max);
+}
+
+}  // namespace
+
+std::string format_family_text(const FamilyRun& run) {
+  const RunSummary& s = run.summary;
+  std::ostringstream o;
+  o << "cgsim run: " << s.scenario << " (seed " << s.seed << ", " << fmt("%.0f", s.simulated_seconds)
+    << " s simulated, broker " << run.broker << ")\n";
+  o << "  events " << s.events << "\n\n";
+  o << "  produced " << s.produced << "  consumed " << s.consumed << "  duplicates " << s.duplicates
+    << "  ordering violations " << run.ordering_violations << "  backlog at the end " << s.final_lag
+    << "  max backlog " << s.max_lag << "\n";
+  o << "  " << latency_line(s.latency_ms) << "\n";
+  for (std::size_t g = 0; g < s.groups.size(); ++g) {
+    const GroupSummary& gs = s.groups[g];
+    o << "\n" << (run.broker == "pulsar" ? "subscription " : "consumers ") << gs.id << "  ("
+      << (g < run.sources.size() ? run.sources[g] : std::string()) << ", max backlog " << gs.max_lag
+      << ", backlog at the end " << gs.final_lag << ")\n";
+    o << "  " << latency_line(gs.latency_ms) << "\n";
+    o << "  " << cell("consumer", 28) << cell("state", 14) << cell("consumed", 12, true) << cell("share", 9, true)
+      << cell("duplicates", 12, true) << "\n";
+    for (const auto& c : gs.consumers) {
+      const double share = gs.consumed > 0 ? 100.0 * static_cast<double>(c.consumed) / static_cast<double>(gs.consumed) : 0;
+      o << "  " << cell(c.name, 28) << cell(c.state, 14) << cell(std::to_string(c.consumed), 12, true)
+        << cell(fmt("%.1f", share) + "%", 9, true) << cell(std::to_string(c.duplicates), 12, true) << "\n";
+    }
+  }
+  if (!s.faults.empty()) {
+    o << "\nfaults:\n  " << cell("at s", 10, true) << "  " << cell("fault", 18) << cell("subject", 28)
+      << cell("duplicates", 12, true) << "\n";
+    for (const auto& f : s.faults) {
+      o << "  " << cell(fmt("%.3f", f.at_s), 10, true) << "  " << cell(f.kind, 18) << cell(f.subject, 28)
+        << cell(std::to_string(f.duplicates), 12, true) << "\n";
+    }
+  }
+  o << "\n" << run.broker << ":\n";
+  for (const auto& [k, v] : run.counts) o << "  " << cell(k, 44) << cell(std::to_string(v), 12, true) << "\n";
+  return o.str();
+}
+
+}  // namespace cgsim::analysis
