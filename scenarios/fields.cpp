@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -41,6 +42,7 @@ void Field::expect_map(std::initializer_list<const char*> allowed) const {
     if (ok.count(k)) continue;
     Field key(kv.first, join(k), origin_);
     if (const char* why = origin_->foreign ? origin_->foreign(k) : nullptr) {
+      if (origin_->foreign_label.empty()) key.fail(why);
       key.fail(origin_->foreign_label + ", not valid with broker kind " + origin_->family + " (" + why + ")");
     }
     std::string list;
@@ -145,6 +147,47 @@ KeySpec parse_keys(const Field& f) {
     f.at("exponent").fail("exponent applies to zipf keys only");
   }
   return k;
+}
+
+std::string broker_kind(const std::string& text) {
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (root.IsMap() && root["broker"].IsMap() && root["broker"]["kind"].IsScalar()) return root["broker"]["kind"].Scalar();
+  } catch (const YAML::Exception&) {
+  }
+  return "";
+}
+
+YAML::Node parse_text(const std::string& text, const std::string& origin) {
+  if (text.find('\0') != std::string::npos) throw InputError(origin + ": contains a NUL character");
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    std::ostringstream m;
+    m << origin << ':' << e.mark.line + 1 << ':' << e.mark.column + 1 << ": malformed YAML/JSON: " << e.msg;
+    throw InputError(m.str());
+  }
+  if (!root.IsDefined() || root.IsNull()) throw InputError(origin + ": empty scenario");
+  return root;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open scenario file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void parse_output(const Field& top, models::OutputSpec& out) {
+  if (!top.has("output")) return;
+  const Field o = top.at("output");
+  o.expect_map({"sample_interval"});
+  if (o.has("sample_interval")) {
+    out.sample_interval = o.at("sample_interval").duration();
+    if (out.sample_interval <= 0) o.at("sample_interval").fail("expected a positive duration");
+  }
 }
 
 }  // namespace cgsim::scenarios::fields

@@ -161,6 +161,15 @@ class Field {
   const Source* origin_;
 };
 
+/// The `broker.kind` a scenario text names, or "" when it names none or is not YAML/JSON.
+std::string broker_kind(const std::string& text);
+/// Parses scenario text, with file:line:column for malformed YAML/JSON, a NUL byte or an empty file.
+YAML::Node parse_text(const std::string& text, const std::string& origin);
+/// The contents of the scenario file @p path (an input error when it cannot be read).
+std::string read_file(const std::string& path);
+/// The optional `output` mapping (sample_interval).
+void parse_output(const Field& top, models::OutputSpec& out);
+
 /// A processing-time (or other duration) distribution: {kind: constant, value: 1ms}, ...
 sim::Distribution parse_distribution(const Field& f);
 /// A producer's rate: {kind: poisson, per_second: 1000} or {kind: steps, steps: [[t, r], ...]}.

@@ -10,11 +10,16 @@
 #include <sstream>
 
 #include "models/common/error.hpp"
+#include "scenarios/fields.hpp"
 #include "scenarios/loader.hpp"
 
 namespace cgsim::scenarios {
 
 namespace ps = models::pulsar;
+using fields::Field;
+using fields::parse_distribution;
+using fields::parse_keys;
+using fields::parse_rate;
 using sim::Time;
 
 namespace {
@@ -36,197 +41,6 @@ const char* foreign(const std::string& key) {
     return "RabbitMQ-only key, not valid with broker kind pulsar";
   return nullptr;
 }
-
-/// A YAML node with its field path and origin, for messages.
-class Field {
- public:
-  Field(YAML::Node node, std::string path, const std::string* origin)
-      : node_(std::move(node)), path_(std::move(path)), origin_(origin) {}
-
-  [[noreturn]] void fail(const std::string& expected) const {
-    std::ostringstream m;
-    m << *origin_;
-    if (node_.IsDefined() && node_.Mark().line >= 0) m << ':' << node_.Mark().line + 1 << ':' << node_.Mark().column + 1;
-    m << ": " << (path_.empty() ? "(top level)" : path_) << ": " << expected;
-    if (node_.IsDefined() && node_.IsScalar()) m << ", got \"" << escape_bytes(node_.Scalar()) << '"';
-    throw InputError(m.str());
-  }
-  void expect_map(std::initializer_list<const char*> allowed) const {
-    if (!node_.IsMap()) fail("expected a mapping");
-    std::set<std::string> ok(allowed.begin(), allowed.end());
-    for (const auto& kv : node_) {
-      const std::string k = kv.first.Scalar();
-      if (ok.count(k)) continue;
-      Field key(kv.first, join(k), origin_);
-      if (const char* why = foreign(k)) key.fail(why);
-      std::string list;
-      for (const auto* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-      key.fail("unknown key (expected one of: " + list + ")");
-    }
-  }
-  bool has(const char* key) const { return node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull(); }
-  Field at(const char* key) const {
-    if (!has(key)) fail(std::string("missing required key \"") + key + "\"");
-    return Field(node_[key], join(key), origin_);
-  }
-  Field at(std::size_t i) const { return Field(node_[i], path_ + "[" + std::to_string(i) + "]", origin_); }
-  std::size_t size() const { return node_.size(); }
-  bool is_map() const { return node_.IsMap(); }
-  bool is_seq() const { return node_.IsSequence(); }
-  const YAML::Node& node() const { return node_; }
-
-  std::string str() const {
-    if (!node_.IsScalar()) fail("expected a string");
-    return node_.Scalar();
-  }
-  double number() const {
-    if (!node_.IsScalar()) fail("expected a number");
-    const std::string& s = node_.Scalar();
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || !std::isfinite(v)) fail("expected a finite number");
-    return v;
-  }
-  double in_range(double lo, double hi) const {
-    const double v = number();
-    if (v < lo || v > hi) fail("expected a number from " + std::to_string(lo) + " to " + std::to_string(hi));
-    return v;
-  }
-  std::int64_t integer(std::int64_t lo, std::int64_t hi) const {
-    if (!node_.IsScalar()) fail("expected an integer");
-    const std::string& s = node_.Scalar();
-    char* end = nullptr;
-    errno = 0;
-    const long long v = std::strtoll(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0') fail("expected an integer");
-    if (errno == ERANGE || v < lo || v > hi) fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-    return v;
-  }
-  bool boolean() const {
-    const std::string s = str();
-    if (s == "true") return true;
-    if (s == "false") return false;
-    fail("expected true or false");
-  }
-  Time duration() const {
-    if (!node_.IsScalar()) fail("expected a duration such as \"250ms\", \"45s\" or \"5m\"");
-    Time t;
-    std::string why;
-    if (!parse_duration(node_.Scalar(), t, &why)) fail(why.empty() ? "expected a duration such as \"250ms\", \"45s\" or \"5m\"" : why);
-    return t;
-  }
-  std::string one_of(std::initializer_list<const char*> options) const {
-    const std::string s = str();
-    std::string list;
-    for (const auto* o : options) {
-      if (s == o) return s;
-      list += std::string(list.empty() ? "" : ", ") + o;
-    }
-    fail("expected one of: " + list);
-  }
-  std::string location() const {
-    return *origin_ + (node_.IsDefined() && node_.Mark().line >= 0 ? ":" + std::to_string(node_.Mark().line + 1) : "");
-  }
-
- private:
-  std::string join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  YAML::Node node_;
-  std::string path_;
-  const std::string* origin_;
-};
-
-sim::Distribution parse_distribution(const Field& f) {
-  if (!f.is_map()) f.fail("expected a distribution mapping such as {kind: constant, value: 1ms}");
-  const std::string kind = f.at("kind").one_of({"constant", "exponential", "uniform", "normal", "lognormal", "pareto", "empirical"});
-  auto secs = [](const Field& x) { return static_cast<double>(x.duration()) / 1e9; };
-  sim::Distribution d;
-  if (kind == "constant") {
-    f.expect_map({"kind", "value"});
-    d = sim::Distribution::constant(secs(f.at("value")));
-  } else if (kind == "exponential") {
-    f.expect_map({"kind", "mean"});
-    d = sim::Distribution::exponential(secs(f.at("mean")));
-    if (d.value <= 0) f.at("mean").fail("expected a positive duration");
-  } else if (kind == "uniform") {
-    f.expect_map({"kind", "low", "high"});
-    d.kind = sim::Distribution::Kind::Uniform;
-    d.low = secs(f.at("low"));
-    d.high = secs(f.at("high"));
-    if (d.high < d.low) f.at("high").fail("expected high >= low");
-  } else if (kind == "normal") {
-    f.expect_map({"kind", "mean", "stddev"});
-    d.kind = sim::Distribution::Kind::Normal;
-    d.value = secs(f.at("mean"));
-    d.sigma = secs(f.at("stddev"));
-  } else if (kind == "lognormal") {
-    f.expect_map({"kind", "median", "sigma"});
-    d.kind = sim::Distribution::Kind::Lognormal;
-    d.value = secs(f.at("median"));
-    d.sigma = f.at("sigma").in_range(0, 1e3);
-  } else if (kind == "pareto") {
-    f.expect_map({"kind", "scale", "alpha"});
-    d.kind = sim::Distribution::Kind::Pareto;
-    d.value = secs(f.at("scale"));
-    d.alpha = f.at("alpha").in_range(1e-9, 1e9);
-  } else {
-    f.expect_map({"kind", "values"});
-    d.kind = sim::Distribution::Kind::Empirical;
-    const Field vs = f.at("values");
-    if (!vs.is_seq() || vs.size() == 0) vs.fail("expected a non-empty list of durations");
-    for (std::size_t i = 0; i < vs.size(); ++i) d.values.push_back(secs(vs.at(i)));
-  }
-  return d;
-}
-
-models::RateSpec parse_rate(const Field& f) {
-  if (!f.is_map()) f.fail("expected a rate mapping such as {kind: poisson, per_second: 100}");
-  models::RateSpec r;
-  const std::string kind = f.at("kind").one_of({"constant", "poisson", "steps"});
-  if (kind == "steps") {
-    f.expect_map({"kind", "steps", "arrivals"});
-    r.kind = models::RateSpec::Kind::Steps;
-    if (f.has("arrivals")) r.poisson_steps = f.at("arrivals").one_of({"poisson", "constant"}) == "poisson";
-    const Field steps = f.at("steps");
-    if (!steps.is_seq() || steps.size() == 0) steps.fail("expected a list of [time, per_second] pairs");
-    Time last = -1;
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      const Field s = steps.at(i);
-      if (!s.is_seq() || s.size() != 2) s.fail("expected a [time, per_second] pair");
-      const Time t = s.at(std::size_t{0}).duration();
-      if (t <= last) s.at(std::size_t{0}).fail("expected step times in increasing order");
-      last = t;
-      r.steps.emplace_back(t, s.at(std::size_t{1}).in_range(0, 1e9));
-    }
-  } else {
-    f.expect_map({"kind", "per_second"});
-    r.kind = kind == "poisson" ? models::RateSpec::Kind::Poisson : models::RateSpec::Kind::Constant;
-    r.per_second = f.at("per_second").in_range(0, 1e9);
-  }
-  return r;
-}
-
-models::KeySpec parse_keys(const Field& f) {
-  if (!f.is_map()) f.fail("expected a key mapping such as {kind: zipf, cardinality: 1000, exponent: 1.1}");
-  models::KeySpec k;
-  const std::string kind = f.at("kind").one_of({"none", "uniform", "zipf", "sequential"});
-  if (kind == "none") {
-    f.expect_map({"kind"});
-    return k;
-  }
-  f.expect_map({"kind", "cardinality", "exponent", "prefix"});
-  if (f.has("prefix")) k.prefix = f.at("prefix").str();
-  if (kind == "sequential") {
-    k.kind = models::KeySpec::Kind::Sequential;
-    if (f.has("cardinality")) k.cardinality = static_cast<std::uint64_t>(f.at("cardinality").integer(1, 1'000'000'000'000));
-  } else {
-    k.kind = kind == "zipf" ? models::KeySpec::Kind::Zipf : models::KeySpec::Kind::Uniform;
-    k.cardinality = static_cast<std::uint64_t>(f.at("cardinality").integer(1, kind == "zipf" ? 50'000'000 : 1'000'000'000'000));
-    if (kind == "zipf") k.exponent = f.has("exponent") ? f.at("exponent").in_range(0, 100) : 1.0;
-  }
-  if (kind != "zipf" && f.has("exponent")) f.at("exponent").fail("exponent applies to zipf keys only");
-  return k;
-}
-
 
 std::vector<ps::HashRange> parse_ranges(const Field& f) {
   if (!f.is_seq() || f.size() == 0) f.fail("expected a non-empty list of [start, end] hash ranges");
@@ -442,7 +256,8 @@ void parse_faults(const Field& fs, ps::ScenarioFile& sc) {
 }
 
 ps::ScenarioFile parse_pulsar(const YAML::Node& root, const std::string& origin) {
-  const Field top(root, "", &origin);
+  const fields::Source source{origin, {}, &foreign, "pulsar", {}};
+  const Field top(root, "", &source);
   top.expect_map({"name", "description", "seed", "duration", "broker", "topics", "producers", "subscriptions", "faults",
                   "output"});
   ps::ScenarioFile sc;
@@ -479,49 +294,20 @@ ps::ScenarioFile parse_pulsar(const YAML::Node& root, const std::string& origin)
   const Field ss = list("subscriptions", "subscriptions such as {name: scores, topic: player_events, type: Shared, ...}");
   for (std::size_t i = 0; i < ss.size(); ++i) parse_subscription(ss.at(i), sc);
   if (top.has("faults")) parse_faults(top.at("faults"), sc);
-  if (top.has("output")) {
-    const Field o = top.at("output");
-    o.expect_map({"sample_interval"});
-    if (o.has("sample_interval")) {
-      sc.output.sample_interval = o.at("sample_interval").duration();
-      if (sc.output.sample_interval <= 0) o.at("sample_interval").fail("expected a positive duration");
-    }
-  }
+  fields::parse_output(top, sc.output);
   return sc;
 }
 
 }  // namespace
 
-bool is_pulsar_scenario_text(const std::string& text) {
-  try {
-    const YAML::Node root = YAML::Load(text);
-    return root.IsMap() && root["broker"].IsMap() && root["broker"]["kind"].IsScalar() &&
-           root["broker"]["kind"].Scalar() == "pulsar";
-  } catch (const YAML::Exception&) {
-    return false;
-  }
-}
+bool is_pulsar_scenario_text(const std::string& text) { return fields::broker_kind(text) == "pulsar"; }
 
 ps::ScenarioFile load_pulsar_scenario_text(const std::string& text, const std::string& origin) {
-  if (text.find('\0') != std::string::npos) throw InputError(origin + ": contains a NUL character");
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    std::ostringstream m;
-    m << origin << ':' << e.mark.line + 1 << ':' << e.mark.column + 1 << ": malformed YAML/JSON: " << e.msg;
-    throw InputError(m.str());
-  }
-  if (!root.IsDefined() || root.IsNull()) throw InputError(origin + ": empty scenario");
-  return parse_pulsar(root, origin);
+  return parse_pulsar(fields::parse_text(text, origin), origin);
 }
 
 ps::ScenarioFile load_pulsar_scenario_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open scenario file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return load_pulsar_scenario_text(s.str(), path);
+  return load_pulsar_scenario_text(fields::read_file(path), path);
 }
 
 }  // namespace cgsim::scenarios

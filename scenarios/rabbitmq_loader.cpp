@@ -271,49 +271,20 @@ rmq::Scenario parse_rabbitmq(const YAML::Node& root, const std::string& origin) 
       sc.faults.push_back(fa);
     }
   }
-  if (top.has("output")) {
-    const Field o = top.at("output");
-    o.expect_map({"sample_interval"});
-    if (o.has("sample_interval")) {
-      sc.output.sample_interval = o.at("sample_interval").duration();
-      if (sc.output.sample_interval <= 0) o.at("sample_interval").fail("expected a positive duration");
-    }
-  }
+  fields::parse_output(top, sc.output);
   return sc;
 }
 
 }  // namespace
 
-bool is_rabbitmq_scenario_text(const std::string& text) {
-  try {
-    const YAML::Node root = YAML::Load(text);
-    return root.IsMap() && root["broker"].IsMap() && root["broker"]["kind"].IsScalar() &&
-           root["broker"]["kind"].Scalar() == "rabbitmq";
-  } catch (const YAML::Exception&) {
-    return false;
-  }
-}
+bool is_rabbitmq_scenario_text(const std::string& text) { return fields::broker_kind(text) == "rabbitmq"; }
 
 rmq::Scenario load_rabbitmq_scenario_text(const std::string& text, const std::string& origin) {
-  if (text.find('\0') != std::string::npos) throw InputError(origin + ": contains a NUL character");
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    std::ostringstream m;
-    m << origin << ':' << e.mark.line + 1 << ':' << e.mark.column + 1 << ": malformed YAML/JSON: " << e.msg;
-    throw InputError(m.str());
-  }
-  if (!root.IsDefined() || root.IsNull()) throw InputError(origin + ": empty scenario");
-  return parse_rabbitmq(root, origin);
+  return parse_rabbitmq(fields::parse_text(text, origin), origin);
 }
 
 rmq::Scenario load_rabbitmq_scenario_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open scenario file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return load_rabbitmq_scenario_text(s.str(), path);
+  return load_rabbitmq_scenario_text(fields::read_file(path), path);
 }
 
 }  // namespace cgsim::scenarios
