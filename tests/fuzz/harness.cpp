@@ -134,7 +134,7 @@ void assign_input(std::string_view data) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(data);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       throw InputError(std::string("invalid JSON: ") + e.what());  // as `assign` reports it
     }
     if (j.is_array()) {
