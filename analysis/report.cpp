@@ -165,6 +165,15 @@ double jd(const json& j) {
   return NAN;
 }
 
+/// j[key] when j is an object holding key, null otherwise (a const json's operator[] requires the
+/// key to exist, and plan.json is read back from the user's folder).
+const json& field(const json& j, const char* key) {
+  static const json null;
+  if (!j.is_object()) return null;
+  auto it = j.find(key);
+  return it == j.end() ? null : *it;
+}
+
 void write_file(const fs::path& p, const std::string& text) { write_file_atomically(p, text); }
 
 }  // namespace
@@ -795,9 +804,9 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
   if (plan) {
     for (const auto& sl : plan->value("slos", json::array())) {
       const std::string n = sl.value("name", "");
-      if (n == "max_lag_seconds") lag_seconds_limit = jd(sl["limit"]);
-      if (n == "max_lag") lag_limit = jd(sl["limit"]);
-      if (n == "p99_latency") latency_limit = jd(sl["limit"]);
+      if (n == "max_lag_seconds") lag_seconds_limit = jd(field(sl, "limit"));
+      if (n == "max_lag") lag_limit = jd(field(sl, "limit"));
+      if (n == "p99_latency") latency_limit = jd(field(sl, "limit"));
     }
   }
 
@@ -1037,7 +1046,7 @@ void plan_section(Doc& doc, const json& plan) {
   doc.h2("Capacity plan and SLO verdicts");
   std::string slos;
   for (const auto& s : plan.value("slos", json::array()))
-    slos += (slos.empty() ? "" : ", ") + s.value("name", "") + " <= " + human(jd(s["limit"])) + " " + s.value("unit", "");
+    slos += (slos.empty() ? "" : ", ") + s.value("name", "") + " <= " + human(jd(field(s, "limit"))) + " " + s.value("unit", "");
   const int failures = plan.value("failures", 0);
   doc.para("Scenario " + plan.value("scenario", "") + ", group " + plan.value("group", "") + "; SLOs: " + slos + "; " +
            std::to_string(failures) + (failures == 1 ? " consumer crash" : " simultaneous consumer crashes") +
@@ -1045,9 +1054,10 @@ void plan_section(Doc& doc, const json& plan) {
            " per configuration, each SLO judged on its worst seed.");
   for (const auto& pt : plan.value("points", json::array())) {
     std::string params;
-    for (const auto& [k, v] : pt.value("params", json::object()).items()) params += (params.empty() ? "" : ", ") + k + "=" + v.get<std::string>();
+    const json point_params = pt.value("params", json::object());
+    for (const auto& [k, v] : point_params.items()) params += (params.empty() ? "" : ", ") + k + "=" + v.get<std::string>();
     if (!params.empty()) doc.h3("With " + params);
-    const auto& rec = pt["recommendation"];
+    const auto& rec = field(pt, "recommendation");
     if (rec.is_object()) {
       std::string binding;
       for (const auto& b : rec.value("binding", json::array())) binding += (binding.empty() ? "" : ", ") + b.get<std::string>();
@@ -1066,18 +1076,18 @@ void plan_section(Doc& doc, const json& plan) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& c : s.value("candidates", json::array())) {
         std::vector<std::string> row{std::to_string(s.value("partitions", 0)), std::to_string(c.value("consumers", 0))};
-        const auto& an = c["analytic"];
-        std::string u = human(jd(an["max_utilisation"]));
-        if (failures > 0) u += " / " + human(jd(an["max_utilisation_after_failures"])) + " after";
+        const auto& an = field(c, "analytic");
+        std::string u = human(jd(field(an, "max_utilisation")));
+        if (failures > 0) u += " / " + human(jd(field(an, "max_utilisation_after_failures"))) + " after";
         row.push_back(u);
         for (const auto& v : c.value("verdicts", json::array())) {
-          row.push_back(std::string(v.value("met", false) ? "✔ " : "✘ ") + human(jd(v["worst"])));
+          row.push_back(std::string(v.value("met", false) ? "✔ " : "✘ ") + human(jd(field(v, "worst"))));
         }
         row.push_back(c.value("meets", false) ? "✔ meets all" : "✘ fails");
         rows.push_back(std::move(row));
       }
       doc.para("Partitions " + std::to_string(s.value("partitions", 0)) + ": the hottest partition takes " +
-               human(100 * jd(s["hottest_share"])) + "% of the load (" + human(jd(s["imbalance"])) +
+               human(100 * jd(field(s, "hottest_share"))) + "% of the load (" + human(jd(field(s, "imbalance"))) +
                "x an even share); the analytic models rule out fewer than " +
                std::to_string(s.value("analytic_lower", 0)) + " consumers.");
       doc.table(head, rows);
@@ -1089,21 +1099,21 @@ void plan_section(Doc& doc, const json& plan) {
               name + " (" + sl.value("unit", "") + ")");
       c.x_integer();
       std::size_t k = 0;
-      double top = jd(sl["limit"]);
+      double top = jd(field(sl, "limit"));
       for (const auto& s : pt.value("searches", json::array())) {
         std::vector<double> xs, ys;
         for (const auto& cand : s.value("candidates", json::array()))
           for (const auto& v : cand.value("verdicts", json::array()))
             if (v.value("slo", "") == name) {
               xs.push_back(cand.value("consumers", 0));
-              ys.push_back(jd(v["worst"]));
+              ys.push_back(jd(field(v, "worst")));
               if (std::isfinite(ys.back())) top = std::max(top, ys.back());
             }
         c.line(std::to_string(s.value("partitions", 0)) + " partitions", xs, ys, color(k++), false, true);
       }
-      top = std::min(top, 4 * jd(sl["limit"]));
+      top = std::min(top, 4 * jd(field(sl, "limit")));
       c.y_range(0, top * 1.1);
-      c.hline(jd(sl["limit"]), "SLO " + human(jd(sl["limit"])), "#d62728");
+      c.hline(jd(field(sl, "limit")), "SLO " + human(jd(field(sl, "limit"))), "#d62728");
       doc.plot(c, "Worst value over seeds of " + name + " for each simulated candidate; the dashed line is the SLO. "
                   "Values beyond four times the limit are clipped; triangles at the top mark values off the scale "
                   "(e.g. never recovered).");
@@ -1156,29 +1166,35 @@ ReportFiles write_report(const std::string& dir, const ReportOptions& options) {
   json plan;
   if (has_plan) {
     plan = read_json(d / "plan.json");
-    if (plan.value("kind", "") != "cgsim-plan") throw InputError((d / "plan.json").string() + ": not a cgsim plan file");
+    if (!plan.is_object() || plan["kind"] != "cgsim-plan")
+      throw InputError((d / "plan.json").string() + ": not a cgsim plan file");
   }
   std::optional<SimulationResult> run;
   if (has_run) run = load_run_outputs(dir);
   std::optional<SweepResult> sweep;
   if (has_sweep) sweep = sweep_from_json(read_json(d / "sweep.json"));
 
-  std::string name = run ? run->summary.scenario : sweep ? sweep->scenario : plan.value("scenario", "");
+  std::string name;
   Doc doc;
-  doc.md << "# cgsim report: " << name << "\n\n";
   std::string kinds = std::string(has_plan ? "plan" : "") + (has_sweep ? std::string(has_plan ? ", " : "") + "sweep" : "") +
                       (has_run ? std::string(has_plan || has_sweep ? ", " : "") + "run" : "");
-  doc.md << "Generated by cgsim from the " << kinds << " outputs in this directory.\n";
-  if (has_plan) plan_section(doc, plan);
-  if (run) {
-    if (has_plan) {
-      doc.para("The run below is the recommended configuration" +
-               std::string(plan.value("failures", 0) > 0 ? " with its failure at peak" : "") +
-               " (the plan's first seed).");
+  try {
+    name = run ? run->summary.scenario : sweep ? sweep->scenario : plan.value("scenario", "");
+    doc.md << "# cgsim report: " << name << "\n\n";
+    doc.md << "Generated by cgsim from the " << kinds << " outputs in this directory.\n";
+    if (has_plan) plan_section(doc, plan);
+    if (run) {
+      if (has_plan) {
+        doc.para("The run below is the recommended configuration" +
+                 std::string(plan.value("failures", 0) > 0 ? " with its failure at peak" : "") +
+                 " (the plan's first seed).");
+      }
+      run_section(doc, *run, d, has_plan ? &plan : nullptr);
     }
-    run_section(doc, *run, d, has_plan ? &plan : nullptr);
+    if (sweep) sweep_section(doc, *sweep);
+  } catch (const json::exception& e) {
+    throw InputError(dir + ": malformed plan.json, sweep.json or summary.json: " + e.what());
   }
-  if (sweep) sweep_section(doc, *sweep);
 
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>cgsim report: " << esc(name)
