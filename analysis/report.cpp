@@ -143,6 +143,15 @@ double to_d(const std::string& s, const fs::path& p) {
   return v;
 }
 
+/// An integer read from a CSV field, within +-2^53 (converting a double out of the integer's range
+/// would be undefined).
+std::int64_t to_int(const std::string& s, const fs::path& p) {
+  const double v = to_d(s, p);
+  if (!(std::fabs(v) <= 9007199254740992.0))
+    throw InputError(p.string() + ": expected an integer within +-2^53, got \"" + s + "\"");
+  return static_cast<std::int64_t>(v);
+}
+
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream b;
@@ -636,14 +645,14 @@ SimulationResult load_run_outputs(const std::string& dir) {
         it = pidx.emplace(f[2], static_cast<std::int32_t>(r.partition_names.size())).first;
         r.partition_names.push_back(f[2]);
       }
-      r.lag.push_back({to_d(f[0], p), group_of(f[1], p), it->second, static_cast<std::int64_t>(to_d(f[3], p)),
-                       static_cast<std::int64_t>(to_d(f[4], p)), static_cast<std::int64_t>(to_d(f[5], p))});
+      r.lag.push_back({to_d(f[0], p), group_of(f[1], p), it->second, to_int(f[3], p),
+                       to_int(f[4], p), to_int(f[5], p)});
     }
   }
   {
     const fs::path p = d / "group_lag.csv";
     for (const auto& f : read_csv(p, {"time_s", "group", "lag", "lag_seconds"})) {
-      r.group_lag.push_back({to_d(f[0], p), group_of(f[1], p), static_cast<std::int64_t>(to_d(f[2], p)), to_d(f[3], p)});
+      r.group_lag.push_back({to_d(f[0], p), group_of(f[1], p), to_int(f[2], p), to_d(f[3], p)});
     }
   }
   {
@@ -651,7 +660,7 @@ SimulationResult load_run_outputs(const std::string& dir) {
     for (const auto& f : read_csv(p, {"time_s", "group", "consumer", "records"})) {
       const std::int32_t g = group_of(f[1], p);
       const int idx = split_consumer_name(f[2]).second;
-      r.throughput.push_back({to_d(f[0], p), g, idx, static_cast<std::uint64_t>(to_d(f[3], p))});
+      r.throughput.push_back({to_d(f[0], p), g, idx, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_int(f[3], p)))});
     }
   }
   {
