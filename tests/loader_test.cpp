@@ -183,3 +183,10 @@ TEST(Duration, ParsesUnitsAndCompounds) {
   EXPECT_FALSE(parse_duration("5d", t));
   EXPECT_FALSE(parse_duration("", t));
 }
+
+TEST(Loader, BytesThatAreNotUtf8AreRejectedWithTheirPosition) {
+  // Names are written back into JSON outputs, which must be UTF-8.
+  EXPECT_EQ(error_of("name: t\xc3\n"), "bad.yaml:1:8: unexpected byte \\xc3: expected UTF-8 text");
+  EXPECT_EQ(error_of("name: ok\ndescription: a\x98z\n"), "bad.yaml:2:15: unexpected byte \\x98: expected UTF-8 text");
+  EXPECT_THROW(load_scenario_text(kValid, "ok.yaml", {{"name", "t\xff"}}), InputError);
+}
