@@ -58,7 +58,7 @@ std::string read_input(const std::string& file) {
 nlohmann::json parse_json(const std::string& text, const std::string& source) {
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range (1e999)
     throw cgsim::InputError(source + ": invalid JSON: " + e.what());
   }
 }

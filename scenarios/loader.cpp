@@ -358,6 +358,8 @@ void mark_override(Source& source, const YAML::Node& n, const std::string& text)
 
 void apply_override(YAML::Node root, const Override& o, Source& source) {
   const std::string& origin = source.origin;
+  if (invalid_utf8_offset(o.path + o.value) != std::string::npos)
+    throw InputError(o.option + " " + escape_bytes(o.path + "=" + o.value) + ": expected UTF-8 text");
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (true) {
@@ -424,12 +426,16 @@ void apply_override(YAML::Node root, const Override& o, Source& source) {
 Scenario load_scenario_text(const std::string& text, const std::string& origin, const std::vector<Override>& overrides) {
   // YAML allows no NUL character, and yaml-cpp would take a leading NUL for a UTF-16 mark and
   // decode the file into garbage: report the byte instead.
-  if (auto nul = text.find('\0'); nul != std::string::npos) {
-    const auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n') + 1;
-    const auto bol = text.rfind('\n', nul);
-    const auto col = nul - (bol == std::string::npos ? 0 : bol + 1) + 1;
-    throw InputError(origin + ':' + std::to_string(line) + ':' + std::to_string(col) +
-                     ": unexpected NUL byte (\\x00): expected UTF-8 text");
+  // Names and ids are written back into JSON outputs, which must be UTF-8: reject other bytes here.
+  auto bad = text.find('\0');
+  if (bad == std::string::npos) bad = invalid_utf8_offset(text);
+  if (bad != std::string::npos) {
+    const auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n') + 1;
+    const auto bol = text.rfind('\n', bad);
+    const auto col = bad - (bol == std::string::npos ? 0 : bol + 1) + 1;
+    throw InputError(origin + ':' + std::to_string(line) + ':' + std::to_string(col) + ": unexpected " +
+                     (text[bad] == '\0' ? std::string("NUL byte (\\x00)") : "byte " + escape_bytes(text.substr(bad, 1))) +
+                     ": expected UTF-8 text");
   }
   YAML::Node root;
   try {

@@ -199,3 +199,10 @@ TEST(Loader, CooperativeStickyWithAnExplicitEagerProtocolIsAnInputErrorNamingBot
   EXPECT_NE(what.find("groups[0].protocol"), std::string::npos) << what;
   EXPECT_NE(what.find("groups[0].assignor"), std::string::npos) << what;
 }
+
+TEST(Loader, BytesThatAreNotUtf8AreRejectedWithTheirPosition) {
+  // Names are written back into JSON outputs, which must be UTF-8.
+  EXPECT_EQ(error_of("name: t\xc3\n"), "bad.yaml:1:8: unexpected byte \\xc3: expected UTF-8 text");
+  EXPECT_EQ(error_of("name: ok\ndescription: a\x98z\n"), "bad.yaml:2:15: unexpected byte \\x98: expected UTF-8 text");
+  EXPECT_THROW(load_scenario_text(kValid, "ok.yaml", {{"name", "t\xff"}}), InputError);
+}

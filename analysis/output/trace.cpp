@@ -190,7 +190,8 @@ json chrome_trace(const SimulationResult& r) {
 }
 
 void write_chrome_trace(const std::string& path, const SimulationResult& r) {
-  write_file_atomically(path, chrome_trace(r).dump() + "\n");
+  // Names read back from a run's CSVs may hold bytes that are not UTF-8: replace them.
+  write_file_atomically(path, chrome_trace(r).dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace cgsim::analysis

@@ -50,6 +50,33 @@ class WriteError : public Error {
   explicit WriteError(const std::string& what) : Error(what, kExitWrite) {}
 };
 
+/// The length of the UTF-8 sequence starting at @p i in @p text (1 to 4), or 0 when the bytes there
+/// are not valid UTF-8: each continuation byte 10xxxxxx, no overlong forms, no surrogates, nothing
+/// above U+10FFFF.
+inline std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return 1;
+  std::size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  bool ok = n != 0 && i + n <= text.size();
+  for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+  if (ok && n >= 3) {
+    const auto c1 = static_cast<unsigned char>(text[i + 1]);
+    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
+      ok = false;
+  }
+  return ok ? n : 0;
+}
+
+/// The offset of the first byte of @p text that is not valid UTF-8, or npos.
+inline std::size_t invalid_utf8_offset(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_sequence_length(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 /// @p text made safe to print in a message: control characters, DEL and bytes that are not part of
 /// valid UTF-8 become \xNN (so a NUL or an escape sequence read from input cannot garble the
 /// terminal); newlines are kept when @p keep_newlines.
@@ -69,17 +96,8 @@ inline std::string escape_bytes(std::string_view text, bool keep_newlines = fals
       ++i;
       continue;
     }
-    // A UTF-8 sequence: its length from the lead byte, each continuation byte 10xxxxxx, no
-    // overlong forms, no surrogates, nothing above U+10FFFF.
-    std::size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    bool ok = n != 0 && i + n <= text.size();
-    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-    if (ok && n >= 3) {
-      const auto c1 = static_cast<unsigned char>(text[i + 1]);
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
-        ok = false;
-    }
-    if (!ok) {
+    const std::size_t n = utf8_sequence_length(text, i);
+    if (n == 0) {
       hex(c);
       ++i;
       continue;
