@@ -70,6 +70,20 @@ double to_d(const std::string& s, const fs::path& p) {
   return v;
 }
 
+std::int64_t to_int(const std::string& s, const fs::path& p) {
+  const double v = to_d(s, p);
+  if (!(std::fabs(v) <= 9007199254740992.0))
+    throw InputError(p.string() + ": expected an integer within +-2^53, got \"" + s + "\"");
+  return static_cast<std::int64_t>(v);
+}
+
+const nlohmann::json& field(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json null;
+  if (!j.is_object()) return null;
+  auto it = j.find(key);
+  return it == j.end() ? null : *it;
+}
+
 namespace {
 
 std::string read_text(const fs::path& p) {

@@ -168,9 +168,9 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
   if (plan) {
     for (const auto& sl : plan->value("slos", json::array())) {
       const std::string n = sl.value("name", "");
-      if (n == "max_lag_seconds") lag_seconds_limit = json_double(sl["limit"]);
-      if (n == "max_lag") lag_limit = json_double(sl["limit"]);
-      if (n == "p99_latency") latency_limit = json_double(sl["limit"]);
+      if (n == "max_lag_seconds") lag_seconds_limit = json_double(field(sl, "limit"));
+      if (n == "max_lag") lag_limit = json_double(field(sl, "limit"));
+      if (n == "p99_latency") latency_limit = json_double(field(sl, "limit"));
     }
   }
 
@@ -410,7 +410,7 @@ void plan_section(Doc& doc, const json& plan) {
   doc.h2("Capacity plan and SLO verdicts");
   std::string slos;
   for (const auto& s : plan.value("slos", json::array()))
-    slos += (slos.empty() ? "" : ", ") + s.value("name", "") + " <= " + human(json_double(s["limit"])) + " " + s.value("unit", "");
+    slos += (slos.empty() ? "" : ", ") + s.value("name", "") + " <= " + human(json_double(field(s, "limit"))) + " " + s.value("unit", "");
   const int failures = plan.value("failures", 0);
   doc.para("Scenario " + plan.value("scenario", "") + ", group " + plan.value("group", "") + "; SLOs: " + slos + "; " +
            std::to_string(failures) + (failures == 1 ? " consumer crash" : " simultaneous consumer crashes") +
@@ -418,9 +418,10 @@ void plan_section(Doc& doc, const json& plan) {
            " per configuration, each SLO judged on its worst seed.");
   for (const auto& pt : plan.value("points", json::array())) {
     std::string params;
-    for (const auto& [k, v] : pt.value("params", json::object()).items()) params += (params.empty() ? "" : ", ") + k + "=" + v.get<std::string>();
+    const json point_params = pt.value("params", json::object());
+    for (const auto& [k, v] : point_params.items()) params += (params.empty() ? "" : ", ") + k + "=" + v.get<std::string>();
     if (!params.empty()) doc.h3("With " + params);
-    const auto& rec = pt["recommendation"];
+    const auto& rec = field(pt, "recommendation");
     if (rec.is_object()) {
       std::string binding;
       for (const auto& b : rec.value("binding", json::array())) binding += (binding.empty() ? "" : ", ") + b.get<std::string>();
@@ -439,18 +440,18 @@ void plan_section(Doc& doc, const json& plan) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& c : s.value("candidates", json::array())) {
         std::vector<std::string> row{std::to_string(s.value("partitions", 0)), std::to_string(c.value("consumers", 0))};
-        const auto& an = c["analytic"];
-        std::string u = human(json_double(an["max_utilisation"]));
-        if (failures > 0) u += " / " + human(json_double(an["max_utilisation_after_failures"])) + " after";
+        const auto& an = field(c, "analytic");
+        std::string u = human(json_double(field(an, "max_utilisation")));
+        if (failures > 0) u += " / " + human(json_double(field(an, "max_utilisation_after_failures"))) + " after";
         row.push_back(u);
         for (const auto& v : c.value("verdicts", json::array())) {
-          row.push_back(std::string(v.value("met", false) ? "✔ " : "✘ ") + human(json_double(v["worst"])));
+          row.push_back(std::string(v.value("met", false) ? "✔ " : "✘ ") + human(json_double(field(v, "worst"))));
         }
         row.push_back(c.value("meets", false) ? "✔ meets all" : "✘ fails");
         rows.push_back(std::move(row));
       }
       doc.para("Partitions " + std::to_string(s.value("partitions", 0)) + ": the hottest partition takes " +
-               human(100 * json_double(s["hottest_share"])) + "% of the load (" + human(json_double(s["imbalance"])) +
+               human(100 * json_double(field(s, "hottest_share"))) + "% of the load (" + human(json_double(field(s, "imbalance"))) +
                "x an even share); the analytic models rule out fewer than " +
                std::to_string(s.value("analytic_lower", 0)) + " consumers.");
       doc.table(head, rows);
@@ -462,21 +463,21 @@ void plan_section(Doc& doc, const json& plan) {
               name + " (" + sl.value("unit", "") + ")");
       c.x_integer();
       std::size_t k = 0;
-      double top = json_double(sl["limit"]);
+      double top = json_double(field(sl, "limit"));
       for (const auto& s : pt.value("searches", json::array())) {
         std::vector<double> xs, ys;
         for (const auto& cand : s.value("candidates", json::array()))
           for (const auto& v : cand.value("verdicts", json::array()))
             if (v.value("slo", "") == name) {
               xs.push_back(cand.value("consumers", 0));
-              ys.push_back(json_double(v["worst"]));
+              ys.push_back(json_double(field(v, "worst")));
               if (std::isfinite(ys.back())) top = std::max(top, ys.back());
             }
         c.line(std::to_string(s.value("partitions", 0)) + " partitions", xs, ys, color(k++), false, true);
       }
-      top = std::min(top, 4 * json_double(sl["limit"]));
+      top = std::min(top, 4 * json_double(field(sl, "limit")));
       c.y_range(0, top * 1.1);
-      c.hline(json_double(sl["limit"]), "SLO " + human(json_double(sl["limit"])), "#d62728");
+      c.hline(json_double(field(sl, "limit")), "SLO " + human(json_double(field(sl, "limit"))), "#d62728");
       doc.plot(c, "Worst value over seeds of " + name + " for each simulated candidate; the dashed line is the SLO. "
                   "Values beyond four times the limit are clipped; triangles at the top mark values off the scale "
                   "(e.g. never recovered).");
@@ -529,29 +530,36 @@ ReportFiles write_report(const std::string& dir, const ReportOptions& options) {
   json plan;
   if (has_plan) {
     plan = read_json(d / "plan.json");
-    if (plan.value("kind", "") != "cgsim-plan") throw InputError((d / "plan.json").string() + ": not a cgsim plan file");
+    if (!plan.is_object() || plan["kind"] != "cgsim-plan")
+      throw InputError((d / "plan.json").string() + ": not a cgsim plan file");
   }
   std::optional<SimulationResult> run;
   if (has_run) run = load_run_outputs(dir);
   std::optional<SweepResult> sweep;
   if (has_sweep) sweep = sweep_from_json(read_json(d / "sweep.json"));
 
-  std::string name = run ? run->summary.scenario : sweep ? sweep->scenario : plan.value("scenario", "");
+  std::string name;
   Doc doc;
-  doc.md << "# cgsim report: " << name << "\n\n";
   std::string kinds = std::string(has_plan ? "plan" : "") + (has_sweep ? std::string(has_plan ? ", " : "") + "sweep" : "") +
                       (has_run ? std::string(has_plan || has_sweep ? ", " : "") + "run" : "");
-  doc.md << "Generated by cgsim from the " << kinds << " outputs in this directory.\n";
-  if (has_plan) plan_section(doc, plan);
-  if (run) {
-    if (has_plan) {
-      doc.para("The run below is the recommended configuration" +
-               std::string(plan.value("failures", 0) > 0 ? " with its failure at peak" : "") +
-               " (the plan's first seed).");
+  // The files are read back from the user's folder: a key of another type is an input error.
+  try {
+    name = run ? run->summary.scenario : sweep ? sweep->scenario : plan.value("scenario", "");
+    doc.md << "# cgsim report: " << name << "\n\n";
+    doc.md << "Generated by cgsim from the " << kinds << " outputs in this directory.\n";
+    if (has_plan) plan_section(doc, plan);
+    if (run) {
+      if (has_plan) {
+        doc.para("The run below is the recommended configuration" +
+                 std::string(plan.value("failures", 0) > 0 ? " with its failure at peak" : "") +
+                 " (the plan's first seed).");
+      }
+      run_section(doc, *run, d, has_plan ? &plan : nullptr);
     }
-    run_section(doc, *run, d, has_plan ? &plan : nullptr);
+    if (sweep) sweep_section(doc, *sweep);
+  } catch (const json::exception& e) {
+    throw InputError(dir + ": malformed plan.json, sweep.json or summary.json: " + e.what());
   }
-  if (sweep) sweep_section(doc, *sweep);
 
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>cgsim report: " << esc(name)

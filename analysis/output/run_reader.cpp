@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -38,14 +39,14 @@ SimulationResult load_run_outputs(const std::string& dir) {
         it = pidx.emplace(f[2], static_cast<std::int32_t>(r.partition_names.size())).first;
         r.partition_names.push_back(f[2]);
       }
-      r.lag.push_back({to_d(f[0], p), group_of(f[1], p), it->second, static_cast<std::int64_t>(to_d(f[3], p)),
-                       static_cast<std::int64_t>(to_d(f[4], p)), static_cast<std::int64_t>(to_d(f[5], p))});
+      r.lag.push_back({to_d(f[0], p), group_of(f[1], p), it->second, to_int(f[3], p),
+                       to_int(f[4], p), to_int(f[5], p)});
     }
   }
   {
     const fs::path p = d / "group_lag.csv";
     for (const auto& f : read_csv(p, {"time_s", "group", "lag", "lag_seconds"})) {
-      r.group_lag.push_back({to_d(f[0], p), group_of(f[1], p), static_cast<std::int64_t>(to_d(f[2], p)), to_d(f[3], p)});
+      r.group_lag.push_back({to_d(f[0], p), group_of(f[1], p), to_int(f[2], p), to_d(f[3], p)});
     }
   }
   {
@@ -53,7 +54,7 @@ SimulationResult load_run_outputs(const std::string& dir) {
     for (const auto& f : read_csv(p, {"time_s", "group", "consumer", "records"})) {
       const std::int32_t g = group_of(f[1], p);
       const int idx = split_consumer_name(f[2]).second;
-      r.throughput.push_back({to_d(f[0], p), g, idx, static_cast<std::uint64_t>(to_d(f[3], p))});
+      r.throughput.push_back({to_d(f[0], p), g, idx, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_int(f[3], p)))});
     }
   }
   {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/report.hpp"
+#include "analysis/output/report.hpp"
 #include "models/common/error.hpp"
 #include "models/kafka/assignors/tools/json_io.hpp"
 #include "models/kafka/assignors/tools/optimum.hpp"
