@@ -13,7 +13,13 @@ namespace {
 
 using json = nlohmann::json;
 
-std::int64_t us(double seconds) { return std::llround(seconds * 1e6); }
+/// Microseconds, clamped to +-2^61 (times read back from files may be anything; the difference of
+/// two clamped values cannot overflow).
+std::int64_t us(double seconds) {
+  constexpr double kLimit = 2305843009213693952.0;  // 2^61
+  const double v = seconds * 1e6;
+  return std::isnan(v) ? 0 : std::llround(std::clamp(v, -kLimit, kLimit));
+}
 
 std::pair<std::string, int> split_consumer(const std::string& s) { return split_consumer_name(s); }
 
