@@ -99,8 +99,10 @@ TEST(SummaryJson, EveryGoldenSummaryReadsAndWritesBackByteForByte) {
   std::size_t n = 0;
   for (const auto& e : fs::directory_iterator(fs::path(CGSIM_SOURCE_DIR) / "scenarios" / "golden")) {
     if (e.path().extension() != ".json") continue;
-    ++n;
     const std::string text = read(e.path());
+    // A RabbitMQ or Pulsar run's summary adds the family's own fields (tests/family_run_test.cpp).
+    if (nlohmann::json::parse(text).contains("broker")) continue;
+    ++n;
     const auto s = nlohmann::json::parse(text).get<analysis::RunSummary>();
     EXPECT_EQ(analysis::to_json(s, false).dump(2) + "\n", text) << e.path();
     EXPECT_EQ(nlohmann::json(s).get<analysis::RunSummary>(), s) << e.path();

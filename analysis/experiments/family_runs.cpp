@@ -194,7 +194,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
 }
 
 nlohmann::json to_json(const FamilyRun& run) {
-  nlohmann::json j = run.summary;
+  nlohmann::json j = to_json(run.summary, false);
   j["broker"] = run.broker;
   j["sources"] = run.sources;
   nlohmann::json counts = nlohmann::json::object();
