@@ -180,6 +180,35 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+std::string parse_fault_head(const Field& f, Time duration, models::FaultSpec& fa, const char* example,
+                             const char* member_form) {
+  if (!f.is_map()) f.fail(std::string("expected a fault mapping such as ") + example);
+  fa.source = f.location();
+  fa.at = f.at("at").duration();
+  if (fa.at >= duration) f.at("at").fail("expected a time before the end of the run");
+  std::string verb;
+  int found = 0;
+  for (const char* v : {"crash", "leave", "join", "slow", "restart", "rolling_restart"})
+    if (f.has(v)) {
+      ++found;
+      verb = v;
+    }
+  if (found != 1) f.fail("expected exactly one of: crash, leave, join, slow, restart, rolling_restart");
+  const Field target = f.at(verb.c_str());
+  const std::string ref = target.str();
+  if (verb == "join" || verb == "rolling_restart") {
+    fa.group = ref;
+  } else {
+    const auto slash = ref.rfind('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size() || ref.size() - slash > 7 ||
+        ref.find_first_not_of("0123456789", slash + 1) != std::string::npos)
+      target.fail(std::string("expected a consumer as ") + member_form);
+    fa.group = ref.substr(0, slash);
+    fa.member = std::stoi(ref.substr(slash + 1));
+  }
+  return verb;
+}
+
 void parse_output(const Field& top, models::OutputSpec& out) {
   if (!top.has("output")) return;
   const Field o = top.at("output");

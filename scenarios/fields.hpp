@@ -170,6 +170,13 @@ std::string read_file(const std::string& path);
 /// The optional `output` mapping (sample_interval).
 void parse_output(const Field& top, models::OutputSpec& out);
 
+/// The part every family's fault entry shares: `at` (before @p duration), exactly one verb
+/// (crash, leave, join, slow, restart, rolling_restart) and its target, a group for join and
+/// rolling_restart, else "<group>/<index>". Fills fa.source, fa.at, fa.group and fa.member and
+/// returns the verb. @p example is a whole fault, @p member_form the consumer form for messages.
+std::string parse_fault_head(const Field& f, Time duration, models::FaultSpec& fa, const char* example,
+                             const char* member_form);
+
 /// A processing-time (or other duration) distribution: {kind: constant, value: 1ms}, ...
 sim::Distribution parse_distribution(const Field& f);
 /// A producer's rate: {kind: poisson, per_second: 1000} or {kind: steps, steps: [[t, r], ...]}.

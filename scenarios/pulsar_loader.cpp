@@ -189,31 +189,10 @@ void parse_faults(const Field& fs, ps::ScenarioFile& sc) {
   if (!fs.is_seq()) fs.fail("expected a list of faults");
   for (std::size_t i = 0; i < fs.size(); ++i) {
     const Field f = fs.at(i);
-    if (!f.is_map()) f.fail("expected a fault mapping such as {at: 2m, crash: scores/1}");
     models::FaultSpec fa;
-    fa.source = f.location();
-    fa.at = f.at("at").duration();
-    if (fa.at >= sc.duration) f.at("at").fail("expected a time before the end of the run");
-    std::string verb;
-    int found = 0;
-    for (const char* v : {"crash", "leave", "join", "slow", "restart", "rolling_restart"})
-      if (f.has(v)) {
-        ++found;
-        verb = v;
-      }
-    if (found != 1) f.fail("expected exactly one of: crash, leave, join, slow, restart, rolling_restart");
+    const std::string verb = fields::parse_fault_head(f, sc.duration, fa, "{at: 2m, crash: scores/1}",
+                                                      "<subscription>/<index>, e.g. \"scores/1\"");
     const Field target = f.at(verb.c_str());
-    const std::string ref = target.str();
-    if (verb == "join" || verb == "rolling_restart") {
-      fa.group = ref;
-    } else {
-      const auto slash = ref.rfind('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size() || ref.size() - slash > 7 ||
-          ref.find_first_not_of("0123456789", slash + 1) != std::string::npos)
-        target.fail("expected a consumer as <subscription>/<index>, e.g. \"scores/1\"");
-      fa.group = ref.substr(0, slash);
-      fa.member = std::stoi(ref.substr(slash + 1));
-    }
     const std::int32_t s = sc.subscription_index(fa.group);
     if (s < 0) target.fail("no subscription \"" + fa.group + "\" under subscriptions");
     const ps::SubscriptionSpec& sub = sc.pulsar.subscriptions[static_cast<std::size_t>(s)];

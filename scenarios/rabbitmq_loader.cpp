@@ -208,31 +208,10 @@ rmq::Scenario parse_rabbitmq(const YAML::Node& root, const std::string& origin) 
     if (!fs.is_seq()) fs.fail("expected a list of faults");
     for (std::size_t i = 0; i < fs.size(); ++i) {
       const Field f = fs.at(i);
-      if (!f.is_map()) f.fail("expected a fault mapping such as {at: 2m, crash: workers/1}");
       models::FaultSpec fa;
-      fa.source = f.location();
-      fa.at = f.at("at").duration();
-      if (fa.at >= sc.duration) f.at("at").fail("expected a time before the end of the run");
-      std::string verb;
-      int found = 0;
-      for (const char* v : {"crash", "leave", "join", "slow", "restart", "rolling_restart"})
-        if (f.has(v)) {
-          ++found;
-          verb = v;
-        }
-      if (found != 1) f.fail("expected exactly one of: crash, leave, join, slow, restart, rolling_restart");
+      const std::string verb = fields::parse_fault_head(f, sc.duration, fa, "{at: 2m, crash: workers/1}",
+                                                        "<consumer group>/<index>, e.g. \"workers/1\"");
       const Field target = f.at(verb.c_str());
-      const std::string ref = target.str();
-      if (verb == "join" || verb == "rolling_restart") {
-        fa.group = ref;
-      } else {
-        const auto slash = ref.rfind('/');
-        if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size() || ref.size() - slash > 7 ||
-            ref.find_first_not_of("0123456789", slash + 1) != std::string::npos)
-          target.fail("expected a consumer as <consumer group>/<index>, e.g. \"workers/1\"");
-        fa.group = ref.substr(0, slash);
-        fa.member = std::stoi(ref.substr(slash + 1));
-      }
       const std::int32_t g = sc.group_index(fa.group);
       if (g < 0) target.fail("no consumer group \"" + fa.group + "\" under consumers");
       if (fa.member >= sc.consumers[static_cast<std::size_t>(g)].count) {
