@@ -190,6 +190,44 @@ TEST(Report, EmptyDirectoryIsAnInputError) {
   EXPECT_THROW(an::write_report((dir / "missing").string()), cgsim::InputError);
 }
 
+/// The message of the InputError that write_report throws on a folder holding @p file with
+/// @p text.
+std::string report_error(const std::string& name, const std::string& file, const std::string& text) {
+  const fs::path dir = fs::path(CGSIM_BINARY_DIR) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / file) << text;
+  try {
+    an::write_report(dir.string());
+  } catch (const cgsim::InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InputError for " << text;
+  return "";
+}
+
+// Numbers read back as integers are range-checked (a float beyond an integer's range converted
+// unchecked is undefined behaviour) and the message names the file and the field's path.
+TEST(Report, NumbersBeyondAnIntegersRangeNameTheFileAndTheField) {
+  std::string m = report_error("report_consumed_2.9e34", "summary.json",
+                               R"({"scenario":"s","simulated_seconds":1,"consumed":2.9e34,"groups":[]})");
+  EXPECT_NE(m.find("report_consumed_2.9e34/summary.json: consumed: expected an integer from 0 to 18446744073709551615, got 2.9e+34"),
+            std::string::npos) << m;
+  m = report_error("report_plan_partitions_1e15", "plan.json",
+                   R"({"kind":"cgsim-plan","points":[{"recommendation":{"partitions":1e15,"consumers":1}}]})");
+  EXPECT_NE(m.find("plan.json: points[0].recommendation.partitions: expected an integer from 0 to 2147483647, got 1e+15"),
+            std::string::npos) << m;
+  m = report_error("report_group_generation", "summary.json",
+                   R"({"scenario":"s","simulated_seconds":1,"groups":[{"id":"g","generation":2.5}]})");
+  EXPECT_NE(m.find("summary.json: groups[0].generation: expected an integer from -2147483648 to 2147483647, got 2.5"),
+            std::string::npos) << m;
+  m = report_error("report_sweep_seeds", "sweep.json",
+                   R"({"kind":"cgsim-sweep","scenario":"s","base_seed":1,"seeds":-1e300,"axes":[],"metrics":[],"points":[]})");
+  EXPECT_NE(m.find("sweep.json: seeds: expected an integer from 1 to"), std::string::npos) << m;
+  m = report_error("report_summary_type", "summary.json", R"({"scenario":"s","simulated_seconds":"1","groups":[]})");
+  EXPECT_NE(m.find("summary.json: simulated_seconds: expected a number, got \"1\""), std::string::npos) << m;
+}
+
 TEST(Trace, IsWellFormedChromeTraceOfRebalancesFaultsAndOwnership) {
   auto r = make_run("report_trace");
   const fs::path file = r.dir / "trace.json";

@@ -17,6 +17,7 @@
 
 #include "analysis/experiments/simulate.hpp"
 #include "analysis/metrics/format.hpp"
+#include "analysis/metrics/json_read.hpp"
 #include "analysis/metrics/stats.hpp"
 #include "models/common/error.hpp"
 
@@ -375,47 +376,73 @@ nlohmann::json to_json(const SweepResult& s) {
   return j;
 }
 
-SweepResult sweep_from_json(const nlohmann::json& j) {
-  if (!j.is_object() || j.value("kind", "") != "cgsim-sweep") {
-    throw InputError("sweep.json: not a cgsim sweep file (expected \"kind\": \"cgsim-sweep\")");
+SweepResult sweep_from_json(const nlohmann::json& j, const std::string& file) {
+  const std::string top = file + ": ";
+  if (!j.is_object() || !j.contains("kind") || j["kind"] != "cgsim-sweep") {
+    throw InputError(file + ": not a cgsim sweep file (expected \"kind\": \"cgsim-sweep\")");
   }
+  // Every value goes through the checked readers: the file may have been edited.
   SweepResult s;
-  try {
-    s.scenario = j.at("scenario").get<std::string>();
-    s.scenario_file = j.value("scenario_file", "");
-    s.base_seed = j.at("base_seed").get<std::uint64_t>();
-    s.seeds = j.at("seeds").get<std::size_t>();
-    for (const auto& a : j.at("axes")) s.axes.push_back({a.at("path").get<std::string>(), a.at("values").get<std::vector<std::string>>()});
-    for (const auto& m : j.at("metrics")) {
-      s.metrics.push_back(m.at("name").get<std::string>());
-      s.units.push_back(m.value("unit", ""));
+  s.scenario = json_string(json_at(j, top, "scenario"), top + "scenario");
+  s.scenario_file = json_string_or(j, top, "scenario_file", "");
+  s.base_seed = json_integer<std::uint64_t>(json_at(j, top, "base_seed"), top + "base_seed");
+  s.seeds = json_integer<std::size_t>(json_at(j, top, "seeds"), top + "seeds", 1);
+  const auto& axes = json_at(j, top, "axes");
+  if (!axes.is_array()) json_type_error(top + "axes", "an array", axes);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    const std::string ap = index_path(top + "axes", i);
+    VaryAxis axis;
+    axis.path = json_string(json_at(axes[i], ap, "path"), key_path(ap, "path"));
+    const auto& values = json_at(axes[i], ap, "values");
+    if (!values.is_array() || values.empty()) json_type_error(key_path(ap, "values"), "a non-empty array", values);
+    for (std::size_t k = 0; k < values.size(); ++k)
+      axis.values.push_back(json_string(values[k], index_path(key_path(ap, "values"), k)));
+    s.axes.push_back(std::move(axis));
+  }
+  const auto& metrics = json_at(j, top, "metrics");
+  if (!metrics.is_array()) json_type_error(top + "metrics", "an array", metrics);
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    const std::string mp = index_path(top + "metrics", i);
+    s.metrics.push_back(json_string(json_at(metrics[i], mp, "name"), key_path(mp, "name")));
+    s.units.push_back(json_string_or(metrics[i], mp, "unit", ""));
+  }
+  const auto& points = json_at(j, top, "points");
+  if (!points.is_array()) json_type_error(top + "points", "an array", points);
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const auto& pj = points[p];
+    const std::string pp = index_path(top + "points", p);
+    SweepPoint pt;
+    const auto& params = json_at(pj, pp, "params");
+    for (const auto& a : s.axes)
+      pt.params.push_back({a.path, json_string(json_at(params, key_path(pp, "params"), a.path), key_path(key_path(pp, "params"), a.path))});
+    const auto& stats = json_at(pj, pp, "stats");
+    for (const auto& name : s.metrics) {
+      const std::string sp = key_path(key_path(pp, "stats"), name);
+      const auto& st = json_at(stats, key_path(pp, "stats"), name);
+      MetricStats ms;
+      ms.mean = json_real_or_nan(json_at(st, sp, "mean"), key_path(sp, "mean"));
+      ms.ci95 = json_real_or_nan(json_at(st, sp, "ci95"), key_path(sp, "ci95"));
+      const auto* sd = json_find(st, sp, "sd");
+      ms.sd = sd ? json_real_or_nan(*sd, key_path(sp, "sd")) : 0.0;
+      const auto* mn = json_find(st, sp, "min");
+      ms.min = mn ? json_real_or_nan(*mn, key_path(sp, "min")) : ms.mean;
+      const auto* mx = json_find(st, sp, "max");
+      ms.max = mx ? json_real_or_nan(*mx, key_path(sp, "max")) : ms.mean;
+      ms.n = json_integer_or<std::size_t>(st, sp, "n", 0);
+      pt.stats.push_back(ms);
     }
-    for (const auto& pj : j.at("points")) {
-      SweepPoint pt;
-      for (const auto& a : s.axes) pt.params.push_back({a.path, pj.at("params").at(a.path).get<std::string>()});
+    const auto& runs = json_array_or_empty(pj, pp, "runs");
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      const std::string rp = index_path(key_path(pp, "runs"), r);
+      SweepRun run;
+      run.seed = json_integer<std::uint64_t>(json_at(runs[r], rp, "seed"), key_path(rp, "seed"));
       for (const auto& name : s.metrics) {
-        const auto& st = pj.at("stats").at(name);
-        MetricStats ms;
-        ms.mean = st.at("mean").get<double>();
-        ms.ci95 = st.at("ci95").get<double>();
-        ms.sd = st.value("sd", 0.0);
-        ms.min = st.value("min", ms.mean);
-        ms.max = st.value("max", ms.mean);
-        ms.n = st.value("n", std::size_t{0});
-        pt.stats.push_back(ms);
+        const auto* v = json_find(runs[r], rp, name);
+        run.values.push_back(v ? json_real_or_nan(*v, key_path(rp, name)) : 0.0);
       }
-      if (pj.contains("runs")) {
-        for (const auto& rj : pj.at("runs")) {
-          SweepRun r;
-          r.seed = rj.at("seed").get<std::uint64_t>();
-          for (const auto& name : s.metrics) r.values.push_back(rj.value(name, 0.0));
-          pt.runs.push_back(std::move(r));
-        }
-      }
-      s.points.push_back(std::move(pt));
+      pt.runs.push_back(std::move(run));
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(std::string("sweep.json: malformed: ") + e.what());
+    s.points.push_back(std::move(pt));
   }
   return s;
 }

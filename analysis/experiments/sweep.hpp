@@ -171,8 +171,9 @@ SweepResult run_sweep(const SweepOptions& options);
 /// sweep.json: scenario, seed derivation, axes, metric names and units, and per point its
 /// parameters, per-metric statistics and per-seed values. Contains no wall-clock figure.
 nlohmann::json to_json(const SweepResult& sweep);
-/// Reads sweep.json back (for reports). Throws InputError when it is not a sweep file.
-SweepResult sweep_from_json(const nlohmann::json& j);
+/// Reads sweep.json back (for reports). Throws InputError, naming @p file and the field's path,
+/// when it is not a sweep file or a value has another type or is out of range.
+SweepResult sweep_from_json(const nlohmann::json& j, const std::string& file = "sweep.json");
 /// sweep.csv: one row per point: point index, one column per axis, then `<metric>_mean` and
 /// `<metric>_ci95` for every metric.
 std::string to_csv(const SweepResult& sweep);

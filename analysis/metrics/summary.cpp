@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "analysis/metrics/json_read.hpp"
+
 namespace cgsim::analysis {
 
 namespace {
@@ -43,41 +45,72 @@ std::vector<FaultRecord> FaultDuplicates::records() const {
 // default the optional ones, so that reading summary.json and writing it again gives the same
 // text.
 
-namespace {
-
 using json = nlohmann::json;
 
-/// Reads @p key into @p x when present (the field keeps its default otherwise).
+// The readers of each part, defined beside its writer; from_json reads from the top (path "").
+static void read(const json& v, const std::string& path, LatencySummary& l);
+static void read(const json& v, const std::string& path, StallSummary& s);
+static void read(const json& v, const std::string& path, RebalanceRecord& r);
+static void read(const json& v, const std::string& path, GenerationRecord& g);
+static void read(const json& v, const std::string& path, ConsumerSummary& c);
+static void read(const json& v, const std::string& path, GroupSummary& g);
+static void read(const json& v, const std::string& path, FaultRecord& f);
+static void read(const json& v, const std::string& path, RunSummary& s);
+
+/// Every value goes through the checked readers of json_read.hpp: summary.json may come back
+/// edited, and an integer field given 2.9e34 must be an error, not a conversion out of range.
 template <typename T>
-void opt(const json& j, const char* key, T& x) {
-  if (auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(x);
+  requires std::is_integral_v<T>
+static void read(const json& v, const std::string& path, T& x) {
+  x = json_integer<T>(v, path);
+}
+static void read(const json& v, const std::string& path, double& x) { x = json_real(v, path); }
+static void read(const json& v, const std::string& path, std::string& x) { x = json_string(v, path); }
+template <typename T>
+static void read(const json& v, const std::string& path, std::vector<T>& x) {
+  if (!v.is_array()) json_type_error(path, "an array", v);
+  x.assign(v.size(), T{});
+  for (std::size_t i = 0; i < v.size(); ++i) read(v[i], index_path(path, i), x[i]);
+}
+static void read(const json& v, const std::string& path, std::map<std::string, std::vector<std::string>>& x) {
+  if (!v.is_object()) json_type_error(path, "an object", v);
+  x.clear();
+  for (const auto& [k, e] : v.items()) read(e, key_path(path, k), x[k]);
 }
 
-}  // namespace
+/// Reads @p key into @p x when present and not null (the field keeps its default otherwise).
+template <typename T>
+static void opt(const json& j, const std::string& path, const char* key, T& x) {
+  if (const json* v = json_find(j, path, key)) read(*v, key_path(path, key), x);
+}
+/// Reads @p key into @p x; an InputError when it is missing.
+template <typename T>
+static void req(const json& j, const std::string& path, const char* key, T& x) {
+  read(json_at(j, path, key), key_path(path, key), x);
+}
+
 
 void to_json(json& j, const LatencySummary& l) {
   j = {{"p50", r6(l.p50)}, {"p90", r6(l.p90)}, {"p99", r6(l.p99)}, {"p999", r6(l.p999)},
        {"max", r6(l.max)}, {"mean", r6(l.mean)}, {"count", l.count}};
 }
-void from_json(const json& j, LatencySummary& l) {
-  opt(j, "p50", l.p50);
-  opt(j, "p90", l.p90);
-  opt(j, "p99", l.p99);
-  opt(j, "p999", l.p999);
-  opt(j, "max", l.max);
-  opt(j, "mean", l.mean);
-  opt(j, "count", l.count);
-}
+static void read(const json& j, const std::string& path, LatencySummary& l) {
+  opt(j, path, "p50", l.p50);
+  opt(j, path, "p90", l.p90);
+  opt(j, path, "p99", l.p99);
+  opt(j, path, "p999", l.p999);
+  opt(j, path, "max", l.max);
+  opt(j, path, "mean", l.mean);
+  opt(j, path, "count", l.count);}
 
 void to_json(json& j, const StallSummary& s) {
   j = {{"records", s.records}, {"p50_ms", r6(s.p50_ms)}, {"mean_ms", r6(s.mean_ms)}, {"max_ms", r6(s.max_ms)}};
 }
-void from_json(const json& j, StallSummary& s) {
-  opt(j, "records", s.records);
-  opt(j, "p50_ms", s.p50_ms);
-  opt(j, "mean_ms", s.mean_ms);
-  opt(j, "max_ms", s.max_ms);
-}
+static void read(const json& j, const std::string& path, StallSummary& s) {
+  opt(j, path, "records", s.records);
+  opt(j, path, "p50_ms", s.p50_ms);
+  opt(j, path, "mean_ms", s.mean_ms);
+  opt(j, path, "max_ms", s.max_ms);}
 
 void to_json(json& j, const RebalanceRecord& r) {
   j = {{"group", r.group},
@@ -92,42 +125,39 @@ void to_json(json& j, const RebalanceRecord& r) {
        {"partitions_assigned", r.partitions_assigned},
        {"stop_the_world_partition_s", r6(r.stop_the_world_partition_s)}};
 }
-void from_json(const json& j, RebalanceRecord& r) {
-  j.at("group").get_to(r.group);
-  j.at("start_s").get_to(r.start_s);
-  opt(j, "end_s", r.end_s);
-  opt(j, "generation", r.generation);
-  opt(j, "trigger", r.trigger);
-  opt(j, "protocol", r.protocol);
-  opt(j, "rounds", r.rounds);
-  opt(j, "partitions_moved", r.partitions_moved);
-  opt(j, "partitions_revoked", r.partitions_revoked);
-  opt(j, "partitions_assigned", r.partitions_assigned);
-  opt(j, "stop_the_world_partition_s", r.stop_the_world_partition_s);
-}
+static void read(const json& j, const std::string& path, RebalanceRecord& r) {
+  req(j, path, "group", r.group);
+  req(j, path, "start_s", r.start_s);
+  opt(j, path, "end_s", r.end_s);
+  opt(j, path, "generation", r.generation);
+  opt(j, path, "trigger", r.trigger);
+  opt(j, path, "protocol", r.protocol);
+  opt(j, path, "rounds", r.rounds);
+  opt(j, path, "partitions_moved", r.partitions_moved);
+  opt(j, path, "partitions_revoked", r.partitions_revoked);
+  opt(j, path, "partitions_assigned", r.partitions_assigned);
+  opt(j, path, "stop_the_world_partition_s", r.stop_the_world_partition_s);}
 
 void to_json(json& j, const GenerationRecord& g) {
   j = {{"group", g.group}, {"generation", g.generation}, {"start_s", r6(g.start_s)}, {"assignment", g.assignment}};
 }
-void from_json(const json& j, GenerationRecord& g) {
-  j.at("group").get_to(g.group);
-  opt(j, "generation", g.generation);
-  j.at("start_s").get_to(g.start_s);
-  opt(j, "assignment", g.assignment);
-}
+static void read(const json& j, const std::string& path, GenerationRecord& g) {
+  req(j, path, "group", g.group);
+  opt(j, path, "generation", g.generation);
+  req(j, path, "start_s", g.start_s);
+  opt(j, path, "assignment", g.assignment);}
 
 void to_json(json& j, const ConsumerSummary& c) {
   j = {{"name", c.name},         {"member_id", c.member_id},   {"state", c.state},
        {"consumed", c.consumed}, {"duplicates", c.duplicates}, {"partitions", c.partitions}};
 }
-void from_json(const json& j, ConsumerSummary& c) {
-  j.at("name").get_to(c.name);
-  opt(j, "member_id", c.member_id);
-  opt(j, "state", c.state);
-  opt(j, "consumed", c.consumed);
-  opt(j, "duplicates", c.duplicates);
-  opt(j, "partitions", c.partitions);
-}
+static void read(const json& j, const std::string& path, ConsumerSummary& c) {
+  req(j, path, "name", c.name);
+  opt(j, path, "member_id", c.member_id);
+  opt(j, path, "state", c.state);
+  opt(j, path, "consumed", c.consumed);
+  opt(j, path, "duplicates", c.duplicates);
+  opt(j, path, "partitions", c.partitions);}
 
 void to_json(json& j, const GroupSummary& g) {
   j = {{"id", g.id},
@@ -146,34 +176,32 @@ void to_json(json& j, const GroupSummary& g) {
        {"generation", g.generation},
        {"consumers", g.consumers}};
 }
-void from_json(const json& j, GroupSummary& g) {
-  j.at("id").get_to(g.id);
-  opt(j, "produced", g.produced);
-  opt(j, "consumed", g.consumed);
-  opt(j, "duplicates", g.duplicates);
-  opt(j, "skipped", g.skipped);
-  opt(j, "lost", g.lost);
-  opt(j, "final_lag", g.final_lag);
-  opt(j, "final_committed_lag", g.final_committed_lag);
-  opt(j, "max_lag", g.max_lag);
-  opt(j, "max_lag_seconds", g.max_lag_seconds);
-  opt(j, "latency_ms", g.latency_ms);
-  opt(j, "latency_steady_ms", g.latency_steady_ms);
-  opt(j, "stalled", g.stalled);
-  opt(j, "generation", g.generation);
-  opt(j, "consumers", g.consumers);
-}
+static void read(const json& j, const std::string& path, GroupSummary& g) {
+  req(j, path, "id", g.id);
+  opt(j, path, "produced", g.produced);
+  opt(j, path, "consumed", g.consumed);
+  opt(j, path, "duplicates", g.duplicates);
+  opt(j, path, "skipped", g.skipped);
+  opt(j, path, "lost", g.lost);
+  opt(j, path, "final_lag", g.final_lag);
+  opt(j, path, "final_committed_lag", g.final_committed_lag);
+  opt(j, path, "max_lag", g.max_lag);
+  opt(j, path, "max_lag_seconds", g.max_lag_seconds);
+  opt(j, path, "latency_ms", g.latency_ms);
+  opt(j, path, "latency_steady_ms", g.latency_steady_ms);
+  opt(j, path, "stalled", g.stalled);
+  opt(j, path, "generation", g.generation);
+  opt(j, path, "consumers", g.consumers);}
 
 void to_json(json& j, const FaultRecord& f) {
   j = {{"group", f.group}, {"kind", f.kind}, {"subject", f.subject}, {"at_s", r6(f.at_s)}, {"duplicates", f.duplicates}};
 }
-void from_json(const json& j, FaultRecord& f) {
-  j.at("group").get_to(f.group);
-  j.at("kind").get_to(f.kind);
-  opt(j, "subject", f.subject);
-  opt(j, "at_s", f.at_s);
-  opt(j, "duplicates", f.duplicates);
-}
+static void read(const json& j, const std::string& path, FaultRecord& f) {
+  req(j, path, "group", f.group);
+  req(j, path, "kind", f.kind);
+  opt(j, path, "subject", f.subject);
+  opt(j, path, "at_s", f.at_s);
+  opt(j, path, "duplicates", f.duplicates);}
 
 void to_json(json& j, const RunSummary& s) {
   j = {{"scenario", s.scenario},
@@ -197,28 +225,36 @@ void to_json(json& j, const RunSummary& s) {
        {"groups", s.groups},
        {"faults", s.faults}};
 }
-void from_json(const json& j, RunSummary& s) {
-  j.at("scenario").get_to(s.scenario);
-  opt(j, "backend", s.backend);
-  opt(j, "seed", s.seed);
-  j.at("simulated_seconds").get_to(s.simulated_seconds);
-  opt(j, "wall_seconds", s.wall_seconds);
-  opt(j, "events", s.events);
-  opt(j, "produced", s.produced);
-  opt(j, "consumed", s.consumed);
-  opt(j, "duplicates", s.duplicates);
-  opt(j, "skipped", s.skipped);
-  opt(j, "lost", s.lost);
-  opt(j, "final_lag", s.final_lag);
-  opt(j, "max_lag", s.max_lag);
-  opt(j, "latency_ms", s.latency_ms);
-  opt(j, "latency_steady_ms", s.latency_steady_ms);
-  opt(j, "stalled", s.stalled);
-  opt(j, "rebalances", s.rebalances);
-  opt(j, "generations", s.generations);
-  j.at("groups").get_to(s.groups);
-  opt(j, "faults", s.faults);
-}
+static void read(const json& j, const std::string& path, RunSummary& s) {
+  req(j, path, "scenario", s.scenario);
+  opt(j, path, "backend", s.backend);
+  opt(j, path, "seed", s.seed);
+  req(j, path, "simulated_seconds", s.simulated_seconds);
+  opt(j, path, "wall_seconds", s.wall_seconds);
+  opt(j, path, "events", s.events);
+  opt(j, path, "produced", s.produced);
+  opt(j, path, "consumed", s.consumed);
+  opt(j, path, "duplicates", s.duplicates);
+  opt(j, path, "skipped", s.skipped);
+  opt(j, path, "lost", s.lost);
+  opt(j, path, "final_lag", s.final_lag);
+  opt(j, path, "max_lag", s.max_lag);
+  opt(j, path, "latency_ms", s.latency_ms);
+  opt(j, path, "latency_steady_ms", s.latency_steady_ms);
+  opt(j, path, "stalled", s.stalled);
+  opt(j, path, "rebalances", s.rebalances);
+  opt(j, path, "generations", s.generations);
+  req(j, path, "groups", s.groups);
+  opt(j, path, "faults", s.faults);}
+
+void from_json(const json& j, LatencySummary& l) { read(j, "", l); }
+void from_json(const json& j, StallSummary& s) { read(j, "", s); }
+void from_json(const json& j, RebalanceRecord& r) { read(j, "", r); }
+void from_json(const json& j, GenerationRecord& g) { read(j, "", g); }
+void from_json(const json& j, ConsumerSummary& c) { read(j, "", c); }
+void from_json(const json& j, GroupSummary& g) { read(j, "", g); }
+void from_json(const json& j, FaultRecord& f) { read(j, "", f); }
+void from_json(const json& j, RunSummary& s) { read(j, "", s); }
 
 json to_json(const RunSummary& s, bool include_wall_clock) {
   json j = s;

@@ -77,13 +77,6 @@ std::int64_t to_int(const std::string& s, const fs::path& p) {
   return static_cast<std::int64_t>(v);
 }
 
-const nlohmann::json& field(const nlohmann::json& j, const char* key) {
-  static const nlohmann::json null;
-  if (!j.is_object()) return null;
-  auto it = j.find(key);
-  return it == j.end() ? null : *it;
-}
-
 namespace {
 
 std::string read_text(const fs::path& p) {
@@ -102,13 +95,5 @@ json read_json(const fs::path& p) {
     throw InputError(p.string() + ": malformed JSON: " + e.what());
   }
 }
-
-double json_double(const json& j) {
-  if (j.is_number()) return j.get<double>();
-  if (j.is_string()) return j.get<std::string>() == "-inf" ? -INFINITY : INFINITY;
-  return NAN;
-}
-
-// ---- Run outputs -------------------------------------------------------------------------------
 
 }  // namespace cgsim::analysis

@@ -1,7 +1,7 @@
 #pragma once
 /// @file readers.hpp
-/// Readers of the files cgsim writes: CSV with a known header, JSON, and numbers that JSON
-/// outputs write as "inf". Errors name the file (and line) and what was expected.
+/// Readers of the files cgsim writes: CSV with a known header and its numbers, and JSON files.
+/// Errors name the file (and line) and what was expected.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -21,12 +21,8 @@ double to_d(const std::string& s, const std::filesystem::path& p);
 /// A CSV field as an integer within +-2^53 (converting a double beyond an integer's range would
 /// be undefined); throws InputError naming @p p otherwise.
 std::int64_t to_int(const std::string& s, const std::filesystem::path& p);
-/// j[key] when j is an object holding key, null otherwise: files read back from the user's folder
-/// may lack keys or hold other types, and a const json's operator[] requires the key.
-const nlohmann::json& field(const nlohmann::json& j, const char* key);
 /// The parsed JSON file @p p; throws InputError when it is malformed.
 nlohmann::json read_json(const std::filesystem::path& p);
-/// A JSON number that may be written as "inf" or "-inf" (NaN for anything else).
-double json_double(const nlohmann::json& j);
+// Values inside JSON files are read with the checked readers of analysis/metrics/json_read.hpp.
 
 }  // namespace cgsim::analysis

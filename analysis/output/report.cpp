@@ -1,10 +1,12 @@
 #include "analysis/output/report.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -13,6 +15,7 @@
 
 #include "analysis/experiments/option_error.hpp"
 #include "analysis/metrics/format.hpp"
+#include "analysis/metrics/json_read.hpp"
 #include "analysis/output/atomic_file.hpp"
 #include "analysis/output/readers.hpp"
 #include "analysis/output/svg_chart.hpp"
@@ -99,14 +102,19 @@ std::string plural(std::size_t n, const std::string& one, const std::string& man
 
 /// Partition names of one topic compressed to ranges: "game_events 0-3,7".
 std::string compress_partitions(const std::vector<std::string>& parts) {
-  std::map<std::string, std::vector<int>> by_topic;
+  std::map<std::string, std::vector<std::int64_t>> by_topic;
   for (const auto& p : parts) {
-    auto dash = p.rfind('-');
-    if (dash == std::string::npos) {
+    // The names come from files read back: a suffix that is not a 32-bit partition number keeps
+    // the whole name as its own entry.
+    const auto dash = p.rfind('-');
+    std::int32_t n = 0;
+    const char* first = dash == std::string::npos ? nullptr : p.data() + dash + 1;
+    const char* last = p.data() + p.size();
+    if (!first || first == last || std::from_chars(first, last, n).ptr != last) {
       by_topic[p];
       continue;
     }
-    by_topic[p.substr(0, dash)].push_back(std::atoi(p.c_str() + dash + 1));
+    by_topic[p.substr(0, dash)].push_back(n);
   }
   std::string out;
   for (auto& [t, v] : by_topic) {
@@ -128,6 +136,31 @@ std::string plot_id(const std::string& base, const std::string& group, std::size
   std::string g;
   for (char c : group) g += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
   return base + "-" + g;
+}
+
+// Plan files -------------------------------------------------------------------------------------
+
+/// The SLOs of plan.json: name, unit and limit (NaN when absent).
+struct Slo {
+  std::string name, unit;
+  double limit = NAN;
+};
+
+std::vector<Slo> plan_slos(const json& plan, const std::string& top) {
+  std::vector<Slo> out;
+  const auto& slos = json_array_or_empty(plan, top, "slos");
+  for (std::size_t i = 0; i < slos.size(); ++i) {
+    const std::string sp = index_path(top + "slos", i);
+    out.push_back({json_string_or(slos[i], sp, "name", ""), json_string_or(slos[i], sp, "unit", ""),
+                   json_real_or_nan_at(slos[i], sp, "limit")});
+  }
+  return out;
+}
+
+/// Consumer and partition counts in plan.json: the planner writes them as non-negative 32-bit
+/// integers.
+int count_or_zero(const json& j, const std::string& path, const char* key) {
+  return json_integer_or<int>(j, path, key, 0, 0, std::numeric_limits<int>::max());
 }
 
 // Run section ------------------------------------------------------------------------------------
@@ -166,11 +199,10 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
   // SLO lines from plan.json, for the lag plots.
   double lag_seconds_limit = -1, lag_limit = -1, latency_limit = -1;
   if (plan) {
-    for (const auto& sl : plan->value("slos", json::array())) {
-      const std::string n = sl.value("name", "");
-      if (n == "max_lag_seconds") lag_seconds_limit = json_double(field(sl, "limit"));
-      if (n == "max_lag") lag_limit = json_double(field(sl, "limit"));
-      if (n == "p99_latency") latency_limit = json_double(field(sl, "limit"));
+    for (const auto& sl : plan_slos(*plan, (dir / "plan.json").string() + ": ")) {
+      if (sl.name == "max_lag_seconds") lag_seconds_limit = sl.limit;
+      if (sl.name == "max_lag") lag_limit = sl.limit;
+      if (sl.name == "p99_latency") latency_limit = sl.limit;
     }
   }
 
@@ -406,79 +438,110 @@ void sweep_section(Doc& doc, const SweepResult& sw) {
 
 // Plan section -----------------------------------------------------------------------------------
 
-void plan_section(Doc& doc, const json& plan) {
+/// @p top is "<file>: ", the start of the paths in messages.
+void plan_section(Doc& doc, const json& plan, const std::string& top) {
   doc.h2("Capacity plan and SLO verdicts");
+  const std::vector<Slo> slo_list = plan_slos(plan, top);
   std::string slos;
-  for (const auto& s : plan.value("slos", json::array()))
-    slos += (slos.empty() ? "" : ", ") + s.value("name", "") + " <= " + human(json_double(field(s, "limit"))) + " " + s.value("unit", "");
-  const int failures = plan.value("failures", 0);
-  doc.para("Scenario " + plan.value("scenario", "") + ", group " + plan.value("group", "") + "; SLOs: " + slos + "; " +
-           std::to_string(failures) + (failures == 1 ? " consumer crash" : " simultaneous consumer crashes") +
-           " at the start of peak load; " + plural(plan.value("seeds", 1), "seed", "seeds") +
+  for (const auto& s : slo_list) slos += (slos.empty() ? "" : ", ") + s.name + " <= " + human(s.limit) + " " + s.unit;
+  const int failures = count_or_zero(plan, top, "failures");
+  const int seeds = json_integer_or<int>(plan, top, "seeds", 1, 0, std::numeric_limits<int>::max());
+  doc.para("Scenario " + json_string_or(plan, top, "scenario", "") + ", group " + json_string_or(plan, top, "group", "") +
+           "; SLOs: " + slos + "; " + std::to_string(failures) +
+           (failures == 1 ? " consumer crash" : " simultaneous consumer crashes") + " at the start of peak load; " +
+           plural(static_cast<std::size_t>(seeds), "seed", "seeds") +
            " per configuration, each SLO judged on its worst seed.");
-  for (const auto& pt : plan.value("points", json::array())) {
+  const auto& points = json_array_or_empty(plan, top, "points");
+  for (std::size_t pi = 0; pi < points.size(); ++pi) {
+    const json& pt = points[pi];
+    const std::string pp = index_path(top + "points", pi);
     std::string params;
-    const json point_params = pt.value("params", json::object());
-    for (const auto& [k, v] : point_params.items()) params += (params.empty() ? "" : ", ") + k + "=" + v.get<std::string>();
+    if (const json* pj = json_find(pt, pp, "params")) {
+      const std::string parp = key_path(pp, "params");
+      if (!pj->is_object()) json_type_error(parp, "an object", *pj);
+      for (const auto& [k, v] : pj->items()) params += (params.empty() ? "" : ", ") + k + "=" + json_string(v, key_path(parp, k));
+    }
     if (!params.empty()) doc.h3("With " + params);
-    const auto& rec = field(pt, "recommendation");
-    if (rec.is_object()) {
+    if (const json* rec = json_find(pt, pp, "recommendation"); rec && rec->is_object()) {
+      const std::string rp = key_path(pp, "recommendation");
       std::string binding;
-      for (const auto& b : rec.value("binding", json::array())) binding += (binding.empty() ? "" : ", ") + b.get<std::string>();
-      doc.para("Recommendation: " + std::to_string(rec.value("partitions", 0)) + " partitions and " +
-                   std::to_string(rec.value("consumers", 0)) + " consumers" +
+      const auto& bs = json_array_or_empty(*rec, rp, "binding");
+      for (std::size_t i = 0; i < bs.size(); ++i)
+        binding += (binding.empty() ? "" : ", ") + json_string(bs[i], index_path(key_path(rp, "binding"), i));
+      doc.para("Recommendation: " + std::to_string(count_or_zero(*rec, rp, "partitions")) + " partitions and " +
+                   std::to_string(count_or_zero(*rec, rp, "consumers")) + " consumers" +
                    (binding.empty() ? "." : "; binding SLO: " + binding + " (it fails with one consumer fewer)."),
                "verdict ok");
     } else {
       doc.para("No configuration among those tried meets every SLO.", "verdict fail");
     }
-    for (const auto& w : pt.value("warnings", json::array())) doc.para("Warning: " + w.get<std::string>(), "warning");
-    for (const auto& s : pt.value("searches", json::array())) {
+    const auto& warnings = json_array_or_empty(pt, pp, "warnings");
+    for (std::size_t i = 0; i < warnings.size(); ++i)
+      doc.para("Warning: " + json_string(warnings[i], index_path(key_path(pp, "warnings"), i)), "warning");
+    const auto& searches = json_array_or_empty(pt, pp, "searches");
+    for (std::size_t si = 0; si < searches.size(); ++si) {
+      const json& s = searches[si];
+      const std::string sp = index_path(key_path(pp, "searches"), si);
       std::vector<std::string> head{"partitions", "consumers", "model utilisation"};
-      for (const auto& sl : plan.value("slos", json::array())) head.push_back(sl.value("name", "") + " (" + sl.value("unit", "") + ")");
+      for (const auto& sl : slo_list) head.push_back(sl.name + " (" + sl.unit + ")");
       head.push_back("verdict");
+      const int partitions = count_or_zero(s, sp, "partitions");
       std::vector<std::vector<std::string>> rows;
-      for (const auto& c : s.value("candidates", json::array())) {
-        std::vector<std::string> row{std::to_string(s.value("partitions", 0)), std::to_string(c.value("consumers", 0))};
-        const auto& an = field(c, "analytic");
-        std::string u = human(json_double(field(an, "max_utilisation")));
-        if (failures > 0) u += " / " + human(json_double(field(an, "max_utilisation_after_failures"))) + " after";
-        row.push_back(u);
-        for (const auto& v : c.value("verdicts", json::array())) {
-          row.push_back(std::string(v.value("met", false) ? "✔ " : "✘ ") + human(json_double(field(v, "worst"))));
+      const auto& cands = json_array_or_empty(s, sp, "candidates");
+      for (std::size_t ci = 0; ci < cands.size(); ++ci) {
+        const json& c = cands[ci];
+        const std::string cp = index_path(key_path(sp, "candidates"), ci);
+        std::vector<std::string> row{std::to_string(partitions), std::to_string(count_or_zero(c, cp, "consumers"))};
+        std::string u = "nan";
+        if (const json* an = json_find(c, cp, "analytic")) {
+          const std::string anp = key_path(cp, "analytic");
+          u = human(json_real_or_nan_at(*an, anp, "max_utilisation"));
+          if (failures > 0) u += " / " + human(json_real_or_nan_at(*an, anp, "max_utilisation_after_failures")) + " after";
         }
-        row.push_back(c.value("meets", false) ? "✔ meets all" : "✘ fails");
+        row.push_back(u);
+        const auto& verdicts = json_array_or_empty(c, cp, "verdicts");
+        for (std::size_t vi = 0; vi < verdicts.size(); ++vi) {
+          const std::string vp = index_path(key_path(cp, "verdicts"), vi);
+          row.push_back(std::string(json_bool_or(verdicts[vi], vp, "met", false) ? "✔ " : "✘ ") +
+                        human(json_real_or_nan_at(verdicts[vi], vp, "worst")));
+        }
+        row.push_back(json_bool_or(c, cp, "meets", false) ? "✔ meets all" : "✘ fails");
         rows.push_back(std::move(row));
       }
-      doc.para("Partitions " + std::to_string(s.value("partitions", 0)) + ": the hottest partition takes " +
-               human(100 * json_double(field(s, "hottest_share"))) + "% of the load (" + human(json_double(field(s, "imbalance"))) +
-               "x an even share); the analytic models rule out fewer than " +
-               std::to_string(s.value("analytic_lower", 0)) + " consumers.");
+      doc.para("Partitions " + std::to_string(partitions) + ": the hottest partition takes " +
+               human(100 * json_real_or_nan_at(s, sp, "hottest_share")) + "% of the load (" +
+               human(json_real_or_nan_at(s, sp, "imbalance")) + "x an even share); the analytic models rule out fewer than " +
+               std::to_string(count_or_zero(s, sp, "analytic_lower")) + " consumers.");
       doc.table(head, rows);
     }
     // One chart per SLO: worst value vs consumer count, a line per partition count.
-    for (const auto& sl : plan.value("slos", json::array())) {
-      const std::string name = sl.value("name", "");
-      Chart c("plan-" + name, name + " vs consumers", "consumers",
-              name + " (" + sl.value("unit", "") + ")");
+    for (const auto& sl : slo_list) {
+      Chart c("plan-" + sl.name, sl.name + " vs consumers", "consumers", sl.name + " (" + sl.unit + ")");
       c.x_integer();
       std::size_t k = 0;
-      double top = json_double(field(sl, "limit"));
-      for (const auto& s : pt.value("searches", json::array())) {
+      double top_value = sl.limit;
+      for (std::size_t si = 0; si < searches.size(); ++si) {
+        const json& s = searches[si];
+        const std::string sp = index_path(key_path(pp, "searches"), si);
         std::vector<double> xs, ys;
-        for (const auto& cand : s.value("candidates", json::array()))
-          for (const auto& v : cand.value("verdicts", json::array()))
-            if (v.value("slo", "") == name) {
-              xs.push_back(cand.value("consumers", 0));
-              ys.push_back(json_double(field(v, "worst")));
-              if (std::isfinite(ys.back())) top = std::max(top, ys.back());
-            }
-        c.line(std::to_string(s.value("partitions", 0)) + " partitions", xs, ys, color(k++), false, true);
+        const auto& cands = json_array_or_empty(s, sp, "candidates");
+        for (std::size_t ci = 0; ci < cands.size(); ++ci) {
+          const std::string cp = index_path(key_path(sp, "candidates"), ci);
+          const auto& verdicts = json_array_or_empty(cands[ci], cp, "verdicts");
+          for (std::size_t vi = 0; vi < verdicts.size(); ++vi) {
+            const std::string vp = index_path(key_path(cp, "verdicts"), vi);
+            if (json_string_or(verdicts[vi], vp, "slo", "") != sl.name) continue;
+            xs.push_back(count_or_zero(cands[ci], cp, "consumers"));
+            ys.push_back(json_real_or_nan_at(verdicts[vi], vp, "worst"));
+            if (std::isfinite(ys.back())) top_value = std::max(top_value, ys.back());
+          }
+        }
+        c.line(std::to_string(count_or_zero(s, sp, "partitions")) + " partitions", xs, ys, color(k++), false, true);
       }
-      top = std::min(top, 4 * json_double(field(sl, "limit")));
-      c.y_range(0, top * 1.1);
-      c.hline(json_double(field(sl, "limit")), "SLO " + human(json_double(field(sl, "limit"))), "#d62728");
-      doc.plot(c, "Worst value over seeds of " + name + " for each simulated candidate; the dashed line is the SLO. "
+      top_value = std::min(top_value, 4 * sl.limit);
+      c.y_range(0, top_value * 1.1);
+      c.hline(sl.limit, "SLO " + human(sl.limit), "#d62728");
+      doc.plot(c, "Worst value over seeds of " + sl.name + " for each simulated candidate; the dashed line is the SLO. "
                   "Values beyond four times the limit are clipped; triangles at the top mark values off the scale "
                   "(e.g. never recovered).");
     }
@@ -536,7 +599,8 @@ ReportFiles write_report(const std::string& dir, const ReportOptions& options) {
   std::optional<SimulationResult> run;
   if (has_run) run = load_run_outputs(dir);
   std::optional<SweepResult> sweep;
-  if (has_sweep) sweep = sweep_from_json(read_json(d / "sweep.json"));
+  if (has_sweep) sweep = sweep_from_json(read_json(d / "sweep.json"), (d / "sweep.json").string());
+  const std::string plan_top = (d / "plan.json").string() + ": ";
 
   std::string name;
   Doc doc;
@@ -544,14 +608,14 @@ ReportFiles write_report(const std::string& dir, const ReportOptions& options) {
                       (has_run ? std::string(has_plan || has_sweep ? ", " : "") + "run" : "");
   // The files are read back from the user's folder: a key of another type is an input error.
   try {
-    name = run ? run->summary.scenario : sweep ? sweep->scenario : plan.value("scenario", "");
+    name = run ? run->summary.scenario : sweep ? sweep->scenario : json_string_or(plan, plan_top, "scenario", "");
     doc.md << "# cgsim report: " << name << "\n\n";
     doc.md << "Generated by cgsim from the " << kinds << " outputs in this directory.\n";
-    if (has_plan) plan_section(doc, plan);
+    if (has_plan) plan_section(doc, plan, plan_top);
     if (run) {
       if (has_plan) {
         doc.para("The run below is the recommended configuration" +
-                 std::string(plan.value("failures", 0) > 0 ? " with its failure at peak" : "") +
+                 std::string(count_or_zero(plan, plan_top, "failures") > 0 ? " with its failure at peak" : "") +
                  " (the plan's first seed).");
       }
       run_section(doc, *run, d, has_plan ? &plan : nullptr);

@@ -18,8 +18,11 @@ SimulationResult load_run_outputs(const std::string& dir) {
   if (!fs::exists(sp)) throw InputError(sp.string() + ": not found (write it with cgsim run --out " + dir + ")");
   SimulationResult r;
   RunSummary& s = r.summary;
+  const json j = read_json(sp);
   try {
-    read_json(sp).get_to(s);
+    j.get_to(s);
+  } catch (const InputError& e) {  // the field's path and what was expected
+    throw InputError(sp.string() + ": " + e.what());
   } catch (const json::exception& e) {
     throw InputError(sp.string() + ": malformed summary: " + e.what());
   }
