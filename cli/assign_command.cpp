@@ -2,6 +2,7 @@
 /// `cgsim assign`: run a partition assignor on a JSON description of a group and report the
 /// assignment with its balance, moves and withheld partitions; with `--churn N` replay N random
 /// membership changes and compare every assignor with the optimum at each step.
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "models/kafka/assignors/tools/churn.hpp"
@@ -38,6 +40,7 @@ struct AssignArgs {
   int churn = -1;
   std::uint64_t seed = 1;
   bool compact = false;
+  BudgetFlags budget;
 };
 
 std::string read_input(const std::string& file) {
@@ -175,6 +178,13 @@ int run_assign(const AssignArgs& args) {
       apply_overrides(j, args);
       initial = parse_case(j);
     }
+    // Every step runs every assignor and the optimum and keeps its report: refuse a churn beyond
+    // the budget before starting it.
+    double partitions = 0;
+    for (const auto& t : initial.cluster.topics) partitions += t.partitions;
+    cgsim::analysis::check_budget(
+        cgsim::analysis::estimate_churn_cost(args.churn, static_cast<double>(initial.members.size()), partitions),
+        args.budget.budget, "--churn " + std::to_string(args.churn));
     ChurnOptions options;
     options.steps = args.churn;
     options.seed = args.seed;
@@ -218,6 +228,7 @@ Command add_assign_command(CLI::App& app) {
       ->check(integer_in(0, INT_MAX));
   sub->add_option("--seed", args->seed, "Seed of the churn sequence (and of the random initial group)");
   sub->add_flag("--compact", args->compact, "Print the JSON on one line");
+  add_budget_flags(sub, args->budget, false);
   return {sub, [args] { return run_assign(*args); }};
 }
 

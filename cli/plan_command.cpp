@@ -10,6 +10,7 @@
 #include "analysis/output/output.hpp"
 #include "analysis/output/report.hpp"
 #include "analysis/output/trace.hpp"
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/option_flags.hpp"
@@ -36,6 +37,7 @@ struct PlanCommandOptions {
   bool quiet = false;
   bool json = false;
   bool latency_under_failure = false;
+  BudgetFlags budget;
 };
 
 void add_plan_options(CLI::App* cmd, PlanCommandOptions& o) {
@@ -62,6 +64,7 @@ void add_plan_options(CLI::App* cmd, PlanCommandOptions& o) {
                 "Hold latency SLOs on the runs with failures too (default: failure-free runs only)");
   cmd->add_flag("--json", o.json, "Print plan.json instead of the table");
   cmd->add_flag("-q,--quiet", o.quiet, "No progress bar and no table");
+  add_budget_flags(cmd, o.budget);
 }
 
 /// Parses "12,24,36" into counts; throws InputError naming @p flag.
@@ -95,7 +98,9 @@ analysis::PlanOptions plan_options(const PlanCommandOptions& o) {
   po.group = o.group;
   po.seeds = o.seeds;
   po.jobs = o.jobs;
-  po.progress = !o.quiet && !o.json;
+  po.progress = (!o.quiet && !o.json) || o.budget.progress;
+  po.progress_anywhere = o.budget.progress;
+  po.budget = o.budget.budget;
   po.latency_under_failure = o.latency_under_failure;
   return po;
 }

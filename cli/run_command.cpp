@@ -6,13 +6,16 @@
 #include <memory>
 #include <sstream>
 
+#include "analysis/experiments/cost.hpp"
 #include "analysis/experiments/family_runs.hpp"
 #include "analysis/experiments/simulate.hpp"
+#include "analysis/experiments/sweep.hpp"
 #include "analysis/output/atomic_file.hpp"
 #include "analysis/output/family_output.hpp"
 #include "analysis/output/output.hpp"
 #include "analysis/output/report.hpp"
 #include "analysis/output/trace.hpp"
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "models/common/error.hpp"
@@ -34,6 +37,7 @@ struct RunOptions {
   bool report = false;
   bool timings = false;
   std::string trace;
+  BudgetFlags budget;
 };
 
 void add_run_options(CLI::App* run, RunOptions& o) {
@@ -48,6 +52,7 @@ void add_run_options(CLI::App* run, RunOptions& o) {
                 "Include wall_seconds in --json and summary.json (it differs run to run, so those outputs "
                 "are then no longer byte-identical)");
   run->add_option("--set", o.set, "Override a scenario field: path=value (e.g. groups.0.consumers.count=8)");
+  add_budget_flags(run, o.budget);
 }
 
 /// The broker family a scenario file names in `broker.kind` ("kafka" when it names none or the
@@ -104,6 +109,10 @@ int run_run(const RunOptions& o) {
   if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
   analysis::SimulateOptions opts;
   opts.series = !o.out.empty();
+  // Refuse a run beyond the budget before anything is allocated; draw progress on a long one.
+  const analysis::CostEstimate cost = analysis::estimate_cost(sc, opts.series);
+  analysis::check_budget(cost, o.budget.budget, o.file);
+  opts.progress = o.budget.progress || (!o.quiet && cost.cpu_seconds > 5 && analysis::stderr_is_tty());
   analysis::SimulationResult r = analysis::simulate_full(sc, opts);
   if (!o.out.empty()) {
     analysis::write_run_outputs(o.out, r, o.timings);

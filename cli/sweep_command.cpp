@@ -8,6 +8,7 @@
 #include "analysis/experiments/sweep.hpp"
 #include "analysis/output/output.hpp"
 #include "analysis/output/report.hpp"
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/option_flags.hpp"
@@ -26,6 +27,7 @@ struct SweepCommandOptions {
   unsigned jobs = 0;
   bool quiet = false;
   bool report = false;
+  BudgetFlags budget;
 };
 
 void add_sweep_options(CLI::App* cmd, SweepCommandOptions& o) {
@@ -38,6 +40,7 @@ void add_sweep_options(CLI::App* cmd, SweepCommandOptions& o) {
   cmd->add_option("--out", o.out, "Write sweep.json, sweep.csv, runs.csv and timing.json here")->required();
   cmd->add_flag("-q,--quiet", o.quiet, "No progress bar and no table");
   cmd->add_flag("--report", o.report, "Also write report.html and report.md into the output directory");
+  add_budget_flags(cmd, o.budget);
 }
 
 analysis::SweepOptions sweep_options(const SweepCommandOptions& o) {
@@ -50,7 +53,9 @@ analysis::SweepOptions sweep_options(const SweepCommandOptions& o) {
   }
   so.seeds = o.seeds;
   so.jobs = o.jobs;
-  so.progress = !o.quiet;
+  so.progress = !o.quiet || o.budget.progress;
+  so.progress_anywhere = o.budget.progress;
+  so.budget = o.budget.budget;
   return so;
 }
 

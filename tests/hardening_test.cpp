@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <cstdlib>
@@ -362,4 +363,97 @@ TEST(Messages, NumericFlagsAndUnknownCommands) {
   r = shell("$CGSIM run " + s + " --set groups.0.consumers.count=x", d.path);
   EXPECT_EQ(r.code, cgsim::kExitInput);
   EXPECT_EQ(r.err.rfind("cgsim: error: --set groups.0.consumers.count=x: ", 0), 0u) << r.err;
+}
+
+// ---- Cost estimate and budget -------------------------------------------------------------------
+
+namespace {
+
+/// Runs cgsim on kScenario with @p args; the outcome and how long it took.
+std::pair<Outcome, double> timed_run(const TempDir& d, const std::string& args) {
+  std::ofstream(d.path / "s.yaml") << kScenario;
+  const auto t0 = std::chrono::steady_clock::now();
+  Outcome r = shell("$CGSIM run " + (d.path / "s.yaml").string() + " " + args, d.path);
+  return {r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+}
+
+/// Expects a refusal (exit 2) within a few seconds whose message gives the estimate and @p flag.
+void expect_refused(const std::string& args, const std::string& flag, const std::string& term) {
+  SCOPED_TRACE(args);
+  TempDir d;
+  const auto [r, seconds] = timed_run(d, args);
+  EXPECT_EQ(r.code, cgsim::kExitInput) << r.err;
+  EXPECT_NE(r.err.find("refusing to start a run estimated beyond the budget"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("about "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(" + flag + ")"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(term), std::string::npos) << r.err;
+  EXPECT_LT(seconds, 10.0) << "refused only after " << seconds << " s";
+  EXPECT_FALSE(fs::exists(d.path / "o"));
+}
+
+}  // namespace
+
+TEST(Budget, RunawayScenariosAreRefusedBeforeTheyStart) {
+  if (!have_binary()) GTEST_SKIP() << "cgsim binary not built";
+  {
+    // 1e12/s is over the loader's limit of one record per nanosecond; at that limit, the records the
+    // two consumers cannot keep up with fill the logs.
+    TempDir d;
+    const auto [r, seconds] = timed_run(d, "--set duration=1s --set \"producers.0.rate={kind: constant, per_second: 1e12}\"");
+    EXPECT_EQ(r.code, cgsim::kExitInput);
+    EXPECT_NE(r.err.find("exceeds the maximum rate of 1e9 per second"), std::string::npos) << r.err;
+  }
+  expect_refused("--set duration=1s --set \"producers.0.rate={kind: constant, per_second: 1e9}\"", "--max-memory",
+                 "records kept in the logs");
+  expect_refused("--set duration=1000000000s", "--max-events", "engine events");
+  expect_refused("--set broker.produce_tick=1ns", "--max-events", "broker.produce_tick");
+  expect_refused("--set groups.0.session_timeout=2ns --set groups.0.heartbeat_interval=1ns", "--max-events",
+                 "heartbeats");
+  expect_refused("--set output.sample_interval=1ns", "--max-events", "output.sample_interval");
+  expect_refused("--set \"producers.0.keys={kind: zipf, cardinality: 50000000}\"", "--max-memory", "Zipf");
+  expect_refused("--set duration=60s --set topics.0.partitions=1000000 --set groups.0.consumers.count=100000 --out o",
+                 "--max-memory", "time series");
+}
+
+TEST(Budget, ChurnBeyondTheBudgetIsRefused) {
+  if (!have_binary()) GTEST_SKIP() << "cgsim binary not built";
+  TempDir d;
+  const auto t0 = std::chrono::steady_clock::now();
+  const Outcome r = shell("$CGSIM assign --churn 1000000000", d.path);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+  EXPECT_EQ(r.code, cgsim::kExitInput);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("--churn 1000000000: refusing to start"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(--max-memory)"), std::string::npos) << r.err;
+}
+
+TEST(Budget, TheFlagsMoveTheBudgetAndSweepsAndPlansCheckIt) {
+  if (!have_binary()) GTEST_SKIP() << "cgsim binary not built";
+  expect_refused("--max-events 1000", "--max-events", "consumption");
+  expect_refused("--max-memory 1MiB", "--max-memory", "the process");
+  TempDir d;
+  const auto [r, seconds] = timed_run(d, "--set broker.produce_tick=1ms --max-events 1e10 --json");
+  EXPECT_EQ(r.code, 0) << r.err;
+  const std::string s = (d.path / "s.yaml").string();
+  Outcome w = shell("$CGSIM sweep " + s + " --out " + (d.path / "w").string() +
+                        " -q --vary broker.produce_tick=10ms,1ns",
+                    d.path);
+  EXPECT_EQ(w.code, cgsim::kExitInput);
+  EXPECT_NE(w.err.find("(broker.produce_tick=1ns): refusing"), std::string::npos) << w.err;
+  w = shell("$CGSIM plan " + s + " --slo p99_latency=1s -q --set broker.produce_tick=1ns", d.path);
+  EXPECT_EQ(w.code, cgsim::kExitInput);
+  EXPECT_NE(w.err.find("(--max-events)"), std::string::npos) << w.err;
+  w = shell("$CGSIM run " + s + " --max-memory 12parsecs", d.path);
+  EXPECT_EQ(w.code, cgsim::kExitInput);
+  EXPECT_NE(w.err.find("--max-memory: expected a memory size such as 4GiB"), std::string::npos) << w.err;
+}
+
+TEST(Budget, ProgressLeavesTheOutputsUnchanged) {
+  if (!have_binary()) GTEST_SKIP() << "cgsim binary not built";
+  TempDir d;
+  const auto [plain, s1] = timed_run(d, "--json");
+  const auto [with_progress, s2] = timed_run(d, "--json --progress");
+  EXPECT_EQ(plain.code, 0);
+  EXPECT_EQ(with_progress.code, 0);
+  EXPECT_EQ(plain.out, with_progress.out);
 }

@@ -147,6 +147,10 @@ struct PlanOptions {
   std::size_t seeds = 1;                 ///< replications; run i uses the scenario seed + i
   unsigned jobs = 0;
   bool progress = false;
+  bool progress_anywhere = false;  ///< with progress: draw it even when stderr is not a terminal
+  /// Every candidate's cost is estimated before its round starts; one beyond this (with as many
+  /// runs at once as there are workers) is refused with an InputError.
+  CostBudget budget;
   /// Also hold the latency SLOs on the failure runs (by default they apply to failure-free runs).
   bool latency_under_failure = false;
   RecoveryOptions recovery;

@@ -188,6 +188,7 @@ std::optional<SimulationResult> rerun_recommended(const PlanOptions& o, const Pl
   models::Scenario sc = candidate_scenario(o, first.params, gi, cand->partitions, cand->consumers, crashes, at);
   SimulateOptions so;
   so.series = true;
+  check_budget(estimate_cost(sc, true), o.budget, o.scenario_file + " (the recommended configuration, with --out)");
   return simulate_full(sc, so);
 }
 

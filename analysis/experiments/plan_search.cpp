@@ -204,7 +204,19 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
                          int round) {
   const std::int32_t F = res.failures;
   const std::size_t S = o.seeds;
-  const bool progress = o.progress && stderr_is_tty();
+  const bool progress = o.progress && (stderr_is_tty() || o.progress_anywhere);
+  // Each candidate's cost is checked before the round starts any run.
+  const unsigned jobs = o.jobs == 0 ? default_jobs() : o.jobs;
+  const auto parallel = static_cast<unsigned>(std::min<std::size_t>(jobs, keys.size() * S));
+  for (const Key& k : keys) {
+    const PointPlan& pp = res.points[k.point];
+    const PartitionSearch& ps = pp.searches[k.search];
+    const models::Scenario sc = candidate_scenario(o, pp.params, gi, ps.partitions, k.consumers, {}, 0);
+    check_budget(estimate_cost(sc, false), o.budget,
+                 o.scenario_file + " (" + std::to_string(ps.partitions) + " partitions, " +
+                     std::to_string(k.consumers) + " consumers)",
+                 parallel);
+  }
   RoundRuns runs{std::vector<RunFigures>(keys.size() * S), std::vector<RunFigures>(keys.size() * S)};
   {
     ProgressBar bar("runs (round " + std::to_string(round) + ", failure-free)", keys.size() * S, progress);

@@ -1,4 +1,5 @@
 #include "analysis/experiments/simulate.hpp"
+#include "analysis/experiments/run_progress.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -225,6 +226,7 @@ SimulationResult simulate_full(const models::Scenario& scenario, const SimulateO
   Collector collector(world, result, options.series);
   world.start();
   collector.start();
+  if (options.progress) run_with_progress(engine, scenario.duration, scenario.name);
   world.run();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   collector.finish(wall);

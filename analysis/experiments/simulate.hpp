@@ -60,6 +60,9 @@ struct SimulationResult {
 
 struct SimulateOptions {
   bool series = false;  ///< keep per-partition and per-consumer time series
+  /// Draw a progress line on standard error while the run lasts (run_progress.hpp); the outputs
+  /// are the same either way.
+  bool progress = false;
 };
 
 /// Runs @p scenario on the simulator.

@@ -294,8 +294,15 @@ SweepResult run_sweep(const SweepOptions& o) {
   res.base_seed = scenarios.front().seed;
 
   const std::size_t total = combos.size() * o.seeds;
+  const auto parallel = static_cast<unsigned>(std::min<std::size_t>(res.jobs, total));
+  for (std::size_t p = 0; p < scenarios.size(); ++p) {
+    std::string point;
+    for (const auto& ov : combos[p]) point += (point.empty() ? " (" : ", ") + ov.path + "=" + ov.value;
+    check_budget(estimate_cost(scenarios[p], false), o.budget, o.scenario_file + (point.empty() ? "" : point + ")"),
+                 parallel);
+  }
   std::vector<SweepRun> runs(total);
-  ProgressBar bar("runs", total, o.progress && stderr_is_tty());
+  ProgressBar bar("runs", total, o.progress && (stderr_is_tty() || o.progress_anywhere));
   parallel_for(total, res.jobs, [&](std::size_t i) {
     const std::size_t p = i / o.seeds, k = i % o.seeds;
     models::Scenario sc = scenarios[p];

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/metrics/format.hpp"
+#include "analysis/experiments/cost.hpp"
 #include "analysis/metrics/summary.hpp"
 #include "scenarios/loader.hpp"
 
@@ -136,6 +137,10 @@ struct SweepOptions {
   std::size_t seeds = 1;
   unsigned jobs = 0;       ///< worker threads; 0 = default_jobs()
   bool progress = false;   ///< draw a progress bar on stderr (when it is a terminal)
+  bool progress_anywhere = false;  ///< with progress: draw it even when stderr is not a terminal
+  /// Every point's cost is estimated before any run starts; a point beyond this (with as many
+  /// runs at once as there are workers) is refused with an InputError.
+  CostBudget budget;
 };
 
 /// One replication of one point.
