@@ -18,6 +18,8 @@
 #include <sstream>
 #include <string>
 
+#include "analysis/experiments/cost.hpp"
+#include "analysis/experiments/run_progress.hpp"
 #include "analysis/output/atomic_file.hpp"
 #include "scenarios/loader.hpp"
 #include "models/common/error.hpp"
@@ -456,4 +458,21 @@ TEST(Budget, ProgressLeavesTheOutputsUnchanged) {
   EXPECT_EQ(plain.code, 0);
   EXPECT_EQ(with_progress.code, 0);
   EXPECT_EQ(plain.out, with_progress.out);
+}
+
+TEST(Budget, SizesAndTheProgressLineRead) {
+  double b = 0;
+  EXPECT_TRUE(cgsim::analysis::parse_bytes("8GiB", b));
+  EXPECT_EQ(b, 8.0 * 1024 * 1024 * 1024);
+  EXPECT_TRUE(cgsim::analysis::parse_bytes("512m", b));
+  EXPECT_EQ(b, 512.0 * 1024 * 1024);
+  EXPECT_TRUE(cgsim::analysis::parse_bytes("1e9", b));
+  EXPECT_EQ(b, 1e9);
+  EXPECT_FALSE(cgsim::analysis::parse_bytes("0", b));
+  EXPECT_FALSE(cgsim::analysis::parse_bytes("-1G", b));
+  EXPECT_FALSE(cgsim::analysis::parse_bytes("4 lightyears", b));
+  EXPECT_EQ(cgsim::analysis::format_bytes(2.0 * 1024 * 1024 * 1024), "2 GiB");
+  EXPECT_EQ(cgsim::analysis::format_bytes(100), "100 B");
+  EXPECT_EQ(cgsim::analysis::progress_text("kg1", 150, 600, 2.4e6, 20),
+            "cgsim run kg1: 150 of 600 s simulated (25%), 2.4M events, 20s elapsed, about 1m00s left");
 }

@@ -89,7 +89,6 @@ static void req(const json& j, const std::string& path, const char* key, T& x) {
   read(json_at(j, path, key), key_path(path, key), x);
 }
 
-
 void to_json(json& j, const LatencySummary& l) {
   j = {{"p50", r6(l.p50)}, {"p90", r6(l.p90)}, {"p99", r6(l.p99)}, {"p999", r6(l.p999)},
        {"max", r6(l.max)}, {"mean", r6(l.mean)}, {"count", l.count}};
