@@ -104,6 +104,7 @@ int run_run(const RunOptions& o) {
   if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
   analysis::SimulateOptions opts;
   opts.series = !o.out.empty();
+  opts.model = true;
   analysis::SimulationResult r = analysis::simulate_full(sc, opts);
   if (!o.out.empty()) {
     analysis::write_run_outputs(o.out, r, o.timings);

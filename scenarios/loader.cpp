@@ -71,8 +71,9 @@ Scenario parse(const YAML::Node& root, const Source& source) {
   }
   if (top.has("output")) {
     Field o = top.at("output");
-    o.expect_map({"sample_interval"});
+    o.expect_map({"sample_interval", "warmup"});
     if (o.has("sample_interval")) sc.output.sample_interval = o.at("sample_interval").positive_duration();
+    if (o.has("warmup")) sc.output.warmup = fields::parse_warmup(o.at("warmup"));
   }
 
   Field topics = top.at("topics");

@@ -133,14 +133,7 @@ PointPlan bracket_point(const PlanOptions& o, const std::vector<scenarios::Overr
     }
     pp.searches.push_back(std::move(ps));
   }
-  if (std::any_of(partition_counts.begin(), partition_counts.end(),
-                  [&](std::int32_t p) { return p != res.scenario_partitions; }) &&
-      pp.searches.front().loads.keyed) {
-    pp.warnings.push_back(
-        "changing the partition count remaps keys: a keyed record goes to hash(key) mod partitions, so most keys "
-        "move to another partition; per-key order is not kept across the change and existing records stay where "
-        "they are. Create a new topic with the new count and migrate, rather than adding partitions in place.");
-  }
+  pp.infeasible = infeasible_slos(psc, gi, res.failures, o.slos, pp.searches);
   return pp;
 }
 
@@ -159,6 +152,7 @@ using Evaluated = std::map<std::tuple<std::size_t, std::size_t, std::int32_t>, C
 std::vector<std::int32_t> proposals(const PlanOptions& o, const PlanResult& res, const Evaluated& done, std::size_t p,
                                     std::size_t s) {
   const PartitionSearch& ps = res.points[p].searches[s];
+  if (!res.points[p].infeasible.empty()) return {};
   auto evaluated = [&](std::int32_t c) { return done.count({p, s, c}) > 0; };
   std::vector<std::int32_t> out;
   auto add = [&](std::int32_t c) {
@@ -335,6 +329,7 @@ Candidate judge_candidate(const PlanOptions& o, const PlanResult& res, std::size
     c.meets = c.meets && v.met;
     c.verdicts.push_back(v);
   }
+  c.notes = explain_model_gap(c, ps, ssc.groups[gi]);
   return c;
 }
 
@@ -373,9 +368,41 @@ std::optional<std::string> recovery_warning(const PlanOptions& o, const PointPla
   return std::nullopt;
 }
 
+/// Keeps the topic's partition count when some consumer count meets every SLO with it, even if
+/// another count needs fewer consumers: repartitioning a keyed topic remaps keys. Says why, and
+/// what a change of partition count costs when the recommendation makes one.
+void prefer_scenario_partitions(PointPlan& pp, std::int32_t scenario_partitions) {
+  const PartitionSearch* keep = nullptr;
+  for (const auto& ps : pp.searches)
+    if (ps.partitions == scenario_partitions && ps.answer >= 0) keep = &ps;
+  const bool keyed = !pp.searches.empty() && pp.searches.front().loads.keyed;
+  const std::string cost =
+      keyed ? "a keyed record goes to hash(key) mod partitions, so changing the count moves most keys to another "
+              "partition: records of a key written before and after the change sit in different partitions and "
+              "may be processed out of order across the change (unless producers pause until the old partitions "
+              "have drained), and existing records stay where they are"
+            : "existing records stay in their partitions, and consumers rebalance onto the new ones";
+  if (keep) {
+    pp.best_partitions = keep->partitions;
+    pp.best_consumers = keep->answer;
+    pp.binding = keep->binding;
+    for (const auto& ps : pp.searches) {
+      if (ps.partitions == scenario_partitions || ps.answer < 0) continue;
+      pp.notes.push_back("keeps the topic's " + std::to_string(scenario_partitions) +
+                         " partitions: adding consumers suffices (" + std::to_string(ps.partitions) +
+                         " partitions would need " + std::to_string(ps.answer) + " consumers). Repartitioning costs: " +
+                         cost);
+    }
+  } else if (pp.best_consumers >= 0 && pp.best_partitions != scenario_partitions) {
+    pp.notes.push_back("no consumer count meets every SLO with the topic's " + std::to_string(scenario_partitions) +
+                       " partitions, so the recommendation changes the partition count. It costs: " + cost +
+                       ". Create a new topic with the new count and migrate, rather than adding partitions in place");
+  }
+}
+
 /// Collects point @p p's candidates into its searches and picks its answers and warnings.
 void answer_point(const PlanOptions& o, PointPlan& pp, std::size_t p, const Evaluated& done, std::int32_t F,
-                  const models::Scenario& base) {
+                  const models::Scenario& base, std::int32_t scenario_partitions) {
   for (std::size_t s = 0; s < pp.searches.size(); ++s) {
     PartitionSearch& ps = pp.searches[s];
     for (auto& [key, c] : done)
@@ -389,7 +416,9 @@ void answer_point(const PlanOptions& o, PointPlan& pp, std::size_t p, const Eval
       pp.best_partitions = ps.partitions;
       pp.binding = ps.binding;
     }
-    if (ps.candidates.empty()) pp.warnings.push_back("partitions " + std::to_string(ps.partitions) + ": no candidate simulated");
+    if (ps.candidates.empty() && pp.infeasible.empty()) {
+      pp.warnings.push_back("partitions " + std::to_string(ps.partitions) + ": no candidate simulated");
+    }
     for (const auto& c : ps.candidates) {
       if (F > 0 && c.failure_s < 0) {
         pp.warnings.push_back("partitions " + std::to_string(ps.partitions) + ", consumers " +
@@ -399,6 +428,7 @@ void answer_point(const PlanOptions& o, PointPlan& pp, std::size_t p, const Eval
       }
     }
   }
+  prefer_scenario_partitions(pp, scenario_partitions);
   if (F > 0) {
     if (auto w = recovery_warning(o, pp, base)) pp.warnings.push_back(*w);
   }
@@ -431,7 +461,9 @@ PlanResult run_plan(const PlanOptions& o) {
     }
   }
 
-  for (std::size_t p = 0; p < res.points.size(); ++p) answer_point(o, res.points[p], p, done, res.failures, base);
+  for (std::size_t p = 0; p < res.points.size(); ++p) {
+    answer_point(o, res.points[p], p, done, res.failures, base, res.scenario_partitions);
+  }
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

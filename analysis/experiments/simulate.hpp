@@ -60,6 +60,9 @@ struct SimulationResult {
 
 struct SimulateOptions {
   bool series = false;  ///< keep per-partition and per-consumer time series
+  /// Add each group's queueing-model figures (GroupSummary::model; hashes every key of keyed
+  /// producers once, so sweeps and plans leave it off).
+  bool model = false;
 };
 
 /// Runs @p scenario on the simulator.

@@ -129,6 +129,47 @@ void from_json(const json& j, ConsumerSummary& c) {
   opt(j, "partitions", c.partitions);
 }
 
+void to_json(json& j, const WarmupSummary& w) {
+  j = {{"end_s", r6(w.end_s)},
+       {"reason", w.reason},
+       {"threshold_s", r6(w.threshold_s)},
+       {"startup", {{"latency_ms", w.startup_latency_ms}, {"max_lag", w.startup_max_lag},
+                    {"max_lag_seconds", r6(w.startup_max_lag_seconds)}}},
+       {"steady", {{"latency_ms", w.steady_latency_ms}, {"max_lag", w.steady_max_lag},
+                   {"max_lag_seconds", r6(w.steady_max_lag_seconds)}}}};
+}
+void from_json(const json& j, WarmupSummary& w) {
+  opt(j, "end_s", w.end_s);
+  opt(j, "reason", w.reason);
+  opt(j, "threshold_s", w.threshold_s);
+  if (auto it = j.find("startup"); it != j.end()) {
+    opt(*it, "latency_ms", w.startup_latency_ms);
+    opt(*it, "max_lag", w.startup_max_lag);
+    opt(*it, "max_lag_seconds", w.startup_max_lag_seconds);
+  }
+  if (auto it = j.find("steady"); it != j.end()) {
+    opt(*it, "latency_ms", w.steady_latency_ms);
+    opt(*it, "max_lag", w.steady_max_lag);
+    opt(*it, "max_lag_seconds", w.steady_max_lag_seconds);
+  }
+}
+
+void to_json(json& j, const ModelSummary& m) {
+  j = {{"peak_rate", r6(m.peak_rate)},
+       {"utilisation", r6(m.utilisation)},
+       {"mean_utilisation", r6(m.mean_utilisation)},
+       {"p99_latency_ms", {r6(m.p99_latency_ms_low), r6(m.p99_latency_ms_high)}}};
+}
+void from_json(const json& j, ModelSummary& m) {
+  opt(j, "peak_rate", m.peak_rate);
+  opt(j, "utilisation", m.utilisation);
+  opt(j, "mean_utilisation", m.mean_utilisation);
+  if (auto it = j.find("p99_latency_ms"); it != j.end() && it->is_array() && it->size() == 2) {
+    (*it)[0].get_to(m.p99_latency_ms_low);
+    (*it)[1].get_to(m.p99_latency_ms_high);
+  }
+}
+
 void to_json(json& j, const GroupSummary& g) {
   j = {{"id", g.id},
        {"produced", g.produced},
@@ -145,6 +186,8 @@ void to_json(json& j, const GroupSummary& g) {
        {"stalled", g.stalled},
        {"generation", g.generation},
        {"consumers", g.consumers}};
+  if (!g.warmup.reason.empty()) j["warmup"] = g.warmup;
+  if (g.model.utilisation >= 0) j["model"] = g.model;
 }
 void from_json(const json& j, GroupSummary& g) {
   j.at("id").get_to(g.id);
@@ -162,6 +205,8 @@ void from_json(const json& j, GroupSummary& g) {
   opt(j, "stalled", g.stalled);
   opt(j, "generation", g.generation);
   opt(j, "consumers", g.consumers);
+  opt(j, "warmup", g.warmup);
+  opt(j, "model", g.model);
 }
 
 void to_json(json& j, const FaultRecord& f) {
@@ -196,6 +241,7 @@ void to_json(json& j, const RunSummary& s) {
        {"generations", s.generations},
        {"groups", s.groups},
        {"faults", s.faults}};
+  if (!s.warmup.reason.empty()) j["warmup"] = s.warmup;
 }
 void from_json(const json& j, RunSummary& s) {
   j.at("scenario").get_to(s.scenario);
@@ -218,6 +264,7 @@ void from_json(const json& j, RunSummary& s) {
   opt(j, "generations", s.generations);
   j.at("groups").get_to(s.groups);
   opt(j, "faults", s.faults);
+  opt(j, "warmup", s.warmup);
 }
 
 json to_json(const RunSummary& s, bool include_wall_clock) {

@@ -68,6 +68,29 @@ struct ConsumerSummary {
   bool operator==(const ConsumerSummary&) const = default;
 };
 
+/// Start-up and steady state of one group (simulator runs of Kafka scenarios; see
+/// analysis/metrics/warmup.hpp). Start-up figures count records appended, and lag sampled, before
+/// end_s; steady ones the rest.
+struct WarmupSummary {
+  double end_s = 0;
+  std::string reason;      ///< drained | set | fault | not_drained; empty: no warm-up computed
+  double threshold_s = 0;  ///< steady lag level (s) the drain is judged against (auto only)
+  LatencySummary startup_latency_ms, steady_latency_ms;
+  std::uint64_t startup_max_lag = 0, steady_max_lag = 0;
+  double startup_max_lag_seconds = 0, steady_max_lag_seconds = 0;
+  bool operator==(const WarmupSummary&) const = default;
+};
+
+/// What the queueing model predicts for a group at its peak rate with every consumer up
+/// (analysis/metrics/queueing.hpp), shown next to the simulated figures.
+struct ModelSummary {
+  double peak_rate = 0;         ///< records per second
+  double utilisation = -1;      ///< busiest consumer's rho; -1: not computed
+  double mean_utilisation = 0;  ///< peak rate x mean processing time / consumers
+  double p99_latency_ms_low = 0, p99_latency_ms_high = 0;  ///< range of per-consumer M/G/1 p99s
+  bool operator==(const ModelSummary&) const = default;
+};
+
 struct GroupSummary {
   std::string id;
   std::uint64_t produced = 0;     ///< records appended to the group's topics during the run
@@ -84,6 +107,8 @@ struct GroupSummary {
   StallSummary stalled;
   std::int32_t generation = 0;
   std::vector<ConsumerSummary> consumers;
+  WarmupSummary warmup;
+  ModelSummary model;
   bool operator==(const GroupSummary&) const = default;
 };
 
@@ -144,6 +169,7 @@ struct RunSummary {
   std::vector<GenerationRecord> generations;
   std::vector<GroupSummary> groups;
   std::vector<FaultRecord> faults;
+  WarmupSummary warmup;  ///< over every group: the latest end, merged latencies, largest lags
   bool operator==(const RunSummary&) const = default;
 };
 
@@ -160,6 +186,10 @@ void to_json(nlohmann::json& j, const GenerationRecord& g);
 void from_json(const nlohmann::json& j, GenerationRecord& g);
 void to_json(nlohmann::json& j, const ConsumerSummary& c);
 void from_json(const nlohmann::json& j, ConsumerSummary& c);
+void to_json(nlohmann::json& j, const WarmupSummary& w);
+void from_json(const nlohmann::json& j, WarmupSummary& w);
+void to_json(nlohmann::json& j, const ModelSummary& m);
+void from_json(const nlohmann::json& j, ModelSummary& m);
 void to_json(nlohmann::json& j, const GroupSummary& g);
 void from_json(const nlohmann::json& j, GroupSummary& g);
 void to_json(nlohmann::json& j, const FaultRecord& f);

@@ -106,6 +106,10 @@ struct BrokerSpec {
 /// Output settings.
 struct OutputSpec {
   sim::Time sample_interval = sim::kSecond;
+  /// Start-up to leave out of the steady-state figures: a fixed time from the run's start, or
+  /// (nullopt, `warmup: auto`) until each group's initial backlog has drained (docs/model.md,
+  /// "Warm-up").
+  std::optional<sim::Time> warmup;
 };
 
 struct Scenario {
