@@ -241,6 +241,14 @@ const std::vector<MetricDef>& summary_metrics() {
                    for (const auto& r : s.rebalances) v += static_cast<double>(r.partitions_moved);
                    return v;
                  }});
+    // Steady state: after each group's warm-up (analysis/metrics/warmup.hpp), as in run's headline.
+    m.push_back({"warmup_s", "s", "end of the warm-up (latest over groups)", [](const RunSummary& s) { return s.warmup.end_s; }});
+    m.push_back({"steady_max_lag", "records", "largest group lag sampled after the warm-up",
+                 [u](const RunSummary& s) { return u(s.warmup.steady_max_lag); }});
+    m.push_back({"steady_max_lag_seconds", "s", "largest age of an uncommitted record sampled after the warm-up",
+                 [](const RunSummary& s) { return s.warmup.steady_max_lag_seconds; }});
+    m.push_back({"steady_latency_p99_ms", "ms", "99th percentile latency of records appended after the warm-up",
+                 [](const RunSummary& s) { return s.warmup.steady_latency_ms.p99; }});
     m.push_back({"events", "count", "simulation events executed", [u](const RunSummary& s) { return u(s.events); }});
     return m;
   }();
@@ -457,8 +465,8 @@ std::string runs_csv(const SweepResult& s) {
 }
 
 std::string format_sweep_table(const SweepResult& s) {
-  const std::vector<std::string> key{"latency_p99_ms", "latency_mean_ms", "max_lag", "max_lag_seconds", "duplicates",
-                                     "rebalances"};
+  const std::vector<std::string> key{"steady_latency_p99_ms", "latency_mean_ms", "steady_max_lag",
+                                     "steady_max_lag_seconds", "duplicates", "rebalances", "warmup_s"};
   std::vector<std::size_t> idx;
   for (const auto& k : key)
     for (std::size_t m = 0; m < s.metrics.size(); ++m)
