@@ -140,6 +140,26 @@ TEST(Plan, LagBelowSessionTimeoutWithACrashIsInfeasible) {
   EXPECT_TRUE(an::infeasible_slos(sc, 0, 1, {an::parse_slo("max_lag_seconds=30s")}, {ps}).empty());
 }
 
+TEST(Plan, InfeasibleSlosStopThePlanBeforeSimulating) {
+  const fs::path f = fs::temp_directory_path() / "cgsim_warmup_infeasible.yaml";
+  FILE* out = std::fopen(f.c_str(), "w");
+  const std::string text = scenario("{capacity: 6k/s}") + "faults:\n  - {at: 60s, crash: g/0}\n";
+  std::fputs(text.c_str(), out);
+  std::fclose(out);
+  an::PlanOptions o;
+  o.scenario_file = f.string();
+  o.slos = {an::parse_slo("max_lag_seconds=5s"), an::parse_slo("p99_latency=500ms")};
+  const auto r = an::run_plan(o);
+  fs::remove(f);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.points.size(), 1u);
+  EXPECT_EQ(r.points[0].infeasible.size(), 1u);
+  for (const auto& s : r.points[0].searches) EXPECT_TRUE(s.candidates.empty());
+  const std::string text_out = an::format_plan(r);
+  EXPECT_NE(text_out.find("NO CONFIGURATION can meet every SLO (nothing simulated)"), std::string::npos) << text_out;
+  EXPECT_TRUE(an::to_json(r)["points"][0].contains("infeasible"));
+}
+
 TEST(Plan, HottestPartitionBeyondOneConsumerIsInfeasible) {
   // 2000/s over 4 partitions at 1k/s per consumer: each partition alone needs rho 0.5; at 400/s
   // capacity rho 1.25 whatever the consumer count.
