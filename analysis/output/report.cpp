@@ -148,6 +148,15 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
     doc.para("Generation " + std::to_string(g.generation) + "; max lag " + std::to_string(g.max_lag) +
              " records, oldest uncommitted record at most " + human(g.max_lag_seconds) + " s old; final lag " +
              std::to_string(g.final_lag) + " records.");
+    if (!g.warmup.reason.empty()) {
+      const WarmupSummary& w = g.warmup;
+      doc.para("Warm-up " + human(w.end_s) + " s (" + w.reason + "). Start-up: max lag " +
+               std::to_string(w.startup_max_lag) + " records / " + human(w.startup_max_lag_seconds) + " s, p99 " +
+               human(w.startup_latency_ms.p99) + " ms. Steady state: max lag " + std::to_string(w.steady_max_lag) +
+               " records / " + human(w.steady_max_lag_seconds) + " s, p99 " + human(w.steady_latency_ms.p99) + " ms." +
+               (g.model.utilisation >= 0 ? " Utilisation ρ " + human(g.model.utilisation) + " (busiest consumer at peak)."
+                                         : std::string()));
+    }
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : g.consumers) {
       rows.push_back({c.name, c.state, std::to_string(c.consumed), std::to_string(c.duplicates),
