@@ -2,6 +2,7 @@
 /// `cgsim plan scenario.yaml --slo NAME=VALUE ... [--failures N] [--partitions LIST]`: the smallest
 /// consumer (and partition) count meeting every SLO, with failures at peak load. Exit 1 when no
 /// candidate meets them.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -112,7 +113,13 @@ int run_plan_command(const PlanCommandOptions& o) {
       }
       if (!o.trace.empty()) analysis::write_chrome_trace(o.trace, *run);
     }
-    if (!o.out.empty()) analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
+    if (!o.out.empty()) {
+      // A plan that simulated nothing (infeasible SLOs) has no run to create the folder.
+      std::error_code ec;
+      std::filesystem::create_directories(o.out, ec);
+      if (ec) throw WriteError(escape_bytes(o.out) + ": cannot create output directory: " + ec.message());
+      analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
+    }
     if (o.report) analysis::write_report(o.out);
   }
   if (o.json) {

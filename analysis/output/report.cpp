@@ -441,6 +441,8 @@ void plan_section(Doc& doc, const json& plan) {
     } else {
       doc.para("No configuration among those tried meets every SLO.", "verdict fail");
     }
+    for (const auto& w : pt.value("infeasible", json::array())) doc.para("Cannot be met: " + w.get<std::string>(), "verdict fail");
+    for (const auto& n : pt.value("notes", json::array())) doc.para("Note: " + n.get<std::string>());
     for (const auto& w : pt.value("warnings", json::array())) doc.para("Warning: " + w.get<std::string>(), "warning");
     for (const auto& s : pt.value("searches", json::array())) {
       std::vector<std::string> head{"partitions", "consumers", "model utilisation"};
