@@ -241,6 +241,7 @@ const std::vector<MetricDef>& summary_metrics() {
                    for (const auto& r : s.rebalances) v += static_cast<double>(r.partitions_moved);
                    return v;
                  }});
+    m.push_back({"events", "count", "simulation events executed", [u](const RunSummary& s) { return u(s.events); }});
     // Steady state: after each group's warm-up (analysis/metrics/warmup.hpp), as in run's headline.
     m.push_back({"warmup_s", "s", "end of the warm-up (latest over groups)", [](const RunSummary& s) { return s.warmup.end_s; }});
     m.push_back({"steady_max_lag", "records", "largest group lag sampled after the warm-up",
@@ -249,7 +250,6 @@ const std::vector<MetricDef>& summary_metrics() {
                  [](const RunSummary& s) { return s.warmup.steady_max_lag_seconds; }});
     m.push_back({"steady_latency_p99_ms", "ms", "99th percentile latency of records appended after the warm-up",
                  [](const RunSummary& s) { return s.warmup.steady_latency_ms.p99; }});
-    m.push_back({"events", "count", "simulation events executed", [u](const RunSummary& s) { return u(s.events); }});
     return m;
   }();
   return defs;
