@@ -11,6 +11,7 @@
 #include "analysis/output/output.hpp"
 #include "analysis/output/report.hpp"
 #include "cli/commands.hpp"
+#include "cli/plan_command.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::cli {
@@ -29,6 +30,7 @@ int run_merge_command(const MergeCommandOptions& o) {
   const auto shards = analysis::read_shard_dirs(o.dirs);
   analysis::check_shards(shards);
   const std::string command = shards.front().doc.at("manifest").at("command").get<std::string>();
+  if (command == "plan") return merge_plan_shards(shards, o.out, o.report, o.quiet, o.jobs);
   if (command != "sweep") throw InputError("merge: " + shards.front().dir + ": unknown shard command \"" + command + "\"");
   const analysis::SweepResult r = analysis::merge_sweep_shards(shards);
   analysis::write_sweep_outputs(o.out, r);

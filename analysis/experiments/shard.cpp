@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "analysis/experiments/option_error.hpp"
-#include "analysis/output/atomic_file.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -97,16 +96,6 @@ nlohmann::json shard_manifest(const std::string& command, const std::string& sce
           {"shard", {{"index", shard.index}, {"count", shard.count}}},
           {"unit_rule", "unit u belongs to shard u mod count"},
           {"units", {{"total", total_units}, {"covered", covered}}}};
-}
-
-void write_shard_dir(const std::string& dir, const nlohmann::json& doc, double wall_seconds) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
-  write_file_atomically(fs::path(dir) / "shard.json", doc.dump(1) + "\n");
-  nlohmann::json t{{"wall_seconds", std::round(wall_seconds * 1000) / 1000}};
-  write_file_atomically(fs::path(dir) / "timing.json", t.dump(2) + "\n");
 }
 
 std::vector<std::size_t> covered_units(const nlohmann::json& manifest) {

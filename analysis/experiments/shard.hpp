@@ -49,9 +49,6 @@ double exact_number_from(const nlohmann::json& j);
 nlohmann::json shard_manifest(const std::string& command, const std::string& scenario_file, const nlohmann::json& spec,
                               const Shard& shard, std::size_t total_units, const std::vector<std::size_t>& covered);
 
-/// Writes @p doc as DIR/shard.json and {"wall_seconds": ...} as DIR/timing.json, creating DIR.
-void write_shard_dir(const std::string& dir, const nlohmann::json& doc, double wall_seconds);
-
 /// One partial result directory read back.
 struct ShardDir {
   std::string dir;
