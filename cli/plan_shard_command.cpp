@@ -136,6 +136,12 @@ int merge_plan_shards(const std::vector<analysis::ShardDir>& shards, const std::
     throw InputError("merge: malformed plan shard (" + escape_bytes(e.what()) +
                      "): expected spec.plan, spec.round, round_units, state and one figure record per covered unit");
   }
+  // The merge replays the plan from the scenario (the analytic bracket, the recommended run):
+  // the file must still be the one the shards ran.
+  if (analysis::file_hash(o.file) != m.at("scenario_hash").get<std::string>()) {
+    throw InputError("merge: " + escape_bytes(o.file) + " has changed since the shards ran (" + analysis::file_hash(o.file) +
+                     ", shards " + m.at("scenario_hash").get<std::string>() + "); a plan merge reads the scenario file");
+  }
   o.out = out;
   o.report = report;
   o.quiet = quiet;

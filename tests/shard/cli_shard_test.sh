@@ -74,6 +74,15 @@ msg="$("$cgsim" plan "${args[@]}" --state "$tmp/merged/plan-state.json" --shard 
 set -e
 ((code == 2)) && [[ "$msg" == *"no round is left"* ]] || fail "--state of a complete plan: exit $code, $msg"
 
+# A plan's merge reads the scenario: an edited file is refused.
+cp "$tmp/plan.yaml" "$tmp/plan.orig"
+echo "# edited" >>"$tmp/plan.yaml"
+set +e
+msg="$("$cgsim" merge "$tmp"/r1/0 "$tmp"/r1/1 "$tmp"/r1/2 --out "$tmp/bad" 2>&1)"; code=$?
+set -e
+((code == 2)) && [[ "$msg" == *"has changed since the shards ran"* ]] || fail "merge after an edit: exit $code, $msg"
+cp "$tmp/plan.orig" "$tmp/plan.yaml"
+
 # Shards of a sweep and of another scenario do not merge with a plan's.
 cp "$tmp/plan.yaml" "$tmp/sweep.yaml"
 "$cgsim" sweep "$tmp/sweep.yaml" --shard 0/1 --out "$tmp/sw" --quiet
