@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/experiments/shard.hpp"
 #include "analysis/experiments/simulate.hpp"
 #include "analysis/experiments/sweep.hpp"
 #include "models/common/scenario.hpp"
@@ -247,8 +248,27 @@ std::vector<std::string> infeasible_slos(const models::Scenario& scenario, std::
 std::vector<std::string> explain_model_gap(const Candidate& c, const PartitionSearch& search,
                                            const models::GroupSpec& group);
 
-/// Runs the plan. Throws InputError for bad options or scenario input.
-PlanResult run_plan(const PlanOptions& options);
+
+/// A plan run round by round in pieces (docs/cluster.md, "Plans"). A round's unit is one
+/// candidate x one seed (its failure-free run and, with failures, its failure run), named
+/// "p<point>.s<partition search>.c<consumers>.r<seed index>"; a unit's figures depend only on the
+/// unit. run_plan() replays the rounds whose units are all in `known` without simulating them;
+/// at the first round that is not fully known it stops, after running `shard`'s slice of that
+/// round's units (unit i of the round when i mod N = K) if a shard is given.
+struct PlanRounds {
+  nlohmann::json known = nlohmann::json::object();  ///< unit name -> figures (plan_unit_json)
+  std::optional<Shard> shard;
+  // Set by run_plan():
+  int pending_round = 0;                   ///< the first round not fully known; 0: the plan is complete
+  std::vector<std::string> pending_units;  ///< that round's units, in order
+  std::vector<std::size_t> ran;            ///< indices into pending_units that the shard ran
+  nlohmann::json ran_figures = nlohmann::json::object();  ///< their figures, by unit name
+};
+
+/// Runs the plan; with @p rounds, round by round as PlanRounds describes (the result is then
+/// complete only when rounds->pending_round is 0). Throws InputError for bad options or scenario
+/// input.
+PlanResult run_plan(const PlanOptions& options, PlanRounds* rounds = nullptr);
 
 /// The scenario of one candidate: @p partitions on each of the group's topics, @p consumers in
 /// the group, the scenario's faults replaced by @p crashes (consumer indices) at @p at.

@@ -7,6 +7,7 @@
 
 #include "analysis/experiments/plan.hpp"
 #include "analysis/metrics/warmup.hpp"
+#include "models/common/error.hpp"
 #include "models/common/priorities.hpp"
 #include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
@@ -224,6 +225,33 @@ std::optional<SimulationResult> rerun_recommended(const PlanOptions& o, const Pl
   SimulateOptions so;
   so.series = true;
   return simulate_full(sc, so);
+}
+
+nlohmann::json planning::figures_json(const planning::RunFigures& f) {
+  nlohmann::json v = nlohmann::json::object();
+  for (const auto& [name, x] : f.v) v[name] = exact_number(x);
+  return {{"v", v},
+          {"first_assignment_s", exact_number(f.first_assignment_s)},
+          {"failure_s", exact_number(f.failure_s)},
+          {"victims", f.victims},
+          {"victim_names", f.victim_names},
+          {"too_short", f.too_short}};
+}
+
+planning::RunFigures planning::figures_from_json(const nlohmann::json& j, const std::string& unit) {
+  RunFigures f;
+  try {
+    for (const auto& [name, x] : j.at("v").items()) f.v[name] = exact_number_from(x);
+    f.first_assignment_s = exact_number_from(j.at("first_assignment_s"));
+    f.failure_s = exact_number_from(j.at("failure_s"));
+    f.victims = j.at("victims").get<std::vector<std::int32_t>>();
+    f.victim_names = j.at("victim_names").get<std::vector<std::string>>();
+    f.too_short = j.at("too_short").get<bool>();
+  } catch (const std::exception&) {
+    throw InputError("plan unit " + unit + ": malformed figures (expected v, first_assignment_s, failure_s, victims, "
+                     "victim_names, too_short)");
+  }
+  return f;
 }
 
 }  // namespace cgsim::analysis

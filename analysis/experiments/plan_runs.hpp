@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "analysis/experiments/simulate.hpp"
 #include "analysis/metrics/histogram.hpp"
 #include "models/common/scenario.hpp"
@@ -54,6 +56,11 @@ struct RunFigures {
   std::vector<std::string> victim_names;
   bool too_short = false;
 };
+
+/// @p f as JSON with exact numbers (shard.hpp's exact_number), and back; throws InputError
+/// naming @p unit when malformed.
+nlohmann::json figures_json(const RunFigures& f);
+RunFigures figures_from_json(const nlohmann::json& j, const std::string& unit);
 
 /// Adds the latency, lag and duplicate figures of @p r under names prefixed with @p prefix.
 void run_figures(RunFigures& f, const PlanRun& r, const std::string& prefix);

@@ -3,6 +3,7 @@
 /// simulates candidates in fixed rounds, judges them against the SLOs and picks the answers.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cmath>
 #include <set>
 #include <tuple>
@@ -194,15 +195,18 @@ struct RoundRuns {
   std::vector<RunFigures> failure;
 };
 
+/// Simulates the round's units @p units (key x seeds + seed index); the other entries of the
+/// result stay empty.
 RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_t gi, const std::vector<Key>& keys,
-                         int round) {
+                         int round, const std::vector<std::size_t>& units) {
   const std::int32_t F = res.failures;
   const std::size_t S = o.seeds;
   const bool progress = o.progress && stderr_is_tty();
   RoundRuns runs{std::vector<RunFigures>(keys.size() * S), std::vector<RunFigures>(keys.size() * S)};
   {
-    ProgressBar bar("runs (round " + std::to_string(round) + ", failure-free)", keys.size() * S, progress);
-    parallel_for(keys.size() * S, o.jobs, [&](std::size_t i) {
+    ProgressBar bar("runs (round " + std::to_string(round) + ", failure-free)", units.size(), progress);
+    parallel_for(units.size(), o.jobs, [&](std::size_t j) {
+      const std::size_t i = units[j];
       const Key& k = keys[i / S];
       const PointPlan& pp = res.points[k.point];
       const PartitionSearch& ps = pp.searches[k.search];
@@ -224,8 +228,9 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
     }, &bar);
   }
   if (F > 0) {
-    ProgressBar bar("runs (round " + std::to_string(round) + ", with failures)", keys.size() * S, progress);
-    parallel_for(keys.size() * S, o.jobs, [&](std::size_t i) {
+    ProgressBar bar("runs (round " + std::to_string(round) + ", with failures)", units.size(), progress);
+    parallel_for(units.size(), o.jobs, [&](std::size_t j) {
+      const std::size_t i = units[j];
       const RunFigures& st = runs.steady[i];
       if (st.too_short) return;
       const Key& k = keys[i / S];
@@ -436,7 +441,50 @@ void answer_point(const PlanOptions& o, PointPlan& pp, std::size_t p, const Eval
 
 }  // namespace
 
-PlanResult run_plan(const PlanOptions& o) {
+/// The name of unit @p i of a round (see PlanRounds).
+std::string unit_name(const std::vector<Key>& keys, std::size_t S, std::size_t i) {
+  const Key& k = keys[i / S];
+  return "p" + std::to_string(k.point) + ".s" + std::to_string(k.search) + ".c" + std::to_string(k.consumers) + ".r" +
+         std::to_string(i % S);
+}
+
+/// The round's runs from @p rounds->known when every unit is there; else records the round as
+/// pending, runs the shard's slice of it (if any) and returns nothing.
+std::optional<RoundRuns> known_round(const PlanOptions& o, const PlanResult& res, std::size_t gi,
+                                     const std::vector<Key>& keys, int round, PlanRounds& rounds) {
+  const std::size_t S = o.seeds, n = keys.size() * S;
+  std::vector<std::string> names;
+  bool all = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    names.push_back(unit_name(keys, S, i));
+    all = all && rounds.known.contains(names.back());
+  }
+  if (all) {
+    RoundRuns runs{std::vector<RunFigures>(n), std::vector<RunFigures>(n)};
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& u = rounds.known.at(names[i]);
+      if (!u.is_object() || !u.contains("steady") || !u.contains("failure")) {
+        throw InputError("plan unit " + names[i] + ": malformed (expected steady and failure figures)");
+      }
+      runs.steady[i] = planning::figures_from_json(u.at("steady"), names[i]);
+      runs.failure[i] = planning::figures_from_json(u.at("failure"), names[i]);
+    }
+    return runs;
+  }
+  rounds.pending_round = round;
+  rounds.pending_units = names;
+  if (rounds.shard) {
+    for (std::size_t i = rounds.shard->index; i < n; i += rounds.shard->count) rounds.ran.push_back(i);
+    const RoundRuns runs = simulate_round(o, res, gi, keys, round, rounds.ran);
+    for (std::size_t i : rounds.ran) {
+      rounds.ran_figures[names[i]] = {{"steady", planning::figures_json(runs.steady[i])},
+                                      {"failure", planning::figures_json(runs.failure[i])}};
+    }
+  }
+  return std::nullopt;
+}
+
+PlanResult run_plan(const PlanOptions& o, PlanRounds* rounds) {
   const auto t0 = std::chrono::steady_clock::now();
   check_options(o);
   const models::Scenario base = scenarios::load_scenario_file(o.scenario_file, o.base_overrides);
@@ -454,13 +502,23 @@ PlanResult run_plan(const PlanOptions& o) {
       for (std::size_t s = 0; s < res.points[p].searches.size(); ++s)
         for (auto c : proposals(o, res, done, p, s)) keys.push_back({p, s, c});
     if (keys.empty()) break;
-    const RoundRuns runs = simulate_round(o, res, gi, keys, round);
+    RoundRuns runs;
+    if (rounds) {
+      auto known = known_round(o, res, gi, keys, round, *rounds);
+      if (!known) return res;
+      runs = std::move(*known);
+    } else {
+      std::vector<std::size_t> all(keys.size() * o.seeds);
+      for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+      runs = simulate_round(o, res, gi, keys, round, all);
+    }
     for (std::size_t ki = 0; ki < keys.size(); ++ki) {
       const Key& k = keys[ki];
       done[{k.point, k.search, k.consumers}] = judge_candidate(o, res, gi, k, ki, runs);
     }
   }
 
+  if (rounds) rounds->pending_round = 0;
   for (std::size_t p = 0; p < res.points.size(); ++p) {
     answer_point(o, res.points[p], p, done, res.failures, base, res.scenario_partitions);
   }

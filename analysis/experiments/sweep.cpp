@@ -274,9 +274,8 @@ MetricStats metric_stats(const std::vector<double>& xs) {
 
 // ---- Sweeps ------------------------------------------------------------------------------------
 
-SweepResult run_sweep(const SweepOptions& o) {
+SweepResult sweep_skeleton(const SweepOptions& o, std::vector<models::Scenario>& scenarios) {
   if (o.seeds == 0) throw OptionError("seeds", "", "expected at least 1");
-  const auto t0 = std::chrono::steady_clock::now();
   SweepResult res;
   res.scenario_file = o.scenario_file;
   res.seeds = o.seeds;
@@ -287,7 +286,7 @@ SweepResult run_sweep(const SweepOptions& o) {
     res.units.push_back(m.unit);
   }
   const auto combos = cross_product(o.axes);
-  std::vector<models::Scenario> scenarios;
+  scenarios.clear();
   scenarios.reserve(combos.size());
   for (const auto& combo : combos) {
     auto ov = o.base_overrides;
@@ -299,30 +298,42 @@ SweepResult run_sweep(const SweepOptions& o) {
   }
   res.scenario = scenarios.front().name;
   res.base_seed = scenarios.front().seed;
+  return res;
+}
 
-  const std::size_t total = combos.size() * o.seeds;
-  std::vector<SweepRun> runs(total);
-  ProgressBar bar("runs", total, o.progress && stderr_is_tty());
-  parallel_for(total, res.jobs, [&](std::size_t i) {
-    const std::size_t p = i / o.seeds, k = i % o.seeds;
-    models::Scenario sc = scenarios[p];
-    sc.seed = scenarios[p].seed + static_cast<std::uint64_t>(k);
-    RunSummary s = simulate(sc);
-    SweepRun r;
-    r.seed = sc.seed;
-    for (const auto& m : summary_metrics()) r.values.push_back(m.get(s));
-    runs[i] = std::move(r);
-  }, &bar);
+SweepRun run_sweep_unit(const models::Scenario& point, std::size_t k) {
+  models::Scenario sc = point;
+  sc.seed = point.seed + static_cast<std::uint64_t>(k);
+  RunSummary s = simulate(sc);
+  SweepRun r;
+  r.seed = sc.seed;
+  for (const auto& m : summary_metrics()) r.values.push_back(m.get(s));
+  return r;
+}
 
+void finish_sweep(SweepResult& res, std::vector<SweepRun> runs) {
   for (std::size_t p = 0; p < res.points.size(); ++p) {
     SweepPoint& pt = res.points[p];
-    for (std::size_t k = 0; k < o.seeds; ++k) pt.runs.push_back(std::move(runs[p * o.seeds + k]));
+    pt.runs.clear();
+    pt.stats.clear();
+    for (std::size_t k = 0; k < res.seeds; ++k) pt.runs.push_back(std::move(runs[p * res.seeds + k]));
     for (std::size_t m = 0; m < res.metrics.size(); ++m) {
       std::vector<double> xs;
       for (const auto& r : pt.runs) xs.push_back(r.values[m]);
       pt.stats.push_back(metric_stats(xs));
     }
   }
+}
+
+SweepResult run_sweep(const SweepOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<models::Scenario> scenarios;
+  SweepResult res = sweep_skeleton(o, scenarios);
+  const std::size_t total = scenarios.size() * o.seeds;
+  std::vector<SweepRun> runs(total);
+  ProgressBar bar("runs", total, o.progress && stderr_is_tty());
+  parallel_for(total, res.jobs, [&](std::size_t i) { runs[i] = run_sweep_unit(scenarios[i / o.seeds], i % o.seeds); }, &bar);
+  finish_sweep(res, std::move(runs));
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

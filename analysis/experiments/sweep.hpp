@@ -169,6 +169,15 @@ struct SweepResult {
 /// runs points x seeds in parallel. Throws InputError for bad options or scenario input.
 SweepResult run_sweep(const SweepOptions& options);
 
+/// The pieces run_sweep() is made of, shared with sharded sweeps (sweep_shard.hpp): the result
+/// without runs and every point's scenario (loaded up front, so that a bad path or value fails
+/// before anything runs); one unit, i.e. replication @p k of one point (seed: the point's seed +
+/// k, whoever runs it); and the per-point runs and statistics from all units in unit order
+/// (unit = point x seeds + k).
+SweepResult sweep_skeleton(const SweepOptions& options, std::vector<models::Scenario>& scenarios);
+SweepRun run_sweep_unit(const models::Scenario& point, std::size_t k);
+void finish_sweep(SweepResult& sweep, std::vector<SweepRun> runs);
+
 /// sweep.json: scenario, seed derivation, axes, metric names and units, and per point its
 /// parameters, per-metric statistics and per-seed values. Contains no wall-clock figure.
 nlohmann::json to_json(const SweepResult& sweep);

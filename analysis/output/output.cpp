@@ -209,4 +209,14 @@ void write_sweep_outputs(const std::string& dir, const SweepResult& s) {
   write_file_atomically(d / "timing.json", t.dump(2) + "\n");
 }
 
+void write_shard_dir(const std::string& dir, const nlohmann::json& doc, double wall_seconds) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
+  write_file_atomically(fs::path(dir) / "shard.json", doc.dump(1) + "\n");
+  nlohmann::json t{{"wall_seconds", std::round(wall_seconds * 1000) / 1000}};
+  write_file_atomically(fs::path(dir) / "timing.json", t.dump(2) + "\n");
+}
+
 }  // namespace cgsim::analysis
