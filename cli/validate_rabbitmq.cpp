@@ -23,6 +23,7 @@ nlohmann::json run_json(const live::rabbitmq::RabbitRun& r) {
   j["fault_redeliveries"] = faults;
   j["redelivered_after_nack"] = r.redelivered_after_nack;
   j["final_depth"] = r.final_depth;
+  j["mean_overshoot_us"] = r.mean_overshoot_us;
   return j;
 }
 

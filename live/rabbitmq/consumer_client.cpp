@@ -164,8 +164,9 @@ bool ConsumerClient::handle(AmqpConnection& conn, const amqp_envelope_t& env) {
   if (slow_factor_ != 1.0 && start < slow_until_) secs *= slow_factor_;
   if (!wait_until(Clock::now() + std::chrono::nanoseconds(static_cast<std::int64_t>(secs * 1e9)))) return false;
   const std::int64_t done = ctx_.now_ns();
+  const auto overshoot = done - start - static_cast<std::int64_t>(secs * 1e9);
   ctx_.recorder->processed(LiveProcessing{group_, member_, queue_, head.id, head.key, head.published_ns, done,
-                                          env.redelivered != 0});
+                                          env.redelivered != 0, overshoot});
   if (spec_.ack.automatic) {
     --unacked_;
     return true;

@@ -71,6 +71,8 @@ RabbitRun Recorder::finish(std::int64_t end_ns, const std::vector<std::uint64_t>
   RabbitRun out;
   out.family.broker = "rabbitmq";
   std::uint64_t redelivered = 0, nack_requeue = 0, nack_drop = 0;
+  double overshoot_sum = 0;
+  std::uint64_t overshoot_n = 0;
   for (const Event& e : evs) {
     if (e.t > end_ns) continue;
     switch (e.kind) {
@@ -104,6 +106,8 @@ RabbitRun Recorder::finish(std::int64_t end_ns, const std::vector<std::uint64_t>
         const bool out_of_order = p.key != models::rabbitmq::kNoKey && ordering.processed(p.queue, p.key, p.id);
         if (out_of_order && !duplicate) ++out.family.ordering_violations;
         if (p.redelivered) ++redelivered;
+        overshoot_sum += static_cast<double>(p.overshoot_ns);
+        ++overshoot_n;
         attribution.processed(g, p.queue, p.id, p.redelivered);
         break;
       }
@@ -154,6 +158,7 @@ RabbitRun Recorder::finish(std::int64_t end_ns, const std::vector<std::uint64_t>
                        {"nacked with requeue", nack_requeue},
                        {"nacked without requeue", nack_drop},
                        {"ready and unacknowledged at the end", at_end}};
+  out.mean_overshoot_us = overshoot_n ? overshoot_sum / static_cast<double>(overshoot_n) / 1e3 : 0;
   out.fault_redeliveries = attribution.faults();
   out.redelivered_after_nack = attribution.after_nack();
   return out;
