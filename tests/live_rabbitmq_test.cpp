@@ -45,8 +45,11 @@ void expect_cleaned_up(const lr::RabbitDetails& d) {
   for (const auto& what : d.created) {
     const auto space = what.find(' ');
     const std::string kind = what.substr(0, space), name = what.substr(space + 1);
-    if (kind == "queue") EXPECT_FALSE(admin.queue_info(name).has_value()) << name;
-    if (kind == "exchange") EXPECT_FALSE(admin.exchange_exists(name)) << name;
+    if (kind == "queue") {
+      EXPECT_FALSE(admin.queue_info(name).has_value()) << name;
+    } else {
+      EXPECT_FALSE(admin.exchange_exists(name)) << name;
+    }
   }
   admin.close();
 }
@@ -130,7 +133,9 @@ TEST(LiveRabbitmq, MailJobsScaled) {
   std::cerr << rep.table();
   for (const auto& c : rep.checks) {
     EXPECT_NE(c.kind, "fault_unmatched") << c.subject;
-    if (c.kind == "published" || (c.kind == "share" && c.subject.rfind("mail_workers/", 0) == 0)) EXPECT_TRUE(c.ok) << c.kind << " " << c.subject;
+    if (c.kind == "published" || (c.kind == "share" && c.subject.rfind("mail_workers/", 0) == 0)) {
+      EXPECT_TRUE(c.ok) << c.kind << " " << c.subject;
+    }
   }
   EXPECT_EQ(live_run.fault_redeliveries.size(), sc.faults.size());
 }

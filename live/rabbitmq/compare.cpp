@@ -150,6 +150,8 @@ ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, con
   rep.checks.push_back({"redelivered_after_nack", "all groups", std::to_string(simr.redelivered_after_nack),
                         std::to_string(liver.redelivered_after_nack), "info",
                         simr.redelivered_after_nack == liver.redelivered_after_nack, true, ""});
+  for (const auto& [k, v] : liver.family.counts)
+    if (k.rfind("deliveries after cancel-ok", 0) == 0) rep.notes.push_back("live: " + std::to_string(v) + " " + k);
   rep.notes.push_back("live processings took " + fmt(liver.mean_overshoot_us, 1) +
                       " us longer than their drawn processing time on average (client timer and scheduling delay)");
   rep.notes.push_back("live latencies less the measured broker round trip (" + fmt(round_trip_ms) +

@@ -116,14 +116,24 @@ void ConsumerClient::loop(AmqpConnection& conn) {
       cancelled = true;
       ctx_.recorder->consumer_state(group_, member_, "Cancelling");
     }
-    amqp_maybe_release_buffers(conn.state());
+    // Frames queued during an RPC (deliveries that arrived before cancel-ok) live in the
+    // channel's pool: release it only when none are waiting.
+    const bool queued = amqp_frames_enqueued(conn.state()) != 0;
+    if (!queued) amqp_maybe_release_buffers(conn.state());
+    // After cancel-ok, what was queued before it is processed; a delivery the broker sends
+    // after cancel-ok is counted and left unacknowledged (the close requeues it), and the client
+    // closes once none has come for one poll interval.
+    const bool late = cancelled && !queued;
     amqp_envelope_t env;
-    timeval tv{0, cancelled ? 0 : kPollMicros};
+    timeval tv{0, cancelled && !late ? 0 : kPollMicros};
     const amqp_rpc_reply_t r = amqp_consume_message(conn.state(), &env, &tv, 0);
     if (r.reply_type == AMQP_RESPONSE_NORMAL) {
-      const bool go_on = handle(conn, env);
+      if (late) {
+        ctx_.recorder->count("deliveries after cancel-ok (requeued by the close)");
+      } else {
+        handle(conn, env);
+      }
       amqp_destroy_envelope(&env);
-      if (!go_on) continue;
       continue;
     }
     if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT) {

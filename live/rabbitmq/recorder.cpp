@@ -39,6 +39,11 @@ void Recorder::depth(std::int32_t queue, std::uint64_t messages, std::int64_t t_
   depths_.push_back({t_ns, Depth{queue, messages}});
 }
 
+void Recorder::count(const std::string& name) {
+  std::lock_guard lk(mu_);
+  ++extra_[name];
+}
+
 void Recorder::consumer_state(std::int32_t group, std::int32_t consumer, const std::string& state) {
   std::lock_guard lk(mu_);
   auto& v = states_[static_cast<std::size_t>(group)];
@@ -158,6 +163,7 @@ RabbitRun Recorder::finish(std::int64_t end_ns, const std::vector<std::uint64_t>
                        {"nacked with requeue", nack_requeue},
                        {"nacked without requeue", nack_drop},
                        {"ready and unacknowledged at the end", at_end}};
+  for (const auto& [k, v] : extra_) out.family.counts.emplace_back(k, v);
   out.mean_overshoot_us = overshoot_n ? overshoot_sum / static_cast<double>(overshoot_n) / 1e3 : 0;
   out.fault_redeliveries = attribution.faults();
   out.redelivered_after_nack = attribution.after_nack();

@@ -7,6 +7,7 @@
 /// is a consumer group, its "partition" is its queue and a message's "offset" its publish
 /// sequence. Times are nanoseconds since the start of the run, on the steady clock.
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -56,6 +57,8 @@ class Recorder {
   void fault(std::int32_t group, const models::FaultSpec& f, std::int64_t t_ns);
   /// Ready plus unacknowledged messages of @p queue at @p t_ns.
   void depth(std::int32_t queue, std::uint64_t messages, std::int64_t t_ns);
+  /// Adds one to the live-only count @p name (reported among the family's counts).
+  void count(const std::string& name);
   /// The client state of a consumer ("Consuming", "Closed", "Crashed").
   void consumer_state(std::int32_t group, std::int32_t consumer, const std::string& state);
 
@@ -90,7 +93,8 @@ class Recorder {
   std::vector<std::pair<std::int64_t, Nack>> nacks_;
   std::vector<std::pair<std::int64_t, Fault>> faults_;
   std::vector<std::pair<std::int64_t, Depth>> depths_;
-  std::vector<std::vector<std::string>> states_;  ///< per group, per consumer index
+  std::vector<std::vector<std::string>> states_;
+  std::map<std::string, std::uint64_t> extra_;  ///< per group, per consumer index
 };
 
 }  // namespace cgsim::live::rabbitmq
