@@ -56,6 +56,10 @@ bool is_rabbitmq_file(const std::string& path) {
 
 int run_validate(const ValidateOptions& o) {
   if (is_rabbitmq_file(o.file)) {
+    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs) {
+      throw InputError(o.file + ": --bootstrap, -X, --config and --client-logs apply to Kafka scenarios; "
+                       "a RabbitMQ scenario takes --url");
+    }
 #ifdef CGSIM_HAVE_LIVE_RABBITMQ
     RabbitValidateArgs a{o.file, o.url, o.out, o.run_id, o.time_scale, o.json, o.quiet};
     return validate_rabbitmq(a);
