@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -20,6 +21,10 @@
 #include "live/backend.hpp"
 #include "live/compare.hpp"
 #include "live/progress.hpp"
+#include "scenarios/rabbitmq_loader.hpp"
+#ifdef CGSIM_HAVE_LIVE_RABBITMQ
+#include "cli/validate_rabbitmq.hpp"
+#endif
 
 namespace cgsim::cli {
 
@@ -38,9 +43,31 @@ struct ValidateOptions {
   bool progress = false;
   double broker_loss_timeout = 5;
   std::string run_id;
+  std::string url;
 };
 
+/// True when the file is a RabbitMQ scenario (`broker: {kind: rabbitmq}`).
+bool is_rabbitmq_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return in && scenarios::is_rabbitmq_scenario_text(text.str());
+}
+
 int run_validate(const ValidateOptions& o) {
+  if (is_rabbitmq_file(o.file)) {
+    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs) {
+      throw InputError(o.file + ": --bootstrap, -X, --config and --client-logs apply to Kafka scenarios; "
+                       "a RabbitMQ scenario takes --url");
+    }
+#ifdef CGSIM_HAVE_LIVE_RABBITMQ
+    RabbitValidateArgs a{o.file, o.url, o.out, o.run_id, o.time_scale, o.json, o.quiet};
+    return validate_rabbitmq(a);
+#else
+    throw InputError(o.file + ": this cgsim was built without rabbitmq-c (librabbitmq-dev); cannot validate RabbitMQ scenarios");
+#endif
+  }
+  if (!o.url.empty()) throw InputError("--url: applies to RabbitMQ scenarios; Kafka scenarios take --bootstrap");
   models::Scenario sc = scenarios::load_scenario_file(o.file);
   live::LiveOptions lo;
   lo.bootstrap = o.bootstrap;
@@ -130,10 +157,13 @@ Command add_validate_command(CLI::App& app) {
   auto o = std::make_shared<ValidateOptions>();
   auto* v = app.add_subcommand(
       "validate",
-      "Run a scenario on a live Kafka cluster and on the simulator, and compare them "
-      "(no --bootstrap: librdkafka's in-process mock cluster)");
+      "Run a scenario on a live Kafka cluster or RabbitMQ broker and on the simulator, and compare them "
+      "(Kafka without --bootstrap: librdkafka's in-process mock cluster)");
   v->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
   v->add_option("--bootstrap", o->bootstrap, "Kafka bootstrap servers, host:port[,host:port]");
+  v->add_option("--url", o->url,
+                "RabbitMQ scenarios: the broker's AMQP URL (default: $CGSIM_RABBITMQ_URL, else "
+                "amqp://guest:guest@127.0.0.1:5672/)");
   v->add_option("-X", o->props, "librdkafka client property key=value (repeatable), as kcat's -X");
   v->add_option("--config", o->config_files, "Read client properties from a .properties file (repeatable)");
   v->add_option("--out", o->out, "Write validation.json into this directory");

@@ -44,7 +44,8 @@ const char* state_name(models::rabbitmq::ConsumerState s) {
 
 }  // namespace
 
-FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc) {
+FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
+                            const std::function<void(models::rabbitmq::World&)>& attach) {
   namespace rmq = models::rabbitmq;
   sim::Engine engine;
   rmq::World world(engine, sc);
@@ -79,6 +80,7 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc) {
     for (std::size_t g = 0; g < ids.size(); ++g)
       if (ids[g] == f.group) builder.fault(g, fault_record(f, t), frontiers.of(g));
   });
+  if (attach) attach(world);
   world.start();
   world.run();
 
