@@ -1,0 +1,108 @@
+// Live runs of Kafka's own Java client (kafka-clients 3.9.1, one JVM per consumer, live/java/)
+// against a real Apache Kafka 3.9.1 broker on 127.0.0.1 from tests/kafka/kafka-local.sh, compared
+// with the simulator's model of the Java client.
+//
+// The broker: CGSIM_KAFKA_BOOTSTRAP when set, otherwise one started by this test process with the
+// script (and stopped at its end). The tests fail, never skip, when no broker can be started.
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <string>
+
+#include "live/backend.hpp"
+#include "live/compare.hpp"
+#include "scenarios/loader.hpp"
+#include "tests/live_fixture.hpp"
+
+namespace {
+
+using namespace cgsim;
+using live_testing::LocalBroker;
+using live_testing::lost_of;
+using live_testing::simulate_bounded;
+
+LocalBroker& broker() {
+  static LocalBroker b("shared");
+  return b;
+}
+
+live::LiveOptions options() {
+  live::LiveOptions o;
+  o.bootstrap = broker().bootstrap();
+  o.log = [](const std::string& m) { std::cerr << "[live] " << m << "\n"; };
+  return o;
+}
+
+/// Three Java consumers, roundrobin over 7 partitions of two topics, auto-commit every second;
+/// consumer 1 is killed (SIGKILL) at 7.3 s, off the heartbeat and commit grid, once the start-up
+/// (a few seconds for three cold JVMs on a busy machine) has settled.
+const char* kCrashScenario = R"(
+name: live-java-roundrobin-crash
+duration: 14s
+client: java
+topics: [{name: a, partitions: 3}, {name: b, partitions: 4}]
+producers:
+  - {topic: a, rate: {kind: poisson, per_second: 150}, keys: {kind: uniform, cardinality: 100}}
+  - {topic: b, rate: {kind: poisson, per_second: 150}, keys: {kind: uniform, cardinality: 100}}
+groups:
+  - {id: g, topics: [a, b], assignor: roundrobin, session_timeout: 2s, heartbeat_interval: 200ms,
+     max_poll_interval: 10s, commit: {kind: auto, interval: 1s},
+     consumers: {count: 3, processing_time: {kind: constant, value: 500us}}}
+faults:
+  - {at: 7.3s, crash: g/1}
+)";
+
+TEST(LiveJava, RoundRobinCrashMatchesTheSimulator) {
+  ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error();
+  auto sc = scenarios::load_scenario_text(kCrashScenario, "java-crash.yaml");
+  live::KafkaBackend b(options());
+  auto s = b.run(sc);
+  const auto& d = b.details();
+  EXPECT_EQ(d.effective.client, models::ClientFlavor::Java);
+  const auto sim_run = simulate_bounded(d.effective);
+  const auto rep = live::compare_runs(d.effective, sim_run, s, {});
+  std::cerr << rep.table();
+
+  // Every settled generation's assignment is the simulator's, member by member.
+  std::size_t assignments = 0;
+  for (const auto& c : rep.checks) {
+    if (c.kind == "assignment" || c.kind == "rebalances" || c.kind == "live_conservation") {
+      assignments += c.kind == "assignment";
+      if (!c.informational) {
+        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      }
+    }
+  }
+  EXPECT_GE(assignments, 2u);
+  // The live member ids are the Java client's: client.id, a dash and a UUID.
+  for (const auto& c : s.groups.at(0).consumers) {
+    if (!c.member_id.empty()) {
+      EXPECT_EQ(c.member_id.rfind("g-" + c.name.substr(2) + "-", 0), 0u) << c.member_id;
+    }
+  }
+
+  // The crash: SIGKILL, so what g/1 processed after its last auto-commit is processed again.
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].kind, "crash");
+  EXPECT_GT(s.faults[0].duplicates, 0u);
+  EXPECT_EQ(s.faults[0].duplicates, s.duplicates);
+  ASSERT_EQ(sim_run.faults.size(), 1u);
+  EXPECT_GT(sim_run.faults[0].duplicates, 0u);
+  const auto& g = s.groups.at(0);
+  EXPECT_EQ(g.consumers.at(1).state, "Stopped");
+  // Conservation: every record produced is processed once, still in the log, or lost.
+  EXPECT_EQ(g.consumed - g.duplicates, g.produced - g.final_lag - lost_of(g));
+  // The Java client commits only what poll() handed out before: nothing is lost to a crash.
+  EXPECT_EQ(lost_of(g), 0u);
+  // After the crash is detected the survivors own every partition.
+  const auto& last = s.generations.back().assignment;
+  std::size_t owned = 0;
+  for (const auto& [name, parts] : last) owned += parts.size();
+  EXPECT_EQ(owned, 7u);
+  EXPECT_EQ(last.count("g/1"), 0u);
+  // Nothing of this run is left on the cluster.
+  EXPECT_EQ(d.topics_deleted.size(), d.topics_created.size());
+  EXPECT_EQ(d.groups_deleted.size(), d.groups_created.size());
+}
+
+}  // namespace
