@@ -105,4 +105,60 @@ TEST(LiveJava, RoundRobinCrashMatchesTheSimulator) {
   EXPECT_EQ(d.groups_deleted.size(), d.groups_created.size());
 }
 
+/// Each of the Java client's assignors through a join and a leave: three settled generations whose
+/// assignments depend on member order and, for the sticky ones, on the previous assignment.
+class LiveJavaAssignor : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(LiveJavaAssignor, EveryGenerationMatchesTheSimulator) {
+  ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error();
+  const std::string assignor = GetParam();
+  auto sc = scenarios::load_scenario_text(R"(
+name: live-java-)" + assignor + R"(
+duration: 14s
+client: java
+topics: [{name: a, partitions: 3}, {name: b, partitions: 4}]
+producers:
+  - {topic: a, rate: {kind: poisson, per_second: 150}, keys: {kind: uniform, cardinality: 100}}
+  - {topic: b, rate: {kind: poisson, per_second: 150}, keys: {kind: uniform, cardinality: 100}}
+groups:
+  - {id: g, topics: [a, b], assignor: )" + assignor + R"(, session_timeout: 2s, heartbeat_interval: 200ms,
+     max_poll_interval: 10s, commit: {kind: auto, interval: 500ms},
+     consumers: {count: 3, processing_time: {kind: constant, value: 500us}}}
+faults:
+  - {at: 6.3s, join: g, count: 1}
+  - {at: 10.1s, leave: g/0}
+)",
+                                          "java-assign.yaml");
+  live::KafkaBackend b(options());
+  auto live_run = b.run(sc);
+  const auto& d = b.details();
+  const auto sim_run = simulate_bounded(d.effective);
+  const auto rep = live::compare_runs(d.effective, sim_run, live_run, {});
+  std::cerr << rep.table();
+  std::size_t assignments = 0;
+  for (const auto& c : rep.checks) {
+    if (c.kind == "assignment" || c.kind == "rebalances" || c.kind == "live_conservation") {
+      assignments += c.kind == "assignment";
+      if (!c.informational) {
+        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      }
+    }
+  }
+  EXPECT_GE(assignments, 3u);
+  // A clean leave commits what was processed: nothing is processed twice, nothing lost.
+  const auto& g = live_run.groups.at(0);
+  EXPECT_EQ(lost_of(g), 0u);
+  EXPECT_EQ(g.consumed - g.duplicates, g.produced - g.final_lag - lost_of(g));
+  EXPECT_EQ(d.topics_deleted.size(), d.topics_created.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Assignors, LiveJavaAssignor,
+                         ::testing::Values("range", "roundrobin", "sticky", "cooperative-sticky"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (auto& ch : n)
+                             if (ch == '-') ch = '_';
+                           return n;
+                         });
+
 }  // namespace

@@ -159,6 +159,7 @@ public final class CgsimConsumer {
     Thread commands = new Thread(CgsimConsumer::readCommands, "cgsim-commands");
     commands.setDaemon(true);
     commands.start();
+    warmUp(props);
     try {
       consumer = new KafkaConsumer<>(props);
     } catch (Exception e) {
@@ -181,6 +182,38 @@ public final class CgsimConsumer {
       fatal(e.toString());
     }
     Runtime.getRuntime().halt(0);
+  }
+
+  /**
+   * Runs the client's code once before the consumer starts, with a throwaway consumer outside any
+   * group: metadata, offsets and an empty fetch at the end of the run's first topic. A fresh JVM
+   * loads and compiles the client's classes on first use, which on a busy machine takes seconds;
+   * that is JVM start-up, not the group protocol, and must not delay the real consumer's first
+   * JoinGroup or first records. The real consumer still makes its own connections and its own
+   * metadata, FindCoordinator and JoinGroup requests.
+   */
+  static void warmUp(Properties props) {
+    Properties w = new Properties();
+    w.putAll(props);
+    for (String k : new String[] {"group.id", "group.instance.id", "group.remote.assignor", "interceptor.classes",
+                                  "client.rack", "partition.assignment.strategy", "session.timeout.ms",
+                                  "heartbeat.interval.ms", "auto.commit.interval.ms"}) {
+      w.remove(k);
+    }
+    w.setProperty("group.protocol", "classic");
+    w.setProperty("enable.auto.commit", "false");
+    w.setProperty("client.id", props.getProperty("client.id", "cgsim") + "-warmup");
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(w)) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (org.apache.kafka.common.PartitionInfo p : c.partitionsFor(TOPICS.get(0), Duration.ofSeconds(30))) {
+        tps.add(new TopicPartition(p.topic(), p.partition()));
+      }
+      c.assign(tps);
+      c.seekToEnd(tps);
+      c.poll(Duration.ofMillis(100));
+    } catch (Exception e) {
+      emit("warn warm-up failed: " + e.toString().replace('\n', ' '));
+    }
   }
 
   static void fatal(String m) {
