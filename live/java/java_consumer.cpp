@@ -311,7 +311,8 @@ void JavaConsumer::read_loop() {
 }
 
 void JavaConsumer::handle(const std::string& line) {
-  if (std::getenv("CGSIM_JAVA_TRACE")) std::fprintf(stderr, "[%s %.3f] %s\n", name_.c_str(), sh_.now_ns() / 1e9, line.substr(0, 120).c_str());
+  static const bool trace = std::getenv("CGSIM_JAVA_TRACE") != nullptr;
+  if (trace) std::fprintf(stderr, "[%s %.3f] %s\n", name_.c_str(), sh_.now_ns() / 1e9, line.substr(0, 120).c_str());
   WorkerEvent e;
   try {
     e = parse_worker_line(line);
