@@ -11,6 +11,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:?usage: build-worker.sh OUT_DIR}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"  # the class path must not depend on the directory java runs in
 command -v javac >/dev/null || { echo "build-worker.sh: javac (a JDK 17) is not installed" >&2; exit 1; }
 all="$(bash "$here/../../tests/kafka/kafka-local.sh" classpath)"
 jars=()
