@@ -44,6 +44,7 @@ struct ValidateOptions {
   double broker_loss_timeout = 5;
   std::string run_id;
   std::string url;
+  std::string client;
 };
 
 /// True when the file is a RabbitMQ scenario (`broker: {kind: rabbitmq}`).
@@ -56,8 +57,9 @@ bool is_rabbitmq_file(const std::string& path) {
 
 int run_validate(const ValidateOptions& o) {
   if (is_rabbitmq_file(o.file)) {
-    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs) {
-      throw InputError(o.file + ": --bootstrap, -X, --config and --client-logs apply to Kafka scenarios; "
+    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs ||
+        !o.client.empty()) {
+      throw InputError(o.file + ": --bootstrap, --client, -X, --config and --client-logs apply to Kafka scenarios; "
                        "a RabbitMQ scenario takes --url");
     }
 #ifdef CGSIM_HAVE_LIVE_RABBITMQ
@@ -80,6 +82,7 @@ int run_validate(const ValidateOptions& o) {
   lo.run_id = o.run_id;
   lo.broker_loss_timeout_s = o.broker_loss_timeout;
   lo.client_logs = o.client_logs;
+  if (!o.client.empty()) lo.client = o.client == "java" ? models::ClientFlavor::Java : models::ClientFlavor::Librdkafka;
   // A progress line on stderr, at most once a second: on a terminal unless -q, or when asked.
   live::ProgressBoard board;
   std::optional<live::ProgressPrinter> printer;
@@ -124,6 +127,7 @@ int run_validate(const ValidateOptions& o) {
   j["scenario_file"] = o.file;
   j["time_scale"] = d.time_scale;
   j["broker"] = d.mock ? "librdkafka mock cluster" : d.bootstrap;
+  j["client"] = d.effective.client == models::ClientFlavor::Java ? "java" : "librdkafka";
   j["run_id"] = d.run_id;
   j["ok"] = rep.ok();
   auto rj = rep.to_json();
@@ -142,7 +146,8 @@ int run_validate(const ValidateOptions& o) {
   if (o.json) {
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << "validation of " << sc.name << " (time scale " << d.time_scale << ") on "
+    std::cout << "validation of " << sc.name << " (time scale " << d.time_scale << ", "
+              << (d.effective.client == models::ClientFlavor::Java ? "Java client" : "librdkafka") << " consumers) on "
               << (d.mock ? "librdkafka's mock cluster" : d.bootstrap) << ", run " << d.run_id << "\n\n";
     std::cout << rep.table();
     for (const auto& w : d.warnings) std::cout << "warning: " << w << "\n";
@@ -175,7 +180,11 @@ Command add_validate_command(CLI::App& app) {
                 "Seconds without an answer from the broker before the run fails (exit 3)")
       ->check(number_in(1e-9, 1e9, "from 0.000000001 to 1000000000"));
   v->add_flag("--json", o->json, "Print validation.json instead of the table");
-  v->add_flag("--client-logs", o->client_logs, "Show librdkafka's own warnings and errors");
+  v->add_option("--client", o->client,
+                "Consumer client of the live run, instead of the scenario's client: java (Kafka's Java client, "
+                "one JVM per consumer; needs --bootstrap) or librdkafka")
+      ->check(CLI::IsMember({"java", "librdkafka"}));
+  v->add_flag("--client-logs", o->client_logs, "Show the clients' own warnings and errors");
   v->add_flag("-q,--quiet", o->quiet, "No progress messages");
   v->add_flag("--progress", o->progress,
               "Show the progress line (phase, elapsed / expected seconds, records so far) even when "

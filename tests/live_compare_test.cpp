@@ -419,6 +419,15 @@ TEST(LiveSettings, RejectsWhatLibrdkafkaRejectsAndWarnsAboutBrokerLimits) {
   EXPECT_THROW(live::check_live_settings(sc, limits, true), InputError);  // mock needs >= 5 s
   auto bad = scenario();
   bad.groups[0].max_poll_interval = sim::kSecond;
+  // librdkafka rejects max.poll.interval.ms < session.timeout.ms; the Java client does not.
+  bad.client = models::ClientFlavor::Librdkafka;
+  EXPECT_THROW(live::check_live_settings(bad, limits, false), InputError);
+  bad.client = models::ClientFlavor::Java;
+  EXPECT_NO_THROW(live::check_live_settings(bad, limits, false));
+  // The Java client has sticky; librdkafka does not.
+  bad.groups[0].assignor = "sticky";
+  EXPECT_NO_THROW(live::check_live_settings(bad, limits, false));
+  bad.client = models::ClientFlavor::Librdkafka;
   EXPECT_THROW(live::check_live_settings(bad, limits, false), InputError);
   EXPECT_EQ(live::librdkafka_strategy("cooperative-sticky"), "cooperative-sticky");
   EXPECT_THROW(live::librdkafka_strategy("sticky"), InputError);
