@@ -5,10 +5,13 @@
 /// host could not keep up (inconclusive); broker problems exit 3.
 
 #include <filesystem>
+#include <iomanip>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -153,8 +156,13 @@ int run_validate(const ValidateOptions& o) {
   j["checks"] = rj["checks"];
   j["notes"] = rj["notes"];
   nlohmann::json warnings = nlohmann::json::array();
-  for (const auto& x : details)
-    for (const auto& w : x.warnings) warnings.push_back(w);
+  {
+    // The same warning from every repetition once.
+    std::set<std::string> seen;
+    for (const auto& x : details)
+      for (const auto& w : x.warnings)
+        if (seen.insert(w).second) warnings.push_back(w);
+  }
   j["warnings"] = warnings;
   j["live"] = analysis::to_json(lives.front());
   j["simulator"] = analysis::to_json(sims.front());
@@ -180,7 +188,9 @@ int run_validate(const ValidateOptions& o) {
               << (d.mock ? "librdkafka's mock cluster" : d.bootstrap) << ", run " << d.run_id;
     if (o.repeat > 1) std::cout << " (and " << o.repeat - 1 << " more repetition(s))";
     std::cout << ", " << o.seeds << " simulated seed(s), client round trip "
-              << (rtt_ms >= 0 ? std::to_string(rtt_ms) + " ms" : std::string("not measured")) << "\n\n";
+              << (rtt_ms >= 0 ? (std::ostringstream() << std::fixed << std::setprecision(3) << rtt_ms << " ms").str()
+                              : std::string("not measured"))
+              << "\n\n";
     std::cout << rep.table();
     for (const auto& w : warnings) std::cout << "warning: " << w.get<std::string>() << "\n";
     if (!o.out.empty()) std::cout << "validation.json written to " << o.out << "/\n";

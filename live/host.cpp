@@ -105,6 +105,7 @@ double measure_client_rtt_ms(const LiveOptions& options, int samples, std::strin
   };
   if (bootstrap.empty()) {
     rd_kafka_conf_t* c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "log_level", "0", err, sizeof err);
     mock_owner = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
     if (!mock_owner) return fail(err);
     mock = rd_kafka_mock_cluster_new(mock_owner, 1);
