@@ -242,6 +242,11 @@ const std::vector<MetricDef>& summary_metrics() {
                    return v;
                  }});
     m.push_back({"events", "count", "simulation events executed", [u](const RunSummary& s) { return u(s.events); }});
+    m.push_back({"out_of_order", "records", "records processed after a later record of their key (or partition)",
+                 [u](const RunSummary& s) { return u(s.ordering.out_of_order); }});
+    m.push_back({"overlapping", "records", "records processed while their partition was handed to another member",
+                 [u](const RunSummary& s) { return u(s.ordering.overlapping); }});
+    m.push_back({"keys_affected", "count", "keys with an out-of-order record", [u](const RunSummary& s) { return u(s.ordering.keys_affected); }});
     return m;
   }();
   return defs;
