@@ -122,4 +122,55 @@ TEST(FaultLedger, TheSimulatorChargesACrashWithWhatItLeftUncommitted) {
   }
 }
 
+// A consumer slowed far past max.poll.interval.ms is evicted while its batch is in hand and
+// keeps processing it: a zombie beside the partition's new owner.
+const char* kZombie = R"(
+name: z
+seed: 3
+duration: 5m
+topics: [{name: jobs, partitions: 6}]
+producers:
+  - {topic: jobs, rate: {kind: poisson, per_second: 40}, keys: {kind: uniform, cardinality: 500}}
+groups:
+  - id: w
+    topics: [jobs]
+    max_poll_interval: 20s
+    consumers: {count: 3, processing_time: {kind: exponential, mean: 30ms}}
+faults:
+  - {at: 60s, slow: w/0, factor: 40, for: 2m}
+)";
+
+TEST(Ordering, AZombieOverlapsTheNewOwnerAndItsDuplicatesAreInFlight) {
+  const auto s = analysis::simulate(scenarios::load_scenario_text(kZombie, "z.yaml"));
+  ASSERT_EQ(s.faults.size(), 1u);
+  const auto& f = s.faults[0];
+  EXPECT_GT(s.ordering.overlapping, 0u);
+  EXPECT_EQ(f.overlapping, s.ordering.overlapping);
+  EXPECT_EQ(f.duplicates, s.duplicates);
+  EXPECT_GT(f.duplicates_in_flight, 0u);
+  EXPECT_EQ(f.duplicates_in_flight + f.duplicates_uncommitted, f.duplicates);
+  EXPECT_GT(f.rebalances, 0);
+  EXPECT_GE(s.groups[0].ordering.partitions_affected, 1u);
+}
+
+TEST(Ordering, ACrashTheRunEndsBeforeNoticingIsFlagged) {
+  std::string text = kCrash;
+  text.replace(text.find("{at: 20s, crash: g/1}"), 21, "{at: 57s, crash: g/1}");
+  text.replace(text.find("  - {at: 40s, join: g}\n"), 23, "");
+  const auto s = analysis::simulate(scenarios::load_scenario_text(text, "t.yaml"));
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_FALSE(s.faults[0].detected);
+  EXPECT_EQ(s.faults[0].duplicates, 0u);
+}
+
+TEST(Ordering, KeylessRecordsAreOrderedPerPartition) {
+  std::string text = kCrash;
+  text.replace(text.find("keys: {kind: uniform, cardinality: 100}"), 39, "keys: {kind: none}");
+  const auto s = analysis::simulate(scenarios::load_scenario_text(text, "t.yaml"));
+  EXPECT_EQ(s.groups[0].ordering.scope, "partition");
+  EXPECT_EQ(s.ordering.keys_affected, 0u);
+  EXPECT_GT(s.ordering.out_of_order, 0u);
+  EXPECT_LE(s.ordering.out_of_order, s.duplicates);
+}
+
 }  // namespace
