@@ -62,19 +62,53 @@ models::Scenario load(const std::string& text) { return scenarios::load_scenario
 }  // namespace
 
 TEST(ClassicGroup, InitialJoinWaitsForTheInitialRebalanceDelay) {
-  // One member: the empty group waits group.initial.rebalance.delay.ms (3 s) once.
+  // One member: the empty group waits group.initial.rebalance.delay.ms (3 s) once, from the
+  // first member's JoinGroup, which comes after the client's bootstrap (a cold Java client:
+  // 0.36-0.7 s) and within the group's start spread (1 s by default).
   auto one = run(load(scenario("", "", 1)));
   ASSERT_GE(one.rebalances.size(), 1u);
   EXPECT_EQ(one.rebalances[0].trigger, "initial");
   EXPECT_EQ(one.rebalances[0].generation, 1);
-  EXPECT_GE(one.rebalances[0].end, 3 * kSecond);
-  EXPECT_LT(one.rebalances[0].end, 3 * kSecond + 10 * kMillisecond);
+  EXPECT_GE(one.rebalances[0].start, 360 * kMillisecond);
+  EXPECT_LT(one.rebalances[0].start, 1700 * kMillisecond + 10 * kMillisecond);
+  // The delay, then the SyncGroup round trip (2 x 500 us).
+  EXPECT_EQ(one.rebalances[0].end - one.rebalances[0].start, 3 * kSecond + kMillisecond);
   // Members arriving during the delay extend it by another delay (InitialDelayedJoin).
   auto three = run(load(scenario("", "", 3)));
-  EXPECT_GE(three.rebalances[0].end, 6 * kSecond);
-  EXPECT_LT(three.rebalances[0].end, 6 * kSecond + 10 * kMillisecond);
+  EXPECT_EQ(three.rebalances[0].end - three.rebalances[0].start, 6 * kSecond + kMillisecond);
   ASSERT_EQ(three.generations.size(), 1u);
   EXPECT_EQ(three.generations[0].assignment.size(), 3u);
+}
+
+TEST(ClassicGroup, WithoutInitialDelayTheFirstMemberGetsAGenerationOfItsOwn) {
+  // group.initial.rebalance.delay.ms = 0: the first member's join completes at once, alone; the
+  // members that start after it rebalance the group, and the first one hears of that at its
+  // next heartbeat.
+  auto o = run(load("broker: {initial_rebalance_delay: 0s}\n" +
+                    scenario("    heartbeat_interval: 1s\n    start_spread: 2s\n", "", 3)));
+  ASSERT_GE(o.rebalances.size(), 2u);
+  EXPECT_EQ(o.rebalances[0].trigger, "initial");
+  EXPECT_EQ(o.rebalances[0].end - o.rebalances[0].start, kMillisecond);  // the SyncGroup round trip
+  ASSERT_GE(o.generations.size(), 2u);
+  EXPECT_EQ(o.generations[0].assignment.size(), 1u);
+  EXPECT_EQ(o.generations.back().assignment.size(), 3u);
+  EXPECT_EQ(o.rebalances[1].trigger, "join");
+}
+
+TEST(ClassicGroup, StartTimesAndHeartbeatPhasesDifferBetweenClientsAndSeeds) {
+  // Each client's start and heartbeat lag come from its own stream: two seeds give different
+  // crash rebalance durations, and no member joins at the instant another does.
+  std::vector<sim::Time> durations;
+  for (int seed : {1, 2, 3}) {
+    std::string text = scenario("    session_timeout: 6s\n    heartbeat_interval: 1s\n", "  - {at: 20s, crash: g/0}\n", 3);
+    text.replace(text.find("seed: 5"), 7, "seed: " + std::to_string(seed));
+    auto o = run(load(text));
+    ASSERT_GE(o.rebalances.size(), 2u);
+    const auto& crash = o.rebalances.back();
+    EXPECT_EQ(crash.trigger, "session_timeout");
+    durations.push_back(crash.end - crash.start);
+  }
+  EXPECT_FALSE(durations[0] == durations[1] && durations[1] == durations[2]);
 }
 
 TEST(ClassicGroup, GroupAndMemberStateMachinesFollowKafka) {

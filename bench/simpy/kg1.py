@@ -111,12 +111,12 @@ def run_model(params, times, gids):
         group.add_consumer()
     production.start()
     for c in group.consumers:
-        c.start()
+        c.start(params["start_spread_ns"])
     for f in params["faults"]:
         if f["kind"] == "join":
             def join(count=f["count"]):
                 for _ in range(count):
-                    group.add_consumer().start()
+                    group.add_consumer().start(params["start_spread_ns"] if count > 1 else 0)
             eng.at(f["at_ns"], FAULT, join)
         else:
             eng.at(f["at_ns"], FAULT, lambda m=f["member"]: group.consumers[m].crash())

@@ -26,7 +26,7 @@ World::World(sim::Engine& engine, const Scenario& scenario) : engine_(engine), s
 void World::start() {
   production_->start();
   for (auto& g : groups_)
-    for (auto& c : g->consumers()) c->start();
+    for (auto& c : g->consumers()) c->start(g->spec().start_spread);
   for (const FaultSpec& f : scenario_.faults) {
     engine_.schedule_at(f.at, models::priority::kFault, [this, &f] {
       signals_.fault.emit(f, engine_.now());
@@ -48,7 +48,7 @@ void World::apply(const FaultSpec& f) {
       g->consumer(f.member).close();
       break;
     case FaultSpec::Kind::Join:
-      for (std::int32_t i = 0; i < f.count; ++i) g->add_consumer().start();
+      for (std::int32_t i = 0; i < f.count; ++i) g->add_consumer().start(f.count > 1 ? g->spec().start_spread : 0);
       break;
     case FaultSpec::Kind::Slow:
       g->consumer(f.member).slow(f.factor, engine_.now() + f.duration);

@@ -49,8 +49,19 @@ void Consumer::finish_revocation() {
   reset_fetch();
   std::uint32_t inc = incarnation_;
   g_.engine().schedule_after(delay, models::priority::kClient, [this, inc] {
-    if (current(inc) && !member_id_.empty()) send_consumer_heartbeat(generation_, "");
+    if (current(inc) && !member_id_.empty()) acknowledge_assignment();
   });
+}
+
+void Consumer::acknowledge_assignment() {
+  // The reconciliation is complete: the auto-commit interval runs again from now, and the member
+  // acknowledges at once rather than at its next regular heartbeat; the heartbeat interval then
+  // runs from this one. The reply already carries what the member may take next.
+  next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
+  send_consumer_heartbeat(generation_, "");
+  g_.engine().cancel(heartbeat_event_);
+  heartbeat_event_ = 0;
+  schedule_heartbeat();
 }
 
 void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerGroupCoordinator::Response& r) {
@@ -96,10 +107,10 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     cursor_ = 0;
     chunk_left_ = chunk_records_;
     reset_fetch();
-    if (joined_now) next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
     init_positions_later();
   }
   set_state(revoke_pending_.empty() ? MemberState::Stable : MemberState::CompletingRebalance);
+  if (added && revoke_pending_.empty()) acknowledge_assignment();
   if (!revoke_pending_.empty() && !busy_) poll();
 }
 
