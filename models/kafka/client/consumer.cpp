@@ -95,7 +95,6 @@ void Consumer::poll() {
       }
       return;
     }
-    if (!revoke_pending_.empty()) finish_revocation();
   } else if (state_ == MemberState::Unjoined || rejoin_needed_) {
     if (!join_in_flight_) start_join(rejoin_reason_);
   }
@@ -127,7 +126,8 @@ void Consumer::crash() {
   if (stopped()) return;
   emit_until(g_.engine().now());
   sim::Engine& eng = g_.engine();
-  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_}) eng.cancel(e);
+  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_, revocation_event_})
+    eng.cancel(e);
   busy_ = false;
   idle_ = false;
   for (std::int32_t gid : assigned_) {

@@ -169,6 +169,9 @@ class Consumer : public AppendListener {
   /// Consumer protocol: a heartbeat sent at once (an acknowledgement of a reconciled
   /// assignment); the heartbeat interval runs again from it.
   void acknowledge_assignment();
+  /// Consumer protocol: commits (auto-commit), then gives revoke_pending_ up once the commit is
+  /// answered, without waiting for the application.
+  void start_revocation();
   void finish_revocation();
   void init_positions_later();
   /// True while poll() may return records: a stable member, or a cooperative member that keeps
@@ -196,9 +199,10 @@ class Consumer : public AppendListener {
   bool close_requested_ = false;
   std::function<void()> on_closed_;
   std::string rejoin_reason_ = "join";
-  std::vector<std::int32_t> revoke_pending_;  // consumer protocol: partitions to give up at the next poll
+  std::vector<std::int32_t> revoke_pending_;  // consumer protocol: partitions being given up
   sim::Time batch_start_ = 0;
   sim::EventId commit_timer_ = 0;
+  sim::EventId revocation_event_ = 0;  // consumer protocol: a revocation waiting for its commit
   /// The records of the batch in hand. A poll writes them through a pointer into room it asked
   /// for once (a vector would check its capacity per record, and reload its end after each
   /// store, which could alias it); the buffer grows and never shrinks.
