@@ -330,6 +330,21 @@ TEST(ConsumerProtocol, CrashIsNoticedAtSessionTimeoutAndRecordsAreConserved) {
   EXPECT_GT(s.duplicates, 0u);
 }
 
+TEST(ConsumerProtocol, RevocationDoesNotWaitForTheApplicationsNextPoll) {
+  // Overloaded consumers whose batches take 5 s (500 records x 10 ms): the old owners revoke on
+  // their background thread once the commit before revocation is answered, not at their next
+  // poll, so a join completes about one heartbeat interval after it starts.
+  auto sc = load(scenario("    protocol: consumer\n    session_timeout: 10s\n    heartbeat_interval: 1s\n",
+                          "  - {at: 30s, join: g}\n", 2, "{kind: constant, value: 10ms}", 4, "1m", 400));
+  auto o = run(sc);
+  const auto& join = o.rebalances.back();
+  EXPECT_EQ(join.trigger, "join");
+  EXPECT_LT(join.end - join.start, 2 * kSecond);
+  auto s = analysis::simulate(sc);
+  EXPECT_EQ(s.lost, 0u);
+  EXPECT_EQ(s.consumed - s.duplicates + s.skipped, s.produced - s.final_lag);
+}
+
 TEST(ConsumerProtocol, ServerSideAssignorsAreRequired) {
   EXPECT_THROW(load(scenario("    protocol: consumer\n    assignor: range\n", "")), InputError);
   EXPECT_THROW(load(scenario("    assignor: uniform\n", "")), InputError);
