@@ -80,6 +80,18 @@ TEST(ClassicGroup, InitialJoinWaitsForTheInitialRebalanceDelay) {
   EXPECT_EQ(three.generations[0].assignment.size(), 3u);
 }
 
+TEST(ClassicGroup, SessionsRunAgainFromTheJoinsCompletion) {
+  // An initial join longer than the session timeout (3 s delay, extended once, 6 s session):
+  // members that joined early are not expired once the join completes.
+  for (int seed : {3, 4, 5}) {
+    std::string text = scenario("    session_timeout: 6s\n    heartbeat_interval: 1s\n", "", 3);
+    text.replace(text.find("seed: 5"), 7, "seed: " + std::to_string(seed));
+    auto o = run(load(text));
+    ASSERT_EQ(o.rebalances.size(), 1u) << "seed " << seed;
+    EXPECT_EQ(o.rebalances[0].trigger, "initial");
+  }
+}
+
 TEST(ClassicGroup, WithoutInitialDelayTheFirstMemberGetsAGenerationOfItsOwn) {
   // group.initial.rebalance.delay.ms = 0: the first member's join completes at once, alone; the
   // members that start after it rebalance the group, and the first one hears of that at its

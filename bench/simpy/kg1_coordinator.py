@@ -224,6 +224,7 @@ class Coordinator:
         for mid, m in self.sorted_members():
             m.awaiting_join = False
             m.awaiting_sync = True
+            m.last_heartbeat = eng.now  # the session runs again from the join's completion
             c, inc, gen, leader = m.meta.consumer, m.meta.incarnation, self.generation, self.leader
             member_list = subs if mid == self.leader else []
             g.send(lambda c=c, inc=inc, mid=mid, gen=gen, leader=leader, ml=member_list:

@@ -332,6 +332,9 @@ void ClassicGroupCoordinator::complete_join() {
   for (auto& [id, m] : members_) {
     m.awaiting_join = false;
     m.awaiting_sync = true;
+    // Each member's session runs again from the join's completion (the pending expiry re-arms
+    // itself from here when it fires).
+    m.last_heartbeat = eng.now();
     std::int32_t c = m.meta.consumer;
     std::uint32_t inc = m.meta.incarnation;
     std::int32_t gen = generation_;
