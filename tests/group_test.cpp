@@ -393,8 +393,10 @@ TEST(LibrdkafkaFlavor, HeartbeatsWaitForTheMainThreadsNextTimer) {
     sc.broker.initial_rebalance_delay = 0;
     sc.client = flavor;
     std::vector<sim::Time> out;
+    // The joins of the faults (with no initial delay, the second initial member's arrival is a
+    // join too).
     for (const auto& r : run(sc).rebalances)
-      if (r.trigger == "join") out.push_back(r.end - r.start);
+      if (r.trigger == "join" && r.start > 10 * kSecond) out.push_back(r.end - r.start);
     return out;
   };
   const auto slow_commit = durations("{kind: auto, interval: 5s}", models::ClientFlavor::Librdkafka);
@@ -415,7 +417,8 @@ TEST(LibrdkafkaFlavor, HeartbeatsWaitForTheMainThreadsNextTimer) {
     // Commits after every batch wake it whenever records keep coming (every partition gets
     // 500 records/s here): heartbeats go out on time.
     EXPECT_LE(per_batch[i], 110 * kMillisecond) << i;
-    EXPECT_LE(java[i], 105 * kMillisecond) << i;
+    // Java: one interval, plus up to retry.backoff.ms (100 ms) until its heartbeat thread looks.
+    EXPECT_LE(java[i], 205 * kMillisecond) << i;
   }
   // And the quantisation shows: at least one member learned of a join later than one heartbeat
   // interval after it.

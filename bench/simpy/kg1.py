@@ -44,8 +44,8 @@ SimPy event here, scheduled in the same order with the same (time, priority) key
     partition's log on each poll and fetch; Work counts what they examine.
   * A batch is processed sequentially, one constant processing time per record; one event at its
     end. Latency per record = processing end - append time, exact.
-  * Start-up: the initial consumers start at times drawn over the group's start_spread (a single
-    joining consumer at its fault's time), then pay the Java client's bootstrap (a drawn 0.36-0.70 s
+  * Start-up: the initial consumers start at times drawn over the group's start_spread (joining
+    consumers at their fault's time), then pay the Java client's bootstrap (a drawn 0.36-0.70 s
     client cost plus six round trips) before their first JoinGroup; both draws come from the
     client's stream consumer/<name>/start/<life>, as in cgsim.
   * Auto-commit every 5 s at poll time, and synchronously before revoking (eager); an idle consumer
@@ -122,7 +122,7 @@ def run_model(params, times, gids):
         if f["kind"] == "join":
             def join(count=f["count"]):
                 for _ in range(count):
-                    group.add_consumer().start(params["start_spread_ns"] if count > 1 else 0)
+                    group.add_consumer().start()
             eng.at(f["at_ns"], FAULT, join)
         else:
             eng.at(f["at_ns"], FAULT, lambda m=f["member"]: group.consumers[m].crash())

@@ -76,8 +76,8 @@ struct GroupSpec {
   std::int32_t max_poll_records = 500;
   CommitSpec commit;
   std::string auto_offset_reset = "earliest";  ///< earliest | latest
-  /// The consumers started together (at the run's start, or by one join fault) start at times
-  /// drawn uniformly over this window, each from its own random stream.
+  /// The group's initial consumers start at times drawn uniformly over this window, each from
+  /// its own random stream.
   sim::Time start_spread = sim::kSecond;
   ConsumerSpec consumers;
 };

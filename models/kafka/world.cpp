@@ -48,7 +48,7 @@ void World::apply(const FaultSpec& f) {
       g->consumer(f.member).close();
       break;
     case FaultSpec::Kind::Join:
-      for (std::int32_t i = 0; i < f.count; ++i) g->add_consumer().start(f.count > 1 ? g->spec().start_spread : 0);
+      for (std::int32_t i = 0; i < f.count; ++i) g->add_consumer().start();
       break;
     case FaultSpec::Kind::Slow:
       g->consumer(f.member).slow(f.factor, engine_.now() + f.duration);
