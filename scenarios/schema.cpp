@@ -97,6 +97,7 @@ json scenario_json_schema() {
                        {"max_poll_records", {{"type", "integer"}, {"minimum", 1}}},
                        {"commit", commit},
                        {"auto_offset_reset", {{"enum", {"earliest", "latest"}}}},
+                       {"start_spread", duration()},
                        {"consumers", consumers}},
                       {"id", "topics", "consumers"});
   json faults = {{"oneOf", json::array({

@@ -76,6 +76,9 @@ struct GroupSpec {
   std::int32_t max_poll_records = 500;
   CommitSpec commit;
   std::string auto_offset_reset = "earliest";  ///< earliest | latest
+  /// The group's initial consumers start at times drawn uniformly over this window, each from
+  /// its own random stream.
+  sim::Time start_spread = sim::kSecond;
   ConsumerSpec consumers;
 };
 
