@@ -39,6 +39,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/kafka/client/client_policy.hpp"
 #include "models/kafka/world.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/engine.hpp"
@@ -285,6 +286,10 @@ int main(int argc, char** argv) {
       {"request_latency_ns", sc.broker.request_latency},
       {"initial_rebalance_delay_ns", sc.broker.initial_rebalance_delay},
       {"produce_tick_ns", sc.broker.produce_tick},
+      {"start_spread_ns", g.start_spread},
+      {"bootstrap_cost_low_ns", models::ClientPolicy::java().bootstrap_cost_low},
+      {"bootstrap_cost_high_ns", models::ClientPolicy::java().bootstrap_cost_high},
+      {"bootstrap_round_trips", models::ClientPolicy::java().bootstrap_round_trips},
   };
   nlohmann::json faults = nlohmann::json::array();
   for (const auto& f : sc.faults) {

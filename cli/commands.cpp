@@ -14,6 +14,7 @@ std::vector<Command> add_commands(CLI::App& app) {
 #endif
   commands.push_back(add_sweep_command(app));
   commands.push_back(add_plan_command(app));
+  commands.push_back(add_merge_command(app));
   commands.push_back(add_report_command(app));
   return commands;
 }

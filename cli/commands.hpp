@@ -25,6 +25,7 @@ Command add_validate_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
 Command add_plan_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
+Command add_merge_command(CLI::App& app);
 
 /// Every subcommand, in help order.
 std::vector<Command> add_commands(CLI::App& app);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "analysis/experiments/shard.hpp"
 #include "analysis/output/atomic_file.hpp"
 #include "cli/commands.hpp"
 #include "models/common/error.hpp"
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   cgsim::analysis::capture_stdout();
   CLI::App app{"cgsim: a deterministic simulator of Kafka consumer groups"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "cgsim 0.1.0");
+  app.set_version_flag("--version", std::string("cgsim ") + cgsim::analysis::kCgsimVersion);
   const std::vector<cgsim::cli::Command> commands = cgsim::cli::add_commands(app);
   int code = 0;
   try {

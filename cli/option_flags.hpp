@@ -14,7 +14,8 @@ inline std::string flag_of(const std::string& field) {
   static const std::map<std::string, std::string> flags{
       {"slos", "--slo"},           {"axes", "--vary"},         {"seeds", "--seeds"},
       {"failures", "--failures"},  {"partitions", "--partitions"}, {"consumers", "--consumers"},
-      {"group", "--group"},        {"jobs", "--jobs"},             {"trace_file", "--trace"}};
+      {"group", "--group"},        {"jobs", "--jobs"},             {"trace_file", "--trace"},
+      {"shard", "--shard"}};
   auto it = flags.find(field);
   return it == flags.end() ? field : it->second;
 }

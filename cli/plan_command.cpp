@@ -2,6 +2,7 @@
 /// `cgsim plan scenario.yaml --slo NAME=VALUE ... [--failures N] [--partitions LIST]`: the smallest
 /// consumer (and partition) count meeting every SLO, with failures at peak load. Exit 1 when no
 /// candidate meets them.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -14,31 +15,13 @@
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/option_flags.hpp"
+#include "cli/plan_command.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::cli {
 
 namespace {
 
-struct PlanCommandOptions {
-  std::string file;
-  std::vector<std::string> slo;
-  std::vector<std::string> vary;
-  std::vector<std::string> set;
-  int failures = -1;
-  std::string partitions;
-  std::string consumers;
-  std::string group;
-  std::size_t seeds = 1;
-  unsigned jobs = 0;
-  std::string out;
-  std::string trace;
-  bool report = false;
-  bool quiet = false;
-  bool json = false;
-  bool latency_under_failure = false;
-  BudgetFlags budget;
-};
 
 void add_plan_options(CLI::App* cmd, PlanCommandOptions& o) {
   cmd->add_option("scenario", o.file, "Scenario file (YAML or JSON)")->required();
@@ -65,6 +48,10 @@ void add_plan_options(CLI::App* cmd, PlanCommandOptions& o) {
   cmd->add_flag("--json", o.json, "Print plan.json instead of the table");
   cmd->add_flag("-q,--quiet", o.quiet, "No progress bar and no table");
   add_budget_flags(cmd, o.budget);
+  cmd->add_option("--shard", o.shard,
+                  "Run only shard K of N of the plan's next round (after --state's rounds) and write a partial "
+                  "result (shard.json) to --out; `cgsim merge` combines the shards (docs/cluster.md)");
+  cmd->add_option("--state", o.state, "plan-state.json written by `cgsim merge`: the rounds run so far (with --shard)");
 }
 
 /// Parses "12,24,36" into counts; throws InputError naming @p flag.
@@ -82,6 +69,8 @@ std::vector<std::int32_t> parse_counts(const std::string& flag, const std::strin
   }
   return out;
 }
+
+}  // namespace
 
 analysis::PlanOptions plan_options(const PlanCommandOptions& o) {
   analysis::PlanOptions po;
@@ -105,10 +94,7 @@ analysis::PlanOptions plan_options(const PlanCommandOptions& o) {
   return po;
 }
 
-int run_plan_command(const PlanCommandOptions& o) {
-  const analysis::PlanOptions po = with_flag_names([&] { return plan_options(o); });
-  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
-  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_plan(po); });
+int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, const analysis::PlanResult& r) {
   if (!o.out.empty() || !o.trace.empty()) {
     if (auto run = analysis::rerun_recommended(po, r)) {
       if (!o.out.empty()) {
@@ -117,7 +103,13 @@ int run_plan_command(const PlanCommandOptions& o) {
       }
       if (!o.trace.empty()) analysis::write_chrome_trace(o.trace, *run);
     }
-    if (!o.out.empty()) analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
+    if (!o.out.empty()) {
+      // A plan that simulated nothing (infeasible SLOs) has no run to create the folder.
+      std::error_code ec;
+      std::filesystem::create_directories(o.out, ec);
+      if (ec) throw WriteError(escape_bytes(o.out) + ": cannot create output directory: " + ec.message());
+      analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
+    }
     if (o.report) analysis::write_report(o.out);
   }
   if (o.json) {
@@ -127,6 +119,17 @@ int run_plan_command(const PlanCommandOptions& o) {
     if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
   }
   return r.ok() ? kExitOk : kExitMismatch;
+}
+
+namespace {
+
+int run_plan_command(const PlanCommandOptions& o) {
+  if (!o.shard.empty()) return run_plan_shard(o);
+  if (!o.state.empty()) throw InputError("--state: only with --shard K/N");
+  const analysis::PlanOptions po = with_flag_names([&] { return plan_options(o); });
+  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
+  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_plan(po); });
+  return finish_plan(o, po, r);
 }
 
 }  // namespace

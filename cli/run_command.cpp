@@ -1,7 +1,10 @@
 /// @file run_command.cpp
 /// `cgsim run` (simulate a scenario and print or write what the group did) and `cgsim schema`.
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -33,6 +36,7 @@ struct RunOptions {
   bool json = false;
   bool quiet = false;
   long long seed = -1;
+  int seeds = 1;
   std::vector<std::string> set;
   bool report = false;
   bool timings = false;
@@ -45,6 +49,10 @@ void add_run_options(CLI::App* run, RunOptions& o) {
   run->add_option("--out", o.out, "Write summary.json and CSV time series into this directory");
   run->add_flag("--json", o.json, "Print the summary JSON instead of the table");
   run->add_option("--seed", o.seed, "Override the scenario's seed")->check(integer_in(0));
+  run->add_option("--seeds", o.seeds,
+                  "Also run the next M-1 seeds and print the mean, min and max over all M of the figures that "
+                  "depend on the clients' drawn start and timer phases (duplicates, rebalance durations)")
+      ->check(integer_in(1));
   run->add_flag("-q,--quiet", o.quiet, "Print nothing (with --out)");
   run->add_flag("--report", o.report, "Also write report.html and report.md into the --out directory");
   run->add_option("--trace", o.trace, "Write the rebalance and fault timeline as Chrome trace-event JSON (Perfetto)");
@@ -100,6 +108,60 @@ int run_family(const RunOptions& o, const std::string& family) {
   return kExitOk;
 }
 
+/// Mean, smallest and largest of @p v as "mean (min - max)".
+std::string spread(std::vector<double> v, const char* f) {
+  if (v.empty()) return "-";
+  double sum = 0;
+  for (double x : v) sum += x;
+  auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  char buf[128];
+  std::string fmt = std::string(f) + " (" + f + " - " + f + ")";
+  std::snprintf(buf, sizeof buf, fmt.c_str(), sum / static_cast<double>(v.size()), *lo, *hi);
+  return buf;
+}
+
+/// The phase-dependent figures of @p runs (one per seed): total and per-fault duplicates, and each
+/// rebalance's duration, rebalances paired by group, trigger and occurrence (never by index).
+std::string format_seed_spread(const std::vector<analysis::RunSummary>& runs) {
+  std::ostringstream o;
+  o << "\nover " << runs.size() << " seeds (" << runs.front().seed << ".." << runs.back().seed
+    << "): mean (min - max)\n";
+  std::vector<double> dup;
+  for (const auto& r : runs) dup.push_back(static_cast<double>(r.duplicates));
+  o << "  duplicates                    " << spread(dup, "%.0f") << "\n";
+  for (std::size_t i = 0; i < runs.front().faults.size(); ++i) {
+    const auto& f = runs.front().faults[i];
+    std::vector<double> v;
+    for (const auto& r : runs)
+      if (i < r.faults.size()) v.push_back(static_cast<double>(r.faults[i].duplicates));
+    char head[96];
+    std::snprintf(head, sizeof head, "  fault %s %s at %.3f s", f.kind.c_str(), f.subject.c_str(), f.at_s);
+    o << head << ": duplicates " << spread(v, "%.0f") << "\n";
+  }
+  // key: group, trigger, occurrence -> durations (s) and starts (s)
+  std::map<std::tuple<std::string, std::string, int>, std::pair<std::vector<double>, std::vector<double>>> rb;
+  std::vector<std::tuple<std::string, std::string, int>> order;
+  for (const auto& r : runs) {
+    std::map<std::pair<std::string, std::string>, int> seen;
+    for (const auto& x : r.rebalances) {
+      if (x.end_s < 0) continue;
+      auto key = std::make_tuple(x.group, x.trigger, seen[{x.group, x.trigger}]++);
+      auto& e = rb[key];
+      if (e.first.empty()) order.push_back(key);
+      e.first.push_back(x.end_s - x.start_s);
+      e.second.push_back(x.start_s);
+    }
+  }
+  for (const auto& key : order) {
+    const auto& [group, trigger, k] = key;
+    const auto& e = rb[key];
+    o << "  rebalance " << group << " " << trigger << " #" << (k + 1) << " (in " << e.first.size() << " of "
+      << runs.size() << "): start s " << spread(e.second, "%.3f") << ", duration s " << spread(e.first, "%.3f")
+      << "\n";
+  }
+  return o.str();
+}
+
 int run_run(const RunOptions& o) {
   if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
   if (const std::string family = family_of(o.file); family != "kafka") return run_family(o, family);
@@ -113,6 +175,7 @@ int run_run(const RunOptions& o) {
   const analysis::CostEstimate cost = analysis::estimate_cost(sc, opts.series);
   analysis::check_budget(cost, o.budget.budget, o.file);
   opts.progress = o.budget.progress || (!o.quiet && cost.cpu_seconds > 5 && analysis::stderr_is_tty());
+  opts.model = true;
   analysis::SimulationResult r = analysis::simulate_full(sc, opts);
   if (!o.out.empty()) {
     analysis::write_run_outputs(o.out, r, o.timings);
@@ -124,6 +187,17 @@ int run_run(const RunOptions& o) {
     std::cout << analysis::to_json(r.summary, o.timings).dump(2) << "\n";
   } else if (!o.quiet) {
     std::cout << analysis::format_text_summary(sc, r);
+    std::cout << "\n  note: each client's start and timer phases are drawn from the seed, so duplicates and rebalance\n"
+                 "  durations are one draw of a distribution; --seeds M prints their spread over M seeds\n";
+    if (o.seeds > 1) {
+      std::vector<analysis::RunSummary> runs{r.summary};
+      for (int k = 1; k < o.seeds; ++k) {
+        models::Scenario next = sc;
+        next.seed = sc.seed + static_cast<std::uint64_t>(k);
+        runs.push_back(analysis::simulate_full(next, analysis::SimulateOptions{}).summary);
+      }
+      std::cout << format_seed_spread(runs);
+    }
     if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
   }
   return kExitOk;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "analysis/experiments/sweep.hpp"
+#include "analysis/experiments/sweep_shard.hpp"
 #include "analysis/output/output.hpp"
 #include "analysis/output/report.hpp"
 #include "cli/budget_flags.hpp"
@@ -28,6 +29,7 @@ struct SweepCommandOptions {
   bool quiet = false;
   bool report = false;
   BudgetFlags budget;
+  std::string shard;
 };
 
 void add_sweep_options(CLI::App* cmd, SweepCommandOptions& o) {
@@ -41,6 +43,9 @@ void add_sweep_options(CLI::App* cmd, SweepCommandOptions& o) {
   cmd->add_flag("-q,--quiet", o.quiet, "No progress bar and no table");
   cmd->add_flag("--report", o.report, "Also write report.html and report.md into the output directory");
   add_budget_flags(cmd, o.budget);
+  cmd->add_option("--shard", o.shard,
+                  "Run only shard K of N (units u with u mod N = K) and write a partial result (shard.json) to "
+                  "--out; `cgsim merge` combines the N partial results (docs/cluster.md)");
 }
 
 analysis::SweepOptions sweep_options(const SweepCommandOptions& o) {
@@ -59,7 +64,23 @@ analysis::SweepOptions sweep_options(const SweepCommandOptions& o) {
   return so;
 }
 
+int run_sweep_shard_command(const SweepCommandOptions& o) {
+  if (o.report) throw InputError("--report: a shard has no report; give --report to `cgsim merge`");
+  const analysis::Shard shard = with_flag_names([&] { return analysis::parse_shard(o.shard); });
+  double wall = 0;
+  const nlohmann::json doc = with_flag_names([&] { return analysis::run_sweep_shard(sweep_options(o), shard, wall); });
+  analysis::write_shard_dir(o.out, doc, wall);
+  if (!o.quiet) {
+    std::cout << "shard " << shard.text() << ": " << doc.at("runs").size() << " of "
+              << doc.at("manifest").at("units").at("total").get<std::size_t>() << " runs in "
+              << analysis::format_number(std::round(wall * 10) / 10) << " s; partial result written to " << o.out
+              << "/shard.json\n";
+  }
+  return kExitOk;
+}
+
 int run_sweep_command(const SweepCommandOptions& o) {
+  if (!o.shard.empty()) return run_sweep_shard_command(o);
   analysis::SweepResult r = with_flag_names([&] { return analysis::run_sweep(sweep_options(o)); });
   analysis::write_sweep_outputs(o.out, r);
   if (o.report) analysis::write_report(o.out);

@@ -1,13 +1,17 @@
 /// @file validate_command.cpp
 /// `cgsim validate`: runs a scenario on a live Kafka cluster (or librdkafka's mock cluster) and on
-/// the simulator, and compares the two (see docs/validation.md). Exit 0 when every check is within
-/// tolerance, 1 when one is not; broker problems exit 3.
+/// the simulator, N live repetitions against M simulator seeds, and compares the distributions (see
+/// docs/validation.md). Exit 0 when every check is within tolerance, 1 when one is not, 7 when the
+/// host could not keep up (inconclusive); broker problems exit 3.
 
 #include <filesystem>
+#include <iomanip>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -19,7 +23,12 @@
 
 #include "live/backend.hpp"
 #include "live/compare.hpp"
+#include "live/host.hpp"
 #include "live/progress.hpp"
+#include "scenarios/rabbitmq_loader.hpp"
+#ifdef CGSIM_HAVE_LIVE_RABBITMQ
+#include "cli/validate_rabbitmq.hpp"
+#endif
 
 namespace cgsim::cli {
 
@@ -38,9 +47,44 @@ struct ValidateOptions {
   bool progress = false;
   double broker_loss_timeout = 5;
   std::string run_id;
+  std::string url;
+  std::string client;
+  std::size_t repeat = 1;
+  std::size_t seeds = 1;
 };
 
+/// True when the file is a RabbitMQ scenario (`broker: {kind: rabbitmq}`).
+bool is_rabbitmq_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return in && scenarios::is_rabbitmq_scenario_text(text.str());
+}
+
+/// True when some producer of @p sc draws random (Poisson) arrivals.
+bool random_arrivals(const models::Scenario& sc) {
+  for (const auto& p : sc.producers) {
+    if (p.rate.kind == models::RateSpec::Kind::Poisson) return true;
+    if (p.rate.kind == models::RateSpec::Kind::Steps && p.rate.poisson_steps) return true;
+  }
+  return false;
+}
+
 int run_validate(const ValidateOptions& o) {
+  if (is_rabbitmq_file(o.file)) {
+    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs ||
+        !o.client.empty() || o.repeat != 1 || o.seeds != 1) {
+      throw InputError(o.file + ": --bootstrap, --client, --repeat, --seeds, -X, --config and --client-logs apply to Kafka scenarios; "
+                       "a RabbitMQ scenario takes --url");
+    }
+#ifdef CGSIM_HAVE_LIVE_RABBITMQ
+    RabbitValidateArgs a{o.file, o.url, o.out, o.run_id, o.time_scale, o.json, o.quiet};
+    return validate_rabbitmq(a);
+#else
+    throw InputError(o.file + ": this cgsim was built without rabbitmq-c (librabbitmq-dev); cannot validate RabbitMQ scenarios");
+#endif
+  }
+  if (!o.url.empty()) throw InputError("--url: applies to RabbitMQ scenarios; Kafka scenarios take --bootstrap");
   models::Scenario sc = scenarios::load_scenario_file(o.file);
   live::LiveOptions lo;
   lo.bootstrap = o.bootstrap;
@@ -50,17 +94,16 @@ int run_validate(const ValidateOptions& o) {
   }
   for (const auto& p : o.props) lo.properties.push_back(live::parse_property(p));
   if (o.time_scale > 0) lo.time_scale = o.time_scale;
-  lo.run_id = o.run_id;
   lo.broker_loss_timeout_s = o.broker_loss_timeout;
   lo.client_logs = o.client_logs;
-  // A progress line on stderr, at most once a second: on a terminal unless -q, or when asked.
+  if (!o.client.empty()) lo.client = o.client == "java" ? models::ClientFlavor::Java : models::ClientFlavor::Librdkafka;
+  // The board always counts (the host checks need its consumer threads); the progress line on
+  // stderr, at most once a second, is shown on a terminal unless -q, or when asked.
   live::ProgressBoard board;
+  lo.progress = &board;
   std::optional<live::ProgressPrinter> printer;
   const bool tty = isatty(STDERR_FILENO) == 1;
-  if (o.progress || (tty && !o.quiet)) {
-    printer.emplace(board, stderr, tty);
-    lo.progress = &board;
-  }
+  if (o.progress || (tty && !o.quiet)) printer.emplace(board, stderr, tty);
   auto say = [&printer](const std::string& m) {
     if (printer) {
       printer->message("cgsim: " + m);
@@ -70,41 +113,97 @@ int run_validate(const ValidateOptions& o) {
   };
   if (!o.quiet) lo.log = say;
 
-  live::KafkaBackend kafka(lo);
-  analysis::RunSummary live_summary;
-  try {
-    live_summary = kafka.run(sc);
-  } catch (...) {
-    // What the run created and could not delete is named even with -q.
-    printer.reset();
-    if (o.quiet) {
-      for (const auto& l : kafka.details().leftovers) std::cerr << "cgsim: left on the cluster; remove with: " << l << "\n";
+  // The client round trip, measured before the runs (the latency check subtracts it).
+  board.phase("measuring the client round trip");
+  std::string rtt_error;
+  const double rtt_ms = live::measure_client_rtt_ms(lo, 21, &rtt_error);
+  if (rtt_ms < 0 && !o.quiet) say("could not measure the client round trip (" + rtt_error + "); latency is compared gross");
+
+  std::vector<analysis::RunSummary> lives;
+  std::vector<live::HostFigures> host;
+  std::vector<live::LiveDetails> details;
+  for (std::size_t k = 0; k < o.repeat; ++k) {
+    board.begin_repetition(k, o.repeat);
+    lo.run_id = o.run_id.empty() || o.repeat == 1 ? o.run_id : o.run_id + "-" + std::to_string(k + 1);
+    live::HostMonitor monitor(board);
+    live::KafkaBackend kafka(lo);
+    try {
+      lives.push_back(kafka.run(sc));
+    } catch (...) {
+      // What the run created and could not delete is named even with -q.
+      printer.reset();
+      if (o.quiet) {
+        for (const auto& l : kafka.details().leftovers) std::cerr << "cgsim: left on the cluster; remove with: " << l << "\n";
+      }
+      throw;
     }
-    throw;
+    const live::HostLoad load = monitor.stop();
+    details.push_back(kafka.details());
+    const auto& eff = details.back().effective;
+    live::HostFigures h;
+    h.expected_produced = live::expected_produced(eff);
+    h.random_arrivals = random_arrivals(eff);
+    h.produced = lives.back().produced;
+    h.consumer_cpu_wait = load.consumer_cpu_wait;
+    h.consumer_cpu_wait_max = load.consumer_cpu_wait_max;
+    h.consumer_threads = load.consumer_threads;
+    h.process_cpu = load.process_cpu;
+    host.push_back(h);
+    if (!o.quiet && o.repeat > 1) say("repetition " + std::to_string(k + 1) + " of " + std::to_string(o.repeat) + " done");
   }
-  const live::LiveDetails& d = kafka.details();
+  const live::LiveDetails& d = details.front();
   if (!o.quiet) say("live run done; simulating the same scenario");
-  board.phase("simulating");
-  analysis::RunSummary sim_summary = live::make_simulator_backend()->run(d.effective);
+  std::vector<analysis::RunSummary> sims;
+  for (std::size_t s = 0; s < o.seeds; ++s) {
+    board.phase("simulating seed " + std::to_string(s + 1) + " of " + std::to_string(o.seeds));
+    models::Scenario eff = d.effective;
+    eff.seed += s;
+    sims.push_back(live::make_simulator_backend()->run(eff));
+  }
   printer.reset();
 
   live::CompareOptions co;
   co.mock = d.mock;
-  live::ValidationReport rep = live::compare_runs(d.effective, sim_summary, live_summary, co);
+  co.client_rtt_ms = rtt_ms;
+  co.host = host;
+  live::ValidationReport rep = live::compare_distributions(d.effective, sims, lives, co);
+  const live::Verdict verdict = rep.verdict();
 
   nlohmann::json j;
   j["scenario"] = sc.name;
   j["scenario_file"] = o.file;
   j["time_scale"] = d.time_scale;
   j["broker"] = d.mock ? "librdkafka mock cluster" : d.bootstrap;
+  j["client"] = d.effective.client == models::ClientFlavor::Java ? "java" : "librdkafka";
   j["run_id"] = d.run_id;
+  j["repeat"] = o.repeat;
+  j["seeds"] = o.seeds;
+  j["client_rtt_ms"] = rtt_ms;
   j["ok"] = rep.ok();
   auto rj = rep.to_json();
+  j["verdict"] = rj["verdict"];
+  j["evidence"] = rj["evidence"];
   j["checks"] = rj["checks"];
   j["notes"] = rj["notes"];
-  j["warnings"] = d.warnings;
-  j["live"] = analysis::to_json(live_summary);
-  j["simulator"] = analysis::to_json(sim_summary);
+  nlohmann::json warnings = nlohmann::json::array();
+  {
+    // The same warning from every repetition once.
+    std::set<std::string> seen;
+    for (const auto& x : details)
+      for (const auto& w : x.warnings)
+        if (seen.insert(w).second) warnings.push_back(w);
+  }
+  j["warnings"] = warnings;
+  j["live"] = analysis::to_json(lives.front());
+  j["simulator"] = analysis::to_json(sims.front());
+  j["live_repetitions"] = nlohmann::json::array();
+  for (std::size_t k = 0; k < lives.size(); ++k) {
+    j["live_repetitions"].push_back({{"run_id", details[k].run_id},
+                                     {"summary", analysis::to_json(lives[k])},
+                                     {"details", live::to_json(details[k])}});
+  }
+  j["simulator_seeds"] = nlohmann::json::array();
+  for (const auto& s : sims) j["simulator_seeds"].push_back(analysis::to_json(s));
   j["live_details"] = live::to_json(d);
 
   if (!o.out.empty()) {
@@ -115,13 +214,19 @@ int run_validate(const ValidateOptions& o) {
   if (o.json) {
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << "validation of " << sc.name << " (time scale " << d.time_scale << ") on "
-              << (d.mock ? "librdkafka's mock cluster" : d.bootstrap) << ", run " << d.run_id << "\n\n";
+    std::cout << "validation of " << sc.name << " (time scale " << d.time_scale << ", "
+              << (d.effective.client == models::ClientFlavor::Java ? "Java client" : "librdkafka") << " consumers) on "
+              << (d.mock ? "librdkafka's mock cluster" : d.bootstrap) << ", run " << d.run_id;
+    if (o.repeat > 1) std::cout << " (and " << o.repeat - 1 << " more repetition(s))";
+    std::cout << ", " << o.seeds << " simulated seed(s), client round trip "
+              << (rtt_ms >= 0 ? (std::ostringstream() << std::fixed << std::setprecision(3) << rtt_ms << " ms").str()
+                              : std::string("not measured"))
+              << "\n\n";
     std::cout << rep.table();
-    for (const auto& w : d.warnings) std::cout << "warning: " << w << "\n";
+    for (const auto& w : warnings) std::cout << "warning: " << w.get<std::string>() << "\n";
     if (!o.out.empty()) std::cout << "validation.json written to " << o.out << "/\n";
   }
-  return rep.ok() ? kExitOk : kExitMismatch;
+  return live::exit_code_of(verdict);
 }
 
 }  // namespace
@@ -130,10 +235,13 @@ Command add_validate_command(CLI::App& app) {
   auto o = std::make_shared<ValidateOptions>();
   auto* v = app.add_subcommand(
       "validate",
-      "Run a scenario on a live Kafka cluster and on the simulator, and compare them "
-      "(no --bootstrap: librdkafka's in-process mock cluster)");
+      "Run a scenario on a live Kafka cluster or RabbitMQ broker and on the simulator, and compare them "
+      "(Kafka without --bootstrap: librdkafka's in-process mock cluster)");
   v->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
   v->add_option("--bootstrap", o->bootstrap, "Kafka bootstrap servers, host:port[,host:port]");
+  v->add_option("--url", o->url,
+                "RabbitMQ scenarios: the broker's AMQP URL (default: $CGSIM_RABBITMQ_URL, else "
+                "amqp://guest:guest@127.0.0.1:5672/)");
   v->add_option("-X", o->props, "librdkafka client property key=value (repeatable), as kcat's -X");
   v->add_option("--config", o->config_files, "Read client properties from a .properties file (repeatable)");
   v->add_option("--out", o->out, "Write validation.json into this directory");
@@ -144,8 +252,17 @@ Command add_validate_command(CLI::App& app) {
   v->add_option("--broker-loss-timeout", o->broker_loss_timeout,
                 "Seconds without an answer from the broker before the run fails (exit 3)")
       ->check(number_in(1e-9, 1e9, "from 0.000000001 to 1000000000"));
+  v->add_option("--repeat", o->repeat,
+                 "Live repetitions, each with a fresh run id; figures are compared as distributions")
+      ->check(integer_in(1, 1000));
+  v->add_option("--seeds", o->seeds, "Simulator seeds (scenario seed, seed + 1, ...)")
+      ->check(integer_in(1, 10000));
   v->add_flag("--json", o->json, "Print validation.json instead of the table");
-  v->add_flag("--client-logs", o->client_logs, "Show librdkafka's own warnings and errors");
+  v->add_option("--client", o->client,
+                "Consumer client of the live run, instead of the scenario's client: java (Kafka's Java client, "
+                "one JVM per consumer; needs --bootstrap) or librdkafka")
+      ->check(CLI::IsMember({"java", "librdkafka"}));
+  v->add_flag("--client-logs", o->client_logs, "Show the clients' own warnings and errors");
   v->add_flag("-q,--quiet", o->quiet, "No progress messages");
   v->add_flag("--progress", o->progress,
               "Show the progress line (phase, elapsed / expected seconds, records so far) even when "

@@ -1,7 +1,8 @@
 #pragma once
 /// @file backend.hpp
 /// Backends that run a scenario and return its RunSummary: the simulator, and a live Kafka
-/// cluster driven through librdkafka (real consumer and producer clients in threads).
+/// cluster driven through real clients: librdkafka producers in threads, and consumers on the
+/// scenario's client, Kafka's Java client (one process each) or librdkafka (a thread each).
 ///
 /// The live backend creates its own topics and groups under the prefix `cgsim.<run id>.`, refuses to
 /// run when a topic or consumer group of that name exists already (before touching anything), and
@@ -68,7 +69,11 @@ struct LiveOptions {
   double connect_timeout_s = 15;  ///< how long to wait for the broker at start
   double broker_loss_timeout_s = 5;  ///< broker unreachable this long mid-run: BrokerError
   bool record_placements = false; ///< keep the partitions each key was written to (tests)
-  bool client_logs = false;       ///< forward librdkafka's own log (warnings, errors, and what -X debug=... asks for)
+  bool client_logs = false;       ///< forward the clients' own logs (librdkafka's; the Java client's warnings and errors)
+  /// Replay with this client instead of the scenario's `client` (java: Kafka's Java client, one
+  /// process per consumer; librdkafka: librdkafka in threads). The mock cluster always runs
+  /// librdkafka.
+  std::optional<models::ClientFlavor> client;
   /// Progress messages and warnings; null: quiet.
   std::function<void(const std::string&)> log;
   /// Phase and record counts of the run as it goes (live/progress.hpp); null: none kept.
@@ -86,7 +91,7 @@ struct LiveDetails {
   bool mock = false;
   double time_scale = 1;
   BrokerLimits limits;
-  /// The scenario as it ran: scaled, client flavour librdkafka, and the broker's initial
+  /// The scenario as it ran: scaled, the client that ran its consumers, and the broker's initial
   /// rebalance delay. Simulating this scenario gives the run to compare with.
   models::Scenario effective;
   std::vector<std::string> topics_created;
@@ -118,7 +123,8 @@ class Backend {
 /// The simulator (analysis::simulate).
 std::unique_ptr<Backend> make_simulator_backend();
 
-/// The librdkafka backend. After run(), details() describes what it did.
+/// The live backend (librdkafka or Java consumers, as LiveOptions::client or the scenario says).
+/// After run(), details() describes what it did.
 class KafkaBackend : public Backend {
  public:
   explicit KafkaBackend(LiveOptions options);

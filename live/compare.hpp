@@ -1,8 +1,9 @@
 #pragma once
 /// @file compare.hpp
-/// The diff behind `cgsim validate`: a live run's summary against the simulation of the same
-/// (scaled) scenario, check by check, each with its tolerance. docs/validation.md explains why
-/// each tolerance is what it is.
+/// The diff behind `cgsim validate`: the live repetitions of a scenario against simulations of the
+/// same (scaled) scenario over several seeds, figure by figure. Each figure is a distribution on
+/// each side (min / median / max over runs, n) and each check compares them with a tolerance that
+/// has a stated reason. docs/validation.md explains every tolerance and the verdicts.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,43 +15,90 @@
 
 namespace cgsim::live {
 
-/// Tolerances of the checks that are not exact.
+/// Tolerances of the checks that are not exact, and the thresholds past which the host, not the
+/// model, is the reason for a difference.
 struct Tolerances {
-  double share_abs = 0.05;        ///< per-consumer share of a group's processed records (absolute)
-  double latency_rel = 0.5;       ///< p50 and p90 latency, relative to the simulation ...
-  double latency_abs_ms = 25;     ///< ... or this many milliseconds, whichever is larger
-  double tail_rel = 1.0;          ///< p99 latency, relative ...
-  double tail_abs_ms = 50;        ///< ... or absolute
-  double rebalance_rel = 0.25;    ///< rebalance duration, relative ...
-  double rebalance_abs_s = 0.25;  ///< ... or this plus the group's heartbeat interval
+  double share_abs = 0.02;          ///< per-consumer share of a group's processed records (absolute)
+  double latency_p50_rel = 0.2;     ///< steady p50 latency net of the client round trip, relative ...
+  double latency_p50_abs_ms = 2;    ///< ... or this many milliseconds, whichever is larger
+  double latency_rel = 0.5;         ///< steady p90 latency, relative ...
+  double latency_abs_ms = 25;       ///< ... or absolute
+  double tail_rel = 1.0;            ///< steady p99 latency, relative ...
+  double tail_abs_ms = 50;          ///< ... or absolute
+  double rebalance_rel = 0.2;       ///< rebalance duration, relative ...
+  double rebalance_abs_s = 0.1;     ///< ... or this many seconds, whichever is larger
   /// Rebalances pair when their triggers agree and they start within the group's session timeout
   /// plus one heartbeat period of each other, or within this many seconds if that is longer.
   double rebalance_window_min_s = 1.0;
-  double duplicates_rel = 0.5;    ///< duplicates, relative, plus the commit-window bound
-  double produced_rel = 0.05;     ///< records produced, relative, plus 3 standard deviations
-  double stalled_rel = 0.5;       ///< records caught in a stall: count and mean latency, relative, plus the rebalance bound
+  double duplicates_rel = 0.10;     ///< duplicates, relative, or the repetitions' spread if larger ...
+  double duplicates_rel_max = 0.25; ///< ... but never more than this
+  double produced_rel = 0.05;       ///< records produced, relative, plus 3 standard deviations
+  /// The host could not keep up: a live repetition produced this fraction fewer records than the
+  /// scenario's rates ask for (beyond 3 standard deviations of a random arrival process) ...
+  double host_produce_short = 0.02;
+  /// ... or its consumer threads spent more than this fraction of their lifetime runnable but
+  /// waiting for a CPU.
+  double host_cpu_wait = 0.02;
+};
+
+/// A figure over runs: its values sorted ascending.
+struct Distribution {
+  std::vector<double> values;
+  std::size_t n() const { return values.size(); }
+  double min() const;
+  double median() const;  ///< the middle value, the mean of the two middle ones for an even n
+  double max() const;
+  /// (max - min) / |median|: 0 for fewer than two values or a zero median.
+  double relative_spread() const;
+  /// "1260" for one value, "2004 [1260..2025, n=3]" (median [min..max, n]) for more.
+  std::string format(int precision = 3) const;
+};
+Distribution distribution(std::vector<double> values);
+
+/// How the host ran one live repetition (see live/progress.hpp for how it is measured).
+struct HostFigures {
+  double expected_produced = 0;        ///< records the scenario's rates ask for
+  bool random_arrivals = false;        ///< some producer draws Poisson arrivals
+  std::uint64_t produced = 0;          ///< records the live producers delivered
+  double consumer_cpu_wait = -1;       ///< runqueue wait / lifetime of the consumer threads; -1: not measured
+  double consumer_cpu_wait_max = -1;   ///< the same, of the worst consumer thread
+  std::size_t consumer_threads = 0;
+  double process_cpu = -1;             ///< CPU time of the process / (wall time x CPUs); -1: not measured
 };
 
 /// One comparison.
 struct Check {
-  std::string kind;       ///< rebalances, assignment, rebalance_duration, share, duplicates, latency_p50, ...
-  std::string subject;    ///< group, consumer or generation it is about
-  std::string simulator;  ///< the simulated value, formatted
-  std::string live;       ///< the live value, formatted
-  std::string tolerance;  ///< "exact", "±0.05", ...
+  std::string kind;       ///< rebalances, assignment, rebalance_duration_s, share, duplicates, latency_steady_p50_ms, ...
+  std::string subject;    ///< group, consumer, generation or repetition it is about
+  std::string simulator;  ///< the simulated distribution, formatted
+  std::string live;       ///< the live distribution, formatted
+  std::string tolerance;  ///< "exact", "±0.020", ...
   bool ok = true;
   bool informational = false;  ///< shown but never fails the validation
   std::string note;
+  std::string reason;     ///< why the tolerance is what it is (filled in by kind)
+  /// A check of the host rather than the model: failing it makes the run inconclusive.
+  bool host = false;
 };
+
+enum class Verdict { Pass, Mismatch, Inconclusive };
+const char* to_string(Verdict v);
+/// 0, kExitMismatch or kExitInconclusive (models/common/error.hpp).
+int exit_code_of(Verdict v);
 
 /// All checks of one validation.
 struct ValidationReport {
   std::vector<Check> checks;
   std::vector<std::string> notes;
-  /// True when no check that counts failed.
-  bool ok() const;
+  /// What the live side is, and how strong its evidence is (the mock cluster is weaker).
+  std::string evidence;
+  /// Inconclusive when a host check failed (whatever the others say), Mismatch when a counted
+  /// check failed, Pass otherwise.
+  Verdict verdict() const;
+  /// True when the verdict is Pass.
+  bool ok() const { return verdict() == Verdict::Pass; }
   nlohmann::json to_json() const;
-  /// A readable table, one line per check.
+  /// A readable table, one line per check, the verdict, and each tolerance with its reason.
   std::string table() const;
 };
 
@@ -59,11 +107,34 @@ struct CompareOptions {
   /// are compared up to member order) and its join phase differs (durations are informational).
   bool mock = false;
   Tolerances tol;
+  /// The measured client <-> broker round trip in milliseconds, subtracted from the live steady
+  /// p50 latency (the simulator's modelled round trip is subtracted from its own); -1: not
+  /// measured, nothing is subtracted on either side.
+  double client_rtt_ms = -1;
+  /// One per live repetition (may be empty: no host checks).
+  std::vector<HostFigures> host;
 };
 
-/// Compares @p live with @p sim; @p scenario is the scenario both ran (already scaled).
+/// Compares the live repetitions @p live with the simulations @p sim (one per seed) of
+/// @p scenario (already scaled). Throws Error when either side has no run.
+ValidationReport compare_distributions(const models::Scenario& scenario, const std::vector<analysis::RunSummary>& sim,
+                                       const std::vector<analysis::RunSummary>& live, const CompareOptions& options);
+
+/// One simulation against one live run.
 ValidationReport compare_runs(const models::Scenario& scenario, const analysis::RunSummary& sim,
                               const analysis::RunSummary& live, const CompareOptions& options);
+
+/// The duplicates tolerance, relative: the larger of tol.duplicates_rel and the larger relative
+/// spread of the two sides, never above tol.duplicates_rel_max.
+double duplicates_tolerance(const Distribution& sim, const Distribution& live, const Tolerances& tol);
+
+/// Records the scenario's producers are asked for over its duration (rates integrated over each
+/// producer's active time, times its instance count).
+double expected_produced(const models::Scenario& scenario);
+
+/// The host checks of one live repetition (@p label names it): produce rate and CPU wait count
+/// (a failure makes the run inconclusive), the process's CPU use is shown.
+std::vector<Check> host_checks(const HostFigures& h, const std::string& label, const Tolerances& tol);
 
 /// A simulated rebalance (index into the simulated list, -1: none) and the live one paired with it
 /// (index into the live list, -1: none).

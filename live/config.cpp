@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "live/backend.hpp"
+#include "live/java/java_consumer.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::live {
@@ -98,11 +99,13 @@ std::vector<std::string> check_live_settings(const models::Scenario& sc, const B
   std::vector<std::string> w;
   for (const auto& g : sc.groups) {
     const std::string where = "group " + g.id + ": ";
-    librdkafka_strategy(g.assignor);
+    const bool java = sc.client == models::ClientFlavor::Java;
+    if (!java) librdkafka_strategy(g.assignor);
+    if (java && g.protocol != "consumer") java::java_assignor_class(g.assignor);
     if (g.session_timeout < sim::kMillisecond || g.heartbeat_interval < sim::kMillisecond) {
-      throw InputError(where + "scaled session_timeout and heartbeat_interval must be at least 1 ms (librdkafka's unit)");
+      throw InputError(where + "scaled session_timeout and heartbeat_interval must be at least 1 ms (the clients' unit)");
     }
-    if (g.max_poll_interval < g.session_timeout) {
+    if (!java && g.max_poll_interval < g.session_timeout) {
       throw InputError(where + "scaled max_poll_interval (" + ms(g.max_poll_interval) +
                        ") is below session_timeout (" + ms(g.session_timeout) +
                        "); librdkafka rejects max.poll.interval.ms < session.timeout.ms");

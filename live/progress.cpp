@@ -2,6 +2,9 @@
 
 #include <cinttypes>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace cgsim::live {
 
 std::string format_progress(const ProgressSnapshot& s) {
@@ -19,9 +22,36 @@ std::string format_progress(const ProgressSnapshot& s) {
 
 void ProgressBoard::phase(const std::string& name, double expected_s) {
   std::lock_guard lk(mu_);
-  phase_ = name;
+  phase_ = prefix_ + name;
   expected_s_ = expected_s;
   since_ = std::chrono::steady_clock::now();
+}
+
+void ProgressBoard::begin_repetition(std::size_t k, std::size_t n) {
+  std::lock_guard lk(mu_);
+  prefix_ = n > 1 ? "repetition " + std::to_string(k + 1) + "/" + std::to_string(n) + ": " : "";
+  consumer_tids_.clear();
+  epoch_.fetch_add(1);
+  produced_ = 0;
+  consumed_ = 0;
+}
+
+void ProgressBoard::add_consumed() {
+  consumed_.fetch_add(1, std::memory_order_relaxed);
+  // Each thread notes itself once per board and repetition.
+  thread_local const ProgressBoard* seen_board = nullptr;
+  thread_local std::uint64_t seen_epoch = 0;
+  const std::uint64_t e = epoch_.load(std::memory_order_relaxed);
+  if (seen_board == this && seen_epoch == e) return;
+  seen_board = this;
+  seen_epoch = e;
+  std::lock_guard lk(mu_);
+  consumer_tids_.push_back(static_cast<long>(syscall(SYS_gettid)));
+}
+
+std::vector<long> ProgressBoard::consumer_threads() const {
+  std::lock_guard lk(mu_);
+  return consumer_tids_;
 }
 
 ProgressSnapshot ProgressBoard::snapshot() const {

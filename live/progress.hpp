@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace cgsim::live {
 
@@ -25,17 +26,28 @@ struct ProgressSnapshot {
 /// "cgsim: running 12.0 / 60.0 s, 1200 records produced, 1187 consumed".
 std::string format_progress(const ProgressSnapshot& s);
 
-/// Updated by the run from any thread; read by the printer.
+/// Updated by the run from any thread; read by the printer. It also notes which threads consume
+/// (the first record each thread processes), so that their CPU wait can be measured
+/// (live/host.hpp).
 class ProgressBoard {
  public:
   /// Starts phase @p name, expected to take @p expected_s seconds (0: unknown).
   void phase(const std::string& name, double expected_s = 0);
+  /// Starts repetition @p k (from 0) of @p n: the phase names say which, the record counts and
+  /// the consumer threads start afresh.
+  void begin_repetition(std::size_t k, std::size_t n);
   void add_produced() { produced_.fetch_add(1, std::memory_order_relaxed); }
-  void add_consumed() { consumed_.fetch_add(1, std::memory_order_relaxed); }
+  /// Counts a processed record; called on the consumer's own thread.
+  void add_consumed();
   ProgressSnapshot snapshot() const;
+  /// Linux thread ids of the threads that called add_consumed() in this repetition.
+  std::vector<long> consumer_threads() const;
 
  private:
   mutable std::mutex mu_;
+  std::string prefix_;
+  std::vector<long> consumer_tids_;
+  std::atomic<std::uint64_t> epoch_{1};
   std::string phase_;
   std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
   double expected_s_ = 0;

@@ -51,8 +51,72 @@ void Field::expect_map(std::initializer_list<const char*> allowed) const {
   }
 }
 
+namespace {
+
+/// A throughput such as "6k/s", "6000", "1.2M/s" or "360k/min", in records per second: a number,
+/// an optional k (x1e3) or M (x1e6), and an optional "/s", "/min" or "/h".
+double parse_throughput(const Field& f) {
+  if (!f.is_scalar()) f.fail("expected a throughput such as 6k/s");
+  std::string s = f.str();
+  double per = 1;
+  for (const auto& [suffix, seconds] : {std::pair<const char*, double>{"/s", 1}, {"/min", 60}, {"/h", 3600}}) {
+    const std::string sx = suffix;
+    if (s.size() > sx.size() && s.compare(s.size() - sx.size(), sx.size(), sx) == 0) {
+      s.resize(s.size() - sx.size());
+      per = seconds;
+      break;
+    }
+  }
+  double scale = 1;
+  if (!s.empty() && (s.back() == 'k' || s.back() == 'M')) {
+    scale = s.back() == 'k' ? 1e3 : 1e6;
+    s.pop_back();
+  }
+  char* end = nullptr;
+  const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !std::isfinite(v) || !(v > 0)) {
+    f.fail("expected a positive throughput in records per second such as 6k/s, 6000/s or 360k/min");
+  }
+  const double r = v * scale / per;
+  if (r > kMaxRate) f.fail("exceeds the maximum rate of 1e9 per second (one record per nanosecond)");
+  return r;
+}
+
+/// processing_time given as a consumer's throughput: {capacity: 6k/s, kind: ..., shape}. The
+/// distribution's mean is 1 / capacity exactly; the location parameter of each shape follows
+/// from its mean (docs/scenario-format.md, "Processing time as a capacity").
+sim::Distribution parse_capacity(const Field& f) {
+  const double mean = 1.0 / parse_throughput(f.at("capacity"));
+  const std::string kind = f.has("kind") ? f.at("kind").one_of({"constant", "exponential", "lognormal", "pareto"})
+                                         : std::string("constant");
+  sim::Distribution d;
+  if (kind == "constant") {
+    f.expect_map({"kind", "capacity"});
+    d = sim::Distribution::constant(mean);
+  } else if (kind == "exponential") {
+    f.expect_map({"kind", "capacity"});
+    d = sim::Distribution::exponential(mean);
+  } else if (kind == "lognormal") {
+    f.expect_map({"kind", "capacity", "sigma"});
+    d.kind = sim::Distribution::Kind::Lognormal;
+    d.sigma = f.at("sigma").non_negative();
+    if (d.sigma > 5) f.at("sigma").fail("expected a sigma from 0 to 5 with capacity (the mean of a wider lognormal is dominated by rare draws)");
+    d.value = mean * std::exp(-d.sigma * d.sigma / 2);  // mean = median x exp(sigma^2 / 2)
+  } else {
+    f.expect_map({"kind", "capacity", "alpha"});
+    d.kind = sim::Distribution::Kind::Pareto;
+    d.alpha = f.at("alpha").positive();
+    if (d.alpha <= 1) f.at("alpha").fail("expected alpha > 1 with capacity (a Pareto with alpha <= 1 has no mean)");
+    d.value = mean * (d.alpha - 1) / d.alpha;  // mean = scale x alpha / (alpha - 1)
+  }
+  return d;
+}
+
+}  // namespace
+
 sim::Distribution parse_distribution(const Field& f) {
   if (!f.is_map()) f.fail("expected a distribution mapping such as {kind: constant, value: 1ms}");
+  if (f.has("capacity")) return parse_capacity(f);
   std::string kind = f.at("kind").one_of(
       {"constant", "exponential", "uniform", "normal", "lognormal", "pareto", "empirical"});
   sim::Distribution d;
@@ -207,6 +271,12 @@ std::string parse_fault_head(const Field& f, Time duration, models::FaultSpec& f
     fa.member = std::stoi(ref.substr(slash + 1));
   }
   return verb;
+}
+
+std::optional<sim::Time> parse_warmup(const Field& f) {
+  if (f.is_scalar() && f.str() == "auto") return std::nullopt;
+  if (!f.is_scalar()) f.fail("expected auto or a duration such as 30s");
+  return f.duration();
 }
 
 void parse_output(const Field& top, models::OutputSpec& out) {

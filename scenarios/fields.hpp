@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -179,6 +180,8 @@ std::string parse_fault_head(const Field& f, Time duration, models::FaultSpec& f
 
 /// A processing-time (or other duration) distribution: {kind: constant, value: 1ms}, ...
 sim::Distribution parse_distribution(const Field& f);
+/// output.warmup: "auto" (nullopt: until the initial backlog has drained) or a duration.
+std::optional<sim::Time> parse_warmup(const Field& f);
 /// A producer's rate: {kind: poisson, per_second: 1000} or {kind: steps, steps: [[t, r], ...]}.
 models::RateSpec parse_rate(const Field& f);
 /// A producer's key distribution: {kind: zipf, cardinality: 1000, exponent: 1.1}, ...

@@ -71,8 +71,9 @@ Scenario parse(const YAML::Node& root, const Source& source) {
   }
   if (top.has("output")) {
     Field o = top.at("output");
-    o.expect_map({"sample_interval"});
+    o.expect_map({"sample_interval", "warmup"});
     if (o.has("sample_interval")) sc.output.sample_interval = o.at("sample_interval").positive_duration();
+    if (o.has("warmup")) sc.output.warmup = fields::parse_warmup(o.at("warmup"));
   }
 
   Field topics = top.at("topics");
@@ -123,7 +124,7 @@ Scenario parse(const YAML::Node& root, const Source& source) {
   for (std::size_t i = 0; i < gs.size(); ++i) {
     Field g = gs.at(i);
     g.expect_map({"id", "topics", "assignor", "protocol", "session_timeout", "heartbeat_interval",
-                  "max_poll_interval", "max_poll_records", "commit", "auto_offset_reset", "consumers"});
+                  "max_poll_interval", "max_poll_records", "commit", "auto_offset_reset", "start_spread", "consumers"});
     GroupSpec gr;
     gr.id = g.at("id").str();
     if (gr.id.empty() || gr.id.find('/') != std::string::npos) g.at("id").fail("expected a non-empty id without '/'");
@@ -193,6 +194,13 @@ Scenario parse(const YAML::Node& root, const Source& source) {
       } else {
         c.expect_map({"kind"});
         gr.commit.kind = kind == "after_batch" ? CommitSpec::Kind::AfterBatch : CommitSpec::Kind::None;
+      }
+    }
+    if (g.has("start_spread")) {
+      Field sp = g.at("start_spread");
+      gr.start_spread = sp.duration();
+      if (gr.start_spread >= sc.duration) {
+        sp.fail("expected a start spread shorter than the run (" + sim::format_duration(sc.duration) + ")");
       }
     }
     if (g.has("auto_offset_reset")) gr.auto_offset_reset = g.at("auto_offset_reset").one_of({"earliest", "latest"});

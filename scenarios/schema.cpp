@@ -6,6 +6,9 @@
 
 namespace cgsim::scenarios {
 
+/// Adds every property's description, unit, default and example (schema_docs.cpp).
+void describe_schema(nlohmann::json& schema);
+
 namespace {
 
 using nlohmann::json;
@@ -34,6 +37,11 @@ json distribution() {
   variant("lognormal", {{"median", duration()}, {"sigma", {{"type", "number"}, {"minimum", 0}}}}, {"median", "sigma"});
   variant("pareto", {{"scale", duration()}, {"alpha", {{"type", "number"}, {"exclusiveMinimum", 0}}}}, {"scale", "alpha"});
   variant("empirical", {{"values", {{"type", "array"}, {"minItems", 1}, {"items", duration()}}}}, {"values"});
+  kinds.push_back(object({{"capacity", {{"type", "string"}, {"pattern", "^[0-9]+(\\.[0-9]+)?[kM]?(/s|/min|/h)?$"}}},
+                          {"kind", {{"enum", {"constant", "exponential", "lognormal", "pareto"}}}},
+                          {"sigma", {{"type", "number"}, {"minimum", 0}, {"maximum", 5}}},
+                          {"alpha", {{"type", "number"}, {"exclusiveMinimum", 1}}}},
+                         {"capacity"}));
   return {{"oneOf", kinds}};
 }
 
@@ -89,6 +97,7 @@ json scenario_json_schema() {
                        {"max_poll_records", {{"type", "integer"}, {"minimum", 1}}},
                        {"commit", commit},
                        {"auto_offset_reset", {{"enum", {"earliest", "latest"}}}},
+                       {"start_spread", duration()},
                        {"consumers", consumers}},
                       {"id", "topics", "consumers"});
   json faults = {{"oneOf", json::array({
@@ -111,7 +120,9 @@ json scenario_json_schema() {
        {"client", {{"enum", {"java", "librdkafka"}}}},
        {"time_scale", {{"type", "number"}, {"exclusiveMinimum", 0}, {"maximum", 1}}},
        {"broker", object({{"request_latency", duration()}, {"initial_rebalance_delay", duration()}, {"produce_tick", duration()}}, {})},
-       {"output", object({{"sample_interval", duration()}}, {})},
+       {"output", object({{"sample_interval", duration()},
+                          {"warmup", {{"oneOf", json::array({{{"const", "auto"}}, duration()})}}}},
+                         {})},
        {"topics", {{"type", "array"},
                    {"minItems", 1},
                    {"items", object({{"name", {{"type", "string"}, {"minLength", 1}}}, {"partitions", {{"type", "integer"}, {"minimum", 1}}}},
@@ -120,6 +131,7 @@ json scenario_json_schema() {
        {"groups", {{"type", "array"}, {"minItems", 1}, {"items", group}}},
        {"faults", {{"type", "array"}, {"items", faults}}}},
       {"name", "duration", "topics", "groups"});
+  describe_schema(top);
   top["$schema"] = "https://json-schema.org/draft/2020-12/schema";
   top["title"] = "cgsim scenario";
   return top;

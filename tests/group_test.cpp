@@ -62,19 +62,65 @@ models::Scenario load(const std::string& text) { return scenarios::load_scenario
 }  // namespace
 
 TEST(ClassicGroup, InitialJoinWaitsForTheInitialRebalanceDelay) {
-  // One member: the empty group waits group.initial.rebalance.delay.ms (3 s) once.
+  // One member: the empty group waits group.initial.rebalance.delay.ms (3 s) once, from the
+  // first member's JoinGroup, which comes after the client's bootstrap (a cold Java client:
+  // 0.36-0.7 s) and within the group's start spread (1 s by default).
   auto one = run(load(scenario("", "", 1)));
   ASSERT_GE(one.rebalances.size(), 1u);
   EXPECT_EQ(one.rebalances[0].trigger, "initial");
   EXPECT_EQ(one.rebalances[0].generation, 1);
-  EXPECT_GE(one.rebalances[0].end, 3 * kSecond);
-  EXPECT_LT(one.rebalances[0].end, 3 * kSecond + 10 * kMillisecond);
+  EXPECT_GE(one.rebalances[0].start, 360 * kMillisecond);
+  EXPECT_LT(one.rebalances[0].start, 1700 * kMillisecond + 10 * kMillisecond);
+  // The delay, then the SyncGroup round trip (2 x 500 us).
+  EXPECT_EQ(one.rebalances[0].end - one.rebalances[0].start, 3 * kSecond + kMillisecond);
   // Members arriving during the delay extend it by another delay (InitialDelayedJoin).
   auto three = run(load(scenario("", "", 3)));
-  EXPECT_GE(three.rebalances[0].end, 6 * kSecond);
-  EXPECT_LT(three.rebalances[0].end, 6 * kSecond + 10 * kMillisecond);
+  EXPECT_EQ(three.rebalances[0].end - three.rebalances[0].start, 6 * kSecond + kMillisecond);
   ASSERT_EQ(three.generations.size(), 1u);
   EXPECT_EQ(three.generations[0].assignment.size(), 3u);
+}
+
+TEST(ClassicGroup, SessionsRunAgainFromTheJoinsCompletion) {
+  // An initial join longer than the session timeout (3 s delay, extended once, 6 s session):
+  // members that joined early are not expired once the join completes.
+  for (int seed : {3, 4, 5}) {
+    std::string text = scenario("    session_timeout: 6s\n    heartbeat_interval: 1s\n", "", 3);
+    text.replace(text.find("seed: 5"), 7, "seed: " + std::to_string(seed));
+    auto o = run(load(text));
+    ASSERT_EQ(o.rebalances.size(), 1u) << "seed " << seed;
+    EXPECT_EQ(o.rebalances[0].trigger, "initial");
+  }
+}
+
+TEST(ClassicGroup, WithoutInitialDelayTheFirstMemberGetsAGenerationOfItsOwn) {
+  // group.initial.rebalance.delay.ms = 0: the first member's join completes at once, alone; the
+  // members that start after it rebalance the group, and the first one hears of that at its
+  // next heartbeat.
+  auto o = run(load("broker: {initial_rebalance_delay: 0s}\n" +
+                    scenario("    heartbeat_interval: 1s\n    start_spread: 2s\n", "", 3)));
+  ASSERT_GE(o.rebalances.size(), 2u);
+  EXPECT_EQ(o.rebalances[0].trigger, "initial");
+  EXPECT_EQ(o.rebalances[0].end - o.rebalances[0].start, kMillisecond);  // the SyncGroup round trip
+  ASSERT_GE(o.generations.size(), 2u);
+  EXPECT_EQ(o.generations[0].assignment.size(), 1u);
+  EXPECT_EQ(o.generations.back().assignment.size(), 3u);
+  EXPECT_EQ(o.rebalances[1].trigger, "join");
+}
+
+TEST(ClassicGroup, StartTimesAndHeartbeatPhasesDifferBetweenClientsAndSeeds) {
+  // Each client's start and heartbeat lag come from its own stream: two seeds give different
+  // crash rebalance durations, and no member joins at the instant another does.
+  std::vector<sim::Time> durations;
+  for (int seed : {1, 2, 3}) {
+    std::string text = scenario("    session_timeout: 6s\n    heartbeat_interval: 1s\n", "  - {at: 20s, crash: g/0}\n", 3);
+    text.replace(text.find("seed: 5"), 7, "seed: " + std::to_string(seed));
+    auto o = run(load(text));
+    ASSERT_GE(o.rebalances.size(), 2u);
+    const auto& crash = o.rebalances.back();
+    EXPECT_EQ(crash.trigger, "session_timeout");
+    durations.push_back(crash.end - crash.start);
+  }
+  EXPECT_FALSE(durations[0] == durations[1] && durations[1] == durations[2]);
 }
 
 TEST(ClassicGroup, GroupAndMemberStateMachinesFollowKafka) {
@@ -296,6 +342,21 @@ TEST(ConsumerProtocol, CrashIsNoticedAtSessionTimeoutAndRecordsAreConserved) {
   EXPECT_GT(s.duplicates, 0u);
 }
 
+TEST(ConsumerProtocol, RevocationDoesNotWaitForTheApplicationsNextPoll) {
+  // Overloaded consumers whose batches take 5 s (500 records x 10 ms): the old owners revoke on
+  // their background thread once the commit before revocation is answered, not at their next
+  // poll, so a join completes about one heartbeat interval after it starts.
+  auto sc = load(scenario("    protocol: consumer\n    session_timeout: 10s\n    heartbeat_interval: 1s\n",
+                          "  - {at: 30s, join: g}\n", 2, "{kind: constant, value: 10ms}", 4, "1m", 400));
+  auto o = run(sc);
+  const auto& join = o.rebalances.back();
+  EXPECT_EQ(join.trigger, "join");
+  EXPECT_LT(join.end - join.start, 2 * kSecond);
+  auto s = analysis::simulate(sc);
+  EXPECT_EQ(s.lost, 0u);
+  EXPECT_EQ(s.consumed - s.duplicates + s.skipped, s.produced - s.final_lag);
+}
+
 TEST(ConsumerProtocol, ServerSideAssignorsAreRequired) {
   EXPECT_THROW(load(scenario("    protocol: consumer\n    assignor: range\n", "")), InputError);
   EXPECT_THROW(load(scenario("    assignor: uniform\n", "")), InputError);
@@ -332,8 +393,10 @@ TEST(LibrdkafkaFlavor, HeartbeatsWaitForTheMainThreadsNextTimer) {
     sc.broker.initial_rebalance_delay = 0;
     sc.client = flavor;
     std::vector<sim::Time> out;
+    // The joins of the faults (with no initial delay, the second initial member's arrival is a
+    // join too).
     for (const auto& r : run(sc).rebalances)
-      if (r.trigger == "join") out.push_back(r.end - r.start);
+      if (r.trigger == "join" && r.start > 10 * kSecond) out.push_back(r.end - r.start);
     return out;
   };
   const auto slow_commit = durations("{kind: auto, interval: 5s}", models::ClientFlavor::Librdkafka);
@@ -354,7 +417,8 @@ TEST(LibrdkafkaFlavor, HeartbeatsWaitForTheMainThreadsNextTimer) {
     // Commits after every batch wake it whenever records keep coming (every partition gets
     // 500 records/s here): heartbeats go out on time.
     EXPECT_LE(per_batch[i], 110 * kMillisecond) << i;
-    EXPECT_LE(java[i], 105 * kMillisecond) << i;
+    // Java: one interval, plus up to retry.backoff.ms (100 ms) until its heartbeat thread looks.
+    EXPECT_LE(java[i], 205 * kMillisecond) << i;
   }
   // And the quantisation shows: at least one member learned of a join later than one heartbeat
   // interval after it.

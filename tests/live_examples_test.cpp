@@ -51,6 +51,9 @@ TEST_P(LiveExample, ReplaysOnKafkaAndMatchesTheSimulator) {
   live::LiveOptions o;
   o.bootstrap = broker().bootstrap();
   o.time_scale = ex.time_scale;
+  // librdkafka's consumers, with the assignors above (the Java client has its own test,
+  // live_java_test.cpp).
+  o.client = models::ClientFlavor::Librdkafka;
   o.log = [](const std::string& m) { std::cerr << "[live] " << m << "\n"; };
   live::KafkaBackend b(o);
   auto live_run = b.run(sc);

@@ -143,6 +143,17 @@ TEST(Loader, HeartbeatMustBeBelowSessionTimeout) {
   EXPECT_NE(m.find("heartbeat_interval below session_timeout"), std::string::npos) << m;
 }
 
+TEST(Loader, StartSpreadIsADurationShorterThanTheRun) {
+  EXPECT_EQ(load_scenario_text(kValid, "t.yaml").groups[0].start_spread, cgsim::sim::kSecond);
+  auto sc = load_scenario_text(replace(kValid, "    topics: [events]", "    topics: [events]\n    start_spread: 250ms"), "t.yaml");
+  EXPECT_EQ(sc.groups[0].start_spread, 250 * cgsim::sim::kMillisecond);
+  std::string m = error_of(replace(kValid, "    topics: [events]", "    topics: [events]\n    start_spread: -1s"));
+  EXPECT_NE(m.find("groups[0].start_spread"), std::string::npos) << m;
+  EXPECT_NE(m.find("non-negative"), std::string::npos) << m;
+  m = error_of(replace(kValid, "    topics: [events]", "    topics: [events]\n    start_spread: 3h"));
+  EXPECT_NE(m.find("shorter than the run"), std::string::npos) << m;
+}
+
 TEST(Loader, FaultAfterTheEndIsRejected) {
   std::string m = error_of(replace(kValid, "at: 30s", "at: 3m"));
   EXPECT_NE(m.find("before the end of the run"), std::string::npos) << m;

@@ -6,6 +6,7 @@
 /// only that family has (requeues, dead letters, per-key ordering violations, redeliveries) is
 /// counted beside it.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,10 @@
 #include "analysis/metrics/summary.hpp"
 #include "models/pulsar/scenario_file.hpp"
 #include "models/rabbitmq/scenario.hpp"
+
+namespace cgsim::models::rabbitmq {
+class World;
+}
 
 namespace cgsim::analysis {
 
@@ -30,7 +35,10 @@ struct FamilyRun {
   std::uint64_t ordering_violations = 0;
 };
 
-FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& scenario);
+/// @p attach, when given, is called with the model before it starts, so that a caller can
+/// subscribe to more of its signals (`cgsim validate` counts redeliveries per fault).
+FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& scenario,
+                            const std::function<void(models::rabbitmq::World&)>& attach = {});
 FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& scenario);
 
 /// summary.json of such a run: the shared summary, plus "broker", "sources", "counts" and

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/experiments/shard.hpp"
 #include "analysis/experiments/simulate.hpp"
 #include "analysis/experiments/sweep.hpp"
 #include "models/common/scenario.hpp"
@@ -101,13 +102,18 @@ AnalyticEstimate analytic_estimate(const models::Scenario& scenario, std::size_t
                                    const PartitionLoadProfile& loads, std::int32_t consumers,
                                    std::int32_t failures, const std::vector<Slo>& slos);
 
+/// The queueing model's view of group @p group as the scenario stands: peak rate, the busiest
+/// consumer's utilisation with every consumer up, and the range of the consumers' M/G/1 p99
+/// sojourn times. Shown by `cgsim run` next to the simulated figures.
+ModelSummary group_model(const models::Scenario& scenario, std::size_t group);
+
 // ---- Recovery ----------------------------------------------------------------------------------
 
 /// How recovery is measured (see measure_recovery()).
 struct RecoveryOptions {
-  /// The SLO window starts this long after the group's first assignment (the initial join holds
-  /// records back for seconds, which says nothing about steady state).
-  double settle_s = 15;
+  /// The SLO window starts this long after the group's warm-up has ended (the start-up backlog
+  /// has drained; analysis/metrics/warmup.hpp).
+  double settle_s = 0;
   double window_s = 30;   ///< pre-failure window for the baseline; a failure is placed no earlier
                           ///< than this long after the SLO window starts
   double margin = 0.25;   ///< threshold = baseline + max(floor_s, margin x baseline)
@@ -179,6 +185,9 @@ struct Candidate {
   /// runs, max_lag, max_lag_seconds, drain_seconds (max lag / peak rate), duplicates, recovery.
   std::map<std::string, MetricStats> figures;
   bool meets = false;
+  /// Where a simulated figure is more than 10x the queueing model's, the effect the model lacks
+  /// (explain_model_gap()).
+  std::vector<std::string> notes;
 };
 
 /// The search over consumer counts for one partition count.
@@ -204,6 +213,11 @@ struct PointPlan {
   std::int32_t best_consumers = -1;
   std::vector<std::string> binding;  ///< of the best configuration
   std::vector<std::string> warnings;
+  /// Why the recommendation is what it is (keeping the partition count, what repartitioning costs).
+  std::vector<std::string> notes;
+  /// SLOs no configuration can meet, each with the reason and its figures; when any, nothing was
+  /// simulated for this point (infeasible_slos()).
+  std::vector<std::string> infeasible;
 };
 
 struct PlanResult {
@@ -224,8 +238,41 @@ struct PlanResult {
   bool ok() const;
 };
 
-/// Runs the plan. Throws InputError for bad options or scenario input.
-PlanResult run_plan(const PlanOptions& options);
+/// SLOs that no candidate can meet, whatever its consumer and partition counts, each with the
+/// reason: a lag-seconds limit below the session timeout when the plan crashes a consumer (the
+/// coordinator notices only when the session expires, so the crashed consumer's oldest
+/// uncommitted record is at least that old before anyone else can read it), or a peak load whose
+/// hottest partition alone is more than one consumer can process at every partition count.
+std::vector<std::string> infeasible_slos(const models::Scenario& scenario, std::size_t group, std::int32_t failures,
+                                         const std::vector<Slo>& slos, const std::vector<PartitionSearch>& searches);
+
+/// The effects the queueing model lacks, for each of @p c's simulated figures that is more than
+/// 10x the model's: the start-up backlog (left out of the SLOs by the warm-up), a rebalance stall
+/// (the crash's detection and rebalance), hot keys (one partition near a consumer's capacity).
+std::vector<std::string> explain_model_gap(const Candidate& c, const PartitionSearch& search,
+                                           const models::GroupSpec& group);
+
+
+/// A plan run round by round in pieces (docs/cluster.md, "Plans"). A round's unit is one
+/// candidate x one seed (its failure-free run and, with failures, its failure run), named
+/// "p<point>.s<partition search>.c<consumers>.r<seed index>"; a unit's figures depend only on the
+/// unit. run_plan() replays the rounds whose units are all in `known` without simulating them;
+/// at the first round that is not fully known it stops, after running `shard`'s slice of that
+/// round's units (unit i of the round when i mod N = K) if a shard is given.
+struct PlanRounds {
+  nlohmann::json known = nlohmann::json::object();  ///< unit name -> figures (plan_unit_json)
+  std::optional<Shard> shard;
+  // Set by run_plan():
+  int pending_round = 0;                   ///< the first round not fully known; 0: the plan is complete
+  std::vector<std::string> pending_units;  ///< that round's units, in order
+  std::vector<std::size_t> ran;            ///< indices into pending_units that the shard ran
+  nlohmann::json ran_figures = nlohmann::json::object();  ///< their figures, by unit name
+};
+
+/// Runs the plan; with @p rounds, round by round as PlanRounds describes (the result is then
+/// complete only when rounds->pending_round is 0). Throws InputError for bad options or scenario
+/// input.
+PlanResult run_plan(const PlanOptions& options, PlanRounds* rounds = nullptr);
 
 /// The scenario of one candidate: @p partitions on each of the group's topics, @p consumers in
 /// the group, the scenario's faults replaced by @p crashes (consumer indices) at @p at.

@@ -292,6 +292,115 @@ AnalyticEstimate analytic_estimate(const models::Scenario& sc, std::size_t group
   return e;
 }
 
+ModelSummary group_model(const models::Scenario& sc, std::size_t group) {
+  ModelSummary m;
+  const auto& g = sc.groups.at(group);
+  if (g.consumers.count <= 0 || g.topics.empty()) return m;
+  const Peak peak = find_peak(sc, g.topics);
+  m.peak_rate = peak.rate;
+  if (peak.rate <= 0) return m;
+  const PartitionLoadProfile loads = partition_load_profile(sc, group, peak);
+  Slo p99;
+  p99.kind = Slo::Kind::Latency;
+  p99.name = "p99_latency";
+  p99.quantile = 0.99;
+  p99.limit = kInf;
+  const AnalyticEstimate e = analytic_estimate(sc, group, loads, g.consumers.count, 0, {p99});
+  m.utilisation = e.max_utilisation;
+  m.mean_utilisation = peak.rate * g.consumers.processing_time.mean() / g.consumers.count;
+  const auto& [lo, hi] = e.latency_ms.at("p99_latency");
+  m.p99_latency_ms_low = std::isfinite(lo) ? lo : -1;
+  m.p99_latency_ms_high = std::isfinite(hi) ? hi : -1;
+  return m;
+}
+
+// ---- What no configuration can meet, and what the model lacks ------------------------------
+
+std::vector<std::string> infeasible_slos(const models::Scenario& sc, std::size_t group, std::int32_t failures,
+                                         const std::vector<Slo>& slos, const std::vector<PartitionSearch>& searches) {
+  std::vector<std::string> out;
+  const auto& g = sc.groups.at(group);
+  const double st = sim::to_seconds(g.session_timeout);
+  const double hb = sim::to_seconds(g.heartbeat_interval);
+  const double commit = g.commit.kind == models::CommitSpec::Kind::Auto ? sim::to_seconds(g.commit.interval) : 0;
+  for (const auto& s : slos) {
+    if (s.kind != Slo::Kind::MaxLagSeconds || failures <= 0 || s.limit >= st) continue;
+    out.push_back(
+        "max_lag_seconds <= " + format_short(s.limit) + " s cannot be met with a consumer crash: the coordinator "
+        "notices a crash only when the consumer's session expires (session_timeout " + format_short(st) +
+        " s); until then, and until the others have rejoined (about one heartbeat interval, " + format_short(hb) +
+        " s) and the new owner has committed (up to one commit interval, " + format_short(commit) +
+        " s), nobody reads the crashed consumer's partitions, so its oldest uncommitted record reaches " +
+        format_short(st) + " + " + format_short(hb) + " = " + format_short(st + hb) + " s to " +
+        format_short(st + hb + commit) + " s whatever the consumer and partition counts. Lower session_timeout "
+        "below " + format_short(s.limit) + " s (heartbeat_interval at most a third of it), or relax the SLO to at "
+        "least " + format_short(st + hb + commit) + " s");
+  }
+  const double es = g.consumers.processing_time.mean();
+  bool every = !searches.empty();
+  double least = kInf;
+  for (const auto& ps : searches) {
+    double hot = 0;
+    for (double r : ps.loads.rate) hot = std::max(hot, r);
+    least = std::min(least, hot * es);
+    every = every && hot * es >= 1;
+  }
+  if (every) {
+    out.push_back("at the peak the hottest partition alone needs rho = " + fmt("%.2f", least) +
+                  " of one consumer (its records/s x mean processing time " + format_short(es * 1e3) +
+                  " ms) at every partition count tried; a partition is read by one consumer at a time, so no "
+                  "consumer count keeps up: spread the hot keys, try more partitions or make processing faster");
+  }
+  return out;
+}
+
+std::vector<std::string> explain_model_gap(const Candidate& c, const PartitionSearch& ps, const models::GroupSpec& g) {
+  std::vector<std::string> out;
+  auto fig = [&](const std::string& n) {
+    auto it = c.figures.find(n);
+    return it == c.figures.end() ? -1.0 : it->second.max;
+  };
+  double model_p99 = -1;
+  for (const auto& [name, range] : c.analytic.latency_ms) {
+    const double model = range.second;
+    if (name == "p99_latency") model_p99 = model;
+    if (!(model > 0) || !std::isfinite(model)) continue;
+    const double steady = fig("steady_" + name);
+    const double with_startup = name == "p99_latency" ? fig("steady_p99_latency_with_startup") : -1;
+    if (with_startup > 10 * model && steady <= 10 * model) {
+      out.push_back(name + ": start-up backlog: counting the records of the " + format_short(fig("steady_warmup_s")) +
+                    " s warm-up (the initial rebalance's backlog draining) it would be " + format_short(with_startup) +
+                    " ms, " + format_short(with_startup / model) + "x the model's " + format_short(model) +
+                    " ms; the model has no start-up, and the SLO is checked after the warm-up");
+    }
+    if (steady > 10 * model && std::isfinite(steady)) {
+      const bool hot = ps.loads.imbalance > 1.2 && c.analytic.max_utilisation > 0.8;
+      out.push_back(name + " " + format_short(steady) + " ms is " + format_short(steady / model) + "x the model's " +
+                    format_short(model) + " ms: " +
+                    (hot ? "hot keys: the hottest partition takes " + fmt("%.1f", 100 * ps.loads.hottest_share) +
+                               "% of the load and its consumer runs at rho " + fmt("%.2f", c.analytic.max_utilisation) +
+                               "; bursts of a hot key queue behind each other, which a Poisson M/G/1 does not see"
+                         : "poll batching: a consumer fetches up to max_poll_records (" +
+                               std::to_string(g.max_poll_records) +
+                               ") per poll and works the batch partition by partition; the model serves records one "
+                               "by one in arrival order"));
+    }
+  }
+  const double lag_s = fig("failure_max_lag_seconds");
+  if (lag_s > 0 && model_p99 > 0 && std::isfinite(lag_s)) {
+    const double commit = g.commit.kind == models::CommitSpec::Kind::Auto ? sim::to_seconds(g.commit.interval) : 0;
+    const double model_lag = commit + model_p99 / 1e3;
+    if (lag_s > 10 * model_lag) {
+      out.push_back("max_lag_seconds " + format_short(lag_s) + " s after the crash is " +
+                    format_short(lag_s / model_lag) + "x the model's steady " + format_short(model_lag) +
+                    " s (commit interval + p99): rebalance stall: the crashed consumer's partitions wait for the "
+                    "session timeout (" + format_short(sim::to_seconds(g.session_timeout)) +
+                    " s) and the rebalance, which the model does not have");
+    }
+  }
+  return out;
+}
+
 // ---- Recovery ----------------------------------------------------------------------------------
 
 Recovery measure_recovery(const std::vector<GroupLagSample>& samples, std::int32_t group, double failure_s,

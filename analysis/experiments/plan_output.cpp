@@ -1,4 +1,5 @@
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "analysis/experiments/plan.hpp"
@@ -49,6 +50,8 @@ nlohmann::json to_json(const PlanResult& r) {
       pj["recommendation"] = nullptr;
     }
     pj["warnings"] = p.warnings;
+    if (!p.notes.empty()) pj["notes"] = p.notes;
+    if (!p.infeasible.empty()) pj["infeasible"] = p.infeasible;
     pj["searches"] = nlohmann::json::array();
     for (const auto& s : p.searches) {
       nlohmann::json sj;
@@ -74,6 +77,7 @@ nlohmann::json to_json(const PlanResult& r) {
           cj["analytic"][n + "_ms"] = {{"low", jnum(lh.first)}, {"high", jnum(lh.second)}};
         cj["failure_s"] = jnum(c.failure_s);
         cj["victims"] = c.victims;
+        if (!c.notes.empty()) cj["notes"] = c.notes;
         cj["verdicts"] = nlohmann::json::array();
         for (const auto& v : c.verdicts) {
           cj["verdicts"].push_back({{"slo", v.slo},
@@ -113,6 +117,12 @@ std::string format_plan(const PlanResult& r) {
     }
     o << "  peak load " << format_short(p.peak.rate) << " records/s from " << format_short(p.peak.start_s) << " s to " << format_short(p.peak.end_s)
       << " s\n";
+    if (!p.infeasible.empty()) {
+      o << "\n  NO CONFIGURATION can meet every SLO (nothing simulated):\n";
+      for (const auto& why : p.infeasible) o << "  - " << why << "\n";
+      for (const auto& w : p.warnings) o << "  warning: " << w << "\n";
+      continue;
+    }
     for (const auto& s : p.searches) {
       o << "\n  partitions " << s.partitions << ": hottest partition takes " << fmt("%.1f", 100 * s.loads.hottest_share)
         << "% of the load (" << fmt("%.2f", s.loads.imbalance) << "x an even share); analytic lower bound: ";
@@ -142,6 +152,14 @@ std::string format_plan(const PlanResult& r) {
         }
         o << "  " << (c.meets ? "meets all" : "fails") << "\n";
       }
+      // What the model lacks, once per effect: the first candidate that shows it.
+      std::set<std::string> shown;
+      for (const auto& c : s.candidates)
+        for (const auto& n : c.notes) {
+          const std::string effect = n.substr(n.find(':') + 1, 20);
+          if (!shown.insert(n.substr(0, n.find(' ')) + effect).second) continue;
+          o << "    model gap (" << c.consumers << " consumers): " << n << "\n";
+        }
       if (s.answer >= 0) {
         o << "    -> " << s.answer << " consumers";
         if (!s.binding.empty()) {
@@ -169,6 +187,11 @@ std::string format_plan(const PlanResult& r) {
             auto it = c.figures.find(n);
             return it == c.figures.end() ? std::string("-") : format_short(it->second.max);
           };
+          auto warm = c.figures.find("steady_warmup_s");
+          if (warm != c.figures.end()) {
+            o << "  warm-up: the start-up backlog drained " << format_short(warm->second.max)
+              << " s into the run; latency and lag SLOs count only what follows\n";
+          }
           o << "  lag at that size: steady max " << fig("steady_max_lag") << " records / "
             << fig("steady_max_lag_seconds") << " s";
           if (r.failures > 0) {
@@ -184,6 +207,7 @@ std::string format_plan(const PlanResult& r) {
     } else {
       o << "  NO CONFIGURATION among those tried meets every SLO\n";
     }
+    for (const auto& n : p.notes) o << "  note: " << n << "\n";
     for (const auto& w : p.warnings) o << "  warning: " << w << "\n";
   }
   return o.str();

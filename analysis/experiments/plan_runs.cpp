@@ -6,6 +6,8 @@
 #include <functional>
 
 #include "analysis/experiments/plan.hpp"
+#include "analysis/metrics/warmup.hpp"
+#include "models/common/error.hpp"
 #include "models/common/priorities.hpp"
 #include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
@@ -19,6 +21,10 @@ PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settl
   models::World world(engine, sc);
   PlanRun out;
   const std::int32_t gi = static_cast<std::int32_t>(group);
+  const auto& gspec = sc.groups.at(group);
+  const double batch_s = gspec.max_poll_records * gspec.consumers.processing_time.mean();
+  WarmupTracker warmup(sc.output.warmup ? *sc.output.warmup : -1, steady_lag_level(std::isfinite(batch_s) ? batch_s : 0));
+  const sim::Time settle = static_cast<sim::Time>(std::llround(settle_s * 1e9));
   sim::Time window_start = sim::kNever;
   auto& sig = world.signals();
   sig.processed.connect([&](std::int32_t g, std::int32_t, const models::ProcessedRecord* recs, std::size_t n) {
@@ -26,10 +32,15 @@ PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settl
     for (std::size_t k = 0; k < n; ++k) {
       if (recs[k].duplicate) {
         ++out.duplicates;
-      } else if (recs[k].appended >= window_start) {
-        out.latency.add(recs[k].done - recs[k].appended);
+      } else {
+        const std::int64_t lat = recs[k].done - recs[k].appended;
+        out.latency_all.add(lat);
+        if (recs[k].appended >= window_start) out.latency.add(lat);
       }
     }
+  });
+  sig.fault.connect([&](const models::FaultSpec& f, sim::Time t) {
+    if (f.group == gspec.id) warmup.fault(t);
   });
   sig.generation.connect([&](const models::GenerationInfo& info) {
     if (info.group != gi) return;
@@ -38,8 +49,7 @@ PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settl
     for (const auto& [c, parts] : info.assignment) any |= !parts.empty();
     if (any && out.first_assignment_s < 0) {
       out.first_assignment_s = t;
-      out.window_start_s = t + settle_s;
-      window_start = static_cast<sim::Time>(std::llround(out.window_start_s * 1e9));
+      warmup.assigned(info.at);
     }
     out.generations.emplace_back(t, info.assignment);
   });
@@ -49,7 +59,7 @@ PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settl
   std::function<void()> sample = [&] {
     const sim::Time now = engine.now();
     std::int64_t total = 0;
-    sim::Time oldest = now;
+    sim::Time oldest = now, oldest_unprocessed = now;
     std::vector<std::int64_t> ends;
     for (std::int32_t gid : grp.partitions()) {
       auto& log = world.broker().log(gid);
@@ -59,16 +69,33 @@ PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settl
       const std::int64_t lag = std::max<std::int64_t>(0, end - from);
       total += lag;
       if (lag > 0 && from >= log.start_offset()) oldest = std::min(oldest, log.time_at(from));
+      const std::int64_t frontier = grp.offsets(gid).frontier;
+      if (frontier < end && frontier >= log.start_offset()) oldest_unprocessed = std::min(oldest_unprocessed, log.time_at(frontier));
       if (keep_log_ends) ends.push_back(end);
+    }
+    const bool open = warmup.end_ns() == WarmupTracker::kOpen;
+    warmup.sample(now, sim::to_seconds(now - oldest_unprocessed));
+    if (open && warmup.end_ns() != WarmupTracker::kOpen) {
+      out.warmup_s = sim::to_seconds(warmup.end_ns());
+      out.warmup_reason = warmup.reason();
+      window_start = warmup.end_ns() + settle;
+      out.window_start_s = sim::to_seconds(window_start);
     }
     out.group_lag.push_back({sim::to_seconds(now), 0, total, sim::to_seconds(now - oldest)});
     if (keep_log_ends) out.log_ends.emplace_back(sim::to_seconds(now), std::move(ends));
     world.truncate_logs();
     if (now + interval <= sc.duration) engine.schedule_at(now + interval, models::priority::kSample, sample);
   };
+  if (sc.output.warmup) {
+    out.warmup_s = sim::to_seconds(*sc.output.warmup);
+    out.warmup_reason = "set";
+    window_start = *sc.output.warmup + settle;
+    out.window_start_s = sim::to_seconds(window_start);
+  }
   world.start();
   engine.schedule_at(interval, models::priority::kSample, sample);
   world.run();
+  if (out.warmup_reason.empty()) out.warmup_reason = "not_drained";
   return out;
 }
 
@@ -88,6 +115,15 @@ void run_figures(RunFigures& f, const PlanRun& r, const std::string& prefix) {
   f.v[prefix + "max_lag"] = max_lag;
   f.v[prefix + "max_lag_seconds"] = max_lag_s;
   f.v[prefix + "duplicates"] = static_cast<double>(r.duplicates);
+  // Start-up included: what the SLO would see without the warm-up (for the model comparison).
+  f.v[prefix + "p99_latency_with_startup"] = static_cast<double>(r.latency_all.quantile(0.99)) / 1e6;
+  f.v[prefix + "warmup_s"] = r.warmup_s >= 0 ? r.warmup_s : kInf;
+  if (r.window_start_s < 0 || r.latency.count() == 0) {
+    // The start-up backlog never drained: the configuration has no steady state to judge.
+    for (const char* n : {"p50_latency", "p90_latency", "p99_latency", "p999_latency", "max_latency", "max_lag",
+                          "max_lag_seconds"})
+      f.v[prefix + n] = kInf;
+  }
 }
 
 std::vector<std::int32_t> pick_victims(const PlanRun& r, const std::string& group_id, double at, double window_s,
@@ -190,6 +226,33 @@ std::optional<SimulationResult> rerun_recommended(const PlanOptions& o, const Pl
   so.series = true;
   check_budget(estimate_cost(sc, true), o.budget, o.scenario_file + " (the recommended configuration, with --out)");
   return simulate_full(sc, so);
+}
+
+nlohmann::json planning::figures_json(const planning::RunFigures& f) {
+  nlohmann::json v = nlohmann::json::object();
+  for (const auto& [name, x] : f.v) v[name] = exact_number(x);
+  return {{"v", v},
+          {"first_assignment_s", exact_number(f.first_assignment_s)},
+          {"failure_s", exact_number(f.failure_s)},
+          {"victims", f.victims},
+          {"victim_names", f.victim_names},
+          {"too_short", f.too_short}};
+}
+
+planning::RunFigures planning::figures_from_json(const nlohmann::json& j, const std::string& unit) {
+  RunFigures f;
+  try {
+    for (const auto& [name, x] : j.at("v").items()) f.v[name] = exact_number_from(x);
+    f.first_assignment_s = exact_number_from(j.at("first_assignment_s"));
+    f.failure_s = exact_number_from(j.at("failure_s"));
+    f.victims = j.at("victims").get<std::vector<std::int32_t>>();
+    f.victim_names = j.at("victim_names").get<std::vector<std::string>>();
+    f.too_short = j.at("too_short").get<bool>();
+  } catch (const std::exception&) {
+    throw InputError("plan unit " + unit + ": malformed figures (expected v, first_assignment_s, failure_s, victims, "
+                     "victim_names, too_short)");
+  }
+  return f;
 }
 
 }  // namespace cgsim::analysis

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "analysis/experiments/simulate.hpp"
 #include "analysis/metrics/histogram.hpp"
 #include "models/common/scenario.hpp"
@@ -20,15 +22,18 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 /// What the planner measures in one simulated run of the planned group.
 ///
-/// The SLO window starts `settle` seconds after the group's first assignment: the initial join
-/// (group.initial.rebalance.delay plus the join round) holds back the first records for seconds,
-/// which says nothing about the configuration's steady state. Latency counts records appended in
-/// the window; lag figures count samples in it. simulate() has no such window, so the planner
-/// runs the world with its own small collector.
+/// The SLO window starts `settle` seconds after the group's warm-up (analysis/metrics/warmup.hpp):
+/// the initial join (group.initial.rebalance.delay plus the join round) holds back the first
+/// records, and the backlog they form takes B x rho / (1 - rho) seconds to drain, which says
+/// nothing about the configuration's steady state. Latency counts records appended in the window;
+/// lag figures count samples in it. The planner runs the world with its own small collector.
 struct PlanRun {
   double first_assignment_s = -1;
-  double window_start_s = -1;
+  double window_start_s = -1;   ///< -1: the start-up backlog never drained
+  double warmup_s = -1;         ///< end of the warm-up (-1: never)
+  std::string warmup_reason;    ///< drained | set | fault | not_drained
   Histogram latency;
+  Histogram latency_all;        ///< every first processing, start-up included
   std::uint64_t duplicates = 0;
   std::vector<GroupLagSample> group_lag;  ///< every sample of the planned group (group index 0)
   /// Per sample time: the log-end offset of every partition of the group (for picking victims).
@@ -51,6 +56,11 @@ struct RunFigures {
   std::vector<std::string> victim_names;
   bool too_short = false;
 };
+
+/// @p f as JSON with exact numbers (shard.hpp's exact_number), and back; throws InputError
+/// naming @p unit when malformed.
+nlohmann::json figures_json(const RunFigures& f);
+RunFigures figures_from_json(const nlohmann::json& j, const std::string& unit);
 
 /// Adds the latency, lag and duplicate figures of @p r under names prefixed with @p prefix.
 void run_figures(RunFigures& f, const PlanRun& r, const std::string& prefix);

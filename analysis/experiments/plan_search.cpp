@@ -3,6 +3,7 @@
 /// simulates candidates in fixed rounds, judges them against the SLOs and picks the answers.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cmath>
 #include <set>
 #include <tuple>
@@ -133,14 +134,7 @@ PointPlan bracket_point(const PlanOptions& o, const std::vector<scenarios::Overr
     }
     pp.searches.push_back(std::move(ps));
   }
-  if (std::any_of(partition_counts.begin(), partition_counts.end(),
-                  [&](std::int32_t p) { return p != res.scenario_partitions; }) &&
-      pp.searches.front().loads.keyed) {
-    pp.warnings.push_back(
-        "changing the partition count remaps keys: a keyed record goes to hash(key) mod partitions, so most keys "
-        "move to another partition; per-key order is not kept across the change and existing records stay where "
-        "they are. Create a new topic with the new count and migrate, rather than adding partitions in place.");
-  }
+  pp.infeasible = infeasible_slos(psc, gi, res.failures, o.slos, pp.searches);
   return pp;
 }
 
@@ -159,6 +153,7 @@ using Evaluated = std::map<std::tuple<std::size_t, std::size_t, std::int32_t>, C
 std::vector<std::int32_t> proposals(const PlanOptions& o, const PlanResult& res, const Evaluated& done, std::size_t p,
                                     std::size_t s) {
   const PartitionSearch& ps = res.points[p].searches[s];
+  if (!res.points[p].infeasible.empty()) return {};
   auto evaluated = [&](std::int32_t c) { return done.count({p, s, c}) > 0; };
   std::vector<std::int32_t> out;
   auto add = [&](std::int32_t c) {
@@ -200,8 +195,10 @@ struct RoundRuns {
   std::vector<RunFigures> failure;
 };
 
+/// Simulates the round's units @p units (key x seeds + seed index); the other entries of the
+/// result stay empty.
 RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_t gi, const std::vector<Key>& keys,
-                         int round) {
+                         int round, const std::vector<std::size_t>& units) {
   const std::int32_t F = res.failures;
   const std::size_t S = o.seeds;
   const bool progress = o.progress && (stderr_is_tty() || o.progress_anywhere);
@@ -219,8 +216,9 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
   }
   RoundRuns runs{std::vector<RunFigures>(keys.size() * S), std::vector<RunFigures>(keys.size() * S)};
   {
-    ProgressBar bar("runs (round " + std::to_string(round) + ", failure-free)", keys.size() * S, progress);
-    parallel_for(keys.size() * S, o.jobs, [&](std::size_t i) {
+    ProgressBar bar("runs (round " + std::to_string(round) + ", failure-free)", units.size(), progress);
+    parallel_for(units.size(), o.jobs, [&](std::size_t j) {
+      const std::size_t i = units[j];
       const Key& k = keys[i / S];
       const PointPlan& pp = res.points[k.point];
       const PartitionSearch& ps = pp.searches[k.search];
@@ -242,8 +240,9 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
     }, &bar);
   }
   if (F > 0) {
-    ProgressBar bar("runs (round " + std::to_string(round) + ", with failures)", keys.size() * S, progress);
-    parallel_for(keys.size() * S, o.jobs, [&](std::size_t i) {
+    ProgressBar bar("runs (round " + std::to_string(round) + ", with failures)", units.size(), progress);
+    parallel_for(units.size(), o.jobs, [&](std::size_t j) {
+      const std::size_t i = units[j];
       const RunFigures& st = runs.steady[i];
       if (st.too_short) return;
       const Key& k = keys[i / S];
@@ -347,6 +346,7 @@ Candidate judge_candidate(const PlanOptions& o, const PlanResult& res, std::size
     c.meets = c.meets && v.met;
     c.verdicts.push_back(v);
   }
+  c.notes = explain_model_gap(c, ps, ssc.groups[gi]);
   return c;
 }
 
@@ -385,9 +385,41 @@ std::optional<std::string> recovery_warning(const PlanOptions& o, const PointPla
   return std::nullopt;
 }
 
+/// Keeps the topic's partition count when some consumer count meets every SLO with it, even if
+/// another count needs fewer consumers: repartitioning a keyed topic remaps keys. Says why, and
+/// what a change of partition count costs when the recommendation makes one.
+void prefer_scenario_partitions(PointPlan& pp, std::int32_t scenario_partitions) {
+  const PartitionSearch* keep = nullptr;
+  for (const auto& ps : pp.searches)
+    if (ps.partitions == scenario_partitions && ps.answer >= 0) keep = &ps;
+  const bool keyed = !pp.searches.empty() && pp.searches.front().loads.keyed;
+  const std::string cost =
+      keyed ? "a keyed record goes to hash(key) mod partitions, so changing the count moves most keys to another "
+              "partition: records of a key written before and after the change sit in different partitions and "
+              "may be processed out of order across the change (unless producers pause until the old partitions "
+              "have drained), and existing records stay where they are"
+            : "existing records stay in their partitions, and consumers rebalance onto the new ones";
+  if (keep) {
+    pp.best_partitions = keep->partitions;
+    pp.best_consumers = keep->answer;
+    pp.binding = keep->binding;
+    for (const auto& ps : pp.searches) {
+      if (ps.partitions == scenario_partitions || ps.answer < 0) continue;
+      pp.notes.push_back("keeps the topic's " + std::to_string(scenario_partitions) +
+                         " partitions: adding consumers suffices (" + std::to_string(ps.partitions) +
+                         " partitions would need " + std::to_string(ps.answer) + " consumers). Repartitioning costs: " +
+                         cost);
+    }
+  } else if (pp.best_consumers >= 0 && pp.best_partitions != scenario_partitions) {
+    pp.notes.push_back("no consumer count meets every SLO with the topic's " + std::to_string(scenario_partitions) +
+                       " partitions, so the recommendation changes the partition count. It costs: " + cost +
+                       ". Create a new topic with the new count and migrate, rather than adding partitions in place");
+  }
+}
+
 /// Collects point @p p's candidates into its searches and picks its answers and warnings.
 void answer_point(const PlanOptions& o, PointPlan& pp, std::size_t p, const Evaluated& done, std::int32_t F,
-                  const models::Scenario& base) {
+                  const models::Scenario& base, std::int32_t scenario_partitions) {
   for (std::size_t s = 0; s < pp.searches.size(); ++s) {
     PartitionSearch& ps = pp.searches[s];
     for (auto& [key, c] : done)
@@ -401,7 +433,9 @@ void answer_point(const PlanOptions& o, PointPlan& pp, std::size_t p, const Eval
       pp.best_partitions = ps.partitions;
       pp.binding = ps.binding;
     }
-    if (ps.candidates.empty()) pp.warnings.push_back("partitions " + std::to_string(ps.partitions) + ": no candidate simulated");
+    if (ps.candidates.empty() && pp.infeasible.empty()) {
+      pp.warnings.push_back("partitions " + std::to_string(ps.partitions) + ": no candidate simulated");
+    }
     for (const auto& c : ps.candidates) {
       if (F > 0 && c.failure_s < 0) {
         pp.warnings.push_back("partitions " + std::to_string(ps.partitions) + ", consumers " +
@@ -411,6 +445,7 @@ void answer_point(const PlanOptions& o, PointPlan& pp, std::size_t p, const Eval
       }
     }
   }
+  prefer_scenario_partitions(pp, scenario_partitions);
   if (F > 0) {
     if (auto w = recovery_warning(o, pp, base)) pp.warnings.push_back(*w);
   }
@@ -418,7 +453,50 @@ void answer_point(const PlanOptions& o, PointPlan& pp, std::size_t p, const Eval
 
 }  // namespace
 
-PlanResult run_plan(const PlanOptions& o) {
+/// The name of unit @p i of a round (see PlanRounds).
+std::string unit_name(const std::vector<Key>& keys, std::size_t S, std::size_t i) {
+  const Key& k = keys[i / S];
+  return "p" + std::to_string(k.point) + ".s" + std::to_string(k.search) + ".c" + std::to_string(k.consumers) + ".r" +
+         std::to_string(i % S);
+}
+
+/// The round's runs from @p rounds->known when every unit is there; else records the round as
+/// pending, runs the shard's slice of it (if any) and returns nothing.
+std::optional<RoundRuns> known_round(const PlanOptions& o, const PlanResult& res, std::size_t gi,
+                                     const std::vector<Key>& keys, int round, PlanRounds& rounds) {
+  const std::size_t S = o.seeds, n = keys.size() * S;
+  std::vector<std::string> names;
+  bool all = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    names.push_back(unit_name(keys, S, i));
+    all = all && rounds.known.contains(names.back());
+  }
+  if (all) {
+    RoundRuns runs{std::vector<RunFigures>(n), std::vector<RunFigures>(n)};
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& u = rounds.known.at(names[i]);
+      if (!u.is_object() || !u.contains("steady") || !u.contains("failure")) {
+        throw InputError("plan unit " + names[i] + ": malformed (expected steady and failure figures)");
+      }
+      runs.steady[i] = planning::figures_from_json(u.at("steady"), names[i]);
+      runs.failure[i] = planning::figures_from_json(u.at("failure"), names[i]);
+    }
+    return runs;
+  }
+  rounds.pending_round = round;
+  rounds.pending_units = names;
+  if (rounds.shard) {
+    for (std::size_t i = rounds.shard->index; i < n; i += rounds.shard->count) rounds.ran.push_back(i);
+    const RoundRuns runs = simulate_round(o, res, gi, keys, round, rounds.ran);
+    for (std::size_t i : rounds.ran) {
+      rounds.ran_figures[names[i]] = {{"steady", planning::figures_json(runs.steady[i])},
+                                      {"failure", planning::figures_json(runs.failure[i])}};
+    }
+  }
+  return std::nullopt;
+}
+
+PlanResult run_plan(const PlanOptions& o, PlanRounds* rounds) {
   const auto t0 = std::chrono::steady_clock::now();
   check_options(o);
   const models::Scenario base = scenarios::load_scenario_file(o.scenario_file, o.base_overrides);
@@ -436,14 +514,26 @@ PlanResult run_plan(const PlanOptions& o) {
       for (std::size_t s = 0; s < res.points[p].searches.size(); ++s)
         for (auto c : proposals(o, res, done, p, s)) keys.push_back({p, s, c});
     if (keys.empty()) break;
-    const RoundRuns runs = simulate_round(o, res, gi, keys, round);
+    RoundRuns runs;
+    if (rounds) {
+      auto known = known_round(o, res, gi, keys, round, *rounds);
+      if (!known) return res;
+      runs = std::move(*known);
+    } else {
+      std::vector<std::size_t> all(keys.size() * o.seeds);
+      for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+      runs = simulate_round(o, res, gi, keys, round, all);
+    }
     for (std::size_t ki = 0; ki < keys.size(); ++ki) {
       const Key& k = keys[ki];
       done[{k.point, k.search, k.consumers}] = judge_candidate(o, res, gi, k, ki, runs);
     }
   }
 
-  for (std::size_t p = 0; p < res.points.size(); ++p) answer_point(o, res.points[p], p, done, res.failures, base);
+  if (rounds) rounds->pending_round = 0;
+  for (std::size_t p = 0; p < res.points.size(); ++p) {
+    answer_point(o, res.points[p], p, done, res.failures, base, res.scenario_partitions);
+  }
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

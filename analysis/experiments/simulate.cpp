@@ -3,8 +3,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 
+#include "analysis/experiments/kafka_ordering.hpp"
+#include "analysis/experiments/plan.hpp"
+#include "analysis/metrics/warmup.hpp"
+#include "models/common/error.hpp"
 #include "models/common/priorities.hpp"
 #include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
@@ -20,10 +25,15 @@ using sim::Time;
 class Collector {
  public:
   Collector(World& world, SimulationResult& out, bool series)
-      : w_(world), out_(out), series_(series), builder_(group_ids(world.scenario())) {
+      : w_(world), out_(out), series_(series), builder_(group_ids(world.scenario())), ordering_(world, builder_) {
     const auto& sc = world.scenario();
     out.latency.resize(sc.groups.size());
     groups_.resize(sc.groups.size());
+    for (const auto& g : sc.groups) {
+      const double batch_s = g.max_poll_records * g.consumers.processing_time.mean();
+      warmup_.emplace_back(sc.output.warmup ? *sc.output.warmup : -1,
+                           steady_lag_level(std::isfinite(batch_s) ? batch_s : 0));
+    }
     for (std::int32_t gid = 0; gid < world.broker().partition_count(); ++gid) {
       out.partition_names.push_back(world.broker().partition_name(gid));
     }
@@ -38,22 +48,27 @@ class Collector {
       const sim::Time* handed_out = w_.group(static_cast<std::size_t>(g)).handed_out_times().data();
       bool run = acc.run[ci] != 0;
       std::uint64_t dups = 0;
+      const sim::Time warm_end = warmup_[static_cast<std::size_t>(g)].end_ns();
       for (std::size_t k = 0; k < n; ++k) {
         const auto& r = recs[k];
         if (r.after_idle) run = false;
         if (r.duplicate) {
           ++dups;
-          builder_.duplicate(static_cast<std::size_t>(g), r.partition, r.offset);
         } else {
           // Caught in a stall: its partition was handed out after it was appended (a backlog the
           // stall left), or its consumer has been working off such a backlog without running
           // dry since (it queued behind it).
           run = run || r.appended < handed_out[r.partition];
           (run ? tally.stalled : tally.steady).add(r.done - r.appended);
+          (r.appended < warm_end ? acc.startup : acc.after_warmup).add(r.done - r.appended);
         }
       }
       acc.run[ci] = run ? 1 : 0;
       tally.count(c, n, dups);
+      // Ordering can only break in a batch with duplicates or from a member the group has moved
+      // past; the ordering pass also charges the duplicates to their fault.
+      if (dups != 0 || ordering_.stale(static_cast<std::size_t>(g), c))
+        ordering_.batch(static_cast<std::size_t>(g), c, recs, n);
       if (series_) {
         if (acc.interval.size() <= ci) acc.interval.resize(ci + 1, 0);  // the sampler resizes it too
         acc.interval[ci] += n;
@@ -76,11 +91,14 @@ class Collector {
       builder_.rebalance(std::move(rr));
     });
     s.generation.connect([this](const models::GenerationInfo& gi) {
+      ordering_.generation(gi);
       GenerationRecord gr;
       gr.group = w_.scenario().groups[static_cast<std::size_t>(gi.group)].id;
       gr.generation = gi.generation;
       gr.start_s = sim::to_seconds(gi.at);
       auto& grp = w_.group(static_cast<std::size_t>(gi.group));
+      for (const auto& [c, parts] : gi.assignment)
+        if (!parts.empty()) warmup_[static_cast<std::size_t>(gi.group)].assigned(gi.at);
       for (const auto& [c, parts] : gi.assignment) {
         auto& v = gr.assignment[grp.consumer(c).name()];
         for (std::int32_t p : parts) v.push_back(out_.partition_names[static_cast<std::size_t>(p)]);
@@ -102,10 +120,8 @@ class Collector {
       for (std::size_t g = 0; g < w_.group_count(); ++g) {
         auto& grp = w_.group(g);
         if (grp.spec().id != f.group) continue;
-        std::vector<std::int64_t> frontier(static_cast<std::size_t>(w_.broker().partition_count()), 0);
-        for (std::int32_t gid : grp.partitions()) frontier[static_cast<std::size_t>(gid)] = grp.offsets(gid).frontier;
-        builder_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0},
-                          std::move(frontier));
+        warmup_[g].fault(t);
+        builder_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0});
       }
     });
   }
@@ -119,7 +135,7 @@ class Collector {
       auto& grp = w_.group(g);
       GroupAcc& acc = groups_[g];
       std::int64_t total = 0;
-      Time oldest = now;
+      Time oldest = now, oldest_unprocessed = now;
       for (std::int32_t gid : grp.partitions()) {
         auto& log = w_.broker().log(gid);
         std::int64_t end = log.end_at(now);
@@ -128,11 +144,19 @@ class Collector {
         std::int64_t lag = std::max<std::int64_t>(0, end - from);
         total += lag;
         if (lag > 0 && from >= log.start_offset()) oldest = std::min(oldest, log.time_at(from));
+        const std::int64_t frontier = grp.offsets(gid).frontier;
+        if (frontier < end && frontier >= log.start_offset()) {
+          oldest_unprocessed = std::min(oldest_unprocessed, log.time_at(frontier));
+        }
         if (series_) out_.lag.push_back({ts, static_cast<std::int32_t>(g), gid, end, committed, lag});
       }
       double lag_s = sim::to_seconds(now - oldest);
       out_.group_lag.push_back({ts, static_cast<std::int32_t>(g), total, lag_s});
-      builder_.lag_sample(g, static_cast<std::uint64_t>(total), lag_s);
+      builder_.lag_sample(g, static_cast<std::uint64_t>(total), lag_s, ts);
+      const bool startup = warmup_[g].sample(now, sim::to_seconds(now - oldest_unprocessed));
+      LagPeak& peak = startup ? acc.startup_lag : acc.steady_lag;
+      peak.records = std::max(peak.records, static_cast<std::uint64_t>(total));
+      peak.seconds = std::max(peak.seconds, lag_s);
       if (series_) {
         acc.interval.resize(grp.consumers().size(), 0);
         for (std::size_t c = 0; c < acc.interval.size(); ++c) {
@@ -187,15 +211,61 @@ class Collector {
       out_.latency[g] = builder_.latency(g);
     }
     out_.summary = builder_.finish(h, std::move(ends));
+    finish_warmup(end);
+    mark_undetected(out_.summary);
+    check_conservation(out_.summary);
   }
 
  private:
+  struct LagPeak {
+    std::uint64_t records = 0;
+    double seconds = 0;
+  };
   /// What the collector itself keeps per group (the tallies are the builder's).
   struct GroupAcc {
     std::vector<std::uint64_t> interval;
     /// Per consumer index: working off a stall's backlog since its last idle wait.
     std::vector<std::uint8_t> run;
+    /// First processings of records appended before and after the warm-up's end; lag peaks of
+    /// the samples before and after it.
+    Histogram startup, after_warmup;
+    LagPeak startup_lag, steady_lag;
   };
+
+  /// Closes every group's warm-up and writes the start-up and steady figures.
+  void finish_warmup(Time end) {
+    RunSummary& s = out_.summary;
+    Histogram startup, steady;
+    s.warmup.reason = "drained";
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      WarmupTracker& t = warmup_[g];
+      t.finish(end);
+      const GroupAcc& acc = groups_[g];
+      WarmupSummary& w = s.groups[g].warmup;
+      w.end_s = sim::to_seconds(t.end_ns());
+      w.reason = t.reason();
+      w.threshold_s = t.threshold_s();
+      w.startup_latency_ms = summarize_latency(acc.startup);
+      w.steady_latency_ms = summarize_latency(acc.after_warmup);
+      w.startup_max_lag = acc.startup_lag.records;
+      w.startup_max_lag_seconds = acc.startup_lag.seconds;
+      w.steady_max_lag = acc.steady_lag.records;
+      w.steady_max_lag_seconds = acc.steady_lag.seconds;
+      startup.merge(acc.startup);
+      steady.merge(acc.after_warmup);
+      // The run's warm-up: the latest group end; its reason the first group's that is not drained.
+      s.warmup.end_s = std::max(s.warmup.end_s, w.end_s);
+      if (s.warmup.reason == "drained" && w.reason != "drained") s.warmup.reason = w.reason;
+      s.warmup.threshold_s = std::max(s.warmup.threshold_s, w.threshold_s);
+      s.warmup.startup_max_lag = std::max(s.warmup.startup_max_lag, w.startup_max_lag);
+      s.warmup.steady_max_lag = std::max(s.warmup.steady_max_lag, w.steady_max_lag);
+      s.warmup.startup_max_lag_seconds = std::max(s.warmup.startup_max_lag_seconds, w.startup_max_lag_seconds);
+      s.warmup.steady_max_lag_seconds = std::max(s.warmup.steady_max_lag_seconds, w.steady_max_lag_seconds);
+    }
+    if (groups_.empty()) s.warmup.reason.clear();
+    s.warmup.startup_latency_ms = summarize_latency(startup);
+    s.warmup.steady_latency_ms = summarize_latency(steady);
+  }
 
   static std::vector<std::string> group_ids(const models::Scenario& sc) {
     std::vector<std::string> ids;
@@ -209,11 +279,32 @@ class Collector {
     w_.engine().schedule_at(at, models::priority::kSample, [this] { sample(); });
   }
 
+  /// A crash is detected when its group starts a rebalance after it.
+  static void mark_undetected(RunSummary& s) {
+    for (FaultRecord& f : s.faults) {
+      if (f.kind != "crash") continue;
+      f.detected = std::any_of(s.rebalances.begin(), s.rebalances.end(),
+                               [&](const RebalanceRecord& r) { return r.group == f.group && r.start_s >= f.at_s; });
+    }
+  }
+
+  /// Every record a group's topics received is processed once, still waiting, lost or skipped.
+  static void check_conservation(const RunSummary& s) {
+    for (const GroupSummary& g : s.groups) {
+      if (g.produced + g.duplicates == g.consumed + g.final_lag + g.lost + g.skipped) continue;
+      throw Error("internal error: group " + g.id + " breaks produced = consumed - duplicates + final lag + lost + skipped (" +
+                  std::to_string(g.produced) + " != " + std::to_string(g.consumed) + " - " + std::to_string(g.duplicates) +
+                  " + " + std::to_string(g.final_lag) + " + " + std::to_string(g.lost) + " + " + std::to_string(g.skipped) + ")");
+    }
+  }
+
   World& w_;
   SimulationResult& out_;
   bool series_;
   SummaryBuilder builder_;
+  KafkaOrdering ordering_;
   std::vector<GroupAcc> groups_;
+  std::vector<WarmupTracker> warmup_;
 };
 
 }  // namespace
@@ -230,6 +321,9 @@ SimulationResult simulate_full(const models::Scenario& scenario, const SimulateO
   world.run();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   collector.finish(wall);
+  if (options.model) {
+    for (std::size_t g = 0; g < scenario.groups.size(); ++g) result.summary.groups[g].model = group_model(scenario, g);
+  }
   return result;
 }
 

@@ -63,6 +63,9 @@ struct SimulateOptions {
   /// Draw a progress line on standard error while the run lasts (run_progress.hpp); the outputs
   /// are the same either way.
   bool progress = false;
+  /// Add each group's queueing-model figures (GroupSummary::model; hashes every key of keyed
+  /// producers once, so sweeps and plans leave it off).
+  bool model = false;
 };
 
 /// Runs @p scenario on the simulator.

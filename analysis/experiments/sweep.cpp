@@ -243,6 +243,19 @@ const std::vector<MetricDef>& summary_metrics() {
                    return v;
                  }});
     m.push_back({"events", "count", "simulation events executed", [u](const RunSummary& s) { return u(s.events); }});
+    // Steady state: after each group's warm-up (analysis/metrics/warmup.hpp), as in run's headline.
+    m.push_back({"warmup_s", "s", "end of the warm-up (latest over groups)", [](const RunSummary& s) { return s.warmup.end_s; }});
+    m.push_back({"steady_max_lag", "records", "largest group lag sampled after the warm-up",
+                 [u](const RunSummary& s) { return u(s.warmup.steady_max_lag); }});
+    m.push_back({"steady_max_lag_seconds", "s", "largest age of an uncommitted record sampled after the warm-up",
+                 [](const RunSummary& s) { return s.warmup.steady_max_lag_seconds; }});
+    m.push_back({"steady_latency_p99_ms", "ms", "99th percentile latency of records appended after the warm-up",
+                 [](const RunSummary& s) { return s.warmup.steady_latency_ms.p99; }});
+    m.push_back({"out_of_order", "records", "records processed after a later record of their key (or partition)",
+                 [u](const RunSummary& s) { return u(s.ordering.out_of_order); }});
+    m.push_back({"overlapping", "records", "records processed while their partition was handed to another member",
+                 [u](const RunSummary& s) { return u(s.ordering.overlapping); }});
+    m.push_back({"keys_affected", "count", "keys with an out-of-order record", [u](const RunSummary& s) { return u(s.ordering.keys_affected); }});
     return m;
   }();
   return defs;
@@ -267,9 +280,8 @@ MetricStats metric_stats(const std::vector<double>& xs) {
 
 // ---- Sweeps ------------------------------------------------------------------------------------
 
-SweepResult run_sweep(const SweepOptions& o) {
+SweepResult sweep_skeleton(const SweepOptions& o, std::vector<models::Scenario>& scenarios) {
   if (o.seeds == 0) throw OptionError("seeds", "", "expected at least 1");
-  const auto t0 = std::chrono::steady_clock::now();
   SweepResult res;
   res.scenario_file = o.scenario_file;
   res.seeds = o.seeds;
@@ -280,7 +292,7 @@ SweepResult run_sweep(const SweepOptions& o) {
     res.units.push_back(m.unit);
   }
   const auto combos = cross_product(o.axes);
-  std::vector<models::Scenario> scenarios;
+  scenarios.clear();
   scenarios.reserve(combos.size());
   for (const auto& combo : combos) {
     auto ov = o.base_overrides;
@@ -292,37 +304,49 @@ SweepResult run_sweep(const SweepOptions& o) {
   }
   res.scenario = scenarios.front().name;
   res.base_seed = scenarios.front().seed;
+  return res;
+}
 
-  const std::size_t total = combos.size() * o.seeds;
-  const auto parallel = static_cast<unsigned>(std::min<std::size_t>(res.jobs, total));
-  for (std::size_t p = 0; p < scenarios.size(); ++p) {
-    std::string point;
-    for (const auto& ov : combos[p]) point += (point.empty() ? " (" : ", ") + ov.path + "=" + ov.value;
-    check_budget(estimate_cost(scenarios[p], false), o.budget, o.scenario_file + (point.empty() ? "" : point + ")"),
-                 parallel);
-  }
-  std::vector<SweepRun> runs(total);
-  ProgressBar bar("runs", total, o.progress && (stderr_is_tty() || o.progress_anywhere));
-  parallel_for(total, res.jobs, [&](std::size_t i) {
-    const std::size_t p = i / o.seeds, k = i % o.seeds;
-    models::Scenario sc = scenarios[p];
-    sc.seed = scenarios[p].seed + static_cast<std::uint64_t>(k);
-    RunSummary s = simulate(sc);
-    SweepRun r;
-    r.seed = sc.seed;
-    for (const auto& m : summary_metrics()) r.values.push_back(m.get(s));
-    runs[i] = std::move(r);
-  }, &bar);
+SweepRun run_sweep_unit(const models::Scenario& point, std::size_t k) {
+  models::Scenario sc = point;
+  sc.seed = point.seed + static_cast<std::uint64_t>(k);
+  RunSummary s = simulate(sc);
+  SweepRun r;
+  r.seed = sc.seed;
+  for (const auto& m : summary_metrics()) r.values.push_back(m.get(s));
+  return r;
+}
 
+void finish_sweep(SweepResult& res, std::vector<SweepRun> runs) {
   for (std::size_t p = 0; p < res.points.size(); ++p) {
     SweepPoint& pt = res.points[p];
-    for (std::size_t k = 0; k < o.seeds; ++k) pt.runs.push_back(std::move(runs[p * o.seeds + k]));
+    pt.runs.clear();
+    pt.stats.clear();
+    for (std::size_t k = 0; k < res.seeds; ++k) pt.runs.push_back(std::move(runs[p * res.seeds + k]));
     for (std::size_t m = 0; m < res.metrics.size(); ++m) {
       std::vector<double> xs;
       for (const auto& r : pt.runs) xs.push_back(r.values[m]);
       pt.stats.push_back(metric_stats(xs));
     }
   }
+}
+
+SweepResult run_sweep(const SweepOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<models::Scenario> scenarios;
+  SweepResult res = sweep_skeleton(o, scenarios);
+  const std::size_t total = scenarios.size() * o.seeds;
+  const auto parallel = static_cast<unsigned>(std::min<std::size_t>(res.jobs, total));
+  for (std::size_t p = 0; p < scenarios.size(); ++p) {
+    std::string point;
+    for (const auto& ov : res.points[p].params) point += (point.empty() ? " (" : ", ") + ov.path + "=" + ov.value;
+    check_budget(estimate_cost(scenarios[p], false), o.budget, o.scenario_file + (point.empty() ? "" : point + ")"),
+                 parallel);
+  }
+  std::vector<SweepRun> runs(total);
+  ProgressBar bar("runs", total, o.progress && (stderr_is_tty() || o.progress_anywhere));
+  parallel_for(total, res.jobs, [&](std::size_t i) { runs[i] = run_sweep_unit(scenarios[i / o.seeds], i % o.seeds); }, &bar);
+  finish_sweep(res, std::move(runs));
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }
@@ -491,8 +515,8 @@ std::string runs_csv(const SweepResult& s) {
 }
 
 std::string format_sweep_table(const SweepResult& s) {
-  const std::vector<std::string> key{"latency_p99_ms", "latency_mean_ms", "max_lag", "max_lag_seconds", "duplicates",
-                                     "rebalances"};
+  const std::vector<std::string> key{"steady_latency_p99_ms", "latency_mean_ms", "steady_max_lag",
+                                     "steady_max_lag_seconds", "duplicates", "rebalances", "warmup_s"};
   std::vector<std::size_t> idx;
   for (const auto& k : key)
     for (std::size_t m = 0; m < s.metrics.size(); ++m)

@@ -110,7 +110,9 @@ struct MetricDef {
 
 /// Every summary metric a sweep reports, in output order: produced, consumed, duplicates, skipped,
 /// final_lag, max_lag, max_lag_seconds (largest over groups), latency_{p50,p90,p99,p999,max,mean}_ms,
-/// rebalances, rebalance_seconds (sum of completed rebalance durations), partitions_moved, events.
+/// rebalances, rebalance_seconds (sum of completed rebalance durations), partitions_moved, events,
+/// warmup_s, steady_max_lag, steady_max_lag_seconds, steady_latency_p99_ms (after the warm-up),
+/// out_of_order, overlapping, keys_affected (OrderingSummary, summed over groups).
 const std::vector<MetricDef>& summary_metrics();
 
 /// Mean, 95% confidence half-width (Student t), sample standard deviation, extremes and count of
@@ -172,6 +174,15 @@ struct SweepResult {
 /// Loads every point's scenario (so that a bad path or value fails before anything runs), then
 /// runs points x seeds in parallel. Throws InputError for bad options or scenario input.
 SweepResult run_sweep(const SweepOptions& options);
+
+/// The pieces run_sweep() is made of, shared with sharded sweeps (sweep_shard.hpp): the result
+/// without runs and every point's scenario (loaded up front, so that a bad path or value fails
+/// before anything runs); one unit, i.e. replication @p k of one point (seed: the point's seed +
+/// k, whoever runs it); and the per-point runs and statistics from all units in unit order
+/// (unit = point x seeds + k).
+SweepResult sweep_skeleton(const SweepOptions& options, std::vector<models::Scenario>& scenarios);
+SweepRun run_sweep_unit(const models::Scenario& point, std::size_t k);
+void finish_sweep(SweepResult& sweep, std::vector<SweepRun> runs);
 
 /// sweep.json: scenario, seed derivation, axes, metric names and units, and per point its
 /// parameters, per-metric statistics and per-seed values. Contains no wall-clock figure.

@@ -19,26 +19,6 @@ std::pair<std::string, int> split_consumer_name(const std::string& s) {
   return {s.substr(0, slash), std::stoi(s.substr(slash + 1))};
 }
 
-void FaultDuplicates::fault(std::size_t group, FaultRecord record, std::vector<std::int64_t> frontier) {
-  if (latest_.size() <= group) latest_.resize(group + 1, -1);
-  latest_[group] = static_cast<std::ptrdiff_t>(entries_.size());
-  entries_.push_back({group, std::move(record), std::move(frontier)});
-}
-
-void FaultDuplicates::duplicate(std::size_t group, std::int32_t partition, std::int64_t offset) {
-  if (group >= latest_.size() || latest_[group] < 0) return;
-  Entry& e = entries_[static_cast<std::size_t>(latest_[group])];
-  const auto p = static_cast<std::size_t>(partition);
-  if (partition >= 0 && p < e.frontier.size() && offset < e.frontier[p]) ++e.record.duplicates;
-}
-
-std::vector<FaultRecord> FaultDuplicates::records() const {
-  std::vector<FaultRecord> out;
-  out.reserve(entries_.size());
-  for (const auto& e : entries_) out.push_back(e.record);
-  return out;
-}
-
 // ---- JSON ----------------------------------------------------------------------------------------
 //
 // Writers round floating-point figures with r6; readers take every field the writer writes and
@@ -53,14 +33,18 @@ static void read(const json& v, const std::string& path, StallSummary& s);
 static void read(const json& v, const std::string& path, RebalanceRecord& r);
 static void read(const json& v, const std::string& path, GenerationRecord& g);
 static void read(const json& v, const std::string& path, ConsumerSummary& c);
+static void read(const json& v, const std::string& path, WarmupSummary& w);
+static void read(const json& v, const std::string& path, ModelSummary& m);
+static void read(const json& v, const std::string& path, OrderingSummary& o);
 static void read(const json& v, const std::string& path, GroupSummary& g);
 static void read(const json& v, const std::string& path, FaultRecord& f);
 static void read(const json& v, const std::string& path, RunSummary& s);
 
 /// Every value goes through the checked readers of json_read.hpp: summary.json may come back
 /// edited, and an integer field given 2.9e34 must be an error, not a conversion out of range.
+static void read(const json& v, const std::string& path, bool& x) { x = json_bool(v, path); }
 template <typename T>
-  requires std::is_integral_v<T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
 static void read(const json& v, const std::string& path, T& x) {
   x = json_integer<T>(v, path);
 }
@@ -158,6 +142,53 @@ static void read(const json& j, const std::string& path, ConsumerSummary& c) {
   opt(j, path, "duplicates", c.duplicates);
   opt(j, path, "partitions", c.partitions);}
 
+void to_json(json& j, const WarmupSummary& w) {
+  j = {{"end_s", r6(w.end_s)},
+       {"reason", w.reason},
+       {"threshold_s", r6(w.threshold_s)},
+       {"startup", {{"latency_ms", w.startup_latency_ms}, {"max_lag", w.startup_max_lag},
+                    {"max_lag_seconds", r6(w.startup_max_lag_seconds)}}},
+       {"steady", {{"latency_ms", w.steady_latency_ms}, {"max_lag", w.steady_max_lag},
+                   {"max_lag_seconds", r6(w.steady_max_lag_seconds)}}}};
+}
+static void read(const json& j, const std::string& path, WarmupSummary& w) {
+  opt(j, path, "end_s", w.end_s);
+  opt(j, path, "reason", w.reason);
+  opt(j, path, "threshold_s", w.threshold_s);
+  if (const json* st = json_find(j, path, "startup")) {
+    const std::string sp = key_path(path, "startup");
+    opt(*st, sp, "latency_ms", w.startup_latency_ms);
+    opt(*st, sp, "max_lag", w.startup_max_lag);
+    opt(*st, sp, "max_lag_seconds", w.startup_max_lag_seconds);
+  }
+  if (const json* st = json_find(j, path, "steady")) {
+    const std::string sp = key_path(path, "steady");
+    opt(*st, sp, "latency_ms", w.steady_latency_ms);
+    opt(*st, sp, "max_lag", w.steady_max_lag);
+    opt(*st, sp, "max_lag_seconds", w.steady_max_lag_seconds);
+  }
+}
+
+void to_json(json& j, const ModelSummary& m) {
+  j = {{"peak_rate", r6(m.peak_rate)},
+       {"utilisation", r6(m.utilisation)},
+       {"mean_utilisation", r6(m.mean_utilisation)},
+       {"p99_latency_ms", {r6(m.p99_latency_ms_low), r6(m.p99_latency_ms_high)}}};
+}
+static void read(const json& j, const std::string& path, ModelSummary& m) {
+  opt(j, path, "peak_rate", m.peak_rate);
+  opt(j, path, "utilisation", m.utilisation);
+  opt(j, path, "mean_utilisation", m.mean_utilisation);
+  if (const json* v = json_find(j, path, "p99_latency_ms")) {
+    std::vector<double> range;
+    read(*v, key_path(path, "p99_latency_ms"), range);
+    if (range.size() == 2) {
+      m.p99_latency_ms_low = range[0];
+      m.p99_latency_ms_high = range[1];
+    }
+  }
+}
+
 void to_json(json& j, const GroupSummary& g) {
   j = {{"id", g.id},
        {"produced", g.produced},
@@ -173,7 +204,10 @@ void to_json(json& j, const GroupSummary& g) {
        {"latency_steady_ms", g.latency_steady_ms},
        {"stalled", g.stalled},
        {"generation", g.generation},
-       {"consumers", g.consumers}};
+       {"consumers", g.consumers},
+       {"ordering", g.ordering}};
+  if (!g.warmup.reason.empty()) j["warmup"] = g.warmup;
+  if (g.model.utilisation >= 0) j["model"] = g.model;
 }
 static void read(const json& j, const std::string& path, GroupSummary& g) {
   req(j, path, "id", g.id);
@@ -190,17 +224,65 @@ static void read(const json& j, const std::string& path, GroupSummary& g) {
   opt(j, path, "latency_steady_ms", g.latency_steady_ms);
   opt(j, path, "stalled", g.stalled);
   opt(j, path, "generation", g.generation);
-  opt(j, path, "consumers", g.consumers);}
+  opt(j, path, "consumers", g.consumers);
+  opt(j, path, "warmup", g.warmup);
+  opt(j, path, "model", g.model);
+  opt(j, path, "ordering", g.ordering);
+}
+
+void to_json(json& j, const OrderingSummary& o) {
+  j = {{"scope", o.scope},
+       {"out_of_order", o.out_of_order},
+       {"overlapping", o.overlapping},
+       {"keys_affected", o.keys_affected},
+       {"partitions_affected", o.partitions_affected}};
+}
+static void read(const json& j, const std::string& path, OrderingSummary& o) {
+  opt(j, path, "scope", o.scope);
+  opt(j, path, "out_of_order", o.out_of_order);
+  opt(j, path, "overlapping", o.overlapping);
+  opt(j, path, "keys_affected", o.keys_affected);
+  opt(j, path, "partitions_affected", o.partitions_affected);
+}
 
 void to_json(json& j, const FaultRecord& f) {
-  j = {{"group", f.group}, {"kind", f.kind}, {"subject", f.subject}, {"at_s", r6(f.at_s)}, {"duplicates", f.duplicates}};
+  j = {{"group", f.group},
+       {"kind", f.kind},
+       {"subject", f.subject},
+       {"at_s", r6(f.at_s)},
+       {"duplicates", f.duplicates},
+       {"duplicates_uncommitted", f.duplicates_uncommitted},
+       {"duplicates_in_flight", f.duplicates_in_flight},
+       {"out_of_order", f.out_of_order},
+       {"overlapping", f.overlapping},
+       {"keys_affected", f.keys_affected},
+       {"peak_lag", f.peak_lag},
+       {"peak_lag_seconds", r6(f.peak_lag_seconds)},
+       {"recovery_s", r6(f.recovery_s)},
+       {"rebalances", f.rebalances},
+       {"partitions_moved", f.partitions_moved},
+       {"stop_the_world_partition_s", r6(f.stop_the_world_partition_s)},
+       {"detected", f.detected}};
 }
 static void read(const json& j, const std::string& path, FaultRecord& f) {
   req(j, path, "group", f.group);
   req(j, path, "kind", f.kind);
   opt(j, path, "subject", f.subject);
   opt(j, path, "at_s", f.at_s);
-  opt(j, path, "duplicates", f.duplicates);}
+  opt(j, path, "duplicates", f.duplicates);
+  opt(j, path, "duplicates_uncommitted", f.duplicates_uncommitted);
+  opt(j, path, "duplicates_in_flight", f.duplicates_in_flight);
+  opt(j, path, "out_of_order", f.out_of_order);
+  opt(j, path, "overlapping", f.overlapping);
+  opt(j, path, "keys_affected", f.keys_affected);
+  opt(j, path, "peak_lag", f.peak_lag);
+  opt(j, path, "peak_lag_seconds", f.peak_lag_seconds);
+  opt(j, path, "recovery_s", f.recovery_s);
+  opt(j, path, "rebalances", f.rebalances);
+  opt(j, path, "partitions_moved", f.partitions_moved);
+  opt(j, path, "stop_the_world_partition_s", f.stop_the_world_partition_s);
+  opt(j, path, "detected", f.detected);
+}
 
 void to_json(json& j, const RunSummary& s) {
   j = {{"scenario", s.scenario},
@@ -222,7 +304,9 @@ void to_json(json& j, const RunSummary& s) {
        {"rebalances", s.rebalances},
        {"generations", s.generations},
        {"groups", s.groups},
-       {"faults", s.faults}};
+       {"faults", s.faults},
+       {"ordering", s.ordering}};
+  if (!s.warmup.reason.empty()) j["warmup"] = s.warmup;
 }
 static void read(const json& j, const std::string& path, RunSummary& s) {
   req(j, path, "scenario", s.scenario);
@@ -254,6 +338,21 @@ void from_json(const json& j, ConsumerSummary& c) { read(j, "", c); }
 void from_json(const json& j, GroupSummary& g) { read(j, "", g); }
 void from_json(const json& j, FaultRecord& f) { read(j, "", f); }
 void from_json(const json& j, RunSummary& s) { read(j, "", s); }
+
+void to_json(json& j, const OrderingSummary& o) {
+  j = {{"scope", o.scope},
+       {"out_of_order", o.out_of_order},
+       {"overlapping", o.overlapping},
+       {"keys_affected", o.keys_affected},
+       {"partitions_affected", o.partitions_affected}};
+}
+static void read(const json& j, const std::string& path, OrderingSummary& o) {
+  opt(j, path, "scope", o.scope);
+  opt(j, path, "out_of_order", o.out_of_order);
+  opt(j, path, "overlapping", o.overlapping);
+  opt(j, path, "keys_affected", o.keys_affected);
+  opt(j, path, "partitions_affected", o.partitions_affected);
+}
 
 json to_json(const RunSummary& s, bool include_wall_clock) {
   json j = s;

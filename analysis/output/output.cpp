@@ -7,6 +7,7 @@
 
 #include "analysis/metrics/format.hpp"
 #include "analysis/output/atomic_file.hpp"
+#include "analysis/output/fault_table.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -30,6 +31,47 @@ std::string join(const std::vector<std::string>& v, std::size_t max_items) {
   return out.empty() ? "-" : out;
 }
 
+/// Why a warm-up ended, for the text table.
+std::string warmup_reason(const WarmupSummary& w) {
+  if (w.reason == "set") return "output.warmup";
+  if (w.reason == "drained") return "start-up backlog drained: oldest unprocessed record <= " + fmt("%.2f", w.threshold_s) + " s old";
+  if (w.reason == "fault") return "ended by the first fault before the start-up backlog drained";
+  return "the start-up backlog never drained";
+}
+
+/// Steady-state figures exist: a warm-up was computed and records were appended after it.
+bool has_steady(const WarmupSummary& w) { return !w.reason.empty() && w.steady_latency_ms.count > 0; }
+
+std::string latency_line(const LatencySummary& l, bool p90) {
+  std::string out = "p50 " + fmt("%.3f", l.p50) + (p90 ? "  p90 " + fmt("%.3f", l.p90) : std::string()) + "  p99 " +
+                    fmt("%.3f", l.p99);
+  if (p90) out += "  p99.9 " + fmt("%.3f", l.p999);
+  return out + "  max " + fmt("%.3f", l.max);
+}
+
+/// The start-up line: when the warm-up ended, why, and the figures it leaves out of the headline.
+std::string startup_line(const WarmupSummary& w) {
+  return "  start-up 0-" + fmt("%.1f", w.end_s) + " s (" + warmup_reason(w) + "): max lag " +
+         std::to_string(w.startup_max_lag) + " records / " + fmt("%.1f", w.startup_max_lag_seconds) +
+         " s, latency ms " + latency_line(w.startup_latency_ms, false) + "\n";
+}
+
+/// Utilisation and the queueing model's p99 next to the simulated one.
+std::string model_line(const GroupSummary& g) {
+  const ModelSummary& m = g.model;
+  if (m.utilisation < 0) return "";
+  std::string out = "  utilisation rho " + fmt("%.2f", m.utilisation) + " (busiest consumer at the " +
+                    fmt("%.0f", m.peak_rate) + "/s peak; mean " + fmt("%.2f", m.mean_utilisation) + ")";
+  const double sim_p99 = has_steady(g.warmup) ? g.warmup.steady_latency_ms.p99 : g.latency_ms.p99;
+  if (m.utilisation >= 1 || m.p99_latency_ms_high < 0) {
+    out += "; model: unstable (rho >= 1), lag grows without bound";
+  } else {
+    out += "; p99 ms model " + fmt("%.3f", m.p99_latency_ms_low) + ".." + fmt("%.3f", m.p99_latency_ms_high) +
+           ", simulated " + fmt("%.3f", sim_p99);
+  }
+  return out + "\n";
+}
+
 }  // namespace
 
 std::string format_text_summary(const models::Scenario& sc, const SimulationResult& r) {
@@ -40,16 +82,26 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
   o << "  events " << s.events << ", wall " << fmt("%.3f", s.wall_seconds) << " s";
   if (s.wall_seconds > 0) o << ", " << fmt("%.0f", s.simulated_seconds / s.wall_seconds) << "x real time";
   o << "\n\n";
+  // Headline lag and latency are steady-state figures (after the warm-up) when there are any;
+  // the start-up's are on a line of their own.
+  const bool steady = has_steady(s.warmup);
   o << "  produced " << s.produced << "  consumed " << s.consumed << "  duplicates " << s.duplicates
- << "  skipped " << s.skipped << "  lost " << s.lost << "  final lag " << s.final_lag << "  max lag " << s.max_lag << "\n";
-  o << "  latency ms: p50 " << fmt("%.3f", s.latency_ms.p50) << "  p90 " << fmt("%.3f", s.latency_ms.p90) << "  p99 "
-    << fmt("%.3f", s.latency_ms.p99) << "  p99.9 " << fmt("%.3f", s.latency_ms.p999) << "  max "
-    << fmt("%.3f", s.latency_ms.max) << "\n";
+ << "  skipped " << s.skipped << "  lost " << s.lost << "  final lag " << s.final_lag << "  max lag "
+    << (steady ? s.warmup.steady_max_lag : s.max_lag) << "\n";
+  o << "  latency ms: " << latency_line(steady ? s.warmup.steady_latency_ms : s.latency_ms, true)
+    << (steady ? "  (after warm-up)" : "") << "\n";
+  if (!s.warmup.reason.empty()) o << startup_line(s.warmup);
   for (const auto& g : s.groups) {
-    o << "\ngroup " << g.id << "  (generation " << g.generation << ", max lag " << g.max_lag << " records / "
-      << fmt("%.1f", g.max_lag_seconds) << " s, final lag " << g.final_lag << ")\n";
-    o << "  latency ms: p50 " << fmt("%.3f", g.latency_ms.p50) << "  p99 " << fmt("%.3f", g.latency_ms.p99)
-      << "  max " << fmt("%.3f", g.latency_ms.max) << "\n";
+    const bool gs = has_steady(g.warmup);
+    o << "\ngroup " << g.id << "  (generation " << g.generation << ", max lag "
+      << (gs ? g.warmup.steady_max_lag : g.max_lag) << " records / "
+      << fmt("%.1f", gs ? g.warmup.steady_max_lag_seconds : g.max_lag_seconds) << " s"
+      << (gs ? " after warm-up" : "") << ", final lag " << g.final_lag << ")\n";
+    const LatencySummary& gl = gs ? g.warmup.steady_latency_ms : g.latency_ms;
+    o << "  latency ms: p50 " << fmt("%.3f", gl.p50) << "  p99 " << fmt("%.3f", gl.p99)
+      << "  max " << fmt("%.3f", gl.max) << "\n";
+    if (!g.warmup.reason.empty() && s.groups.size() > 1) o << startup_line(g.warmup);
+    o << model_line(g);
     o << "  " << pad("consumer", 28) << pad("state", 20) << pad("consumed", 12, true) << pad("duplicates", 12, true)
       << "  partitions\n";
     for (const auto& c : g.consumers) {
@@ -72,6 +124,7 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
         << pad(fmt("%.1f", rb.stop_the_world_partition_s), 13, true) << "\n";
     }
     if (!any) o << "  rebalances: none\n";
+    o << format_group_faults(s, g);
   }
   return o.str();
 }
@@ -156,6 +209,16 @@ void write_sweep_outputs(const std::string& dir, const SweepResult& s) {
                    {"jobs", s.jobs},
                    {"runs", s.points.size() * s.seeds}};
   write_file_atomically(d / "timing.json", t.dump(2) + "\n");
+}
+
+void write_shard_dir(const std::string& dir, const nlohmann::json& doc, double wall_seconds) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create output directory: " + ec.message());
+  write_file_atomically(fs::path(dir) / "shard.json", doc.dump(1) + "\n");
+  nlohmann::json t{{"wall_seconds", std::round(wall_seconds * 1000) / 1000}};
+  write_file_atomically(fs::path(dir) / "timing.json", t.dump(2) + "\n");
 }
 
 }  // namespace cgsim::analysis

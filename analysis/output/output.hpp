@@ -35,4 +35,8 @@ SimulationResult load_run_outputs(const std::string& dir);
 /// creating it. Throws WriteError when it cannot be written.
 void write_sweep_outputs(const std::string& dir, const SweepResult& sweep);
 
+/// Writes a shard's partial result (analysis/experiments/shard.hpp): @p doc as DIR/shard.json and
+/// the wall clock as DIR/timing.json, creating DIR. Throws WriteError.
+void write_shard_dir(const std::string& dir, const nlohmann::json& doc, double wall_seconds);
+
 }  // namespace cgsim::analysis

@@ -181,6 +181,15 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
     doc.para("Generation " + std::to_string(g.generation) + "; max lag " + std::to_string(g.max_lag) +
              " records, oldest uncommitted record at most " + human(g.max_lag_seconds) + " s old; final lag " +
              std::to_string(g.final_lag) + " records.");
+    if (!g.warmup.reason.empty()) {
+      const WarmupSummary& w = g.warmup;
+      doc.para("Warm-up " + human(w.end_s) + " s (" + w.reason + "). Start-up: max lag " +
+               std::to_string(w.startup_max_lag) + " records / " + human(w.startup_max_lag_seconds) + " s, p99 " +
+               human(w.startup_latency_ms.p99) + " ms. Steady state: max lag " + std::to_string(w.steady_max_lag) +
+               " records / " + human(w.steady_max_lag_seconds) + " s, p99 " + human(w.steady_latency_ms.p99) + " ms." +
+               (g.model.utilisation >= 0 ? " Utilisation ρ " + human(g.model.utilisation) + " (busiest consumer at peak)."
+                                         : std::string()));
+    }
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : g.consumers) {
       rows.push_back({c.name, c.state, std::to_string(c.consumed), std::to_string(c.duplicates),
@@ -475,6 +484,12 @@ void plan_section(Doc& doc, const json& plan, const std::string& top) {
     } else {
       doc.para("No configuration among those tried meets every SLO.", "verdict fail");
     }
+    const auto& infeasible = json_array_or_empty(pt, pp, "infeasible");
+    for (std::size_t i = 0; i < infeasible.size(); ++i)
+      doc.para("Cannot be met: " + json_string(infeasible[i], index_path(key_path(pp, "infeasible"), i)), "verdict fail");
+    const auto& notes = json_array_or_empty(pt, pp, "notes");
+    for (std::size_t i = 0; i < notes.size(); ++i)
+      doc.para("Note: " + json_string(notes[i], index_path(key_path(pp, "notes"), i)));
     const auto& warnings = json_array_or_empty(pt, pp, "warnings");
     for (std::size_t i = 0; i < warnings.size(); ++i)
       doc.para("Warning: " + json_string(warnings[i], index_path(key_path(pp, "warnings"), i)), "warning");

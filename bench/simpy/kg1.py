@@ -44,11 +44,17 @@ SimPy event here, scheduled in the same order with the same (time, priority) key
     partition's log on each poll and fetch; Work counts what they examine.
   * A batch is processed sequentially, one constant processing time per record; one event at its
     end. Latency per record = processing end - append time, exact.
+  * Start-up: the initial consumers start at times drawn over the group's start_spread (joining
+    consumers at their fault's time), then pay the Java client's bootstrap (a drawn 0.36-0.70 s
+    client cost plus six round trips) before their first JoinGroup; both draws come from the
+    client's stream consumer/<name>/start/<life>, as in cgsim.
   * Auto-commit every 5 s at poll time, and synchronously before revoking (eager); an idle consumer
-    wakes for a due commit. Heartbeats every 3 s; members learn of a rebalance from the heartbeat
-    response; a crashed member is removed at session timeout (45 s); max.poll.interval timers.
-  * Coordinator: MEMBER_ID_REQUIRED handshake, initial rebalance delay (extended while members keep
-    arriving), join phase ending when all members rejoined, the leader computing the Java range
+    wakes for a due commit. Heartbeats every 3 s, restarted at each JoinGroup response, each one
+    leaving up to retry.backoff.ms (100 ms) late (drawn from consumer/<name>/heartbeat/<life>);
+    members learn of a rebalance from the heartbeat response; a crashed member is removed at
+    session timeout (45 s); max.poll.interval timers.
+  * Coordinator: MEMBER_ID_REQUIRED handshake (members given an id stay pending until they join
+    with it), initial rebalance delay (extended while members keep arriving), join phase ending when all members rejoined, the leader computing the Java range
     assignment (members sorted by member id; member ids are client.id + "-" + a UUID drawn from the
     same xoshiro256** stream as cgsim), sync, generations, commits rejected while the group is
     completing a rebalance.
@@ -111,7 +117,7 @@ def run_model(params, times, gids):
         group.add_consumer()
     production.start()
     for c in group.consumers:
-        c.start()
+        c.start(params["start_spread_ns"])
     for f in params["faults"]:
         if f["kind"] == "join":
             def join(count=f["count"]):

@@ -2,8 +2,11 @@
 and the count of the view's work (mirroring models/kafka/client)."""
 
 import bisect
-from kg1_engine import CLIENT, E_ILLEGAL_GENERATION, E_MEMBER_ID_REQUIRED, E_NONE, E_REBALANCE_IN_PROGRESS, E_UNKNOWN_MEMBER_ID, FETCH_MAX_WAIT, MAX_PARTITION_FETCH_BYTES, M_COMPLETING, M_PREPARING, M_STABLE, NETWORK, NEVER, STOPPED, UNJOINED
+from kg1_engine import Rng, CLIENT, E_ILLEGAL_GENERATION, E_MEMBER_ID_REQUIRED, E_NONE, E_REBALANCE_IN_PROGRESS, E_UNKNOWN_MEMBER_ID, FETCH_MAX_WAIT, MAX_PARTITION_FETCH_BYTES, M_COMPLETING, M_PREPARING, M_STABLE, NETWORK, NEVER, STOPPED, UNJOINED
 from kg1_coordinator import JoinRequest, range_assign
+
+# The Java heartbeat thread's look period, retry.backoff.ms (models/kafka/client/client_policy.hpp).
+HEARTBEAT_CHECK_PERIOD = 100_000_000
 
 
 class Consumer:
@@ -16,6 +19,7 @@ class Consumer:
         self.client_id = group.p["group"] + "-" + str(index)
         Consumer.incarnations += 1
         self.incarnation = Consumer.incarnations
+        self.heartbeat_rng = Rng(group.p["seed"], "consumer/" + group.p["group"] + "/" + str(index) + "/heartbeat/0")
         self.state = UNJOINED
         self.member_id = ""
         self.generation = -1
@@ -69,9 +73,19 @@ class Consumer:
     def current(self, inc):
         return inc == self.incarnation and self.state != STOPPED
 
-    def start(self):
+    def start(self, spread=0):
+        # The process starts at a time drawn over the spread, then pays the Java client's bootstrap
+        # (its own start-up cost and the round trips before its first JoinGroup), both drawn from
+        # the client's own stream as in cgsim.
+        p = self.g.p
+        rng = Rng(p["seed"], "consumer/" + p["group"] + "/" + str(self.index) + "/start/0")
+        at = (rng.next_u64() >> 11) * 2.0 ** -53
+        cost = (rng.next_u64() >> 11) * 2.0 ** -53
+        offset = int(at * float(spread))
+        low, high = p["bootstrap_cost_low_ns"], p["bootstrap_cost_high_ns"]
+        bootstrap = low + int(cost * float(high - low)) + p["bootstrap_round_trips"] * 2 * p["request_latency_ns"]
         inc = self.incarnation
-        self.eng.after(0, CLIENT, lambda: self.current(inc) and self.poll())
+        self.eng.after(offset + bootstrap, CLIENT, lambda: self.current(inc) and self.poll())
 
     def poll(self):
         now = self.eng.now
@@ -138,6 +152,9 @@ class Consumer:
         self.member_id = member_id
         self.generation = generation
         self.state = M_COMPLETING
+        # The Java heartbeat thread restarts its timer when the JoinGroup response arrives.
+        self.eng.cancel(self.heartbeat_event)
+        self.heartbeat_event = None
         self.schedule_heartbeat()
         plan = None
         if leader == member_id and members:
@@ -187,7 +204,9 @@ class Consumer:
         if self.eng.pending(self.heartbeat_event):
             return
         inc = self.incarnation
-        self.heartbeat_event = self.eng.after(self.g.p["heartbeat_interval_ns"], CLIENT,
+        # The heartbeat thread notices a due heartbeat up to retry.backoff.ms (100 ms) late.
+        lag = int(((self.heartbeat_rng.next_u64() >> 11) * 2.0 ** -53) * float(HEARTBEAT_CHECK_PERIOD))
+        self.heartbeat_event = self.eng.after(self.g.p["heartbeat_interval_ns"] + lag, CLIENT,
                                               lambda: self.current(inc) and self.heartbeat())
 
     def heartbeat(self):

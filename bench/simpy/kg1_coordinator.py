@@ -44,6 +44,7 @@ class Coordinator:
         self.initial_delay = False
         self.new_member_added = False
         self.initial_remaining = 0
+        self.initial_last_delay = 0
         self.join_seq = 0
         self.open = None
         self.ids = Rng(group.p["seed"], "group/" + group.p["group"] + "/member-ids")
@@ -136,9 +137,9 @@ class Coordinator:
         if self.state in (EMPTY, DEAD):
             self.initial_delay = True
             self.new_member_added = False
-            timeout = self.rebalance_timeout()
-            delay = min(g.p["initial_rebalance_delay_ns"], timeout)
-            self.initial_remaining = max(timeout - delay, 0)
+            delay = g.p["initial_rebalance_delay_ns"]
+            self.initial_remaining = max(self.rebalance_timeout() - delay, 0)
+            self.initial_last_delay = delay
             self.open = {"start_ns": now, "trigger": "initial" if self.generation == 0 else (req.reason or "join")}
             self.state = PREPARING
             self.join_timer = eng.after(delay, COORDINATOR, self.on_join_deadline)
@@ -192,13 +193,14 @@ class Coordinator:
         if self.initial_delay and self.new_member_added and self.initial_remaining > 0:
             self.new_member_added = False
             delay = min(self.g.p["initial_rebalance_delay_ns"], self.initial_remaining)
-            self.initial_remaining = max(self.initial_remaining - delay, 0)
+            self.initial_remaining = max(self.initial_remaining - self.initial_last_delay, 0)
+            self.initial_last_delay = delay
             self.join_timer = self.g.eng.after(delay, COORDINATOR, self.on_join_deadline)
             return
         self.initial_delay = False
         for mid in [k for k, m in self.sorted_members() if not m.awaiting_join]:
             self.remove_member(mid)
-        self.pending_members.clear()
+        # Members given an id but not yet joined with it stay pending.
         self.complete_join()
 
     def complete_join(self):
@@ -222,6 +224,7 @@ class Coordinator:
         for mid, m in self.sorted_members():
             m.awaiting_join = False
             m.awaiting_sync = True
+            m.last_heartbeat = eng.now  # the session runs again from the join's completion
             c, inc, gen, leader = m.meta.consumer, m.meta.incarnation, self.generation, self.leader
             member_list = subs if mid == self.leader else []
             g.send(lambda c=c, inc=inc, mid=mid, gen=gen, leader=leader, ml=member_list:

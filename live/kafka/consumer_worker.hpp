@@ -10,12 +10,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "live/backend.hpp"
+#include "live/kafka/consumer_client.hpp"
 #include "live/kafka/layout.hpp"
 #include "live/kafka/run_state.hpp"
 #include "models/common/scenario.hpp"
@@ -23,32 +25,28 @@
 
 namespace cgsim::live::kafka {
 
-/// What the scheduling thread asks of a consumer; a later value is stronger.
-enum class Command : int { Run = 0, Crash, Close, Finish, Abort };
-
 /// The client properties of consumer @p index of group @p spec, whose id on the cluster is
 /// @p group_id; they are set after the user's properties and so override them.
 ClientProperties consumer_properties(const models::GroupSpec& spec, const std::string& group_id, std::int32_t index);
 /// Defaults set before the user's properties (the mock cluster's fetch wait).
 ClientProperties consumer_defaults(bool mock);
 
-class ConsumerWorker {
+class ConsumerWorker : public ConsumerClient {
  public:
   /// @p incarnation counts restarts of the same member, so each gets its own random stream.
   ConsumerWorker(Shared& sh, const Layout& layout, const models::Scenario& sc, std::int32_t group, std::int32_t index,
                  std::uint32_t incarnation);
-  ~ConsumerWorker();
+  ~ConsumerWorker() override;
   ConsumerWorker(const ConsumerWorker&) = delete;
   ConsumerWorker& operator=(const ConsumerWorker&) = delete;
 
-  void start() { thread_ = std::thread([this] { body(); }); }
-  void command(Command c);
-  /// Processing takes @p factor times longer until @p until_ns.
-  void slow(double factor, std::int64_t until_ns);
-  void join() {
+  void start() override { thread_ = std::thread([this] { body(); }); }
+  void command(Command c) override;
+  void slow(double factor, std::int64_t until_ns) override;
+  void join() override {
     if (thread_.joinable()) thread_.join();
   }
-  bool running() const { return !finished_.load(); }
+  bool running() const override { return !finished_.load(); }
   std::int32_t index() const { return index_; }
   const std::string& name() const { return name_; }
 
@@ -90,6 +88,20 @@ class ConsumerWorker {
   std::atomic<bool> finished_{false};
   bool assigned_once_ = false;  ///< received an assignment callback (consumer thread only)
   std::vector<std::int32_t> current_;  ///< owned partitions (global), touched on the consumer thread only
+};
+
+/// Makes librdkafka consumers (ConsumerWorker).
+class WorkerFactory : public ConsumerFactory {
+ public:
+  WorkerFactory(Shared& sh, const Layout& layout, const models::Scenario& sc) : sh_(sh), layout_(layout), sc_(sc) {}
+  std::unique_ptr<ConsumerClient> make(std::int32_t group, std::int32_t index, std::uint32_t incarnation) override {
+    return std::make_unique<ConsumerWorker>(sh_, layout_, sc_, group, index, incarnation);
+  }
+
+ private:
+  Shared& sh_;
+  const Layout& layout_;
+  const models::Scenario& sc_;
 };
 
 }  // namespace cgsim::live::kafka

@@ -1,6 +1,9 @@
-// The librdkafka backend: runs a scenario on a real Kafka cluster or librdkafka's mock cluster.
+// The live backend: runs a scenario on a real Kafka cluster or librdkafka's mock cluster, its
+// consumers on librdkafka (a thread each) or on Kafka's Java client (a worker process each,
+// live/java/), its producers on librdkafka.
 //
-// Threads: one per producer instance, one per consumer client, a monitor (broker health and,
+// Threads: one per producer instance, one per librdkafka consumer (a reader thread per Java
+// consumer process), a monitor (broker health and,
 // on a real cluster, the coordinator's group states), and the calling thread, which applies the
 // scenario's faults on time, samples lag and ends the run. The pieces live beside this file:
 // rdkafka_handles (client handles), run_state (what threads share), layout (names on the
@@ -17,6 +20,7 @@
 #include <thread>
 
 #include "live/backend.hpp"
+#include "live/java/java_consumer.hpp"
 #include "live/kafka/admin.hpp"
 #include "live/kafka/cleanup.hpp"
 #include "live/kafka/consumer_worker.hpp"
@@ -101,6 +105,8 @@ class Run {
     // creates the offsets topic, which takes seconds), so that this one-off cost is not counted
     // in the first rebalance.
     layout_ = kafka::build_layout(sc_, d_.run_id);
+    // The Java worker is found (or compiled) before anything is created on the cluster.
+    if (java_client()) java_runtime_ = java::find_worker_runtime();
     phase("checking names");
     const auto existing_topics = cluster_->topics(10000);
     const auto existing_groups = cluster_->existing_groups(layout_.group_ids, std::chrono::seconds(60));
@@ -128,7 +134,9 @@ class Run {
     if (o_.progress) o_.progress->phase(name, expected_s);
   }
 
-  kafka::ConsumerWorker* live_consumer(std::int32_t group, std::int32_t index) {
+  bool java_client() const { return sc_.client == models::ClientFlavor::Java; }
+
+  kafka::ConsumerClient* live_consumer(std::int32_t group, std::int32_t index) {
     auto it = consumers_.find({group, index});
     if (it == consumers_.end() || !it->second->running()) return nullptr;
     return it->second.get();
@@ -142,7 +150,7 @@ class Run {
       retired_.push_back(std::move(it->second));
       consumers_.erase(it);
     }
-    auto w = std::make_unique<kafka::ConsumerWorker>(sh_, layout_, sc_, group, index, incarnation_[key]++);
+    auto w = factory_->make(group, index, incarnation_[key]++);
     w->start();
     consumers_[key] = std::move(w);
     next_index_[group] = std::max(next_index_[group], index + 1);
@@ -158,7 +166,7 @@ class Run {
 
   /// @p record: report the restart as a fault of its own (a rolling restart is reported once).
   void restart(std::int32_t group, std::int32_t index, std::int64_t downtime, bool record = true) {
-    kafka::ConsumerWorker* w = live_consumer(group, index);
+    kafka::ConsumerClient* w = live_consumer(group, index);
     if (!w) return;
     FaultSpec f;
     f.kind = FaultSpec::Kind::Restart;
@@ -253,6 +261,34 @@ class Run {
     }
   }
 
+  /// Gets every consumer the scenario will start ready ahead of time (Java workers are JVMs that
+  /// take a while to start; their start-up must not count in the rebalances): the initial ones,
+  /// those joins add and the new incarnations of restarted members.
+  void prepare_consumers() {
+    std::map<std::int32_t, std::int32_t> next;
+    for (std::size_t g = 0; g < sc_.groups.size(); ++g) {
+      const auto gi = static_cast<std::int32_t>(g);
+      for (std::int32_t i = 0; i < sc_.groups[g].consumers.count; ++i) factory_->prepare(gi, i);
+      next[gi] = sc_.groups[g].consumers.count;
+    }
+    std::vector<FaultSpec> faults = sc_.faults;
+    std::stable_sort(faults.begin(), faults.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+    for (const auto& f : faults) {
+      std::int32_t g = -1;
+      for (std::size_t i = 0; i < sc_.groups.size(); ++i)
+        if (sc_.groups[i].id == f.group) g = static_cast<std::int32_t>(i);
+      if (g < 0) continue;
+      if (f.kind == FaultSpec::Kind::Join) {
+        for (std::int32_t k = 0; k < f.count; ++k) factory_->prepare(g, next[g]++);
+      } else if (f.kind == FaultSpec::Kind::Restart && f.member < next[g]) {
+        factory_->prepare(g, f.member);
+      } else if (f.kind == FaultSpec::Kind::RollingRestart) {
+        for (std::int32_t i = 0; i < next[g]; ++i) factory_->prepare(g, i);
+      }
+    }
+    factory_->wait_prepared();
+  }
+
   analysis::RunSummary drive() {
     recorder_ = std::make_unique<Recorder>(layout_.partition_names, kafka::group_infos(sc_, layout_));
     sh_.recorder = recorder_.get();
@@ -265,6 +301,13 @@ class Run {
         producers_.push_back(std::make_unique<kafka::ProducerWorker>(sh_, layout_, sc_, p, i));
       }
     }
+    if (java_client()) {
+      phase("starting Java consumers");
+      factory_ = std::make_unique<java::JavaFactory>(sh_, layout_, sc_, java_runtime_);
+    } else {
+      factory_ = std::make_unique<kafka::WorkerFactory>(sh_, layout_, sc_);
+    }
+    prepare_consumers();
     sh_.t0 = Clock::now();
     phase("running", static_cast<double>(sc_.duration) / 1e9);
     for (auto& p : producers_) p->start();
@@ -394,8 +437,10 @@ class Run {
   kafka::Layout layout_;
   std::unique_ptr<Recorder> recorder_;
   std::vector<std::unique_ptr<kafka::ProducerWorker>> producers_;
-  std::map<std::pair<std::int32_t, std::int32_t>, std::unique_ptr<kafka::ConsumerWorker>> consumers_;
-  std::vector<std::unique_ptr<kafka::ConsumerWorker>> retired_;
+  java::WorkerRuntime java_runtime_;
+  std::unique_ptr<kafka::ConsumerFactory> factory_;
+  std::map<std::pair<std::int32_t, std::int32_t>, std::unique_ptr<kafka::ConsumerClient>> consumers_;
+  std::vector<std::unique_ptr<kafka::ConsumerClient>> retired_;
   std::map<std::pair<std::int32_t, std::int32_t>, std::uint32_t> incarnation_;
   std::map<std::int32_t, std::int32_t> next_index_;
   std::priority_queue<Action, std::vector<Action>, std::greater<Action>> actions_;
@@ -416,20 +461,29 @@ analysis::RunSummary KafkaBackend::run(const models::Scenario& scenario) {
   details_.run_id = options_.run_id.empty() ? make_run_id() : options_.run_id;
   details_.time_scale = options_.time_scale.value_or(scenario.time_scale);
   details_.effective = scale_scenario(scenario, details_.time_scale);
-  details_.effective.client = models::ClientFlavor::Librdkafka;
+  // Kafka's Java client runs on a real cluster only: librdkafka's mock cluster is a librdkafka
+  // test fixture, and there the consumers are librdkafka's whatever the scenario says.
+  const models::ClientFlavor client = options_.client.value_or(scenario.client);
+  const bool java = client == models::ClientFlavor::Java && !options_.bootstrap.empty();
+  if (client == models::ClientFlavor::Java && !java) {
+    details_.warnings.push_back("client java is replayed with librdkafka's consumer on the mock cluster; give "
+                                "--bootstrap for Kafka's Java client");
+  }
+  details_.effective.client = java ? models::ClientFlavor::Java : models::ClientFlavor::Librdkafka;
   for (auto& g : details_.effective.groups) {
     // librdkafka chooses its rebalance protocol from the assignor: cooperative-sticky runs the
     // incremental protocol (a revocation round, then an assignment round), whatever the
-    // scenario's protocol says; the simulation follows what ran.
-    if (librdkafka_strategy(g.assignor) == "cooperative-sticky" && g.protocol == "eager") g.protocol = "cooperative";
+    // scenario's protocol says; the simulation follows what ran. (The Java client does the same,
+    // and the scenario loader already gave such a group protocol: cooperative.)
+    if (!java && librdkafka_strategy(g.assignor) == "cooperative-sticky" && g.protocol == "eager") g.protocol = "cooperative";
   }
   std::int64_t threads = 0;
   for (const auto& p : details_.effective.producers) threads += p.count;
   for (const auto& g : details_.effective.groups) threads += g.consumers.count;
   for (const auto& f : details_.effective.faults)
     if (f.kind == FaultSpec::Kind::Join) threads += f.count;
-  if (threads > 256) throw InputError("live runs start one thread per producer and consumer; this scenario needs " +
-                                      std::to_string(threads) + " (at most 256)");
+  if (threads > 256) throw InputError("live runs start one thread or process per producer and consumer; this scenario "
+                                      "needs " + std::to_string(threads) + " (at most 256)");
   Run run(options_, details_, details_.effective);
   return run.execute();
 }

@@ -82,11 +82,14 @@ ProducerWorker::ProducerWorker(Shared& sh, const Layout& layout, const models::S
   auto kind = models::partitioners::Partitioner::parse(spec_.partitioner);
   if (!kind) throw InputError("unknown partitioner " + spec_.partitioner);
   ClientProperties ours{{"client.id", "cgsim-producer-" + std::to_string(spec) + "-" + std::to_string(instance)}};
-  if (auto p = librdkafka_partitioner(*kind)) {
+  // With client java the records go where a Java producer would put them (the scenario's
+  // partitioner as the Java client implements it, e.g. murmur2 of the key for `default`): cgsim's
+  // model of it picks the partition, as it does for the Java-only strategies under librdkafka.
+  const bool java = sc.client == models::ClientFlavor::Java;
+  if (auto p = librdkafka_partitioner(*kind); p && !java) {
     ours.emplace_back("partitioner", *p);
   } else {
-    // Java-only strategies: cgsim's model of them picks the partition.
-    model_.emplace(*kind, models::ClientFlavor::Librdkafka, topic_.partitions,
+    model_.emplace(*kind, java ? models::ClientFlavor::Java : models::ClientFlavor::Librdkafka, topic_.partitions,
                    sim::Rng(sc.seed, "live.producer." + std::to_string(spec) + "." + std::to_string(instance) + ".partitioner"));
   }
   rd_kafka_conf_t* conf = make_conf(sh_, ours);

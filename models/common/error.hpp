@@ -18,6 +18,7 @@ enum ExitCode : int {
   kExitInternal = 4,     ///< a bug in cgsim
   kExitWrite = 5,        ///< an output file or standard output could not be written (disk full, no permission)
   kExitNonTermination = 6, ///< assign: the upstream assignor would loop forever on this input
+  kExitInconclusive = 7, ///< validate: the host could not keep up with the scenario; no verdict on the model
   kExitInterrupted = 130 ///< Ctrl-C
 };
 

@@ -76,6 +76,9 @@ struct GroupSpec {
   std::int32_t max_poll_records = 500;
   CommitSpec commit;
   std::string auto_offset_reset = "earliest";  ///< earliest | latest
+  /// The group's initial consumers start at times drawn uniformly over this window, each from
+  /// its own random stream.
+  sim::Time start_spread = sim::kSecond;
   ConsumerSpec consumers;
 };
 
@@ -106,6 +109,10 @@ struct BrokerSpec {
 /// Output settings.
 struct OutputSpec {
   sim::Time sample_interval = sim::kSecond;
+  /// Start-up to leave out of the steady-state figures: a fixed time from the run's start, or
+  /// (nullopt, `warmup: auto`) until each group's initial backlog has drained (docs/model.md,
+  /// "Warm-up").
+  std::optional<sim::Time> warmup;
 };
 
 struct Scenario {

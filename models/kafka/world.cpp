@@ -26,7 +26,7 @@ World::World(sim::Engine& engine, const Scenario& scenario) : engine_(engine), s
 void World::start() {
   production_->start();
   for (auto& g : groups_)
-    for (auto& c : g->consumers()) c->start();
+    for (auto& c : g->consumers()) c->start(g->spec().start_spread);
   for (const FaultSpec& f : scenario_.faults) {
     engine_.schedule_at(f.at, models::priority::kFault, [this, &f] {
       signals_.fault.emit(f, engine_.now());

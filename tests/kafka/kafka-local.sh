@@ -45,7 +45,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/local-service.sh"
 classpath() {
   if [[ -s "$CP_FILE" ]]; then
     local ok=1 jar
-    IFS=: read -r -a jars <"$CP_FILE"
+    IFS=: read -r -a jars <"$CP_FILE" || true  # the file has no final newline
     for jar in "${jars[@]}"; do [[ -f "$jar" ]] || { ok=0; break; }; done
     if ((ok)); then cat "$CP_FILE"; return 0; fi
   fi

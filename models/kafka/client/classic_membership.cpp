@@ -89,6 +89,10 @@ void Consumer::on_join_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
   member_id_ = member_id;
   generation_ = generation;
   set_state(MemberState::CompletingRebalance);
+  if (policy_.heartbeat_restarts_at_join) {
+    g_.engine().cancel(heartbeat_event_);
+    heartbeat_event_ = 0;
+  }
   schedule_heartbeat();
   std::optional<std::map<std::string, std::vector<std::int32_t>>> plan;
   std::size_t withheld = 0;
@@ -218,7 +222,11 @@ void Consumer::schedule_heartbeat() {
   if (eng.pending(heartbeat_event_)) return;
   std::uint32_t inc = incarnation_;
   heartbeat_due_ = eng.now() + g_.spec().heartbeat_interval;
-  const Time at = policy_.heartbeat_on_main_loop ? main_loop_wake(heartbeat_due_) : heartbeat_due_;
+  Time at = policy_.heartbeat_on_main_loop ? main_loop_wake(heartbeat_due_) : heartbeat_due_;
+  if (policy_.heartbeat_check_period > 0 && !kip848()) {
+    // The heartbeat thread notices a due heartbeat at its next look (ClientPolicy).
+    at += static_cast<Time>(heartbeat_rng_.uniform() * static_cast<double>(policy_.heartbeat_check_period));
+  }
   heartbeat_event_ = eng.schedule_at(at, models::priority::kClient, [this, inc] {
     if (current(inc)) heartbeat();
   });

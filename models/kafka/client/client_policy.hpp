@@ -4,6 +4,7 @@
 /// hold one policy, chosen from the scenario's `client`, and ask it what to do; no code tests the
 /// library by name.
 #include "models/common/types.hpp"
+#include "sim/time.hpp"
 
 namespace cgsim::models {
 
@@ -23,9 +24,44 @@ struct ClientPolicy {
   /// max.poll.interval.ms runs from the message in hand, since a poll returns one message
   /// (librdkafka), not from the last poll() (Java).
   bool poll_interval_per_message = false;
+  /// The heartbeat timer starts again when a JoinGroup response arrives: Java's heartbeat thread
+  /// is enabled then and resets its timers, so each member's heartbeats run from its own join.
+  /// librdkafka's heartbeat interval runs on across joins.
+  bool heartbeat_restarts_at_join = true;
+  /// The classic Java client's heartbeat thread looks whether a heartbeat is due every
+  /// retry.backoff.ms (100 ms) unless an application poll wakes it, so a heartbeat leaves up to
+  /// that long after it is due; the lag is drawn per heartbeat from the client's stream, and the
+  /// next one is due an interval after it left, so members' heartbeats drift apart. 0: no lag
+  /// (librdkafka sends on its main loop's wake-ups instead).
+  sim::Time heartbeat_check_period = 100 * sim::kMillisecond;
+  /// A cold client's own start-up cost before its first request (process and library start,
+  /// for Java the JVM loading and compiling the client's classes), drawn uniformly from
+  /// [low, high) per client. Java: the 0.36-0.70 s a cold kafka-clients 3.9.1 consumer took on
+  /// a local broker before its first JoinGroup (issue 17's measurements), whose round trips
+  /// cost well under a millisecond there. librdkafka, a C library with nothing to load: a few
+  /// milliseconds for its threads and first connection.
+  sim::Time bootstrap_cost_low = 360 * sim::kMillisecond;
+  sim::Time bootstrap_cost_high = 700 * sim::kMillisecond;
+  /// Round trips before the first JoinGroup (or ConsumerGroupHeartbeat): connection and
+  /// ApiVersions to the bootstrap broker, Metadata, FindCoordinator, then connection and
+  /// ApiVersions to the coordinator, which both clients open as a connection of its own. The
+  /// JoinGroup answered with MEMBER_ID_REQUIRED is the coordinator's, modelled there.
+  int bootstrap_round_trips = 6;
 
   static constexpr ClientPolicy java() { return {}; }
-  static constexpr ClientPolicy librdkafka() { return {true, true, true, true, true}; }
+  static constexpr ClientPolicy librdkafka() {
+    ClientPolicy p;
+    p.auto_commit_on_timer = true;
+    p.commits_offset_store = true;
+    p.heartbeat_on_main_loop = true;
+    p.rebalance_without_poll = true;
+    p.poll_interval_per_message = true;
+    p.heartbeat_restarts_at_join = false;
+    p.heartbeat_check_period = 0;
+    p.bootstrap_cost_low = 2 * sim::kMillisecond;
+    p.bootstrap_cost_high = 10 * sim::kMillisecond;
+    return p;
+  }
   static constexpr ClientPolicy of(ClientFlavor client) {
     return client == ClientFlavor::Librdkafka ? librdkafka() : java();
   }

@@ -39,7 +39,8 @@ Consumer::Consumer(Group& group, std::int32_t index)
       client_id_(group.spec().id + "-" + std::to_string(index)),
       incarnation_(group.next_incarnation()),
       processing_(group.spec().consumers.processing_time,
-                  sim::Rng(group.scenario().seed, "consumer/" + name_ + "/processing/" + std::to_string(group.lives(index)))) {
+                  sim::Rng(group.scenario().seed, "consumer/" + name_ + "/processing/" + std::to_string(group.lives(index)))),
+      heartbeat_rng_(group.scenario().seed, "consumer/" + name_ + "/heartbeat/" + std::to_string(group.lives(index))) {
   if (group.spec().consumers.static_membership) instance_id_ = client_id_;
   std::int32_t bytes = 1;
   for (const auto& tn : group.spec().topics)
@@ -54,11 +55,23 @@ void Consumer::set_state(MemberState s) {
   g_.signals().member_state.emit(g_.index(), index_, from, s, g_.engine().now());
 }
 
-void Consumer::start() {
+void Consumer::start(Time spread) {
   sim::Engine& eng = g_.engine();
-  created_at_ = eng.now();
+  // The process starts somewhere in the spread, then the client pays its bootstrap: its own
+  // start-up cost and the round trips before its first JoinGroup (ClientPolicy). Both draws come
+  // from the client's own stream, so its timers (which start from its creation or its join) have
+  // phases of their own.
+  sim::Rng rng(g_.scenario().seed, "consumer/" + name_ + "/start/" + std::to_string(g_.lives(index_)));
+  const double at = rng.uniform();
+  const double cost = rng.uniform();
+  const Time offset = static_cast<Time>(at * static_cast<double>(spread));
+  const Time bootstrap =
+      policy_.bootstrap_cost_low +
+      static_cast<Time>(cost * static_cast<double>(policy_.bootstrap_cost_high - policy_.bootstrap_cost_low)) +
+      policy_.bootstrap_round_trips * 2 * g_.scenario().broker.request_latency;
+  created_at_ = eng.now() + offset;
   std::uint32_t inc = incarnation_;
-  eng.schedule_after(0, models::priority::kClient, [this, inc] {
+  eng.schedule_after(offset + bootstrap, models::priority::kClient, [this, inc] {
     if (current(inc)) poll();
   });
 }
@@ -82,7 +95,6 @@ void Consumer::poll() {
       }
       return;
     }
-    if (!revoke_pending_.empty()) finish_revocation();
   } else if (state_ == MemberState::Unjoined || rejoin_needed_) {
     if (!join_in_flight_) start_join(rejoin_reason_);
   }
@@ -114,7 +126,8 @@ void Consumer::crash() {
   if (stopped()) return;
   emit_until(g_.engine().now());
   sim::Engine& eng = g_.engine();
-  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_}) eng.cancel(e);
+  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_, revocation_event_})
+    eng.cancel(e);
   busy_ = false;
   idle_ = false;
   for (std::int32_t gid : assigned_) {

@@ -59,8 +59,9 @@ inline std::size_t lower_index(const std::vector<std::int32_t>& v, std::int32_t 
 class Consumer : public AppendListener {
  public:
   Consumer(Group& group, std::int32_t index);
-  /// Starts the client (first poll joins the group).
-  void start();
+  /// Starts the client process at a time drawn from [now, now + @p spread); its first poll,
+  /// which joins the group, follows the client's bootstrap (ClientPolicy).
+  void start(sim::Time spread = 0);
   /// Stops at once, without leaving: the coordinator notices at session timeout.
   void crash();
   /// Closes cleanly after the batch in hand: commit (per policy), then LeaveGroup
@@ -89,6 +90,9 @@ class Consumer : public AppendListener {
   const std::string& member_id() const { return member_id_; }
   std::uint32_t incarnation() const { return incarnation_; }
   MemberState state() const { return state_; }
+  /// The generation (classic) or member epoch (consumer protocol) it last joined with; -1 while
+  /// it knows itself out of the group.
+  std::int32_t generation() const { return generation_; }
   const std::vector<std::int32_t>& assigned() const { return assigned_; }
   std::uint64_t consumed() const { return consumed_; }
   std::uint64_t duplicates() const { return duplicates_; }
@@ -165,6 +169,12 @@ class Consumer : public AppendListener {
   /// that is due goes out now.
   void main_loop_woken();
   void send_consumer_heartbeat(std::int32_t epoch, const std::string& reason);
+  /// Consumer protocol: a heartbeat sent at once (an acknowledgement of a reconciled
+  /// assignment); the heartbeat interval runs again from it.
+  void acknowledge_assignment();
+  /// Consumer protocol: commits (auto-commit), then gives revoke_pending_ up once the commit is
+  /// answered, without waiting for the application.
+  void start_revocation();
   void finish_revocation();
   void init_positions_later();
   /// True while poll() may return records: a stable member, or a cooperative member that keeps
@@ -192,9 +202,10 @@ class Consumer : public AppendListener {
   bool close_requested_ = false;
   std::function<void()> on_closed_;
   std::string rejoin_reason_ = "join";
-  std::vector<std::int32_t> revoke_pending_;  // consumer protocol: partitions to give up at the next poll
+  std::vector<std::int32_t> revoke_pending_;  // consumer protocol: partitions being given up
   sim::Time batch_start_ = 0;
   sim::EventId commit_timer_ = 0;
+  sim::EventId revocation_event_ = 0;  // consumer protocol: a revocation waiting for its commit
   /// The records of the batch in hand. A poll writes them through a pointer into room it asked
   /// for once (a vector would check its capacity per record, and reload its end after each
   /// store, which could alias it); the buffer grows and never shrinks.
@@ -273,6 +284,7 @@ class Consumer : public AppendListener {
   std::uint64_t consumed_ = 0;
   std::uint64_t duplicates_ = 0;
   ProcessingTime processing_;
+  sim::Rng heartbeat_rng_;  // the heartbeat thread's lag (ClientPolicy::heartbeat_check_period)
 };
 
 }  // namespace cgsim::models

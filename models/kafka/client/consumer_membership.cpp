@@ -34,23 +34,46 @@ void Consumer::send_consumer_heartbeat(std::int32_t epoch, const std::string& re
   g_.send([cg, hb] { cg->on_heartbeat(hb); });
 }
 
-void Consumer::finish_revocation() {
-  // Revocation runs at poll time: commit what was consumed (auto-commit), give the partitions
-  // up, then acknowledge with a heartbeat once the commit has been answered.
+void Consumer::start_revocation() {
+  // The Java consumer reconciles on its background thread as soon as a target without some of
+  // its partitions arrives, without waiting for the application: it commits the positions
+  // consumed so far (auto-commit) and gives the partitions up only once that commit is answered.
+  // Until then the application's polls still return records of those partitions, past the
+  // committed positions, and it processes them; their next owner starts from the committed
+  // positions and processes them again.
   Time delay = 0;
   if (g_.spec().commit.kind == CommitSpec::Kind::Auto) {
     commit(true);
     delay = 2 * g_.scenario().broker.request_latency;
   }
+  std::uint32_t inc = incarnation_;
+  revocation_event_ = g_.engine().schedule_after(delay, models::priority::kClient, [this, inc] {
+    if (current(inc)) finish_revocation();
+  });
+}
+
+void Consumer::finish_revocation() {
+  revocation_event_ = 0;
+  if (revoke_pending_.empty() || member_id_.empty()) return;
   drop_partitions(revoke_pending_);
   revoke_pending_.clear();
   cursor_ = 0;
   chunk_left_ = chunk_records_;
   reset_fetch();
-  std::uint32_t inc = incarnation_;
-  g_.engine().schedule_after(delay, models::priority::kClient, [this, inc] {
-    if (current(inc) && !member_id_.empty()) send_consumer_heartbeat(generation_, "");
-  });
+  set_state(MemberState::Stable);
+  acknowledge_assignment();
+  if (!busy_) poll();
+}
+
+void Consumer::acknowledge_assignment() {
+  // The reconciliation is complete: the auto-commit interval runs again from now, and the member
+  // acknowledges at once rather than at its next regular heartbeat; the heartbeat interval then
+  // runs from this one. The reply already carries what the member may take next.
+  next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
+  send_consumer_heartbeat(generation_, "");
+  g_.engine().cancel(heartbeat_event_);
+  heartbeat_event_ = 0;
+  schedule_heartbeat();
 }
 
 void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerGroupCoordinator::Response& r) {
@@ -61,6 +84,8 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     generation_ = -1;
     join_in_flight_ = false;
     revoke_pending_.clear();
+    g_.engine().cancel(revocation_event_);
+    revocation_event_ = 0;
     set_state(MemberState::Unjoined);
     rejoin_reason_ = "join";
     if (!busy_) poll();
@@ -75,6 +100,9 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     schedule_heartbeat();
     schedule_auto_commit_timer();
   }
+  // A revocation in progress finishes first; the reply to its acknowledgement carries the target
+  // again.
+  if (g_.engine().pending(revocation_event_)) return;
   std::vector<std::int32_t> next = r.assignment;
   std::sort(next.begin(), next.end());
   revoke_pending_.clear();
@@ -96,11 +124,14 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     cursor_ = 0;
     chunk_left_ = chunk_records_;
     reset_fetch();
-    if (joined_now) next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
     init_positions_later();
   }
   set_state(revoke_pending_.empty() ? MemberState::Stable : MemberState::CompletingRebalance);
-  if (!revoke_pending_.empty() && !busy_) poll();
+  if (!revoke_pending_.empty()) {
+    start_revocation();
+  } else if (added) {
+    acknowledge_assignment();
+  }
 }
 
 }  // namespace cgsim::models

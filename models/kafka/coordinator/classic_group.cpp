@@ -179,13 +179,15 @@ void ClassicGroupCoordinator::on_join(const JoinRequest& req) {
   switch (state_) {
     case ClassicGroupState::Empty:
     case ClassicGroupState::Dead: {
-      // InitialDelayedJoin: wait for more members before the first assignment.
+      // The group's first member: wait group.initial.rebalance.delay.ms for more members, then
+      // again while new ones keep arriving, up to the rebalance timeout in all. The join phase
+      // ends when the delay runs out, whoever has joined by then; with a delay of 0 the first
+      // member completes a generation of its own and later members rebalance the group.
       initial_delay_ = true;
       new_member_added_ = false;
-      Time delay = group_.scenario().broker.initial_rebalance_delay;
-      Time timeout = rebalance_timeout();
-      delay = std::min(delay, timeout);
-      initial_remaining_ = std::max<Time>(timeout - delay, 0);
+      const Time delay = group_.scenario().broker.initial_rebalance_delay;
+      initial_remaining_ = std::max<Time>(rebalance_timeout() - delay, 0);
+      initial_last_delay_ = delay;
       open_ = RebalanceInfo{};
       open_->group = group_.index();
       open_->start = now;
@@ -271,8 +273,9 @@ void ClassicGroupCoordinator::on_join_deadline() {
   if (initial_delay_ && new_member_added_ && initial_remaining_ > 0) {
     // More members arrived during the initial delay: wait another delay (bounded).
     new_member_added_ = false;
-    Time delay = std::min(group_.scenario().broker.initial_rebalance_delay, initial_remaining_);
-    initial_remaining_ = std::max<Time>(initial_remaining_ - delay, 0);
+    const Time delay = std::min(group_.scenario().broker.initial_rebalance_delay, initial_remaining_);
+    initial_remaining_ = std::max<Time>(initial_remaining_ - initial_last_delay_, 0);
+    initial_last_delay_ = delay;
     join_timer_ = group_.engine().schedule_after(delay, models::priority::kCoordinator, [this] { on_join_deadline(); });
     return;
   }
@@ -281,7 +284,8 @@ void ClassicGroupCoordinator::on_join_deadline() {
   for (const auto& [id, m] : members_)
     if (!m.awaiting_join) gone.push_back(id);
   for (const auto& id : gone) remove_member(id);
-  pending_members_.clear();
+  // Members given an id but not yet joined with it stay pending: when they join with it, the
+  // group rebalances again.
   complete_join();
 }
 
@@ -328,6 +332,9 @@ void ClassicGroupCoordinator::complete_join() {
   for (auto& [id, m] : members_) {
     m.awaiting_join = false;
     m.awaiting_sync = true;
+    // Each member's session runs again from the join's completion (the pending expiry re-arms
+    // itself from here when it fires).
+    m.last_heartbeat = eng.now();
     std::int32_t c = m.meta.consumer;
     std::uint32_t inc = m.meta.incarnation;
     std::int32_t gen = generation_;

@@ -111,6 +111,7 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
   bool initial_delay_ = false;
   bool new_member_added_ = false;
   sim::Time initial_remaining_ = 0;
+  sim::Time initial_last_delay_ = 0;  // the initial delay now running
   std::uint64_t join_seq_ = 0;
   /// A cooperative round withheld partitions: the follow-up round belongs to the same rebalance.
   bool awaiting_followup_ = false;

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Measures sharded sweeps under a local Slurm (tests/slurm/slurm-local.sh): the wall time of a
+# 512-unit sweep (8 points x 64 seeds of bench/slurm_unit.yaml) run as an 8-task job array plus its
+# merge, on a node with 1 and then 2 CPUs (task slots); and the scheduler's per-task overhead, from
+# an array of 64 tasks that do nothing. Prints a Markdown table; docs/performance.md ("Sweeps on a
+# cluster") has the figures and the extrapolation to a large cluster.
+#
+#   bash bench/slurm_scaling.sh [CGSIM]      (default ./build/cli/cgsim)
+#
+# Times are wall clock: run it alone on the machine (other processes share the slots' cores); the
+# load average before and after is printed with the figures.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cgsim="$(cd "$(dirname "${1:-$root/build/cli/cgsim}")" && pwd)/$(basename "${1:-$root/build/cli/cgsim}")"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/cgsim-slurm-bench.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+shards=8 empty_tasks=64
+args=("$root/bench/slurm_unit.yaml" --vary groups.0.consumers.count=2,3,4,6 --vary groups.0.session_timeout=6s,10s --seeds 64)
+
+now() { date +%s.%N; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+echo "load average before: $(load)" >&2
+t0=$(now); "$cgsim" sweep "${args[@]}" --jobs 1 --quiet --out "$tmp/j1"; t1=$(now)
+direct1=$(echo "$t1 - $t0" | bc)
+t0=$(now); "$cgsim" sweep "${args[@]}" --jobs 2 --quiet --out "$tmp/j2"; t1=$(now)
+direct2=$(echo "$t1 - $t0" | bc)
+
+declare -A sweep overhead
+for cpus in 1 2; do
+  cat >"$tmp/cluster-$cpus.sh" <<EOF2
+set -euo pipefail
+t0=\$(date +%s.%N)
+timeout 900 bash "$root/contrib/slurm/cgsim-sweep-slurm.sh" --shards $shards --out "$tmp/s$cpus" --cgsim "$cgsim" --wait \
+  -- $(printf '%q ' "${args[@]}") 2>/dev/null
+t1=\$(date +%s.%N)
+echo "\$t1 - \$t0" | bc >"$tmp/sweep-$cpus"
+t0=\$(date +%s.%N)
+timeout 600 sbatch --wait --parsable --array=0-$((empty_tasks - 1)) --output=/dev/null --wrap=true >/dev/null
+t1=\$(date +%s.%N)
+echo "\$t1 - \$t0" | bc >"$tmp/empty-$cpus"
+EOF2
+  CGSIM_SLURM_CPUS=$cpus CGSIM_SLURM_STATE="$tmp/state-$cpus" CGSIM_SLURM_PARENT_PID=$$ \
+    timeout 1200 bash "$root/tests/slurm/slurm-local.sh" run -- bash "$tmp/cluster-$cpus.sh" 2>/dev/null
+  sweep[$cpus]=$(cat "$tmp/sweep-$cpus")
+  overhead[$cpus]=$(cat "$tmp/empty-$cpus")
+  cmp -s "$tmp/j1/sweep.json" "$tmp/s$cpus/sweep.json" || { echo "merged sweep.json differs" >&2; exit 1; }
+done
+echo "load average after: $(load)" >&2
+
+printf '| run | wall s |\n|---|---|\n'
+printf '| cgsim sweep, 512 units, --jobs 1 (no scheduler) | %.1f |\n' "$direct1"
+printf '| cgsim sweep, 512 units, --jobs 2 (no scheduler) | %.1f |\n' "$direct2"
+printf '| Slurm, 1 slot: %d-task array + merge | %.1f |\n' "$shards" "${sweep[1]}"
+printf '| Slurm, 2 slots: %d-task array + merge | %.1f |\n' "$shards" "${sweep[2]}"
+printf '| Slurm speed-up 1 -> 2 slots | %.2fx |\n' "$(echo "${sweep[1]} / ${sweep[2]}" | bc -l)"
+printf '| Slurm, 1 slot: %d empty tasks | %.1f (%.3f s per task) |\n' "$empty_tasks" "${overhead[1]}" "$(echo "${overhead[1]} / $empty_tasks" | bc -l)"
+printf '| Slurm, 2 slots: %d empty tasks | %.1f (%.3f s per task per slot) |\n' "$empty_tasks" "${overhead[2]}" "$(echo "${overhead[2]} * 2 / $empty_tasks" | bc -l)"

@@ -1,0 +1,121 @@
+#include "live/rabbitmq/producers.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <thread>
+
+#include "live/rabbitmq/recorder.hpp"
+#include "models/common/error.hpp"
+#include "models/rabbitmq/message.hpp"
+
+namespace cgsim::live::rabbitmq {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+}
+
+ArrivalStream::ArrivalStream(const models::rabbitmq::Scenario& sc, std::size_t spec, std::int32_t instance)
+    : p_(sc.producers[spec]),
+      arrivals_(sc.seed, "rabbitmq/producer/" + std::to_string(spec) + "/" + std::to_string(instance) + "/arrivals"),
+      keys_(sc.seed, "rabbitmq/producer/" + std::to_string(spec) + "/" + std::to_string(instance) + "/keys") {
+  if (p_.keys.kind == models::KeySpec::Kind::Zipf) zipf_ = std::make_unique<sim::ZipfSampler>(p_.keys.cardinality, p_.keys.exponent);
+}
+
+double ArrivalStream::next() {
+  // The model's walk over the rate's segments (start, steps, stop), drawing from the same stream.
+  const double stop = static_cast<double>(p_.stop);
+  double t = std::max(t_, static_cast<double>(p_.start));
+  for (;;) {
+    if (t >= stop) return t_ = kInf;
+    double boundary = stop;
+    if (p_.rate.kind == models::RateSpec::Kind::Steps) {
+      for (const auto& step : p_.rate.steps) {
+        if (static_cast<double>(step.first) > t) {
+          boundary = std::min(boundary, static_cast<double>(step.first));
+          break;
+        }
+      }
+    }
+    const double rate = p_.rate.rate_at(static_cast<sim::Time>(t));
+    if (rate > 0) {
+      const bool poisson = p_.rate.kind == models::RateSpec::Kind::Poisson ||
+                           (p_.rate.kind == models::RateSpec::Kind::Steps && p_.rate.poisson_steps);
+      const double gap = poisson ? arrivals_.exponential(1e9 / rate) : 1e9 / rate;
+      if (t + gap < boundary) return t_ = t + gap;
+    }
+    if (!std::isfinite(boundary)) return t_ = kInf;
+    t = boundary;
+  }
+}
+
+std::uint64_t ArrivalStream::key() {
+  switch (p_.keys.kind) {
+    case models::KeySpec::Kind::None: return models::rabbitmq::kNoKey;
+    case models::KeySpec::Kind::Uniform: return keys_.below(p_.keys.cardinality);
+    case models::KeySpec::Kind::Zipf: return zipf_->sample(keys_);
+    case models::KeySpec::Kind::Sequential: {
+      std::uint64_t k = sequence_++;
+      if (p_.keys.cardinality > 0) k %= p_.keys.cardinality;
+      return k;
+    }
+  }
+  return models::rabbitmq::kNoKey;
+}
+
+Producers::Producers(RunContext& ctx) : ctx_(ctx) {}
+
+Producers::~Producers() {
+  ctx_.abort = true;
+  join();
+}
+
+void Producers::start() {
+  const auto& sc = *ctx_.scenario;
+  for (std::size_t i = 0; i < sc.producers.size(); ++i)
+    for (std::int32_t k = 0; k < sc.producers[i].count; ++k) threads_.emplace_back([this, i, k] { run(i, k); });
+}
+
+void Producers::join() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void Producers::run(std::size_t spec, std::int32_t instance) {
+  const auto& sc = *ctx_.scenario;
+  const auto& p = sc.producers[spec];
+  try {
+    AmqpConnection conn(ctx_.address, ctx_.connect_timeout_s, "producer " + std::to_string(spec) + "/" + std::to_string(instance));
+    const std::string exchange = p.exchange.empty() ? "" : ctx_.exchange_names[static_cast<std::size_t>(sc.exchange_index(p.exchange))];
+    std::vector<char> body(std::max<std::size_t>(sizeof(MessageHead), static_cast<std::size_t>(std::max(0, p.message_bytes))), 'x');
+    ArrivalStream arrivals(sc, spec, instance);
+    std::string key_buf;
+    for (;;) {
+      const double t = arrivals.next();
+      if (!(t < static_cast<double>(sc.duration))) break;
+      const std::uint64_t key = arrivals.key();
+      std::this_thread::sleep_until(ctx_.at(static_cast<std::int64_t>(t)));
+      if (ctx_.abort) break;
+      // The default exchange routes by queue name: the run's name of the scenario's queue.
+      if (key == models::rabbitmq::kNoKey) {
+        key_buf = p.routing_key;
+      } else {
+        key_buf = p.keys.prefix + std::to_string(key);
+      }
+      if (p.exchange.empty()) {
+        const std::int32_t q = sc.queue_index(key_buf);
+        if (q >= 0) key_buf = ctx_.queue_names[static_cast<std::size_t>(q)];
+      }
+      MessageHead head{next_id_.fetch_add(1), ctx_.now_ns(), key};
+      std::memcpy(body.data(), &head, sizeof head);
+      conn.publish(exchange, key_buf, body.data(), body.size());
+      ctx_.recorder->published(head.published_ns);
+    }
+    conn.close();
+  } catch (const Error& e) {
+    ctx_.fail(e.what());
+  }
+}
+
+}  // namespace cgsim::live::rabbitmq

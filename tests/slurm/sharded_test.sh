@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A sharded sweep and a sharded plan on a real single-node Slurm cluster (tests/slurm/slurm-local.sh):
+# the job array of contrib/slurm/cgsim-sweep-slurm.sh runs the sweep's shards and its dependent job
+# merges them; contrib/slurm/cgsim-plan-slurm.sh submits one array per plan round and merges each.
+# The merged outputs must equal the unsharded commands' byte for byte.
+# Usage: sharded_test.sh CGSIM. Exit 77 (skipped) when Slurm or munge is not installed.
+set -euo pipefail
+cgsim="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/cgsim-slurm-test.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+cat >"$tmp/scenario.yaml" <<'EOF2'
+name: slurm-sweep
+seed: 11
+duration: 30s
+broker: {initial_rebalance_delay: 1s}
+topics: [{name: t, partitions: 6}]
+producers:
+  - {topic: t, rate: {kind: poisson, per_second: 2000}, keys: {kind: zipf, cardinality: 1000, exponent: 1.1}}
+groups:
+  - id: g
+    topics: [t]
+    session_timeout: 6s
+    heartbeat_interval: 2s
+    consumers: {count: 2, processing_time: {kind: exponential, mean: 300us}}
+faults:
+  - {at: 15s, crash: g/0}
+EOF2
+args=("$tmp/scenario.yaml" --vary groups.0.consumers.count=2,3,4 --vary groups.0.session_timeout=6s,10s --seeds 2)
+
+timeout 300 "$cgsim" sweep "${args[@]}" --jobs 2 --quiet --out "$tmp/full"
+
+sed -e 's/name: slurm-sweep/name: slurm-plan/' -e 's/duration: 30s/duration: 90s/' -e 's/per_second: 2000/per_second: 3000/' \
+  -e 's/{kind: zipf, cardinality: 1000, exponent: 1.1}/{kind: uniform, cardinality: 1000}/' -e 's/mean: 300us/mean: 1ms/' \
+  -e 's/at: 15s/at: 40s/' -e 's/partitions: 6/partitions: 8/' "$tmp/scenario.yaml" >"$tmp/plan.yaml"
+plan_args=("$tmp/plan.yaml" --slo p99_latency=50ms --slo recovery=20s --seeds 2 --partitions 8,12)
+prc=0
+timeout 300 "$cgsim" plan "${plan_args[@]}" --jobs 2 --quiet --out "$tmp/plan_full" || prc=$?
+((prc <= 1)) || { echo "FAIL: the unsharded plan exited with $prc"; exit 1; }
+
+# The cluster stops by itself if this script dies; every wait is bounded.
+export CGSIM_SLURM_STATE="$tmp/slurm-state" CGSIM_SLURM_PARENT_PID=$$ CGSIM_SLURM_MAX_SECONDS=900
+rc=0
+cat >"$tmp/on-cluster.sh" <<EOF2
+set -euo pipefail
+timeout 300 bash "$root/contrib/slurm/cgsim-sweep-slurm.sh" --shards 5 --out "$tmp/sharded" --cgsim "$cgsim" \
+  --wait -- $(printf '%q ' "${args[@]}")
+prc=0
+timeout 400 bash "$root/contrib/slurm/cgsim-plan-slurm.sh" --shards 3 --out "$tmp/plan_sharded" --cgsim "$cgsim" \
+  --round-timeout 200 -- $(printf '%q ' "${plan_args[@]}") || prc=\$?
+((prc == $prc)) || { echo "FAIL: the Slurm plan exited with \$prc, the unsharded plan with $prc"; exit 1; }
+EOF2
+timeout 800 bash "$root/tests/slurm/slurm-local.sh" run -- bash "$tmp/on-cluster.sh" || rc=$?
+if ((rc == 77)); then echo "skipped: Slurm or munge is not installed"; exit 77; fi
+if ((rc != 0)); then
+  tail -n 20 "$tmp"/sharded/slurm/*.log "$tmp"/plan_sharded/slurm/*.log 2>/dev/null || true
+  echo "FAIL: the Slurm runs exited with $rc"
+  exit 1
+fi
+for f in sweep.json sweep.csv runs.csv; do
+  cmp "$tmp/full/$f" "$tmp/sharded/$f" || { echo "FAIL: $f differs between the unsharded and the Slurm sweep"; exit 1; }
+done
+n="$(ls -d "$tmp"/sharded/shards/* | wc -l)"
+((n == 5)) || { echo "FAIL: expected 5 shard directories, found $n"; exit 1; }
+for f in plan.json summary.json lag.csv group_lag.csv throughput.csv timeline.csv latency_cdf.csv; do
+  cmp "$tmp/plan_full/$f" "$tmp/plan_sharded/$f" || { echo "FAIL: $f differs between the unsharded and the Slurm plan"; exit 1; }
+done
+rounds="$(ls "$tmp"/plan_sharded/slurm/round-*.sbatch | wc -l)"
+echo "ok: sweep of 12 units in 5 array tasks and plan in $rounds rounds of 3 tasks, merged outputs byte-identical"
