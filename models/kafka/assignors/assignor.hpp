@@ -93,6 +93,11 @@ struct AssignorInfo {
   bool cooperative = false;
   /// Runs in the group coordinator (KIP-848 consumer protocol) rather than in the client.
   bool server_side = false;
+  /// Remembers the member's last assignment and its generation and sends them in the
+  /// subscription's user data, which is what the assignor reads as `owned` (Java's eager
+  /// StickyAssignor). An eager member revokes everything before it joins, so without this the
+  /// leader would see it owning nothing.
+  bool remembers_assignment = false;
 };
 
 /// The registry entry for @p name and @p flavor, or nullptr when unknown. Server-side assignors are

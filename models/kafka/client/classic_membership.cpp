@@ -48,8 +48,9 @@ void Consumer::send_join(const std::string& reason) {
   req.topics = g_.spec().topics;
   req.rack = g_.spec().consumers.rack;
   req.reason = reason;
-  req.owned = assigned_;
-  req.generation = generation_;
+  const bool user_data = g_.assignor_info().remembers_assignment;
+  req.owned = user_data ? last_assignment_ : assigned_;
+  req.generation = user_data ? last_assignment_generation_ : generation_;
   ClassicGroupCoordinator* coord = &g_.coordinator();
   g_.send([coord, req] { coord->on_join(req); });
 }
@@ -120,6 +121,8 @@ void Consumer::on_sync_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
     poll();
     return;
   }
+  last_assignment_ = parts;
+  last_assignment_generation_ = generation_;
   std::vector<std::int32_t> next = parts;
   std::sort(next.begin(), next.end());
   if (cooperative()) {
