@@ -50,6 +50,10 @@ struct MemberSubscription {
   std::vector<TopicPartition> owned;
   /// The generation in which it owned them (-1 when unknown).
   std::int32_t generation = -1;
+  /// When set, the generation that user data carries with `owned` (Java's eager StickyAssignor:
+  /// that of its last assignment), while `generation` is the member's current one (-1 once it
+  /// lost it). Unset: `generation` is both.
+  std::optional<std::int32_t> user_data_generation{};
 };
 
 /// Member id -> assigned partitions, in the order the assignor produced them.

@@ -48,9 +48,12 @@ void Consumer::send_join(const std::string& reason) {
   req.topics = g_.spec().topics;
   req.rack = g_.spec().consumers.rack;
   req.reason = reason;
-  const bool user_data = g_.assignor_info().remembers_assignment;
-  req.owned = user_data ? last_assignment_ : assigned_;
-  req.generation = user_data ? last_assignment_generation_ : generation_;
+  req.owned = assigned_;
+  req.generation = generation_;
+  if (g_.assignor_info().remembers_assignment) {
+    req.owned = last_assignment_;
+    req.user_data_generation = last_assignment_generation_;
+  }
   ClassicGroupCoordinator* coord = &g_.coordinator();
   g_.send([coord, req] { coord->on_join(req); });
 }
