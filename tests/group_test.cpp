@@ -259,6 +259,27 @@ TEST(CooperativeProtocol, JoinMovesOnlyWhatChangesOwnerInTwoRounds) {
   EXPECT_GT(during, 0u);
 }
 
+// Named after AbstractStickyAssignorTest.testAddRemoveConsumerOneTopic: under the eager protocol
+// the Java StickyAssignor sends each member's last assignment and generation in its subscription
+// user data, so the members keep their partitions through the join although they revoked them.
+TEST(StickyAssignor, AddRemoveConsumerOneTopicKeepsPartitionsThroughAnEagerJoin) {
+  auto sc = load(scenario("    assignor: sticky\n", "  - {at: 20s, join: g}\n", 2, "{kind: constant, value: 1ms}", 6));
+  auto o = run(sc);
+  ASSERT_EQ(o.rebalances.size(), 2u);
+  const auto& r = o.rebalances[1];
+  EXPECT_EQ(r.trigger, "join");
+  EXPECT_EQ(r.protocol, "eager");
+  EXPECT_EQ(r.partitions_moved, 2);  // 3+3 -> 2+2+2: only the newcomer's two partitions move
+  ASSERT_EQ(o.generations.size(), 2u);
+  // Each first member's new partitions are a subset of its old ones.
+  for (const auto& [c, before] : o.generations[0].assignment)
+    for (const auto& [c2, after] : o.generations[1].assignment)
+      if (c2 == c) {
+        EXPECT_EQ(after.size(), 2u);
+        for (auto gid : after) EXPECT_EQ(std::count(before.begin(), before.end(), gid), 1) << "consumer " << c;
+      }
+}
+
 TEST(CooperativeProtocol, RecordsAreConservedAcrossCrashesAndLeaves) {
   auto sc = load(scenario("    protocol: cooperative\n    assignor: cooperative-sticky\n    session_timeout: 10s\n",
                           "  - {at: 20s, crash: g/0}\n  - {at: 40s, join: g, count: 2}\n  - {at: 60s, leave: g/1}\n", 3,

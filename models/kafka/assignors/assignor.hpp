@@ -50,6 +50,10 @@ struct MemberSubscription {
   std::vector<TopicPartition> owned;
   /// The generation in which it owned them (-1 when unknown).
   std::int32_t generation = -1;
+  /// When set, the generation that user data carries with `owned` (Java's eager StickyAssignor:
+  /// that of its last assignment), while `generation` is the member's current one (-1 once it
+  /// lost it). Unset: `generation` is both.
+  std::optional<std::int32_t> user_data_generation{};
 };
 
 /// Member id -> assigned partitions, in the order the assignor produced them.
@@ -93,6 +97,11 @@ struct AssignorInfo {
   bool cooperative = false;
   /// Runs in the group coordinator (KIP-848 consumer protocol) rather than in the client.
   bool server_side = false;
+  /// Remembers the member's last assignment and its generation and sends them in the
+  /// subscription's user data, which is what the assignor reads as `owned` (Java's eager
+  /// StickyAssignor). An eager member revokes everything before it joins, so without this the
+  /// leader would see it owning nothing.
+  bool remembers_assignment = false;
 };
 
 /// The registry entry for @p name and @p flavor, or nullptr when unknown. Server-side assignors are

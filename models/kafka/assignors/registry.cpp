@@ -15,7 +15,7 @@ const std::vector<AssignorInfo>& java_assignors() {
   static const std::vector<AssignorInfo> v{
       {"range", &assign_range, &plain<&assign_range>, false, false},
       {"roundrobin", &assign_roundrobin, &plain<&assign_roundrobin>, false, false},
-      {"sticky", &assign_sticky, &assign_sticky_detailed, false, false},
+      {"sticky", &assign_sticky, &assign_sticky_detailed, false, false, true},
       {"cooperative-sticky", &assign_cooperative_sticky, &assign_cooperative_sticky_detailed, true, false},
   };
   return v;

@@ -68,9 +68,10 @@ AssignResult assign_sticky_detailed_with(const ClusterMetadata& cluster, const s
   for (std::size_t i = 0; i < members.size(); ++i) {
     const auto& m = members[i];
     auto& v = views[i];
-    if (m.generation >= 0 || !m.owned.empty()) {
+    const std::int32_t data_generation = m.user_data_generation.value_or(m.generation);
+    if (data_generation >= 0 || !m.owned.empty()) {
       v.data_partitions = user_data_partitions(m);
-      v.data_generation = m.generation;
+      v.data_generation = data_generation;
     }
     if (m.generation >= 0) v.protocol_generation = m.generation;
   }

@@ -50,6 +50,10 @@ void Consumer::send_join(const std::string& reason) {
   req.reason = reason;
   req.owned = assigned_;
   req.generation = generation_;
+  if (g_.assignor_info().remembers_assignment) {
+    req.owned = last_assignment_;
+    req.user_data_generation = last_assignment_generation_;
+  }
   ClassicGroupCoordinator* coord = &g_.coordinator();
   g_.send([coord, req] { coord->on_join(req); });
 }
@@ -124,6 +128,8 @@ void Consumer::on_sync_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
     poll();
     return;
   }
+  last_assignment_ = parts;
+  last_assignment_generation_ = generation_;
   std::vector<std::int32_t> next = parts;
   std::sort(next.begin(), next.end());
   if (cooperative()) {

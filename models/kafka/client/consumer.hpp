@@ -193,6 +193,10 @@ class Consumer : public AppendListener {
   std::int32_t generation_ = -1;
   std::uint32_t incarnation_ = 0;
   std::vector<std::int32_t> assigned_;  // sorted; call invalidate_view() after changing it
+  /// The last assignment as received and its generation, kept for assignors that send them in
+  /// their user data (AssignorInfo::remembers_assignment); survives eager revocation.
+  std::vector<std::int32_t> last_assignment_;
+  std::int32_t last_assignment_generation_ = -1;
   std::vector<std::int64_t> position_;
   std::vector<std::int64_t> committed_pos_;  // positions at the last commit sent
   bool rejoin_needed_ = false;

@@ -323,6 +323,7 @@ void ClassicGroupCoordinator::complete_join() {
     s.rack = m.meta.rack;
     s.topics = m.meta.topics;
     s.generation = m.meta.generation;
+    s.user_data_generation = m.meta.user_data_generation;
     for (std::int32_t gid : m.meta.owned) {
       const TopicInfo& t = group_.broker().topic(group_.broker().topic_of(gid));
       s.owned.push_back(TopicPartition{t.name, gid - t.first_gid});

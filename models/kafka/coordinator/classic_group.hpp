@@ -55,9 +55,11 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
     std::optional<std::string> rack;
     std::string reason;  ///< why the member (re)joins: for rebalance triggers
     /// Partitions the member owns as it joins (cooperative protocol; empty for eager members,
-    /// which revoke everything first) and the generation it owned them in.
+    /// which revoke everything first), or the last assignment its assignor remembers in user
+    /// data (AssignorInfo::remembers_assignment), and the member's generation.
     std::vector<std::int32_t> owned;
     std::int32_t generation = -1;
+    std::optional<std::int32_t> user_data_generation{};  ///< see MemberSubscription
   };
   enum class Error { None, RebalanceInProgress, UnknownMemberId, IllegalGeneration, MemberIdRequired };
 
