@@ -158,11 +158,9 @@ void Recorder::fault(std::int32_t group, const models::FaultSpec& f, std::int32_
   if (frozen_) return;
   Group& g = groups_.at(static_cast<std::size_t>(group));
   g.faults.push_back({f.kind, member, t_ns});
-  std::vector<std::int64_t> frontier(partitions_.size(), 0);
-  for (const auto& [p, gp] : g.parts) frontier[static_cast<std::size_t>(p)] = gp.frontier;
   const std::string subject = member >= 0 ? g.info.id + "/" + std::to_string(member) : g.info.id;
   builder_.fault(static_cast<std::size_t>(group),
-                    analysis::FaultRecord{g.info.id, models::to_string(f.kind), subject, secs(t_ns), 0}, std::move(frontier));
+                    analysis::FaultRecord{g.info.id, models::to_string(f.kind), subject, secs(t_ns), 0});
 }
 
 void Recorder::group_state(std::int32_t group, const std::string& state, std::int64_t t_ns) {
@@ -187,7 +185,7 @@ void Recorder::sample(std::int64_t t_ns) {
         oldest = std::min(oldest, ps.produced_ns[static_cast<std::size_t>(from)]);
       }
     }
-    builder_.lag_sample(static_cast<std::size_t>(&g - groups_.data()), total, secs(t_ns - oldest));
+    builder_.lag_sample(static_cast<std::size_t>(&g - groups_.data()), total, secs(t_ns - oldest), secs(t_ns));
   }
 }
 

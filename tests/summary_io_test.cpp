@@ -75,8 +75,23 @@ analysis::RunSummary sample_summary() {
   g.generation = 3;
   g.consumers.push_back({"g/0", "member-0", 600, 4, {"t-0", "t-1"}, "Stable"});
   g.consumers.push_back({"g/1", "member-1", 390, 3, {}, "Stopped"});
+  g.ordering = {"key", 6, 2, 4, 3};
   s.groups.push_back(g);
-  s.faults.push_back({"g", "crash", "g/1", 30.5, 5});
+  s.ordering = g.ordering;
+  analysis::FaultRecord f{"g", "crash", "g/1", 30.5, 5};
+  f.duplicates_uncommitted = 4;
+  f.duplicates_in_flight = 1;
+  f.out_of_order = 6;
+  f.overlapping = 2;
+  f.keys_affected = 4;
+  f.peak_lag = 400;
+  f.peak_lag_seconds = 4.75;
+  f.recovery_s = -1;
+  f.rebalances = 1;
+  f.partitions_moved = 4;
+  f.stop_the_world_partition_s = 0.125;
+  f.detected = false;
+  s.faults.push_back(f);
   return s;
 }
 
@@ -126,7 +141,7 @@ TEST(SummaryJson, RunOutputsReadBackAsWritten) {
 
 TEST(SummaryBuilder, RollsUpGroupsConsumersAndFaults) {
   analysis::SummaryBuilder b({"a", "b"});
-  b.fault(0, {"a", "crash", "a/1", 1.0, 0}, {5});
+  b.fault(0, {"a", "crash", "a/1", 1.0, 0});
   const analysis::Processing a0[] = {{0, 5, 2'000'000, false, false}, {0, 4, 0, true, false}};
   const analysis::Processing a1[] = {{0, 6, 8'000'000, false, true}};
   const analysis::Processing b0[] = {{1, 0, 1'000'000, false, false}};
@@ -153,7 +168,8 @@ TEST(SummaryBuilder, RollsUpGroupsConsumersAndFaults) {
   EXPECT_EQ(s.groups[0].latency_ms.count, 2u);
   EXPECT_EQ(s.latency_ms.count, 3u);
   ASSERT_EQ(s.faults.size(), 1u);
-  EXPECT_EQ(s.faults[0].duplicates, 1u);  // offset 4 was below the crash's frontier of 5
+  EXPECT_EQ(s.faults[0].duplicates, 1u);  // processed after the crash: charged to it
+  EXPECT_EQ(s.faults[0].duplicates_uncommitted, 1u);
 }
 
 }  // namespace

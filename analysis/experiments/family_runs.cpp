@@ -13,7 +13,8 @@ namespace cgsim::analysis {
 namespace {
 
 /// Per group, per "partition" (a queue, or a topic partition): one past the highest message
-/// position processed, the frontier a fault's duplicates are measured against.
+/// position processed, the frontier a fault's duplicates are measured against (negatively
+/// acknowledged messages are requeued and processed again without any fault).
 class Frontiers {
  public:
   Frontiers(std::size_t groups, std::size_t partitions) : f_(groups, std::vector<std::int64_t>(partitions, 0)) {}
@@ -29,7 +30,12 @@ class Frontiers {
 
 FaultRecord fault_record(const models::FaultSpec& f, sim::Time t) {
   const std::string subject = f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
-  return FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0};
+  FaultRecord r;
+  r.group = f.group;
+  r.kind = models::to_string(f.kind);
+  r.subject = subject;
+  r.at_s = sim::to_seconds(t);
+  return r;
 }
 
 const char* state_name(models::rabbitmq::ConsumerState s) {
@@ -51,6 +57,7 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc) {
   std::vector<std::string> ids;
   for (const auto& g : sc.consumers) ids.push_back(g.name);
   SummaryBuilder builder(ids);
+  for (std::size_t g = 0; g < ids.size(); ++g) builder.ordering_scope(g, "key");
   Frontiers frontiers(ids.size(), sc.queues.size());
   FamilyRun out;
   out.broker = "rabbitmq";
@@ -62,7 +69,10 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc) {
     const Processing p{m.queue, static_cast<std::int64_t>(m.message), m.done - m.published, m.duplicate, false};
     builder.processed(g, m.consumer, &p, 1);
     frontiers.processed(g, m.queue, static_cast<std::int64_t>(m.message));
-    if (m.out_of_order && !m.duplicate) ++out.ordering_violations;
+    if (m.out_of_order && !m.duplicate) {
+      ++out.ordering_violations;
+      builder.out_of_order(g, m.queue, m.key == rmq::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
+    }
     if (m.redelivered) ++redelivered;
   });
   world.signals().requeued.connect([&](std::int32_t, std::uint64_t, rmq::RequeueReason r, sim::Time) {
@@ -71,9 +81,9 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc) {
   world.signals().dropped.connect([&](std::int32_t, rmq::DropReason r, bool dead_lettered, sim::Time) {
     ++drops[std::string(dead_lettered ? "dead-lettered (" : "dropped (") + rmq::to_string(r) + ")"];
   });
-  world.signals().depth.connect([&](std::int32_t q, std::uint64_t ready, std::uint64_t unacked, sim::Time) {
+  world.signals().depth.connect([&](std::int32_t q, std::uint64_t ready, std::uint64_t unacked, sim::Time t) {
     for (std::size_t g = 0; g < sc.consumers.size(); ++g)
-      if (sc.queue_index(sc.consumers[g].queue) == q) builder.lag_sample(g, ready + unacked, 0);
+      if (sc.queue_index(sc.consumers[g].queue) == q) builder.lag_sample(g, ready + unacked, 0, sim::to_seconds(t));
   });
   world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
     for (std::size_t g = 0; g < ids.size(); ++g)
@@ -132,6 +142,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
   for (const auto& t : sc.pulsar.topics) max_partitions = std::max<std::size_t>(max_partitions, static_cast<std::size_t>(std::max(1, t.partitions)));
   for (const auto& s : sc.pulsar.subscriptions) ids.push_back(s.name);
   SummaryBuilder builder(ids);
+  for (std::size_t g = 0; g < ids.size(); ++g) builder.ordering_scope(g, "key");
   Frontiers frontiers(ids.size(), max_partitions);
   FamilyRun out;
   out.broker = "pulsar";
@@ -143,15 +154,18 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
     const Processing p{m.partition, m.entry, m.done - m.published, m.duplicate, false};
     builder.processed(g, m.consumer, &p, 1);
     frontiers.processed(g, m.partition, m.entry);
-    if (m.out_of_order && !m.duplicate) ++out.ordering_violations;
+    if (m.out_of_order && !m.duplicate) {
+      ++out.ordering_violations;
+      builder.out_of_order(g, m.partition, m.key == pl::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
+    }
     if (m.failed) ++failed;
   });
   world.signals().redelivered.connect([&](std::int32_t, std::int32_t, std::int64_t, pl::RedeliveryReason r, sim::Time) {
     ++redeliveries[std::string("redelivered (") + pl::to_string(r) + ")"];
   });
   world.signals().dead_lettered.connect([&](std::int32_t, std::int32_t, std::int64_t, sim::Time) { ++dead_lettered; });
-  world.signals().backlog.connect([&](std::int32_t s, std::uint64_t backlog, std::uint64_t, sim::Time) {
-    builder.lag_sample(static_cast<std::size_t>(s), backlog, 0);
+  world.signals().backlog.connect([&](std::int32_t s, std::uint64_t backlog, std::uint64_t, sim::Time t) {
+    builder.lag_sample(static_cast<std::size_t>(s), backlog, 0, sim::to_seconds(t));
   });
   world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
     for (std::size_t g = 0; g < ids.size(); ++g)

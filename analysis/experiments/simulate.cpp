@@ -7,7 +7,8 @@
 
 #include "analysis/experiments/plan.hpp"
 #include "analysis/metrics/warmup.hpp"
-#include "analysis/metrics/warmup.hpp"
+#include "analysis/experiments/kafka_ordering.hpp"
+#include "models/common/error.hpp"
 #include "models/common/priorities.hpp"
 #include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
@@ -23,7 +24,7 @@ using sim::Time;
 class Collector {
  public:
   Collector(World& world, SimulationResult& out, bool series)
-      : w_(world), out_(out), series_(series), builder_(group_ids(world.scenario())) {
+      : w_(world), out_(out), series_(series), builder_(group_ids(world.scenario())), ordering_(world, builder_) {
     const auto& sc = world.scenario();
     out.latency.resize(sc.groups.size());
     groups_.resize(sc.groups.size());
@@ -52,7 +53,6 @@ class Collector {
         if (r.after_idle) run = false;
         if (r.duplicate) {
           ++dups;
-          builder_.duplicate(static_cast<std::size_t>(g), r.partition, r.offset);
         } else {
           // Caught in a stall: its partition was handed out after it was appended (a backlog the
           // stall left), or its consumer has been working off such a backlog without running
@@ -64,6 +64,10 @@ class Collector {
       }
       acc.run[ci] = run ? 1 : 0;
       tally.count(c, n, dups);
+      // Ordering can only break in a batch with duplicates or from a member the group has moved
+      // past; the ordering pass also charges the duplicates to their fault.
+      if (dups != 0 || ordering_.stale(static_cast<std::size_t>(g), c))
+        ordering_.batch(static_cast<std::size_t>(g), c, recs, n);
       if (series_) {
         if (acc.interval.size() <= ci) acc.interval.resize(ci + 1, 0);  // the sampler resizes it too
         acc.interval[ci] += n;
@@ -86,6 +90,7 @@ class Collector {
       builder_.rebalance(std::move(rr));
     });
     s.generation.connect([this](const models::GenerationInfo& gi) {
+      ordering_.generation(gi);
       GenerationRecord gr;
       gr.group = w_.scenario().groups[static_cast<std::size_t>(gi.group)].id;
       gr.generation = gi.generation;
@@ -115,10 +120,7 @@ class Collector {
         auto& grp = w_.group(g);
         if (grp.spec().id != f.group) continue;
         warmup_[g].fault(t);
-        std::vector<std::int64_t> frontier(static_cast<std::size_t>(w_.broker().partition_count()), 0);
-        for (std::int32_t gid : grp.partitions()) frontier[static_cast<std::size_t>(gid)] = grp.offsets(gid).frontier;
-        builder_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0},
-                          std::move(frontier));
+        builder_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0});
       }
     });
   }
@@ -149,7 +151,7 @@ class Collector {
       }
       double lag_s = sim::to_seconds(now - oldest);
       out_.group_lag.push_back({ts, static_cast<std::int32_t>(g), total, lag_s});
-      builder_.lag_sample(g, static_cast<std::uint64_t>(total), lag_s);
+      builder_.lag_sample(g, static_cast<std::uint64_t>(total), lag_s, ts);
       const bool startup = warmup_[g].sample(now, sim::to_seconds(now - oldest_unprocessed));
       LagPeak& peak = startup ? acc.startup_lag : acc.steady_lag;
       peak.records = std::max(peak.records, static_cast<std::uint64_t>(total));
@@ -209,6 +211,8 @@ class Collector {
     }
     out_.summary = builder_.finish(h, std::move(ends));
     finish_warmup(end);
+    mark_undetected(out_.summary);
+    check_conservation(out_.summary);
   }
 
  private:
@@ -274,10 +278,30 @@ class Collector {
     w_.engine().schedule_at(at, models::priority::kSample, [this] { sample(); });
   }
 
+  /// A crash is detected when its group starts a rebalance after it.
+  static void mark_undetected(RunSummary& s) {
+    for (FaultRecord& f : s.faults) {
+      if (f.kind != "crash") continue;
+      f.detected = std::any_of(s.rebalances.begin(), s.rebalances.end(),
+                               [&](const RebalanceRecord& r) { return r.group == f.group && r.start_s >= f.at_s; });
+    }
+  }
+
+  /// Every record a group's topics received is processed once, still waiting, lost or skipped.
+  static void check_conservation(const RunSummary& s) {
+    for (const GroupSummary& g : s.groups) {
+      if (g.produced + g.duplicates == g.consumed + g.final_lag + g.lost + g.skipped) continue;
+      throw Error("internal error: group " + g.id + " breaks produced = consumed - duplicates + final lag + lost + skipped (" +
+                  std::to_string(g.produced) + " != " + std::to_string(g.consumed) + " - " + std::to_string(g.duplicates) +
+                  " + " + std::to_string(g.final_lag) + " + " + std::to_string(g.lost) + " + " + std::to_string(g.skipped) + ")");
+    }
+  }
+
   World& w_;
   SimulationResult& out_;
   bool series_;
   SummaryBuilder builder_;
+  KafkaOrdering ordering_;
   std::vector<GroupAcc> groups_;
   std::vector<WarmupTracker> warmup_;
 };

@@ -250,6 +250,11 @@ const std::vector<MetricDef>& summary_metrics() {
                  [](const RunSummary& s) { return s.warmup.steady_max_lag_seconds; }});
     m.push_back({"steady_latency_p99_ms", "ms", "99th percentile latency of records appended after the warm-up",
                  [](const RunSummary& s) { return s.warmup.steady_latency_ms.p99; }});
+    m.push_back({"out_of_order", "records", "records processed after a later record of their key (or partition)",
+                 [u](const RunSummary& s) { return u(s.ordering.out_of_order); }});
+    m.push_back({"overlapping", "records", "records processed while their partition was handed to another member",
+                 [u](const RunSummary& s) { return u(s.ordering.overlapping); }});
+    m.push_back({"keys_affected", "count", "keys with an out-of-order record", [u](const RunSummary& s) { return u(s.ordering.keys_affected); }});
     return m;
   }();
   return defs;

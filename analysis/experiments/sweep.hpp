@@ -110,7 +110,8 @@ struct MetricDef {
 /// Every summary metric a sweep reports, in output order: produced, consumed, duplicates, skipped,
 /// final_lag, max_lag, max_lag_seconds (largest over groups), latency_{p50,p90,p99,p999,max,mean}_ms,
 /// rebalances, rebalance_seconds (sum of completed rebalance durations), partitions_moved, events,
-/// warmup_s, steady_max_lag, steady_max_lag_seconds, steady_latency_p99_ms (after the warm-up).
+/// warmup_s, steady_max_lag, steady_max_lag_seconds, steady_latency_p99_ms (after the warm-up),
+/// out_of_order, overlapping, keys_affected (OrderingSummary, summed over groups).
 const std::vector<MetricDef>& summary_metrics();
 
 /// Mean, 95% confidence half-width (Student t), sample standard deviation, extremes and count of

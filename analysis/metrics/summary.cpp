@@ -17,26 +17,6 @@ std::pair<std::string, int> split_consumer_name(const std::string& s) {
   return {s.substr(0, slash), std::stoi(s.substr(slash + 1))};
 }
 
-void FaultDuplicates::fault(std::size_t group, FaultRecord record, std::vector<std::int64_t> frontier) {
-  if (latest_.size() <= group) latest_.resize(group + 1, -1);
-  latest_[group] = static_cast<std::ptrdiff_t>(entries_.size());
-  entries_.push_back({group, std::move(record), std::move(frontier)});
-}
-
-void FaultDuplicates::duplicate(std::size_t group, std::int32_t partition, std::int64_t offset) {
-  if (group >= latest_.size() || latest_[group] < 0) return;
-  Entry& e = entries_[static_cast<std::size_t>(latest_[group])];
-  const auto p = static_cast<std::size_t>(partition);
-  if (partition >= 0 && p < e.frontier.size() && offset < e.frontier[p]) ++e.record.duplicates;
-}
-
-std::vector<FaultRecord> FaultDuplicates::records() const {
-  std::vector<FaultRecord> out;
-  out.reserve(entries_.size());
-  for (const auto& e : entries_) out.push_back(e.record);
-  return out;
-}
-
 // ---- JSON ----------------------------------------------------------------------------------------
 //
 // Writers round floating-point figures with r6; readers take every field the writer writes and
@@ -185,7 +165,8 @@ void to_json(json& j, const GroupSummary& g) {
        {"latency_steady_ms", g.latency_steady_ms},
        {"stalled", g.stalled},
        {"generation", g.generation},
-       {"consumers", g.consumers}};
+       {"consumers", g.consumers},
+       {"ordering", g.ordering}};
   if (!g.warmup.reason.empty()) j["warmup"] = g.warmup;
   if (g.model.utilisation >= 0) j["model"] = g.model;
 }
@@ -207,10 +188,42 @@ void from_json(const json& j, GroupSummary& g) {
   opt(j, "consumers", g.consumers);
   opt(j, "warmup", g.warmup);
   opt(j, "model", g.model);
+  opt(j, "ordering", g.ordering);
+}
+
+void to_json(json& j, const OrderingSummary& o) {
+  j = {{"scope", o.scope},
+       {"out_of_order", o.out_of_order},
+       {"overlapping", o.overlapping},
+       {"keys_affected", o.keys_affected},
+       {"partitions_affected", o.partitions_affected}};
+}
+void from_json(const json& j, OrderingSummary& o) {
+  opt(j, "scope", o.scope);
+  opt(j, "out_of_order", o.out_of_order);
+  opt(j, "overlapping", o.overlapping);
+  opt(j, "keys_affected", o.keys_affected);
+  opt(j, "partitions_affected", o.partitions_affected);
 }
 
 void to_json(json& j, const FaultRecord& f) {
-  j = {{"group", f.group}, {"kind", f.kind}, {"subject", f.subject}, {"at_s", r6(f.at_s)}, {"duplicates", f.duplicates}};
+  j = {{"group", f.group},
+       {"kind", f.kind},
+       {"subject", f.subject},
+       {"at_s", r6(f.at_s)},
+       {"duplicates", f.duplicates},
+       {"duplicates_uncommitted", f.duplicates_uncommitted},
+       {"duplicates_in_flight", f.duplicates_in_flight},
+       {"out_of_order", f.out_of_order},
+       {"overlapping", f.overlapping},
+       {"keys_affected", f.keys_affected},
+       {"peak_lag", f.peak_lag},
+       {"peak_lag_seconds", r6(f.peak_lag_seconds)},
+       {"recovery_s", r6(f.recovery_s)},
+       {"rebalances", f.rebalances},
+       {"partitions_moved", f.partitions_moved},
+       {"stop_the_world_partition_s", r6(f.stop_the_world_partition_s)},
+       {"detected", f.detected}};
 }
 void from_json(const json& j, FaultRecord& f) {
   j.at("group").get_to(f.group);
@@ -218,6 +231,18 @@ void from_json(const json& j, FaultRecord& f) {
   opt(j, "subject", f.subject);
   opt(j, "at_s", f.at_s);
   opt(j, "duplicates", f.duplicates);
+  opt(j, "duplicates_uncommitted", f.duplicates_uncommitted);
+  opt(j, "duplicates_in_flight", f.duplicates_in_flight);
+  opt(j, "out_of_order", f.out_of_order);
+  opt(j, "overlapping", f.overlapping);
+  opt(j, "keys_affected", f.keys_affected);
+  opt(j, "peak_lag", f.peak_lag);
+  opt(j, "peak_lag_seconds", f.peak_lag_seconds);
+  opt(j, "recovery_s", f.recovery_s);
+  opt(j, "rebalances", f.rebalances);
+  opt(j, "partitions_moved", f.partitions_moved);
+  opt(j, "stop_the_world_partition_s", f.stop_the_world_partition_s);
+  opt(j, "detected", f.detected);
 }
 
 void to_json(json& j, const RunSummary& s) {
@@ -240,7 +265,8 @@ void to_json(json& j, const RunSummary& s) {
        {"rebalances", s.rebalances},
        {"generations", s.generations},
        {"groups", s.groups},
-       {"faults", s.faults}};
+       {"faults", s.faults},
+       {"ordering", s.ordering}};
   if (!s.warmup.reason.empty()) j["warmup"] = s.warmup;
 }
 void from_json(const json& j, RunSummary& s) {
@@ -265,6 +291,7 @@ void from_json(const json& j, RunSummary& s) {
   j.at("groups").get_to(s.groups);
   opt(j, "faults", s.faults);
   opt(j, "warmup", s.warmup);
+  opt(j, "ordering", s.ordering);
 }
 
 json to_json(const RunSummary& s, bool include_wall_clock) {

@@ -91,6 +91,20 @@ struct ModelSummary {
   bool operator==(const ModelSummary&) const = default;
 };
 
+/// Ordering as the application sees it (docs/model.md, "Ordering").
+struct OrderingSummary {
+  /// "key" when records carry keys the run can tell apart, "partition" when they do not (keyless
+  /// records, or keys the simulator does not keep): out_of_order is then counted per partition.
+  std::string scope;
+  /// Records processed after a later record of the same key (or partition) had been processed.
+  std::uint64_t out_of_order = 0;
+  /// Records processed by a member while the group had handed their partition to another member.
+  std::uint64_t overlapping = 0;
+  std::uint64_t keys_affected = 0;        ///< keys with at least one out-of-order record
+  std::uint64_t partitions_affected = 0;  ///< partitions with an out-of-order or overlapping record
+  bool operator==(const OrderingSummary&) const = default;
+};
+
 struct GroupSummary {
   std::string id;
   std::uint64_t produced = 0;     ///< records appended to the group's topics during the run
@@ -109,43 +123,40 @@ struct GroupSummary {
   std::vector<ConsumerSummary> consumers;
   WarmupSummary warmup;
   ModelSummary model;
+  OrderingSummary ordering;
   bool operator==(const GroupSummary&) const = default;
 };
 
-/// One scheduled fault and the duplicates it caused.
+/// One scheduled fault and what followed it until the group's next fault (its window; the run's
+/// end for the last one). docs/model.md, "Per-fault accounting", defines each figure.
 struct FaultRecord {
   std::string group;
   std::string kind;     ///< crash | leave | join | slow | restart | rolling_restart
   std::string subject;  ///< "<group>/<index>", or the group for join and rolling_restart
   double at_s = 0;
-  /// Processings after the fault, before the group's next fault, of offsets the group had
-  /// processed before the fault (below its per-partition processed frontier then).
+  /// Processings in the fault's window of records the group had processed before.
   std::uint64_t duplicates = 0;
+  /// ... of them, records reprocessed from a committed offset below what had been processed.
+  std::uint64_t duplicates_uncommitted = 0;
+  /// ... and records processed twice because a member kept processing a partition the group had
+  /// handed to another member (its in-flight batch).
+  std::uint64_t duplicates_in_flight = 0;
+  std::uint64_t out_of_order = 0;   ///< OrderingSummary::out_of_order in the window
+  std::uint64_t overlapping = 0;    ///< OrderingSummary::overlapping in the window
+  std::uint64_t keys_affected = 0;  ///< keys with an out-of-order record in the window
+  std::uint64_t peak_lag = 0;       ///< largest lag sample in the window
+  double peak_lag_seconds = 0;      ///< largest lag-seconds sample in the window
+  /// Seconds from the fault to the first lag sample after the window's peak that is back at or
+  /// below the pre-fault level (the largest sample in the 10 s before the fault); 0 when the peak
+  /// stayed at or below it; -1 when the run ended first.
+  double recovery_s = 0;
+  std::int32_t rebalances = 0;          ///< rebalances of the group that started in the window
+  std::int64_t partitions_moved = 0;    ///< their partitions moved
+  double stop_the_world_partition_s = 0;  ///< their stop-the-world partition-seconds
+  /// False for a crash the group had not noticed (no rebalance started) when the run ended: its
+  /// duplicates and stall are not in the figures.
+  bool detected = true;
   bool operator==(const FaultRecord&) const = default;
-};
-
-/// Per-fault duplicate accounting, the same on every backend: a fault snapshots the group's
-/// processed frontier of every partition; a duplicate processing is charged to the group's latest
-/// fault when its offset lies below that fault's snapshot (it had been processed before the
-/// fault), and to no fault otherwise (a rebalance of its own, before any fault).
-class FaultDuplicates {
- public:
-  /// A fault of group @p group; @p frontier[p] is one past the highest offset of global partition
-  /// p the group had processed (0 for partitions it does not read).
-  void fault(std::size_t group, FaultRecord record, std::vector<std::int64_t> frontier);
-  /// Group @p group processed offset @p offset of global partition @p partition again.
-  void duplicate(std::size_t group, std::int32_t partition, std::int64_t offset);
-  /// Every fault, in the order they happened.
-  std::vector<FaultRecord> records() const;
-
- private:
-  struct Entry {
-    std::size_t group;
-    FaultRecord record;
-    std::vector<std::int64_t> frontier;
-  };
-  std::vector<Entry> entries_;
-  std::vector<std::ptrdiff_t> latest_;  ///< per group: index of its latest fault, -1 for none
 };
 
 struct RunSummary {
@@ -170,6 +181,7 @@ struct RunSummary {
   std::vector<GroupSummary> groups;
   std::vector<FaultRecord> faults;
   WarmupSummary warmup;  ///< over every group: the latest end, merged latencies, largest lags
+  OrderingSummary ordering;  ///< the groups' figures summed (scope "mixed" when they differ)
   bool operator==(const RunSummary&) const = default;
 };
 
@@ -190,6 +202,8 @@ void to_json(nlohmann::json& j, const WarmupSummary& w);
 void from_json(const nlohmann::json& j, WarmupSummary& w);
 void to_json(nlohmann::json& j, const ModelSummary& m);
 void from_json(const nlohmann::json& j, ModelSummary& m);
+void to_json(nlohmann::json& j, const OrderingSummary& o);
+void from_json(const nlohmann::json& j, OrderingSummary& o);
 void to_json(nlohmann::json& j, const GroupSummary& g);
 void from_json(const nlohmann::json& j, GroupSummary& g);
 void to_json(nlohmann::json& j, const FaultRecord& f);

@@ -33,7 +33,7 @@ void SummaryBuilder::processed(std::size_t group, std::int32_t consumer, const P
     const Processing& r = records[k];
     if (r.duplicate) {
       ++dups;
-      faults_.duplicate(group, r.partition, r.offset);
+      ledger_.duplicate(group, r.partition, r.offset, DuplicateReason::Uncommitted);
     } else {
       (r.stalled ? t.stalled : t.steady).add(r.latency_ns);
     }
@@ -72,6 +72,7 @@ RunSummary SummaryBuilder::finish(RunSummary s, std::vector<GroupEnd> ends) cons
     all_steady.merge(t.steady);
     all_stalled.merge(t.stalled);
     gs.generation = end.generation;
+    gs.ordering = ledger_.ordering(g);
     for (std::size_t i = 0; i < end.consumers.size(); ++i) {
       ConsumerSummary& cs = end.consumers[i];
       const auto idx = static_cast<std::size_t>(end.consumer_index.empty() ? static_cast<std::int32_t>(i)
@@ -86,6 +87,11 @@ RunSummary SummaryBuilder::finish(RunSummary s, std::vector<GroupEnd> ends) cons
     s.lost += gs.lost;
     s.final_lag += gs.final_lag;
     s.max_lag = std::max(s.max_lag, gs.max_lag);
+    s.ordering.scope = g == 0 || s.ordering.scope == gs.ordering.scope ? gs.ordering.scope : "mixed";
+    s.ordering.out_of_order += gs.ordering.out_of_order;
+    s.ordering.overlapping += gs.ordering.overlapping;
+    s.ordering.keys_affected += gs.ordering.keys_affected;
+    s.ordering.partitions_affected += gs.ordering.partitions_affected;
     s.groups.push_back(std::move(gs));
   }
   s.latency_ms = summarize_latency(all);
@@ -93,7 +99,7 @@ RunSummary SummaryBuilder::finish(RunSummary s, std::vector<GroupEnd> ends) cons
   s.stalled = summarize_stall(all_stalled);
   s.rebalances = rebalances_;
   s.generations = generations_;
-  s.faults = faults_.records();
+  s.faults = ledger_.records(rebalances_, ids_);
   return s;
 }
 

@@ -4,7 +4,7 @@
 /// normalised events (processed records with their latency, rebalances, generations, faults, lag
 /// samples) and, at the end, the final state of every group (log ends, processed frontier,
 /// committed offsets, consumers); it keeps the latency histograms (the only percentile estimator),
-/// attributes duplicates to faults (FaultDuplicates) and writes the totals.
+/// attributes duplicates and ordering violations to faults (FaultLedger) and writes the totals.
 ///
 /// The simulator's collector feeds it while the run goes (its hot loop adds to the group's
 /// histograms directly, see GroupTally); the live recorder feeds it when a run has finished and
@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/metrics/fault_ledger.hpp"
 #include "analysis/metrics/histogram.hpp"
 #include "analysis/metrics/summary.hpp"
 
@@ -76,25 +77,36 @@ class SummaryBuilder {
 
   /// A batch of records consumer @p consumer of group @p group processed.
   void processed(std::size_t group, std::int32_t consumer, const Processing* records, std::size_t n);
-  /// Group @p group processed offset @p offset of @p partition again (per-fault attribution);
-  /// processed() calls it for every duplicate.
-  void duplicate(std::size_t group, std::int32_t partition, std::int64_t offset) {
-    faults_.duplicate(group, partition, offset);
+  /// Group @p group processed position @p offset of @p partition again (per-fault attribution);
+  /// processed() calls it for every duplicate, with the reason Uncommitted.
+  void duplicate(std::size_t group, std::int32_t partition, std::int64_t offset,
+                 DuplicateReason reason = DuplicateReason::Uncommitted) {
+    ledger_.duplicate(group, partition, offset, reason);
   }
+  /// An ordering violation of group @p group (see FaultLedger::out_of_order).
+  void out_of_order(std::size_t group, std::int32_t partition, std::int64_t key) {
+    ledger_.out_of_order(group, partition, key);
+  }
+  /// A record of @p partition processed while the group had handed it to another member.
+  void overlapping(std::size_t group, std::int32_t partition) { ledger_.overlapping(group, partition); }
+  /// The scope of group @p group's ordering figures: "key" or "partition".
+  void ordering_scope(std::size_t group, std::string scope) { ledger_.scope(group, std::move(scope)); }
   /// A rebalance completed (or, with end_s -1, was still open at the end).
   void rebalance(RebalanceRecord r) { rebalances_.push_back(std::move(r)); }
   /// A generation handed out its assignment.
   void generation(GenerationRecord g) { generations_.push_back(std::move(g)); }
-  /// A fault of group @p group; @p frontier[p] is one past the highest offset of global
-  /// partition p the group had processed (see FaultDuplicates).
-  void fault(std::size_t group, FaultRecord record, std::vector<std::int64_t> frontier) {
-    faults_.fault(group, std::move(record), std::move(frontier));
+  /// A fault of group @p group (faults in time order); what follows is charged to it (see
+  /// FaultLedger::fault for @p frontier).
+  void fault(std::size_t group, FaultRecord record, std::vector<std::int64_t> frontier = {}) {
+    ledger_.fault(group, std::move(record), std::move(frontier));
   }
-  /// A lag sample of group @p group: records behind and age of the oldest uncommitted one.
-  void lag_sample(std::size_t group, std::uint64_t lag, double lag_s) {
+  /// A lag sample of group @p group: records behind and age of the oldest uncommitted one, taken
+  /// at @p at_s (the faults' peak lag and recovery need the time; -1 leaves them out).
+  void lag_sample(std::size_t group, std::uint64_t lag, double lag_s, double at_s = -1) {
     GroupTally& t = groups_[group];
     t.max_lag = std::max(t.max_lag, lag);
     t.max_lag_s = std::max(t.max_lag_s, lag_s);
+    if (at_s >= 0) ledger_.lag_sample(group, at_s, lag, lag_s);
   }
 
   /// The summary, from the events so far and each group's end state (in group order). @p run
@@ -109,7 +121,7 @@ class SummaryBuilder {
   std::vector<GroupTally> groups_;
   std::vector<RebalanceRecord> rebalances_;
   std::vector<GenerationRecord> generations_;
-  FaultDuplicates faults_;
+  FaultLedger ledger_;
 };
 
 /// Percentiles, mean and maximum of a latency histogram (nanoseconds), in milliseconds.

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "analysis/metrics/format.hpp"
+#include "analysis/output/fault_table.hpp"
 
 namespace cgsim::analysis {
 
@@ -44,6 +45,7 @@ std::string format_family_text(const FamilyRun& run) {
       o << "  " << cell(c.name, 28) << cell(c.state, 14) << cell(std::to_string(c.consumed), 12, true)
         << cell(fmt("%.1f", share) + "%", 9, true) << cell(std::to_string(c.duplicates), 12, true) << "\n";
     }
+    o << format_group_faults(s, gs);
   }
   if (!s.faults.empty()) {
     o << "\nfaults:\n  " << cell("at s", 10, true) << "  " << cell("fault", 18) << cell("subject", 28)

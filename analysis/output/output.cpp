@@ -7,6 +7,7 @@
 
 #include "analysis/metrics/format.hpp"
 #include "analysis/output/atomic_file.hpp"
+#include "analysis/output/fault_table.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -123,6 +124,7 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
         << pad(fmt("%.1f", rb.stop_the_world_partition_s), 13, true) << "\n";
     }
     if (!any) o << "  rebalances: none\n";
+    o << format_group_faults(s, g);
   }
   return o.str();
 }

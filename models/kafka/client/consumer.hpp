@@ -89,6 +89,9 @@ class Consumer : public AppendListener {
   const std::string& member_id() const { return member_id_; }
   std::uint32_t incarnation() const { return incarnation_; }
   MemberState state() const { return state_; }
+  /// The generation (classic) or member epoch (consumer protocol) it last joined with; -1 while
+  /// it knows itself out of the group.
+  std::int32_t generation() const { return generation_; }
   const std::vector<std::int32_t>& assigned() const { return assigned_; }
   std::uint64_t consumed() const { return consumed_; }
   std::uint64_t duplicates() const { return duplicates_; }
