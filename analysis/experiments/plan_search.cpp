@@ -198,6 +198,7 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
                          int round) {
   const std::int32_t F = res.failures;
   const std::size_t S = o.seeds;
+  const bool ordering = std::any_of(o.slos.begin(), o.slos.end(), [](const Slo& s) { return s.kind == Slo::Kind::Ordering; });
   const bool progress = o.progress && stderr_is_tty();
   RoundRuns runs{std::vector<RunFigures>(keys.size() * S), std::vector<RunFigures>(keys.size() * S)};
   {
@@ -208,7 +209,7 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
       const PartitionSearch& ps = pp.searches[k.search];
       models::Scenario sc = candidate_scenario(o, pp.params, gi, ps.partitions, k.consumers, {}, 0);
       sc.seed += static_cast<std::uint64_t>(i % S);
-      PlanRun r = planning::run_for_plan(sc, gi, o.recovery.settle_s, F > 0);
+      PlanRun r = planning::run_for_plan(sc, gi, o.recovery.settle_s, F > 0, ordering);
       RunFigures& f = runs.steady[i];
       planning::run_figures(f, r, "steady_");
       f.first_assignment_s = r.first_assignment_s;
@@ -234,7 +235,7 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
       const sim::Time at = static_cast<sim::Time>(std::llround(st.failure_s * 1e9));
       models::Scenario sc = candidate_scenario(o, pp.params, gi, ps.partitions, k.consumers, st.victims, at);
       sc.seed += static_cast<std::uint64_t>(i % S);
-      PlanRun r = planning::run_for_plan(sc, gi, o.recovery.settle_s, false);
+      PlanRun r = planning::run_for_plan(sc, gi, o.recovery.settle_s, false, ordering);
       RunFigures& f = runs.failure[i];
       planning::run_figures(f, r, "failure_");
       Recovery rec = measure_recovery(r.group_lag, 0, st.failure_s, o.recovery);
@@ -275,6 +276,12 @@ SloVerdict judge_slo(const Slo& slo, const std::map<std::string, std::vector<dou
     case Slo::Kind::Recovery:
       take("recovery");
       v.run = "failure";
+      break;
+    case Slo::Kind::Ordering:
+      // A failure is what breaks ordering in Kafka: both kinds of run count.
+      take("steady_ordering_violations");
+      take("failure_ordering_violations");
+      v.run = F > 0 ? "steady+failure" : "steady";
       break;
   }
   if (xs.empty()) {
