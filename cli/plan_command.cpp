@@ -27,7 +27,7 @@ void add_plan_options(CLI::App* cmd, PlanCommandOptions& o) {
   cmd->add_option("scenario", o.file, "Scenario file (YAML or JSON)")->required();
   cmd->add_option("--slo", o.slo,
                   "An SLO NAME=VALUE (repeatable): p50/p90/p99/p999_latency=500ms, max_latency=2s, max_lag=100000, "
-                  "max_lag_seconds=30s, recovery=60s")
+                  "max_lag_seconds=30s, recovery=60s, ordering_violations=0")
       ->required();
   cmd->add_option("--failures", o.failures,
                   "Simultaneous consumer crashes at the start of peak load (default: the scenario's crash count)")

@@ -148,6 +148,11 @@ TEST(Slo, ParsesDurationsAndNumbersInTheirUnits) {
   EXPECT_DOUBLE_EQ(an::parse_slo("recovery=90").limit, 90);
   EXPECT_DOUBLE_EQ(an::parse_slo("max_lag=100000").limit, 100000);
   EXPECT_EQ(an::parse_slo("max_latency=2s").quantile, 1.0);
+  auto o = an::parse_slo("ordering_violations=0");
+  EXPECT_EQ(o.kind, an::Slo::Kind::Ordering);
+  EXPECT_EQ(o.unit, "records");
+  EXPECT_DOUBLE_EQ(o.limit, 0);
+  EXPECT_DOUBLE_EQ(an::parse_slo("ordering_violations=25").limit, 25);
 }
 
 TEST(Slo, RejectsUnknownNamesAndBadValues) {
@@ -155,6 +160,8 @@ TEST(Slo, RejectsUnknownNamesAndBadValues) {
   EXPECT_THROW(an::parse_slo("p99_latency"), cgsim::InputError);
   EXPECT_THROW(an::parse_slo("p99_latency=fast"), cgsim::InputError);
   EXPECT_THROW(an::parse_slo("max_lag=1.5"), cgsim::InputError);
+  EXPECT_THROW(an::parse_slo("ordering_violations=1.5"), cgsim::InputError);
+  EXPECT_THROW(an::parse_slo("ordering_violations=-1"), cgsim::InputError);
   try {
     an::parse_slo("recovery=soon");
     FAIL();
@@ -383,4 +390,39 @@ TEST(Plan, RejectsInconsistentOptions) {
   o.group.clear();
   o.axes = {an::parse_vary("groups.0.consumers.count=2,3")};
   EXPECT_THROW(an::run_plan(o), cgsim::InputError);  // use --consumers
+}
+
+// Unkeyed records are ordered per partition: the failure-free runs reprocess nothing, while a crash
+// makes the new owners reprocess what the victim had processed since its last commit, out of order.
+TEST(Plan, OrderingSloCountsTheFailureRunsViolations) {
+  an::PlanOptions o;
+  o.scenario_file = write_temp("plan_small_ordering.yaml", kSmall);
+  o.slos = {an::parse_slo("ordering_violations=0")};
+  o.failures = 1;
+  o.consumers = {5};
+  o.jobs = 2;
+  auto r = an::run_plan(o);
+  ASSERT_EQ(r.points.size(), 1u);
+  const auto& c = r.points[0].searches[0].candidates.at(0);
+  ASSERT_EQ(c.verdicts.size(), 1u);
+  EXPECT_EQ(c.verdicts[0].slo, "ordering_violations");
+  EXPECT_EQ(c.verdicts[0].run, "steady+failure");
+  EXPECT_GT(c.verdicts[0].worst, 0);
+  EXPECT_FALSE(c.verdicts[0].met);
+  EXPECT_DOUBLE_EQ(c.figures.at("steady_ordering_violations").max, 0);
+  EXPECT_DOUBLE_EQ(c.figures.at("failure_ordering_violations").max, c.verdicts[0].worst);
+  EXPECT_FALSE(r.ok());
+  const std::string text = an::format_plan(r);
+  EXPECT_NE(text.find("ordering_violations"), std::string::npos) << text;
+  const auto j = an::to_json(r);
+  EXPECT_NE(j.dump().find("failure_ordering_violations"), std::string::npos);
+
+  // Without a failure nothing is reprocessed, so the SLO holds.
+  o.failures = 0;
+  auto steady = an::run_plan(o);
+  const auto& s = steady.points[0].searches[0].candidates.at(0);
+  ASSERT_EQ(s.verdicts.size(), 1u);
+  EXPECT_EQ(s.verdicts[0].run, "steady");
+  EXPECT_DOUBLE_EQ(s.verdicts[0].worst, 0);
+  EXPECT_TRUE(s.verdicts[0].met);
 }

@@ -110,6 +110,10 @@ TEST(RunOutputs, ReadBackAsWritten) {
     return out;
   };
   EXPECT_EQ(used(back.summary).dump(), used(r.result.summary).dump());
+  // Ordering and the per-fault ledger, which the report shows per group.
+  EXPECT_EQ(an::to_json(back.summary)["faults"].dump(), an::to_json(r.result.summary)["faults"].dump());
+  EXPECT_EQ(an::to_json(back.summary)["groups"][0]["ordering"].dump(),
+            an::to_json(r.result.summary)["groups"][0]["ordering"].dump());
   EXPECT_EQ(back.lag.size(), r.result.lag.size());
   EXPECT_EQ(back.group_lag.size(), r.result.group_lag.size());
   EXPECT_EQ(back.throughput.size(), r.result.throughput.size());
@@ -152,6 +156,34 @@ TEST(Report, RunReportIsSelfContainedWithEveryPlotDrawn) {
   // The summary table carries the run's totals.
   EXPECT_NE(html.find("<td>" + std::to_string(s.produced) + "</td>"), std::string::npos);
   EXPECT_NE(md.find("| " + std::to_string(s.produced) + " |"), std::string::npos);
+}
+
+TEST(Report, RunReportShowsOrderingAndEveryFault) {
+  auto r = make_run("report_faults");
+  auto files = an::write_report(r.dir.string());
+  const std::string html = read(files.html);
+  const std::string md = read(files.markdown);
+  const auto& s = r.result.summary;
+  const auto& o = s.groups.at(0).ordering;
+  ASSERT_FALSE(o.scope.empty());
+  const std::string line = "Ordering (per " + o.scope + "): " + std::to_string(o.out_of_order) +
+                           " records processed out of order (" + std::to_string(o.keys_affected) + " keys), " +
+                           std::to_string(o.overlapping) + " processings overlapping";
+  EXPECT_NE(html.find(line), std::string::npos);
+  EXPECT_NE(md.find(line), std::string::npos);
+  // One row per fault (the crash and the join), under the table's head.
+  ASSERT_EQ(s.faults.size(), 2u);
+  EXPECT_EQ(count(html, "<th>stalled partition-s</th>"), 1u);
+  EXPECT_EQ(count(html, "<td>crash</td><td>g/1</td>"), 1u);
+  EXPECT_EQ(count(html, "<td>join</td><td>g</td>"), 1u);
+  const auto& crash = s.faults[0];
+  EXPECT_GT(crash.duplicates, 0u);
+  EXPECT_NE(html.find("<td>" + std::to_string(crash.duplicates) + "</td><td>" +
+                      std::to_string(crash.duplicates_uncommitted) + "</td><td>" +
+                      std::to_string(crash.duplicates_in_flight) + "</td><td>" + std::to_string(crash.out_of_order) +
+                      "</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>" + std::to_string(crash.partitions_moved) + "</td>"), std::string::npos);
 }
 
 TEST(Report, LatencyCdfFallsBackToSummaryPercentiles) {

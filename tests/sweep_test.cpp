@@ -212,3 +212,23 @@ TEST(Sweep, BadPathOrValueIsAnInputErrorNamingIt) {
   o.seeds = 0;
   EXPECT_THROW(an::run_sweep(o), cgsim::InputError);
 }
+
+// The ordering columns come after every other column of the text table, so that the earlier
+// columns of each line keep their place.
+TEST(SweepTable, OrderingColumnsComeLast) {
+  an::SweepResult r;
+  for (const auto& m : an::summary_metrics()) r.metrics.push_back(m.name);
+  an::SweepPoint p;
+  p.stats.resize(r.metrics.size());
+  for (std::size_t m = 0; m < r.metrics.size(); ++m) {
+    p.stats[m].mean = r.metrics[m] == "out_of_order" ? 1208 : 1;
+    p.stats[m].n = 1;
+  }
+  r.points.push_back(p);
+  const std::string t = an::format_sweep_table(r);
+  const std::string head = t.substr(0, t.find('\n'));
+  EXPECT_NE(head.find("warmup_s  out_of_order  overlapping"), std::string::npos) << head;
+  EXPECT_EQ(head.rfind("overlapping"), head.size() - std::string("overlapping").size()) << head;
+  const std::string row = t.substr(t.find('\n') + 1);
+  EXPECT_NE(row.find("1208            1\n"), std::string::npos) << t;
+}

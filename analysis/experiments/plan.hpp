@@ -36,9 +36,11 @@ struct Slo {
     MaxLag,         ///< largest sampled group lag, in records
     MaxLagSeconds,  ///< largest sampled age of the group's oldest uncommitted record, in s
     Recovery,       ///< time from the failure until lag is back in its normal band, in s
+    Ordering,       ///< records processed out of order plus overlapping processings, per run
   };
   Kind kind = Kind::Latency;
-  std::string name;    ///< canonical name: p50_latency .. p999_latency, max_latency, max_lag, max_lag_seconds, recovery
+  std::string name;    ///< canonical name: p50_latency .. p999_latency, max_latency, max_lag, max_lag_seconds, recovery,
+                       ///< ordering_violations
   double quantile = 0; ///< latency: 0.5, 0.9, 0.99, 0.999, or 1 for the maximum
   double limit = 0;    ///< in unit
   std::string unit;    ///< "ms", "records" or "s"
@@ -46,7 +48,8 @@ struct Slo {
 
 /// Parses "NAME=VALUE". Latency SLOs (p50_latency, p90_latency, p99_latency, p999_latency,
 /// max_latency) take a duration ("500ms", "1.5s") or a number of milliseconds; max_lag_seconds and
-/// recovery take a duration or a number of seconds; max_lag takes a record count. Throws
+/// recovery take a duration or a number of seconds; max_lag and ordering_violations take a record
+/// count. Throws
 /// InputError naming the SLO and what was expected.
 Slo parse_slo(const std::string& text);
 /// "p99_latency <= 500 ms" and the like.

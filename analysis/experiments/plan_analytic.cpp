@@ -90,18 +90,18 @@ Slo parse_slo(const std::string& text) {
     s.kind = Slo::Kind::Recovery;
     s.unit = "s";
     s.limit = seconds_value(1);
-  } else if (s.name == "max_lag") {
-    s.kind = Slo::Kind::MaxLag;
+  } else if (s.name == "max_lag" || s.name == "ordering_violations") {
+    s.kind = s.name == "max_lag" ? Slo::Kind::MaxLag : Slo::Kind::Ordering;
     s.unit = "records";
     double v;
     if (!parse_number(value, v) || v < 0 || v != std::floor(v)) {
-      throw OptionError("slos", "max_lag", "expected a record count (a non-negative integer), got \"" + value + "\"");
+      throw OptionError("slos", s.name, "expected a record count (a non-negative integer), got \"" + value + "\"");
     }
     s.limit = v;
   } else {
     throw OptionError("slos", s.name,
                       "unknown SLO (expected one of: p50_latency, p90_latency, p99_latency, p999_latency, "
-                      "max_latency, max_lag, max_lag_seconds, recovery)");
+                      "max_latency, max_lag, max_lag_seconds, recovery, ordering_violations)");
   }
   return s;
 }

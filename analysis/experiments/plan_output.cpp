@@ -201,6 +201,10 @@ std::string format_plan(const PlanResult& r) {
               << fig("failure_max_lag_seconds") << " s old, " << fig("failure_drain_seconds")
               << " s of peak traffic; recovery " << fig("recovery") << " s";
           }
+          if (c.figures.count("steady_ordering_violations") != 0) {
+            o << "; ordering violations " << fig("steady_ordering_violations");
+            if (r.failures > 0) o << " failure-free, " << fig("failure_ordering_violations") << " with the failure";
+          }
           o << "\n";
         }
       }

@@ -35,6 +35,9 @@ struct PlanRun {
   Histogram latency;
   Histogram latency_all;        ///< every first processing, start-up included
   std::uint64_t duplicates = 0;
+  /// Out-of-order plus overlapping processings of the group (docs/model.md, "Ordering"); -1 when
+  /// the run was not asked to count them.
+  std::int64_t ordering_violations = -1;
   std::vector<GroupLagSample> group_lag;  ///< every sample of the planned group (group index 0)
   /// Per sample time: the log-end offset of every partition of the group (for picking victims).
   std::vector<std::pair<double, std::vector<std::int64_t>>> log_ends;
@@ -44,8 +47,9 @@ struct PlanRun {
 };
 
 /// Runs @p sc and measures group @p group; keeps per-sample log ends when @p keep_log_ends (to pick
-/// victims from).
-PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settle_s, bool keep_log_ends);
+/// victims from) and counts ordering violations when @p ordering.
+PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settle_s, bool keep_log_ends,
+                     bool ordering = false);
 
 /// What one simulated run contributes to a candidate's verdicts.
 struct RunFigures {
@@ -62,7 +66,7 @@ struct RunFigures {
 nlohmann::json figures_json(const RunFigures& f);
 RunFigures figures_from_json(const nlohmann::json& j, const std::string& unit);
 
-/// Adds the latency, lag and duplicate figures of @p r under names prefixed with @p prefix.
+/// Adds the latency, lag, duplicate (and, when counted, ordering_violations) figures of @p r under names prefixed with @p prefix.
 void run_figures(RunFigures& f, const PlanRun& r, const std::string& prefix);
 
 /// The @p n consumers that carry the most load at @p at: the owners, in the generation in force

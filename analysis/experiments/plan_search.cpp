@@ -201,6 +201,7 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
                          int round, const std::vector<std::size_t>& units) {
   const std::int32_t F = res.failures;
   const std::size_t S = o.seeds;
+  const bool ordering = std::any_of(o.slos.begin(), o.slos.end(), [](const Slo& s) { return s.kind == Slo::Kind::Ordering; });
   const bool progress = o.progress && (stderr_is_tty() || o.progress_anywhere);
   // Each candidate's cost is checked before the round starts any run.
   const unsigned jobs = o.jobs == 0 ? default_jobs() : o.jobs;
@@ -224,7 +225,7 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
       const PartitionSearch& ps = pp.searches[k.search];
       models::Scenario sc = candidate_scenario(o, pp.params, gi, ps.partitions, k.consumers, {}, 0);
       sc.seed += static_cast<std::uint64_t>(i % S);
-      PlanRun r = planning::run_for_plan(sc, gi, o.recovery.settle_s, F > 0);
+      PlanRun r = planning::run_for_plan(sc, gi, o.recovery.settle_s, F > 0, ordering);
       RunFigures& f = runs.steady[i];
       planning::run_figures(f, r, "steady_");
       f.first_assignment_s = r.first_assignment_s;
@@ -251,7 +252,7 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
       const sim::Time at = static_cast<sim::Time>(std::llround(st.failure_s * 1e9));
       models::Scenario sc = candidate_scenario(o, pp.params, gi, ps.partitions, k.consumers, st.victims, at);
       sc.seed += static_cast<std::uint64_t>(i % S);
-      PlanRun r = planning::run_for_plan(sc, gi, o.recovery.settle_s, false);
+      PlanRun r = planning::run_for_plan(sc, gi, o.recovery.settle_s, false, ordering);
       RunFigures& f = runs.failure[i];
       planning::run_figures(f, r, "failure_");
       Recovery rec = measure_recovery(r.group_lag, 0, st.failure_s, o.recovery);
@@ -292,6 +293,12 @@ SloVerdict judge_slo(const Slo& slo, const std::map<std::string, std::vector<dou
     case Slo::Kind::Recovery:
       take("recovery");
       v.run = "failure";
+      break;
+    case Slo::Kind::Ordering:
+      // A failure is what breaks ordering in Kafka: both kinds of run count.
+      take("steady_ordering_violations");
+      take("failure_ordering_violations");
+      v.run = F > 0 ? "steady+failure" : "steady";
       break;
   }
   if (xs.empty()) {

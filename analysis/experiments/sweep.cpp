@@ -516,7 +516,9 @@ std::string runs_csv(const SweepResult& s) {
 
 std::string format_sweep_table(const SweepResult& s) {
   const std::vector<std::string> key{"steady_latency_p99_ms", "latency_mean_ms", "steady_max_lag",
-                                     "steady_max_lag_seconds", "duplicates", "rebalances", "warmup_s"};
+                                     "steady_max_lag_seconds", "duplicates", "rebalances", "warmup_s",
+                                     // Ordering last, so the columns before it keep their place.
+                                     "out_of_order", "overlapping"};
   std::vector<std::size_t> idx;
   for (const auto& k : key)
     for (std::size_t m = 0; m < s.metrics.size(); ++m)

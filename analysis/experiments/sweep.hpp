@@ -196,8 +196,9 @@ std::string to_csv(const SweepResult& sweep);
 /// runs.csv: one row per (point, seed) with every metric's value.
 std::string runs_csv(const SweepResult& sweep);
 
-/// A readable table of the points: the axis values and, for the headline metrics (p99 and mean
-/// latency, max lag, max lag seconds, duplicates, rebalances), mean ± 95% CI half-width.
+/// A readable table of the points: the axis values and, for the headline metrics (steady p99 and
+/// mean latency, steady max lag and max lag seconds, duplicates, rebalances, warm-up, then the
+/// ordering figures out_of_order and overlapping), mean ± 95% CI half-width.
 std::string format_sweep_table(const SweepResult& sweep);
 
 }  // namespace cgsim::analysis

@@ -91,6 +91,8 @@ class SummaryBuilder {
   void overlapping(std::size_t group, std::int32_t partition) { ledger_.overlapping(group, partition); }
   /// The scope of group @p group's ordering figures: "key" or "partition".
   void ordering_scope(std::size_t group, std::string scope) { ledger_.scope(group, std::move(scope)); }
+  /// Group @p group's ordering figures so far.
+  OrderingSummary ordering(std::size_t group) const { return ledger_.ordering(group); }
   /// A rebalance completed (or, with end_s -1, was still open at the end).
   void rebalance(RebalanceRecord r) { rebalances_.push_back(std::move(r)); }
   /// A generation handed out its assignment.

@@ -165,6 +165,42 @@ int count_or_zero(const json& j, const std::string& path, const char* key) {
 
 // Run section ------------------------------------------------------------------------------------
 
+/// Group @p g's ordering (docs/model.md, "Ordering") and its faults' accounting ("Per-fault
+/// accounting"), as run prints them under the group's table.
+void ordering_and_faults(Doc& doc, const RunSummary& s, const GroupSummary& g) {
+  const OrderingSummary& o = g.ordering;
+  if (!o.scope.empty()) {
+    doc.para("Ordering (per " + o.scope + "): " + std::to_string(o.out_of_order) + " records processed out of order (" +
+             std::to_string(o.keys_affected) + " keys), " + std::to_string(o.overlapping) +
+             " processings overlapping another member's, " + std::to_string(o.partitions_affected) +
+             " partitions affected.");
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::uint64_t charged = 0;
+  for (const FaultRecord& f : s.faults) {
+    if (f.group != g.id) continue;
+    charged += f.duplicates;
+    rows.push_back({human(f.at_s), f.kind + (f.detected ? "" : " (not detected)"), f.subject,
+                    std::to_string(f.duplicates), std::to_string(f.duplicates_uncommitted),
+                    std::to_string(f.duplicates_in_flight), std::to_string(f.out_of_order),
+                    std::to_string(f.keys_affected), std::to_string(f.overlapping), std::to_string(f.peak_lag),
+                    human(f.peak_lag_seconds), f.recovery_s < 0 ? "not yet" : human(f.recovery_s),
+                    std::to_string(f.partitions_moved), human(f.stop_the_world_partition_s)});
+  }
+  if (rows.empty()) return;
+  doc.table({"fault at s", "fault", "subject", "duplicates", "uncommitted", "in flight", "out of order", "keys",
+             "overlapping", "peak lag", "peak lag s", "recovered s", "partitions moved", "stalled partition-s"},
+            rows);
+  if (charged < g.duplicates) {
+    doc.para(std::to_string(g.duplicates - charged) + " duplicates came before the group's first fault (charged to none).");
+  }
+  for (const FaultRecord& f : s.faults) {
+    if (f.group != g.id || f.detected) continue;
+    doc.para("The " + f.kind + " of " + f.subject + " at " + human(f.at_s) +
+             " s was not noticed before the run ended: its duplicates and stall are not in these figures.");
+  }
+}
+
 void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const json* plan) {
   const RunSummary& s = r.summary;
   doc.h2("Run summary");
@@ -190,6 +226,7 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
                (g.model.utilisation >= 0 ? " Utilisation ρ " + human(g.model.utilisation) + " (busiest consumer at peak)."
                                          : std::string()));
     }
+    ordering_and_faults(doc, s, g);
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : g.consumers) {
       rows.push_back({c.name, c.state, std::to_string(c.consumed), std::to_string(c.duplicates),
