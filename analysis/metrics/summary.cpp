@@ -338,21 +338,9 @@ void from_json(const json& j, ConsumerSummary& c) { read(j, "", c); }
 void from_json(const json& j, GroupSummary& g) { read(j, "", g); }
 void from_json(const json& j, FaultRecord& f) { read(j, "", f); }
 void from_json(const json& j, RunSummary& s) { read(j, "", s); }
-
-void to_json(json& j, const OrderingSummary& o) {
-  j = {{"scope", o.scope},
-       {"out_of_order", o.out_of_order},
-       {"overlapping", o.overlapping},
-       {"keys_affected", o.keys_affected},
-       {"partitions_affected", o.partitions_affected}};
-}
-static void read(const json& j, const std::string& path, OrderingSummary& o) {
-  opt(j, path, "scope", o.scope);
-  opt(j, path, "out_of_order", o.out_of_order);
-  opt(j, path, "overlapping", o.overlapping);
-  opt(j, path, "keys_affected", o.keys_affected);
-  opt(j, path, "partitions_affected", o.partitions_affected);
-}
+void from_json(const json& j, WarmupSummary& w) { read(j, "", w); }
+void from_json(const json& j, ModelSummary& m) { read(j, "", m); }
+void from_json(const json& j, OrderingSummary& o) { read(j, "", o); }
 
 json to_json(const RunSummary& s, bool include_wall_clock) {
   json j = s;
