@@ -69,6 +69,7 @@ const std::map<std::string, Doc>& docs() {
       {"groups.protocol", {"Rebalance protocol: eager, cooperative (KIP-429) or consumer (KIP-848). Defaults to cooperative when the assignor is cooperative-only.", "", "eager", "cooperative"}},
       {"groups.session_timeout", {"session.timeout.ms: a member whose heartbeats stop is removed after this long.", "duration", "45s", "10s"}},
       {"groups.heartbeat_interval", {"heartbeat.interval.ms; must be below session_timeout.", "duration", "3s (5s with protocol consumer)", "1s"}},
+      {"groups.start_spread", {"Spread of the initial consumers' start times: each starts at a time drawn over it, from its own random stream (docs/model.md, \"Start-up and timer phases\").", "duration", "1s", "5s"}},
       {"groups.max_poll_interval", {"max.poll.interval.ms: a member that does not poll within this is evicted.", "duration", "5m", "10m"}},
       {"groups.max_poll_records", {"max.poll.records: records one poll returns at most.", "records", 500, 100}},
       {"groups.commit", {"How offsets are committed.", "", json{{"kind", "auto"}, {"interval", "5s"}}, json{{"kind", "after_batch"}}}},

@@ -84,7 +84,8 @@ static void read(const json& j, const std::string& path, LatencySummary& l) {
   opt(j, path, "p999", l.p999);
   opt(j, path, "max", l.max);
   opt(j, path, "mean", l.mean);
-  opt(j, path, "count", l.count);}
+  opt(j, path, "count", l.count);
+}
 
 void to_json(json& j, const StallSummary& s) {
   j = {{"records", s.records}, {"p50_ms", r6(s.p50_ms)}, {"mean_ms", r6(s.mean_ms)}, {"max_ms", r6(s.max_ms)}};
@@ -93,7 +94,8 @@ static void read(const json& j, const std::string& path, StallSummary& s) {
   opt(j, path, "records", s.records);
   opt(j, path, "p50_ms", s.p50_ms);
   opt(j, path, "mean_ms", s.mean_ms);
-  opt(j, path, "max_ms", s.max_ms);}
+  opt(j, path, "max_ms", s.max_ms);
+}
 
 void to_json(json& j, const RebalanceRecord& r) {
   j = {{"group", r.group},
@@ -119,7 +121,8 @@ static void read(const json& j, const std::string& path, RebalanceRecord& r) {
   opt(j, path, "partitions_moved", r.partitions_moved);
   opt(j, path, "partitions_revoked", r.partitions_revoked);
   opt(j, path, "partitions_assigned", r.partitions_assigned);
-  opt(j, path, "stop_the_world_partition_s", r.stop_the_world_partition_s);}
+  opt(j, path, "stop_the_world_partition_s", r.stop_the_world_partition_s);
+}
 
 void to_json(json& j, const GenerationRecord& g) {
   j = {{"group", g.group}, {"generation", g.generation}, {"start_s", r6(g.start_s)}, {"assignment", g.assignment}};
@@ -128,7 +131,8 @@ static void read(const json& j, const std::string& path, GenerationRecord& g) {
   req(j, path, "group", g.group);
   opt(j, path, "generation", g.generation);
   req(j, path, "start_s", g.start_s);
-  opt(j, path, "assignment", g.assignment);}
+  opt(j, path, "assignment", g.assignment);
+}
 
 void to_json(json& j, const ConsumerSummary& c) {
   j = {{"name", c.name},         {"member_id", c.member_id},   {"state", c.state},
@@ -140,7 +144,8 @@ static void read(const json& j, const std::string& path, ConsumerSummary& c) {
   opt(j, path, "state", c.state);
   opt(j, path, "consumed", c.consumed);
   opt(j, path, "duplicates", c.duplicates);
-  opt(j, path, "partitions", c.partitions);}
+  opt(j, path, "partitions", c.partitions);
+}
 
 void to_json(json& j, const WarmupSummary& w) {
   j = {{"end_s", r6(w.end_s)},
@@ -328,7 +333,10 @@ static void read(const json& j, const std::string& path, RunSummary& s) {
   opt(j, path, "rebalances", s.rebalances);
   opt(j, path, "generations", s.generations);
   req(j, path, "groups", s.groups);
-  opt(j, path, "faults", s.faults);}
+  opt(j, path, "faults", s.faults);
+  opt(j, path, "warmup", s.warmup);
+  opt(j, path, "ordering", s.ordering);
+}
 
 void from_json(const json& j, LatencySummary& l) { read(j, "", l); }
 void from_json(const json& j, StallSummary& s) { read(j, "", s); }
