@@ -1,9 +1,11 @@
 #include "analysis/output/output.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <utility>
 
 #include "analysis/metrics/format.hpp"
 #include "analysis/output/atomic_file.hpp"
@@ -17,6 +19,21 @@ namespace {
 std::string pad(const std::string& s, std::size_t w, bool right = false) {
   if (s.size() >= w) return s;
   return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
+}
+
+/// Partition names ("topic-N") in the order people read them: by topic, then by number, so that
+/// game_events-9 comes before game_events-10 (summary.json keeps the assignment's own order).
+std::vector<std::string> in_partition_order(std::vector<std::string> v) {
+  auto split = [](const std::string& name) {
+    const auto dash = name.rfind('-');
+    if (dash == std::string::npos || dash + 1 == name.size() ||
+        name.find_first_not_of("0123456789", dash + 1) != std::string::npos || name.size() - dash > 10) {
+      return std::pair<std::string, long long>(name, -1);
+    }
+    return std::pair<std::string, long long>(name.substr(0, dash), std::stoll(name.substr(dash + 1)));
+  };
+  std::stable_sort(v.begin(), v.end(), [&](const std::string& a, const std::string& b) { return split(a) < split(b); });
+  return v;
 }
 
 std::string join(const std::vector<std::string>& v, std::size_t max_items) {
@@ -106,7 +123,7 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
       << "  partitions\n";
     for (const auto& c : g.consumers) {
       o << "  " << pad(c.name, 28) << pad(c.state, 20) << pad(std::to_string(c.consumed), 12, true)
-        << pad(std::to_string(c.duplicates), 12, true) << "  " << join(c.partitions, 8) << "\n";
+        << pad(std::to_string(c.duplicates), 12, true) << "  " << join(in_partition_order(c.partitions), 8) << "\n";
     }
     bool any = false;
     for (const auto& rb : s.rebalances) {
