@@ -1,6 +1,7 @@
 #include "analysis/output/output.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,16 @@
 
 namespace cgsim::analysis {
 
+std::optional<std::pair<std::string, std::int32_t>> split_partition_name(const std::string& name) {
+  const auto dash = name.rfind('-');
+  if (dash == std::string::npos) return std::nullopt;
+  std::int32_t n = 0;
+  const char* first = name.data() + dash + 1;
+  const char* last = name.data() + name.size();
+  if (first == last || std::from_chars(first, last, n).ptr != last) return std::nullopt;
+  return std::pair<std::string, std::int32_t>(name.substr(0, dash), n);
+}
+
 namespace {
 
 std::string pad(const std::string& s, std::size_t w, bool right = false) {
@@ -23,16 +34,12 @@ std::string pad(const std::string& s, std::size_t w, bool right = false) {
 
 /// Partition names ("topic-N") in the order people read them: by topic, then by number, so that
 /// game_events-9 comes before game_events-10 (summary.json keeps the assignment's own order).
+/// Names without a partition number sort by the whole name, before numbered ones of that name.
 std::vector<std::string> in_partition_order(std::vector<std::string> v) {
-  auto split = [](const std::string& name) {
-    const auto dash = name.rfind('-');
-    if (dash == std::string::npos || dash + 1 == name.size() ||
-        name.find_first_not_of("0123456789", dash + 1) != std::string::npos || name.size() - dash > 10) {
-      return std::pair<std::string, long long>(name, -1);
-    }
-    return std::pair<std::string, long long>(name.substr(0, dash), std::stoll(name.substr(dash + 1)));
+  auto key = [](const std::string& name) {
+    return split_partition_name(name).value_or(std::pair<std::string, std::int32_t>(name, -1));
   };
-  std::stable_sort(v.begin(), v.end(), [&](const std::string& a, const std::string& b) { return split(a) < split(b); });
+  std::stable_sort(v.begin(), v.end(), [&](const std::string& a, const std::string& b) { return key(a) < key(b); });
   return v;
 }
 

@@ -2,7 +2,10 @@
 /// @file output.hpp
 /// Writers (and the reader) of a run's output directory: the readable text summary, summary.json,
 /// the CSV series and the latency CDF; and the files of a sweep.
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "analysis/experiments/simulate.hpp"
 #include "analysis/experiments/sweep.hpp"
@@ -12,6 +15,10 @@ namespace cgsim::analysis {
 
 /// The readable summary `cgsim run` prints: run totals, a table per group and per consumer,
 /// and the rebalances.
+/// A partition name "topic-N" split into its topic and N; nullopt when the name does not end in
+/// "-" and a 32-bit partition number (names read back from files may be anything).
+std::optional<std::pair<std::string, std::int32_t>> split_partition_name(const std::string& name);
+
 std::string format_text_summary(const models::Scenario& scenario, const SimulationResult& result);
 
 /// Writes summary.json, lag.csv (per partition), group_lag.csv, throughput.csv (per consumer),

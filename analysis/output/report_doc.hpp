@@ -1,0 +1,104 @@
+#pragma once
+/// @file report_doc.hpp
+/// The pieces of `cgsim report` (report.cpp) shared by its sections: the document written as
+/// HTML and Markdown side by side, naming helpers, and the plan section (report_plan.cpp), which
+/// reads plan.json.
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/output/svg_chart.hpp"
+
+namespace cgsim::analysis::report_parts {
+
+struct Plot {
+  std::string id;
+  std::string title;
+  std::string svg;
+  std::string caption;
+};
+
+/// Markdown-and-HTML document built in parallel.
+struct Doc {
+  std::ostringstream html, md;
+  std::vector<Plot> plots;
+
+  void h2(const std::string& t) {
+    html << "<h2>" << esc(t) << "</h2>\n";
+    md << "\n## " << t << "\n\n";
+  }
+  void h3(const std::string& t) {
+    html << "<h3>" << esc(t) << "</h3>\n";
+    md << "\n### " << t << "\n\n";
+  }
+  void para(const std::string& t, const std::string& cls = "") {
+    html << "<p" << (cls.empty() ? "" : " class=\"" + cls + "\"") << ">" << esc(t) << "</p>\n";
+    md << t << "\n\n";
+  }
+  /// A table; cells starting with "✔" or "✘" are coloured in HTML.
+  void table(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& rows) {
+    html << "<table><thead><tr>";
+    for (const auto& h : head) html << "<th>" << esc(h) << "</th>";
+    html << "</tr></thead><tbody>\n";
+    for (const auto& r : rows) {
+      html << "<tr>";
+      for (const auto& c : r) {
+        std::string cls = c.rfind("✔", 0) == 0 ? " class=\"ok\"" : c.rfind("✘", 0) == 0 ? " class=\"fail\"" : "";
+        html << "<td" << cls << ">" << esc(c) << "</td>";
+      }
+      html << "</tr>\n";
+    }
+    html << "</tbody></table>\n";
+    md << "|";
+    for (const auto& h : head) md << " " << h << " |";
+    md << "\n|";
+    for (std::size_t i = 0; i < head.size(); ++i) md << "---|";
+    md << "\n";
+    for (const auto& r : rows) {
+      md << "|";
+      for (const auto& c : r) {
+        std::string cell = c;
+        for (std::size_t p = 0; (p = cell.find('|', p)) != std::string::npos; p += 2) cell.replace(p, 1, "\\|");
+        md << " " << cell << " |";
+      }
+      md << "\n";
+    }
+    md << "\n";
+  }
+  void plot(Chart& c, const std::string& caption) {
+    Plot p{c.id(), c.title(), c.render(), caption};
+    html << "<figure>\n" << p.svg << "<figcaption>" << esc(caption) << "</figcaption></figure>\n";
+    md << "![" << p.title << "](plots/" << p.id << ".svg)\n\n" << caption << "\n\n";
+    plots.push_back(std::move(p));
+  }
+};
+
+/// "1 point", "3 points".
+std::string plural(std::size_t n, const std::string& one, const std::string& many);
+
+/// Partition names of one topic compressed to ranges: "game_events 0-3,7".
+std::string compress_partitions(const std::vector<std::string>& parts);
+
+/// The id of a per-group plot: @p base alone when the run has one group.
+std::string plot_id(const std::string& base, const std::string& group, std::size_t ngroups);
+
+/// The SLOs of plan.json: name, unit and limit (NaN when absent).
+struct Slo {
+  std::string name, unit;
+  double limit = NAN;
+};
+
+/// The SLOs listed in plan.json; @p top is "<file>: ", the start of the paths in messages.
+std::vector<Slo> plan_slos(const nlohmann::json& plan, const std::string& top);
+
+/// Consumer and partition counts in plan.json: the planner writes them as non-negative 32-bit
+/// integers.
+int count_or_zero(const nlohmann::json& j, const std::string& path, const char* key);
+
+/// The capacity plan and its SLO verdicts; @p top is "<file>: ", the start of the paths in messages.
+void plan_section(Doc& doc, const nlohmann::json& plan, const std::string& top);
+
+}  // namespace cgsim::analysis::report_parts
