@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "live/interrupt.hpp"
 #include "live/backend.hpp"
 #include "live/java/java_consumer.hpp"
 #include "live/kafka/admin.hpp"
@@ -39,35 +39,6 @@ using kafka::Clock;
 using kafka::Command;
 using kafka::FailKind;
 using models::FaultSpec;
-
-// ---------------------------------------------------------------------------------------------
-// Signals: SIGINT and SIGTERM during a run set a flag; the run then cleans up and stops.
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void cgsim_live_on_signal(int) { g_interrupted.store(true); }
-
-class SignalGuard {
- public:
-  SignalGuard() {
-    g_interrupted = false;
-    struct sigaction sa {};
-    sa.sa_handler = cgsim_live_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~SignalGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  SignalGuard(const SignalGuard&) = delete;
-  SignalGuard& operator=(const SignalGuard&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 // ---------------------------------------------------------------------------------------------
 // One run.
@@ -328,7 +299,7 @@ class Run {
     schedule(sc_.duration, [&ended] { ended = true; });
 
     while (!ended) {
-      if (g_interrupted) sh_.fail(FailKind::Internal, "interrupted");
+      if (interrupted()) sh_.fail(FailKind::Internal, "interrupted");
       if (sh_.abort) break;
       const std::int64_t now = sh_.now_ns();
       if (!actions_.empty() && actions_.top().t <= now) {
@@ -346,7 +317,7 @@ class Run {
     shutdown(aborting);
     if (aborting) {
       std::lock_guard lk(sh_.mu);
-      if (g_interrupted) throw Error("interrupted; stopped the clients and cleaned up", kExitInterrupted);
+      if (interrupted()) throw Error("interrupted; stopped the clients and cleaned up", kExitInterrupted);
       switch (sh_.fail_kind) {
         case FailKind::Broker: throw BrokerError(sh_.fail_message);
         case FailKind::Input: throw InputError(sh_.fail_message);

@@ -1,14 +1,12 @@
 #include "live/rabbitmq/backend.hpp"
 
-#include <signal.h>
-
 #include <algorithm>
-#include <atomic>
 #include <map>
 #include <memory>
 #include <thread>
 
 #include "analysis/experiments/family_runs.hpp"
+#include "live/interrupt.hpp"
 #include "live/backend.hpp"
 #include "live/rabbitmq/consumer_client.hpp"
 #include "live/rabbitmq/producers.hpp"
@@ -22,32 +20,6 @@ namespace rmq = models::rabbitmq;
 using models::FaultSpec;
 
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void cgsim_rabbitmq_on_signal(int) { g_interrupted.store(true); }
-
-/// SIGINT and SIGTERM during a run set a flag; the run then cleans up and stops.
-class SignalGuard {
- public:
-  SignalGuard() {
-    g_interrupted = false;
-    struct sigaction sa {};
-    sa.sa_handler = cgsim_rabbitmq_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~SignalGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  SignalGuard(const SignalGuard&) = delete;
-  SignalGuard& operator=(const SignalGuard&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 sim::Time scaled(sim::Time t, double s) {
   if (t == sim::kNever || t < 0) return t;
@@ -82,13 +54,13 @@ class Run {
 
   /// Runs the actions in time order until the end of the run (or an abort).
   void schedule(std::int64_t end_ns) {
-    while (!actions_.empty() && !ctx_.abort && !g_interrupted) {
+    while (!actions_.empty() && !ctx_.abort && !interrupted()) {
       auto it = actions_.begin();
       if (it->first > end_ns) break;
       // Sleep in short steps so that an interrupt or a failed client stops the run promptly.
-      while (Clock::now() < ctx_.at(it->first) && !ctx_.abort && !g_interrupted)
+      while (Clock::now() < ctx_.at(it->first) && !ctx_.abort && !interrupted())
         std::this_thread::sleep_until(std::min(ctx_.at(it->first), Clock::now() + std::chrono::milliseconds(50)));
-      if (ctx_.abort || g_interrupted) break;
+      if (ctx_.abort || interrupted()) break;
       auto f = std::move(it->second);
       actions_.erase(it);
       f();
@@ -291,11 +263,11 @@ RabbitRun RabbitmqBackend::run(const rmq::Scenario& scenario) {
     say("running for " + std::to_string(sim::to_seconds(sc.duration)) + " s (time scale " + std::to_string(details_.time_scale) + ")");
     run.schedule(sc.duration);
     std::this_thread::sleep_until(ctx.at(sc.duration));
-    const bool interrupted = g_interrupted.load();
+    const bool was_interrupted = interrupted();
     ctx.abort = true;
     producers.join();
     run.finish_all();
-    if (interrupted) throw Error("interrupted", kExitInterrupted);
+    if (was_interrupted) throw Error("interrupted", kExitInterrupted);
     if (const std::string f = ctx.failure(); !f.empty()) throw BrokerError(f);
     // Closed clients' unacknowledged messages are back in their queues: ready is the depth.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
