@@ -16,6 +16,7 @@ std::vector<Command> add_commands(CLI::App& app) {
   commands.push_back(add_plan_command(app));
   commands.push_back(add_merge_command(app));
   commands.push_back(add_report_command(app));
+  commands.push_back(add_compare_command(app));
   return commands;
 }
 

@@ -26,6 +26,7 @@ Command add_sweep_command(CLI::App& app);
 Command add_plan_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
+Command add_compare_command(CLI::App& app);
 
 /// Every subcommand, in help order.
 std::vector<Command> add_commands(CLI::App& app);

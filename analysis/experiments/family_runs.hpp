@@ -23,6 +23,14 @@ class World;
 
 namespace cgsim::analysis {
 
+/// A group's backlog (RabbitMQ: its queue's ready + unacknowledged messages; Pulsar: the
+/// subscription's unsettled messages) at one output sample.
+struct BacklogSample {
+  double time_s = 0;
+  std::int32_t group = 0;
+  std::uint64_t backlog = 0;
+};
+
 struct FamilyRun {
   std::string broker;  ///< "rabbitmq" or "pulsar"
   RunSummary summary;
@@ -33,6 +41,8 @@ struct FamilyRun {
   std::vector<std::pair<std::string, std::uint64_t>> counts;
   /// Records processed after a later record of the same key had been (first processings only).
   std::uint64_t ordering_violations = 0;
+  /// Every group's backlog at every output sample, in time order (not in summary.json).
+  std::vector<BacklogSample> backlog;
 };
 
 /// @p attach, when given, is called with the model before it starts, so that a caller can
