@@ -4,6 +4,7 @@
 #include <map>
 
 #include "analysis/metrics/summary_builder.hpp"
+#include "models/common/error.hpp"
 #include "models/pulsar/world.hpp"
 #include "models/rabbitmq/world.hpp"
 #include "sim/engine.hpp"
@@ -38,6 +39,17 @@ FaultRecord fault_record(const models::FaultSpec& f, sim::Time t) {
   return r;
 }
 
+/// Every message a group's queue or subscription received is processed once, still waiting for
+/// its first processing, or settled without one (lost); duplicates are processings on top.
+void check_conservation(const RunSummary& s) {
+  for (const GroupSummary& g : s.groups) {
+    if (g.produced + g.duplicates == g.consumed + g.final_lag + g.lost + g.skipped) continue;
+    throw Error("internal error: group " + g.id + " breaks produced = consumed - duplicates + final lag + lost + skipped (" +
+                std::to_string(g.produced) + " != " + std::to_string(g.consumed) + " - " + std::to_string(g.duplicates) +
+                " + " + std::to_string(g.final_lag) + " + " + std::to_string(g.lost) + " + " + std::to_string(g.skipped) + ")");
+  }
+}
+
 const char* state_name(models::rabbitmq::ConsumerState s) {
   switch (s) {
     case models::rabbitmq::ConsumerState::Consuming: return "Consuming";
@@ -62,7 +74,7 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
   Frontiers frontiers(ids.size(), sc.queues.size());
   FamilyRun out;
   out.broker = "rabbitmq";
-  std::uint64_t redelivered = 0;
+  std::uint64_t redelivered = 0, settlement_pending = 0;
   std::map<std::string, std::uint64_t> requeues, drops;
 
   world.signals().processed.connect([&](const rmq::ProcessedMessage& m) {
@@ -105,9 +117,14 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
     const std::int32_t q = sc.queue_index(spec.queue);
     const rmq::Queue& queue = world.broker().queue(q);
     const std::uint64_t ready = queue.ready(), unacked = queue.unacked();
+    const auto [unprocessed, processed_unsettled] = world.broker().unsettled(q);
     e.produced = queue.counters().enqueued;
-    e.final_lag = ready + unacked;
+    // Waiting for a first processing: in the queue, delivered, or held by an auto-ack client.
+    e.final_lag = unprocessed;
+    // The broker's view: ready + unacknowledged, processed messages whose ack is on its way included.
     e.final_committed_lag = ready + unacked;
+    e.lost = queue.counters().discarded_unprocessed + queue.counters().lost_in_clients;
+    settlement_pending += processed_unsettled;
     for (std::int32_t c = 0; c < world.consumer_count(static_cast<std::int32_t>(g)); ++c) {
       ConsumerSummary cs;
       cs.name = spec.name + "/" + std::to_string(c);
@@ -132,9 +149,11 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
                 {"redelivered deliveries processed", redelivered},
                 {"ready at the end", totals.ready},
                 {"unacknowledged at the end", totals.unacked},
+                {"processed, not yet settled at the end", settlement_pending},
                 {"lost in auto-ack clients", totals.lost_in_clients}};
   for (const auto& [k, v] : requeues) out.counts.emplace_back(k, v);
   for (const auto& [k, v] : drops) out.counts.emplace_back(k, v);
+  check_conservation(out.summary);
   return out;
 }
 
@@ -152,9 +171,15 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
   FamilyRun out;
   out.broker = "pulsar";
   std::map<std::string, std::uint64_t> redeliveries;
-  std::uint64_t dead_lettered = 0, failed = 0;
+  std::uint64_t dead_lettered = 0, failed = 0, settlement_pending = 0;
 
   world.signals().processed.connect([&](const pl::ProcessedMessage& m) {
+    // A failed processing (negatively acknowledged) completes nothing: it is counted apart and
+    // the message is processed again later.
+    if (m.failed) {
+      ++failed;
+      return;
+    }
     const auto g = static_cast<std::size_t>(m.subscription);
     const Processing p{m.partition, m.entry, m.done - m.published, m.duplicate, false};
     builder.processed(g, m.consumer, &p, 1);
@@ -163,7 +188,6 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
       ++out.ordering_violations;
       builder.out_of_order(g, m.partition, m.key == pl::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
     }
-    if (m.failed) ++failed;
   });
   world.signals().redelivered.connect([&](std::int32_t, std::int32_t, std::int64_t, pl::RedeliveryReason r, sim::Time) {
     ++redeliveries[std::string("redelivered (") + pl::to_string(r) + ")"];
@@ -187,8 +211,12 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
     const pl::SubscriptionTotals t = world.totals(static_cast<std::int32_t>(s));
     GroupEnd e;
     e.produced = t.published;
-    e.final_lag = t.backlog;
+    // Waiting for a first completed processing; the broker's backlog also holds processed
+    // messages whose ack is on its way.
+    e.final_lag = t.unprocessed;
     e.final_committed_lag = t.backlog;
+    e.lost = t.settled_unprocessed;
+    settlement_pending += t.backlog - t.unprocessed;
     for (std::int32_t c = 0; c < world.consumer_count(static_cast<std::int32_t>(s)); ++c) {
       ConsumerSummary cs;
       const pl::Consumer& consumer = world.consumer(static_cast<std::int32_t>(s), c);
@@ -208,8 +236,12 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
   head.events = engine.events_executed();
   head.produced = published;
   out.summary = builder.finish(std::move(head), std::move(ends));
-  out.counts = {{"published", published}, {"dead-lettered", dead_lettered}, {"failed (negative acks)", failed}};
+  out.counts = {{"published", published},
+                {"dead-lettered", dead_lettered},
+                {"failed (negative acks)", failed},
+                {"processed, not yet settled at the end", settlement_pending}};
   for (const auto& [k, v] : redeliveries) out.counts.emplace_back(k, v);
+  check_conservation(out.summary);
   return out;
 }
 

@@ -78,6 +78,7 @@ void Dispatcher::settle(std::int64_t entry, std::uint8_t how) {
   if (state_.size() <= i) state_.resize(i + 1, 0);
   if (state_[i] != 0) return;
   state_[i] = how;
+  if (processings(entry) == 0) ++counters_.settled_unprocessed;
   if (how == 1) ++counters_.acked;
   else ++counters_.dead_lettered;
   while (!state_.empty() && state_.front() != 0) {
@@ -195,6 +196,22 @@ std::uint64_t Dispatcher::backlog() const {
   const std::int64_t size = ledger_size();
   for (std::int64_t e = mark_delete_; e < size; ++e)
     if (state_at(e) == 0) ++n;
+  return n;
+}
+
+std::uint32_t Dispatcher::processings(std::int64_t entry) const {
+  const auto i = static_cast<std::size_t>(entry);
+  return i < processed_.size() ? processed_[i] : 0;
+}
+
+std::pair<std::uint64_t, std::uint64_t> Dispatcher::unsettled() const {
+  std::pair<std::uint64_t, std::uint64_t> n{0, 0};
+  const std::int64_t size = ledger_size();
+  for (std::int64_t e = mark_delete_; e < size; ++e) {
+    if (state_at(e) != 0) continue;
+    if (processings(e) == 0) ++n.first;
+    else ++n.second;
+  }
   return n;
 }
 

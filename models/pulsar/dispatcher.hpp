@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <set>
+#include <utility>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -48,6 +49,9 @@ struct CursorCounters {
   std::uint64_t duplicates = 0;
   std::uint64_t out_of_order = 0;
   std::uint64_t redeliveries = 0;   ///< messages put back for dispatch
+  /// Messages settled (acknowledged cumulatively past them, or dead-lettered) before any
+  /// processing of them had completed.
+  std::uint64_t settled_unprocessed = 0;
 };
 
 class Dispatcher {
@@ -83,6 +87,9 @@ class Dispatcher {
   bool settled(std::int64_t entry) const { return state_at(entry) != 0; }
   /// Messages not yet settled.
   std::uint64_t backlog() const;
+  /// Messages not yet settled: {no processing completed, processed at least once} (a processed
+  /// one waits for its ack to arrive, or was put back to be processed again).
+  std::pair<std::uint64_t, std::uint64_t> unsettled() const;
   /// Messages sent to a consumer and not yet acknowledged.
   std::uint64_t unacked() const { return pending_.size(); }
   const CursorCounters& counters() const { return counters_; }
@@ -138,6 +145,8 @@ class Dispatcher {
     const auto i = static_cast<std::size_t>(entry - mark_delete_);
     return i < state_.size() ? state_[i] : 0;
   }
+  /// Completed processings of @p entry so far (saturating at 255).
+  std::uint32_t processings(std::int64_t entry) const;
   /// Settles @p entry (1: acked, 2: dead-lettered).
   void settle(std::int64_t entry, std::uint8_t how);
 

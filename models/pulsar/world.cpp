@@ -145,6 +145,8 @@ SubscriptionTotals World::totals(std::int32_t s) const {
     t.dead_lettered += c.dead_lettered;
     t.backlog += d->backlog();
     t.unacked += d->unacked();
+    t.unprocessed += d->unsettled().first;
+    t.settled_unprocessed += c.settled_unprocessed;
     t.processed += c.processed;
     t.duplicates += c.duplicates;
     t.out_of_order += c.out_of_order;

@@ -31,6 +31,8 @@ struct SubscriptionTotals {
   std::uint64_t dead_lettered = 0;
   std::uint64_t backlog = 0;        ///< not settled at the end (counted message by message)
   std::uint64_t unacked = 0;        ///< of the backlog, sent to a consumer and not acknowledged
+  std::uint64_t unprocessed = 0;    ///< of the backlog, messages no processing has completed
+  std::uint64_t settled_unprocessed = 0;  ///< settled before any processing completed
   std::uint64_t processed = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t out_of_order = 0;

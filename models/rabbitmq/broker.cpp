@@ -88,6 +88,7 @@ void Broker::discard(std::uint32_t slot, DropReason reason) {
     // The copies routed on are new messages of their queues; an unroutable dead-letter is dropped.
     dead_lettered = route(dlx, key, proto) > 0;
   }
+  if (m.processed == 0) ++source.counters().discarded_unprocessed;
   if (dead_lettered) {
     ++source.counters().dead_lettered;
   } else {
@@ -95,6 +96,22 @@ void Broker::discard(std::uint32_t slot, DropReason reason) {
   }
   signals_.dropped.emit(q, reason, dead_lettered, engine_.now());
   pool_.release(slot);
+}
+
+void Broker::lose_in_client(std::uint32_t slot) {
+  ++lost_in_clients_;
+  ++queue(pool_[slot].queue).counters().lost_in_clients;
+  pool_.release(slot);
+}
+
+std::pair<std::uint64_t, std::uint64_t> Broker::unsettled(std::int32_t q) const {
+  std::pair<std::uint64_t, std::uint64_t> n{0, 0};
+  pool_.for_each_live([&](const Message& m) {
+    if (m.queue != q) return;
+    if (m.processed == 0) ++n.first;
+    else ++n.second;
+  });
+  return n;
 }
 
 std::int32_t Broker::open_channel(Consumer* client, std::int32_t group, std::int32_t member, std::int32_t q,

@@ -14,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "models/rabbitmq/exchange.hpp"
@@ -99,7 +100,11 @@ class Broker {
   std::uint64_t unroutable() const { return unroutable_; }
   /// Messages held by clients under auto-ack that were lost with their client.
   std::uint64_t lost_in_clients() const { return lost_in_clients_; }
-  void add_lost_in_client() { ++lost_in_clients_; }
+  /// An auto-ack message of @p slot died unprocessed in its client; frees the slot.
+  void lose_in_client(std::uint32_t slot);
+  /// Messages of queue @p q not settled yet: {never processed, processed at least once} (a
+  /// processed one waits for its ack to arrive, or was requeued to be processed again).
+  std::pair<std::uint64_t, std::uint64_t> unsettled(std::int32_t q) const;
 
  private:
   /// Routes a copy of a message into the queues @p routing_key reaches from @p exchange; the

@@ -50,10 +50,7 @@ void Consumer::on_delivery(std::int32_t channel, std::uint32_t slot, std::uint64
   if (channel != channel_ || state_ == ConsumerState::Crashed) {
     // The channel is gone: under auto-ack the message was settled and dies here; otherwise the
     // broker requeued it when the channel closed.
-    if (spec_.ack.automatic && pool.holds(slot, id)) {
-      pool.release(slot);
-      broker_.add_lost_in_client();
-    }
+    if (spec_.ack.automatic && pool.holds(slot, id)) broker_.lose_in_client(slot);
     return;
   }
   const Message& m = pool[slot];
@@ -152,15 +149,9 @@ void Consumer::crash() {
 void Consumer::drop_held() {
   MessagePool& pool = broker_.pool();
   if (spec_.ack.automatic) {
-    if (busy_ && pool.holds(current_.slot, current_.id)) {
-      pool.release(current_.slot);
-      broker_.add_lost_in_client();
-    }
-    for (const Held& h : buffer_) {
-      if (!pool.holds(h.slot, h.id)) continue;
-      pool.release(h.slot);
-      broker_.add_lost_in_client();
-    }
+    if (busy_ && pool.holds(current_.slot, current_.id)) broker_.lose_in_client(current_.slot);
+    for (const Held& h : buffer_)
+      if (pool.holds(h.slot, h.id)) broker_.lose_in_client(h.slot);
   }
   buffer_.clear();
 }

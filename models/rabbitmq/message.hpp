@@ -56,6 +56,12 @@ class MessagePool {
   /// True while slot @p s still holds message @p id.
   bool holds(std::uint32_t s, std::uint64_t id) const { return s < slots_.size() && slots_[s].live && slots_[s].id == id; }
   std::size_t live() const { return slots_.size() - free_.size(); }
+  /// Calls @p f with every live message.
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (const Message& m : slots_)
+      if (m.live) f(m);
+  }
 
  private:
   std::vector<Message> slots_;

@@ -26,7 +26,8 @@ namespace cgsim::models::rabbitmq {
 class Broker;
 
 /// What happened to a queue's messages so far. In a consistent state
-/// enqueued = acked + dropped + dead_lettered + ready + unacked.
+/// enqueued = acked + dropped + dead_lettered + ready + unacked (an auto-ack message is counted
+/// acked on delivery).
 struct QueueCounters {
   std::uint64_t enqueued = 0;          ///< copies accepted (published or dead-lettered into it)
   std::uint64_t acked = 0;             ///< settled by an ack, or on delivery with auto-ack
@@ -35,6 +36,10 @@ struct QueueCounters {
   std::uint64_t publish_rejected = 0;  ///< refused by reject-publish (never enqueued)
   std::uint64_t requeued = 0;          ///< returns (each return of a message counts)
   std::uint64_t delivered = 0;         ///< deliveries, redeliveries included
+  /// Of dropped and dead_lettered, the messages no consumer had finished processing.
+  std::uint64_t discarded_unprocessed = 0;
+  /// Auto-ack messages that died unprocessed in a client (a crash, a closed channel).
+  std::uint64_t lost_in_clients = 0;
 };
 
 class Queue {
