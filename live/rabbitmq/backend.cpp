@@ -308,7 +308,8 @@ RabbitRun simulate_for_validation(const rmq::Scenario& sc) {
   });
   out.fault_redeliveries = attribution.faults();
   out.redelivered_after_nack = attribution.after_nack();
-  for (const auto& g : out.family.summary.groups) out.final_depth.push_back(g.final_lag);
+  // The queue's depth as the broker reports it: ready + unacknowledged.
+  for (const auto& g : out.family.summary.groups) out.final_depth.push_back(g.final_committed_lag);
   return out;
 }
 
