@@ -320,6 +320,8 @@ void sweep_section(Doc& doc, const SweepResult& sw) {
     Chart c("sweep-" + sw.metrics[m], sw.metrics[m] + " vs " + (sw.axes.empty() ? "point" : sw.axes[0].path), xlabel,
             sw.metrics[m] + (sw.units[m].empty() ? "" : " (" + sw.units[m] + ")"));
     if (!numeric) c.x_categories(sw.axes.empty() ? std::vector<std::string>{"all"} : xcats);
+    // Counts (consumers, partitions) get whole-number ticks only.
+    if (numeric && std::all_of(xvals.begin(), xvals.end(), [](double v) { return v == std::floor(v); })) c.x_integer();
     std::size_t k = 0;
     std::vector<double> all;
     for (const auto& label : order) {
