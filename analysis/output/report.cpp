@@ -193,11 +193,35 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
           per[t.consumer].first.push_back(t.time_s);
           per[t.consumer].second.push_back(static_cast<double>(t.records) / interval);
         }
-      std::size_t k = 0;
-      for (const auto& [cidx, xy] : per) c.line(gid + "/" + std::to_string(cidx), xy.first, xy.second, color(k++), true);
+      const bool many = per.size() > kFullConsumerTable;
+      if (many) {
+        // A line per consumer would be a tangle: the spread over consumers at each sample instead.
+        std::map<double, std::vector<double>> at;
+        for (const auto& [cidx, xy] : per)
+          for (std::size_t i = 0; i < xy.first.size(); ++i) at[xy.first[i]].push_back(xy.second[i]);
+        std::vector<double> xs, lo, mid, hi;
+        for (auto& [t, v] : at) {
+          std::sort(v.begin(), v.end());
+          xs.push_back(t);
+          lo.push_back(v.front());
+          mid.push_back(v[v.size() / 2]);
+          hi.push_back(v.back());
+        }
+        c.band(xs, lo, hi, color(0));
+        c.line("median consumer", xs, mid, color(0), true);
+        c.line("busiest consumer", xs, hi, color(2), true);
+        c.line("least busy consumer", xs, lo, color(4), true);
+      } else {
+        std::size_t k = 0;
+        for (const auto& [cidx, xy] : per) c.line(gid + "/" + std::to_string(cidx), xy.first, xy.second, color(k++), true);
+      }
       c.x_range(0, s.simulated_seconds);
       decorate(c, gid);
-      doc.plot(c, "Records processed per second by each consumer (duplicates included), per sample interval.");
+      doc.plot(c, many ? "Records processed per second (duplicates included), per sample interval, over the group's " +
+                             std::to_string(per.size()) +
+                             " consumers: the shaded band runs from the least busy to the busiest at each sample."
+                       : std::string("Records processed per second by each consumer (duplicates included), per sample "
+                                     "interval."));
     }
     ownership_plot(doc, r, gi, deco);
   }
