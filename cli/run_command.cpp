@@ -133,7 +133,7 @@ std::string format_seed_spread(const std::vector<analysis::RunSummary>& runs) {
     << "): mean (min - max)\n";
   std::vector<double> dup;
   for (const auto& r : runs) dup.push_back(static_cast<double>(r.duplicates));
-  o << "  duplicates                    " << spread(dup, "%.0f") << "\n";
+  o << "  duplicates (records)          " << spread(dup, "%.0f") << "\n";
   for (std::size_t i = 0; i < runs.front().faults.size(); ++i) {
     const auto& f = runs.front().faults[i];
     std::vector<double> v;
@@ -141,7 +141,7 @@ std::string format_seed_spread(const std::vector<analysis::RunSummary>& runs) {
       if (i < r.faults.size()) v.push_back(static_cast<double>(r.faults[i].duplicates));
     char head[96];
     std::snprintf(head, sizeof head, "  fault %s %s at %.3f s", f.kind.c_str(), f.subject.c_str(), f.at_s);
-    o << head << ": duplicates " << spread(v, "%.0f") << "\n";
+    o << head << ": duplicates (records) " << spread(v, "%.0f") << "\n";
   }
   // key: group, trigger, occurrence -> durations (s) and starts (s)
   std::map<std::tuple<std::string, std::string, int>, std::pair<std::vector<double>, std::vector<double>>> rb;
