@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -40,6 +41,7 @@ struct RunOptions {
   std::vector<std::string> set;
   bool report = false;
   bool timings = false;
+  bool all_consumers = false;
   std::string trace;
   BudgetFlags budget;
 };
@@ -59,6 +61,9 @@ void add_run_options(CLI::App* run, RunOptions& o) {
   run->add_flag("--timings", o.timings,
                 "Include wall_seconds in --json and summary.json (it differs run to run, so those outputs "
                 "are then no longer byte-identical)");
+  run->add_flag("--all-consumers", o.all_consumers,
+                "List every consumer in the table (a group of more than 20 gets the distribution of the "
+                "per-consumer figures and the consumers at its extremes otherwise)");
   run->add_option("--set", o.set, "Override a scenario field: path=value (e.g. groups.0.consumers.count=8)");
   add_budget_flags(run, o.budget);
 }
@@ -128,7 +133,7 @@ std::string format_seed_spread(const std::vector<analysis::RunSummary>& runs) {
     << "): mean (min - max)\n";
   std::vector<double> dup;
   for (const auto& r : runs) dup.push_back(static_cast<double>(r.duplicates));
-  o << "  duplicates                    " << spread(dup, "%.0f") << "\n";
+  o << "  duplicates (records)          " << spread(dup, "%.0f") << "\n";
   for (std::size_t i = 0; i < runs.front().faults.size(); ++i) {
     const auto& f = runs.front().faults[i];
     std::vector<double> v;
@@ -136,7 +141,7 @@ std::string format_seed_spread(const std::vector<analysis::RunSummary>& runs) {
       if (i < r.faults.size()) v.push_back(static_cast<double>(r.faults[i].duplicates));
     char head[96];
     std::snprintf(head, sizeof head, "  fault %s %s at %.3f s", f.kind.c_str(), f.subject.c_str(), f.at_s);
-    o << head << ": duplicates " << spread(v, "%.0f") << "\n";
+    o << head << ": duplicates (records) " << spread(v, "%.0f") << "\n";
   }
   // key: group, trigger, occurrence -> durations (s) and starts (s)
   std::map<std::tuple<std::string, std::string, int>, std::pair<std::vector<double>, std::vector<double>>> rb;
@@ -186,7 +191,8 @@ int run_run(const RunOptions& o) {
   if (o.json) {
     std::cout << analysis::to_json(r.summary, o.timings).dump(2) << "\n";
   } else if (!o.quiet) {
-    std::cout << analysis::format_text_summary(sc, r);
+    std::cout << analysis::format_text_summary(
+        sc, r, o.all_consumers ? std::numeric_limits<std::size_t>::max() : analysis::kFullConsumerTable);
     std::cout << "\n  note: each client's start and timer phases are drawn from the seed, so duplicates and rebalance\n"
                  "  durations are one draw of a distribution; --seeds M prints their spread over M seeds\n";
     if (o.seeds > 1) {

@@ -127,10 +127,10 @@ TEST(Report, RunReportIsSelfContainedWithEveryPlotDrawn) {
   auto files = an::write_report(r.dir.string());
   const std::string html = read(files.html);
   const std::string md = read(files.markdown);
-  // Lag per partition, lag in seconds, throughput, ownership Gantt, latency CDF.
-  EXPECT_EQ(files.plots.size(), 5u);
+  // Lag per partition (heat map), total lag, lag in seconds, throughput, ownership Gantt, latency CDF.
+  EXPECT_EQ(files.plots.size(), 6u);
   EXPECT_EQ(count(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\""), files.plots.size());
-  for (const char* id : {"lag-partitions", "lag-seconds", "throughput", "ownership", "latency-cdf"}) {
+  for (const char* id : {"lag-partitions", "lag-total", "lag-seconds", "throughput", "ownership", "latency-cdf"}) {
     EXPECT_NE(html.find(std::string("data-plot=\"") + id + "\""), std::string::npos) << id;
     EXPECT_NE(md.find(std::string("(plots/") + id + ".svg)"), std::string::npos) << id;
     EXPECT_TRUE(fs::exists(r.dir / "plots" / (std::string(id) + ".svg"))) << id;
@@ -142,17 +142,20 @@ TEST(Report, RunReportIsSelfContainedWithEveryPlotDrawn) {
   }
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
-  // Every partition has a lag line; every fault a marker; every rebalance a shaded span.
+  // Every partition has a heat-map row with cells; every fault a marker; every rebalance a shaded span.
   const auto& s = r.result.summary;
   std::string lag_svg = read(r.dir / "plots" / "lag-partitions.svg");
-  EXPECT_EQ(count(lag_svg, "class=\"series\""), 6u);
+  for (int p = 0; p < 6; ++p) EXPECT_NE(lag_svg.find("<title>t-" + std::to_string(p) + " "), std::string::npos) << p;
+  EXPECT_GT(count(lag_svg, "class=\"bar heat\""), 6u);
   EXPECT_EQ(count(lag_svg, "class=\"marker\""), 2u);
   EXPECT_EQ(count(lag_svg, "class=\"span\""), s.rebalances.size());
-  // One Gantt bar per (consumer, generation) with partitions.
-  std::size_t owned = 0;
-  for (const auto& g : s.generations)
-    for (const auto& [c, parts] : g.assignment) owned += parts.empty() ? 0 : 1;
-  EXPECT_EQ(count(read(r.dir / "plots" / "ownership.svg"), "class=\"bar\""), owned);
+  EXPECT_EQ(count(read(r.dir / "plots" / "lag-total.svg"), "class=\"series\""), 1u);
+  // The Gantt chart has a row per partition, a bar per owner, and marks the partitions the crash
+  // and the join moved to another consumer.
+  const std::string gantt = read(r.dir / "plots" / "ownership.svg");
+  EXPECT_GE(count(gantt, "class=\"bar\""), 6u);
+  EXPECT_GT(count(gantt, "class=\"moved\""), 0u);
+  for (int c = 0; c < 3; ++c) EXPECT_NE(gantt.find(">g/" + std::to_string(c) + "<"), std::string::npos) << c;
   // The summary table carries the run's totals.
   EXPECT_NE(html.find("<td>" + std::to_string(s.produced) + "</td>"), std::string::npos);
   EXPECT_NE(md.find("| " + std::to_string(s.produced) + " |"), std::string::npos);
@@ -212,6 +215,8 @@ TEST(Report, SweepReportHasACurvePerMetric) {
   EXPECT_EQ(count(p99, "class=\"series\""), 2u);  // one line per session timeout
   EXPECT_EQ(count(p99, "class=\"band\""), 2u);
   EXPECT_EQ(count(p99, "class=\"point\""), 6u);
+  // The legend names each varied value of the other axis.
+  for (const char* v : {">session_timeout=6s<", ">session_timeout=10s<"}) EXPECT_NE(p99.find(v), std::string::npos) << v;
 }
 
 TEST(Report, EmptyDirectoryIsAnInputError) {

@@ -47,6 +47,28 @@ TEST(Warmup, TrackerEndsWhenBacklogDrainsAfterAssignment) {
   EXPECT_EQ(t.end_ns(), 9'000'000'000);
 }
 
+// A poll returns what reached the consumer while it processed its previous batch: 1 / (1 - rho)
+// records at utilisation rho, at most max_poll_records, and max_poll_records when it cannot keep up.
+TEST(Warmup, SteadyBatchIsABusyPeriodCappedByMaxPollRecords) {
+  EXPECT_DOUBLE_EQ(an::steady_batch_records(500, 0), 1);
+  EXPECT_DOUBLE_EQ(an::steady_batch_records(500, 0.5), 2);
+  EXPECT_DOUBLE_EQ(an::steady_batch_records(500, 0.9), 10);
+  EXPECT_DOUBLE_EQ(an::steady_batch_records(5, 0.9), 5);
+  EXPECT_DOUBLE_EQ(an::steady_batch_records(500, 1.0), 500);
+  EXPECT_DOUBLE_EQ(an::steady_batch_records(500, 4.4), 500);
+}
+
+// scenarios/async_jobs_storm.yaml: 1 job/s over 3 consumers at 1.10 s a job (rho 0.37) gives a
+// batch of 1.58 jobs, so the steady level is 1 + 1.58 x 1.10 = 2.74 s, not 1 + 500 x 1.10 s: the
+// warm-up waits for the start-up backlog to drain instead of ending at the first sample.
+TEST(Warmup, SlowJobsAtALowRateGetALowSteadyLevel) {
+  const auto sc = cgsim::scenarios::load_scenario_file(std::string(CGSIM_SOURCE_DIR) + "/scenarios/async_jobs_storm.yaml");
+  const double mean_s = sc.groups[0].consumers.processing_time.mean();
+  const double rho = 1.0 / 3 * mean_s;
+  EXPECT_NEAR(an::warmup_threshold_s(sc, 0), 1 + mean_s / (1 - rho), 1e-9);
+  EXPECT_NEAR(an::warmup_threshold_s(sc, 0), 2.741, 0.001);
+}
+
 TEST(Warmup, FaultOrEndOfRunCloseAnUndrainedStartUp) {
   an::WarmupTracker f(-1, 1);
   f.assigned(0);

@@ -36,8 +36,7 @@ PlanRun run_for_plan(const models::Scenario& sc, std::size_t group, double settl
   }
   const std::int32_t gi = static_cast<std::int32_t>(group);
   const auto& gspec = sc.groups.at(group);
-  const double batch_s = gspec.max_poll_records * gspec.consumers.processing_time.mean();
-  WarmupTracker warmup(sc.output.warmup ? *sc.output.warmup : -1, steady_lag_level(std::isfinite(batch_s) ? batch_s : 0));
+  WarmupTracker warmup(sc.output.warmup ? *sc.output.warmup : -1, warmup_threshold_s(sc, group));
   const sim::Time settle = static_cast<sim::Time>(std::llround(settle_s * 1e9));
   sim::Time window_start = sim::kNever;
   auto& sig = world.signals();

@@ -11,6 +11,7 @@
 #include "analysis/metrics/warmup.hpp"
 #include "models/common/error.hpp"
 #include "models/common/priorities.hpp"
+#include "models/common/workload.hpp"
 #include "models/kafka/world.hpp"
 #include "sim/engine.hpp"
 
@@ -29,11 +30,8 @@ class Collector {
     const auto& sc = world.scenario();
     out.latency.resize(sc.groups.size());
     groups_.resize(sc.groups.size());
-    for (const auto& g : sc.groups) {
-      const double batch_s = g.max_poll_records * g.consumers.processing_time.mean();
-      warmup_.emplace_back(sc.output.warmup ? *sc.output.warmup : -1,
-                           steady_lag_level(std::isfinite(batch_s) ? batch_s : 0));
-    }
+    for (std::size_t g = 0; g < sc.groups.size(); ++g)
+      warmup_.emplace_back(sc.output.warmup ? *sc.output.warmup : -1, warmup_threshold_s(sc, g));
     for (std::int32_t gid = 0; gid < world.broker().partition_count(); ++gid) {
       out.partition_names.push_back(world.broker().partition_name(gid));
     }
@@ -308,6 +306,22 @@ class Collector {
 };
 
 }  // namespace
+
+double warmup_threshold_s(const models::Scenario& sc, std::size_t group) {
+  const auto& g = sc.groups.at(group);
+  double rate = 0;
+  std::int64_t partitions = 0;
+  for (const auto& t : g.topics) {
+    for (const auto& p : sc.producers)
+      if (p.topic == t) rate += models::rate_at(p, 0.0) * p.count;
+    for (const auto& spec : sc.topics)
+      if (spec.name == t) partitions += spec.partitions;
+  }
+  const double consumers = static_cast<double>(std::max<std::int64_t>(1, std::min<std::int64_t>(g.consumers.count, partitions)));
+  const double mean_s = g.consumers.processing_time.mean();
+  if (!std::isfinite(mean_s)) return steady_lag_level(0);
+  return steady_lag_level(steady_batch_records(g.max_poll_records, rate / consumers * mean_s) * mean_s);
+}
 
 SimulationResult simulate_full(const models::Scenario& scenario, const SimulateOptions& options) {
   auto t0 = std::chrono::steady_clock::now();

@@ -70,6 +70,11 @@ struct SimulateOptions {
 
 /// Runs @p scenario on the simulator.
 SimulationResult simulate_full(const models::Scenario& scenario, const SimulateOptions& options = {});
+
+/// The automatic warm-up's steady lag level (seconds) of group @p group (analysis/metrics/warmup.hpp):
+/// its consumers share the rate its topics receive when the run starts evenly, as far as there are
+/// partitions for them.
+double warmup_threshold_s(const models::Scenario& scenario, std::size_t group);
 /// Runs @p scenario on the simulator and returns its summary.
 RunSummary simulate(const models::Scenario& scenario);
 

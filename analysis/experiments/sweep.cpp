@@ -527,24 +527,39 @@ std::string format_sweep_table(const SweepResult& s) {
   std::vector<std::string> head;
   for (const auto& a : s.axes) head.push_back(a.path);
   for (auto m : idx) head.push_back(s.metrics[m]);
-  auto cell = [](const MetricStats& st) {
-    char buf[64];
+  // Fixed precision per column, from its unit and the size of its values, so that a column reads
+  // "54510 ± 430" rather than "5.451e+04 ± 4.3e+02".
+  std::vector<int> decimals;
+  std::vector<std::string> units(s.axes.size());
+  for (auto m : idx) {
+    const std::string unit = m < s.units.size() ? s.units[m] : "";
+    double top = 0;
+    bool integral = true;
+    for (const auto& pt : s.points) {
+      top = std::max(top, std::fabs(pt.stats[m].mean));
+      integral = integral && pt.stats[m].mean == std::floor(pt.stats[m].mean);
+    }
+    decimals.push_back(unit == "records" || integral || top >= 1000 ? 0 : top >= 10 ? 1 : top >= 1 ? 2 : 3);
+    units.push_back(unit.empty() ? "" : "(" + unit + ")");
+  }
+  auto cell = [](const MetricStats& st, int d) {
+    char buf[96];
     if (st.n > 1) {
-      std::snprintf(buf, sizeof buf, "%.4g ± %.2g", st.mean, st.ci95);
+      std::snprintf(buf, sizeof buf, "%.*f ± %.*f", d, st.mean, d, st.ci95);
     } else {
-      std::snprintf(buf, sizeof buf, "%.4g", st.mean);
+      std::snprintf(buf, sizeof buf, "%.*f", d, st.mean);
     }
     return std::string(buf);
   };
   for (const auto& pt : s.points) {
     std::vector<std::string> row;
     for (const auto& ov : pt.params) row.push_back(ov.value);
-    for (auto m : idx) row.push_back(cell(pt.stats[m]));
+    for (std::size_t k = 0; k < idx.size(); ++k) row.push_back(cell(pt.stats[idx[k]], decimals[k]));
     rows.push_back(std::move(row));
   }
   std::vector<std::size_t> w(head.size());
   for (std::size_t c = 0; c < head.size(); ++c) {
-    w[c] = head[c].size();
+    w[c] = std::max(head[c].size(), units[c].size());
     for (const auto& r : rows) w[c] = std::max(w[c], r[c].size());
   }
   std::ostringstream o;
@@ -557,6 +572,9 @@ std::string format_sweep_table(const SweepResult& s) {
     o << "\n";
   };
   line(head);
+  bool any_unit = false;
+  for (const auto& u : units) any_unit = any_unit || !u.empty();
+  if (any_unit) line(units);
   for (const auto& r : rows) line(r);
   return o.str();
 }

@@ -6,6 +6,11 @@ namespace cgsim::analysis {
 
 double steady_lag_level(double batch_s) { return 1.0 + std::max(batch_s, 0.0); }
 
+double steady_batch_records(double max_poll_records, double rho) {
+  if (!(rho < 1)) return max_poll_records;
+  return std::min(max_poll_records, 1.0 / (1.0 - std::max(rho, 0.0)));
+}
+
 WarmupTracker::WarmupTracker(std::int64_t fixed_ns, double threshold_s) : threshold_s_(threshold_s) {
   if (fixed_ns >= 0) {
     end_ns_ = fixed_ns;

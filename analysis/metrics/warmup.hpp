@@ -9,7 +9,8 @@
 /// and latency describe the start-up, not the configuration. The warm-up is either fixed
 /// (`output.warmup: 30s`, from the run's start) or automatic: it ends at the first lag sample, at
 /// or after the group's first assignment, at which the oldest record the group has not yet
-/// processed is at most its steady level old (steady_lag_level()). Processed, not committed,
+/// processed is at most its steady level old (steady_lag_level(), with the batch of
+/// steady_batch_records() at the rate in force when the run starts). Processed, not committed,
 /// offsets are used: the commit interval's sawtooth would hide a backlog of a few seconds. A
 /// fault of the group before that ends the warm-up too (reason "fault": the start-up was not
 /// over), and a run that ends first leaves all of it as start-up (reason "not_drained").
@@ -23,9 +24,15 @@
 namespace cgsim::analysis {
 
 /// How old (seconds) the oldest unprocessed record of a group gets in steady state: a record can
-/// wait behind one poll's batch (@p batch_s = max.poll.records x mean processing time) and the
-/// fetch that brings it; one second covers the fetch and the sampling.
+/// wait behind one poll's batch (@p batch_s seconds of processing, steady_batch_records()) and
+/// the fetch that brings it; one second covers the fetch and the sampling.
 double steady_lag_level(double batch_s);
+
+/// The records one poll returns in steady state. A fetch returns as soon as a record is there, so
+/// a consumer that keeps up takes what reached it while it processed its previous batch: the
+/// records of a busy period, 1 / (1 - rho) on average at utilisation @p rho (M/G/1). Never more
+/// than @p max_poll_records, and that many when rho >= 1 (the consumer never catches up).
+double steady_batch_records(double max_poll_records, double rho);
 
 class WarmupTracker {
  public:

@@ -1,5 +1,7 @@
 #include "analysis/output/fault_table.hpp"
 
+#include <algorithm>
+#include <numeric>
 #include <sstream>
 
 #include "analysis/metrics/format.hpp"
@@ -14,6 +16,56 @@ std::string cell(const std::string& s, std::size_t width, bool right = false) {
 }
 std::string num(std::uint64_t v) { return std::to_string(v); }
 }  // namespace
+
+std::uint64_t lost_work(const RunSummary& s, const std::string& name) {
+  std::uint64_t n = 0;
+  for (const FaultRecord& f : s.faults)
+    if (f.subject == name) n += f.duplicates;
+  return n;
+}
+
+std::vector<std::size_t> notable_consumers(const RunSummary& s, const GroupSummary& g, std::size_t each) {
+  const std::size_t n = g.consumers.size();
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::vector<bool> take(n, false);
+  auto extremes = [&](auto value, bool lowest_too) {
+    std::vector<std::size_t> by = idx;
+    std::stable_sort(by.begin(), by.end(), [&](std::size_t a, std::size_t b) { return value(a) < value(b); });
+    for (std::size_t k = 0; k < std::min(each, n); ++k) {
+      if (lowest_too) take[by[k]] = true;
+      if (value(by[n - 1 - k]) > 0) take[by[n - 1 - k]] = true;
+    }
+  };
+  extremes([&](std::size_t i) { return g.consumers[i].consumed; }, true);
+  extremes([&](std::size_t i) { return g.consumers[i].duplicates; }, false);
+  extremes([&](std::size_t i) { return lost_work(s, g.consumers[i].name); }, false);
+  std::size_t unstable = 0;
+  for (std::size_t i = 0; i < n && unstable < each; ++i)
+    if (g.consumers[i].state != "Stable") take[i] = true, ++unstable;
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < n; ++i)
+    if (take[i]) out.push_back(i);
+  return out;
+}
+
+std::vector<std::vector<std::string>> consumer_distribution(const RunSummary& s, const GroupSummary& g) {
+  std::vector<std::vector<std::string>> rows;
+  auto row = [&](const std::string& name, auto value) {
+    std::vector<double> v;
+    for (const auto& c : g.consumers) v.push_back(static_cast<double>(value(c)));
+    if (v.empty()) return;
+    std::sort(v.begin(), v.end());
+    const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    const double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    rows.push_back({name, fmt("%.0f", v.front()), fmt("%.0f", median), fmt("%.1f", mean), fmt("%.0f", v.back())});
+  };
+  row("consumed (records)", [](const ConsumerSummary& c) { return c.consumed; });
+  row("re-read (records)", [](const ConsumerSummary& c) { return c.duplicates; });
+  row("lost work (records)", [&](const ConsumerSummary& c) { return lost_work(s, c.name); });
+  row("partitions at the end", [](const ConsumerSummary& c) { return c.partitions.size(); });
+  return rows;
+}
 
 std::string format_group_faults(const RunSummary& s, const GroupSummary& g) {
   std::ostringstream o;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <utility>
 
@@ -85,7 +86,7 @@ std::string model_line(const GroupSummary& g) {
   const ModelSummary& m = g.model;
   if (m.utilisation < 0) return "";
   std::string out = "  utilisation rho " + fmt("%.2f", m.utilisation) + " (busiest consumer at the " +
-                    fmt("%.0f", m.peak_rate) + "/s peak; mean " + fmt("%.2f", m.mean_utilisation) + ")";
+                    fmt("%.0f", m.peak_rate) + " records/s peak; mean " + fmt("%.2f", m.mean_utilisation) + ")";
   const double sim_p99 = has_steady(g.warmup) ? g.warmup.steady_latency_ms.p99 : g.latency_ms.p99;
   if (m.utilisation >= 1 || m.p99_latency_ms_high < 0) {
     out += "; model: unstable (rho >= 1), lag grows without bound";
@@ -96,9 +97,52 @@ std::string model_line(const GroupSummary& g) {
   return out + "\n";
 }
 
+std::string consumer_line(const RunSummary& s, const ConsumerSummary& c) {
+  return "  " + pad(c.name, 28) + pad(c.state, 20) + pad(std::to_string(c.consumed), 12, true) +
+         pad(std::to_string(c.duplicates), 10, true) + pad(std::to_string(lost_work(s, c.name)), 11, true) + "  " +
+         join(in_partition_order(c.partitions), 8) + "\n";
+}
+
+/// A group's consumers: every one when there are at most @p max_rows, else the distribution of
+/// their figures and the notable ones (fault_table.hpp).
+std::string consumer_table(const RunSummary& s, const GroupSummary& g, std::size_t max_rows) {
+  std::ostringstream o;
+  const std::string head = "  " + pad("consumer", 28) + pad("state", 20) + pad("consumed", 12, true) +
+                           pad("re-read", 10, true) + pad("lost work", 11, true) + "  partitions\n";
+  if (g.consumers.size() <= max_rows) {
+    o << head;
+    for (const auto& c : g.consumers) o << consumer_line(s, c);
+  } else {
+    std::map<std::string, std::size_t> states;
+    for (const auto& c : g.consumers) ++states[c.state];
+    std::string st;
+    for (const auto& [name, n] : states) st += (st.empty() ? "" : ", ") + name + " " + std::to_string(n);
+    o << "  " << g.consumers.size() << " consumers (" << st << "); per consumer:\n  " << pad("", 24)
+      << pad("min", 12, true) << pad("median", 12, true) << pad("mean", 14, true) << pad("max", 12, true) << "\n";
+    for (const auto& row : consumer_distribution(s, g)) {
+      o << "  " << pad(row[0], 24) << pad(row[1], 12, true) << pad(row[2], 12, true) << pad(row[3], 14, true)
+        << pad(row[4], 12, true) << "\n";
+    }
+    const auto notable = notable_consumers(s, g);
+    o << "  the " << notable.size()
+      << " at the extremes (fewest and most consumed, most re-read, most lost work, not Stable); "
+         "--all-consumers lists all "
+      << g.consumers.size() << ":\n"
+      << head;
+    for (std::size_t i : notable) o << consumer_line(s, g.consumers[i]);
+  }
+  bool any_dup = false;
+  for (const auto& c : g.consumers) any_dup = any_dup || c.duplicates > 0;
+  if (any_dup) {
+    o << "  re-read: records the consumer processed again; lost work: the duplicates charged to its own faults "
+         "(the fault table below)\n";
+  }
+  return o.str();
+}
+
 }  // namespace
 
-std::string format_text_summary(const models::Scenario& sc, const SimulationResult& r) {
+std::string format_text_summary(const models::Scenario& sc, const SimulationResult& r, std::size_t max_rows) {
   const RunSummary& s = r.summary;
   std::ostringstream o;
   o << "cgsim run: " << s.scenario << " (seed " << s.seed << ", " << sim::format_duration(sc.duration)
@@ -109,8 +153,8 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
   // Headline lag and latency are steady-state figures (after the warm-up) when there are any;
   // the start-up's are on a line of their own.
   const bool steady = has_steady(s.warmup);
-  o << "  produced " << s.produced << "  consumed " << s.consumed << "  duplicates " << s.duplicates
- << "  skipped " << s.skipped << "  lost " << s.lost << "  final lag " << s.final_lag << "  max lag "
+  o << "  records: produced " << s.produced << "  consumed " << s.consumed << "  duplicates " << s.duplicates
+    << "  skipped " << s.skipped << "  lost " << s.lost << "  final lag " << s.final_lag << "  max lag "
     << (steady ? s.warmup.steady_max_lag : s.max_lag) << "\n";
   o << "  latency ms: " << latency_line(steady ? s.warmup.steady_latency_ms : s.latency_ms, true)
     << (steady ? "  (after warm-up)" : "") << "\n";
@@ -120,18 +164,13 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
     o << "\ngroup " << g.id << "  (generation " << g.generation << ", max lag "
       << (gs ? g.warmup.steady_max_lag : g.max_lag) << " records / "
       << fmt("%.1f", gs ? g.warmup.steady_max_lag_seconds : g.max_lag_seconds) << " s"
-      << (gs ? " after warm-up" : "") << ", final lag " << g.final_lag << ")\n";
+      << (gs ? " after warm-up" : "") << ", final lag " << g.final_lag << " records)\n";
     const LatencySummary& gl = gs ? g.warmup.steady_latency_ms : g.latency_ms;
     o << "  latency ms: p50 " << fmt("%.3f", gl.p50) << "  p99 " << fmt("%.3f", gl.p99)
       << "  max " << fmt("%.3f", gl.max) << "\n";
     if (!g.warmup.reason.empty() && s.groups.size() > 1) o << startup_line(g.warmup);
     o << model_line(g);
-    o << "  " << pad("consumer", 28) << pad("state", 20) << pad("consumed", 12, true) << pad("duplicates", 12, true)
-      << "  partitions\n";
-    for (const auto& c : g.consumers) {
-      o << "  " << pad(c.name, 28) << pad(c.state, 20) << pad(std::to_string(c.consumed), 12, true)
-        << pad(std::to_string(c.duplicates), 12, true) << "  " << join(in_partition_order(c.partitions), 8) << "\n";
-    }
+    o << consumer_table(s, g, max_rows);
     bool any = false;
     for (const auto& rb : s.rebalances) {
       if (rb.group != g.id) continue;

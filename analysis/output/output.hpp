@@ -9,17 +9,20 @@
 
 #include "analysis/experiments/simulate.hpp"
 #include "analysis/experiments/sweep.hpp"
+#include "analysis/output/fault_table.hpp"
 #include "models/common/scenario.hpp"
 
 namespace cgsim::analysis {
 
-/// The readable summary `cgsim run` prints: run totals, a table per group and per consumer,
-/// and the rebalances.
 /// A partition name "topic-N" split into its topic and N; nullopt when the name does not end in
 /// "-" and a 32-bit partition number (names read back from files may be anything).
 std::optional<std::pair<std::string, std::int32_t>> split_partition_name(const std::string& name);
 
-std::string format_text_summary(const models::Scenario& scenario, const SimulationResult& result);
+/// `cgsim run`'s text: the run's figures, then per group its consumers (every one when the group
+/// has at most @p max_rows, else their distribution and the notable ones), rebalances, ordering
+/// and faults.
+std::string format_text_summary(const models::Scenario& scenario, const SimulationResult& result,
+                                std::size_t max_rows = kFullConsumerTable);
 
 /// Writes summary.json, lag.csv (per partition), group_lag.csv, throughput.csv (per consumer),
 /// timeline.csv and generations.json into @p dir (created if missing), each through an

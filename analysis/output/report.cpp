@@ -17,6 +17,7 @@
 #include "analysis/metrics/format.hpp"
 #include "analysis/metrics/json_read.hpp"
 #include "analysis/output/atomic_file.hpp"
+#include "analysis/output/fault_table.hpp"
 #include "analysis/output/readers.hpp"
 #include "analysis/output/report_doc.hpp"
 #include "analysis/output/svg_chart.hpp"
@@ -101,12 +102,27 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
                                          : std::string()));
     }
     ordering_and_faults(doc, s, g);
+    std::vector<std::size_t> listed;
+    if (g.consumers.size() > kFullConsumerTable) {
+      doc.para(std::to_string(g.consumers.size()) + " consumers: the distribution of their figures, then the ones at "
+               "the extremes (summary.json lists every consumer).");
+      doc.table({"per consumer", "min", "median", "mean", "max"}, consumer_distribution(s, g));
+      listed = notable_consumers(s, g);
+    } else {
+      for (std::size_t i = 0; i < g.consumers.size(); ++i) listed.push_back(i);
+    }
     std::vector<std::vector<std::string>> rows;
-    for (const auto& c : g.consumers) {
+    for (std::size_t i : listed) {
+      const auto& c = g.consumers[i];
       rows.push_back({c.name, c.state, std::to_string(c.consumed), std::to_string(c.duplicates),
+                      std::to_string(lost_work(s, c.name)),
                       c.partitions.empty() ? "-" : compress_partitions(c.partitions)});
     }
-    doc.table({"consumer", "state", "consumed", "duplicates", "partitions at the end"}, rows);
+    doc.table({"consumer", "state", "consumed", "re-read", "lost work", "partitions at the end"}, rows);
+    if (g.duplicates > 0) {
+      doc.para("Re-read: records the consumer processed again. Lost work: the duplicates charged to the consumer's "
+               "own faults (it had processed them without committing), whoever re-read them.");
+    }
     std::vector<std::vector<std::string>> rb;
     for (const auto& x : s.rebalances) {
       if (x.group != g.id) continue;
@@ -142,36 +158,22 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
   for (std::size_t gi = 0; gi < s.groups.size(); ++gi) {
     const std::string& gid = s.groups[gi].id;
     const std::string suffix = s.groups.size() > 1 ? " (" + gid + ")" : "";
-    // Lag per partition.
-    if (!r.lag.empty()) {
-      Chart c(plot_id("lag-partitions", gid, s.groups.size()), "Lag per partition" + suffix, "time (s)",
-              "lag (records)");
-      std::map<std::int32_t, std::pair<std::vector<double>, std::vector<double>>> per;
-      for (const auto& l : r.lag)
-        if (l.group == static_cast<std::int32_t>(gi)) {
-          per[l.partition].first.push_back(l.time_s);
-          per[l.partition].second.push_back(static_cast<double>(l.lag));
-        }
-      std::size_t k = 0;
-      for (const auto& [p, xy] : per) c.line(r.partition_names[static_cast<std::size_t>(p)], xy.first, xy.second, color(k++));
-      c.x_range(0, s.simulated_seconds);
-      if (lag_limit > 0) c.hline(lag_limit, "SLO max_lag", "#d62728");
-      decorate(c, gid);
-      doc.plot(c, "Committed lag (log end minus committed offset) of every partition, sampled every interval. Shaded: "
-                  "rebalances; dashed red: faults.");
-    }
+    const Decorate deco = [&](Chart& c) { decorate(c, gid); };
+    if (!r.lag.empty() || !r.group_lag.empty()) lag_plots(doc, r, gi, deco, lag_limit);
     // Group lag in seconds.
     if (!r.group_lag.empty()) {
       Chart c(plot_id("lag-seconds", gid, s.groups.size()), "Group lag in seconds" + suffix, "time (s)",
-              "age of oldest uncommitted record (s)");
+              "oldest uncommitted record (s)");
       std::vector<double> xs, ys;
       for (const auto& l : r.group_lag)
         if (l.group == static_cast<std::int32_t>(gi)) xs.push_back(l.time_s), ys.push_back(l.lag_seconds);
+      if (spans_decades(ys)) c.y_log();
       c.line("lag (s)", xs, ys, color(0));
       c.x_range(0, s.simulated_seconds);
-      if (lag_seconds_limit > 0) c.hline(lag_seconds_limit, "SLO max_lag_seconds", "#d62728");
+      slo_line(c, ys, lag_seconds_limit, "SLO max_lag_seconds");
       decorate(c, gid);
-      doc.plot(c, "Age of the group's oldest uncommitted record at each sample: the lag in time.");
+      doc.plot(c, std::string("Age of the group's oldest uncommitted record at each sample: the lag in time") +
+                      (spans_decades(ys) ? ", on a log scale (the values span decades)." : "."));
     }
     // Throughput per consumer.
     if (!r.throughput.empty()) {
@@ -191,46 +193,37 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
           per[t.consumer].first.push_back(t.time_s);
           per[t.consumer].second.push_back(static_cast<double>(t.records) / interval);
         }
-      std::size_t k = 0;
-      for (const auto& [cidx, xy] : per) c.line(gid + "/" + std::to_string(cidx), xy.first, xy.second, color(k++), true);
+      const bool many = per.size() > kFullConsumerTable;
+      if (many) {
+        // A line per consumer would be a tangle: the spread over consumers at each sample instead.
+        std::map<double, std::vector<double>> at;
+        for (const auto& [cidx, xy] : per)
+          for (std::size_t i = 0; i < xy.first.size(); ++i) at[xy.first[i]].push_back(xy.second[i]);
+        std::vector<double> xs, lo, mid, hi;
+        for (auto& [t, v] : at) {
+          std::sort(v.begin(), v.end());
+          xs.push_back(t);
+          lo.push_back(v.front());
+          mid.push_back(v[v.size() / 2]);
+          hi.push_back(v.back());
+        }
+        c.band(xs, lo, hi, color(0));
+        c.line("median consumer", xs, mid, color(0), true);
+        c.line("busiest consumer", xs, hi, color(2), true);
+        c.line("least busy consumer", xs, lo, color(4), true);
+      } else {
+        std::size_t k = 0;
+        for (const auto& [cidx, xy] : per) c.line(gid + "/" + std::to_string(cidx), xy.first, xy.second, color(k++), true);
+      }
       c.x_range(0, s.simulated_seconds);
       decorate(c, gid);
-      doc.plot(c, "Records processed per second by each consumer (duplicates included), per sample interval.");
+      doc.plot(c, many ? "Records processed per second (duplicates included), per sample interval, over the group's " +
+                             std::to_string(per.size()) +
+                             " consumers: the shaded band runs from the least busy to the busiest at each sample."
+                       : std::string("Records processed per second by each consumer (duplicates included), per sample "
+                                     "interval."));
     }
-    // Gantt of ownership.
-    {
-      std::vector<OwnershipSpan> spans;
-      for (auto& sp : ownership_spans(r))
-        if (sp.group == gid) spans.push_back(sp);
-      if (!spans.empty()) {
-        std::map<int, std::string> rows_by_index;
-        for (const auto& c : s.groups[gi].consumers) rows_by_index[split_consumer_name(c.name).second] = c.name;
-        for (const auto& sp : spans) rows_by_index[sp.consumer_index] = sp.consumer;
-        std::vector<std::string> rows;
-        std::map<std::string, std::size_t> row_of;
-        for (const auto& [idx, name] : rows_by_index) {
-          row_of[name] = rows.size();
-          rows.push_back(name);
-        }
-        Chart c(plot_id("ownership", gid, s.groups.size()), "Partition ownership by generation" + suffix, "time (s)",
-                "", std::max(160.0, 74.0 + 26.0 * static_cast<double>(rows.size())));
-        c.y_categories(rows);
-        c.x_range(0, s.simulated_seconds);
-        std::set<std::int32_t> gens;
-        for (const auto& sp : spans) {
-          gens.insert(sp.generation);
-          c.bar(row_of[sp.consumer], sp.start_s, sp.end_s, "g" + std::to_string(sp.generation) + " " + compress_partitions(sp.partitions),
-                sp.consumer + ", generation " + std::to_string(sp.generation) + " (" + human(sp.start_s) + " s to " +
-                    human(sp.end_s) + " s): " + compress_partitions(sp.partitions),
-                color(static_cast<std::size_t>(sp.generation)));
-        }
-        for (auto gn : gens) c.legend_entry("generation " + std::to_string(gn), color(static_cast<std::size_t>(gn)));
-        decorate(c, gid);
-        doc.plot(c, "Who owned which partitions when: one bar per consumer and generation, from the generation's "
-                    "assignment until the next rebalance revokes it (eager protocol) or the consumer stops. Gaps are "
-                    "time without partitions.");
-      }
-    }
+    ownership_plot(doc, r, gi, deco);
   }
 
   // Latency CDF.
@@ -264,7 +257,7 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
       c.note("from the summary's percentiles (no latency_cdf.csv)");
     }
     c.hline(0.99, "p99", "#888");
-    if (latency_limit > 0) c.marker(latency_limit, "SLO p99", "#d62728");
+    if (latency_limit > 0) c.marker(latency_limit, "SLO p99 " + human(latency_limit) + " ms", "#d62728");
     doc.plot(c, std::string("Cumulative distribution of end-to-end latency (append to processed, first processing "
                             "of each record)") +
                     (from_file ? "." : "; only the summary's percentiles were available, drawn as steps."));
@@ -272,6 +265,19 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
 }
 
 // Sweep section ----------------------------------------------------------------------------------
+
+/// Axis @p a's name for a legend: its last path segment ("session_timeout"), or the whole path when
+/// another axis ends the same way.
+std::string axis_name(const SweepResult& sw, std::size_t a) {
+  auto last = [](const std::string& p) {
+    const auto dot = p.rfind('.');
+    return dot == std::string::npos ? p : p.substr(dot + 1);
+  };
+  const std::string mine = last(sw.axes[a].path);
+  for (std::size_t b = 0; b < sw.axes.size(); ++b)
+    if (b != a && last(sw.axes[b].path) == mine) return sw.axes[a].path;
+  return mine;
+}
 
 void sweep_section(Doc& doc, const SweepResult& sw) {
   doc.h2("Sweep");
@@ -328,7 +334,7 @@ void sweep_section(Doc& doc, const SweepResult& sw) {
   for (std::size_t p = 0; p < sw.points.size(); ++p) {
     std::string label;
     for (std::size_t a = 1; a < sw.points[p].params.size(); ++a)
-      label += (label.empty() ? "" : ", ") + sw.points[p].params[a].path + "=" + sw.points[p].params[a].value;
+      label += (label.empty() ? "" : ", ") + axis_name(sw, a) + "=" + sw.points[p].params[a].value;
     if (label.empty()) label = "mean";
     if (!lines.count(label)) order.push_back(label);
     lines[label].push_back(p);
@@ -338,7 +344,10 @@ void sweep_section(Doc& doc, const SweepResult& sw) {
     Chart c("sweep-" + sw.metrics[m], sw.metrics[m] + " vs " + (sw.axes.empty() ? "point" : sw.axes[0].path), xlabel,
             sw.metrics[m] + (sw.units[m].empty() ? "" : " (" + sw.units[m] + ")"));
     if (!numeric) c.x_categories(sw.axes.empty() ? std::vector<std::string>{"all"} : xcats);
+    // Counts (consumers, partitions) get whole-number ticks only.
+    if (numeric && std::all_of(xvals.begin(), xvals.end(), [](double v) { return v == std::floor(v); })) c.x_integer();
     std::size_t k = 0;
+    std::vector<double> all;
     for (const auto& label : order) {
       std::vector<double> xs, ys, lo, hi;
       for (std::size_t j = 0; j < lines[label].size(); ++j) {
@@ -350,16 +359,22 @@ void sweep_section(Doc& doc, const SweepResult& sw) {
       }
       c.band(xs, lo, hi, color(k));
       c.line(label, xs, ys, color(k), false, true);
+      all.insert(all.end(), ys.begin(), ys.end());
       ++k;
     }
-    doc.plot(c, "Mean over seeds with its 95% confidence band.");
+    const bool log = spans_decades(all);
+    if (log) c.y_log();
+    doc.plot(c, std::string("Mean over seeds with its 95% confidence band") +
+                    (order.size() > 1 ? "; one line per value of the other axes, named in the key" : "") +
+                    (log ? "; log scale (the values span decades)." : "."));
   }
 }
 
 
 const char* kCss = R"(body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
+div.table{max-width:100%;overflow-x:auto;margin:.8em 0}table{border-collapse:collapse;font-size:.9em}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th{white-space:normal;vertical-align:bottom;min-width:4em}td{white-space:nowrap}
 th{background:#f5f5f5}td:first-child,th:first-child{text-align:left}td.ok{color:#1a7f37}td.fail{color:#c62828;font-weight:600}
 p.verdict.ok{background:#e8f5e9;padding:.6em;border-left:4px solid #1a7f37}p.verdict.fail{background:#ffebee;padding:.6em;border-left:4px solid #c62828}
 p.warning{background:#fff8e1;padding:.6em;border-left:4px solid #f9a825}

@@ -4,6 +4,7 @@
 /// HTML and Markdown side by side, naming helpers, and the plan section (report_plan.cpp), which
 /// reads plan.json.
 #include <cmath>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/output/svg_chart.hpp"
+
+namespace cgsim::analysis {
+struct SimulationResult;
+}
 
 namespace cgsim::analysis::report_parts {
 
@@ -40,7 +45,7 @@ struct Doc {
   }
   /// A table; cells starting with "✔" or "✘" are coloured in HTML.
   void table(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& rows) {
-    html << "<table><thead><tr>";
+    html << "<div class=\"table\"><table><thead><tr>";
     for (const auto& h : head) html << "<th>" << esc(h) << "</th>";
     html << "</tr></thead><tbody>\n";
     for (const auto& r : rows) {
@@ -51,7 +56,7 @@ struct Doc {
       }
       html << "</tr>\n";
     }
-    html << "</tbody></table>\n";
+    html << "</tbody></table></div>\n";
     md << "|";
     for (const auto& h : head) md << " " << h << " |";
     md << "\n|";
@@ -97,6 +102,21 @@ std::vector<Slo> plan_slos(const nlohmann::json& plan, const std::string& top);
 /// Consumer and partition counts in plan.json: the planner writes them as non-negative 32-bit
 /// integers.
 int count_or_zero(const nlohmann::json& j, const std::string& path, const char* key);
+
+/// Adds a group's rebalances (shaded spans) and faults (dashed markers) to a time chart.
+using Decorate = std::function<void(Chart&)>;
+
+/// The SLO @p limit as a dashed line when it is on the scale of @p values (at most ten times the
+/// largest), else a note saying it is off the scale.
+void slo_line(Chart& c, const std::vector<double>& values, double limit, const std::string& label);
+
+/// Group @p gi's lag per partition as a heat map (partition x time) and its total lag as a line
+/// (report_run_plots.cpp).
+void lag_plots(Doc& doc, const SimulationResult& r, std::size_t gi, const Decorate& decorate, double lag_limit);
+
+/// Group @p gi's partition ownership: a Gantt row per partition coloured by consumer, hand-overs
+/// marked (report_run_plots.cpp).
+void ownership_plot(Doc& doc, const SimulationResult& r, std::size_t gi, const Decorate& decorate);
 
 /// The capacity plan and its SLO verdicts; @p top is "<file>: ", the start of the paths in messages.
 void plan_section(Doc& doc, const nlohmann::json& plan, const std::string& top);

@@ -110,7 +110,8 @@ void plan_section(Doc& doc, const json& plan, const std::string& top) {
       Chart c("plan-" + sl.name, sl.name + " vs consumers", "consumers", sl.name + " (" + sl.unit + ")");
       c.x_integer();
       std::size_t k = 0;
-      double top_value = sl.limit;
+      double top_value = 0;
+      std::vector<double> all;
       for (std::size_t si = 0; si < searches.size(); ++si) {
         const json& s = searches[si];
         const std::string sp = index_path(key_path(pp, "searches"), si);
@@ -124,17 +125,26 @@ void plan_section(Doc& doc, const json& plan, const std::string& top) {
             if (json_string_or(verdicts[vi], vp, "slo", "") != sl.name) continue;
             xs.push_back(count_or_zero(cands[ci], cp, "consumers"));
             ys.push_back(json_real_or_nan_at(verdicts[vi], vp, "worst"));
-            if (std::isfinite(ys.back())) top_value = std::max(top_value, ys.back());
+            if (std::isfinite(ys.back())) top_value = std::max(top_value, ys.back()), all.push_back(ys.back());
           }
         }
         c.line(std::to_string(count_or_zero(s, sp, "partitions")) + " partitions", xs, ys, color(k++), false, true);
       }
-      top_value = std::min(top_value, 4 * sl.limit);
-      c.y_range(0, top_value * 1.1);
-      c.hline(sl.limit, "SLO " + human(sl.limit), "#d62728");
-      doc.plot(c, "Worst value over seeds of " + sl.name + " for each simulated candidate; the dashed line is the SLO. "
-                  "Values beyond four times the limit are clipped; triangles at the top mark values off the scale "
-                  "(e.g. never recovered).");
+      // The SLO sets the scale only when the values come near it; values far under it get their
+      // own scale, logarithmic when they span decades, with the limit named in a note.
+      const bool on_scale = all.empty() || sl.limit <= 10 * top_value;
+      if (on_scale) {
+        top_value = std::min(std::max(top_value, sl.limit), 4 * sl.limit);
+        c.y_range(0, top_value * 1.1);
+        c.hline(sl.limit, "SLO " + human(sl.limit), "#d62728");
+      } else {
+        if (spans_decades(all)) c.y_log();
+        c.note("SLO " + human(sl.limit) + " " + sl.unit + " is off the scale: every value is under a tenth of it");
+      }
+      doc.plot(c, "Worst value over seeds of " + sl.name + " for each simulated candidate" +
+                      (on_scale ? "; the dashed line is the SLO. Values beyond four times the limit are clipped"
+                                : "; the SLO is far above every value, so it is not drawn") +
+                      "; triangles at the top mark values off the scale (e.g. never recovered).");
     }
     break;  // plots and tables for the first point only; plan.json has the rest
   }

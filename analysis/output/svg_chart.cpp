@@ -1,5 +1,6 @@
 #include "analysis/output/svg_chart.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 #include "analysis/metrics/format.hpp"
@@ -57,6 +58,26 @@ const char* kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 }  // namespace
 
 std::string color(std::size_t i) { return kPalette[i % 20]; }
+
+std::string heat_color(double t) {
+  // Stops of a pale-yellow to dark-red ramp (ColorBrewer YlOrRd), interpolated linearly.
+  static const double stops[][3] = {{255, 255, 204}, {254, 217, 118}, {253, 141, 60}, {227, 26, 28}, {128, 0, 38}};
+  t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * 4;
+  const int i = std::min(static_cast<int>(t), 3);
+  const double f = t - i;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", static_cast<int>(std::lround(stops[i][0] + f * (stops[i + 1][0] - stops[i][0]))),
+                static_cast<int>(std::lround(stops[i][1] + f * (stops[i + 1][1] - stops[i][1]))),
+                static_cast<int>(std::lround(stops[i][2] + f * (stops[i + 1][2] - stops[i][2]))));
+  return buf;
+}
+
+bool spans_decades(const std::vector<double>& v) {
+  double lo = INFINITY, hi = 0;
+  for (double x : v)
+    if (std::isfinite(x) && x > 0) lo = std::min(lo, x), hi = std::max(hi, x);
+  return hi > 0 && hi >= 100 * lo;
+}
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
   std::vector<double> out;
@@ -176,6 +197,12 @@ std::string Chart::render() {
     const double rowh = ph() / static_cast<double>(std::max<std::size_t>(ycat_.size(), 1));
     const double y = T + rowh * static_cast<double>(b.row) + rowh * 0.15;
     const double x0 = X(b.x0), x1 = std::max(X(b.x1), x0 + 1);
+    if (b.heat) {
+      o << "<rect class=\"bar heat\" x=\"" << co(x0) << "\" y=\"" << co(T + rowh * static_cast<double>(b.row))
+        << "\" width=\"" << co(x1 - x0) << "\" height=\"" << co(rowh) << "\" fill=\"" << b.color << "\"><title>"
+        << esc(b.title) << "</title></rect>\n";
+      continue;
+    }
     o << "<rect class=\"bar\" x=\"" << co(x0) << "\" y=\"" << co(y) << "\" width=\"" << co(x1 - x0) << "\" height=\""
       << co(rowh * 0.7) << "\" fill=\"" << b.color << "\" stroke=\"#fff\" stroke-width=\"0.5\"><title>"
       << esc(b.title) << "</title></rect>\n";
@@ -183,6 +210,13 @@ std::string Chart::render() {
       o << "<text class=\"barlabel\" x=\"" << co(x0 + 4) << "\" y=\"" << co(y + rowh * 0.35 + 4)
         << "\" fill=\"#fff\" font-size=\"10\">" << esc(b.label) << "</text>\n";
     }
+  }
+  for (const auto& t : ticks_) {
+    const double rowh = ph() / static_cast<double>(std::max<std::size_t>(ycat_.size(), 1));
+    const double x = X(t.x), y = T + rowh * static_cast<double>(t.row) + rowh * 0.15;
+    const double a = std::min(5.0, rowh * 0.4);
+    o << "<path class=\"moved\" d=\"M" << co(x) << "," << co(y + a) << "L" << co(x - a) << "," << co(y - a * 0.4) << "L"
+      << co(x + a) << "," << co(y - a * 0.4) << "Z\" fill=\"#222\"><title>" << esc(t.title) << "</title></path>\n";
   }
   for (const auto& h : hlines_) {
     o << "<line class=\"limit\" x1=\"" << co(L) << "\" y1=\"" << co(Y(h.y)) << "\" x2=\"" << co(L + pw())
@@ -198,18 +232,41 @@ std::string Chart::render() {
       << "\" font-size=\"10\">" << esc(m.label) << "</text>\n";
   }
   o << "</g>\n";
-  // Legend.
+  // Legend: names longer than a line wrap onto up to three lines (the full name is the tooltip).
   o << "<g class=\"legend\">\n";
-  const std::size_t max_entries = static_cast<std::size_t>((ph() - 10) / 15);
-  for (std::size_t i = 0; i < legend_.size() && i < max_entries; ++i) {
-    const double y = T + 8 + 15 * static_cast<double>(i);
-    o << "<rect x=\"" << co(L + pw() + 12) << "\" y=\"" << co(y - 8) << "\" width=\"10\" height=\"10\" fill=\""
-      << legend_[i].second << "\"/><text x=\"" << co(L + pw() + 26) << "\" y=\"" << co(y + 1) << "\">"
-      << esc(legend_[i].first.size() > 26 ? legend_[i].first.substr(0, 25) + "…" : legend_[i].first) << "</text>\n";
+  constexpr std::size_t kChars = 28;
+  const double bottom = T + ph() - 4;
+  double y = T + 8;
+  std::size_t shown = 0;
+  for (const auto& [name, c] : legend_) {
+    std::vector<std::string> lines;
+    std::string rest = name;
+    while (!rest.empty() && lines.size() < 3) {
+      if (rest.size() <= kChars) {
+        lines.push_back(rest);
+        rest.clear();
+        break;
+      }
+      // Break after a separator when there is one in the line, else at the width.
+      std::size_t cut = rest.find_last_of(" ,=/;", kChars - 1);
+      cut = cut == std::string::npos || cut < kChars / 2 ? kChars : cut + 1;
+      lines.push_back(rest.substr(0, cut));
+      rest = rest.substr(cut);
+      while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
+    }
+    if (!rest.empty()) lines.back() = lines.back().substr(0, kChars - 1) + "…";
+    if (y + 15 * static_cast<double>(lines.size() - 1) > bottom - 15) break;
+    o << "<g class=\"entry\"><title>" << esc(name) << "</title><rect x=\"" << co(L + pw() + 12) << "\" y=\"" << co(y - 8)
+      << "\" width=\"10\" height=\"10\" fill=\"" << c << "\"/><text x=\"" << co(L + pw() + 26) << "\" y=\"" << co(y + 1)
+      << "\">";
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      o << "<tspan x=\"" << co(L + pw() + 26) << "\" dy=\"" << (i ? "13" : "0") << "\">" << esc(lines[i]) << "</tspan>";
+    o << "</text></g>\n";
+    y += 15 + 13 * static_cast<double>(lines.size() - 1);
+    ++shown;
   }
-  if (legend_.size() > max_entries) {
-    o << "<text x=\"" << co(L + pw() + 12) << "\" y=\"" << co(T + 8 + 15 * static_cast<double>(max_entries))
-      << "\">+" << legend_.size() - max_entries << " more</text>\n";
+  if (shown < legend_.size()) {
+    o << "<text x=\"" << co(L + pw() + 12) << "\" y=\"" << co(y) << "\">+" << legend_.size() - shown << " more</text>\n";
   }
   o << "</g>\n";
   if (!note_.empty()) {
@@ -251,6 +308,22 @@ void Chart::fit_x() {
 }
 
 void Chart::fit_y() {
+  if (ylog_) {
+    double lo = INFINITY, hi = 0;
+    auto take = [&](double v) {
+      if (std::isfinite(v) && v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+    };
+    for (const auto& s : series_) {
+      for (double v : s.ys) take(v);
+      for (double v : s.hi) take(v);
+    }
+    for (const auto& h : hlines_) take(h.y);
+    if (!(hi > 0)) lo = 1, hi = 10;
+    ylo_ = std::pow(10, std::floor(std::log10(lo)));
+    yhi_ = std::pow(10, std::ceil(std::log10(hi) + 1e-9));
+    if (yhi_ <= ylo_) yhi_ = ylo_ * 10;
+    return;
+  }
   double lo = 0, hi = -INFINITY;
   for (const auto& s : series_) {
     for (double v : s.ys)
@@ -293,6 +366,10 @@ std::vector<std::pair<double, std::string>> Chart::yticks() const {
   std::vector<std::pair<double, std::string>> out;
   if (!ycat_.empty()) {
     for (std::size_t i = 0; i < ycat_.size(); ++i) out.emplace_back(static_cast<double>(i) + 0.5, ycat_[i]);
+    return out;
+  }
+  if (ylog_) {
+    for (double v = ylo_; v <= yhi_ * 1.001; v *= 10) out.emplace_back(v, human(v));
     return out;
   }
   for (double v : nice_ticks(ylo_, yhi_, 6)) out.emplace_back(v, ypct_ ? human(v * 100) + "%" : human(v));

@@ -22,6 +22,14 @@ std::string human(double v);
 /// Colour @p i of the series palette (Tableau 20: ten hues, each dark then light).
 std::string color(std::size_t i);
 
+/// Colour of a heat-map cell: @p t in [0, 1] from pale (nothing) through yellow and orange to dark
+/// red (the largest value).
+std::string heat_color(double t);
+
+/// Whether @p v's positive values span two decades or more, so that a log axis shows them better
+/// than a linear one.
+bool spans_decades(const std::vector<double>& v);
+
 /// Axis ticks at "nice" values (1, 2, 2.5 or 5 times a power of ten) covering [lo, hi], about
 /// @p target of them (Heckbert's labelling).
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
@@ -36,6 +44,8 @@ class Chart {
   void x_range(double lo, double hi) { xlo_ = lo, xhi_ = hi, xset_ = true; }
   void y_range(double lo, double hi) { ylo_ = lo, yhi_ = hi, yset_ = true; }
   void x_log() { xlog_ = true; }
+  /// A log y axis; values at or below the axis' floor are drawn on it.
+  void y_log() { ylog_ = true; }
   void x_categories(std::vector<std::string> c) { xcat_ = std::move(c); }
   void y_categories(std::vector<std::string> c) {
     ycat_ = std::move(c);
@@ -59,8 +69,14 @@ class Chart {
   void span(double x0, double x1, const std::string& title, const std::string& c) { spans_.push_back({x0, x1, title, c}); }
   void hline(double y, const std::string& label, const std::string& c) { hlines_.push_back({y, label, c}); }
   void bar(std::size_t row, double x0, double x1, const std::string& label, const std::string& title, const std::string& c) {
-    bars_.push_back({row, x0, x1, label, title, c});
+    bars_.push_back({row, x0, x1, label, title, c, false});
   }
+  /// A heat-map cell: a borderless bar filling its row.
+  void cell(std::size_t row, double x0, double x1, const std::string& title, const std::string& c) {
+    bars_.push_back({row, x0, x1, "", title, c, true});
+  }
+  /// A mark at @p x on row @p row (a small triangle above the bar), e.g. a partition changing owner.
+  void tick(std::size_t row, double x, const std::string& title) { ticks_.push_back({row, x, title}); }
   void note(const std::string& n) { note_ = n; }
   void legend_entry(const std::string& name, const std::string& c) { legend_.push_back({name, c}); }
   const std::string& id() const { return id_; }
@@ -80,6 +96,10 @@ class Chart {
   }
   double Y(double v) const {
     if (!ycat_.empty()) return T + ph() * v / static_cast<double>(ycat_.size());
+    if (ylog_) {
+      const double l = std::log10(std::clamp(v, ylo_, yhi_ * 10));
+      return T + ph() - ph() * (l - std::log10(ylo_)) / (std::log10(yhi_) - std::log10(ylo_));
+    }
     double c = std::clamp(v, ylo_ - (yhi_ - ylo_), yhi_ + (yhi_ - ylo_));
     return T + ph() - ph() * (c - ylo_) / (yhi_ - ylo_);
   }
@@ -113,11 +133,17 @@ class Chart {
     std::size_t row;
     double x0, x1;
     std::string label, title, color;
+    bool heat;
+  };
+  struct Tick {
+    std::size_t row;
+    double x;
+    std::string title;
   };
   std::string id_, title_, xlabel_, ylabel_, note_;
   double h_;
   double xlo_ = 0, xhi_ = 1, ylo_ = 0, yhi_ = 1;
-  bool xset_ = false, yset_ = false, xlog_ = false, ypct_ = false, xint_ = false;
+  bool xset_ = false, yset_ = false, xlog_ = false, ylog_ = false, ypct_ = false, xint_ = false;
   std::vector<std::string> xcat_, ycat_;
   std::vector<Series> series_;
   std::set<std::size_t> is_band_;
@@ -125,6 +151,7 @@ class Chart {
   std::vector<Span> spans_;
   std::vector<HLine> hlines_;
   std::vector<Bar> bars_;
+  std::vector<Tick> ticks_;
   std::vector<std::pair<std::string, std::string>> legend_;
 };
 

@@ -10,7 +10,8 @@
 #     data-plots-drawn (those with marks and a non-empty laid-out bounding box) on <body>;
 #   * every plot drew: data-plots-drawn == data-plots == the number of plots in the file, and the
 #     expected number of plots is there;
-#   * no page error or failed request was logged.
+#   * no page error or failed request was logged;
+#   * the sweep's legends name each varied value of the second axis (session_timeout=10s and =30s).
 # One screenshot per report is kept in WORK_DIR as the test's artifact (report-plan.png etc.).
 # Chromium (Debian package `chromium`) is installed with apt-get when it is missing.
 set -euo pipefail
@@ -92,12 +93,21 @@ check() {
   fi
 }
 
-# run: lag per partition, lag in seconds, throughput, ownership, latency CDF.
-check run 5
+# run: lag heat map, total lag, lag in seconds, throughput, ownership, latency CDF.
+check run 6
 # sweep: six metric curves.
 check sweep 6
-# plan: one curve per SLO (3) plus the recommended configuration's run (5).
-check plan 8
+# plan: one curve per SLO (3) plus the recommended configuration's run (6).
+check plan 9
+
+# The sweep's legends, as rendered, name every value of the axis each line stands for.
+for v in "session_timeout=10s" "session_timeout=30s"; do
+  n=$(grep -o "<g class=\"entry\"><title>$v</title>" "$WORK/sweep.dom.html" | wc -l)
+  if [ "$n" -lt 6 ]; then
+    echo "FAIL sweep: legend entry $v in $n of 6 plots" >&2
+    fail=1
+  fi
+done
 
 if [ "$fail" != 0 ]; then
   echo "0 passed, 1 failed"
