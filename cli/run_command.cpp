@@ -120,19 +120,16 @@ std::string format_seed_spread(const std::vector<analysis::RunSummary>& runs) {
 /// `cgsim run` of a RabbitMQ or Pulsar scenario: the shared summary and the family's own counts.
 int run_family(const RunOptions& o, const std::string& family) {
   const char* name = family == "rabbitmq" ? "RabbitMQ" : "Pulsar";
-  if (o.report) throw InputError(std::string("--report: not available for ") + name + " scenarios yet");
   if (!o.trace.empty()) throw InputError(std::string("--trace: not available for ") + name + " scenarios yet");
   std::vector<scenarios::Override> overrides;
   for (const auto& s : o.set) overrides.push_back(scenarios::parse_override(s));
   analysis::FamilyScenario sc = analysis::load_family_scenario(o.file, family, overrides);
   if (o.seed >= 0) sc.set_seed(static_cast<std::uint64_t>(o.seed));
+  analysis::check_budget(analysis::estimate_cost(sc), o.budget.budget, o.file);
   const analysis::FamilyRun r = analysis::simulate_family(sc);
   const std::string json = analysis::to_json(r).dump(2) + "\n";
-  if (!o.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    analysis::write_file_atomically(std::filesystem::path(o.out) / "summary.json", json);
-  }
+  if (!o.out.empty()) analysis::write_family_run_outputs(o.out, r);
+  if (o.report) analysis::write_report(o.out);
   if (o.json) {
     std::cout << json;
   } else if (!o.quiet) {
@@ -146,7 +143,7 @@ int run_family(const RunOptions& o, const std::string& family) {
       }
       std::cout << format_seed_spread(runs);
     }
-    if (!o.out.empty()) std::cout << "\nsummary.json written to " << o.out << "/\n";
+    if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
   }
   return kExitOk;
 }

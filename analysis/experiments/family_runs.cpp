@@ -89,7 +89,10 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
   });
   world.signals().depth.connect([&](std::int32_t q, std::uint64_t ready, std::uint64_t unacked, sim::Time t) {
     for (std::size_t g = 0; g < sc.consumers.size(); ++g)
-      if (sc.queue_index(sc.consumers[g].queue) == q) builder.lag_sample(g, ready + unacked, 0, sim::to_seconds(t));
+      if (sc.queue_index(sc.consumers[g].queue) == q) {
+        builder.lag_sample(g, ready + unacked, 0, sim::to_seconds(t));
+        out.backlog.push_back({sim::to_seconds(t), g, ready + unacked});
+      }
   });
   world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
     for (std::size_t g = 0; g < ids.size(); ++g)
@@ -173,6 +176,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
   world.signals().dead_lettered.connect([&](std::int32_t, std::int32_t, std::int64_t, sim::Time) { ++dead_lettered; });
   world.signals().backlog.connect([&](std::int32_t s, std::uint64_t backlog, std::uint64_t, sim::Time t) {
     builder.lag_sample(static_cast<std::size_t>(s), backlog, 0, sim::to_seconds(t));
+    out.backlog.push_back({sim::to_seconds(t), static_cast<std::size_t>(s), backlog});
   });
   world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
     for (std::size_t g = 0; g < ids.size(); ++g)

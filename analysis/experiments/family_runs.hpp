@@ -35,6 +35,14 @@ struct FamilyRun {
   std::vector<std::pair<std::string, std::uint64_t>> counts;
   /// Records processed after a later record of the same key had been (first processings only).
   std::uint64_t ordering_violations = 0;
+  /// The backlog of each group over time, at the scenario's output.sample_interval: ready plus
+  /// unacknowledged messages of its queue (RabbitMQ), the subscription's backlog (Pulsar).
+  struct BacklogSample {
+    double at_s = 0;
+    std::size_t group = 0;
+    std::uint64_t backlog = 0;
+  };
+  std::vector<BacklogSample> backlog;
 };
 
 /// @p attach, when given, is called with the model before it starts, so that a caller can

@@ -347,10 +347,11 @@ SweepResult run_sweep(const SweepOptions& o) {
   SweepResult res = sweep_skeleton(o, scenarios);
   const std::size_t total = scenarios.size() * o.seeds;
   const auto parallel = static_cast<unsigned>(std::min<std::size_t>(res.jobs, total));
-  for (std::size_t p = 0; p < scenarios.kafka.size(); ++p) {
+  for (std::size_t p = 0; p < scenarios.size(); ++p) {
     std::string point;
     for (const auto& ov : res.points[p].params) point += (point.empty() ? " (" : ", ") + ov.path + "=" + ov.value;
-    check_budget(estimate_cost(scenarios.kafka[p], false), o.budget, o.scenario_file + (point.empty() ? "" : point + ")"),
+    check_budget(scenarios.broker == "kafka" ? estimate_cost(scenarios.kafka[p], false) : estimate_cost(scenarios.family[p]),
+                 o.budget, o.scenario_file + (point.empty() ? "" : point + ")"),
                  parallel);
   }
   std::vector<SweepRun> runs(total);

@@ -1,9 +1,12 @@
 #include "analysis/output/family_output.hpp"
 
+#include <filesystem>
 #include <sstream>
 
 #include "analysis/metrics/format.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "analysis/output/fault_table.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::analysis {
 
@@ -58,6 +61,22 @@ std::string format_family_text(const FamilyRun& run) {
   o << "\n" << run.broker << ":\n";
   for (const auto& [k, v] : run.counts) o << "  " << cell(k, 44) << cell(std::to_string(v), 12, true) << "\n";
   return o.str();
+}
+
+std::string family_backlog_csv(const FamilyRun& run) {
+  std::ostringstream o;
+  o << "time_s,group,backlog\n";
+  for (const auto& b : run.backlog)
+    o << format_number(b.at_s) << ',' << run.summary.groups.at(b.group).id << ',' << b.backlog << '\n';
+  return o.str();
+}
+
+void write_family_run_outputs(const std::string& dir, const FamilyRun& run) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create directory: " + ec.message());
+  write_file_atomically(std::filesystem::path(dir) / "summary.json", to_json(run).dump(2) + "\n");
+  write_file_atomically(std::filesystem::path(dir) / "backlog.csv", family_backlog_csv(run));
 }
 
 }  // namespace cgsim::analysis

@@ -11,4 +11,11 @@ namespace cgsim::analysis {
 
 std::string format_family_text(const FamilyRun& run);
 
+/// backlog.csv of such a run: `time_s,group,backlog`, one row per group and sample.
+std::string family_backlog_csv(const FamilyRun& run);
+
+/// What `run --out DIR` writes for such a run: summary.json (to_json(run)) and backlog.csv,
+/// each atomically. Throws WriteError.
+void write_family_run_outputs(const std::string& dir, const FamilyRun& run);
+
 }  // namespace cgsim::analysis
