@@ -77,11 +77,20 @@ void family_run_section(Doc& doc, const FamilyRunOutputs& out) {
              std::to_string(gs.final_lag) + "; latency p99 " + human(gs.latency_ms.p99) + " ms. Ordering (per key): " +
              std::to_string(gs.ordering.out_of_order) + " messages processed out of order (" +
              std::to_string(gs.ordering.keys_affected) + " keys).");
+    // Pulsar consumers have names of their own; RabbitMQ ones are known by their index.
+    const bool named = std::any_of(gs.consumers.begin(), gs.consumers.end(), [](const ConsumerSummary& c) { return !c.member_id.empty(); });
     std::vector<std::vector<std::string>> rows;
-    for (const auto& c : gs.consumers)
-      rows.push_back({c.name, c.member_id.empty() ? "-" : c.member_id, c.state, std::to_string(c.consumed),
-                      percent(c.consumed, gs.consumed), std::to_string(c.duplicates)});
-    doc.table({"consumer", "name", "state", "consumed", "share", "duplicates"}, rows);
+    for (const auto& c : gs.consumers) {
+      std::vector<std::string> row{c.name};
+      if (named) row.push_back(c.member_id);
+      for (auto cell : {c.state, std::to_string(c.consumed), percent(c.consumed, gs.consumed), std::to_string(c.duplicates)})
+        row.push_back(cell);
+      rows.push_back(std::move(row));
+    }
+    std::vector<std::string> head{"consumer"};
+    if (named) head.push_back("name");
+    for (const char* h : {"state", "consumed", "share", "duplicates"}) head.push_back(h);
+    doc.table(head, rows);
     std::vector<std::vector<std::string>> faults;
     for (const FaultRecord& f : s.faults) {
       if (f.group != gs.id) continue;
