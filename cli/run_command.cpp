@@ -119,8 +119,6 @@ std::string format_seed_spread(const std::vector<analysis::RunSummary>& runs) {
 
 /// `cgsim run` of a RabbitMQ or Pulsar scenario: the shared summary and the family's own counts.
 int run_family(const RunOptions& o, const std::string& family) {
-  const char* name = family == "rabbitmq" ? "RabbitMQ" : "Pulsar";
-  if (!o.trace.empty()) throw InputError(std::string("--trace: not available for ") + name + " scenarios yet");
   std::vector<scenarios::Override> overrides;
   for (const auto& s : o.set) overrides.push_back(scenarios::parse_override(s));
   analysis::FamilyScenario sc = analysis::load_family_scenario(o.file, family, overrides);
@@ -130,6 +128,7 @@ int run_family(const RunOptions& o, const std::string& family) {
   const std::string json = analysis::to_json(r).dump(2) + "\n";
   if (!o.out.empty()) analysis::write_family_run_outputs(o.out, r);
   if (o.report) analysis::write_report(o.out);
+  if (!o.trace.empty()) analysis::write_family_trace(o.trace, r);
   if (o.json) {
     std::cout << json;
   } else if (!o.quiet) {

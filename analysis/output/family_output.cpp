@@ -6,6 +6,7 @@
 #include "analysis/metrics/format.hpp"
 #include "analysis/output/atomic_file.hpp"
 #include "analysis/output/fault_table.hpp"
+#include "analysis/output/trace.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -69,6 +70,15 @@ std::string family_backlog_csv(const FamilyRun& run) {
   for (const auto& b : run.backlog)
     o << format_number(b.at_s) << ',' << run.summary.groups.at(b.group).id << ',' << b.backlog << '\n';
   return o.str();
+}
+
+void write_family_trace(const std::string& path, const FamilyRun& run) {
+  SimulationResult r;
+  r.summary = run.summary;
+  for (const auto& f : run.summary.faults) r.timeline.push_back({f.at_s, "fault", f.subject, f.kind});
+  for (const auto& b : run.backlog)
+    r.group_lag.push_back({b.at_s, static_cast<std::int32_t>(b.group), static_cast<std::int64_t>(b.backlog), 0.0});
+  write_chrome_trace(path, r);
 }
 
 void write_family_run_outputs(const std::string& dir, const FamilyRun& run) {

@@ -49,7 +49,8 @@ sweep failover chat_pulsar_failover subscriptions.0.consumers.receiver_queue_siz
 sweep key_shared player_events_pulsar_key_shared subscriptions.0.consumers.receiver_queue_size=100,1000
 
 # Reports of a family run (run --report) and of a family sweep (cgsim report DIR).
-"$cgsim" run "scenarios/chat_pulsar_failover.yaml" -q --out "$tmp/run" --report
+"$cgsim" run "scenarios/chat_pulsar_failover.yaml" -q --out "$tmp/run" --report --trace "$tmp/trace.json"
+grep -q '"name":"crash delivery/0"' "$tmp/trace.json" || fail "the trace has no crash event"
 for f in summary.json backlog.csv report.html report.md plots/backlog.svg plots/latency-percentiles.svg; do
   [[ -s "$tmp/run/$f" ]] || fail "run --report wrote no $f"
 done
