@@ -7,7 +7,9 @@
 #include <memory>
 
 #include "analysis/experiments/plan.hpp"
+#include "analysis/experiments/plan_family.hpp"
 #include "analysis/output/atomic_file.hpp"
+#include "analysis/output/family_output.hpp"
 #include "analysis/output/output.hpp"
 #include "analysis/output/report.hpp"
 #include "analysis/output/trace.hpp"
@@ -123,7 +125,39 @@ int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, co
 
 namespace {
 
+/// `cgsim plan` of a RabbitMQ or Pulsar scenario (plan_family.hpp): the same options, outputs and
+/// exit codes, without --shard and --trace.
+int run_family_plan_command(const PlanCommandOptions& o) {
+  if (!o.shard.empty() || !o.state.empty()) throw InputError("--shard: not available for RabbitMQ and Pulsar plans");
+  if (!o.trace.empty()) throw InputError("--trace: not available for RabbitMQ and Pulsar plans");
+  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
+  PlanCommandOptions rest = o;
+  rest.slo.clear();
+  const analysis::PlanOptions po = with_flag_names([&] {
+    analysis::PlanOptions p = plan_options(rest);
+    for (const auto& s : o.slo) p.slos.push_back(analysis::parse_family_slo(s));
+    return p;
+  });
+  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_family_plan(po); });
+  if (!o.out.empty()) {
+    if (auto run = analysis::rerun_family_recommended(po, r)) analysis::write_family_run_outputs(o.out, *run);
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) throw WriteError(escape_bytes(o.out) + ": cannot create output directory: " + ec.message());
+    analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
+    if (o.report) analysis::write_report(o.out);
+  }
+  if (o.json) {
+    std::cout << analysis::to_json(r).dump(2) << "\n";
+  } else if (!o.quiet) {
+    std::cout << analysis::format_plan(r);
+    if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
+  }
+  return r.ok() ? kExitOk : kExitMismatch;
+}
+
 int run_plan_command(const PlanCommandOptions& o) {
+  if (analysis::scenario_family(o.file) != "kafka") return run_family_plan_command(o);
   if (!o.shard.empty()) return run_plan_shard(o);
   if (!o.state.empty()) throw InputError("--state: only with --shard K/N");
   const analysis::PlanOptions po = with_flag_names([&] { return plan_options(o); });

@@ -68,51 +68,6 @@ void add_run_options(CLI::App* run, RunOptions& o) {
   add_budget_flags(run, o.budget);
 }
 
-/// The broker family a scenario file names in `broker.kind` ("kafka" when it names none or the
-/// file cannot be read: the Kafka loader then reports what is wrong with it).
-std::string family_of(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return "kafka";
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) return "kafka";
-  if (scenarios::is_rabbitmq_scenario_text(text.str())) return "rabbitmq";
-  if (scenarios::is_pulsar_scenario_text(text.str())) return "pulsar";
-  return "kafka";
-}
-
-/// `cgsim run` of a RabbitMQ or Pulsar scenario: the shared summary and the family's own counts.
-int run_family(const RunOptions& o, const std::string& family) {
-  const char* name = family == "rabbitmq" ? "RabbitMQ" : "Pulsar";
-  if (!o.set.empty()) throw InputError(std::string("--set: not available for ") + name + " scenarios yet");
-  if (o.report) throw InputError(std::string("--report: not available for ") + name + " scenarios yet");
-  if (!o.trace.empty()) throw InputError(std::string("--trace: not available for ") + name + " scenarios yet");
-  analysis::FamilyRun r;
-  if (family == "rabbitmq") {
-    auto sc = scenarios::load_rabbitmq_scenario_file(o.file);
-    if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
-    r = analysis::simulate_rabbitmq(sc);
-  } else {
-    auto sc = scenarios::load_pulsar_scenario_file(o.file);
-    if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
-    r = analysis::simulate_pulsar(sc);
-  }
-  const std::string json = analysis::to_json(r).dump(2) + "\n";
-  if (!o.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    analysis::write_file_atomically(std::filesystem::path(o.out) / "summary.json", json);
-  }
-  if (o.json) {
-    std::cout << json;
-  } else if (!o.quiet) {
-    std::cout << analysis::format_family_text(r);
-    if (!o.out.empty()) std::cout << "\nsummary.json written to " << o.out << "/\n";
-  }
-  return kExitOk;
-}
-
 /// Mean, smallest and largest of @p v as "mean (min - max)".
 std::string spread(std::vector<double> v, const char* f) {
   if (v.empty()) return "-";
@@ -167,9 +122,39 @@ std::string format_seed_spread(const std::vector<analysis::RunSummary>& runs) {
   return o.str();
 }
 
+/// `cgsim run` of a RabbitMQ or Pulsar scenario: the shared summary and the family's own counts.
+int run_family(const RunOptions& o, const std::string& family) {
+  std::vector<scenarios::Override> overrides;
+  for (const auto& s : o.set) overrides.push_back(scenarios::parse_override(s));
+  analysis::FamilyScenario sc = analysis::load_family_scenario(o.file, family, overrides);
+  if (o.seed >= 0) sc.set_seed(static_cast<std::uint64_t>(o.seed));
+  analysis::check_budget(analysis::estimate_cost(sc), o.budget.budget, o.file);
+  const analysis::FamilyRun r = analysis::simulate_family(sc);
+  const std::string json = analysis::to_json(r).dump(2) + "\n";
+  if (!o.out.empty()) analysis::write_family_run_outputs(o.out, r);
+  if (o.report) analysis::write_report(o.out);
+  if (!o.trace.empty()) analysis::write_family_trace(o.trace, r);
+  if (o.json) {
+    std::cout << json;
+  } else if (!o.quiet) {
+    std::cout << analysis::format_family_text(r);
+    if (o.seeds > 1) {
+      std::vector<analysis::RunSummary> runs{r.summary};
+      for (int k = 1; k < o.seeds; ++k) {
+        analysis::FamilyScenario next = sc;
+        next.set_seed(sc.seed() + static_cast<std::uint64_t>(k));
+        runs.push_back(analysis::simulate_family(next).summary);
+      }
+      std::cout << format_seed_spread(runs);
+    }
+    if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
+  }
+  return kExitOk;
+}
+
 int run_run(const RunOptions& o) {
   if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
-  if (const std::string family = family_of(o.file); family != "kafka") return run_family(o, family);
+  if (const std::string family = analysis::scenario_family(o.file); family != "kafka") return run_family(o, family);
   std::vector<scenarios::Override> overrides;
   for (const auto& s : o.set) overrides.push_back(scenarios::parse_override(s));
   models::Scenario sc = scenarios::load_scenario_file(o.file, overrides);

@@ -1,5 +1,6 @@
 #include "scenarios/fields.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -287,6 +288,94 @@ void parse_output(const Field& top, models::OutputSpec& out) {
     out.sample_interval = o.at("sample_interval").duration();
     if (out.sample_interval <= 0) o.at("sample_interval").fail("expected a positive duration");
   }
+}
+
+namespace {
+
+/// Records @p n and everything under it as coming from the option @p text.
+void mark_override(Source& source, const YAML::Node& n, const std::string& text) {
+  source.overrides.emplace_back(n, text);
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      mark_override(source, kv.first, text);
+      mark_override(source, kv.second, text);
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) mark_override(source, item, text);
+  }
+}
+
+/// Sets the field at a dotted path in the YAML tree; the parent must exist, the leaf may be new
+/// (unknown names are then rejected by validation like any typo).
+void apply_override(YAML::Node root, const Override& o, Source& source) {
+  const std::string& origin = source.origin;
+  if (invalid_utf8_offset(o.path + o.value) != std::string::npos)
+    throw InputError(o.option + " " + escape_bytes(o.path + "=" + o.value) + ": expected UTF-8 text");
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = o.path.find('.', start);
+    parts.push_back(o.path.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    throw InputError(o.option + " " + o.path + "=" + o.value + ": malformed value: " + e.msg);
+  }
+  // An empty value stays a null node, which every field reports as missing.
+  if (!value.IsDefined()) value = YAML::Node(YAML::NodeType::Null);
+  mark_override(source, value, o.option + " " + o.path + "=" + o.value);
+  YAML::Node cur = root;
+  std::string walked;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& k = parts[i];
+    if (k.empty()) throw InputError(origin + ": override " + o.path + ": empty path component");
+    const bool last = i + 1 == parts.size();
+    walked += (walked.empty() ? "" : ".") + k;
+    if (cur.IsSequence()) {
+      char* end = nullptr;
+      long idx = std::strtol(k.c_str(), &end, 10);
+      if (*end != '\0' || idx < 0 || static_cast<std::size_t>(idx) >= cur.size()) {
+        throw InputError(origin + ": override " + o.path + ": " + walked + ": expected an index below " +
+                         std::to_string(cur.size()));
+      }
+      if (last) {
+        cur[static_cast<std::size_t>(idx)] = value;
+        return;
+      }
+      cur.reset(cur[static_cast<std::size_t>(idx)]);
+    } else if (cur.IsMap()) {
+      if (last) {
+        cur[k] = value;
+        // The key too, so that an unknown field name is reported at the option.
+        for (const auto& kv : cur)
+          if (kv.first.Scalar() == k) source.overrides.emplace_back(kv.first, o.option + " " + o.path + "=" + o.value);
+        return;
+      }
+      if (!cur[k].IsDefined() || cur[k].IsNull()) {
+        // An optional section the file leaves out (e.g. broker): create it; validation still
+        // rejects any name that is not part of the schema.
+        const std::string& following = parts[i + 1];
+        if (following.empty() || std::isdigit(static_cast<unsigned char>(following[0]))) {
+          throw InputError(origin + ": override " + o.path + ": " + walked + ": no such list in the scenario");
+        }
+        cur[k] = YAML::Node(YAML::NodeType::Map);
+      }
+      YAML::Node next = cur[k];
+      cur.reset(next);
+    } else {
+      throw InputError(origin + ": override " + o.path + ": " + walked + ": is not a mapping or list");
+    }
+  }
+}
+
+}  // namespace
+
+void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, Source& source) {
+  for (const auto& o : overrides) apply_override(root, o, source);
 }
 
 }  // namespace cgsim::scenarios::fields

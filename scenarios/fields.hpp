@@ -168,6 +168,10 @@ std::string broker_kind(const std::string& text);
 YAML::Node parse_text(const std::string& text, const std::string& origin);
 /// The contents of the scenario file @p path (an input error when it cannot be read).
 std::string read_file(const std::string& path);
+/// Applies `--set`/`--vary` overrides to the parsed tree before the typed load: each sets the
+/// field at its dotted path (the parent must exist; the leaf may be new, and an unknown name is then
+/// rejected by validation at the option). Records the nodes they put there in @p source.
+void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, Source& source);
 /// The optional `output` mapping (sample_interval).
 void parse_output(const Field& top, models::OutputSpec& out);
 

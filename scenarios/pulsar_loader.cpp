@@ -234,8 +234,9 @@ void parse_faults(const Field& fs, ps::ScenarioFile& sc) {
   }
 }
 
-ps::ScenarioFile parse_pulsar(const YAML::Node& root, const std::string& origin) {
-  const fields::Source source{origin, {}, &foreign, "pulsar", {}};
+ps::ScenarioFile parse_pulsar(YAML::Node root, const std::string& origin, const std::vector<Override>& overrides) {
+  fields::Source source{origin, {}, &foreign, "pulsar", {}};
+  fields::apply_overrides(root, overrides, source);
   const Field top(root, "", &source);
   top.expect_map({"name", "description", "seed", "duration", "broker", "topics", "producers", "subscriptions", "faults",
                   "output"});
@@ -281,12 +282,13 @@ ps::ScenarioFile parse_pulsar(const YAML::Node& root, const std::string& origin)
 
 bool is_pulsar_scenario_text(const std::string& text) { return fields::broker_kind(text) == "pulsar"; }
 
-ps::ScenarioFile load_pulsar_scenario_text(const std::string& text, const std::string& origin) {
-  return parse_pulsar(fields::parse_text(text, origin), origin);
+ps::ScenarioFile load_pulsar_scenario_text(const std::string& text, const std::string& origin,
+                                        const std::vector<Override>& overrides) {
+  return parse_pulsar(fields::parse_text(text, origin), origin, overrides);
 }
 
-ps::ScenarioFile load_pulsar_scenario_file(const std::string& path) {
-  return load_pulsar_scenario_text(fields::read_file(path), path);
+ps::ScenarioFile load_pulsar_scenario_file(const std::string& path, const std::vector<Override>& overrides) {
+  return load_pulsar_scenario_text(fields::read_file(path), path, overrides);
 }
 
 }  // namespace cgsim::scenarios

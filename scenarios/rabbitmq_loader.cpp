@@ -45,8 +45,9 @@ const char* kafka_only(const std::string& key) {
 
 namespace {
 
-rmq::Scenario parse_rabbitmq(const YAML::Node& root, const std::string& origin) {
-  const fields::Source source{origin, {}, &kafka_only, "rabbitmq", "Kafka-only key"};
+rmq::Scenario parse_rabbitmq(YAML::Node root, const std::string& origin, const std::vector<Override>& overrides) {
+  fields::Source source{origin, {}, &kafka_only, "rabbitmq", "Kafka-only key"};
+  fields::apply_overrides(root, overrides, source);
   const Field top(root, "", &source);
   top.expect_map({"name", "description", "seed", "duration", "broker", "exchanges", "queues", "bindings", "producers",
                   "consumers", "faults", "output"});
@@ -258,12 +259,13 @@ rmq::Scenario parse_rabbitmq(const YAML::Node& root, const std::string& origin) 
 
 bool is_rabbitmq_scenario_text(const std::string& text) { return fields::broker_kind(text) == "rabbitmq"; }
 
-rmq::Scenario load_rabbitmq_scenario_text(const std::string& text, const std::string& origin) {
-  return parse_rabbitmq(fields::parse_text(text, origin), origin);
+rmq::Scenario load_rabbitmq_scenario_text(const std::string& text, const std::string& origin,
+                                        const std::vector<Override>& overrides) {
+  return parse_rabbitmq(fields::parse_text(text, origin), origin, overrides);
 }
 
-rmq::Scenario load_rabbitmq_scenario_file(const std::string& path) {
-  return load_rabbitmq_scenario_text(fields::read_file(path), path);
+rmq::Scenario load_rabbitmq_scenario_file(const std::string& path, const std::vector<Override>& overrides) {
+  return load_rabbitmq_scenario_text(fields::read_file(path), path, overrides);
 }
 
 }  // namespace cgsim::scenarios

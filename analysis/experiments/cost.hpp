@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/experiments/family_runs.hpp"
 #include "models/common/scenario.hpp"
 
 namespace cgsim::analysis {
@@ -34,6 +35,9 @@ struct CostEstimate {
 /// The cost of running @p scenario (Kafka family); @p series: with the per-partition and
 /// per-consumer time series that `run --out` keeps.
 CostEstimate estimate_cost(const models::Scenario& scenario, bool series);
+
+/// The cost of running a RabbitMQ or Pulsar scenario (cost_family.cpp), with its backlog samples.
+CostEstimate estimate_cost(const FamilyScenario& scenario);
 
 /// The cost of `assign --churn`: @p steps membership changes on a group of @p members members and
 /// @p partitions partitions. Each step is counted as one event.

@@ -1,12 +1,17 @@
 #include "analysis/experiments/family_runs.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "analysis/metrics/summary_builder.hpp"
 #include "models/common/error.hpp"
 #include "models/pulsar/world.hpp"
 #include "models/rabbitmq/world.hpp"
+#include "scenarios/pulsar_loader.hpp"
+#include "scenarios/rabbitmq_loader.hpp"
 #include "sim/engine.hpp"
 
 namespace cgsim::analysis {
@@ -243,6 +248,46 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
   for (const auto& [k, v] : redeliveries) out.counts.emplace_back(k, v);
   check_conservation(out.summary);
   return out;
+}
+
+std::string scenario_family(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return "kafka";
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) return "kafka";
+  if (scenarios::is_rabbitmq_scenario_text(text.str())) return "rabbitmq";
+  if (scenarios::is_pulsar_scenario_text(text.str())) return "pulsar";
+  return "kafka";
+}
+
+const std::string& FamilyScenario::broker() const {
+  static const std::string rabbitmq = "rabbitmq", pulsar = "pulsar";
+  return scenario.index() == 0 ? rabbitmq : pulsar;
+}
+
+const std::string& FamilyScenario::name() const {
+  return std::visit([](const auto& s) -> const std::string& { return s.name; }, scenario);
+}
+
+std::uint64_t FamilyScenario::seed() const {
+  return std::visit([](const auto& s) { return s.seed; }, scenario);
+}
+
+void FamilyScenario::set_seed(std::uint64_t seed) {
+  std::visit([seed](auto& s) { s.seed = seed; }, scenario);
+}
+
+FamilyScenario load_family_scenario(const std::string& path, const std::string& family,
+                                    const std::vector<scenarios::Override>& overrides) {
+  if (family == "rabbitmq") return {scenarios::load_rabbitmq_scenario_file(path, overrides)};
+  return {scenarios::load_pulsar_scenario_file(path, overrides)};
+}
+
+FamilyRun simulate_family(const FamilyScenario& scenario) {
+  if (const auto* r = std::get_if<models::rabbitmq::Scenario>(&scenario.scenario)) return simulate_rabbitmq(*r);
+  return simulate_pulsar(std::get<models::pulsar::ScenarioFile>(scenario.scenario));
 }
 
 nlohmann::json to_json(const FamilyRun& run) {

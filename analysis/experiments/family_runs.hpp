@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include "analysis/metrics/summary.hpp"
 #include "models/pulsar/scenario_file.hpp"
 #include "models/rabbitmq/scenario.hpp"
+#include "scenarios/loader.hpp"
 
 namespace cgsim::models::rabbitmq {
 class World;
@@ -55,6 +57,27 @@ struct FamilyRun {
 FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& scenario,
                             const std::function<void(models::rabbitmq::World&)>& attach = {});
 FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& scenario);
+
+/// The broker family a scenario file names in `broker.kind`: "rabbitmq", "pulsar", or "kafka" when
+/// it names none or cannot be read (the Kafka loader then reports what is wrong with it).
+std::string scenario_family(const std::string& path);
+
+/// A loaded RabbitMQ or Pulsar scenario: what the commands that run any family (sweep, plan) hold
+/// per point.
+struct FamilyScenario {
+  std::variant<models::rabbitmq::Scenario, models::pulsar::ScenarioFile> scenario;
+  const std::string& broker() const;  ///< "rabbitmq" or "pulsar"
+  const std::string& name() const;
+  std::uint64_t seed() const;
+  void set_seed(std::uint64_t seed);
+};
+
+/// Loads @p path (a scenario of @p family, "rabbitmq" or "pulsar") with @p overrides applied.
+/// Throws InputError.
+FamilyScenario load_family_scenario(const std::string& path, const std::string& family,
+                                    const std::vector<scenarios::Override>& overrides = {});
+/// Runs @p scenario with its own seed.
+FamilyRun simulate_family(const FamilyScenario& scenario);
 
 /// summary.json of such a run: the shared summary, plus "broker", "sources", "counts" and
 /// "ordering_violations".

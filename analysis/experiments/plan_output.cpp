@@ -192,6 +192,21 @@ std::string format_plan(const PlanResult& r) {
             o << "  warm-up: the start-up backlog drained " << format_short(warm->second.max)
               << " s into the run; latency and lag SLOs count only what follows\n";
           }
+          if (c.figures.count("steady_max_lag_seconds") == 0) {
+            // A RabbitMQ or Pulsar plan (plan_family.hpp): backlog, latency and duplicates.
+            o << "  backlog at that size: steady max " << fig("steady_max_lag") << " messages, p99 "
+              << fig("steady_p99_latency") << " ms";
+            if (r.failures > 0) {
+              o << "; with the failure at " << format_short(c.failure_s) << " s (";
+              for (std::size_t i = 0; i < c.victims.size(); ++i) o << (i ? ", " : "") << c.victims[i];
+              o << "): max " << fig("failure_max_lag") << " messages, p99 " << fig("failure_p99_latency") << " ms, "
+                << fig("duplicates") << " duplicates";
+            }
+            o << "; ordering violations " << fig("steady_ordering_violations");
+            if (r.failures > 0) o << " failure-free, " << fig("failure_ordering_violations") << " with the failure";
+            o << "\n";
+            continue;
+          }
           o << "  lag at that size: steady max " << fig("steady_max_lag") << " records / "
             << fig("steady_max_lag_seconds") << " s";
           if (r.failures > 0) {

@@ -280,30 +280,40 @@ MetricStats metric_stats(const std::vector<double>& xs) {
 
 // ---- Sweeps ------------------------------------------------------------------------------------
 
-SweepResult sweep_skeleton(const SweepOptions& o, std::vector<models::Scenario>& scenarios) {
+SweepResult sweep_skeleton(const SweepOptions& o, SweepScenarios& scenarios) {
   if (o.seeds == 0) throw OptionError("seeds", "", "expected at least 1");
   SweepResult res;
+  res.broker = scenario_family(o.scenario_file);
   res.scenario_file = o.scenario_file;
   res.seeds = o.seeds;
   res.axes = o.axes;
   res.jobs = o.jobs == 0 ? default_jobs() : o.jobs;
-  for (const auto& m : summary_metrics()) {
-    res.metrics.push_back(m.name);
-    res.units.push_back(m.unit);
+  for (const auto& [name, unit] : sweep_metric_names(res.broker)) {
+    res.metrics.push_back(name);
+    res.units.push_back(unit);
   }
   const auto combos = cross_product(o.axes);
-  scenarios.clear();
-  scenarios.reserve(combos.size());
+  scenarios = SweepScenarios{};
+  scenarios.broker = res.broker;
   for (const auto& combo : combos) {
     auto ov = o.base_overrides;
     ov.insert(ov.end(), combo.begin(), combo.end());
-    scenarios.push_back(scenarios::load_scenario_file(o.scenario_file, ov));
+    if (res.broker == "kafka") {
+      scenarios.kafka.push_back(scenarios::load_scenario_file(o.scenario_file, ov));
+    } else {
+      scenarios.family.push_back(load_family_scenario(o.scenario_file, res.broker, ov));
+    }
     SweepPoint p;
     p.params = combo;
     res.points.push_back(std::move(p));
   }
-  res.scenario = scenarios.front().name;
-  res.base_seed = scenarios.front().seed;
+  if (res.broker == "kafka") {
+    res.scenario = scenarios.kafka.front().name;
+    res.base_seed = scenarios.kafka.front().seed;
+  } else {
+    res.scenario = scenarios.family.front().name();
+    res.base_seed = scenarios.family.front().seed();
+  }
   return res;
 }
 
@@ -333,19 +343,20 @@ void finish_sweep(SweepResult& res, std::vector<SweepRun> runs) {
 
 SweepResult run_sweep(const SweepOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<models::Scenario> scenarios;
+  SweepScenarios scenarios;
   SweepResult res = sweep_skeleton(o, scenarios);
   const std::size_t total = scenarios.size() * o.seeds;
   const auto parallel = static_cast<unsigned>(std::min<std::size_t>(res.jobs, total));
   for (std::size_t p = 0; p < scenarios.size(); ++p) {
     std::string point;
     for (const auto& ov : res.points[p].params) point += (point.empty() ? " (" : ", ") + ov.path + "=" + ov.value;
-    check_budget(estimate_cost(scenarios[p], false), o.budget, o.scenario_file + (point.empty() ? "" : point + ")"),
+    check_budget(scenarios.broker == "kafka" ? estimate_cost(scenarios.kafka[p], false) : estimate_cost(scenarios.family[p]),
+                 o.budget, o.scenario_file + (point.empty() ? "" : point + ")"),
                  parallel);
   }
   std::vector<SweepRun> runs(total);
   ProgressBar bar("runs", total, o.progress && (stderr_is_tty() || o.progress_anywhere));
-  parallel_for(total, res.jobs, [&](std::size_t i) { runs[i] = run_sweep_unit(scenarios[i / o.seeds], i % o.seeds); }, &bar);
+  parallel_for(total, res.jobs, [&](std::size_t i) { runs[i] = run_sweep_unit(scenarios, i / o.seeds, i % o.seeds); }, &bar);
   finish_sweep(res, std::move(runs));
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
@@ -372,6 +383,7 @@ std::string csv_field(const std::string& s) {
 nlohmann::json to_json(const SweepResult& s) {
   nlohmann::json j;
   j["kind"] = "cgsim-sweep";
+  if (s.broker != "kafka") j["broker"] = s.broker;
   j["scenario"] = s.scenario;
   j["scenario_file"] = s.scenario_file;
   j["base_seed"] = s.base_seed;
@@ -383,8 +395,7 @@ nlohmann::json to_json(const SweepResult& s) {
   j["metrics"] = nlohmann::json::array();
   for (std::size_t m = 0; m < s.metrics.size(); ++m) {
     nlohmann::json mj{{"name", s.metrics[m]}, {"unit", m < s.units.size() ? s.units[m] : ""}};
-    for (const auto& d : summary_metrics())
-      if (d.name == s.metrics[m]) mj["description"] = d.description;
+    if (const std::string d = sweep_metric_description(s.broker, s.metrics[m]); !d.empty()) mj["description"] = d;
     j["metrics"].push_back(std::move(mj));
   }
   j["points"] = nlohmann::json::array();
@@ -414,6 +425,7 @@ SweepResult sweep_from_json(const nlohmann::json& j, const std::string& file) {
   }
   // Every value goes through the checked readers: the file may have been edited.
   SweepResult s;
+  s.broker = json_string_or(j, top, "broker", "kafka");
   s.scenario = json_string(json_at(j, top, "scenario"), top + "scenario");
   s.scenario_file = json_string_or(j, top, "scenario_file", "");
   s.base_seed = json_integer<std::uint64_t>(json_at(j, top, "base_seed"), top + "base_seed");
@@ -515,7 +527,13 @@ std::string runs_csv(const SweepResult& s) {
 }
 
 std::string format_sweep_table(const SweepResult& s) {
-  const std::vector<std::string> key{"steady_latency_p99_ms", "latency_mean_ms", "steady_max_lag",
+  // A RabbitMQ or Pulsar run has no rebalances and no warm-up estimate: its headline is the whole
+  // run's latency and backlog, then its own counts.
+  const std::vector<std::string> key =
+      s.broker != "kafka"
+          ? std::vector<std::string>{"latency_p99_ms", "latency_mean_ms", "max_lag", "duplicates",
+                                     "ordering_violations", "requeues", "redeliveries", "dead_lettered", "dropped"}
+          : std::vector<std::string>{"steady_latency_p99_ms", "latency_mean_ms", "steady_max_lag",
                                      "steady_max_lag_seconds", "duplicates", "rebalances", "warmup_s",
                                      // Ordering last, so the columns before it keep their place.
                                      "out_of_order", "overlapping"};

@@ -21,6 +21,7 @@
 
 #include "analysis/metrics/format.hpp"
 #include "analysis/experiments/cost.hpp"
+#include "analysis/experiments/family_runs.hpp"
 #include "analysis/metrics/summary.hpp"
 #include "scenarios/loader.hpp"
 
@@ -115,6 +116,24 @@ struct MetricDef {
 /// out_of_order, overlapping, keys_affected (OrderingSummary, summed over groups).
 const std::vector<MetricDef>& summary_metrics();
 
+/// A count only a RabbitMQ or Pulsar run has, taken from the run.
+struct FamilyMetricDef {
+  std::string name;
+  std::string unit;
+  std::string description;
+  std::function<double(const FamilyRun&)> get;
+};
+
+/// The metrics a sweep of @p broker's scenarios reports after summary_metrics(), in output order
+/// (none for "kafka"). RabbitMQ: ordering_violations, redelivered, requeues, dead_lettered,
+/// dropped, publish_rejected, unroutable. Pulsar: ordering_violations, redeliveries,
+/// dead_lettered, negative_acks.
+const std::vector<FamilyMetricDef>& family_metrics(const std::string& broker);
+/// Name and unit of every metric a sweep of @p broker's scenarios reports.
+std::vector<std::pair<std::string, std::string>> sweep_metric_names(const std::string& broker);
+/// The one-line description of metric @p name ("" when unknown).
+std::string sweep_metric_description(const std::string& broker, const std::string& name);
+
 /// Mean, 95% confidence half-width (Student t), sample standard deviation, extremes and count of
 /// one metric over replications.
 struct MetricStats {
@@ -159,6 +178,7 @@ struct SweepPoint {
 };
 
 struct SweepResult {
+  std::string broker = "kafka";  ///< the scenario's family: "kafka", "rabbitmq" or "pulsar"
   std::string scenario;       ///< scenario name
   std::string scenario_file;
   std::uint64_t base_seed = 0;
@@ -180,11 +200,21 @@ SweepResult run_sweep(const SweepOptions& options);
 /// before anything runs); one unit, i.e. replication @p k of one point (seed: the point's seed +
 /// k, whoever runs it); and the per-point runs and statistics from all units in unit order
 /// (unit = point x seeds + k).
-SweepResult sweep_skeleton(const SweepOptions& options, std::vector<models::Scenario>& scenarios);
+/// The scenarios of a sweep's points: Kafka ones, or RabbitMQ / Pulsar ones (the list of the
+/// sweep's family is filled).
+struct SweepScenarios {
+  std::string broker = "kafka";
+  std::vector<models::Scenario> kafka;
+  std::vector<FamilyScenario> family;
+  std::size_t size() const;
+};
+SweepResult sweep_skeleton(const SweepOptions& options, SweepScenarios& scenarios);
 SweepRun run_sweep_unit(const models::Scenario& point, std::size_t k);
+/// Replication @p k of point @p point, of any family.
+SweepRun run_sweep_unit(const SweepScenarios& points, std::size_t point, std::size_t k);
 void finish_sweep(SweepResult& sweep, std::vector<SweepRun> runs);
 
-/// sweep.json: scenario, seed derivation, axes, metric names and units, and per point its
+/// sweep.json: the broker (for RabbitMQ and Pulsar sweeps), scenario, seed derivation, axes, metric names and units, and per point its
 /// parameters, per-metric statistics and per-seed values. Contains no wall-clock figure.
 nlohmann::json to_json(const SweepResult& sweep);
 /// Reads sweep.json back (for reports). Throws InputError, naming @p file and the field's path,

@@ -13,14 +13,16 @@ nlohmann::json sweep_spec(const SweepOptions& o, const SweepResult& skeleton) {
   for (const auto& ov : o.base_overrides) set.push_back({{"path", ov.path}, {"value", ov.value}});
   nlohmann::json axes = nlohmann::json::array();
   for (const auto& a : o.axes) axes.push_back({{"path", a.path}, {"values", a.values}});
-  return {{"set", set}, {"axes", axes}, {"seeds", o.seeds}, {"metrics", skeleton.metrics}};
+  nlohmann::json spec{{"set", set}, {"axes", axes}, {"seeds", o.seeds}, {"metrics", skeleton.metrics}};
+  if (skeleton.broker != "kafka") spec["broker"] = skeleton.broker;
+  return spec;
 }
 
 }  // namespace
 
 nlohmann::json run_sweep_shard(const SweepOptions& o, const Shard& shard, double& wall_seconds) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<models::Scenario> scenarios;
+  SweepScenarios scenarios;
   SweepResult res = sweep_skeleton(o, scenarios);
   const std::size_t total = scenarios.size() * o.seeds;
   std::vector<std::size_t> units;
@@ -28,7 +30,7 @@ nlohmann::json run_sweep_shard(const SweepOptions& o, const Shard& shard, double
   std::vector<SweepRun> runs(units.size());
   ProgressBar bar("runs (shard " + shard.text() + ")", units.size(), o.progress && stderr_is_tty());
   parallel_for(units.size(), res.jobs, [&](std::size_t i) {
-    runs[i] = run_sweep_unit(scenarios[units[i] / o.seeds], units[i] % o.seeds);
+    runs[i] = run_sweep_unit(scenarios, units[i] / o.seeds, units[i] % o.seeds);
   }, &bar);
 
   nlohmann::json doc;
@@ -58,11 +60,13 @@ SweepResult merge_sweep_shards(const std::vector<ShardDir>& shards) {
     res.base_seed = first.doc.at("base_seed").get<std::uint64_t>();
     res.seeds = spec.at("seeds").get<std::size_t>();
     for (const auto& a : spec.at("axes")) res.axes.push_back({a.at("path").get<std::string>(), a.at("values").get<std::vector<std::string>>()});
+    res.broker = spec.value("broker", std::string("kafka"));
     res.metrics = spec.at("metrics").get<std::vector<std::string>>();
-    if (res.metrics.size() != summary_metrics().size()) throw InputError("");
+    const auto expected = sweep_metric_names(res.broker);
+    if (res.metrics.size() != expected.size()) throw InputError("");
     for (std::size_t i = 0; i < res.metrics.size(); ++i) {
-      if (res.metrics[i] != summary_metrics()[i].name) throw InputError("");
-      res.units.push_back(summary_metrics()[i].unit);
+      if (res.metrics[i] != expected[i].first) throw InputError("");
+      res.units.push_back(expected[i].second);
     }
     for (const auto& combo : cross_product(res.axes)) {
       SweepPoint p;

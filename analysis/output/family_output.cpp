@@ -1,9 +1,13 @@
 #include "analysis/output/family_output.hpp"
 
+#include <filesystem>
 #include <sstream>
 
 #include "analysis/metrics/format.hpp"
+#include "analysis/output/atomic_file.hpp"
 #include "analysis/output/fault_table.hpp"
+#include "analysis/output/trace.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::analysis {
 
@@ -61,6 +65,31 @@ std::string format_family_text(const FamilyRun& run) {
   o << "\n" << run.broker << ":\n";
   for (const auto& [k, v] : run.counts) o << "  " << cell(k, 44) << cell(std::to_string(v), 12, true) << "\n";
   return o.str();
+}
+
+std::string family_backlog_csv(const FamilyRun& run) {
+  std::ostringstream o;
+  o << "time_s,group,backlog\n";
+  for (const auto& b : run.backlog)
+    o << format_number(b.time_s) << ',' << run.summary.groups.at(static_cast<std::size_t>(b.group)).id << ',' << b.backlog << '\n';
+  return o.str();
+}
+
+void write_family_trace(const std::string& path, const FamilyRun& run) {
+  SimulationResult r;
+  r.summary = run.summary;
+  for (const auto& f : run.summary.faults) r.timeline.push_back({f.at_s, "fault", f.subject, f.kind});
+  for (const auto& b : run.backlog)
+    r.group_lag.push_back({b.time_s, static_cast<std::int32_t>(b.group), static_cast<std::int64_t>(b.backlog), 0.0});
+  write_chrome_trace(path, r);
+}
+
+void write_family_run_outputs(const std::string& dir, const FamilyRun& run) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw WriteError(escape_bytes(dir) + ": cannot create directory: " + ec.message());
+  write_file_atomically(std::filesystem::path(dir) / "summary.json", to_json(run).dump(2) + "\n");
+  write_file_atomically(std::filesystem::path(dir) / "backlog.csv", family_backlog_csv(run));
 }
 
 }  // namespace cgsim::analysis

@@ -1,0 +1,378 @@
+#include "analysis/experiments/plan_family.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <variant>
+
+#include "analysis/experiments/option_error.hpp"
+#include "models/common/error.hpp"
+
+namespace cgsim::analysis {
+
+namespace {
+
+namespace rmq = models::rabbitmq;
+namespace pl = models::pulsar;
+
+/// What the plan changes in the scenario and what it needs to know about the planned group.
+struct Target {
+  std::string family;
+  std::string group;
+  std::string count_path;             ///< e.g. consumers.0.count, subscriptions.1.consumers.count
+  std::string names_path;             ///< Pulsar consumer names, when the scenario lists them
+  std::vector<std::string> names;
+  std::string partitions_path;        ///< Pulsar: topics.<t>.partitions
+  std::int32_t partitions = 1;        ///< the scenario's (1 for a RabbitMQ queue or an unpartitioned topic)
+  double mean_processing_s = 0;
+  std::int32_t crash_faults = 0;      ///< crash faults on the group in the scenario
+  double first_crash_s = -1;
+  Peak peak;
+};
+
+struct Producer {
+  const models::RateSpec* rate;
+  double instances;
+  double start_s, stop_s;
+};
+
+Peak peak_of(const std::vector<Producer>& producers, double duration_s) {
+  std::vector<double> at{0};
+  for (const auto& p : producers) {
+    at.push_back(p.start_s);
+    at.push_back(p.stop_s);
+    for (const auto& st : p.rate->steps) at.push_back(sim::to_seconds(st.first));
+  }
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  at.erase(std::remove_if(at.begin(), at.end(), [&](double t) { return t < 0 || t >= duration_s; }), at.end());
+  auto rate = [&](double t) {
+    double r = 0;
+    for (const auto& p : producers)
+      if (t >= p.start_s && t < p.stop_s) r += p.instances * p.rate->rate_at(static_cast<sim::Time>(std::llround(t * 1e9)));
+    return r;
+  };
+  Peak peak;
+  peak.end_s = duration_s;
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    const double r = rate(at[i]);
+    if (r > peak.rate) {
+      peak.rate = r;
+      peak.start_s = at[i];
+      peak.end_s = duration_s;
+      for (std::size_t k = i + 1; k < at.size(); ++k)
+        if (rate(at[k]) != r) {
+          peak.end_s = at[k];
+          break;
+        }
+    }
+  }
+  return peak;
+}
+
+double stop_s(sim::Time stop, double duration_s) { return stop == sim::kNever ? duration_s : sim::to_seconds(stop); }
+
+void count_crashes(Target& t, const std::vector<models::FaultSpec>& faults) {
+  for (const auto& f : faults) {
+    if (f.group != t.group || f.kind != models::FaultSpec::Kind::Crash) continue;
+    ++t.crash_faults;
+    if (t.first_crash_s < 0) t.first_crash_s = sim::to_seconds(f.at);
+  }
+}
+
+Target target_of(const FamilyScenario& fs, const std::string& group) {
+  Target t;
+  t.family = fs.broker();
+  if (const auto* sc = std::get_if<rmq::Scenario>(&fs.scenario)) {
+    std::size_t g = 0;
+    if (!group.empty()) {
+      while (g < sc->consumers.size() && sc->consumers[g].name != group) ++g;
+      if (g == sc->consumers.size()) throw OptionError("group", group, "no consumer group of that name in the scenario");
+    }
+    const auto& spec = sc->consumers[g];
+    t.group = spec.name;
+    t.count_path = "consumers." + std::to_string(g) + ".count";
+    t.mean_processing_s = spec.processing_time.mean();
+    const double d = sim::to_seconds(sc->duration);
+    std::vector<Producer> ps;
+    for (const auto& p : sc->producers) ps.push_back({&p.rate, static_cast<double>(p.count), sim::to_seconds(p.start), stop_s(p.stop, d)});
+    t.peak = peak_of(ps, d);
+    count_crashes(t, sc->faults);
+    return t;
+  }
+  const auto& sc = std::get<pl::ScenarioFile>(fs.scenario);
+  std::size_t g = 0;
+  if (!group.empty()) {
+    while (g < sc.pulsar.subscriptions.size() && sc.pulsar.subscriptions[g].name != group) ++g;
+    if (g == sc.pulsar.subscriptions.size()) throw OptionError("group", group, "no subscription of that name in the scenario");
+  }
+  const auto& spec = sc.pulsar.subscriptions[g];
+  t.group = spec.name;
+  t.count_path = "subscriptions." + std::to_string(g) + ".consumers.count";
+  if (!spec.consumers.names.empty()) {
+    t.names_path = "subscriptions." + std::to_string(g) + ".consumers.names";
+    t.names = spec.consumers.names;
+  }
+  t.mean_processing_s = spec.consumers.processing_time.mean();
+  const std::int32_t topic = sc.topic_index(spec.topic);
+  t.partitions = std::max(1, sc.pulsar.topics[static_cast<std::size_t>(topic)].partitions);
+  if (sc.pulsar.topics[static_cast<std::size_t>(topic)].partitions > 0) t.partitions_path = "topics." + std::to_string(topic) + ".partitions";
+  const double d = sim::to_seconds(sc.duration);
+  std::vector<Producer> ps;
+  for (const auto& p : sc.pulsar.producers)
+    if (p.topic == spec.topic) ps.push_back({&p.rate, static_cast<double>(p.count), sim::to_seconds(p.start), stop_s(p.stop, d)});
+  t.peak = peak_of(ps, d);
+  count_crashes(t, sc.faults);
+  return t;
+}
+
+/// The crash time: the start of the peak when the rate rises to it after the start, else the
+/// scenario's first crash of the group, else the middle of the run.
+double failure_time(const Target& t, double duration_s) {
+  if (t.peak.start_s > 0) return t.peak.start_s;
+  if (t.first_crash_s > 0) return t.first_crash_s;
+  return duration_s / 2;
+}
+
+std::string quoted(const std::string& s) { return nlohmann::json(s).dump(); }
+
+std::vector<scenarios::Override> candidate_overrides(const Target& t, std::int32_t partitions, std::int32_t consumers,
+                                                     std::int32_t failures, double at_s) {
+  std::vector<scenarios::Override> ov;
+  auto add = [&](const std::string& path, const std::string& value) { ov.push_back({path, value, "plan"}); };
+  add(t.count_path, std::to_string(consumers));
+  if (!t.names_path.empty()) {
+    std::string names = "[";
+    for (std::int32_t i = 0; i < consumers; ++i)
+      names += (i ? ", " : "") + quoted(static_cast<std::size_t>(i) < t.names.size() ? t.names[static_cast<std::size_t>(i)]
+                                                                                    : t.group + "-" + std::to_string(i));
+    add(t.names_path, names + "]");
+  }
+  if (!t.partitions_path.empty()) add(t.partitions_path, std::to_string(partitions));
+  std::string faults;
+  for (std::int32_t i = 0; i < failures; ++i)
+    faults += std::string(i ? ", " : "[") + "{at: " + std::to_string(std::llround(at_s * 1000)) + "ms, crash: " +
+              quoted(t.group + "/" + std::to_string(i)) + "}";
+  add("faults", faults.empty() ? "" : faults + "]");
+  return ov;
+}
+
+/// The planned group's figures of one run.
+struct RunFigures {
+  LatencySummary latency;
+  double max_lag = 0, duplicates = 0, ordering = 0;
+};
+
+RunFigures figures_of(const FamilyRun& r, const std::string& group) {
+  RunFigures f;
+  for (const auto& g : r.summary.groups) {
+    if (g.id != group) continue;
+    f.latency = g.latency_ms;
+    f.max_lag = static_cast<double>(g.max_lag);
+    f.ordering = static_cast<double>(g.ordering.out_of_order);
+  }
+  // The duplicates a fault caused (requeues after negative acks are retries, not duplicates).
+  for (const auto& fr : r.summary.faults)
+    if (fr.group == group) f.duplicates += static_cast<double>(fr.duplicates);
+  return f;
+}
+
+double quantile_of(const LatencySummary& l, double q) {
+  if (q >= 1) return l.max;
+  if (q >= 0.999) return l.p999;
+  if (q >= 0.99) return l.p99;
+  if (q >= 0.9) return l.p90;
+  return l.p50;
+}
+
+}  // namespace
+
+Slo parse_family_slo(const std::string& text) {
+  if (text.rfind("duplicates=", 0) == 0) {
+    Slo s = parse_slo("max_lag=" + text.substr(11));
+    s.name = "duplicates";
+    return s;
+  }
+  Slo s = parse_slo(text);
+  if (s.kind == Slo::Kind::MaxLagSeconds || s.kind == Slo::Kind::Recovery)
+    throw OptionError("slos", s.name,
+                      "not available for RabbitMQ and Pulsar plans (expected p50/p90/p99/p999_latency, max_latency, "
+                      "max_lag (the backlog), duplicates or ordering_violations)");
+  return s;
+}
+
+PlanResult run_family_plan(const PlanOptions& o) {
+  const std::string family = scenario_family(o.scenario_file);
+  PlanResult res;
+  res.scenario_file = o.scenario_file;
+  res.seeds = o.seeds;
+  res.slos = o.slos;
+  res.latency_under_failure = o.latency_under_failure;
+  res.axes = o.axes;
+  const unsigned jobs = o.jobs == 0 ? default_jobs() : o.jobs;
+  for (const auto& combo : cross_product(o.axes)) {
+    auto base_ov = o.base_overrides;
+    base_ov.insert(base_ov.end(), combo.begin(), combo.end());
+    const FamilyScenario base = load_family_scenario(o.scenario_file, family, base_ov);
+    const Target t = target_of(base, o.group);
+    if (family == "rabbitmq" && !o.partitions.empty())
+      throw OptionError("partitions", "", "a RabbitMQ queue has no partitions (plan the consumers on it)");
+    if (family == "pulsar" && !o.partitions.empty() && t.partitions_path.empty())
+      throw OptionError("partitions", "", "the subscription's topic is not partitioned");
+    const std::int32_t F = o.failures.value_or(t.crash_faults);
+    const double duration_s = std::visit([](const auto& s) { return sim::to_seconds(s.duration); }, base.scenario);
+    const double at_s = failure_time(t, duration_s);
+    res.scenario = base.name();
+    res.base_seed = base.seed();
+    res.group = t.group;
+    res.failures = F;
+    res.scenario_partitions = t.partitions;
+    PointPlan point;
+    point.params = combo;
+    point.peak = t.peak;
+    if (family == "rabbitmq") point.notes.push_back("RabbitMQ: \"partitions\" is the one queue the group consumes from");
+    const std::vector<std::int32_t> partition_counts = o.partitions.empty() ? std::vector<std::int32_t>{t.partitions} : o.partitions;
+    for (const std::int32_t P : partition_counts) {
+      PartitionSearch search;
+      search.partitions = P;
+      search.loads.hottest_share = 1.0 / P;
+      search.loads.imbalance = 1;
+      search.min_consumers = F + 1;
+      search.max_consumers = o.consumers.empty() ? F + 32 : *std::max_element(o.consumers.begin(), o.consumers.end());
+      const double work = t.peak.rate * t.mean_processing_s;  // consumers busy at peak
+      search.analytic_lower = std::clamp(static_cast<std::int32_t>(std::floor(work)) + 1 + F, search.min_consumers,
+                                         search.max_consumers + 1);
+      std::map<std::int32_t, Candidate> done;
+      auto evaluate = [&](std::int32_t c) -> const Candidate& {
+        if (auto it = done.find(c); it != done.end()) return it->second;
+        const std::size_t runs_per_seed = F > 0 ? 2 : 1;
+        std::vector<FamilyScenario> scs;
+        for (std::size_t kind = 0; kind < runs_per_seed; ++kind) {
+          auto ov = base_ov;
+          const auto cand = candidate_overrides(t, P, c, kind == 0 ? 0 : F, at_s);
+          ov.insert(ov.end(), cand.begin(), cand.end());
+          scs.push_back(load_family_scenario(o.scenario_file, family, ov));
+          check_budget(estimate_cost(scs.back()), o.budget,
+                       o.scenario_file + " (" + std::to_string(P) + " partitions, " + std::to_string(c) + " consumers)",
+                       static_cast<unsigned>(std::min<std::size_t>(jobs, o.seeds * runs_per_seed)));
+        }
+        std::vector<RunFigures> figs(o.seeds * runs_per_seed);
+        parallel_for(figs.size(), jobs, [&](std::size_t i) {
+          FamilyScenario sc = scs[i % runs_per_seed];
+          sc.set_seed(sc.seed() + i / runs_per_seed);
+          figs[i] = figures_of(simulate_family(sc), t.group);
+        });
+        Candidate cand;
+        cand.partitions = P;
+        cand.consumers = c;
+        cand.analytic.partitions = P;
+        cand.analytic.consumers = c;
+        cand.analytic.failures = F;
+        cand.analytic.max_utilisation = work / c;
+        cand.analytic.max_utilisation_failed = work / std::max(1, c - F);
+        cand.analytic.stable = cand.analytic.max_utilisation_failed < 1;
+        cand.analytic.plausible = cand.analytic.stable;
+        if (F > 0) {
+          cand.failure_s = at_s;
+          for (std::int32_t i = 0; i < F; ++i) cand.victims.push_back(t.group + "/" + std::to_string(i));
+        }
+        auto values = [&](bool steady, bool failure, auto get) {
+          std::vector<double> xs;
+          for (std::size_t i = 0; i < figs.size(); ++i) {
+            const bool is_failure = i % runs_per_seed == 1;
+            if ((is_failure && failure) || (!is_failure && steady)) xs.push_back(get(figs[i]));
+          }
+          return xs;
+        };
+        cand.meets = true;
+        for (const Slo& slo : o.slos) {
+          SloVerdict v;
+          v.slo = slo.name;
+          v.limit = slo.limit;
+          std::vector<double> xs;
+          if (slo.kind == Slo::Kind::Latency) {
+            const bool both = o.latency_under_failure && F > 0;
+            xs = values(true, both, [&](const RunFigures& f) { return quantile_of(f.latency, slo.quantile); });
+            v.run = both ? "steady+failure" : "steady";
+          } else if (slo.name == "duplicates") {
+            xs = values(F == 0, F > 0, [](const RunFigures& f) { return f.duplicates; });
+            v.run = F > 0 ? "failure" : "steady";
+          } else {
+            const bool ordering = slo.kind == Slo::Kind::Ordering;
+            xs = values(true, true, [&](const RunFigures& f) { return ordering ? f.ordering : f.max_lag; });
+            v.run = F > 0 ? "steady+failure" : "steady";
+          }
+          const MetricStats st = metric_stats(xs);
+          v.worst = st.max;
+          v.mean = st.mean;
+          v.ci95 = st.ci95;
+          v.met = v.worst <= v.limit;
+          cand.meets = cand.meets && v.met;
+          cand.verdicts.push_back(v);
+        }
+        cand.figures["steady_p99_latency"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.latency.p99; }));
+        cand.figures["steady_max_lag"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.max_lag; }));
+        cand.figures["steady_ordering_violations"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.ordering; }));
+        if (F > 0) {
+          cand.figures["failure_p99_latency"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.latency.p99; }));
+          cand.figures["failure_max_lag"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.max_lag; }));
+          cand.figures["failure_ordering_violations"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.ordering; }));
+          cand.figures["duplicates"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.duplicates; }));
+        }
+        return done.emplace(c, std::move(cand)).first->second;
+      };
+      if (!o.consumers.empty()) {
+        for (const std::int32_t c : o.consumers)
+          if (evaluate(c).meets && search.answer < 0) search.answer = c;
+      } else {
+        // Up from the queueing bound until a count meets every SLO, then down while the one below does too.
+        std::int32_t c = std::min(search.analytic_lower, search.max_consumers);
+        while (!evaluate(c).meets && c < search.max_consumers) ++c;
+        if (evaluate(c).meets) {
+          while (c > search.min_consumers && evaluate(c - 1).meets) --c;
+          search.answer = c;
+          if (c > search.min_consumers) evaluate(c - 1);
+        }
+      }
+      if (search.answer > search.min_consumers && done.count(search.answer - 1)) {
+        std::vector<std::pair<double, std::string>> failed;
+        for (const auto& v : done.at(search.answer - 1).verdicts)
+          if (!v.met) failed.push_back({v.limit > 0 ? v.worst / v.limit : INFINITY, v.slo});
+        std::stable_sort(failed.begin(), failed.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        for (const auto& f : failed) search.binding.push_back(f.second);
+      }
+      for (auto& [c, cand] : done) search.candidates.push_back(std::move(cand));
+      if (search.answer >= 0 && (point.best_consumers < 0 || search.answer < point.best_consumers)) {
+        point.best_consumers = search.answer;
+        point.best_partitions = P;
+        point.binding = search.binding;
+      }
+      point.searches.push_back(std::move(search));
+    }
+    res.points.push_back(std::move(point));
+  }
+  return res;
+}
+
+std::optional<FamilyRun> rerun_family_recommended(const PlanOptions& o, const PlanResult& plan) {
+  if (plan.points.empty() || plan.points.front().searches.empty()) return std::nullopt;
+  const PointPlan& p = plan.points.front();
+  std::int32_t P = p.best_partitions, C = p.best_consumers;
+  if (C < 0) {  // none met the SLOs: the largest tried
+    const auto& s = p.searches.back();
+    if (s.candidates.empty()) return std::nullopt;
+    P = s.partitions;
+    C = s.candidates.back().consumers;
+  }
+  const std::string family = scenario_family(o.scenario_file);
+  auto ov = o.base_overrides;
+  ov.insert(ov.end(), p.params.begin(), p.params.end());
+  const FamilyScenario base = load_family_scenario(o.scenario_file, family, ov);
+  const Target t = target_of(base, o.group);
+  const double duration_s = std::visit([](const auto& s) { return sim::to_seconds(s.duration); }, base.scenario);
+  const auto cand = candidate_overrides(t, P, C, plan.failures, failure_time(t, duration_s));
+  ov.insert(ov.end(), cand.begin(), cand.end());
+  return simulate_family(load_family_scenario(o.scenario_file, family, ov));
+}
+
+}  // namespace cgsim::analysis
