@@ -39,6 +39,7 @@ class Collector {
     s.processed.connect([this](std::int32_t g, std::int32_t c, const models::ProcessedRecord* recs, std::size_t n) {
       GroupAcc& acc = groups_[static_cast<std::size_t>(g)];
       GroupTally& tally = builder_.group(static_cast<std::size_t>(g));
+      Histogram* latency = acc.latency;
       const auto ci = static_cast<std::size_t>(c);
       if (acc.run.size() <= ci) acc.run.resize(ci + 1, 0);
       // Kept in locals for the batch: the histograms' stores could alias the vectors' contents
@@ -57,8 +58,7 @@ class Collector {
           // stall left), or its consumer has been working off such a backlog without running
           // dry since (it queued behind it).
           run = run || r.appended < handed_out[r.partition];
-          (run ? tally.stalled : tally.steady).add(r.done - r.appended);
-          (r.appended < warm_end ? acc.startup : acc.after_warmup).add(r.done - r.appended);
+          latency[(run ? 2 : 0) + (r.appended < warm_end ? 1 : 0)].add(r.done - r.appended);
         }
       }
       acc.run[ci] = run ? 1 : 0;
@@ -206,6 +206,7 @@ class Collector {
         ge.consumer_index.push_back(c->index());
       }
       ends.push_back(std::move(ge));
+      fold_latency(g);
       out_.latency[g] = builder_.latency(g);
     }
     out_.summary = builder_.finish(h, std::move(ends));
@@ -224,11 +225,30 @@ class Collector {
     std::vector<std::uint64_t> interval;
     /// Per consumer index: working off a stall's backlog since its last idle wait.
     std::vector<std::uint8_t> run;
-    /// First processings of records appended before and after the warm-up's end; lag peaks of
-    /// the samples before and after it.
+    /// Latencies of first processings, one histogram per class: index 2 * (caught in a stall) +
+    /// (appended before the warm-up's end). Each record is added to one histogram, not to one of
+    /// the steady/stalled pair and one of the start-up/after pair: a second add per record
+    /// doubles the histogram lines the hot loop touches. fold_latency() rebuilds the pairs by
+    /// merging, which is exact (counts, integer sums, minima and maxima all merge).
+    Histogram latency[4];
+    /// First processings of records appended before and after the warm-up's end (filled by
+    /// fold_latency()); lag peaks of the samples before and after it.
     Histogram startup, after_warmup;
     LagPeak startup_lag, steady_lag;
   };
+
+  /// Adds group @p g's per-class latencies (once, at the end) to the tally's steady and stalled histograms and
+  /// into the start-up and after-warm-up ones.
+  void fold_latency(std::size_t g) {
+    GroupAcc& acc = groups_[g];
+    GroupTally& tally = builder_.group(g);
+    for (int k = 0; k < 4; ++k) {
+      const Histogram& h = acc.latency[k];
+      if (h.count() == 0) continue;
+      (k >= 2 ? tally.stalled : tally.steady).merge(h);
+      ((k & 1) != 0 ? acc.startup : acc.after_warmup).merge(h);
+    }
+  }
 
   /// Closes every group's warm-up and writes the start-up and steady figures.
   void finish_warmup(Time end) {
