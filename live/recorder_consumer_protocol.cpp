@@ -6,7 +6,9 @@
 /// assignment does not change moves without calling a listener at all. A listener also reports
 /// the member epoch from before the move while it runs. So the epochs the clients report cannot
 /// delimit the group's states; ownership can. The group is settled at an instant when every
-/// partition of its topics is held by exactly one live member; each settled state whose
+/// partition of its topics is held by exactly one live member, none is without a share, and none
+/// has yet to receive more in its current member epoch (known afterwards from its later reports);
+/// each settled state whose
 /// ownership differs from the previous one is a generation (numbered by the highest member epoch
 /// seen so far, kept increasing), and the rebalance that led to it runs from the first sign of
 /// change after the previous one (a revocation, a new member's first assignment, a changed
@@ -39,10 +41,25 @@ void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Recon
   for (const auto& r : g.revokes) evs.push_back({r.t, 0, &r.consumer, &r.partitions, -1});
   for (const auto& r : g.stops) evs.push_back({r.t, 1, &r.consumer, &r.partitions, -1});
   for (const auto& a : g.assigns) evs.push_back({a.t, 2, &a.consumer, &a.current, a.generation});
+  // An assignment is partial when the same member later receives more in the same member epoch:
+  // its target included partitions another member was still giving up.
+  std::set<const std::vector<std::int32_t>*> partial;
+  for (std::size_t i = 0; i < g.assigns.size(); ++i) {
+    const AssignEvent& a = g.assigns[i];
+    if (a.generation < 0) continue;
+    for (std::size_t j = i + 1; j < g.assigns.size(); ++j) {
+      const AssignEvent& b = g.assigns[j];
+      if (b.consumer == a.consumer && b.generation == a.generation && b.t >= a.t && b.current.size() > a.current.size()) {
+        partial.insert(&a.current);
+        break;
+      }
+    }
+  }
   std::stable_sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.order < b.order; });
 
   const std::set<std::int32_t> all(g.info.partitions.begin(), g.info.partitions.end());
   std::map<std::string, std::set<std::int32_t>> held;  // live members -> what each holds now
+  std::set<std::string> reconciling;                   // members whose last assignment was partial
   std::map<std::int32_t, std::string> owners;          // at the last settled state
   std::int64_t prev_end = -1;
   std::int64_t change = INT64_MAX;  // first sign of change since the last settled state
@@ -52,6 +69,7 @@ void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Recon
   for (auto& s : g.starts) change = std::min(change, s);
 
   auto settled_owners = [&](std::map<std::int32_t, std::string>& now) {
+    if (!reconciling.empty()) return false;
     std::size_t n = 0;
     for (const auto& [name, parts] : held) {
       // A member that holds nothing while there are partitions enough for everyone has not
@@ -81,7 +99,13 @@ void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Recon
         // coordinator to notice (session timeout); the rebalance starts with the first
         // reassignment, as it starts with the epoch bump in the simulator.
         held.erase(*e.consumer);
+        reconciling.erase(*e.consumer);
       } else {
+        if (partial.count(e.partitions)) {
+          reconciling.insert(*e.consumer);
+        } else {
+          reconciling.erase(*e.consumer);
+        }
         auto [h, fresh] = held.try_emplace(*e.consumer);
         std::set<std::int32_t> now(e.partitions->begin(), e.partitions->end());
         if (fresh || now != h->second) change = std::min(change, t);
