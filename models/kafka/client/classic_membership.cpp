@@ -39,7 +39,10 @@ void Consumer::start_join(const std::string& reason) {
   std::uint32_t inc = incarnation_;
   sim::Engine& eng = g_.engine();
   Time at = eng.now() + delay;
-  if (policy_.join_interval > 0 && last_join_sent_ >= 0 && at < last_join_sent_ + policy_.join_interval) {
+  // The incremental protocol's follow-up round is not held back: live, librdkafka's
+  // cooperative-sticky members rejoin as soon as their revocation is done.
+  if (policy_.join_interval > 0 && last_join_sent_ >= 0 && reason != "cooperative_followup" &&
+      at < last_join_sent_ + policy_.join_interval) {
     at = main_loop_wake(last_join_sent_ + policy_.join_interval);
     join_deferred_ = true;
   }

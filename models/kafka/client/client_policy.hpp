@@ -49,8 +49,8 @@ struct ClientPolicy {
   int bootstrap_round_trips = 6;
   /// A JoinGroup goes out at most once per this interval, at a wake-up of the main loop (0: at
   /// once). librdkafka's group state machine, served on its main thread's wake-ups, rejoins no
-  /// sooner than 1 s after its previous JoinGroup (only the retry after MEMBER_ID_REQUIRED is
-  /// immediate). Measured on Kafka 3.9.1 with three librdkafka 2.0.2 consumers and initial delay
+  /// sooner than 1 s after its previous JoinGroup (the retry after MEMBER_ID_REQUIRED and the
+  /// incremental protocol's follow-up round go at once). Measured on Kafka 3.9.1 with three librdkafka 2.0.2 consumers and initial delay
   /// 0: a member joining during the first generation's sync sends the others back to rejoin at
   /// once, and every start-up settled at 1.50-1.51 s, the first auto-commit wake-up 1 s after the
   /// first JoinGroups (docs/validation.md).
