@@ -51,8 +51,21 @@ struct BrokerLimits {
   std::int64_t initial_rebalance_delay_ms = 3000;  ///< group.initial.rebalance.delay.ms
   std::int64_t min_session_timeout_ms = 6000;      ///< group.min.session.timeout.ms
   std::int64_t max_session_timeout_ms = 1800000;   ///< group.max.session.timeout.ms
+  /// group.coordinator.rebalance.protocols lists "consumer" (KIP-848 groups are served).
+  bool consumer_protocol = false;
+  /// The consumer protocol's session timeout and heartbeat interval: on Kafka 3.9 they are the
+  /// broker's (group.consumer.session.timeout.ms, group.consumer.heartbeat.interval.ms) for
+  /// every consumer-protocol group; the client's own settings are ignored.
+  std::int64_t consumer_session_timeout_ms = 45000;
+  std::int64_t consumer_heartbeat_interval_ms = 5000;
   bool from_broker = false;  ///< read with DescribeConfigs (false: Kafka's defaults were assumed)
 };
+
+/// Gives every consumer-protocol (KIP-848) group of the scaled scenario @p sc the broker's session
+/// timeout and heartbeat interval, which Kafka 3.9 applies to every such group whatever the client
+/// asks; a scenario that said otherwise gets a warning. Throws InputError when the broker does not
+/// serve the consumer protocol.
+void use_broker_consumer_settings(models::Scenario& sc, const BrokerLimits& limits, std::vector<std::string>& warnings);
 
 /// Checks a (scaled) scenario against what the broker and librdkafka accept.
 /// Returns warnings; throws InputError for settings librdkafka itself rejects

@@ -95,6 +95,27 @@ std::string librdkafka_strategy(const std::string& assignor) {
                    "\" is not implemented by librdkafka; live runs support range, roundrobin and cooperative-sticky");
 }
 
+void use_broker_consumer_settings(models::Scenario& sc, const BrokerLimits& limits, std::vector<std::string>& warnings) {
+  for (auto& g : sc.groups) {
+    if (g.protocol != "consumer") continue;
+    const std::string where = "group " + g.id + ": ";
+    if (limits.from_broker && !limits.consumer_protocol) {
+      throw InputError(where + "protocol: consumer (KIP-848) needs a broker with "
+                       "group.coordinator.rebalance.protocols=classic,consumer; this one serves only the classic protocol");
+    }
+    const sim::Time session = limits.consumer_session_timeout_ms * sim::kMillisecond;
+    const sim::Time heartbeat = limits.consumer_heartbeat_interval_ms * sim::kMillisecond;
+    if (g.session_timeout != session || g.heartbeat_interval != heartbeat) {
+      warnings.push_back(where + "the consumer protocol takes the broker's group.consumer.session.timeout.ms (" +
+                         ms(session) + ") and group.consumer.heartbeat.interval.ms (" + ms(heartbeat) +
+                         "), not the scenario's scaled " + ms(g.session_timeout) + " and " + ms(g.heartbeat_interval) +
+                         "; the simulation uses the broker's");
+    }
+    g.session_timeout = session;
+    g.heartbeat_interval = heartbeat;
+  }
+}
+
 std::vector<std::string> check_live_settings(const models::Scenario& sc, const BrokerLimits& limits, bool mock) {
   std::vector<std::string> w;
   for (const auto& g : sc.groups) {
@@ -111,7 +132,7 @@ std::vector<std::string> check_live_settings(const models::Scenario& sc, const B
                        "); librdkafka rejects max.poll.interval.ms < session.timeout.ms");
     }
     const std::int64_t session_ms = g.session_timeout / sim::kMillisecond;
-    if (!mock && session_ms < limits.min_session_timeout_ms) {
+    if (!mock && g.protocol != "consumer" && session_ms < limits.min_session_timeout_ms) {
       w.push_back(where + "scaled session.timeout.ms " + std::to_string(session_ms) +
                   " is below the broker's group.min.session.timeout.ms " +
                   std::to_string(limits.min_session_timeout_ms) +
@@ -186,6 +207,9 @@ nlohmann::json to_json(const LiveDetails& d) {
   j["broker_limits"] = {{"initial_rebalance_delay_ms", d.limits.initial_rebalance_delay_ms},
                         {"min_session_timeout_ms", d.limits.min_session_timeout_ms},
                         {"max_session_timeout_ms", d.limits.max_session_timeout_ms},
+                        {"consumer_protocol", d.limits.consumer_protocol},
+                        {"consumer_session_timeout_ms", d.limits.consumer_session_timeout_ms},
+                        {"consumer_heartbeat_interval_ms", d.limits.consumer_heartbeat_interval_ms},
                         {"from_broker", d.limits.from_broker}};
   j["topics_created"] = d.topics_created;
   j["topics_deleted"] = d.topics_deleted;

@@ -16,19 +16,6 @@ std::int32_t index_of(const std::string& consumer) {
   return static_cast<std::int32_t>(std::strtol(consumer.c_str() + slash + 1, nullptr, 10));
 }
 
-/// The simulator's trigger name for a fault that starts a rebalance.
-const char* trigger_of(models::FaultSpec::Kind k) {
-  switch (k) {
-    case models::FaultSpec::Kind::Crash: return "session_timeout";
-    case models::FaultSpec::Kind::Leave: return "leave";
-    case models::FaultSpec::Kind::Join: return "join";
-    case models::FaultSpec::Kind::Slow: return "max_poll_interval";
-    case models::FaultSpec::Kind::Restart: return "restart";
-    case models::FaultSpec::Kind::RollingRestart: return "restart";
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 namespace {
@@ -40,6 +27,19 @@ std::vector<std::string> ids_of(const std::vector<Recorder::GroupInfo>& groups) 
 }
 
 }  // namespace
+
+/// The simulator's trigger name for a fault that starts a rebalance.
+const char* Recorder::trigger_of(models::FaultSpec::Kind k) {
+  switch (k) {
+    case models::FaultSpec::Kind::Crash: return "session_timeout";
+    case models::FaultSpec::Kind::Leave: return "leave";
+    case models::FaultSpec::Kind::Join: return "join";
+    case models::FaultSpec::Kind::Slow: return "max_poll_interval";
+    case models::FaultSpec::Kind::Restart: return "restart";
+    case models::FaultSpec::Kind::RollingRestart: return "restart";
+  }
+  return "unknown";
+}
 
 Recorder::Recorder(std::vector<std::string> partition_names, std::vector<GroupInfo> groups)
     : names_(std::move(partition_names)), partitions_(names_.size()), builder_(ids_of(groups)) {
@@ -190,6 +190,10 @@ void Recorder::sample(std::int64_t t_ns) {
 }
 
 void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const {
+  if (g.info.consumer_protocol) {
+    build_epoch_rebalances(g, end_ns, out);
+    return;
+  }
   // Generation -> consumer -> its last assignment event in that generation.
   std::map<std::int32_t, std::map<std::string, const AssignEvent*>> gens;
   for (const auto& a : g.assigns) gens[a.generation][a.consumer] = &a;

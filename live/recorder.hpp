@@ -41,6 +41,9 @@ class Recorder {
     std::string id;
     std::vector<std::int32_t> partitions;  ///< global partitions of its topics
     bool cooperative = false;
+    /// KIP-848's consumer protocol: members reconcile one by one, each with its own member
+    /// epoch, so rebalances are rebuilt from ownership rather than from generations.
+    bool consumer_protocol = false;
     bool static_membership = false;
   };
 
@@ -141,7 +144,11 @@ class Recorder {
   };
 
   ConsumerState& consumer(Group& g, const std::string& name);
+  /// The simulator's trigger name for a fault that starts a rebalance.
+  static const char* trigger_of(models::FaultSpec::Kind k);
   void build_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const;
+  /// The consumer protocol's rebalances (recorder_consumer_protocol.cpp).
+  void build_epoch_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const;
   /// Feeds group @p group's first processings to the builder, each marked caught in a stall or not.
   void feed_first_processings(std::size_t group, const Group& g);
 

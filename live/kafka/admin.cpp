@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "models/common/error.hpp"
@@ -148,6 +149,9 @@ BrokerLimits Cluster::limits(std::vector<std::string>& warnings) const {
       if (nm == "group.initial.rebalance.delay.ms") l.initial_rebalance_delay_ms = std::atoll(value);
       if (nm == "group.min.session.timeout.ms") l.min_session_timeout_ms = std::atoll(value);
       if (nm == "group.max.session.timeout.ms") l.max_session_timeout_ms = std::atoll(value);
+      if (nm == "group.coordinator.rebalance.protocols") l.consumer_protocol = std::strstr(value, "consumer") != nullptr;
+      if (nm == "group.consumer.session.timeout.ms") l.consumer_session_timeout_ms = std::atoll(value);
+      if (nm == "group.consumer.heartbeat.interval.ms") l.consumer_heartbeat_interval_ms = std::atoll(value);
     }
     l.from_broker = true;
   } else {

@@ -68,6 +68,11 @@ class Run {
     d_.limits = cluster_->limits(d_.warnings);
     models::Scenario& eff = d_.effective;
     eff.broker.initial_rebalance_delay = d_.limits.initial_rebalance_delay_ms * sim::kMillisecond;
+    if (!d_.mock) use_broker_consumer_settings(eff, d_.limits, d_.warnings);
+    // Both backends create every initial consumer at the start of the run (librdkafka handles in
+    // their threads, or `go` to the prepared JVMs), so their clients, and the timers that run from
+    // a client's creation (librdkafka's auto-commit and housekeeping timers), start together.
+    for (auto& g : eff.groups) g.start_spread = 0;
     for (auto& w : check_live_settings(eff, d_.limits, d_.mock)) d_.warnings.push_back(w);
     for (const auto& w : d_.warnings) sh_.log("warning: " + w);
 
@@ -442,6 +447,11 @@ analysis::RunSummary KafkaBackend::run(const models::Scenario& scenario) {
   }
   details_.effective.client = java ? models::ClientFlavor::Java : models::ClientFlavor::Librdkafka;
   for (auto& g : details_.effective.groups) {
+    if (!java && g.protocol == "consumer") {
+      throw InputError("group " + g.id + ": protocol: consumer (KIP-848) is replayed with Kafka's Java client only "
+                       "(client: java, --bootstrap): librdkafka 2.0.2, the one cgsim is built with, speaks only the "
+                       "classic protocol");
+    }
     // librdkafka chooses its rebalance protocol from the assignor: cooperative-sticky runs the
     // incremental protocol (a revocation round, then an assignment round), whatever the
     // scenario's protocol says; the simulation follows what ran. (The Java client does the same,

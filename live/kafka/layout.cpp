@@ -56,6 +56,7 @@ std::vector<Recorder::GroupInfo> group_infos(const models::Scenario& sc, const L
     std::sort(gi.partitions.begin(), gi.partitions.end());
     gi.partitions.erase(std::unique(gi.partitions.begin(), gi.partitions.end()), gi.partitions.end());
     gi.cooperative = g.protocol == "cooperative";
+    gi.consumer_protocol = g.protocol == "consumer";
     gi.static_membership = g.consumers.static_membership;
     out.push_back(std::move(gi));
   }

@@ -18,7 +18,15 @@
 #   CGSIM_KAFKA_PARENT_PID   when set, the watchdog also stops the broker as soon as that process exits
 #                            (a test passes its own pid, so a crashed test does not leave a broker behind)
 #   CGSIM_KAFKA_MIN_SESSION_TIMEOUT_MS  group.min.session.timeout.ms of the broker (default 1000, so
-#                            scaled-down scenarios may use short session timeouts)
+#                            scaled-down scenarios may use short session timeouts); also the consumer
+#                            protocol's group.consumer.min.session.timeout.ms
+#   CGSIM_KAFKA_REBALANCE_PROTOCOLS  group.coordinator.rebalance.protocols (default classic,consumer:
+#                            the new group coordinator, serving classic groups and KIP-848 consumer
+#                            groups; "classic" runs the old coordinator)
+#   CGSIM_KAFKA_CONSUMER_SESSION_TIMEOUT_MS     group.consumer.session.timeout.ms (default 2000)
+#   CGSIM_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS  group.consumer.heartbeat.interval.ms (default 250)
+#                            Kafka 3.9 has no per-group override of these two: every consumer-protocol
+#                            group on the broker gets them (cgsim validate reads them back)
 #
 # The bootstrap address is written to $CGSIM_KAFKA_STATE/bootstrap. The broker listens on 127.0.0.1
 # only. Exit codes: 0 ok, 1 failure (message on stderr).
@@ -32,6 +40,9 @@ STATE="${CGSIM_KAFKA_STATE:-${TMPDIR:-/tmp}/cgsim-kafka-$(id -u)}"
 START_TIMEOUT="${CGSIM_KAFKA_START_TIMEOUT:-120}"
 MAX_SECONDS="${CGSIM_KAFKA_MAX_SECONDS:-3600}"
 MIN_SESSION_MS="${CGSIM_KAFKA_MIN_SESSION_TIMEOUT_MS:-1000}"
+REBALANCE_PROTOCOLS="${CGSIM_KAFKA_REBALANCE_PROTOCOLS:-classic,consumer}"
+CONSUMER_SESSION_MS="${CGSIM_KAFKA_CONSUMER_SESSION_TIMEOUT_MS:-2000}"
+CONSUMER_HEARTBEAT_MS="${CGSIM_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS:-250}"
 CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/cgsim"
 CP_FILE="$CACHE_DIR/kafka_${SCALA_VERSION}-${KAFKA_VERSION}.classpath"
 
@@ -156,6 +167,11 @@ auto.create.topics.enable=false
 delete.topic.enable=true
 group.initial.rebalance.delay.ms=0
 group.min.session.timeout.ms=${MIN_SESSION_MS}
+group.coordinator.rebalance.protocols=${REBALANCE_PROTOCOLS}
+group.consumer.session.timeout.ms=${CONSUMER_SESSION_MS}
+group.consumer.min.session.timeout.ms=$((MIN_SESSION_MS < CONSUMER_SESSION_MS ? MIN_SESSION_MS : CONSUMER_SESSION_MS))
+group.consumer.heartbeat.interval.ms=${CONSUMER_HEARTBEAT_MS}
+group.consumer.min.heartbeat.interval.ms=$((CONSUMER_HEARTBEAT_MS < 100 ? CONSUMER_HEARTBEAT_MS : 100))
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=1
 transaction.state.log.replication.factor=1

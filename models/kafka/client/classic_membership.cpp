@@ -19,6 +19,12 @@ using sim::Time;
 void Consumer::start_join(const std::string& reason) {
   join_in_flight_ = true;
   rejoin_needed_ = false;
+  if (join_deferred_) {
+    // A JoinGroup already waits for the join interval (a late answer of the generation that
+    // failed asks again): one JoinGroup goes out, as from librdkafka's single join state.
+    set_state(MemberState::PreparingRebalance);
+    return;
+  }
   Time delay = 0;
   const bool in_group = generation_ >= 0 && !member_id_.empty();
   if (in_group && g_.spec().commit.kind == CommitSpec::Kind::Auto) {
@@ -31,8 +37,19 @@ void Consumer::start_join(const std::string& reason) {
   if (!cooperative() || !in_group) revoke_all();
   set_state(MemberState::PreparingRebalance);
   std::uint32_t inc = incarnation_;
-  g_.engine().schedule_after(delay, models::priority::kClient, [this, inc, reason] {
-    if (current(inc)) send_join(reason);
+  sim::Engine& eng = g_.engine();
+  Time at = eng.now() + delay;
+  // The incremental protocol's follow-up round is not held back: live, librdkafka's
+  // cooperative-sticky members rejoin as soon as their revocation is done.
+  if (policy_.join_interval > 0 && last_join_sent_ >= 0 && reason != "cooperative_followup" &&
+      at < last_join_sent_ + policy_.join_interval) {
+    at = main_loop_wake(last_join_sent_ + policy_.join_interval);
+    join_deferred_ = true;
+  }
+  eng.schedule_at(at, models::priority::kClient, [this, inc, reason] {
+    if (!current(inc)) return;
+    join_deferred_ = false;
+    send_join(reason);
   });
 }
 
@@ -55,6 +72,7 @@ void Consumer::send_join(const std::string& reason) {
     req.user_data_generation = last_assignment_generation_;
   }
   ClassicGroupCoordinator* coord = &g_.coordinator();
+  last_join_sent_ = g_.engine().now();
   g_.send([coord, req] { coord->on_join(req); });
 }
 
@@ -112,6 +130,15 @@ void Consumer::on_join_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
   ClassicGroupCoordinator* coord = &g_.coordinator();
   std::string mid = member_id_;
   std::int32_t gen = generation_;
+  if (plan && policy_.leader_metadata_wait > 0) {
+    g_.engine().schedule_after(policy_.leader_metadata_wait, models::priority::kClient,
+                               [this, inc, coord, mid, gen, plan, withheld] {
+                                 if (current(inc)) {
+                                   g_.send([coord, mid, gen, plan, withheld] { coord->on_sync(mid, gen, plan, withheld); });
+                                 }
+                               });
+    return;
+  }
   g_.send([coord, mid, gen, plan, withheld] { coord->on_sync(mid, gen, plan, withheld); });
 }
 

@@ -70,6 +70,8 @@ void Consumer::start(Time spread) {
       static_cast<Time>(cost * static_cast<double>(policy_.bootstrap_cost_high - policy_.bootstrap_cost_low)) +
       policy_.bootstrap_round_trips * 2 * g_.scenario().broker.request_latency;
   created_at_ = eng.now() + offset;
+  last_join_sent_ = -1;
+  join_deferred_ = false;
   std::uint32_t inc = incarnation_;
   eng.schedule_after(offset + bootstrap, models::priority::kClient, [this, inc] {
     if (current(inc)) poll();

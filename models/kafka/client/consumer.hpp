@@ -250,6 +250,8 @@ class Consumer : public AppendListener {
   sim::Time next_auto_commit_ = 0;
   sim::Time created_at_ = 0;     // when start() ran: librdkafka's timers run from here
   sim::Time assigned_at_ = -1;   // last assignment (librdkafka restarts its max-poll check timer)
+  sim::Time last_join_sent_ = -1;  // last JoinGroup sent (librdkafka spaces them: ClientPolicy::join_interval)
+  bool join_deferred_ = false;     // a JoinGroup waits for the join interval
   sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due
   bool ran_dry_ = true;          // the last poll found no records (the next batch follows an idle wait)
   // Fetch session: one fetch in flight at a time; the broker holds it until a record is
