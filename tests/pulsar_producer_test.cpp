@@ -134,3 +134,25 @@ TEST(PulsarProducer, BatchedMessagesShareTheFirstMessagesStickyKey) {
   const ps::Entry& third = unkeyed.world->topic(0).ledger(0)[2];
   EXPECT_EQ(unkeyed.world->sticky_key(third), unkeyed.world->sticky_key(unkeyed.world->topic(0).ledger(0)[0]));
 }
+
+// Key_Shared dispatches each batch whole to the consumer of its first message's key.
+TEST(PulsarProducer, KeySharedSendsABatchToTheConsumerOfItsFirstKey) {
+  Rig rig(ps::SubscriptionType::KeyShared, 3);
+  producing(rig, 10000, cgsim::models::KeySpec::Kind::Uniform);
+  rig.sc.pulsar.producers[0].keys.cardinality = 1000;
+  rig.sc.pulsar.producers[0].batching_max_messages = 5;
+  rig.build();
+  rig.run(kSecond);
+  const auto& ledger = rig.world->topic(0).ledger(0);
+  std::map<std::int64_t, std::int32_t> consumer_of;  // entry -> consumer
+  for (const auto& m : rig.done) consumer_of[m.entry] = m.consumer;
+  ASSERT_GT(consumer_of.size(), 100u);
+  std::map<std::uint64_t, std::int32_t> leader_key_consumer;
+  for (const auto& [entry, consumer] : consumer_of) {
+    const ps::Entry& e = ledger[static_cast<std::size_t>(entry)];
+    const auto first = consumer_of.find(static_cast<std::int64_t>(entry - (e.sequence - e.batch_sequence)));
+    if (first != consumer_of.end()) EXPECT_EQ(consumer, first->second) << entry;
+    auto [it, fresh] = leader_key_consumer.emplace(e.batch_key, consumer);
+    EXPECT_EQ(it->second, consumer) << "sticky key " << e.batch_key;
+  }
+}
