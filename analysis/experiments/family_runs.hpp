@@ -20,6 +20,9 @@
 namespace cgsim::models::rabbitmq {
 class World;
 }
+namespace cgsim::models::pulsar {
+class World;
+}
 
 namespace cgsim::analysis {
 
@@ -36,10 +39,12 @@ struct FamilyRun {
 };
 
 /// @p attach, when given, is called with the model before it starts, so that a caller can
-/// subscribe to more of its signals (`cgsim validate` counts redeliveries per fault).
+/// subscribe to more of its signals (`cgsim validate` counts redeliveries per fault, and which
+/// consumer processed which key).
 FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& scenario,
                             const std::function<void(models::rabbitmq::World&)>& attach = {});
-FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& scenario);
+FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& scenario,
+                          const std::function<void(models::pulsar::World&)>& attach = {});
 
 /// summary.json of such a run: the shared summary, plus "broker", "sources", "counts" and
 /// "ordering_violations".
