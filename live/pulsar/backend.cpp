@@ -370,18 +370,22 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
     for (auto& cs : consumers)
       for (auto& c : cs) c->wait_ready(options_.start_timeout_s);
 
-    // The initial consumers subscribe; then the run's clock starts and the producers follow it.
+    // The initial consumers subscribe one after another in member order, as the model adds them
+    // (the order decides which consumer keeps a Key_Shared hash-ring point two consumers share);
+    // then the run's clock starts and the producers follow it.
     std::uint64_t initial = 0;
     for (std::size_t s = 0; s < consumers.size(); ++s)
       for (std::int32_t c = 0; c < sc.pulsar.subscriptions[s].consumers.count; ++c) {
         consumers[s][static_cast<std::size_t>(c)]->send("go 0");
         ++initial;
+        std::unique_lock lk(mu);
+        if (!cv.wait_for(lk, std::chrono::duration<double>(options_.start_timeout_s), [&] { return subscribed >= initial || !failure.empty(); }))
+          throw BrokerError("consumer " + names[s][static_cast<std::size_t>(c)] + " did not subscribe within " +
+                            std::to_string(options_.start_timeout_s) + " s");
+        if (!failure.empty()) throw BrokerError(failure);
       }
     {
-      std::unique_lock lk(mu);
-      if (!cv.wait_for(lk, std::chrono::duration<double>(options_.start_timeout_s), [&] { return subscribed >= initial || !failure.empty(); }))
-        throw BrokerError("the consumers did not subscribe within " + std::to_string(options_.start_timeout_s) + " s");
-      if (!failure.empty()) throw BrokerError(failure);
+      std::lock_guard lk(mu);
       t0 = steady_ns() + 200'000'000;
     }
     std::vector<std::int64_t> wait0;

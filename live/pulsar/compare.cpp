@@ -52,13 +52,14 @@ std::vector<std::pair<std::int64_t, std::int64_t>> periods(const models::pulsar:
   return out;
 }
 
-/// Per sticky key: the consumers that processed a batch led by it, published in [from, to). Only
-/// batch leaders count: the other messages of a batch follow its first message's key, and which
-/// messages share a batch depends on timing.
+/// Per sticky key: the consumers that processed a batch led by it, published in [from, to) and
+/// processed before @p to (what the next fault sends elsewhere is that fault's, checked by
+/// fault_duplicates). Only batch leaders count: the other messages of a batch follow its first
+/// message's key, and which messages share a batch depends on timing.
 std::map<std::uint64_t, std::set<std::int32_t>> owners(const PulsarRun& r, std::int32_t s, std::int64_t from, std::int64_t to) {
   std::map<std::uint64_t, std::set<std::int32_t>> out;
   for (const auto& p : r.processed)
-    if (p.subscription == s && p.batch_leader && p.key != pl::kNoKey && p.published_ns >= from && p.published_ns < to)
+    if (p.subscription == s && p.batch_leader && p.key != pl::kNoKey && p.published_ns >= from && p.published_ns < to && p.done_ns < to)
       out[p.key].insert(p.consumer);
   return out;
 }
@@ -214,7 +215,7 @@ ValidationReport compare_pulsar_runs(const pl::ScenarioFile& sc, const PulsarRun
   }
   rep.notes.push_back("key mapping: per settled period (from " + fmt(tol.settle_s, 1) +
                       " s after a fault to the next), the consumers of every sticky key (the key of a batch's first message) "
-                      "published in it on both sides");
+                      "published and processed in it on both sides");
   return rep;
 }
 
