@@ -26,8 +26,12 @@
 #include "live/host.hpp"
 #include "live/progress.hpp"
 #include "scenarios/rabbitmq_loader.hpp"
+#include "scenarios/pulsar_loader.hpp"
 #ifdef CGSIM_HAVE_LIVE_RABBITMQ
 #include "cli/validate_rabbitmq.hpp"
+#endif
+#ifdef CGSIM_HAVE_LIVE_PULSAR
+#include "cli/validate_pulsar.hpp"
 #endif
 
 namespace cgsim::cli {
@@ -48,6 +52,7 @@ struct ValidateOptions {
   double broker_loss_timeout = 5;
   std::string run_id;
   std::string url;
+  std::string admin_url;
   std::string client;
   std::size_t repeat = 1;
   std::size_t seeds = 1;
@@ -61,6 +66,14 @@ bool is_rabbitmq_file(const std::string& path) {
   return in && scenarios::is_rabbitmq_scenario_text(text.str());
 }
 
+/// True when the file is a Pulsar scenario (`broker: {kind: pulsar}`).
+bool is_pulsar_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return in && scenarios::is_pulsar_scenario_text(text.str());
+}
+
 /// True when some producer of @p sc draws random (Poisson) arrivals.
 bool random_arrivals(const models::Scenario& sc) {
   for (const auto& p : sc.producers) {
@@ -71,6 +84,20 @@ bool random_arrivals(const models::Scenario& sc) {
 }
 
 int run_validate(const ValidateOptions& o) {
+  if (is_pulsar_file(o.file)) {
+    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs ||
+        !o.client.empty() || o.repeat != 1 || o.seeds != 1) {
+      throw InputError(o.file + ": --bootstrap, --client, --repeat, --seeds, -X, --config and --client-logs apply to Kafka scenarios; "
+                       "a Pulsar scenario takes --url and --admin-url");
+    }
+#ifdef CGSIM_HAVE_LIVE_PULSAR
+    PulsarValidateArgs a{o.file, o.url, o.admin_url, o.out, o.run_id, o.time_scale, o.json, o.quiet};
+    return validate_pulsar(a);
+#else
+    throw InputError(o.file + ": this cgsim was built without the live Pulsar backend; cannot validate Pulsar scenarios");
+#endif
+  }
+  if (!o.admin_url.empty()) throw InputError("--admin-url: applies to Pulsar scenarios");
   if (is_rabbitmq_file(o.file)) {
     if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs ||
         !o.client.empty() || o.repeat != 1 || o.seeds != 1) {
@@ -235,13 +262,17 @@ Command add_validate_command(CLI::App& app) {
   auto o = std::make_shared<ValidateOptions>();
   auto* v = app.add_subcommand(
       "validate",
-      "Run a scenario on a live Kafka cluster or RabbitMQ broker and on the simulator, and compare them "
+      "Run a scenario on a live Kafka cluster, RabbitMQ broker or Pulsar broker and on the simulator, and compare them "
       "(Kafka without --bootstrap: librdkafka's in-process mock cluster)");
   v->add_option("scenario", o->file, "Scenario file (YAML or JSON)")->required();
   v->add_option("--bootstrap", o->bootstrap, "Kafka bootstrap servers, host:port[,host:port]");
   v->add_option("--url", o->url,
                 "RabbitMQ scenarios: the broker's AMQP URL (default: $CGSIM_RABBITMQ_URL, else "
-                "amqp://guest:guest@127.0.0.1:5672/)");
+                "amqp://guest:guest@127.0.0.1:5672/); Pulsar scenarios: the broker's service URL (default: "
+                "$CGSIM_PULSAR_URL, else pulsar://127.0.0.1:6650)");
+  v->add_option("--admin-url", o->admin_url,
+                "Pulsar scenarios: the broker's admin (web service) URL (default: $CGSIM_PULSAR_ADMIN_URL, else "
+                "http://127.0.0.1:8080)");
   v->add_option("-X", o->props, "librdkafka client property key=value (repeatable), as kcat's -X");
   v->add_option("--config", o->config_files, "Read client properties from a .properties file (repeatable)");
   v->add_option("--out", o->out, "Write validation.json into this directory");

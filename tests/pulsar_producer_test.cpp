@@ -103,3 +103,56 @@ TEST(PulsarProducer, BatchIsSentWhenFullOrAfterTheMaxPublishDelay) {
   for (auto it = delayed.begin(); it != std::prev(delayed.end()); ++it) EXPECT_EQ(it->second, 3) << it->first;
   EXPECT_EQ(delayed.rbegin()->second, 1);
 }
+
+// The broker stores a batch as one entry whose metadata carries the first message's key (or, for
+// unkeyed messages, the producer name and the first sequence id); Key_Shared dispatches the whole
+// entry by that sticky key, so every message of a batch shares it.
+TEST(PulsarProducer, BatchedMessagesShareTheFirstMessagesStickyKey) {
+  Rig rig(ps::SubscriptionType::Shared, 0);
+  producing(rig, 10000, cgsim::models::KeySpec::Kind::Uniform);
+  rig.sc.pulsar.producers[0].keys.cardinality = 1000;
+  rig.sc.pulsar.producers[0].keys.prefix = "k-";
+  rig.sc.pulsar.producers[0].batching_max_messages = 5;
+  rig.build();
+  rig.run(kSecond);
+  const auto& ledger = rig.world->topic(0).ledger(0);
+  ASSERT_GT(ledger.size(), 10u);
+  std::size_t mixed = 0;
+  for (std::size_t i = 0; i < ledger.size(); ++i) {
+    const ps::Entry& e = ledger[i];
+    const std::size_t first = i - static_cast<std::size_t>(e.sequence - e.batch_sequence);
+    EXPECT_EQ(e.batch_key, ledger[first].key) << i;
+    EXPECT_EQ(rig.world->sticky_key(e), "k-" + std::to_string(ledger[first].key)) << i;
+    if (e.key != e.batch_key) ++mixed;
+  }
+  EXPECT_GT(mixed, 0u);  // batches of 5 random keys out of 1000 mix keys
+  Rig unkeyed(ps::SubscriptionType::Shared, 0);
+  producing(unkeyed, 10000, cgsim::models::KeySpec::Kind::None);
+  unkeyed.sc.pulsar.producers[0].batching_max_messages = 5;
+  unkeyed.build();
+  unkeyed.run(kSecond);
+  const ps::Entry& third = unkeyed.world->topic(0).ledger(0)[2];
+  EXPECT_EQ(unkeyed.world->sticky_key(third), unkeyed.world->sticky_key(unkeyed.world->topic(0).ledger(0)[0]));
+}
+
+// Key_Shared dispatches each batch whole to the consumer of its first message's key.
+TEST(PulsarProducer, KeySharedSendsABatchToTheConsumerOfItsFirstKey) {
+  Rig rig(ps::SubscriptionType::KeyShared, 3);
+  producing(rig, 10000, cgsim::models::KeySpec::Kind::Uniform);
+  rig.sc.pulsar.producers[0].keys.cardinality = 1000;
+  rig.sc.pulsar.producers[0].batching_max_messages = 5;
+  rig.build();
+  rig.run(kSecond);
+  const auto& ledger = rig.world->topic(0).ledger(0);
+  std::map<std::int64_t, std::int32_t> consumer_of;  // entry -> consumer
+  for (const auto& m : rig.done) consumer_of[m.entry] = m.consumer;
+  ASSERT_GT(consumer_of.size(), 100u);
+  std::map<std::uint64_t, std::int32_t> leader_key_consumer;
+  for (const auto& [entry, consumer] : consumer_of) {
+    const ps::Entry& e = ledger[static_cast<std::size_t>(entry)];
+    const auto first = consumer_of.find(static_cast<std::int64_t>(entry - (e.sequence - e.batch_sequence)));
+    if (first != consumer_of.end()) EXPECT_EQ(consumer, first->second) << entry;
+    auto [it, fresh] = leader_key_consumer.emplace(e.batch_key, consumer);
+    EXPECT_EQ(it->second, consumer) << "sticky key " << e.batch_key;
+  }
+}

@@ -83,6 +83,8 @@ struct Rig {
       e.producer = 0;
       e.sequence = sequence++;
       e.published = engine.now();
+      e.batch_key = e.key;  // sent alone: its own batch
+      e.batch_sequence = e.sequence;
       world->topic(0).append(partition, e);
     });
   }

@@ -162,7 +162,7 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
   return out;
 }
 
-FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
+FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::function<void(models::pulsar::World&)>& attach) {
   namespace pl = models::pulsar;
   sim::Engine engine;
   pl::World world(engine, sc);
@@ -206,6 +206,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc) {
     for (std::size_t g = 0; g < ids.size(); ++g)
       if (ids[g] == f.group) builder.fault(g, fault_record(f, t), frontiers.of(g));
   });
+  if (attach) attach(world);
   world.start();
   world.run();
 

@@ -27,6 +27,9 @@
 namespace cgsim::models::rabbitmq {
 class World;
 }
+namespace cgsim::models::pulsar {
+class World;
+}
 
 namespace cgsim::analysis {
 
@@ -53,10 +56,12 @@ struct FamilyRun {
 };
 
 /// @p attach, when given, is called with the model before it starts, so that a caller can
-/// subscribe to more of its signals (`cgsim validate` counts redeliveries per fault).
+/// subscribe to more of its signals (`cgsim validate` counts redeliveries per fault, and which
+/// consumer processed which key).
 FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& scenario,
                             const std::function<void(models::rabbitmq::World&)>& attach = {});
-FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& scenario);
+FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& scenario,
+                          const std::function<void(models::pulsar::World&)>& attach = {});
 
 /// The broker family a scenario file names in `broker.kind`: "rabbitmq", "pulsar", or "kafka" when
 /// it names none or cannot be read (the Kafka loader then reports what is wrong with it).

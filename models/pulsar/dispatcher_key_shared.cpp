@@ -29,11 +29,12 @@ ConsumerId KeySharedDispatcher::select(std::int32_t hash) const {
 
 std::int32_t KeySharedDispatcher::hash_of(std::int64_t entry) {
   const Entry& m = topic_.entry(partition_, entry);
-  if (m.key != kNoKey) {
-    auto it = key_hashes_.find(m.key);
+  // The sticky key is that of the first message of the batch (the entry the broker stores).
+  if (m.batch_key != kNoKey) {
+    auto it = key_hashes_.find(m.batch_key);
     if (it != key_hashes_.end()) return it->second;
     const std::int32_t h = sticky_key_hash(world_.sticky_key(m), range_);
-    key_hashes_.emplace(m.key, h);
+    key_hashes_.emplace(m.batch_key, h);
     return h;
   }
   return sticky_key_hash(world_.sticky_key(m), range_);

@@ -104,7 +104,11 @@ void Producers::flush(std::size_t i, std::int32_t partition) {
   Topic* topic = in.topic;
   engine_.schedule_after(scenario_.pulsar.broker.request_latency, models::priority::kNetwork,
                          [this, topic, partition, sent = std::move(sent)]() mutable {
+                           const std::uint64_t first_key = sent.front().key;
+                           const std::int64_t first_sequence = sent.front().sequence;
                            for (Entry& e : sent) {
+                             e.batch_key = first_key;
+                             e.batch_sequence = first_sequence;
                              e.published = engine_.now();
                              topic->append(partition, e);
                            }

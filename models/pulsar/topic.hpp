@@ -2,7 +2,9 @@
 /// @file topic.hpp
 /// A Pulsar topic as its subscriptions see it: one ledger of messages per partition (a
 /// non-partitioned topic has one), in the order the broker appended them. A producer batch is
-/// appended as consecutive messages. Subscriptions attach to each partition and are told of every
+/// appended as consecutive messages that share the batch's sticky key (the broker stores a batch
+/// as one entry whose metadata carries the first message's key, or its producer name and sequence
+/// id when it has none, and Key_Shared hashes that). Subscriptions attach to each partition and are told of every
 /// append.
 #include <cstdint>
 #include <functional>
@@ -21,6 +23,10 @@ struct Entry {
   std::int32_t producer = 0;     ///< producer instance (names the sticky key of unkeyed messages)
   std::int64_t sequence = 0;     ///< the producer's sequence id
   sim::Time published = 0;       ///< when the broker appended it
+  /// The first message of its batch (itself when sent alone): its key and sequence id name the
+  /// sticky key Key_Shared dispatches the whole batch by.
+  std::uint64_t batch_key = kNoKey;
+  std::int64_t batch_sequence = 0;
 };
 
 class Topic {

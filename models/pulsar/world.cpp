@@ -58,12 +58,12 @@ void World::restart(std::int32_t s, std::int32_t member) {
 }
 
 std::string World::sticky_key(const Entry& e) const {
-  if (e.key != kNoKey) {
+  if (e.batch_key != kNoKey) {
     std::string out;
-    models::key_text(scenario_.pulsar.producers[producers_.spec_of(e.producer)].keys, e.key, out);
+    models::key_text(scenario_.pulsar.producers[producers_.spec_of(e.producer)].keys, e.batch_key, out);
     return out;
   }
-  return producers_.name(e.producer) + "-" + std::to_string(e.sequence);
+  return producers_.name(e.producer) + "-" + std::to_string(e.batch_sequence);
 }
 
 void World::start() {

@@ -69,7 +69,8 @@ class World {
   /// Adds a consumer to subscription @p s (not started).
   Consumer& add_consumer(std::int32_t s);
   SubscriptionTotals totals(std::int32_t s) const;
-  /// The sticky key the broker reads from @p e: its key, else "<producer name>-<sequence id>".
+  /// The sticky key the broker reads from the entry holding @p e: the key of the first message of
+  /// its batch, else "<producer name>-<sequence id of that message>".
   std::string sticky_key(const Entry& e) const;
 
  private:

@@ -1,0 +1,93 @@
+// Live runs against a real Apache Pulsar standalone broker on 127.0.0.1, started by
+// tests/pulsar/pulsar-local.sh:
+//   flock /work/tools/live.lock bash tests/pulsar/pulsar-local.sh run -- ctest --test-dir build -L pulsar
+// The script sets CGSIM_PULSAR_URL and CGSIM_PULSAR_ADMIN_URL; without them these tests are
+// skipped, saying so. A run the host could not keep up with (exit 7 of `cgsim validate`) is
+// skipped with its host figures: it says nothing about the model.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "live/pulsar/backend.hpp"
+#include "live/pulsar/compare.hpp"
+#include "live/pulsar/worker.hpp"
+#include "models/common/error.hpp"
+#include "scenarios/pulsar_loader.hpp"
+
+namespace {
+
+using namespace cgsim;
+namespace lp = cgsim::live::pulsar;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+#define REQUIRE_BROKER()                                                                                    \
+  if (env("CGSIM_PULSAR_URL").empty() || env("CGSIM_PULSAR_ADMIN_URL").empty())                            \
+  GTEST_SKIP() << "CGSIM_PULSAR_URL / CGSIM_PULSAR_ADMIN_URL are not set: run under "                    \
+                  "tests/pulsar/pulsar-local.sh run -- ctest --test-dir build -L pulsar"
+
+lp::PulsarOptions options(double time_scale, const std::string& run_id = "") {
+  lp::PulsarOptions o;
+  o.url = env("CGSIM_PULSAR_URL");
+  o.admin_url = env("CGSIM_PULSAR_ADMIN_URL");
+  o.time_scale = time_scale;
+  o.run_id = run_id;
+  o.log = [](const std::string& m) { std::cerr << "[live] " << m << "\n"; };
+  return o;
+}
+
+/// Replays @p file scaled by @p time_scale and compares it with the simulator; fails on any
+/// model check out of tolerance, skips when the host could not keep up.
+void validate(const std::string& file, double time_scale) {
+  const auto sc = scenarios::load_pulsar_scenario_file(std::string(CGSIM_SOURCE_DIR) + "/scenarios/" + file);
+  lp::PulsarBackend backend(options(time_scale));
+  const lp::PulsarRun live_run = backend.run(sc);
+  const auto& d = backend.details();
+  EXPECT_TRUE(d.leftovers.empty());
+  EXPECT_EQ(d.created.size(), d.deleted.size());
+  const lp::PulsarRun sim_run = lp::simulate_for_validation(d.effective);
+  const live::ValidationReport rep = lp::compare_pulsar_runs(d.effective, sim_run, live_run, d.host);
+  std::cerr << rep.table();
+  if (rep.verdict() == live::Verdict::Inconclusive) GTEST_SKIP() << "inconclusive: the host could not keep up (table above)";
+  for (const auto& c : rep.checks)
+    if (!c.informational && !c.host) EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << ": simulator " << c.simulator << ", live " << c.live;
+}
+
+TEST(LivePulsar, RefusesATopicThatExistsAndLeavesItAlone) {
+  REQUIRE_BROKER();
+  const std::string run_id = "refuse" + std::to_string(::getpid());
+  const std::string topic = "persistent://public/default/cgsim-" + run_id + "-chat";
+  lp::Worker admin(lp::find_worker_runtime(), {"mode=admin", "admin_url=" + env("CGSIM_PULSAR_ADMIN_URL")}, "test admin", {});
+  admin.wait_ready(120);
+  auto call = [&](const std::string& cmd) {
+    admin.send(cmd);
+    return admin.await_line([](const std::string& l) { return l == "ok" || l.rfind("error", 0) == 0 || l.rfind("topics", 0) == 0; }, 60);
+  };
+  ASSERT_EQ(call("create " + topic + " 4"), "ok");
+  const auto sc = scenarios::load_pulsar_scenario_file(std::string(CGSIM_SOURCE_DIR) + "/scenarios/chat_pulsar_failover.yaml");
+  lp::PulsarBackend backend(options(0.05, run_id));
+  EXPECT_THROW(backend.run(sc), InputError);
+  EXPECT_TRUE(backend.details().created.empty());
+  EXPECT_NE(call("list").find(topic), std::string::npos) << "the pre-existing topic must be left alone";
+  EXPECT_EQ(call("delete " + topic + " 4"), "ok");
+  admin.stop(10);
+}
+
+TEST(LivePulsar, PlayerEventsKeySharedScaled) {
+  REQUIRE_BROKER();
+  validate("player_events_pulsar_key_shared.yaml", 0.2);
+}
+
+TEST(LivePulsar, ChatFailoverScaled) {
+  REQUIRE_BROKER();
+  validate("chat_pulsar_failover.yaml", 0.3);
+}
+
+}  // namespace

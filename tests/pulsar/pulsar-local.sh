@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# pulsar-local.sh: one local Apache Pulsar standalone broker (embedded bookie, RocksDB metadata)
+# for cgsim's live tests, on 127.0.0.1 only.
+#
+#   pulsar-local.sh start            start a broker on 127.0.0.1 (free ports), print its service URL
+#   pulsar-local.sh stop             stop it and delete its data
+#   pulsar-local.sh status           exit 0 and print the service URL when it runs, exit 1 otherwise
+#   pulsar-local.sh run -- CMD...    start, run CMD with CGSIM_PULSAR_URL and CGSIM_PULSAR_ADMIN_URL
+#                                    set, stop (also when CMD fails or the script is interrupted);
+#                                    exits with CMD's status
+#   pulsar-local.sh classpath        fetch Pulsar with Maven (if needed) and print its class path
+#
+# Environment:
+#   CGSIM_PULSAR_STATE          state directory (conf, pid, URLs, data, logs);
+#                               default ${TMPDIR:-/tmp}/cgsim-pulsar-<uid>
+#   CGSIM_PULSAR_START_TIMEOUT  seconds to wait for the broker (default 180)
+#   CGSIM_PULSAR_MAX_SECONDS    a watchdog stops the broker after this many seconds whatever
+#                               happens (default 3600)
+#   CGSIM_PULSAR_PARENT_PID     when set, the watchdog also stops the broker as soon as that
+#                               process exits
+#
+# The class path comes from tests/reference_pulsar/pom.xml (pulsar-broker and pulsar-client
+# 4.2.4 under Pulsar's own BOM); Maven keeps the jars in ~/.m2 and the class path is cached beside
+# Kafka's. The broker's service URL (pulsar://127.0.0.1:<port>) is written to
+# $CGSIM_PULSAR_STATE/url and its admin URL (http://127.0.0.1:<port>) to
+# $CGSIM_PULSAR_STATE/admin_url. The broker, its web service and the embedded bookie listen on
+# 127.0.0.1 only. Exit codes: 0 ok, 1 failure (message on stderr).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+POM="$HERE/../reference_pulsar/pom.xml"
+PULSAR_VERSION=4.2.4
+DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
+STATE="${CGSIM_PULSAR_STATE:-${TMPDIR:-/tmp}/cgsim-pulsar-$(id -u)}"
+START_TIMEOUT="${CGSIM_PULSAR_START_TIMEOUT:-180}"
+MAX_SECONDS="${CGSIM_PULSAR_MAX_SECONDS:-3600}"
+CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/cgsim"
+CP_FILE="$CACHE_DIR/pulsar-${PULSAR_VERSION}.classpath"
+
+log() { printf 'pulsar-local: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# shellcheck source=../lib/local-service.sh
+source "$HERE/../lib/local-service.sh"
+
+# Prints the runtime class path of pulsar-broker and pulsar-client, resolving it with Maven on
+# first use (about 330 jars, 240 MB in ~/.m2).
+classpath() {
+  if [[ -s "$CP_FILE" ]]; then
+    local ok=1 jar
+    IFS=: read -r -a jars <"$CP_FILE" || true  # the file has no final newline
+    for jar in "${jars[@]}"; do [[ -f "$jar" ]] || { ok=0; break; }; done
+    if ((ok)); then cat "$CP_FILE"; return 0; fi
+  fi
+  command -v mvn >/dev/null || die "Maven (mvn) is not installed"
+  command -v java >/dev/null || die "Java is not installed"
+  mkdir -p "$CACHE_DIR"
+  local tmp
+  tmp="$(mktemp -d)"
+  log "resolving org.apache.pulsar:pulsar-broker:${PULSAR_VERSION} with Maven (first run downloads it)"
+  if ! mvn -B -q -f "$POM" "$DEP_PLUGIN:build-classpath" -Dmdep.includeScope=runtime \
+      -Dmdep.outputFile="$tmp/cp.txt" >"$tmp/mvn.log" 2>&1; then
+    tail -n 30 "$tmp/mvn.log" >&2
+    rm -rf "$tmp"
+    die "Maven could not resolve Pulsar ${PULSAR_VERSION}"
+  fi
+  [[ -s "$tmp/cp.txt" ]] || { rm -rf "$tmp"; die "Maven produced an empty class path"; }
+  mv "$tmp/cp.txt" "$CP_FILE"
+  rm -rf "$tmp"
+  cat "$CP_FILE"
+}
+
+running_pid() { pid_from "$STATE/pid"; }
+
+status() {
+  if running_pid >/dev/null && [[ -s "$STATE/url" ]]; then
+    cat "$STATE/url"
+    return 0
+  fi
+  return 1
+}
+
+stop() {
+  local pid i
+  if pid="$(running_pid)"; then
+    log "stopping broker (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "broker did not stop in 30 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  stop_watchdog_and_remove_state .cgsim-pulsar-local
+}
+
+# Exit 0 when the admin API lists the namespace public/default (the standalone broker creates it
+# once its metadata, bookie and web service are up).
+ready() {
+  local body
+  body="$(curl -sf --max-time 5 "http://127.0.0.1:$1/admin/v2/namespaces/public" 2>/dev/null)" || return 1
+  [[ "$body" == *'"public/default"'* ]]
+}
+
+start() {
+  if status >/dev/null; then
+    log "already running at $(cat "$STATE/url")"
+    cat "$STATE/url"
+    return 0
+  fi
+  command -v java >/dev/null || die "Java is not installed"
+  command -v curl >/dev/null || die "curl is not installed"
+  local cp
+  cp="$(classpath)"
+  if [[ -e "$STATE" && ! -f "$STATE/.cgsim-pulsar-local" ]]; then
+    die "$STATE exists and was not created by this script; set CGSIM_PULSAR_STATE to another path"
+  fi
+  rm -rf "$STATE"
+  mkdir -p "$STATE"
+  touch "$STATE/.cgsim-pulsar-local"
+  # A failed start leaves nothing behind.
+  trap 'rc=$?; if ((rc != 0)); then stop; fi' EXIT
+
+  local data port web bookie zk stream
+  data="$(mktemp -d "$STATE/data.XXXXXX")"
+  port="$(free_port)"
+  web="$(free_port "$port")"
+  bookie="$(free_port "$port" "$web")"
+  zk="$(free_port "$port" "$web" "$bookie")"
+  stream="$(free_port "$port" "$web" "$bookie" "$zk")"
+  # No metadataStoreUrl: standalone keeps its metadata in RocksDB under --metadata-dir (no
+  # ZooKeeper). listeningInterface and allowLoopback keep the embedded bookie on the loopback
+  # interface (it would otherwise listen on all of them).
+  cat >"$STATE/standalone.conf" <<EOF
+clusterName=standalone
+bindAddress=127.0.0.1
+advertisedAddress=127.0.0.1
+brokerServicePort=${port}
+webServicePort=${web}
+managedLedgerDefaultEnsembleSize=1
+managedLedgerDefaultWriteQuorum=1
+managedLedgerDefaultAckQuorum=1
+functionsWorkerEnabled=false
+listeningInterface=lo
+allowLoopback=true
+httpServerEnabled=false
+allowAutoTopicCreation=false
+brokerDeleteInactiveTopicsEnabled=false
+EOF
+  cat >"$STATE/log4j2.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN">
+  <Appenders>
+    <File name="file" fileName="${STATE}/pulsar.log">
+      <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Root level="info"><AppenderRef ref="file"/></Root>
+  </Loggers>
+</Configuration>
+EOF
+  # The --add-opens are those of Pulsar's own launcher (bin/pulsar) for Java 17.
+  local jvm=(java -Xms128m -Xmx512m -XX:MaxDirectMemorySize=512m -XX:+UseG1GC
+    -Djava.awt.headless=true -Dpulsar.allocator.exit_on_oom=true
+    "-Dlog4j2.configurationFile=${STATE}/log4j2.xml"
+    --add-opens java.base/java.io=ALL-UNNAMED --add-opens java.base/java.util.zip=ALL-UNNAMED
+    --add-opens java.base/sun.net=ALL-UNNAMED --add-opens java.management/sun.management=ALL-UNNAMED
+    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.platform=ALL-UNNAMED
+    --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/jdk.internal.misc=ALL-UNNAMED
+    --add-opens java.base/java.lang=ALL-UNNAMED
+    -cp "$cp")
+  log "starting Pulsar ${PULSAR_VERSION} standalone on 127.0.0.1:${port} (web ${web}, bookie ${bookie}), data in ${data}"
+  "${jvm[@]}" org.apache.pulsar.PulsarStandaloneStarter -c "$STATE/standalone.conf" \
+    --no-functions-worker --no-stream-storage \
+    --metadata-dir "$data/metadata" --bookkeeper-dir "$data/bookkeeper" \
+    --bookkeeper-port "$bookie" --zookeeper-port "$zk" --stream-storage-port "$stream" \
+    >"$STATE/pulsar.out" 2>&1 </dev/null &
+  echo $! >"$STATE/pid"
+
+  local deadline=$((SECONDS + START_TIMEOUT)) ok=0
+  while ((SECONDS < deadline)); do
+    if ! running_pid >/dev/null; then
+      tail -n 40 "$STATE/pulsar.out" "$STATE/pulsar.log" >&2 2>/dev/null || true
+      die "the broker exited during start-up"
+    fi
+    if ready "$web"; then
+      ok=1
+      break
+    fi
+    sleep 0.5
+  done
+  if ((!ok)); then
+    tail -n 40 "$STATE/pulsar.log" >&2 2>/dev/null || true
+    die "the broker did not answer within ${START_TIMEOUT} s"
+  fi
+  echo "pulsar://127.0.0.1:${port}" >"$STATE/url"
+  echo "http://127.0.0.1:${web}" >"$STATE/admin_url"
+  # The watchdog outlives this script; its output goes to the state directory.
+  (watchdog "${CGSIM_PULSAR_PARENT_PID:-}" </dev/null >>"$STATE/watchdog.log" 2>&1 &
+   echo $! >"$STATE/watchdog.pid")
+  trap - EXIT
+  log "ready: pulsar://127.0.0.1:${port}, admin http://127.0.0.1:${web} (pid $(cat "$STATE/pid"))"
+  cat "$STATE/url"
+}
+
+run() {
+  [[ "${1:-}" == "--" ]] && shift
+  (($# > 0)) || die "usage: $0 run -- COMMAND [ARGS...]"
+  local url rc=0
+  url="$(start)"
+  trap 'stop' EXIT
+  trap 'exit 130' INT TERM
+  env "CGSIM_PULSAR_URL=$url" "CGSIM_PULSAR_ADMIN_URL=$(cat "$STATE/admin_url")" "$@" || rc=$?
+  return "$rc"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  run) shift; run "$@" ;;
+  classpath) classpath ;;
+  *)
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
