@@ -11,7 +11,7 @@
 #include "models/kafka/group.hpp"
 #include "models/kafka/producer.hpp"
 #include "models/common/scenario.hpp"
-#include "models/common/signals.hpp"
+#include "models/kafka/signals.hpp"
 #include "sim/engine.hpp"
 
 namespace cgsim::models {
