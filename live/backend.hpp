@@ -38,6 +38,12 @@ std::pair<std::string, std::string> parse_property(const std::string& text);
 /// blank lines. Throws InputError naming the file and line on a malformed line.
 ClientProperties read_properties_file(const std::string& path);
 
+/// @p t multiplied by @p scale, rounded to the nearest nanosecond: a product that should be
+/// whole (3 s x 0.1) can land a hair below it in floating point, and truncating would then
+/// shorten it by a nanosecond. kNever and negative values (never a duration) are kept as they are.
+/// Every live backend scales its scenario's times with this.
+sim::Time scale_time(sim::Time t, double scale);
+
 /// Multiplies the durations of @p scenario's timeline by @p scale: the run, producer start/stop
 /// and rate step times, group timeouts and intervals (session, heartbeat, max poll, auto-commit),
 /// fault times, downtimes and gaps, the initial rebalance delay and the sample interval. Rates,

@@ -3,22 +3,18 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <iomanip>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "analysis/metrics/format.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::live {
 
 namespace {
 
-std::string fmt(double v, int precision = 3) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(precision) << v;
-  return o.str();
-}
+using analysis::fmt;
 
 std::string fmt_assignment(const std::map<std::string, std::vector<std::string>>& a) {
   std::string out;

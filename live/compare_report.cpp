@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/metrics/format.hpp"
 #include "live/compare.hpp"
 #include "models/common/error.hpp"
 
@@ -14,11 +15,7 @@ namespace cgsim::live {
 
 namespace {
 
-std::string fmt(double v, int precision) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(precision) << v;
-  return o.str();
-}
+using analysis::fmt;
 
 /// The rule and the reason of each kind of check, printed under the table.
 struct KindInfo {

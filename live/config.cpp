@@ -20,14 +20,14 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
-sim::Time scale_time(sim::Time t, double s) {
-  if (t == sim::kNever) return t;
-  return static_cast<sim::Time>(std::llround(static_cast<double>(t) * s));
-}
-
 std::string ms(sim::Time t) { return std::to_string(t / sim::kMillisecond) + " ms"; }
 
 }  // namespace
+
+sim::Time scale_time(sim::Time t, double s) {
+  if (t == sim::kNever || t < 0) return t;
+  return static_cast<sim::Time>(std::llround(static_cast<double>(t) * s));
+}
 
 std::pair<std::string, std::string> parse_property(const std::string& text) {
   auto eq = text.find('=');

@@ -16,10 +16,6 @@ std::int32_t index_of(const std::string& consumer) {
   return static_cast<std::int32_t>(std::strtol(consumer.c_str() + slash + 1, nullptr, 10));
 }
 
-}  // namespace
-
-namespace {
-
 std::vector<std::string> ids_of(const std::vector<Recorder::GroupInfo>& groups) {
   std::vector<std::string> ids;
   for (const auto& g : groups) ids.push_back(g.id);
@@ -28,24 +24,16 @@ std::vector<std::string> ids_of(const std::vector<Recorder::GroupInfo>& groups) 
 
 }  // namespace
 
-/// The simulator's trigger name for a fault that starts a rebalance.
-const char* Recorder::trigger_of(models::FaultSpec::Kind k) {
-  switch (k) {
-    case models::FaultSpec::Kind::Crash: return "session_timeout";
-    case models::FaultSpec::Kind::Leave: return "leave";
-    case models::FaultSpec::Kind::Join: return "join";
-    case models::FaultSpec::Kind::Slow: return "max_poll_interval";
-    case models::FaultSpec::Kind::Restart: return "restart";
-    case models::FaultSpec::Kind::RollingRestart: return "restart";
-  }
-  return "unknown";
-}
-
 Recorder::Recorder(std::vector<std::string> partition_names, std::vector<GroupInfo> groups)
     : names_(std::move(partition_names)), partitions_(names_.size()), builder_(ids_of(groups)) {
   for (auto& gi : groups) {
     Group g;
     g.info = std::move(gi);
+    g.log.group = g.info.id;
+    g.log.cooperative = g.info.cooperative;
+    g.log.static_membership = g.info.static_membership;
+    g.log.consumer_protocol = g.info.consumer_protocol;
+    g.log.partitions = g.info.partitions;
     for (auto p : g.info.partitions) g.parts[p];
     groups_.push_back(std::move(g));
   }
@@ -118,7 +106,7 @@ void Recorder::assigned(std::int32_t group, const std::string& name, const std::
   c.member_id = member_id;
   c.current = current;
   c.assigned_once = true;
-  g.assigns.push_back({name, generation, t_ns, std::move(current)});
+  g.log.assigns.push_back({name, generation, t_ns, std::move(current)});
   ++events_;
 }
 
@@ -129,7 +117,7 @@ void Recorder::revoked(std::int32_t group, const std::string& name, std::int64_t
   Group& g = groups_.at(static_cast<std::size_t>(group));
   std::sort(current.begin(), current.end());
   consumer(g, name).current = std::move(current);
-  g.revokes.push_back({name, t_ns, revoked.size(), revoked});
+  g.log.revokes.push_back({name, t_ns, revoked});
   ++events_;
 }
 
@@ -140,7 +128,7 @@ void Recorder::consumer_started(std::int32_t group, const std::string& name, std
   ConsumerState& c = consumer(g, name);
   c.alive = true;
   c.current.clear();
-  g.starts.push_back(t_ns);
+  g.log.starts.push_back(t_ns);
 }
 
 void Recorder::consumer_stopped(std::int32_t group, const std::string& name, std::int64_t t_ns) {
@@ -149,7 +137,7 @@ void Recorder::consumer_stopped(std::int32_t group, const std::string& name, std
   Group& g = groups_.at(static_cast<std::size_t>(group));
   ConsumerState& c = consumer(g, name);
   c.alive = false;
-  g.stops.push_back({name, t_ns, c.current.size(), c.current});
+  g.log.stops.push_back({name, t_ns, c.current});
   c.current.clear();
 }
 
@@ -157,7 +145,7 @@ void Recorder::fault(std::int32_t group, const models::FaultSpec& f, std::int32_
   std::lock_guard lk(mu_);
   if (frozen_) return;
   Group& g = groups_.at(static_cast<std::size_t>(group));
-  g.faults.push_back({f.kind, member, t_ns});
+  g.log.faults.push_back({f.kind, member, t_ns});
   const std::string subject = member >= 0 ? g.info.id + "/" + std::to_string(member) : g.info.id;
   builder_.fault(static_cast<std::size_t>(group),
                     analysis::FaultRecord{g.info.id, models::to_string(f.kind), subject, secs(t_ns), 0});
@@ -166,7 +154,7 @@ void Recorder::fault(std::int32_t group, const models::FaultSpec& f, std::int32_
 void Recorder::group_state(std::int32_t group, const std::string& state, std::int64_t t_ns) {
   std::lock_guard lk(mu_);
   if (frozen_ || t_ns > end_) return;
-  auto& states = groups_.at(static_cast<std::size_t>(group)).states;
+  auto& states = groups_.at(static_cast<std::size_t>(group)).log.states;
   if (states.empty() || states.back().second != state) states.emplace_back(t_ns, state);
 }
 
@@ -189,164 +177,8 @@ void Recorder::sample(std::int64_t t_ns) {
   }
 }
 
-void Recorder::build_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const {
-  if (g.info.consumer_protocol) {
-    build_epoch_rebalances(g, end_ns, out);
-    return;
-  }
-  // Generation -> consumer -> its last assignment event in that generation.
-  std::map<std::int32_t, std::map<std::string, const AssignEvent*>> gens;
-  for (const auto& a : g.assigns) gens[a.generation][a.consumer] = &a;
-
-  std::map<std::int32_t, std::string> owners;  // partition -> consumer, previous generation
-  std::int64_t prev_end = -1;
-  bool first = true;
-  bool prev_revoked = false;  // cooperative: the previous generation revoked partitions
-  const std::string protocol = g.info.cooperative ? "cooperative" : "eager";
-  for (const auto& [gen, members] : gens) {
-    std::int64_t t_first = INT64_MAX, t_last = INT64_MIN;
-    analysis::GenerationRecord gr;
-    gr.group = g.info.id;
-    gr.generation = gen;
-    std::map<std::int32_t, std::string> now_owners;
-    for (const auto& [name, ev] : members) {
-      t_first = std::min(t_first, ev->t);
-      t_last = std::max(t_last, ev->t);
-      auto& v = gr.assignment[name];
-      for (auto p : ev->current) {
-        v.push_back(names_[static_cast<std::size_t>(p)]);
-        now_owners[p] = name;
-      }
-      std::sort(v.begin(), v.end());
-    }
-    gr.start_s = secs(t_first);
-    out.generations.push_back(gr);
-
-    // When did this rebalance start? The earliest sign of it after the previous generation ended:
-    // a revocation, a membership fault, or the coordinator seen preparing a rebalance.
-    std::int64_t start = t_first;
-    std::string trigger = first ? "initial" : "unknown";
-    std::int64_t revoked = 0;
-    auto in_window = [&](std::int64_t t) { return t > prev_end && t <= t_last; };
-    if (first) {
-      for (auto t : g.starts) start = std::min(start, t);
-    }
-    // Revocations by members of this generation (not by a member leaving the group): with the
-    // incremental protocol they call for a follow-up round.
-    std::int64_t revoked_by_members = 0;
-    for (const auto& r : g.revokes) {
-      if (!in_window(r.t)) continue;
-      start = std::min(start, r.t);
-      revoked += static_cast<std::int64_t>(r.count);
-      if (members.count(r.consumer)) revoked_by_members += static_cast<std::int64_t>(r.count);
-    }
-    std::int64_t fault_t = INT64_MAX;
-    for (const auto& f : g.faults) {
-      if (!in_window(f.t)) continue;
-      const bool membership = f.kind == models::FaultSpec::Kind::Join || f.kind == models::FaultSpec::Kind::Leave ||
-                              ((f.kind == models::FaultSpec::Kind::Restart ||
-                                f.kind == models::FaultSpec::Kind::RollingRestart) &&
-                               !g.info.static_membership);
-      if (membership) start = std::min(start, f.t);
-      if (!first && f.t < fault_t) {
-        fault_t = f.t;
-        trigger = trigger_of(f.kind);
-      }
-    }
-    for (const auto& [t, state] : g.states) {
-      if (in_window(t) && (state == "PreparingRebalance" || state == "CompletingRebalance")) start = std::min(start, t);
-    }
-
-    std::int64_t moved = 0;
-    for (const auto& [p, c] : now_owners) {
-      auto o = owners.find(p);
-      if (o == owners.end() || o->second != c) ++moved;
-    }
-    if (g.info.cooperative && prev_revoked && !out.rebalances.empty() && out.rebalances.back().group == g.info.id) {
-      // The incremental protocol's follow-up round: members that revoked partitions rejoin at
-      // once and this generation hands the withheld partitions out. One rebalance, two rounds,
-      // as the simulator counts it.
-      analysis::RebalanceRecord& rr = out.rebalances.back();
-      rr.end_s = secs(t_last);
-      rr.generation = gen;
-      rr.rounds += 1;
-      rr.partitions_moved += moved;
-      rr.partitions_revoked += revoked;
-      rr.partitions_assigned = static_cast<std::int64_t>(now_owners.size());
-      owners = std::move(now_owners);
-      prev_end = t_last;
-      prev_revoked = revoked_by_members > 0;
-      continue;
-    }
-    analysis::RebalanceRecord rr;
-    rr.group = g.info.id;
-    rr.start_s = secs(start);
-    rr.end_s = secs(t_last);
-    rr.generation = gen;
-    rr.trigger = trigger;
-    rr.protocol = protocol;
-    rr.partitions_moved = moved;
-    rr.partitions_revoked = g.info.cooperative ? revoked : static_cast<std::int64_t>(owners.size());
-    rr.partitions_assigned = static_cast<std::int64_t>(now_owners.size());
-    out.rebalances.push_back(rr);
-
-    owners = std::move(now_owners);
-    prev_end = t_last;
-    prev_revoked = revoked_by_members > 0;
-    first = false;
-  }
-
-  // A rebalance that started after the last generation and had not finished by the end.
-  std::int64_t open = INT64_MAX;
-  for (const auto& r : g.revokes)
-    if (r.t > prev_end && r.t <= end_ns) open = std::min(open, r.t);
-  for (const auto& [t, state] : g.states)
-    if (t > prev_end && t <= end_ns && state == "PreparingRebalance") open = std::min(open, t);
-  if (open != INT64_MAX) {
-    analysis::RebalanceRecord rr;
-    rr.group = g.info.id;
-    rr.start_s = secs(open);
-    rr.end_s = -1;
-    rr.generation = gens.empty() ? 0 : gens.rbegin()->first + 1;
-    rr.trigger = "unknown";
-    for (const auto& f : g.faults)
-      if (f.t > prev_end) {
-        rr.trigger = trigger_of(f.kind);
-        break;
-      }
-    rr.protocol = protocol;
-    out.rebalances.push_back(rr);
-  }
-}
-
 void Recorder::feed_first_processings(std::size_t group, const Group& g) {
-  // Replay ownership in time order (revocations and stops before assignments at one instant):
-  // a partition is handed out when an assignment lists it while nobody holds it (at start-up,
-  // after a revocation or its owner's stop) or while another client still does.
-  struct Ev {
-    std::int64_t t;
-    int order;  // 0: revoke or stop, 1: assign
-    const std::string* consumer;
-    const std::vector<std::int32_t>* partitions;
-  };
-  std::vector<Ev> evs;
-  for (const auto& r : g.revokes) evs.push_back({r.t, 0, &r.consumer, &r.partitions});
-  for (const auto& r : g.stops) evs.push_back({r.t, 0, &r.consumer, &r.partitions});
-  for (const auto& a : g.assigns) evs.push_back({a.t, 1, &a.consumer, &a.current});
-  std::stable_sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.order < b.order; });
-  std::map<std::int32_t, std::string> owner;
-  std::map<std::int32_t, std::vector<std::int64_t>> handed_out;
-  for (const Ev& e : evs) {
-    for (auto p : *e.partitions) {
-      auto it = owner.find(p);
-      if (e.order == 0) {
-        if (it != owner.end() && it->second == *e.consumer) owner.erase(it);
-      } else if (it == owner.end() || it->second != *e.consumer) {
-        owner[p] = *e.consumer;
-        handed_out[p].push_back(e.t);
-      }
-    }
-  }
+  const auto handed_out = analysis::partition_hand_outs(g.log);
   for (const auto& [name, seq] : g.processings) {
     // Caught in a stall: the partition's last hand-out before the record's processing came
     // after the record was produced (a backlog the stall left), or its consumer has been working
@@ -403,8 +235,7 @@ analysis::RunSummary Recorder::finish(std::int64_t end_ns, const models::Scenari
     }
     feed_first_processings(gi, g);
 
-    Reconstruction rb;
-    build_rebalances(g, end_ns, rb);
+    analysis::Reconstruction rb = analysis::reconstruct_rebalances(g.log, names_, end_ns);
     for (const auto& r : rb.rebalances) {
       if (r.end_s >= 0) ge.generation = std::max(ge.generation, r.generation);
       builder_.rebalance(r);

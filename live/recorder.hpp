@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/metrics/rebalance_reconstruction.hpp"
 #include "analysis/metrics/summary.hpp"
 #include "analysis/metrics/summary_builder.hpp"
 #include "live/backend.hpp"
@@ -41,8 +42,7 @@ class Recorder {
     std::string id;
     std::vector<std::int32_t> partitions;  ///< global partitions of its topics
     bool cooperative = false;
-    /// KIP-848's consumer protocol: members reconcile one by one, each with its own member
-    /// epoch, so rebalances are rebuilt from ownership rather than from generations.
+    /// KIP-848's consumer protocol: rebalances are rebuilt from ownership, not generations.
     bool consumer_protocol = false;
     bool static_membership = false;
   };
@@ -99,18 +99,6 @@ class Recorder {
     bool alive = false;
     bool assigned_once = false;
   };
-  struct AssignEvent {
-    std::string consumer;
-    std::int32_t generation;
-    std::int64_t t;
-    std::vector<std::int32_t> current;
-  };
-  struct RevokeEvent {
-    std::string consumer;
-    std::int64_t t;
-    std::size_t count;
-    std::vector<std::int32_t> partitions;  ///< revoked (a stopped client: everything it held)
-  };
   /// One processing, in the order its consumer reported them.
   struct Processing {
     std::int32_t partition;
@@ -120,35 +108,17 @@ class Recorder {
     bool first;       ///< the group's first processing of the offset
     bool after_idle;  ///< the consumer had run dry before it
   };
-  struct FaultEvent {
-    models::FaultSpec::Kind kind;
-    std::int32_t member;
-    std::int64_t t;
-  };
   struct Group {
     GroupInfo info;
     std::map<std::int32_t, GroupPartition> parts;
     std::map<std::string, ConsumerState> consumers;
     std::map<std::string, std::vector<Processing>> processings;  ///< per consumer
-    std::vector<RevokeEvent> stops;         ///< clients stopped (crash or close) with what they held
-    std::vector<AssignEvent> assigns;
-    std::vector<RevokeEvent> revokes;
-    std::vector<FaultEvent> faults;
-    std::vector<std::pair<std::int64_t, std::string>> states;  ///< coordinator states, as polled
-    std::vector<std::int64_t> starts;                          ///< consumer start times
-  };
-  /// Rebalances and generations of one group, as reconstructed from its clients' reports.
-  struct Reconstruction {
-    std::vector<analysis::RebalanceRecord> rebalances;
-    std::vector<analysis::GenerationRecord> generations;
+    /// Assignments, revocations, stops, faults, coordinator states and starts, from which
+    /// finish() reconstructs rebalances and hand-outs (analysis/metrics/rebalance_reconstruction).
+    analysis::MembershipLog log;
   };
 
   ConsumerState& consumer(Group& g, const std::string& name);
-  /// The simulator's trigger name for a fault that starts a rebalance.
-  static const char* trigger_of(models::FaultSpec::Kind k);
-  void build_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const;
-  /// The consumer protocol's rebalances (recorder_consumer_protocol.cpp).
-  void build_epoch_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const;
   /// Feeds group @p group's first processings to the builder, each marked caught in a stall or not.
   void feed_first_processings(std::size_t group, const Group& g);
 

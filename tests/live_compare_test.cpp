@@ -9,31 +9,13 @@
 #include "live/recorder.hpp"
 #include "scenarios/loader.hpp"
 #include "models/common/error.hpp"
+#include "live_small_scenario.hpp"
 
 namespace {
 
 using namespace cgsim;
 
-const char* kScenario = R"(
-name: t
-seed: 1
-duration: 60s
-topics: [{name: a, partitions: 4}]
-producers:
-  - {topic: a, rate: {kind: constant, per_second: 100}, keys: {kind: uniform, cardinality: 10}}
-groups:
-  - id: g
-    topics: [a]
-    session_timeout: 10s
-    heartbeat_interval: 1s
-    max_poll_interval: 30s
-    commit: {kind: auto, interval: 5s}
-    consumers: {count: 2, processing_time: {kind: constant, value: 2ms}}
-faults:
-  - {at: 20s, crash: g/1}
-)";
-
-models::Scenario scenario() { return scenarios::load_scenario_text(kScenario, "test.yaml"); }
+models::Scenario scenario() { return live_testing::small_scenario(); }
 
 analysis::RunSummary base_run() {
   analysis::RunSummary s;
@@ -573,64 +555,6 @@ TEST(LiveRecorder, RecordsQueuedBehindAStallsBacklogAreStalledUntilTheConsumerRu
   EXPECT_EQ(s.latency_steady_ms.count, 2u);
   EXPECT_DOUBLE_EQ(s.stalled.max_ms, 501);
   EXPECT_DOUBLE_EQ(s.latency_steady_ms.max, 1);
-}
-
-TEST(LiveRecorder, TheIncrementalProtocolsFollowUpRoundBelongsToTheSameRebalance) {
-  auto sc = scenario();
-  live::Recorder::GroupInfo gi;
-  gi.id = "g";
-  gi.partitions = {0, 1, 2, 3};
-  gi.cooperative = true;
-  live::Recorder rec({"a-0", "a-1", "a-2", "a-3"}, {gi});
-  rec.set_end(10'000'000'000);
-  const std::int64_t ms = 1'000'000;
-  rec.consumer_started(0, "g/0", 0);
-  rec.consumer_started(0, "g/1", 0);
-  rec.assigned(0, "g/0", "g-0-x", 1, 100 * ms, {0, 1});
-  rec.assigned(0, "g/1", "g-1-x", 1, 100 * ms, {2, 3});
-  // g/2 joins: the first round takes a-1 from g/0 and hands it to nobody ...
-  rec.consumer_started(0, "g/2", 2000 * ms);
-  rec.revoked(0, "g/0", 2300 * ms, {1}, {0});
-  rec.assigned(0, "g/0", "g-0-x", 2, 2301 * ms, {0});
-  rec.assigned(0, "g/1", "g-1-x", 2, 2302 * ms, {2, 3});
-  rec.assigned(0, "g/2", "g-2-x", 2, 2303 * ms, {});
-  // ... the second, after g/0 rejoins at once, gives it to g/2.
-  rec.assigned(0, "g/0", "g-0-x", 3, 2500 * ms, {0});
-  rec.assigned(0, "g/1", "g-1-x", 3, 2501 * ms, {2, 3});
-  rec.assigned(0, "g/2", "g-2-x", 3, 2502 * ms, {1});
-  auto s = rec.finish(10'000'000'000, sc, "kafka");
-  ASSERT_EQ(s.generations.size(), 3u);
-  EXPECT_EQ(s.generations[1].assignment.at("g/2"), std::vector<std::string>{});
-  EXPECT_EQ(s.generations[2].assignment.at("g/2"), std::vector<std::string>{"a-1"});
-  ASSERT_EQ(s.rebalances.size(), 2u);
-  const auto& r = s.rebalances[1];
-  EXPECT_EQ(r.rounds, 2);
-  EXPECT_EQ(r.generation, 3);
-  EXPECT_DOUBLE_EQ(r.start_s, 2.3);
-  EXPECT_DOUBLE_EQ(r.end_s, 2.502);
-  EXPECT_EQ(r.partitions_revoked, 1);
-  EXPECT_EQ(r.partitions_moved, 1);
-  EXPECT_EQ(r.protocol, "cooperative");
-
-  // A member that leaves revokes everything as it closes; that calls for no follow-up round: the
-  // next generation is a rebalance of its own.
-  live::Recorder rec2({"a-0", "a-1", "a-2", "a-3"}, {gi});
-  rec2.set_end(10'000'000'000);
-  rec2.consumer_started(0, "g/0", 0);
-  rec2.consumer_started(0, "g/1", 0);
-  rec2.assigned(0, "g/0", "g-0-x", 1, 100 * ms, {0, 1});
-  rec2.assigned(0, "g/1", "g-1-x", 1, 100 * ms, {2, 3});
-  rec2.revoked(0, "g/1", 2000 * ms, {2, 3}, {});
-  rec2.consumer_stopped(0, "g/1", 2001 * ms);
-  rec2.assigned(0, "g/0", "g-0-x", 2, 2300 * ms, {0, 1, 2, 3});
-  rec2.consumer_started(0, "g/2", 4000 * ms);
-  rec2.assigned(0, "g/0", "g-0-x", 3, 4300 * ms, {0, 1, 2, 3});
-  rec2.assigned(0, "g/2", "g-2-x", 3, 4301 * ms, {});
-  auto s2 = rec2.finish(10'000'000'000, sc, "kafka");
-  ASSERT_EQ(s2.rebalances.size(), 3u);
-  EXPECT_EQ(s2.rebalances[1].rounds, 1);
-  EXPECT_EQ(s2.rebalances[1].generation, 2);
-  EXPECT_EQ(s2.rebalances[2].generation, 3);
 }
 
 TEST(LiveRecorder, PercentilesComeFromTheSimulatorsHistogram) {

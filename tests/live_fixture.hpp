@@ -101,4 +101,30 @@ class LocalBroker {
   std::atomic<bool> owned_{false};
 };
 
+/// Expects every assignment, rebalance and conservation check of @p rep that is not informational
+/// (a sticky assignor's generations after a staggered start-up are shown only, compare.cpp) to
+/// pass; returns how many assignment checks there were.
+inline std::size_t expect_membership_checks_ok(const live::ValidationReport& rep) {
+  std::size_t assignments = 0;
+  for (const auto& c : rep.checks) {
+    if (c.kind == "assignment" || c.kind == "rebalances" || c.kind == "live_conservation") {
+      assignments += c.kind == "assignment";
+      if (!c.informational) {
+        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      }
+    }
+  }
+  return assignments;
+}
+
+/// Expects every live member id of group @p g to be built from the consumer's client.id
+/// ("g-<index>"), a dash and what the broker or client adds.
+inline void expect_member_ids_from_client_ids(const analysis::GroupSummary& g) {
+  for (const auto& c : g.consumers) {
+    if (!c.member_id.empty()) {
+      EXPECT_EQ(c.member_id.rfind("g-" + c.name.substr(2) + "-", 0), 0u) << c.member_id;
+    }
+  }
+}
+
 }  // namespace cgsim::live_testing

@@ -17,6 +17,8 @@
 namespace {
 
 using namespace cgsim;
+using live_testing::expect_member_ids_from_client_ids;
+using live_testing::expect_membership_checks_ok;
 using live_testing::LocalBroker;
 using live_testing::lost_of;
 using live_testing::simulate_bounded;
@@ -64,22 +66,10 @@ TEST(LiveJava, RoundRobinCrashMatchesTheSimulator) {
   std::cerr << rep.table();
 
   // Every settled generation's assignment is the simulator's, member by member.
-  std::size_t assignments = 0;
-  for (const auto& c : rep.checks) {
-    if (c.kind == "assignment" || c.kind == "rebalances" || c.kind == "live_conservation") {
-      assignments += c.kind == "assignment";
-      if (!c.informational) {
-        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
-      }
-    }
-  }
+  const std::size_t assignments = expect_membership_checks_ok(rep);
   EXPECT_GE(assignments, 2u);
   // The live member ids are the Java client's: client.id, a dash and a UUID.
-  for (const auto& c : s.groups.at(0).consumers) {
-    if (!c.member_id.empty()) {
-      EXPECT_EQ(c.member_id.rfind("g-" + c.name.substr(2) + "-", 0), 0u) << c.member_id;
-    }
-  }
+  expect_member_ids_from_client_ids(s.groups.at(0));
 
   // The crash: SIGKILL, so what g/1 processed after its last auto-commit is processed again.
   ASSERT_EQ(s.faults.size(), 1u);
@@ -135,15 +125,7 @@ faults:
   const auto sim_run = simulate_bounded(d.effective);
   const auto rep = live::compare_runs(d.effective, sim_run, live_run, {});
   std::cerr << rep.table();
-  std::size_t assignments = 0;
-  for (const auto& c : rep.checks) {
-    if (c.kind == "assignment" || c.kind == "rebalances" || c.kind == "live_conservation") {
-      assignments += c.kind == "assignment";
-      if (!c.informational) {
-        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
-      }
-    }
-  }
+  const std::size_t assignments = expect_membership_checks_ok(rep);
   EXPECT_GE(assignments, 3u);
   // A clean leave commits what was processed: nothing is processed twice, nothing lost.
   const auto& g = live_run.groups.at(0);

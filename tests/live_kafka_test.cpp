@@ -32,6 +32,8 @@
 namespace {
 
 using namespace cgsim;
+using live_testing::expect_member_ids_from_client_ids;
+using live_testing::expect_membership_checks_ok;
 using live_testing::LocalBroker;
 using live_testing::lost_of;
 using live_testing::simulate_bounded;
@@ -174,22 +176,10 @@ TEST_P(LiveKafkaAssignor, EveryGenerationMatchesTheSimulatorExactly) {
     // A join and a leave: four settled generations, the join's in two rounds.
     EXPECT_GE(gens.size(), 4u);
   }
-  for (const auto& c : rep.checks) {
-    if (c.kind == "assignment" || c.kind == "rebalances" || c.kind == "live_conservation") {
-      assignments += c.kind == "assignment";
-      // A sticky assignor's generations after a staggered start-up are shown only (compare.cpp).
-      if (!c.informational) {
-        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
-      }
-    }
-  }
+  assignments += expect_membership_checks_ok(rep);
   EXPECT_GE(assignments, 3u);
   // The live member ids are built by the broker from client.id.
-  for (const auto& c : live_run.groups.at(0).consumers) {
-    if (!c.member_id.empty()) {
-      EXPECT_EQ(c.member_id.rfind("g-" + c.name.substr(2) + "-", 0), 0u) << c.member_id;
-    }
-  }
+  expect_member_ids_from_client_ids(live_run.groups.at(0));
 }
 
 INSTANTIATE_TEST_SUITE_P(Assignors, LiveKafkaAssignor, ::testing::Values("range", "roundrobin", "cooperative-sticky"));

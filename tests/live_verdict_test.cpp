@@ -8,31 +8,13 @@
 #include "live/progress.hpp"
 #include "models/common/error.hpp"
 #include "scenarios/loader.hpp"
+#include "live_small_scenario.hpp"
 
 namespace {
 
 using namespace cgsim;
 
-const char* kScenario = R"(
-name: t
-seed: 1
-duration: 60s
-topics: [{name: a, partitions: 4}]
-producers:
-  - {topic: a, rate: {kind: constant, per_second: 100}, keys: {kind: uniform, cardinality: 10}}
-groups:
-  - id: g
-    topics: [a]
-    session_timeout: 10s
-    heartbeat_interval: 1s
-    max_poll_interval: 30s
-    commit: {kind: auto, interval: 5s}
-    consumers: {count: 2, processing_time: {kind: constant, value: 2ms}}
-faults:
-  - {at: 20s, crash: g/1}
-)";
-
-models::Scenario scenario() { return scenarios::load_scenario_text(kScenario, "test.yaml"); }
+models::Scenario scenario() { return live_testing::small_scenario(); }
 
 analysis::RunSummary run(double rebalance_s = 0.2, std::uint64_t g0 = 3000, std::uint64_t g1 = 3000) {
   analysis::RunSummary s;

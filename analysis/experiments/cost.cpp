@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "analysis/metrics/format.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -56,12 +57,6 @@ double records_of(const models::ProducerSpec& p, double duration_s) {
 
 void sort_terms(std::vector<CostTerm>& terms) {
   std::stable_sort(terms.begin(), terms.end(), [](const CostTerm& a, const CostTerm& b) { return a.value > b.value; });
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
 }
 
 }  // namespace

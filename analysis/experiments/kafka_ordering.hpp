@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "analysis/metrics/summary_builder.hpp"
-#include "models/common/signals.hpp"
+#include "models/kafka/signals.hpp"
 #include "models/kafka/record_keys.hpp"
 #include "models/kafka/world.hpp"
 

@@ -12,6 +12,13 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+std::string fmt(double v, int precision) {
+  const int n = std::snprintf(nullptr, 0, "%.*f", precision, v);
+  std::string out(static_cast<std::size_t>(n), '\0');
+  std::snprintf(out.data(), out.size() + 1, "%.*f", precision, v);
+  return out;
+}
+
 std::string format_short(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15) return fmt("%.0f", v);

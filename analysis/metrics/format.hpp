@@ -10,6 +10,8 @@ namespace cgsim::analysis {
 
 /// @p v formatted with the printf format @p f (one double conversion), e.g. fmt("%.3f", v).
 std::string fmt(const char* f, double v);
+/// @p v in fixed-point notation with @p precision decimals (printf's "%.*f"), e.g. fmt(2.5, 1).
+std::string fmt(double v, int precision = 3);
 /// A number for messages: integers without decimals, others with three significant decimals;
 /// infinities as "inf" and "-inf".
 std::string format_short(double v);

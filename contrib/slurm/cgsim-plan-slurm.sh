@@ -28,32 +28,22 @@ set -euo pipefail
 
 die() { printf 'cgsim-plan-slurm: error: %s\n' "$*" >&2; exit 2; }
 
-shards="" out="" cgsim="" jobs=1 report=0 max_rounds=100 round_timeout=86400
-sbatch_args=()
+# shellcheck source=contrib/slurm/slurm-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/slurm-common.sh"
+max_rounds=100 round_timeout=86400
 while (($#)); do
+  parse_common_option "$@"
+  if ((consumed)); then shift "$consumed"; continue; fi
   case "$1" in
-    --shards) shards="${2:-}"; shift 2 ;;
-    --shards=*) shards="${1#*=}"; shift ;;
-    --out) out="${2:-}"; shift 2 ;;
-    --out=*) out="${1#*=}"; shift ;;
-    --cgsim) cgsim="${2:-}"; shift 2 ;;
-    --cgsim=*) cgsim="${1#*=}"; shift ;;
-    --jobs) jobs="${2:-}"; shift 2 ;;
-    --jobs=*) jobs="${1#*=}"; shift ;;
-    --sbatch) sbatch_args+=("${2:-}"); shift 2 ;;
-    --sbatch=*) sbatch_args+=("${1#*=}"); shift ;;
-    --report) report=1; shift ;;
     --max-rounds) max_rounds="${2:-}"; shift 2 ;;
     --round-timeout) round_timeout="${2:-}"; shift 2 ;;
     --) shift; break ;;
     *) die "unknown option $1 (usage: $0 --shards N --out DIR [options] -- SCENARIO [plan options])" ;;
   esac
 done
-[[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "--shards: expected a positive integer, got \"$shards\""
-[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs: expected a positive integer, got \"$jobs\""
+check_common_options
 [[ "$max_rounds" =~ ^[1-9][0-9]*$ ]] || die "--max-rounds: expected a positive integer"
 [[ "$round_timeout" =~ ^[1-9][0-9]*$ ]] || die "--round-timeout: expected a positive number of seconds"
-[[ -n "$out" ]] || die "--out DIR is required"
 (($# > 0)) || die "expected -- SCENARIO [plan options] after the options"
 for a in "$@"; do
   case "$a" in
@@ -61,9 +51,7 @@ for a in "$@"; do
       die "$a: set by this script or not available on a cluster; leave it out of the plan options" ;;
   esac
 done
-if [[ -z "$cgsim" ]]; then cgsim="$(command -v cgsim)" || die "cgsim is not on PATH; give --cgsim PATH"; fi
-[[ -x "$cgsim" ]] || die "--cgsim: $cgsim is not an executable"
-cgsim="$(cd "$(dirname "$cgsim")" && pwd)/$(basename "$cgsim")"
+resolve_cgsim
 mkdir -p "$out/slurm" "$out/rounds"
 out="$(cd "$out" && pwd)"
 rm -f "$out/plan-state.json"

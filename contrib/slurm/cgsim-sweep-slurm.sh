@@ -28,37 +28,25 @@ set -euo pipefail
 
 die() { printf 'cgsim-sweep-slurm: error: %s\n' "$*" >&2; exit 2; }
 
-shards="" out="" cgsim="" jobs=1 report=0 submit=1 wait=0
-sbatch_args=()
+# shellcheck source=contrib/slurm/slurm-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/slurm-common.sh"
+submit=1 wait=0
 while (($#)); do
+  parse_common_option "$@"
+  if ((consumed)); then shift "$consumed"; continue; fi
   case "$1" in
-    --shards) shards="${2:-}"; shift 2 ;;
-    --shards=*) shards="${1#*=}"; shift ;;
-    --out) out="${2:-}"; shift 2 ;;
-    --out=*) out="${1#*=}"; shift ;;
-    --cgsim) cgsim="${2:-}"; shift 2 ;;
-    --cgsim=*) cgsim="${1#*=}"; shift ;;
-    --jobs) jobs="${2:-}"; shift 2 ;;
-    --jobs=*) jobs="${1#*=}"; shift ;;
-    --sbatch) sbatch_args+=("${2:-}"); shift 2 ;;
-    --sbatch=*) sbatch_args+=("${1#*=}"); shift ;;
-    --report) report=1; shift ;;
     --no-submit) submit=0; shift ;;
     --wait) wait=1; shift ;;
     --) shift; break ;;
     *) die "unknown option $1 (usage: $0 --shards N --out DIR [options] -- SCENARIO [sweep options])" ;;
   esac
 done
-[[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "--shards: expected a positive integer, got \"$shards\""
-[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs: expected a positive integer, got \"$jobs\""
-[[ -n "$out" ]] || die "--out DIR is required"
+check_common_options
 (($# > 0)) || die "expected -- SCENARIO [sweep options] after the options"
 for a in "$@"; do
   case "$a" in --shard|--shard=*|--out|--out=*|--report) die "$a: set by this script; leave it out of the sweep options" ;; esac
 done
-if [[ -z "$cgsim" ]]; then cgsim="$(command -v cgsim)" || die "cgsim is not on PATH; give --cgsim PATH"; fi
-[[ -x "$cgsim" ]] || die "--cgsim: $cgsim is not an executable"
-cgsim="$(cd "$(dirname "$cgsim")" && pwd)/$(basename "$cgsim")"
+resolve_cgsim
 
 mkdir -p "$out/slurm" "$out/shards"
 out="$(cd "$out" && pwd)"

@@ -21,11 +21,6 @@ using models::FaultSpec;
 
 namespace {
 
-sim::Time scaled(sim::Time t, double s) {
-  if (t == sim::kNever || t < 0) return t;
-  return static_cast<sim::Time>(static_cast<double>(t) * s);
-}
-
 /// The clients of one run, by group and member, and the timed actions of the scheduling thread.
 class Run {
  public:
@@ -167,18 +162,18 @@ nlohmann::json to_json(const RabbitDetails& d) {
 rmq::Scenario scale_rabbitmq_scenario(const rmq::Scenario& sc, double s) {
   if (!(s > 0 && s <= 1)) throw InputError("--time-scale: expected a number in (0, 1], got " + std::to_string(s));
   rmq::Scenario out = sc;
-  out.duration = scaled(sc.duration, s);
+  out.duration = scale_time(sc.duration, s);
   for (auto& p : out.producers) {
-    p.start = scaled(p.start, s);
-    p.stop = scaled(p.stop, s);
-    for (auto& step : p.rate.steps) step.first = scaled(step.first, s);
+    p.start = scale_time(p.start, s);
+    p.stop = scale_time(p.stop, s);
+    for (auto& step : p.rate.steps) step.first = scale_time(step.first, s);
   }
   for (auto& f : out.faults) {
-    f.at = scaled(f.at, s);
-    f.duration = scaled(f.duration, s);
-    f.gap = scaled(f.gap, s);
+    f.at = scale_time(f.at, s);
+    f.duration = scale_time(f.duration, s);
+    f.gap = scale_time(f.gap, s);
   }
-  out.output.sample_interval = std::max<sim::Time>(scaled(sc.output.sample_interval, s), sim::kMillisecond);
+  out.output.sample_interval = std::max<sim::Time>(scale_time(sc.output.sample_interval, s), sim::kMillisecond);
   return out;
 }
 

@@ -2,19 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iomanip>
 #include <set>
-#include <sstream>
+
+#include "analysis/metrics/format.hpp"
 
 namespace cgsim::live::rabbitmq {
 
 namespace {
 
-std::string fmt(double v, int precision = 3) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(precision) << v;
-  return o.str();
-}
+using analysis::fmt;
 
 const analysis::GroupSummary* find_group(const analysis::RunSummary& run, const std::string& id) {
   for (const auto& g : run.groups)

@@ -1,9 +1,11 @@
 #pragma once
 /// @file signals.hpp
-/// Facts the Kafka models emit. Analysis code subscribes; models never format output.
+/// The facts every broker family emits, in family-neutral terms, so that analysis code can
+/// subscribe to them once whichever family ran: a fault taking effect and a consumer client
+/// joining, leaving or crashing. Each family's Signals struct derives from CommonSignals and adds
+/// its own (Kafka's rebalances and member states, RabbitMQ's requeues, Pulsar's redeliveries).
+/// Models emit; they never format output.
 #include <cstdint>
-#include <string>
-#include <vector>
 
 #include "models/common/scenario.hpp"
 #include "sim/signal.hpp"
@@ -11,64 +13,22 @@
 
 namespace cgsim::models {
 
-/// Client-side membership state (Kafka's MemberState) plus Stopped for a crashed or closed client.
-enum class MemberState { Unjoined, PreparingRebalance, CompletingRebalance, Stable, Stopped };
-
-const char* to_string(MemberState s);
-
-/// One processed record.
-struct ProcessedRecord {
-  std::int32_t partition;  ///< global partition id
-  std::int64_t offset;
-  sim::Time appended;      ///< when the broker appended it
-  sim::Time done;          ///< when the consumer finished processing it
-  bool duplicate;          ///< the group had already processed this offset
-  /// The consumer had run out of records before this one (it waited for a fetch): a backlog it
-  /// was working off is gone.
-  bool after_idle = false;
+/// What happened to a consumer client.
+enum class ConsumerEvent {
+  Joined,   ///< the client started (at the start of the run, by a join fault, or as a restart)
+  Left,     ///< the client closed cleanly
+  Crashed,  ///< the client stopped without a word
 };
 
-/// A finished or aborted rebalance of one group.
-struct RebalanceInfo {
-  std::int32_t group = 0;
-  sim::Time start = 0;
-  sim::Time end = -1;
-  std::int32_t generation = 0;
-  std::string trigger;
-  std::string protocol;
-  std::int32_t rounds = 1;
-  std::int64_t partitions_moved = 0;
-  std::int64_t partitions_revoked = 0;
-  std::int64_t partitions_assigned = 0;
-  /// Partition-nanoseconds during which a partition with waiting records had no consumer,
-  /// for the partitions this rebalance handed out (from revocation, loss or crash).
-  std::int64_t stall_partition_ns = 0;
-};
+/// "joined", "left" or "crashed".
+const char* to_string(ConsumerEvent e);
 
-/// A generation's assignment: (consumer index, global partition ids) pairs.
-struct GenerationInfo {
-  std::int32_t group = 0;
-  std::int32_t generation = 0;
-  sim::Time at = 0;
-  std::vector<std::pair<std::int32_t, std::vector<std::int32_t>>> assignment;
-};
-
-/// Every signal the models emit.
-struct Signals {
-  /// A consumer finished records of a batch: (group, consumer, first record, count).
-  sim::Signal<std::int32_t, std::int32_t, const ProcessedRecord*, std::size_t> processed;
-  sim::Signal<const RebalanceInfo&> rebalance_started;
-  sim::Signal<const RebalanceInfo&> rebalance_completed;
-  sim::Signal<const GenerationInfo&> generation;
-  /// (group, consumer, from, to, time)
-  sim::Signal<std::int32_t, std::int32_t, MemberState, MemberState, sim::Time> member_state;
-  /// (group, from, to, time): the coordinator's group state, named as the broker names it (the
-  /// classic group's GroupState, the consumer group's ConsumerGroupState).
-  sim::Signal<std::int32_t, const char*, const char*, sim::Time> group_state;
+struct CommonSignals {
   /// (fault, time) when a scheduled fault takes effect.
   sim::Signal<const FaultSpec&, sim::Time> fault;
-  /// (group, consumer, partitions committed, time) when a commit is accepted.
-  sim::Signal<std::int32_t, std::int32_t, std::size_t, sim::Time> commit;
+  /// (group, consumer index, event, time); groups are the family's consumer groups (Pulsar: its
+  /// subscriptions), consumer indexes stay with a restarted client's replacement.
+  sim::Signal<std::int32_t, std::int32_t, ConsumerEvent, sim::Time> consumer;
 };
 
 }  // namespace cgsim::models

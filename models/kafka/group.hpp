@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "models/common/scenario.hpp"
-#include "models/common/signals.hpp"
+#include "models/kafka/signals.hpp"
 #include "models/kafka/assignors/assignor.hpp"
 #include "models/kafka/broker.hpp"
 #include "models/kafka/client/consumer.hpp"

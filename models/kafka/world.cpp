@@ -1,8 +1,9 @@
 #include "models/kafka/world.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 
-#include "models/common/priorities.hpp"
 
 namespace cgsim::models {
 
@@ -27,57 +28,40 @@ void World::start() {
   production_->start();
   for (auto& g : groups_)
     for (auto& c : g->consumers()) c->start(g->spec().start_spread);
-  for (const FaultSpec& f : scenario_.faults) {
-    engine_.schedule_at(f.at, models::priority::kFault, [this, &f] {
-      signals_.fault.emit(f, engine_.now());
-      apply(f);
-    });
-  }
+  schedule_faults(engine_, scenario_.faults, *this, signals_.fault);
 }
 
-void World::apply(const FaultSpec& f) {
-  Group* g = nullptr;
-  for (auto& gp : groups_)
-    if (gp->spec().id == f.group) g = gp.get();
-  if (!g) return;  // the loader guarantees the group exists
-  switch (f.kind) {
-    case FaultSpec::Kind::Crash:
-      g->consumer(f.member).crash();
-      break;
-    case FaultSpec::Kind::Leave:
-      g->consumer(f.member).close();
-      break;
-    case FaultSpec::Kind::Join:
-      for (std::int32_t i = 0; i < f.count; ++i) g->add_consumer().start();
-      break;
-    case FaultSpec::Kind::Slow:
-      g->consumer(f.member).slow(f.factor, engine_.now() + f.duration);
-      break;
-    case FaultSpec::Kind::Restart: {
-      // A restart is a clean shutdown, the downtime, then a new client with the same name.
-      std::int32_t idx = f.member;
-      Time downtime = f.duration;
-      g->consumer(idx).close([this, g, idx, downtime] {
-        engine_.schedule_after(downtime, models::priority::kFault, [g, idx] { g->restart_consumer(idx).start(); });
-      });
-      break;
-    }
-    case FaultSpec::Kind::RollingRestart: {
-      // Each member in turn: shut down, come back after the downtime, then the gap before the next.
-      std::int32_t n = static_cast<std::int32_t>(g->consumers().size());
-      Time step = f.duration + f.gap;
-      for (std::int32_t idx = 0; idx < n; ++idx) {
-        Time downtime = f.duration;
-        engine_.schedule_after(step * idx, models::priority::kFault, [this, g, idx, downtime] {
-          if (g->consumer(idx).stopped()) return;
-          g->consumer(idx).close([this, g, idx, downtime] {
-            engine_.schedule_after(downtime, models::priority::kFault, [g, idx] { g->restart_consumer(idx).start(); });
-          });
-        });
-      }
-      break;
-    }
-  }
+std::int32_t World::fault_group(const std::string& id) const {
+  std::int32_t found = -1;
+  for (std::size_t i = 0; i < groups_.size(); ++i)
+    if (groups_[i]->spec().id == id) found = static_cast<std::int32_t>(i);
+  return found;
+}
+
+std::int32_t World::fault_members(std::int32_t g) const {
+  return static_cast<std::int32_t>(groups_[static_cast<std::size_t>(g)]->consumers().size());
+}
+
+bool World::fault_member_stopped(std::int32_t g, std::int32_t m) const {
+  return groups_[static_cast<std::size_t>(g)]->consumers()[static_cast<std::size_t>(m)]->stopped();
+}
+
+void World::crash_member(std::int32_t g, std::int32_t m) { group(static_cast<std::size_t>(g)).consumer(m).crash(); }
+
+void World::leave_member(std::int32_t g, std::int32_t m, sim::Callback closed) {
+  std::function<void()> then;
+  if (closed) then = [c = std::make_shared<sim::Callback>(std::move(closed))] { (*c)(); };
+  group(static_cast<std::size_t>(g)).consumer(m).close(std::move(then));
+}
+
+void World::join_member(std::int32_t g) { group(static_cast<std::size_t>(g)).add_consumer().start(); }
+
+void World::slow_member(std::int32_t g, std::int32_t m, double factor, Time until) {
+  group(static_cast<std::size_t>(g)).consumer(m).slow(factor, until);
+}
+
+void World::restart_member(std::int32_t g, std::int32_t m) {
+  group(static_cast<std::size_t>(g)).restart_consumer(m).start();
 }
 
 void World::truncate_logs() {

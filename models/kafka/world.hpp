@@ -6,16 +6,20 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/fault_schedule.hpp"
 #include "models/kafka/broker.hpp"
 #include "models/kafka/group.hpp"
 #include "models/kafka/producer.hpp"
 #include "models/common/scenario.hpp"
-#include "models/common/signals.hpp"
+#include "models/kafka/signals.hpp"
 #include "sim/engine.hpp"
 
 namespace cgsim::models {
 
-class World {
+/// The faults (models/common/fault_schedule) act on the groups' Kafka clients: crash stops a
+/// client without a word; leave closes it (commit, LeaveGroup); restart brings a new client with
+/// the same name (and group.instance.id) after the downtime.
+class World final : private FaultTarget {
  public:
   /// Builds the world; @p scenario must outlive it.
   World(sim::Engine& engine, const Scenario& scenario);
@@ -37,7 +41,14 @@ class World {
   void truncate_logs();
 
  private:
-  void apply(const FaultSpec& f);
+  std::int32_t fault_group(const std::string& id) const override;
+  std::int32_t fault_members(std::int32_t g) const override;
+  bool fault_member_stopped(std::int32_t g, std::int32_t m) const override;
+  void crash_member(std::int32_t g, std::int32_t m) override;
+  void leave_member(std::int32_t g, std::int32_t m, sim::Callback closed) override;
+  void join_member(std::int32_t g) override;
+  void slow_member(std::int32_t g, std::int32_t m, double factor, sim::Time until) override;
+  void restart_member(std::int32_t g, std::int32_t m) override;
 
   sim::Engine& engine_;
   const Scenario& scenario_;

@@ -50,6 +50,12 @@ void Consumer::set_state(ConsumerState s) {
   const ConsumerState from = state_;
   state_ = s;
   world_.signals().consumer_state.emit(subscription_, member_, from, s, world_.engine().now());
+  if (s == ConsumerState::Connected || s == ConsumerState::Closed || s == ConsumerState::Crashed) {
+    const models::ConsumerEvent e = s == ConsumerState::Connected ? models::ConsumerEvent::Joined
+                                    : s == ConsumerState::Closed  ? models::ConsumerEvent::Left
+                                                                  : models::ConsumerEvent::Crashed;
+    world_.signals().consumer.emit(subscription_, member_, e, world_.engine().now());
+  }
 }
 
 void Consumer::start() {

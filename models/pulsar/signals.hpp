@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "models/common/scenario.hpp"
+#include "models/common/signals.hpp"
 #include "sim/signal.hpp"
 #include "sim/time.hpp"
 
@@ -42,7 +43,8 @@ struct ProcessedMessage {
 enum class ConsumerState { Connecting, Connected, Closing, Closed, Crashed };
 const char* to_string(ConsumerState s);
 
-struct Signals {
+/// Every signal the model emits: the common ones (models/common/signals.hpp) and its own.
+struct Signals : models::CommonSignals {
   sim::Signal<const ProcessedMessage&> processed;
   /// (subscription, partition, entry, reason, time) each time a message is put back for dispatch.
   sim::Signal<std::int32_t, std::int32_t, std::int64_t, RedeliveryReason, sim::Time> redelivered;
@@ -59,8 +61,6 @@ struct Signals {
   sim::Signal<std::int32_t, std::uint64_t, std::uint64_t, sim::Time> backlog;
   /// (subscription, consumer, from, to, time)
   sim::Signal<std::int32_t, std::int32_t, ConsumerState, ConsumerState, sim::Time> consumer_state;
-  /// (fault, time) when a scheduled fault takes effect.
-  sim::Signal<const models::FaultSpec&, sim::Time> fault;
 };
 
 }  // namespace cgsim::models::pulsar

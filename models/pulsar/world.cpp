@@ -49,7 +49,7 @@ Consumer& World::add_consumer(std::int32_t s) {
   return *members.back();
 }
 
-void World::restart(std::int32_t s, std::int32_t member) {
+void World::restart_member(std::int32_t s, std::int32_t member) {
   auto& slot = consumers_[static_cast<std::size_t>(s)][static_cast<std::size_t>(member)];
   const std::uint32_t life = ++lives_[static_cast<std::size_t>(s)][static_cast<std::size_t>(member)];
   retired_.push_back(std::move(slot));
@@ -70,12 +70,7 @@ void World::start() {
   producers_.start();
   for (auto& members : consumers_)
     for (auto& c : members) c->start();
-  for (const models::FaultSpec& f : scenario_.faults) {
-    engine_.schedule_at(f.at, models::priority::kFault, [this, &f] {
-      signals_.fault.emit(f, engine_.now());
-      apply(f);
-    });
-  }
+  models::schedule_faults(engine_, scenario_.faults, faults_, signals_.fault);
   if (scenario_.output.sample_interval > 0) engine_.schedule_at(0, models::priority::kSample, [this] { sample(); });
 }
 
@@ -92,49 +87,7 @@ void World::sample() {
   if (next <= scenario_.duration) engine_.schedule_at(next, models::priority::kSample, [this] { sample(); });
 }
 
-void World::apply(const models::FaultSpec& f) {
-  const std::int32_t s = scenario_.subscription_index(f.group);
-  if (s < 0) return;  // the loader guarantees the subscription exists
-  const std::int32_t n = consumer_count(s);
-  const bool member_ok = f.member >= 0 && f.member < n;
-  using Kind = models::FaultSpec::Kind;
-  switch (f.kind) {
-    case Kind::Crash:
-      if (member_ok) consumer(s, f.member).crash();
-      break;
-    case Kind::Leave:
-      if (member_ok) consumer(s, f.member).leave();
-      break;
-    case Kind::Join:
-      for (std::int32_t i = 0; i < f.count; ++i) add_consumer(s).start();
-      break;
-    case Kind::Slow:
-      if (member_ok) consumer(s, f.member).slow(f.factor, engine_.now() + f.duration);
-      break;
-    case Kind::Restart: {
-      if (!member_ok) break;
-      const std::int32_t m = f.member;
-      const sim::Time downtime = f.duration;
-      consumer(s, m).leave([this, s, m, downtime] {
-        engine_.schedule_after(downtime, models::priority::kFault, [this, s, m] { restart(s, m); });
-      });
-      break;
-    }
-    case Kind::RollingRestart: {
-      const sim::Time step = f.duration + f.gap;
-      const sim::Time downtime = f.duration;
-      for (std::int32_t m = 0; m < n; ++m) {
-        engine_.schedule_after(step * m, models::priority::kFault, [this, s, m, downtime] {
-          if (consumer(s, m).stopped()) return;
-          consumer(s, m).leave([this, s, m, downtime] {
-            engine_.schedule_after(downtime, models::priority::kFault, [this, s, m] { restart(s, m); });
-          });
-        });
-      }
-      break;
-    }
-  }
-}
+void World::apply(const models::FaultSpec& f) { models::apply_fault(engine_, f, faults_); }
 
 SubscriptionTotals World::totals(std::int32_t s) const {
   SubscriptionTotals t;

@@ -4,16 +4,16 @@
 /// dispatcher on every partition, the consumer clients, the scenario's faults and the periodic
 /// backlog samples.
 ///
-/// Faults (models::FaultSpec, `group` naming a subscription): crash stops a consumer at once;
-/// leave closes it cleanly; join adds consumers (next indexes); slow stretches a consumer's
-/// processing; restart is a leave, the downtime, then a new client in the same place (same name,
-/// same priority level); rolling_restart restarts each consumer in turn, `gap` apart after each
-/// comes back.
+/// Faults (models/common/fault_schedule, `group` naming a subscription): crash stops a consumer
+/// at once; leave closes it cleanly; join adds consumers (next indexes); slow stretches a
+/// consumer's processing; restart is a leave, the downtime, then a new client in the same place
+/// (same name, same priority level).
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "models/common/fault_schedule.hpp"
 #include "models/pulsar/consumer.hpp"
 #include "models/pulsar/dispatcher.hpp"
 #include "models/pulsar/producer.hpp"
@@ -74,12 +74,17 @@ class World {
   std::string sticky_key(const Entry& e) const;
 
  private:
-  void restart(std::int32_t s, std::int32_t member);
+  friend class models::ClientFaults<World>;
+  /// Index of the subscription a fault names, or -1.
+  std::int32_t fault_group(const std::string& id) const { return scenario_.subscription_index(id); }
+  /// Replaces consumer @p m of subscription @p s by a new client and starts it.
+  void restart_member(std::int32_t s, std::int32_t m);
   void sample();
 
   sim::Engine& engine_;
   const ScenarioFile& scenario_;
   Signals signals_;
+  models::ClientFaults<World> faults_{*this};
   std::vector<std::unique_ptr<Topic>> topics_;
   Producers producers_;
   std::vector<std::vector<std::unique_ptr<Dispatcher>>> subscriptions_;

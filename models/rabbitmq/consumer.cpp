@@ -33,6 +33,14 @@ void Consumer::set_state(ConsumerState s) {
   const ConsumerState from = state_;
   state_ = s;
   world_.signals().consumer_state.emit(group_, member_, from, s, engine_.now());
+  // A channel the broker closed (consumer timeout) is neither a leave nor a crash.
+  if (s == ConsumerState::Consuming) {
+    world_.signals().consumer.emit(group_, member_, models::ConsumerEvent::Joined, engine_.now());
+  } else if (s == ConsumerState::Crashed || (s == ConsumerState::Closed && leaving_)) {
+    world_.signals().consumer.emit(group_, member_,
+                                   s == ConsumerState::Crashed ? models::ConsumerEvent::Crashed : models::ConsumerEvent::Left,
+                                   engine_.now());
+  }
 }
 
 void Consumer::start() {

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "models/common/scenario.hpp"
+#include "models/common/signals.hpp"
 #include "sim/signal.hpp"
 #include "sim/time.hpp"
 
@@ -38,7 +39,8 @@ const char* to_string(DropReason r);
 /// Client-side state of a consumer.
 enum class ConsumerState { Consuming, Cancelling, Closed, Crashed };
 
-struct Signals {
+/// Every signal the model emits: the common ones (models/common/signals.hpp) and its own.
+struct Signals : models::CommonSignals {
   /// A consumer finished processing a message.
   sim::Signal<const ProcessedMessage&> processed;
   /// (queue, message id, reason, time) for each message put back in its queue.
@@ -54,8 +56,6 @@ struct Signals {
   sim::Signal<std::int32_t, std::int32_t, ConsumerState, ConsumerState, sim::Time> consumer_state;
   /// (group, consumer, time) when the broker closes a channel for its consumer timeout.
   sim::Signal<std::int32_t, std::int32_t, sim::Time> consumer_timeout;
-  /// (fault, time) when a scheduled fault takes effect.
-  sim::Signal<const models::FaultSpec&, sim::Time> fault;
 };
 
 }  // namespace cgsim::models::rabbitmq

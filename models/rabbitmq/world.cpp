@@ -22,7 +22,7 @@ Consumer& World::add_consumer(std::int32_t g) {
   return *members.back();
 }
 
-void World::restart(std::int32_t g, std::int32_t member) {
+void World::restart_member(std::int32_t g, std::int32_t member) {
   auto& slot = groups_[static_cast<std::size_t>(g)][static_cast<std::size_t>(member)];
   const std::uint32_t life = ++lives_[static_cast<std::size_t>(g)][static_cast<std::size_t>(member)];
   retired_.push_back(std::move(slot));
@@ -34,12 +34,7 @@ void World::start() {
   producers_.start();
   for (auto& members : groups_)
     for (auto& c : members) c->start();
-  for (const models::FaultSpec& f : scenario_.faults) {
-    engine_.schedule_at(f.at, models::priority::kFault, [this, &f] {
-      signals_.fault.emit(f, engine_.now());
-      apply(f);
-    });
-  }
+  models::schedule_faults(engine_, scenario_.faults, faults_, signals_.fault);
   if (scenario_.output.sample_interval > 0)
     engine_.schedule_at(0, models::priority::kSample, [this] { sample(); });
 }
@@ -51,48 +46,7 @@ void World::sample() {
   if (next <= scenario_.duration) engine_.schedule_at(next, models::priority::kSample, [this] { sample(); });
 }
 
-void World::apply(const models::FaultSpec& f) {
-  const std::int32_t g = scenario_.group_index(f.group);
-  if (g < 0) return;  // the loader guarantees the group exists
-  const std::int32_t n = consumer_count(g);
-  const bool member_ok = f.member >= 0 && f.member < n;
-  switch (f.kind) {
-    case models::FaultSpec::Kind::Crash:
-      if (member_ok) consumer(g, f.member).crash();
-      break;
-    case models::FaultSpec::Kind::Leave:
-      if (member_ok) consumer(g, f.member).leave();
-      break;
-    case models::FaultSpec::Kind::Join:
-      for (std::int32_t i = 0; i < f.count; ++i) add_consumer(g).start();
-      break;
-    case models::FaultSpec::Kind::Slow:
-      if (member_ok) consumer(g, f.member).slow(f.factor, engine_.now() + f.duration);
-      break;
-    case models::FaultSpec::Kind::Restart: {
-      if (!member_ok) break;
-      const std::int32_t m = f.member;
-      const sim::Time downtime = f.duration;
-      consumer(g, m).leave([this, g, m, downtime] {
-        engine_.schedule_after(downtime, models::priority::kFault, [this, g, m] { restart(g, m); });
-      });
-      break;
-    }
-    case models::FaultSpec::Kind::RollingRestart: {
-      const sim::Time step = f.duration + f.gap;
-      const sim::Time downtime = f.duration;
-      for (std::int32_t m = 0; m < n; ++m) {
-        engine_.schedule_after(step * m, models::priority::kFault, [this, g, m, downtime] {
-          if (consumer(g, m).stopped()) return;
-          consumer(g, m).leave([this, g, m, downtime] {
-            engine_.schedule_after(downtime, models::priority::kFault, [this, g, m] { restart(g, m); });
-          });
-        });
-      }
-      break;
-    }
-  }
-}
+void World::apply(const models::FaultSpec& f) { models::apply_fault(engine_, f, faults_); }
 
 bool World::out_of_order(std::int32_t queue, std::uint64_t key, std::uint64_t seq) {
   if (key == kNoKey) return false;

@@ -3,15 +3,16 @@
 /// A simulated RabbitMQ system built from a scenario: the broker, the producers, the consumer
 /// groups, the scenario's faults and the periodic queue-depth samples.
 ///
-/// Faults (models::FaultSpec, `group` naming a consumer group): crash drops a consumer's
-/// connection without acks; leave cancels and closes it cleanly; join adds consumers; slow
-/// stretches a consumer's processing; restart is a leave, the downtime, then a new client in the
-/// same place; rolling_restart restarts each consumer in turn, `gap` apart after each comes back.
+/// Faults (models/common/fault_schedule, `group` naming a consumer group): crash drops a
+/// consumer's connection without acks; leave cancels and closes it cleanly; join adds consumers;
+/// slow stretches a consumer's processing; restart is a leave, the downtime, then a new client in
+/// the same place.
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "models/common/fault_schedule.hpp"
 #include "models/rabbitmq/broker.hpp"
 #include "models/rabbitmq/consumer.hpp"
 #include "models/rabbitmq/producer.hpp"
@@ -66,13 +67,17 @@ class World {
 
  private:
   Consumer& add_consumer(std::int32_t group);
-  /// Replaces consumer @p member of @p group by a new client and starts it.
-  void restart(std::int32_t group, std::int32_t member);
+  friend class models::ClientFaults<World>;
+  /// Index of the group a fault names, or -1.
+  std::int32_t fault_group(const std::string& id) const { return scenario_.group_index(id); }
+  /// Replaces consumer @p m of group @p g by a new client and starts it.
+  void restart_member(std::int32_t g, std::int32_t m);
   void sample();
 
   sim::Engine& engine_;
   const Scenario& scenario_;
   Signals signals_;
+  models::ClientFaults<World> faults_{*this};
   Broker broker_;
   Producers producers_;
   std::vector<std::vector<std::unique_ptr<Consumer>>> groups_;

@@ -74,7 +74,9 @@ void Consumer::start(Time spread) {
   join_deferred_ = false;
   std::uint32_t inc = incarnation_;
   eng.schedule_after(offset + bootstrap, models::priority::kClient, [this, inc] {
-    if (current(inc)) poll();
+    if (!current(inc)) return;
+    g_.signals().consumer.emit(g_.index(), index_, ConsumerEvent::Joined, g_.engine().now());
+    poll();
   });
 }
 
@@ -136,6 +138,8 @@ void Consumer::crash() {
     g_.broker().log(gid).remove_listener(this);
     g_.mark_unowned(gid, g_.engine().now());
   }
+  g_.signals().consumer.emit(g_.index(), index_, close_requested_ ? ConsumerEvent::Left : ConsumerEvent::Crashed,
+                             g_.engine().now());
   set_state(MemberState::Stopped);
 }
 

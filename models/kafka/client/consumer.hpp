@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "models/common/processing.hpp"
-#include "models/common/signals.hpp"
+#include "models/kafka/signals.hpp"
 #include "models/kafka/assignors/assignor.hpp"
 #include "models/kafka/broker.hpp"
 #include "models/kafka/client/client_policy.hpp"

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "models/common/signals.hpp"
+#include "models/kafka/signals.hpp"
 #include "models/kafka/coordinator/coordinator_base.hpp"
 #include "sim/engine.hpp"
 #include "sim/rng.hpp"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "models/common/priorities.hpp"
-#include "models/common/signals.hpp"
+#include "models/kafka/signals.hpp"
 #include "sim/engine.hpp"
 #include "sim/rng.hpp"
 

@@ -1,4 +1,4 @@
-/// @file recorder_consumer_protocol.cpp
+/// @file rebalance_reconstruction_epochs.cpp
 /// Rebalances of a group on KIP-848's consumer protocol, rebuilt from its members' reports.
 ///
 /// Under the consumer protocol there is no generation shared by the group: each member moves to
@@ -18,9 +18,9 @@
 #include <map>
 #include <set>
 
-#include "live/recorder.hpp"
+#include "analysis/metrics/rebalance_reconstruction.hpp"
 
-namespace cgsim::live {
+namespace cgsim::analysis {
 
 namespace {
 
@@ -28,7 +28,9 @@ double secs(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 }  // namespace
 
-void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Reconstruction& out) const {
+Reconstruction reconstruct_epoch_rebalances(const MembershipLog& g, const std::vector<std::string>& names,
+                                            std::int64_t end_ns) {
+  Reconstruction out;
   // Every report in time order; at one instant, revocations and stops before assignments.
   struct Ev {
     std::int64_t t;
@@ -45,10 +47,10 @@ void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Recon
   // its target included partitions another member was still giving up.
   std::set<const std::vector<std::int32_t>*> partial;
   for (std::size_t i = 0; i < g.assigns.size(); ++i) {
-    const AssignEvent& a = g.assigns[i];
+    const MembershipLog::Assign& a = g.assigns[i];
     if (a.generation < 0) continue;
     for (std::size_t j = i + 1; j < g.assigns.size(); ++j) {
-      const AssignEvent& b = g.assigns[j];
+      const MembershipLog::Assign& b = g.assigns[j];
       if (b.consumer == a.consumer && b.generation == a.generation && b.t >= a.t && b.current.size() > a.current.size()) {
         partial.insert(&a.current);
         break;
@@ -57,7 +59,7 @@ void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Recon
   }
   std::stable_sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.order < b.order; });
 
-  const std::set<std::int32_t> all(g.info.partitions.begin(), g.info.partitions.end());
+  const std::set<std::int32_t> all(g.partitions.begin(), g.partitions.end());
   std::map<std::string, std::set<std::int32_t>> held;  // live members -> what each holds now
   std::set<std::string> reconciling;                   // members whose last assignment was partial
   std::map<std::int32_t, std::string> owners;          // at the last settled state
@@ -116,19 +118,19 @@ void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Recon
     std::map<std::int32_t, std::string> now;
     if (held.empty() || !settled_owners(now) || (!first && now == owners)) continue;
 
-    analysis::GenerationRecord gr;
-    gr.group = g.info.id;
+    GenerationRecord gr;
+    gr.group = g.group;
     gr.generation = std::max(epoch_seen, last_gen + 1);
     gr.start_s = secs(t);
     for (const auto& [name, parts] : held) {
       auto& v = gr.assignment[name];
-      for (auto p : parts) v.push_back(names_[static_cast<std::size_t>(p)]);
+      for (auto p : parts) v.push_back(names[static_cast<std::size_t>(p)]);
       std::sort(v.begin(), v.end());
     }
     out.generations.push_back(gr);
 
-    analysis::RebalanceRecord rr;
-    rr.group = g.info.id;
+    RebalanceRecord rr;
+    rr.group = g.group;
     rr.start_s = secs(std::min(change, t));
     rr.end_s = secs(t);
     rr.generation = gr.generation;
@@ -143,7 +145,7 @@ void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Recon
       if (f.kind == models::FaultSpec::Kind::Leave) rr.start_s = std::min(rr.start_s, secs(f.t));
       if (!first && f.t < fault_t) {
         fault_t = f.t;
-        rr.trigger = trigger_of(f.kind);
+        rr.trigger = rebalance_trigger(f.kind);
       }
     }
     for (const auto& [p, c] : now) {
@@ -164,20 +166,21 @@ void Recorder::build_epoch_rebalances(const Group& g, std::int64_t end_ns, Recon
 
   // A rebalance that had started but not settled by the end.
   if (change != INT64_MAX && change <= end_ns && !first) {
-    analysis::RebalanceRecord rr;
-    rr.group = g.info.id;
+    RebalanceRecord rr;
+    rr.group = g.group;
     rr.start_s = secs(change);
     rr.end_s = -1;
     rr.generation = last_gen + 1;
     rr.trigger = "unknown";
     for (const auto& f : g.faults)
       if (f.t > prev_end) {
-        rr.trigger = trigger_of(f.kind);
+        rr.trigger = rebalance_trigger(f.kind);
         break;
       }
     rr.protocol = "consumer";
     out.rebalances.push_back(rr);
   }
+  return out;
 }
 
-}  // namespace cgsim::live
+}  // namespace cgsim::analysis
