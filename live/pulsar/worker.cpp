@@ -20,7 +20,7 @@ WorkerRuntime find_worker_runtime() {
   rt.java = home && *home ? std::string(home) + "/bin/java" : "java";
   const char* env_dir = std::getenv("CGSIM_PULSAR_WORKER_DIR");
   const std::string dir = env_dir && *env_dir ? env_dir : CGSIM_PULSAR_WORKER_DIR;
-  const std::string hint = "; validating a Pulsar scenario runs Pulsar's Java client and needs a JDK 17 and Maven (docs/validation.md, \"Pulsar scenarios\")";
+  const std::string hint = "; validating a Pulsar scenario runs Pulsar's Java client and needs a JDK 17 and Maven (docs/validation-pulsar.md)";
   const fs::path cp_file = fs::path(dir) / "worker.classpath";
   if (!fs::exists(cp_file)) {
     const std::string script = std::string(CGSIM_JAVA_SOURCE_DIR) + "/build-pulsar-worker.sh";

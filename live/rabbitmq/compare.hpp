@@ -1,7 +1,7 @@
 #pragma once
 /// @file compare.hpp
 /// The checks of `cgsim validate` on a RabbitMQ scenario: a live run against the simulation of
-/// the same scaled scenario, in the report type of live/compare.hpp. docs/validation.md lists the
+/// the same scaled scenario, in the report type of live/compare.hpp. docs/validation-rabbitmq.md lists the
 /// checks and why each tolerance is what it is.
 #include "live/compare.hpp"
 #include "live/rabbitmq/recorder.hpp"
