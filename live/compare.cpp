@@ -154,13 +154,32 @@ double heartbeat_period_s(const models::Scenario& sc, const models::GroupSpec& g
   return std::max(best, hb);
 }
 
+}  // namespace
+
 const analysis::GroupSummary* find_group(const analysis::RunSummary& run, const std::string& id) {
   for (const auto& g : run.groups)
     if (g.id == id) return &g;
   return nullptr;
 }
 
-}  // namespace
+std::vector<Check> share_checks(const analysis::GroupSummary& sim, const analysis::GroupSummary& live, double share_abs) {
+  std::set<std::string> names;
+  for (const auto& c : sim.consumers) names.insert(c.name);
+  for (const auto& c : live.consumers) names.insert(c.name);
+  auto consumed_of = [](const analysis::GroupSummary& x, const std::string& name) -> double {
+    for (const auto& c : x.consumers)
+      if (c.name == name) return static_cast<double>(c.consumed);
+    return 0;
+  };
+  const double st = std::max<double>(1, static_cast<double>(sim.consumed));
+  const double lt = std::max<double>(1, static_cast<double>(live.consumed));
+  std::vector<Check> out;
+  for (const auto& name : names) {
+    const double a = consumed_of(sim, name) / st, b = consumed_of(live, name) / lt;
+    out.push_back({"share", name, fmt(a), fmt(b), "±" + fmt(share_abs), std::abs(a - b) <= share_abs, false, "", ""});
+  }
+  return out;
+}
 
 std::vector<analysis::GenerationRecord> settled_generations(const analysis::RunSummary& run, const models::GroupSpec& group) {
   std::vector<analysis::GenerationRecord> gens;

@@ -124,6 +124,13 @@ ValidationReport compare_distributions(const models::Scenario& scenario, const s
 ValidationReport compare_runs(const models::Scenario& scenario, const analysis::RunSummary& sim,
                               const analysis::RunSummary& live, const CompareOptions& options);
 
+/// The group named @p id in @p run, or null.
+const analysis::GroupSummary* find_group(const analysis::RunSummary& run, const std::string& id);
+
+/// One "share" check per consumer named on either side: its part of the group's processed
+/// records, simulated against live, within @p share_abs (the family backends' single-run form).
+std::vector<Check> share_checks(const analysis::GroupSummary& sim, const analysis::GroupSummary& live, double share_abs);
+
 /// The duplicates tolerance, relative: the larger of tol.duplicates_rel and the larger relative
 /// spread of the two sides, never above tol.duplicates_rel_max.
 double duplicates_tolerance(const Distribution& sim, const Distribution& live, const Tolerances& tol);

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/metrics/format.hpp"
 #include "models/pulsar/signals.hpp"
 
 namespace cgsim::live::pulsar {
@@ -15,17 +16,7 @@ namespace pl = models::pulsar;
 
 namespace {
 
-std::string fmt(double v, int precision = 3) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(precision) << v;
-  return o.str();
-}
-
-const analysis::GroupSummary* find_group(const analysis::RunSummary& run, const std::string& id) {
-  for (const auto& g : run.groups)
-    if (g.id == id) return &g;
-  return nullptr;
-}
+using analysis::fmt;
 
 std::uint64_t fault_duplicates(const analysis::RunSummary& run, const FaultAt& f) {
   const analysis::FaultRecord* best = nullptr;
@@ -109,20 +100,8 @@ ValidationReport compare_pulsar_runs(const pl::ScenarioFile& sc, const PulsarRun
       rep.checks.push_back({"subscription", spec.name, sg ? "present" : "missing", lg ? "present" : "missing", "exact", false, false, "", ""});
       continue;
     }
-    std::set<std::string> names;
-    for (const auto& c : sg->consumers) names.insert(c.name);
-    for (const auto& c : lg->consumers) names.insert(c.name);
-    auto consumed_of = [](const analysis::GroupSummary& x, const std::string& name) -> double {
-      for (const auto& c : x.consumers)
-        if (c.name == name) return static_cast<double>(c.consumed);
-      return 0;
-    };
-    const double st = std::max<double>(1, static_cast<double>(sg->consumed));
-    const double lt = std::max<double>(1, static_cast<double>(lg->consumed));
-    for (const auto& name : names) {
-      const double a = consumed_of(*sg, name) / st, b = consumed_of(*lg, name) / lt;
-      rep.checks.push_back({"share", name, fmt(a), fmt(b), "±" + fmt(tol.share_abs), std::abs(a - b) <= tol.share_abs, false, "", ""});
-    }
+    // Per-consumer share of the group's processings.
+    for (auto& c : share_checks(*sg, *lg, tol.share_abs)) rep.checks.push_back(std::move(c));
     rep.checks.push_back({"processed", spec.name, std::to_string(sg->consumed), std::to_string(lg->consumed), "info",
                           sg->consumed == lg->consumed, true, "", ""});
     rep.checks.push_back({"duplicates", spec.name, std::to_string(sg->duplicates), std::to_string(lg->duplicates), "info",

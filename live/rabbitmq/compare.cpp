@@ -12,12 +12,6 @@ namespace {
 
 using analysis::fmt;
 
-const analysis::GroupSummary* find_group(const analysis::RunSummary& run, const std::string& id) {
-  for (const auto& g : run.groups)
-    if (g.id == id) return &g;
-  return nullptr;
-}
-
 /// Pairs each simulated fault with the live fault of the same group, kind and subject nearest in
 /// time (never by index). Returns (sim index, live index), -1 where a side has none.
 std::vector<std::pair<std::ptrdiff_t, std::ptrdiff_t>> pair_faults(const std::vector<FaultRedeliveries>& sim,
@@ -75,20 +69,7 @@ ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, con
       continue;
     }
     // Per-consumer share of the group's processings.
-    std::set<std::string> names;
-    for (const auto& c : sg->consumers) names.insert(c.name);
-    for (const auto& c : lg->consumers) names.insert(c.name);
-    auto consumed_of = [](const analysis::GroupSummary& x, const std::string& name) -> double {
-      for (const auto& c : x.consumers)
-        if (c.name == name) return static_cast<double>(c.consumed);
-      return 0;
-    };
-    const double st = std::max<double>(1, static_cast<double>(sg->consumed));
-    const double lt = std::max<double>(1, static_cast<double>(lg->consumed));
-    for (const auto& name : names) {
-      const double a = consumed_of(*sg, name) / st, b = consumed_of(*lg, name) / lt;
-      rep.checks.push_back({"share", name, fmt(a), fmt(b), "±" + fmt(tol.share_abs), std::abs(a - b) <= tol.share_abs, false, ""});
-    }
+    for (auto& c : share_checks(*sg, *lg, tol.share_abs)) rep.checks.push_back(std::move(c));
     // Processings and duplicates of the group, shown.
     rep.checks.push_back({"processed", spec.name, std::to_string(sg->consumed), std::to_string(lg->consumed), "info",
                           sg->consumed == lg->consumed, true, ""});
