@@ -96,22 +96,15 @@ analysis::PlanOptions plan_options(const PlanCommandOptions& o) {
   return po;
 }
 
-int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, const analysis::PlanResult& r) {
-  if (!o.out.empty() || !o.trace.empty()) {
-    if (auto run = analysis::rerun_recommended(po, r)) {
-      if (!o.out.empty()) {
-        analysis::write_run_outputs(o.out, *run);
-        analysis::write_latency_cdf(o.out, *run);
-      }
-      if (!o.trace.empty()) analysis::write_chrome_trace(o.trace, *run);
-    }
-    if (!o.out.empty()) {
-      // A plan that simulated nothing (infeasible SLOs) has no run to create the folder.
-      std::error_code ec;
-      std::filesystem::create_directories(o.out, ec);
-      if (ec) throw WriteError(escape_bytes(o.out) + ": cannot create output directory: " + ec.message());
-      analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
-    }
+/// What every plan ends with, whatever the broker: plan.json (and the report) in --out, then the
+/// result printed or as --json; the exit code says whether a configuration met the SLOs.
+int output_plan(const PlanCommandOptions& o, const analysis::PlanResult& r) {
+  if (!o.out.empty()) {
+    // A plan that simulated nothing (infeasible SLOs) has no run to create the folder.
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) throw WriteError(escape_bytes(o.out) + ": cannot create output directory: " + ec.message());
+    analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
     if (o.report) analysis::write_report(o.out);
   }
   if (o.json) {
@@ -121,6 +114,19 @@ int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, co
     if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
   }
   return r.ok() ? kExitOk : kExitMismatch;
+}
+
+int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, const analysis::PlanResult& r) {
+  if (!o.out.empty() || !o.trace.empty()) {
+    if (auto run = analysis::rerun_recommended(po, r)) {
+      if (!o.out.empty()) {
+        analysis::write_run_outputs(o.out, *run);
+        analysis::write_latency_cdf(o.out, *run);
+      }
+      if (!o.trace.empty()) analysis::write_chrome_trace(o.trace, *run);
+    }
+  }
+  return output_plan(o, r);
 }
 
 namespace {
@@ -141,19 +147,8 @@ int run_family_plan_command(const PlanCommandOptions& o) {
   const analysis::PlanResult r = with_flag_names([&] { return analysis::run_family_plan(po); });
   if (!o.out.empty()) {
     if (auto run = analysis::rerun_family_recommended(po, r)) analysis::write_family_run_outputs(o.out, *run);
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    if (ec) throw WriteError(escape_bytes(o.out) + ": cannot create output directory: " + ec.message());
-    analysis::write_file_atomically(o.out + "/plan.json", analysis::to_json(r).dump(2) + "\n");
-    if (o.report) analysis::write_report(o.out);
   }
-  if (o.json) {
-    std::cout << analysis::to_json(r).dump(2) << "\n";
-  } else if (!o.quiet) {
-    std::cout << analysis::format_plan(r);
-    if (!o.out.empty()) std::cout << "\noutputs written to " << o.out << "/\n";
-  }
-  return r.ok() ? kExitOk : kExitMismatch;
+  return output_plan(o, r);
 }
 
 int run_plan_command(const PlanCommandOptions& o) {
