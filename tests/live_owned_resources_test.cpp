@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -48,9 +49,18 @@ class FakeBroker final : public live::ResourceBroker {
 OwnedResource queue(const std::string& name) { return {"queue", name, "delete-queue " + name, 0}; }
 OwnedResource exchange(const std::string& name) { return {"exchange", name, "delete-exchange " + name, 1}; }
 
+using ms = std::chrono::milliseconds;
+
 /// Retries that record their waits instead of sleeping.
-live::RemovalRetries recorded(std::vector<std::chrono::milliseconds>& waits, int attempts = 4) {
-  return {attempts, std::chrono::milliseconds(200), [&waits](std::chrono::milliseconds d) { waits.push_back(d); }};
+live::RemovalRetries recorded(std::vector<ms>& waits, int attempts = 4) {
+  return {attempts, ms(200), [&waits](ms d) { waits.push_back(d); }};
+}
+
+/// A run that created @p resources, in that order.
+OwnedResources owning(std::initializer_list<OwnedResource> resources) {
+  OwnedResources owned;
+  for (const auto& r : resources) owned.own(r);
+  return owned;
 }
 
 TEST(OwnedResources, RefusesNamesTheBrokerHasAndNamesEveryOne) {
@@ -81,9 +91,8 @@ TEST(OwnedResources, ABrokerThatCannotTellIsABrokerError) {
 TEST(OwnedResources, DeletesOnlyWhatWasRecordedByRankThenCreationOrder) {
   FakeBroker b;
   b.present = {"exchange x1", "exchange x2", "queue q1", "queue q2", "queue theirs"};
-  OwnedResources owned;
-  for (const auto& r : {exchange("x1"), exchange("x2"), queue("q1"), queue("q2")}) owned.own(r);
-  std::vector<std::chrono::milliseconds> waits;
+  const OwnedResources owned = owning({exchange("x1"), exchange("x2"), queue("q1"), queue("q2")});
+  std::vector<ms> waits;
   const live::Removal removal = owned.remove_all(b, recorded(waits));
   EXPECT_EQ(b.requests, (std::vector<std::string>{"remove q1", "remove q2", "remove x1", "remove x2"}));
   ASSERT_EQ(removal.deleted.size(), 4u);
@@ -100,13 +109,10 @@ TEST(OwnedResources, RetriesAFailedDeletionWithAGrowingWait) {
   FakeBroker b;
   b.present = {"queue q1", "queue q2"};
   b.failures["q1"] = 2;
-  OwnedResources owned;
-  owned.own(queue("q1"));
-  owned.own(queue("q2"));
-  std::vector<std::chrono::milliseconds> waits;
-  const live::Removal removal = owned.remove_all(b, recorded(waits));
+  std::vector<ms> waits;
+  const live::Removal removal = owning({queue("q1"), queue("q2")}).remove_all(b, recorded(waits));
   EXPECT_EQ(b.requests, (std::vector<std::string>{"remove q1", "remove q1", "remove q1", "remove q2"}));
-  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(200), std::chrono::milliseconds(400)}));
+  EXPECT_EQ(waits, (std::vector<ms>{ms(200), ms(400)}));
   EXPECT_EQ(removal.deleted.size(), 2u);
   EXPECT_TRUE(removal.leftovers.empty());
 }
@@ -115,19 +121,15 @@ TEST(OwnedResources, NamesWhatItCouldNotDeleteWithItsCommandAndLastError) {
   FakeBroker b;
   b.present = {"queue q1", "exchange x1"};
   b.failures["x1"] = 100;
-  OwnedResources owned;
-  owned.own(exchange("x1"));
-  owned.own(queue("q1"));
-  std::vector<std::chrono::milliseconds> waits;
-  const live::Removal removal = owned.remove_all(b, recorded(waits, 3));
+  std::vector<ms> waits;
+  const live::Removal removal = owning({exchange("x1"), queue("q1")}).remove_all(b, recorded(waits, 3));
   ASSERT_EQ(removal.deleted.size(), 1u);
   EXPECT_EQ(removal.deleted[0].name, "q1");
   ASSERT_EQ(removal.leftovers.size(), 1u);
   EXPECT_EQ(removal.leftovers[0].resource.remove_command, "delete-exchange x1");
   EXPECT_EQ(removal.leftovers[0].error, "cannot delete x1");
   EXPECT_EQ(b.failures["x1"], 97);  // three attempts
-  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(200), std::chrono::milliseconds(400),
-                                                           std::chrono::milliseconds(600)}));
+  EXPECT_EQ(waits, (std::vector<ms>{ms(200), ms(400), ms(600)}));
 }
 
 TEST(OwnedResources, NothingRecordedMeansNothingDeleted) {

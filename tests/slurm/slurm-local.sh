@@ -36,13 +36,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker-local.sh"
 
 running_pid() { pid_from "$STATE/slurmctld.pid"; }
 
-status() {
-  if running_pid >/dev/null && [[ -f "$STATE/ready" ]]; then
-    echo "$STATE/slurm.conf"
-    return 0
-  fi
-  return 1
-}
+# The file ready holds slurm.conf's path once the node is idle.
+status() { address_if_running "$STATE/ready"; }
 
 # Sends TERM to the daemon whose pid is in file $1, then KILL after 10 s.
 stop_daemon() {
@@ -65,11 +60,7 @@ stop() {
 }
 
 start() {
-  if status >/dev/null; then
-    log "already running ($STATE/slurm.conf)"
-    echo "$STATE/slurm.conf"
-    return 0
-  fi
+  already_running && return 0
   local b
   for b in munged slurmctld slurmd sbatch sinfo; do
     command -v "$b" >/dev/null || { log "$b is not installed (Debian: apt-get install slurm-wlm munge)"; exit 77; }
@@ -141,7 +132,7 @@ EOF2
     tail -n 20 "$STATE/slurmctld.log" "$STATE/slurmd.log" >&2 2>/dev/null || true
     die "the node is not idle after ${START_TIMEOUT} s (state: ${state:-none})"
   fi
-  touch "$STATE/ready"
+  echo "$SLURM_CONF" >"$STATE/ready"
   start_watchdog "${CGSIM_SLURM_PARENT_PID:-}"
   log "ready"
   echo "$SLURM_CONF"
