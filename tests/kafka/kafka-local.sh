@@ -35,22 +35,15 @@ set -euo pipefail
 KAFKA_VERSION="${CGSIM_KAFKA_VERSION:-3.9.1}"
 SCALA_VERSION=2.13
 SLF4J_VERSION=1.7.36
-STATE_VARIABLE=CGSIM_KAFKA_STATE
-STATE="${CGSIM_KAFKA_STATE:-${TMPDIR:-/tmp}/cgsim-kafka-$(id -u)}"
-MARKER=.cgsim-kafka-local
-USAGE_LINES=2,12
-START_TIMEOUT="${CGSIM_KAFKA_START_TIMEOUT:-120}"
-MAX_SECONDS="${CGSIM_KAFKA_MAX_SECONDS:-3600}"
 MIN_SESSION_MS="${CGSIM_KAFKA_MIN_SESSION_TIMEOUT_MS:-1000}"
 REBALANCE_PROTOCOLS="${CGSIM_KAFKA_REBALANCE_PROTOCOLS:-classic,consumer}"
 CONSUMER_SESSION_MS="${CGSIM_KAFKA_CONSUMER_SESSION_TIMEOUT_MS:-2000}"
 CONSUMER_HEARTBEAT_MS="${CGSIM_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS:-250}"
 CP_FILE="${XDG_CACHE_HOME:-$HOME/.cache}/cgsim/kafka_${SCALA_VERSION}-${KAFKA_VERSION}.classpath"
 
-log() { printf 'kafka-local: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 # shellcheck source=../lib/broker-local.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker-local.sh"
+broker_settings kafka 120 3600 2,12
 
 # Writes to $1 a Maven project whose runtime class path is Kafka's and a logging binding.
 kafka_pom() {
@@ -83,12 +76,7 @@ classpath() {
   maven_classpath "$CP_FILE" kafka_pom "org.apache.kafka:kafka_${SCALA_VERSION}:${KAFKA_VERSION}" "Kafka ${KAFKA_VERSION}"
 }
 
-running_pid() { pid_from "$STATE/pid"; }
 status() { address_if_running "$STATE/bootstrap"; }
-stop() {
-  stop_broker
-  stop_watchdog_and_remove_state
-}
 
 # Exit 0 once the broker logged its start and answers on port $1.
 kafka_ready() {
@@ -160,7 +148,7 @@ EOF
 
   wait_until_ready "$START_TIMEOUT" "$STATE/kafka.out" "$STATE/server.log" kafka_ready "$port"
   echo "127.0.0.1:${port}" >"$STATE/bootstrap"
-  start_watchdog "${CGSIM_KAFKA_PARENT_PID:-}"
+  start_watchdog
   log "ready: 127.0.0.1:${port}"
   echo "127.0.0.1:${port}"
 }

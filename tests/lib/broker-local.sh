@@ -4,13 +4,42 @@
 # command line, the state directory and its marker, free ports, stopping processes by pid, the
 # watchdog, waiting for readiness and the Maven class path cache.
 #
-# The sourcing script sets STATE (its state directory), STATE_VARIABLE (the environment variable
-# that overrides it), MARKER (the file that proves the script created STATE), MAX_SECONDS and
-# USAGE_LINES (the lines of its header that `usage` prints), defines log and die, and the
-# functions running_pid (the broker's pid while it runs), status, start (prints the address) and
-# stop; run and classpath when it has them.
+# The sourcing script calls broker_settings, then defines status and start (which prints the
+# address), and run and classpath when it has them; running_pid and stop when the defaults below
+# do not fit its broker. Its last line is `broker_main "$@"`.
 
 DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
+
+# broker_settings NAME START_TIMEOUT MAX_SECONDS USAGE_LINES: the settings every script reads
+# from CGSIM_<NAME>_STATE (default ${TMPDIR:-/tmp}/cgsim-<name>-<uid>), _START_TIMEOUT and
+# _MAX_SECONDS (defaults as given) and _PARENT_PID; USAGE_LINES are the lines of the script's
+# header that its usage prints.
+broker_settings() {
+  local upper
+  upper="$(tr '[:lower:]' '[:upper:]' <<<"$1")"
+  LOG_TAG="$1-local"
+  MARKER=".cgsim-$1-local"
+  STATE_VARIABLE="CGSIM_${upper}_STATE"
+  local start_timeout="CGSIM_${upper}_START_TIMEOUT" max_seconds="CGSIM_${upper}_MAX_SECONDS"
+  local parent="CGSIM_${upper}_PARENT_PID"
+  STATE="${!STATE_VARIABLE:-${TMPDIR:-/tmp}/cgsim-$1-$(id -u)}"
+  START_TIMEOUT="${!start_timeout:-$2}"
+  MAX_SECONDS="${!max_seconds:-$3}"
+  PARENT_PID="${!parent:-}"
+  USAGE_LINES="$4"
+}
+
+log() { printf '%s: %s\n' "$LOG_TAG" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# The broker's pid while it runs (the default: the pid file the script's start writes).
+running_pid() { pid_from "$STATE/pid"; }
+
+# Stops the broker and deletes the state (the default: one process to stop).
+stop() {
+  stop_broker
+  stop_watchdog_and_remove_state
+}
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on, avoiding the ports given as arguments.
 free_port() {
@@ -119,10 +148,10 @@ watchdog() {
   stop
 }
 
-# start_watchdog PARENT_PID: the broker is up; starts the watchdog, which outlives this script
-# (its output goes to the state directory), and ends new_state's clean-up on failure.
+# The broker is up: starts the watchdog, which outlives this script (its output goes to the state
+# directory), and ends new_state's clean-up on failure.
 start_watchdog() {
-  (watchdog "$1" </dev/null >>"$STATE/watchdog.log" 2>&1 &
+  (watchdog "$PARENT_PID" </dev/null >>"$STATE/watchdog.log" 2>&1 &
    echo $! >"$STATE/watchdog.pid")
   trap - EXIT
 }

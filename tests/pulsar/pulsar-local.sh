@@ -30,18 +30,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 POM="$HERE/../reference_pulsar/pom.xml"
 PULSAR_VERSION=4.2.4
-STATE_VARIABLE=CGSIM_PULSAR_STATE
-STATE="${CGSIM_PULSAR_STATE:-${TMPDIR:-/tmp}/cgsim-pulsar-$(id -u)}"
-MARKER=.cgsim-pulsar-local
-USAGE_LINES=2,11
-START_TIMEOUT="${CGSIM_PULSAR_START_TIMEOUT:-180}"
-MAX_SECONDS="${CGSIM_PULSAR_MAX_SECONDS:-3600}"
 CP_FILE="${XDG_CACHE_HOME:-$HOME/.cache}/cgsim/pulsar-${PULSAR_VERSION}.classpath"
 
-log() { printf 'pulsar-local: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 # shellcheck source=../lib/broker-local.sh
 source "$HERE/../lib/broker-local.sh"
+broker_settings pulsar 180 3600 2,11
 
 # Prints the runtime class path of pulsar-broker and pulsar-client, resolving it with Maven on
 # first use (about 330 jars, 240 MB in ~/.m2).
@@ -49,12 +42,7 @@ classpath() {
   maven_classpath "$CP_FILE" "$POM" "org.apache.pulsar:pulsar-broker:${PULSAR_VERSION}" "Pulsar ${PULSAR_VERSION}"
 }
 
-running_pid() { pid_from "$STATE/pid"; }
 status() { address_if_running "$STATE/url"; }
-stop() {
-  stop_broker
-  stop_watchdog_and_remove_state
-}
 
 # Exit 0 when the admin API lists the namespace public/default (the standalone broker creates it
 # once its metadata, bookie and web service are up).
@@ -134,7 +122,7 @@ EOF
   wait_until_ready "$START_TIMEOUT" "$STATE/pulsar.out" "$STATE/pulsar.log" ready "$web"
   echo "pulsar://127.0.0.1:${port}" >"$STATE/url"
   echo "http://127.0.0.1:${web}" >"$STATE/admin_url"
-  start_watchdog "${CGSIM_PULSAR_PARENT_PID:-}"
+  start_watchdog
   log "ready: pulsar://127.0.0.1:${port}, admin http://127.0.0.1:${web} (pid $(cat "$STATE/pid"))"
   cat "$STATE/url"
 }

@@ -24,19 +24,12 @@
 # system service the package may set up is stopped and disabled. Exit codes: 0 ok, 1 failure.
 set -euo pipefail
 
-STATE_VARIABLE=CGSIM_RABBITMQ_STATE
-STATE="${CGSIM_RABBITMQ_STATE:-${TMPDIR:-/tmp}/cgsim-rabbitmq-$(id -u)}"
-MARKER=.cgsim-rabbitmq-local
-USAGE_LINES=2,10
-START_TIMEOUT="${CGSIM_RABBITMQ_START_TIMEOUT:-120}"
-MAX_SECONDS="${CGSIM_RABBITMQ_MAX_SECONDS:-3600}"
 SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
 CTL=/usr/lib/rabbitmq/bin/rabbitmqctl
 
-log() { printf 'rabbitmq-local: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 # shellcheck source=../lib/broker-local.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker-local.sh"
+broker_settings rabbitmq 120 3600 2,10
 
 # Installs the Debian package when missing; the broker must never run as the system service.
 ensure_installed() {
@@ -137,7 +130,7 @@ CONF
   [[ "$plugin" == "true" ]] || die "the consistent-hash exchange plugin is not running (${plugin})"
   (exec 3<>"/dev/tcp/127.0.0.1/$amqp") 2>/dev/null || die "nothing answers on 127.0.0.1:${amqp}"
   echo "amqp://guest:guest@127.0.0.1:${amqp}/" >"$STATE/url"
-  start_watchdog "${CGSIM_RABBITMQ_PARENT_PID:-}"
+  start_watchdog
   log "ready: amqp://guest:guest@127.0.0.1:${amqp}/ (pid $(cat "$RABBITMQ_PID_FILE"))"
   cat "$STATE/url"
 }

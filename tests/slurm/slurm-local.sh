@@ -21,18 +21,11 @@
 # Exit codes: 0 ok, 1 failure (message on stderr), 77 Slurm or munge is not installed.
 set -euo pipefail
 
-STATE_VARIABLE=CGSIM_SLURM_STATE
-STATE="${CGSIM_SLURM_STATE:-${TMPDIR:-/tmp}/cgsim-slurm-$(id -u)}"
-MARKER=.cgsim-slurm-local
-USAGE_LINES=2,13
 CPUS="${CGSIM_SLURM_CPUS:-2}"
-START_TIMEOUT="${CGSIM_SLURM_START_TIMEOUT:-60}"
-MAX_SECONDS="${CGSIM_SLURM_MAX_SECONDS:-1800}"
 
-log() { printf 'slurm-local: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 # shellcheck source=../lib/broker-local.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker-local.sh"
+broker_settings slurm 60 1800 2,13
 
 running_pid() { pid_from "$STATE/slurmctld.pid"; }
 
@@ -133,7 +126,7 @@ EOF2
     die "the node is not idle after ${START_TIMEOUT} s (state: ${state:-none})"
   fi
   echo "$SLURM_CONF" >"$STATE/ready"
-  start_watchdog "${CGSIM_SLURM_PARENT_PID:-}"
+  start_watchdog
   log "ready"
   echo "$SLURM_CONF"
 }
