@@ -101,6 +101,26 @@ class LocalBroker {
   std::atomic<bool> owned_{false};
 };
 
+/// The broker the live tests of this process share, started on first use (the first caller's
+/// @p max_seconds bounds it).
+inline LocalBroker& shared_broker(int max_seconds = 900) {
+  static LocalBroker b("shared", max_seconds);
+  return b;
+}
+
+/// Options for a live run on the shared broker that log to standard error.
+inline live::LiveOptions shared_broker_options() {
+  live::LiveOptions o;
+  o.bootstrap = shared_broker().bootstrap();
+  o.log = [](const std::string& m) { std::cerr << "[live] " << m << "\n"; };
+  return o;
+}
+
+/// Fails the running test (returning from it) when the shared broker could not be started.
+#define ASSERT_SHARED_BROKER()                                              \
+  ASSERT_FALSE(::cgsim::live_testing::shared_broker().bootstrap().empty()) \
+      << "no Kafka broker for the live tests: " << ::cgsim::live_testing::shared_broker().error()
+
 /// Expects every assignment, rebalance and conservation check of @p rep that is not informational
 /// (a sticky assignor's generations after a staggered start-up are shown only, compare.cpp) to
 /// pass; returns how many assignment checks there were.

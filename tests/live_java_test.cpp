@@ -19,21 +19,10 @@ namespace {
 using namespace cgsim;
 using live_testing::expect_member_ids_from_client_ids;
 using live_testing::expect_membership_checks_ok;
-using live_testing::LocalBroker;
 using live_testing::lost_of;
+using live_testing::shared_broker;
+using live_testing::shared_broker_options;
 using live_testing::simulate_bounded;
-
-LocalBroker& broker() {
-  static LocalBroker b("shared");
-  return b;
-}
-
-live::LiveOptions options() {
-  live::LiveOptions o;
-  o.bootstrap = broker().bootstrap();
-  o.log = [](const std::string& m) { std::cerr << "[live] " << m << "\n"; };
-  return o;
-}
 
 /// Three Java consumers, roundrobin over 7 partitions of two topics, auto-commit every second;
 /// consumer 1 is killed (SIGKILL) at 7.3 s, off the heartbeat and commit grid, once the start-up
@@ -55,9 +44,9 @@ faults:
 )";
 
 TEST(LiveJava, RoundRobinCrashMatchesTheSimulator) {
-  ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error();
+  ASSERT_SHARED_BROKER();
   auto sc = scenarios::load_scenario_text(kCrashScenario, "java-crash.yaml");
-  live::KafkaBackend b(options());
+  live::KafkaBackend b(shared_broker_options());
   auto s = b.run(sc);
   const auto& d = b.details();
   EXPECT_EQ(d.effective.client, models::ClientFlavor::Java);
@@ -100,7 +89,7 @@ TEST(LiveJava, RoundRobinCrashMatchesTheSimulator) {
 class LiveJavaAssignor : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(LiveJavaAssignor, EveryGenerationMatchesTheSimulator) {
-  ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error();
+  ASSERT_SHARED_BROKER();
   const std::string assignor = GetParam();
   auto sc = scenarios::load_scenario_text(R"(
 name: live-java-)" + assignor + R"(
@@ -119,7 +108,7 @@ faults:
   - {at: 10.1s, leave: g/0}
 )",
                                           "java-assign.yaml");
-  live::KafkaBackend b(options());
+  live::KafkaBackend b(shared_broker_options());
   auto live_run = b.run(sc);
   const auto& d = b.details();
   const auto sim_run = simulate_bounded(d.effective);

@@ -36,6 +36,8 @@ using live_testing::expect_member_ids_from_client_ids;
 using live_testing::expect_membership_checks_ok;
 using live_testing::LocalBroker;
 using live_testing::lost_of;
+using live_testing::shared_broker;
+using live_testing::shared_broker_options;
 using live_testing::simulate_bounded;
 
 /// Joins a thread when leaving scope, also when a test assertion returns early.
@@ -45,18 +47,6 @@ struct Joiner {
     if (t.joinable()) t.join();
   }
 };
-
-LocalBroker& broker() {
-  static LocalBroker b("shared");
-  return b;
-}
-
-live::LiveOptions options() {
-  live::LiveOptions o;
-  o.bootstrap = broker().bootstrap();
-  o.log = [](const std::string& m) { std::cerr << "[live] " << m << "\n"; };
-  return o;
-}
 
 /// Topic names on the cluster, through librdkafka's metadata.
 std::vector<std::string> cluster_topics(const std::string& bootstrap) {
@@ -115,9 +105,6 @@ void delete_topic(const std::string& bootstrap, const std::string& topic) {
   rd_kafka_destroy(rk);
 }
 
-#define REQUIRE_BROKER() \
-  ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error()
-
 std::string group_scenario(const std::string& assignor, const std::string& faults, const std::string& duration) {
   return R"(
 name: live-)" + assignor + R"(
@@ -137,12 +124,12 @@ groups:
 class LiveKafkaAssignor : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(LiveKafkaAssignor, EveryGenerationMatchesTheSimulatorExactly) {
-  REQUIRE_BROKER();
+  ASSERT_SHARED_BROKER();
   // A join and a leave: three settled generations whose assignments depend on member order.
   auto sc = scenarios::load_scenario_text(
       group_scenario(GetParam(), "faults:\n  - {at: 2s, join: g, count: 1}\n  - {at: 4s, leave: g/0}\n", "6s"),
       "assign.yaml");
-  live::KafkaBackend b(options());
+  live::KafkaBackend b(shared_broker_options());
   auto live_run = b.run(sc);
   auto sim_run = simulate_bounded(b.details().effective);
   auto rep = live::compare_runs(b.details().effective, sim_run, live_run, {});
@@ -185,7 +172,7 @@ TEST_P(LiveKafkaAssignor, EveryGenerationMatchesTheSimulatorExactly) {
 INSTANTIATE_TEST_SUITE_P(Assignors, LiveKafkaAssignor, ::testing::Values("range", "roundrobin", "cooperative-sticky"));
 
 TEST(LiveKafka, CrashDuplicatesAreCountedAndNothingIsLeftBehind) {
-  REQUIRE_BROKER();
+  ASSERT_SHARED_BROKER();
   // The crash lands in the middle of an auto-commit interval: at a multiple of it, it would race
   // librdkafka's commit timer (which runs from the client's creation at the start of the run, and
   // which a destroy without close still lets fire), and the figure would be 0 or a whole interval.
@@ -196,7 +183,7 @@ TEST(LiveKafka, CrashDuplicatesAreCountedAndNothingIsLeftBehind) {
   for (auto at = yaml.find("per_second: 150"); at != std::string::npos; at = yaml.find("per_second: 150"))
     yaml.replace(at, 15, "per_second: 300");
   auto sc = scenarios::load_scenario_text(yaml, "crash.yaml");
-  live::KafkaBackend b(options());
+  live::KafkaBackend b(shared_broker_options());
   auto s = b.run(sc);
   const auto& d = b.details();
   ASSERT_EQ(s.faults.size(), 1u);
@@ -241,18 +228,18 @@ TEST(LiveKafka, CrashDuplicatesAreCountedAndNothingIsLeftBehind) {
   // No topic of this run is left on the cluster.
   ASSERT_EQ(d.topics_created.size(), 2u);
   EXPECT_EQ(d.topics_deleted.size(), 2u);
-  auto topics = cluster_topics(broker().bootstrap());
+  auto topics = cluster_topics(shared_broker().bootstrap());
   EXPECT_FALSE(topics.empty()) << "could not list the cluster's topics";
   for (const auto& t : topics) EXPECT_EQ(t.find("cgsim." + d.run_id), std::string::npos) << t;
 }
 
 TEST(LiveKafka, AnExistingTopicIsRefusedAndLeftAlone) {
-  REQUIRE_BROKER();
+  ASSERT_SHARED_BROKER();
   const std::string run_id = "preexisting-" + std::to_string(getpid());
   const std::string theirs = "cgsim." + run_id + ".a";
-  ASSERT_TRUE(create_topic(broker().bootstrap(), theirs));
+  ASSERT_TRUE(create_topic(shared_broker().bootstrap(), theirs));
   auto sc = scenarios::load_scenario_text(group_scenario("range", "", "3s"), "exists.yaml");
-  auto o = options();
+  auto o = shared_broker_options();
   o.run_id = run_id;
   live::KafkaBackend b(o);
   try {
@@ -262,10 +249,10 @@ TEST(LiveKafka, AnExistingTopicIsRefusedAndLeftAlone) {
     EXPECT_NE(std::string(e.what()).find("already exists"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(b.details().topics_created.empty());
-  auto topics = cluster_topics(broker().bootstrap());
+  auto topics = cluster_topics(shared_broker().bootstrap());
   EXPECT_NE(std::find(topics.begin(), topics.end(), theirs), topics.end()) << "a topic the run did not create was removed";
   EXPECT_EQ(std::find(topics.begin(), topics.end(), "cgsim." + run_id + ".b"), topics.end());
-  delete_topic(broker().bootstrap(), theirs);
+  delete_topic(shared_broker().bootstrap(), theirs);
 }
 
 /// Commits offset 0 of @p topic partition 0 for group @p group, which creates the group (Empty,
@@ -311,14 +298,14 @@ std::int64_t committed_offset(const std::string& bootstrap, const std::string& g
 TEST(LiveKafka, AnExistingGroupIsRefusedAndLeftAlone) {
   // Skipped, unlike the other tests here, when no broker can be had: it is the only check of the
   // group collision against a broker, and the mock cluster cannot describe groups.
-  if (broker().bootstrap().empty()) GTEST_SKIP() << "no Kafka broker reachable: " << broker().error();
+  if (shared_broker().bootstrap().empty()) GTEST_SKIP() << "no Kafka broker reachable: " << shared_broker().error();
   const std::string run_id = "pregroup-" + std::to_string(getpid());
   const std::string theirs = "cgsim." + run_id + ".g";
   const std::string their_topic = "cgsim-test-offsets-" + std::to_string(getpid());
-  ASSERT_TRUE(create_topic(broker().bootstrap(), their_topic));
-  ASSERT_TRUE(commit_as_group(broker().bootstrap(), theirs, their_topic));
+  ASSERT_TRUE(create_topic(shared_broker().bootstrap(), their_topic));
+  ASSERT_TRUE(commit_as_group(shared_broker().bootstrap(), theirs, their_topic));
   auto sc = scenarios::load_scenario_text(group_scenario("range", "", "3s"), "group-exists.yaml");
-  auto o = options();
+  auto o = shared_broker_options();
   o.run_id = run_id;
   live::KafkaBackend b(o);
   try {
@@ -331,10 +318,10 @@ TEST(LiveKafka, AnExistingGroupIsRefusedAndLeftAlone) {
   // Nothing was touched: no topic created, the group and its offsets still there.
   EXPECT_TRUE(b.details().topics_created.empty());
   EXPECT_TRUE(b.details().groups_created.empty());
-  auto topics = cluster_topics(broker().bootstrap());
+  auto topics = cluster_topics(shared_broker().bootstrap());
   EXPECT_EQ(std::find(topics.begin(), topics.end(), "cgsim." + run_id + ".a"), topics.end());
-  EXPECT_EQ(committed_offset(broker().bootstrap(), theirs, their_topic), 0);
-  delete_topic(broker().bootstrap(), their_topic);
+  EXPECT_EQ(committed_offset(shared_broker().bootstrap(), theirs, their_topic), 0);
+  delete_topic(shared_broker().bootstrap(), their_topic);
 }
 
 TEST(LiveKafka, RefusesAnUnreachableBroker) {

@@ -23,21 +23,10 @@
 namespace {
 
 using namespace cgsim;
-using live_testing::LocalBroker;
 using live_testing::lost_of;
+using live_testing::shared_broker;
+using live_testing::shared_broker_options;
 using live_testing::simulate_bounded;
-
-LocalBroker& broker() {
-  static LocalBroker b("shared");
-  return b;
-}
-
-live::LiveOptions options() {
-  live::LiveOptions o;
-  o.bootstrap = broker().bootstrap();
-  o.log = [](const std::string& m) { std::cerr << "[live] " << m << "\n"; };
-  return o;
-}
 
 /// Three consumers on 7 partitions with the broker's uniform assignor; a fourth joins, one leaves,
 /// one is killed (SIGKILL), each off the heartbeat and commit grids and after the previous
@@ -60,9 +49,9 @@ faults:
 )";
 
 TEST(LiveKip848, JoinLeaveAndCrashSettleLikeTheSimulator) {
-  ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error();
+  ASSERT_SHARED_BROKER();
   auto sc = scenarios::load_scenario_text(kScenario, "kip848.yaml");
-  live::KafkaBackend b(options());
+  live::KafkaBackend b(shared_broker_options());
   auto s = b.run(sc);
   const auto& d = b.details();
   ASSERT_TRUE(d.limits.consumer_protocol) << "the broker does not serve the consumer protocol";
@@ -114,9 +103,9 @@ TEST(LiveKip848, JoinLeaveAndCrashSettleLikeTheSimulator) {
 }
 
 TEST(LiveKip848, LibrdkafkaIsRefusedWithAReason) {
-  ASSERT_FALSE(broker().bootstrap().empty()) << "no Kafka broker for the live tests: " << broker().error();
+  ASSERT_SHARED_BROKER();
   auto sc = scenarios::load_scenario_text(kScenario, "kip848.yaml");
-  auto o = options();
+  auto o = shared_broker_options();
   o.client = models::ClientFlavor::Librdkafka;
   live::KafkaBackend b(o);
   try {

@@ -18,12 +18,7 @@
 namespace {
 
 using namespace cgsim;
-using live_testing::LocalBroker;
-
-LocalBroker& broker() {
-  static LocalBroker b("shared");
-  return b;
-}
+using live_testing::shared_broker;
 
 const char* kScenario = R"(
 name: crash
@@ -46,10 +41,10 @@ faults:
 )";
 
 TEST(LiveValidateBroker, RoundTripAndHostAreMeasuredAndAWrongModelNeverPasses) {
-  ASSERT_FALSE(broker().bootstrap().empty()) << broker().error();
+  ASSERT_FALSE(shared_broker().bootstrap().empty()) << shared_broker().error();
   const auto sc = scenarios::load_scenario_text(kScenario, "crash.yaml");
   live::LiveOptions lo;
-  lo.bootstrap = broker().bootstrap();
+  lo.bootstrap = shared_broker().bootstrap();
   std::string error;
   const double rtt = live::measure_client_rtt_ms(lo, 21, &error);
   EXPECT_GT(rtt, 0) << error;

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include <unordered_map>
 
 #include "live/interrupt.hpp"
+#include "live/owned_resources.hpp"
 #include "live/pulsar/worker.hpp"
 #include "models/common/error.hpp"
 #include "models/common/processing.hpp"
@@ -66,6 +68,37 @@ std::int64_t process_cpu_wait_ns(long pid) {
   ::closedir(d);
   return total;
 }
+
+/// The broker side of OwnedResources through the admin worker: every topic under the run's prefix
+/// counts as taken (a partitioned topic's partitions too).
+class AdminTopics final : public ResourceBroker {
+ public:
+  AdminTopics(std::function<std::string(const std::string&)> call, const pl::ScenarioFile& sc, std::string prefix)
+      : call_(std::move(call)), sc_(sc), prefix_(std::move(prefix)) {}
+
+  std::vector<std::string> existing(const std::vector<OwnedResource>&) override {
+    const std::string listing = call_("list");
+    if (listing.rfind("topics", 0) != 0) throw BrokerError("listing public/default failed: " + listing);
+    std::istringstream in(listing.substr(6));
+    std::vector<std::string> present;
+    std::string name;
+    while (in >> name)
+      if (name.find("/" + prefix_) != std::string::npos) present.push_back("topic " + name);
+    return present;
+  }
+
+  void remove(const OwnedResource& r) override {
+    const std::string& t = r.name;
+    const auto& spec = sc_.pulsar.topics[static_cast<std::size_t>(sc_.topic_index(t.substr(t.rfind('/') + 1 + prefix_.size())))];
+    const std::string reply = call_("delete " + t + " " + std::to_string(spec.partitions));
+    if (reply != "ok") throw BrokerError(reply);
+  }
+
+ private:
+  std::function<std::string(const std::string&)> call_;
+  const pl::ScenarioFile& sc_;
+  std::string prefix_;
+};
 
 /// A message as the producers send it: when, which id and key.
 struct Scheduled {
@@ -171,38 +204,15 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
     admin.send(cmd);
     return admin.await_line([](const std::string& l) { return l == "ok" || l.rfind("error", 0) == 0 || l.rfind("topics", 0) == 0; }, 60);
   };
-  {
-    const std::string listing = admin_call("list");
-    if (listing.rfind("topics", 0) != 0) throw BrokerError("listing public/default failed: " + listing);
-    std::istringstream in(listing.substr(6));
-    std::string name;
-    while (in >> name)
-      if (name.find("/" + prefix) != std::string::npos)
-        throw InputError("topic " + name + " already exists on the broker; the run's prefix " + prefix +
-                         " must be new (choose another --run-id)");
-  }
+  AdminTopics topics(admin_call, sc, prefix);
+  OwnedResources::refuse_existing(topics, {}, "the run's prefix " + prefix + " must be new (choose another --run-id)");
+  OwnedResources owned;
   auto cleanup = [&] {
-    for (const auto& t : details_.created) {
-      const auto& spec = sc.pulsar.topics[static_cast<std::size_t>(sc.topic_index(t.substr(t.rfind('/') + 1 + prefix.size())))];
-      bool ok = false;
-      for (int attempt = 0; attempt < 4 && !ok; ++attempt) {
-        std::string r;
-        try {
-          r = admin_call("delete " + t + " " + std::to_string(spec.partitions));
-        } catch (const Error& e) {
-          r = e.what();
-        }
-        ok = r == "ok";
-        if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(500 * (attempt + 1)));
-      }
-      if (ok) {
-        details_.deleted.push_back(t);
-      } else {
-        const std::string cmd = spec.partitions > 0 ? "pulsar-admin --admin-url " + options_.admin_url + " topics delete-partitioned-topic -f " + t
-                                                    : "pulsar-admin --admin-url " + options_.admin_url + " topics delete -f " + t;
-        details_.leftovers.push_back(cmd);
-        details_.warnings.push_back("left on the broker; remove with: " + cmd);
-      }
+    const Removal removal = owned.remove_all(topics, {4, std::chrono::milliseconds(500), {}});
+    for (const auto& r : removal.deleted) details_.deleted.push_back(r.name);
+    for (const auto& l : removal.leftovers) {
+      details_.leftovers.push_back(l.resource.remove_command);
+      details_.warnings.push_back("left on the broker; remove with: " + l.resource.remove_command);
     }
   };
 
@@ -227,6 +237,8 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
       const std::string r = admin_call("create " + name + " " + std::to_string(t.partitions));
       if (r != "ok") throw BrokerError("creating topic " + name + " failed: " + r);
       details_.created.push_back(name);
+      const std::string how = t.partitions > 0 ? " topics delete-partitioned-topic -f " : " topics delete -f ";
+      owned.own({"topic", name, "pulsar-admin --admin-url " + options_.admin_url + how + name});
     }
     say("created " + std::to_string(sc.pulsar.topics.size()) + " topic(s) under public/default/" + prefix);
 

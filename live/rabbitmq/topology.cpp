@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <memory>
-#include <thread>
 
 #include "models/common/error.hpp"
 
@@ -10,21 +9,71 @@ namespace cgsim::live::rabbitmq {
 
 namespace rmq = models::rabbitmq;
 
+namespace {
+
+/// The run's queues and exchanges as OwnedResources sees them; a queue is deleted before the
+/// exchanges (deleting an exchange leaves its queues, deleting a queue removes its bindings).
+OwnedResource queue_resource(const std::string& name) {
+  return {"queue", name, "rabbitmqctl delete_queue '" + name + "'", 0};
+}
+OwnedResource exchange_resource(const std::string& name) {
+  return {"exchange", name, "rabbitmqadmin delete exchange name='" + name + "'", 1};
+}
+
+/// The broker side of OwnedResources over AMQP: existence is probed on the admin connection;
+/// deletions run on a connection of their own, opened afresh after a failure (a failed RPC may
+/// have closed the channel).
+class AmqpResources final : public ResourceBroker {
+ public:
+  explicit AmqpResources(AmqpConnection& admin) : admin_(&admin) {}
+  AmqpResources(const AmqpAddress& address, double timeout_s) : address_(address), timeout_s_(timeout_s) {}
+  ~AmqpResources() override {
+    if (conn_) conn_->close();
+  }
+
+  std::vector<std::string> existing(const std::vector<OwnedResource>& wanted) override {
+    std::vector<std::string> present;
+    for (const auto& r : wanted) {
+      const bool exists = r.kind == "queue" ? admin_->queue_info(r.name).has_value() : admin_->exchange_exists(r.name);
+      if (exists) present.push_back(r.kind + " " + r.name);
+    }
+    return present;
+  }
+
+  void remove(const OwnedResource& r) override {
+    try {
+      if (!conn_ || conn_->broken()) conn_ = std::make_unique<AmqpConnection>(address_, timeout_s_, "cleanup");
+      if (r.kind == "queue") {
+        conn_->delete_queue(r.name);
+      } else {
+        conn_->delete_exchange(r.name);
+      }
+    } catch (const Error&) {
+      conn_.reset();
+      throw;
+    }
+  }
+
+ private:
+  AmqpConnection* admin_ = nullptr;
+  AmqpAddress address_;
+  double timeout_s_ = 0;
+  std::unique_ptr<AmqpConnection> conn_;
+};
+
+}  // namespace
+
 Topology::Topology(const rmq::Scenario& sc, std::string prefix) : sc_(sc) {
   for (const auto& q : sc.queues) queues_.push_back(prefix + q.name);
   for (const auto& x : sc.exchanges) exchanges_.push_back(prefix + x.name);
 }
 
 void Topology::check_absent(AmqpConnection& admin) {
-  std::string present;
-  for (const auto& q : queues_)
-    if (admin.queue_info(q)) present += (present.empty() ? "" : ", ") + ("queue " + q);
-  for (const auto& x : exchanges_)
-    if (admin.exchange_exists(x)) present += (present.empty() ? "" : ", ") + ("exchange " + x);
-  if (!present.empty()) {
-    throw InputError("the broker already has " + present +
-                     "; the run touches only names it creates (choose another --run-id)");
-  }
+  std::vector<OwnedResource> wanted;
+  for (const auto& q : queues_) wanted.push_back(queue_resource(q));
+  for (const auto& x : exchanges_) wanted.push_back(exchange_resource(x));
+  AmqpResources broker(admin);
+  OwnedResources::refuse_existing(broker, wanted, "the run touches only names it creates (choose another --run-id)");
 }
 
 void Topology::declare(AmqpConnection& admin) {
@@ -34,7 +83,7 @@ void Topology::declare(AmqpConnection& admin) {
                        : x.kind == rmq::ExchangeSpec::Kind::Fanout ? "fanout"
                        : x.kind == rmq::ExchangeSpec::Kind::Topic  ? "topic"
                                                                    : "x-consistent-hash";
-    created_exchanges_.push_back(i);
+    owned_.own(exchange_resource(exchanges_[i]));
     admin.declare_exchange(exchanges_[i], type);
   }
   for (std::size_t i = 0; i < sc_.queues.size(); ++i) {
@@ -56,7 +105,7 @@ void Topology::declare(AmqpConnection& admin) {
     if (q.dead_letter_routing_key) arg_s("x-dead-letter-routing-key", *q.dead_letter_routing_key);
     if (quorum && q.delivery_limit >= 0) arg_i("x-delivery-limit", q.delivery_limit);
     if (q.single_active_consumer) args.push_back({"x-single-active-consumer", AmqpArgument::Kind::Bool, 0, "", true});
-    created_queues_.push_back(i);
+    owned_.own(queue_resource(queues_[i]));
     admin.declare_queue(queues_[i], quorum, args);
   }
   for (const auto& b : sc_.bindings) {
@@ -68,41 +117,23 @@ void Topology::declare(AmqpConnection& admin) {
 
 std::vector<std::string> Topology::created() const {
   std::vector<std::string> out;
-  for (auto i : created_exchanges_) out.push_back("exchange " + exchanges_[i]);
-  for (auto i : created_queues_) out.push_back("queue " + queues_[i]);
+  for (const auto& r : owned_.owned()) out.push_back(r.kind + " " + r.name);
   return out;
 }
 
 std::vector<std::string> Topology::remove(const AmqpAddress& address, double timeout_s, int attempts,
                                           std::vector<std::string>& leftovers) {
+  Removal removal;
+  {
+    AmqpResources broker(address, timeout_s);
+    removal = owned_.remove_all(broker, {attempts, std::chrono::milliseconds(200), {}});
+  }
   std::vector<std::string> deleted;
-  std::unique_ptr<AmqpConnection> conn;
-  auto attempt = [&](const std::string& what, const std::string& remedy, auto&& op) {
-    std::string last;
-    for (int k = 0; k < attempts; ++k) {
-      try {
-        if (!conn || conn->broken()) conn = std::make_unique<AmqpConnection>(address, timeout_s, "cleanup");
-        op(*conn);
-        deleted.push_back(what);
-        return;
-      } catch (const Error& e) {
-        last = e.what();
-        conn.reset();  // a failed RPC may have closed the channel: start afresh
-        std::this_thread::sleep_for(std::chrono::milliseconds(200 * (k + 1)));
-      }
-    }
-    leftovers.push_back(what + " (" + last + "); remove with: " + remedy);
-  };
-  // Queues first: deleting an exchange leaves its queues, deleting a queue removes its bindings.
-  for (auto i : created_queues_) {
-    const std::string name = queues_[i];
-    attempt("queue " + name, "rabbitmqctl delete_queue '" + name + "'", [&](AmqpConnection& c) { c.delete_queue(name); });
+  for (const auto& r : removal.deleted) deleted.push_back(r.kind + " " + r.name);
+  for (const auto& l : removal.leftovers) {
+    const OwnedResource& r = l.resource;
+    leftovers.push_back(r.kind + " " + r.name + " (" + l.error + "); remove with: " + r.remove_command);
   }
-  for (auto i : created_exchanges_) {
-    const std::string name = exchanges_[i];
-    attempt("exchange " + name, "rabbitmqadmin delete exchange name='" + name + "'", [&](AmqpConnection& c) { c.delete_exchange(name); });
-  }
-  if (conn) conn->close();
   return deleted;
 }
 

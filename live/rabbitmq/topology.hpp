@@ -2,10 +2,11 @@
 /// @file topology.hpp
 /// The run's exchanges, queues and bindings on the broker: declared under the run's prefix after
 /// checking that none of the names exists, and deleted again (only what was declared) with
-/// retries.
+/// retries, by the rules of live/owned_resources.hpp.
 #include <string>
 #include <vector>
 
+#include "live/owned_resources.hpp"
 #include "live/rabbitmq/amqp_connection.hpp"
 #include "models/rabbitmq/scenario.hpp"
 
@@ -35,7 +36,7 @@ class Topology {
  private:
   const models::rabbitmq::Scenario& sc_;
   std::vector<std::string> queues_, exchanges_;
-  std::vector<std::size_t> created_queues_, created_exchanges_;
+  OwnedResources owned_;
 };
 
 }  // namespace cgsim::live::rabbitmq

@@ -35,37 +35,19 @@ set -euo pipefail
 KAFKA_VERSION="${CGSIM_KAFKA_VERSION:-3.9.1}"
 SCALA_VERSION=2.13
 SLF4J_VERSION=1.7.36
-DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
-STATE="${CGSIM_KAFKA_STATE:-${TMPDIR:-/tmp}/cgsim-kafka-$(id -u)}"
-START_TIMEOUT="${CGSIM_KAFKA_START_TIMEOUT:-120}"
-MAX_SECONDS="${CGSIM_KAFKA_MAX_SECONDS:-3600}"
 MIN_SESSION_MS="${CGSIM_KAFKA_MIN_SESSION_TIMEOUT_MS:-1000}"
 REBALANCE_PROTOCOLS="${CGSIM_KAFKA_REBALANCE_PROTOCOLS:-classic,consumer}"
 CONSUMER_SESSION_MS="${CGSIM_KAFKA_CONSUMER_SESSION_TIMEOUT_MS:-2000}"
 CONSUMER_HEARTBEAT_MS="${CGSIM_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS:-250}"
-CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/cgsim"
-CP_FILE="$CACHE_DIR/kafka_${SCALA_VERSION}-${KAFKA_VERSION}.classpath"
+CP_FILE="${XDG_CACHE_HOME:-$HOME/.cache}/cgsim/kafka_${SCALA_VERSION}-${KAFKA_VERSION}.classpath"
 
-log() { printf 'kafka-local: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-# shellcheck source=../lib/local-service.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/local-service.sh"
+# shellcheck source=../lib/broker-local.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker-local.sh"
+broker_settings kafka 120 3600 2,12
 
-# Prints the class path of Kafka and a logging binding, resolving it with Maven on first use.
-# Maven keeps the jars in its local repository (~/.m2); the class path is cached beside it.
-classpath() {
-  if [[ -s "$CP_FILE" ]]; then
-    local ok=1 jar
-    IFS=: read -r -a jars <"$CP_FILE" || true  # the file has no final newline
-    for jar in "${jars[@]}"; do [[ -f "$jar" ]] || { ok=0; break; }; done
-    if ((ok)); then cat "$CP_FILE"; return 0; fi
-  fi
-  command -v mvn >/dev/null || die "Maven (mvn) is not installed"
-  command -v java >/dev/null || die "Java is not installed"
-  mkdir -p "$CACHE_DIR"
-  local tmp
-  tmp="$(mktemp -d)"
-  cat >"$tmp/pom.xml" <<EOF
+# Writes to $1 a Maven project whose runtime class path is Kafka's and a logging binding.
+kafka_pom() {
+  cat >"$1" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -87,64 +69,28 @@ classpath() {
   </dependencies>
 </project>
 EOF
-  log "resolving org.apache.kafka:kafka_${SCALA_VERSION}:${KAFKA_VERSION} with Maven (first run downloads it)"
-  if ! mvn -B -q -f "$tmp/pom.xml" "$DEP_PLUGIN:build-classpath" -Dmdep.includeScope=runtime \
-      -Dmdep.outputFile="$tmp/cp.txt" >"$tmp/mvn.log" 2>&1; then
-    tail -n 30 "$tmp/mvn.log" >&2
-    rm -rf "$tmp"
-    die "Maven could not resolve Kafka ${KAFKA_VERSION}"
-  fi
-  [[ -s "$tmp/cp.txt" ]] || { rm -rf "$tmp"; die "Maven produced an empty class path"; }
-  mv "$tmp/cp.txt" "$CP_FILE"
-  rm -rf "$tmp"
-  cat "$CP_FILE"
 }
 
-running_pid() { pid_from "$STATE/pid"; }
-
-status() {
-  if running_pid >/dev/null && [[ -s "$STATE/bootstrap" ]]; then
-    cat "$STATE/bootstrap"
-    return 0
-  fi
-  return 1
+# Prints the class path of Kafka and a logging binding, resolving it with Maven on first use.
+classpath() {
+  maven_classpath "$CP_FILE" kafka_pom "org.apache.kafka:kafka_${SCALA_VERSION}:${KAFKA_VERSION}" "Kafka ${KAFKA_VERSION}"
 }
 
-stop() {
-  local pid
-  if pid="$(running_pid)"; then
-    log "stopping broker (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "broker did not stop in 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  stop_watchdog_and_remove_state .cgsim-kafka-local
+status() { address_if_running "$STATE/bootstrap"; }
+
+# Exit 0 once the broker logged its start and answers on port $1.
+kafka_ready() {
+  grep -q "Kafka Server started" "$STATE/server.log" 2>/dev/null &&
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 start() {
-  if status >/dev/null; then
-    log "already running at $(cat "$STATE/bootstrap")"
-    cat "$STATE/bootstrap"
-    return 0
-  fi
+  already_running && return 0
   command -v java >/dev/null || die "Java is not installed"
   local cp
   cp="$(classpath)"
-  if [[ -e "$STATE" && ! -f "$STATE/.cgsim-kafka-local" ]]; then
-    die "$STATE exists and was not created by this script; set CGSIM_KAFKA_STATE to another path"
-  fi
-  rm -rf "$STATE"
-  mkdir -p "$STATE"
-  touch "$STATE/.cgsim-kafka-local"
   # A failed start leaves nothing behind.
-  trap 'rc=$?; if ((rc != 0)); then stop; fi' EXIT
+  new_state
 
   local data port cport
   data="$(mktemp -d "$STATE/data.XXXXXX")"
@@ -200,42 +146,13 @@ EOF
   "${jvm[@]}" kafka.Kafka "$STATE/server.properties" >"$STATE/kafka.out" 2>&1 </dev/null &
   echo $! >"$STATE/pid"
 
-  local deadline=$((SECONDS + START_TIMEOUT)) ready=0
-  while ((SECONDS < deadline)); do
-    if ! running_pid >/dev/null; then
-      tail -n 40 "$STATE/kafka.out" "$STATE/server.log" >&2 2>/dev/null || true
-      die "the broker exited during start-up"
-    fi
-    if grep -q "Kafka Server started" "$STATE/server.log" 2>/dev/null &&
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      ready=1
-      break
-    fi
-    sleep 0.5
-  done
-  if ((!ready)); then
-    tail -n 40 "$STATE/server.log" >&2 2>/dev/null || true
-    die "the broker did not answer within ${START_TIMEOUT} s"
-  fi
+  wait_until_ready "$START_TIMEOUT" "$STATE/kafka.out" "$STATE/server.log" kafka_ready "$port"
   echo "127.0.0.1:${port}" >"$STATE/bootstrap"
-  # The watchdog outlives this script; its output goes to the state directory.
-  (watchdog "${CGSIM_KAFKA_PARENT_PID:-}" </dev/null >>"$STATE/watchdog.log" 2>&1 &
-   echo $! >"$STATE/watchdog.pid")
-  trap - EXIT
+  start_watchdog
   log "ready: 127.0.0.1:${port}"
   echo "127.0.0.1:${port}"
 }
 
 run() { run_with CGSIM_KAFKA_BOOTSTRAP "$@"; }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  run) shift; run "$@" ;;
-  classpath) classpath ;;
-  *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-    ;;
-esac
+broker_main "$@"

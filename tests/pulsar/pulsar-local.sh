@@ -30,71 +30,19 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 POM="$HERE/../reference_pulsar/pom.xml"
 PULSAR_VERSION=4.2.4
-DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
-STATE="${CGSIM_PULSAR_STATE:-${TMPDIR:-/tmp}/cgsim-pulsar-$(id -u)}"
-START_TIMEOUT="${CGSIM_PULSAR_START_TIMEOUT:-180}"
-MAX_SECONDS="${CGSIM_PULSAR_MAX_SECONDS:-3600}"
-CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/cgsim"
-CP_FILE="$CACHE_DIR/pulsar-${PULSAR_VERSION}.classpath"
+CP_FILE="${XDG_CACHE_HOME:-$HOME/.cache}/cgsim/pulsar-${PULSAR_VERSION}.classpath"
 
-log() { printf 'pulsar-local: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-# shellcheck source=../lib/local-service.sh
-source "$HERE/../lib/local-service.sh"
+# shellcheck source=../lib/broker-local.sh
+source "$HERE/../lib/broker-local.sh"
+broker_settings pulsar 180 3600 2,11
 
 # Prints the runtime class path of pulsar-broker and pulsar-client, resolving it with Maven on
 # first use (about 330 jars, 240 MB in ~/.m2).
 classpath() {
-  if [[ -s "$CP_FILE" ]]; then
-    local ok=1 jar
-    IFS=: read -r -a jars <"$CP_FILE" || true  # the file has no final newline
-    for jar in "${jars[@]}"; do [[ -f "$jar" ]] || { ok=0; break; }; done
-    if ((ok)); then cat "$CP_FILE"; return 0; fi
-  fi
-  command -v mvn >/dev/null || die "Maven (mvn) is not installed"
-  command -v java >/dev/null || die "Java is not installed"
-  mkdir -p "$CACHE_DIR"
-  local tmp
-  tmp="$(mktemp -d)"
-  log "resolving org.apache.pulsar:pulsar-broker:${PULSAR_VERSION} with Maven (first run downloads it)"
-  if ! mvn -B -q -f "$POM" "$DEP_PLUGIN:build-classpath" -Dmdep.includeScope=runtime \
-      -Dmdep.outputFile="$tmp/cp.txt" >"$tmp/mvn.log" 2>&1; then
-    tail -n 30 "$tmp/mvn.log" >&2
-    rm -rf "$tmp"
-    die "Maven could not resolve Pulsar ${PULSAR_VERSION}"
-  fi
-  [[ -s "$tmp/cp.txt" ]] || { rm -rf "$tmp"; die "Maven produced an empty class path"; }
-  mv "$tmp/cp.txt" "$CP_FILE"
-  rm -rf "$tmp"
-  cat "$CP_FILE"
+  maven_classpath "$CP_FILE" "$POM" "org.apache.pulsar:pulsar-broker:${PULSAR_VERSION}" "Pulsar ${PULSAR_VERSION}"
 }
 
-running_pid() { pid_from "$STATE/pid"; }
-
-status() {
-  if running_pid >/dev/null && [[ -s "$STATE/url" ]]; then
-    cat "$STATE/url"
-    return 0
-  fi
-  return 1
-}
-
-stop() {
-  local pid i
-  if pid="$(running_pid)"; then
-    log "stopping broker (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "broker did not stop in 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  stop_watchdog_and_remove_state .cgsim-pulsar-local
-}
+status() { address_if_running "$STATE/url"; }
 
 # Exit 0 when the admin API lists the namespace public/default (the standalone broker creates it
 # once its metadata, bookie and web service are up).
@@ -105,23 +53,13 @@ ready() {
 }
 
 start() {
-  if status >/dev/null; then
-    log "already running at $(cat "$STATE/url")"
-    cat "$STATE/url"
-    return 0
-  fi
+  already_running && return 0
   command -v java >/dev/null || die "Java is not installed"
   command -v curl >/dev/null || die "curl is not installed"
   local cp
   cp="$(classpath)"
-  if [[ -e "$STATE" && ! -f "$STATE/.cgsim-pulsar-local" ]]; then
-    die "$STATE exists and was not created by this script; set CGSIM_PULSAR_STATE to another path"
-  fi
-  rm -rf "$STATE"
-  mkdir -p "$STATE"
-  touch "$STATE/.cgsim-pulsar-local"
   # A failed start leaves nothing behind.
-  trap 'rc=$?; if ((rc != 0)); then stop; fi' EXIT
+  new_state
 
   local data port web bookie zk stream
   data="$(mktemp -d "$STATE/data.XXXXXX")"
@@ -181,51 +119,15 @@ EOF
     >"$STATE/pulsar.out" 2>&1 </dev/null &
   echo $! >"$STATE/pid"
 
-  local deadline=$((SECONDS + START_TIMEOUT)) ok=0
-  while ((SECONDS < deadline)); do
-    if ! running_pid >/dev/null; then
-      tail -n 40 "$STATE/pulsar.out" "$STATE/pulsar.log" >&2 2>/dev/null || true
-      die "the broker exited during start-up"
-    fi
-    if ready "$web"; then
-      ok=1
-      break
-    fi
-    sleep 0.5
-  done
-  if ((!ok)); then
-    tail -n 40 "$STATE/pulsar.log" >&2 2>/dev/null || true
-    die "the broker did not answer within ${START_TIMEOUT} s"
-  fi
+  wait_until_ready "$START_TIMEOUT" "$STATE/pulsar.out" "$STATE/pulsar.log" ready "$web"
   echo "pulsar://127.0.0.1:${port}" >"$STATE/url"
   echo "http://127.0.0.1:${web}" >"$STATE/admin_url"
-  # The watchdog outlives this script; its output goes to the state directory.
-  (watchdog "${CGSIM_PULSAR_PARENT_PID:-}" </dev/null >>"$STATE/watchdog.log" 2>&1 &
-   echo $! >"$STATE/watchdog.pid")
-  trap - EXIT
+  start_watchdog
   log "ready: pulsar://127.0.0.1:${port}, admin http://127.0.0.1:${web} (pid $(cat "$STATE/pid"))"
   cat "$STATE/url"
 }
 
-run() {
-  [[ "${1:-}" == "--" ]] && shift
-  (($# > 0)) || die "usage: $0 run -- COMMAND [ARGS...]"
-  local url rc=0
-  url="$(start)"
-  trap 'stop' EXIT
-  trap 'exit 130' INT TERM
-  env "CGSIM_PULSAR_URL=$url" "CGSIM_PULSAR_ADMIN_URL=$(cat "$STATE/admin_url")" "$@" || rc=$?
-  return "$rc"
-}
+run() { run_with CGSIM_PULSAR_URL "$@"; }
+run_env() { echo "CGSIM_PULSAR_ADMIN_URL=$(cat "$STATE/admin_url")"; }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  run) shift; run "$@" ;;
-  classpath) classpath ;;
-  *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-    ;;
-esac
+broker_main "$@"

@@ -24,16 +24,12 @@
 # system service the package may set up is stopped and disabled. Exit codes: 0 ok, 1 failure.
 set -euo pipefail
 
-STATE="${CGSIM_RABBITMQ_STATE:-${TMPDIR:-/tmp}/cgsim-rabbitmq-$(id -u)}"
-START_TIMEOUT="${CGSIM_RABBITMQ_START_TIMEOUT:-120}"
-MAX_SECONDS="${CGSIM_RABBITMQ_MAX_SECONDS:-3600}"
 SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
 CTL=/usr/lib/rabbitmq/bin/rabbitmqctl
 
-log() { printf 'rabbitmq-local: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-# shellcheck source=../lib/local-service.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/local-service.sh"
+# shellcheck source=../lib/broker-local.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker-local.sh"
+broker_settings rabbitmq 120 3600 2,10
 
 # Installs the Debian package when missing; the broker must never run as the system service.
 ensure_installed() {
@@ -52,7 +48,6 @@ ensure_installed() {
   fi
 }
 
-# Prints a TCP port on 127.0.0.1 that nothing listens on, avoiding the ports given as arguments.
 # The environment every rabbitmq-server and rabbitmqctl invocation of this broker shares.
 broker_env() {
   # shellcheck disable=SC1091
@@ -74,14 +69,7 @@ broker_env() {
 }
 
 running_pid() { pid_from "$STATE/beam.pid"; }
-
-status() {
-  if running_pid >/dev/null && [[ -s "$STATE/url" ]]; then
-    cat "$STATE/url"
-    return 0
-  fi
-  return 1
-}
+status() { address_if_running "$STATE/url"; }
 
 # Pids of the epmd daemons listening on this broker's epmd port.
 epmd_pids() {
@@ -92,19 +80,8 @@ epmd_pids() {
 }
 
 stop() {
-  local pid i
-  if pid="$(running_pid)"; then
-    log "stopping broker (beam pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "broker did not stop in 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
+  local pid
+  stop_broker "beam pid"
   # The server script's parent shell, when it outlived beam.
   if [[ -f "$STATE/server.pid" ]]; then
     pid="$(cat "$STATE/server.pid")"
@@ -115,24 +92,15 @@ stop() {
     log "stopping epmd (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
   done
-  stop_watchdog_and_remove_state .cgsim-rabbitmq-local
+  stop_watchdog_and_remove_state
 }
 
 start() {
-  if status >/dev/null; then
-    log "already running at $(cat "$STATE/url")"
-    cat "$STATE/url"
-    return 0
-  fi
+  already_running && return 0
   ensure_installed
-  if [[ -e "$STATE" && ! -f "$STATE/.cgsim-rabbitmq-local" ]]; then
-    die "$STATE exists and was not created by this script; set CGSIM_RABBITMQ_STATE to another path"
-  fi
-  rm -rf "$STATE"
+  new_state
   mkdir -p "$STATE/home" "$STATE/mnesia" "$STATE/log"
   chmod 700 "$STATE/home"
-  touch "$STATE/.cgsim-rabbitmq-local"
-  trap 'rc=$?; if ((rc != 0)); then stop; fi' EXIT
 
   local amqp dist epmd
   amqp="$(free_port)"
@@ -162,22 +130,11 @@ CONF
   [[ "$plugin" == "true" ]] || die "the consistent-hash exchange plugin is not running (${plugin})"
   (exec 3<>"/dev/tcp/127.0.0.1/$amqp") 2>/dev/null || die "nothing answers on 127.0.0.1:${amqp}"
   echo "amqp://guest:guest@127.0.0.1:${amqp}/" >"$STATE/url"
-  (watchdog "${CGSIM_RABBITMQ_PARENT_PID:-}" </dev/null >>"$STATE/watchdog.log" 2>&1 &
-   echo $! >"$STATE/watchdog.pid")
-  trap - EXIT
+  start_watchdog
   log "ready: amqp://guest:guest@127.0.0.1:${amqp}/ (pid $(cat "$RABBITMQ_PID_FILE"))"
   cat "$STATE/url"
 }
 
 run() { run_with CGSIM_RABBITMQ_URL "$@"; }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  run) shift; run "$@" ;;
-  *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-    ;;
-esac
+broker_main "$@"

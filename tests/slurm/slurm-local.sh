@@ -21,38 +21,22 @@
 # Exit codes: 0 ok, 1 failure (message on stderr), 77 Slurm or munge is not installed.
 set -euo pipefail
 
-STATE="${CGSIM_SLURM_STATE:-${TMPDIR:-/tmp}/cgsim-slurm-$(id -u)}"
 CPUS="${CGSIM_SLURM_CPUS:-2}"
-START_TIMEOUT="${CGSIM_SLURM_START_TIMEOUT:-60}"
-MAX_SECONDS="${CGSIM_SLURM_MAX_SECONDS:-1800}"
-MARKER=.cgsim-slurm-local
 
-log() { printf 'slurm-local: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-# shellcheck source=../lib/local-service.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/local-service.sh"
+# shellcheck source=../lib/broker-local.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/broker-local.sh"
+broker_settings slurm 60 1800 2,13
 
 running_pid() { pid_from "$STATE/slurmctld.pid"; }
 
-status() {
-  if running_pid >/dev/null && [[ -f "$STATE/ready" ]]; then
-    echo "$STATE/slurm.conf"
-    return 0
-  fi
-  return 1
-}
+# The file ready holds slurm.conf's path once the node is idle.
+status() { address_if_running "$STATE/ready"; }
 
 # Sends TERM to the daemon whose pid is in file $1, then KILL after 10 s.
 stop_daemon() {
-  local pid i
+  local pid
   pid="$(pid_from "$1")" || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.2
-  done
-  log "$(basename "$1" .pid) did not stop in 10 s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
+  terminate "$pid" 10 "$(basename "$1" .pid)"
 }
 
 stop() {
@@ -65,27 +49,18 @@ stop() {
     stop_daemon "$STATE/slurmctld.pid"
     stop_daemon "$STATE/munged.pid"
   fi
-  stop_watchdog_and_remove_state "$MARKER"
+  stop_watchdog_and_remove_state
 }
 
 start() {
-  if status >/dev/null; then
-    log "already running ($STATE/slurm.conf)"
-    echo "$STATE/slurm.conf"
-    return 0
-  fi
+  already_running && return 0
   local b
   for b in munged slurmctld slurmd sbatch sinfo; do
     command -v "$b" >/dev/null || { log "$b is not installed (Debian: apt-get install slurm-wlm munge)"; exit 77; }
   done
-  if [[ -e "$STATE" && ! -f "$STATE/$MARKER" ]]; then
-    die "$STATE exists and was not created by this script; set CGSIM_SLURM_STATE to another path"
-  fi
-  rm -rf "$STATE"
+  new_state
   mkdir -p "$STATE"/{munge,ctld,spool}
   chmod 700 "$STATE" "$STATE/munge"
-  touch "$STATE/$MARKER"
-  trap 'rc=$?; if ((rc != 0)); then stop; fi' EXIT
 
   # munge: a private key and socket, so that nothing of the host's munge is used or touched.
   head -c 1024 /dev/urandom >"$STATE/munge/munge.key"
@@ -150,24 +125,12 @@ EOF2
     tail -n 20 "$STATE/slurmctld.log" "$STATE/slurmd.log" >&2 2>/dev/null || true
     die "the node is not idle after ${START_TIMEOUT} s (state: ${state:-none})"
   fi
-  touch "$STATE/ready"
-  # The watchdog outlives this script; its output goes to the state directory.
-  (watchdog "${CGSIM_SLURM_PARENT_PID:-}" </dev/null >>"$STATE/watchdog.log" 2>&1 &
-   echo $! >"$STATE/watchdog.pid")
-  trap - EXIT
+  echo "$SLURM_CONF" >"$STATE/ready"
+  start_watchdog
   log "ready"
   echo "$SLURM_CONF"
 }
 
 run() { run_with SLURM_CONF "$@"; }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  run) shift; run "$@" ;;
-  *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-    ;;
-esac
+broker_main "$@"
