@@ -8,6 +8,7 @@
 #include "analysis/experiments/plan.hpp"
 #include "analysis/experiments/shard.hpp"
 #include "cli/budget_flags.hpp"
+#include "cli/slurm_emit.hpp"
 
 namespace cgsim::cli {
 
@@ -31,6 +32,7 @@ struct PlanCommandOptions {
   std::string shard;  ///< "K/N": run one shard of the next round
   std::string state;  ///< plan-state.json of the rounds run so far
   BudgetFlags budget;
+  EmitFlags emit;
 };
 
 /// The analysis options of @p o; throws InputError naming the flags.

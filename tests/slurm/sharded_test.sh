@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A sharded sweep and a sharded plan on a real single-node Slurm cluster (tests/slurm/slurm-local.sh):
-# the job array of contrib/slurm/cgsim-sweep-slurm.sh runs the sweep's shards and its dependent job
-# merges them; contrib/slurm/cgsim-plan-slurm.sh submits one array per plan round and merges each.
-# The merged outputs must equal the unsharded commands' byte for byte.
+# the scripts `cgsim sweep --emit slurm` writes (a job array, its dependent merge job, and
+# submit.sh chaining them) run the sweep; contrib/slurm/cgsim-plan-slurm.sh has `cgsim plan --emit
+# slurm` write the round script and its driver and runs one array per plan round. The merged
+# outputs must equal the unsharded commands' byte for byte.
 # Usage: sharded_test.sh CGSIM. Exit 77 (skipped) when Slurm or munge is not installed.
 set -euo pipefail
 cgsim="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
@@ -44,8 +45,8 @@ export CGSIM_SLURM_STATE="$tmp/slurm-state" CGSIM_SLURM_PARENT_PID=$$ CGSIM_SLUR
 rc=0
 cat >"$tmp/on-cluster.sh" <<EOF2
 set -euo pipefail
-timeout 300 bash "$root/contrib/slurm/cgsim-sweep-slurm.sh" --shards 5 --out "$tmp/sharded" --cgsim "$cgsim" \
-  --wait -- $(printf '%q ' "${args[@]}")
+"$cgsim" sweep $(printf '%q ' "${args[@]}") --emit slurm "$tmp/sharded/jobs" --shards 5 --out "$tmp/sharded" --quiet
+timeout 300 bash "$tmp/sharded/jobs/submit.sh" --wait
 prc=0
 timeout 400 bash "$root/contrib/slurm/cgsim-plan-slurm.sh" --shards 3 --out "$tmp/plan_sharded" --cgsim "$cgsim" \
   --round-timeout 200 -- $(printf '%q ' "${plan_args[@]}") || prc=\$?
@@ -54,17 +55,17 @@ EOF2
 timeout 800 bash "$root/tests/slurm/slurm-local.sh" run -- bash "$tmp/on-cluster.sh" || rc=$?
 if ((rc == 77)); then echo "skipped: Slurm or munge is not installed"; exit 77; fi
 if ((rc != 0)); then
-  tail -n 20 "$tmp"/sharded/slurm/*.log "$tmp"/plan_sharded/slurm/*.log 2>/dev/null || true
+  tail -n 20 "$tmp"/sharded/jobs/*.log "$tmp"/plan_sharded/slurm/*.log 2>/dev/null || true
   echo "FAIL: the Slurm runs exited with $rc"
   exit 1
 fi
 for f in sweep.json sweep.csv runs.csv; do
   cmp "$tmp/full/$f" "$tmp/sharded/$f" || { echo "FAIL: $f differs between the unsharded and the Slurm sweep"; exit 1; }
 done
-n="$(ls -d "$tmp"/sharded/shards/* | wc -l)"
+n="$(ls -d "$tmp"/sharded/jobs/shard-*/ | wc -l)"
 ((n == 5)) || { echo "FAIL: expected 5 shard directories, found $n"; exit 1; }
 for f in plan.json summary.json lag.csv group_lag.csv throughput.csv timeline.csv latency_cdf.csv; do
   cmp "$tmp/plan_full/$f" "$tmp/plan_sharded/$f" || { echo "FAIL: $f differs between the unsharded and the Slurm plan"; exit 1; }
 done
-rounds="$(ls "$tmp"/plan_sharded/slurm/round-*.sbatch | wc -l)"
+rounds="$(ls -d "$tmp"/plan_sharded/slurm/round-*/ | wc -l)"
 echo "ok: sweep of 12 units in 5 array tasks and plan in $rounds rounds of 3 tasks, merged outputs byte-identical"
