@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "analysis/metrics/format.hpp"
@@ -148,6 +149,9 @@ int merge_plan_shards(const std::vector<analysis::ShardDir>& shards, const std::
   o.jobs = jobs;
   analysis::PlanOptions po = with_flag_names([&] { return plan_options(o); });
   po.progress = false;
+  // The shards checked the cost of the runs they started; the merge does not estimate again.
+  po.budget.max_events = std::numeric_limits<double>::infinity();
+  po.budget.max_bytes = std::numeric_limits<double>::infinity();
   analysis::PlanRounds rounds;
   rounds.known = known;
   const analysis::PlanResult r = with_flag_names([&] { return analysis::run_plan(po, &rounds); });
