@@ -147,26 +147,40 @@ int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, co
   return output_plan(o, r);
 }
 
-namespace {
-
-/// `cgsim plan` of a RabbitMQ or Pulsar scenario (plan_family.hpp): the same options, outputs and
-/// exit codes, without --shard and --trace.
-int run_family_plan_command(const PlanCommandOptions& o) {
-  if (!o.shard.empty() || !o.state.empty()) throw InputError("--shard: not available for RabbitMQ and Pulsar plans");
-  if (!o.trace.empty()) throw InputError("--trace: not available for RabbitMQ and Pulsar plans");
-  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
+analysis::PlanOptions any_plan_options(const PlanCommandOptions& o) {
+  if (analysis::scenario_family(o.file) == "kafka") return plan_options(o);
   PlanCommandOptions rest = o;
   rest.slo.clear();
-  const analysis::PlanOptions po = with_flag_names([&] {
-    analysis::PlanOptions p = plan_options(rest);
-    for (const auto& s : o.slo) p.slos.push_back(analysis::parse_family_slo(s));
-    return p;
-  });
-  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_family_plan(po); });
+  analysis::PlanOptions p = plan_options(rest);
+  for (const auto& s : o.slo) p.slos.push_back(analysis::parse_family_slo(s));
+  return p;
+}
+
+analysis::PlanResult run_any_plan(const analysis::PlanOptions& po, analysis::PlanRounds* rounds) {
+  if (analysis::scenario_family(po.scenario_file) == "kafka") return analysis::run_plan(po, rounds);
+  return analysis::run_family_plan(po, rounds);
+}
+
+int finish_any_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, const analysis::PlanResult& r) {
+  if (analysis::scenario_family(po.scenario_file) == "kafka") return finish_plan(o, po, r);
   if (!o.out.empty()) {
     if (auto run = analysis::rerun_family_recommended(po, r)) analysis::write_family_run_outputs(o.out, *run);
   }
   return output_plan(o, r);
+}
+
+namespace {
+
+/// `cgsim plan` of a RabbitMQ or Pulsar scenario (plan_family.hpp): the same options, outputs and
+/// exit codes, without --trace.
+int run_family_plan_command(const PlanCommandOptions& o) {
+  if (!o.shard.empty()) return run_plan_shard(o);
+  if (!o.state.empty()) throw InputError("--state: only with --shard K/N");
+  if (!o.trace.empty()) throw InputError("--trace: not available for RabbitMQ and Pulsar plans");
+  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
+  const analysis::PlanOptions po = with_flag_names([&] { return any_plan_options(o); });
+  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_family_plan(po); });
+  return finish_any_plan(o, po, r);
 }
 
 /// `--emit slurm DIR`: checks the options and writes the round script and its driver.
@@ -175,15 +189,7 @@ int emit_plan_command(const PlanCommandOptions& o) {
   if (!o.state.empty() || !o.trace.empty() || o.json) {
     throw InputError("--emit: --state, --trace and --json are not available for a plan run by the scripts");
   }
-  const bool kafka = analysis::scenario_family(o.file) == "kafka";
-  with_flag_names([&] {
-    PlanCommandOptions rest = o;
-    if (!kafka) rest.slo.clear();
-    analysis::PlanOptions p = plan_options(rest);
-    if (!kafka)
-      for (const auto& s : o.slo) p.slos.push_back(analysis::parse_family_slo(s));
-    return p;
-  });
+  with_flag_names([&] { return any_plan_options(o); });
   const auto written = emit_slurm_plan(job, plan_arguments(o));
   if (!o.quiet) {
     for (const auto& w : written) std::cout << w << "\n";

@@ -38,6 +38,15 @@ struct PlanCommandOptions {
 /// The analysis options of @p o; throws InputError naming the flags.
 analysis::PlanOptions plan_options(const PlanCommandOptions& o);
 
+/// plan_options() for a scenario of any broker family (RabbitMQ and Pulsar plans take their own SLOs).
+analysis::PlanOptions any_plan_options(const PlanCommandOptions& o);
+
+/// run_plan() or, for a RabbitMQ or Pulsar scenario, run_family_plan().
+analysis::PlanResult run_any_plan(const analysis::PlanOptions& po, analysis::PlanRounds* rounds);
+
+/// finish_plan() for a scenario of any broker family.
+int finish_any_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, const analysis::PlanResult& r);
+
 /// Writes what `cgsim plan` writes for the finished plan @p r (--out, --trace, --report, --json,
 /// the table) and returns its exit code (1 when some point has no configuration meeting the SLOs).
 int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, const analysis::PlanResult& r);
