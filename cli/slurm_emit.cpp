@@ -87,9 +87,13 @@ std::string shell_quote(const std::string& s) {
   const bool plain = !s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                                        "0123456789_@%+=:,./-") == std::string::npos;
   if (plain) return s;
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
+  // Double quotes, in which only $ ` " \ keep a meaning: each is escaped with a backslash.
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '$' || c == '`' || c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
 }
 
 std::string absolute_path(const std::string& path) {

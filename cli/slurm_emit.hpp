@@ -38,7 +38,7 @@ struct SlurmJob {
 SlurmJob slurm_job(const EmitFlags& e, const std::string& out, unsigned jobs, bool report, const std::string& shard);
 
 /// @p s quoted for bash: unchanged when it holds only characters the shell leaves alone, else in
-/// single quotes (a quote inside as '\'').
+/// double quotes with $ ` " and \ escaped by a backslash.
 std::string shell_quote(const std::string& s);
 
 /// The scenario path as the scripts give it: absolute, normalised.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # slurm-common.sh: what cgsim-sweep-slurm.sh and cgsim-plan-slurm.sh share, sourced by both
 # (keep it beside them): the options they both take, the checks of those options, the cgsim
 # binary's absolute path, and the flags that have cgsim write the batch scripts
@@ -12,6 +13,7 @@ emit_args=()
 
 # Takes the option at "$1" (and its value) if it is one of the common ones: sets its variable and
 # `consumed` to the number of arguments it used; `consumed` is 0 for any other argument.
+# shellcheck disable=SC2034  # `consumed` is read by the sourcing script
 parse_common_option() {
   consumed=1
   case "$1" in

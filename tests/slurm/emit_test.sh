@@ -27,7 +27,7 @@ faults:
   - {at: 10s, crash: g/0}
 EOF2
 sweep=("$tmp/my study.yaml" --vary "groups.0.consumers.count=2,3" --set "name=it's \$HOME" --seeds 3 --max-events 1e8)
-plan=("$tmp/my study.yaml" --slo p99_latency=50ms --slo "max_lag=1e6" --seeds 2 --partitions 4,6)
+plan=("$tmp/my study.yaml" --slo p99_latency=50ms --slo "max_lag=1e6" --seeds 2 --partitions "4,6")
 
 cd "$tmp"
 "$cgsim" sweep "${sweep[@]}" --out out/sweep --emit slurm jobs/sweep --shards 3 --sbatch=--partition=batch --report --quiet
@@ -39,12 +39,12 @@ for bad in "--emit slurm jobs/x" "--emit slurm jobs/x --shards 2 --shard 0/2" "-
   # shellcheck disable=SC2086
   msg="$("$cgsim" sweep "${sweep[@]}" --out out/x $bad 2>&1)"; code=$?
   set -e
-  ((code == 2)) && [[ "$msg" == *"--emit"* ]] || fail "sweep $bad: exit $code, $msg"
+  if ((code != 2)) || [[ "$msg" != *"--emit"* ]]; then fail "sweep $bad: exit $code, $msg"; fi
 done
 set +e
 msg="$("$cgsim" sweep "${sweep[@]}" --out out/x --emit slurm "jobs/a b" --shards 2 2>&1)"; code=$?
 set -e
-((code == 2)) && [[ "$msg" == *"#SBATCH"* ]] || fail "a directory with a space: exit $code, $msg"
+if ((code != 2)) || [[ "$msg" != *"#SBATCH"* ]]; then fail "a directory with a space: exit $code, $msg"; fi
 
 check() {  # check EMITTED GOLDEN
   local text
@@ -95,5 +95,5 @@ PATH="$tmp/bin:$PATH" bash jobs/plan/submit.sh 2>/dev/null || src=$?
 for f in plan.json summary.json; do
   cmp "full/plan/$f" "out/plan/$f" || fail "$f differs between the unsharded plan and the emitted scripts' run"
 done
-rounds="$(ls -d jobs/plan/round-*/ | wc -l)"
+rounds="$(find jobs/plan -maxdepth 1 -name 'round-*' -type d | wc -l)"
 echo "ok: emitted scripts match the golden text ($checked); sweep and plan ($rounds rounds) run by them byte-identical"
