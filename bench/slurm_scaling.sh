@@ -5,13 +5,21 @@
 # an array of 64 tasks that do nothing. Prints a Markdown table; docs/performance.md ("Sweeps on a
 # cluster") has the figures and the extrapolation to a large cluster.
 #
-#   bash bench/slurm_scaling.sh [CGSIM]      (default ./build/cli/cgsim)
+#   bash bench/slurm_scaling.sh [--loaded] [CGSIM]      (default ./build/cli/cgsim)
 #
-# Times are wall clock: run it alone on the machine (other processes share the slots' cores); the
-# load average before and after is printed with the figures.
+# Times are wall clock: run it alone on the machine (other processes share the slots' cores). It
+# refuses to start when the 1-minute load average is 0.5 or more, unless --loaded (the figures are
+# then a slice of a contended machine); the load average before and after is printed with them.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+loaded=0
+if [[ "${1:-}" == --loaded ]]; then loaded=1; shift; fi
 cgsim="$(cd "$(dirname "${1:-$root/build/cli/cgsim}")" && pwd)/$(basename "${1:-$root/build/cli/cgsim}")"
+if ((!loaded)) && [[ "$(awk '{print ($1 < 0.5)}' /proc/loadavg)" != 1 ]]; then
+  echo "slurm_scaling: the load average is $(cut -d' ' -f1 /proc/loadavg), not idle (< 0.5); the speed-up would measure" \
+    "the other processes. Run it on an idle machine, or give --loaded to measure anyway." >&2
+  exit 3
+fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/cgsim-slurm-bench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 shards=8 empty_tasks=64
@@ -53,6 +61,8 @@ printf '| cgsim sweep, 512 units, --jobs 1 (no scheduler) | %.1f |\n' "$direct1"
 printf '| cgsim sweep, 512 units, --jobs 2 (no scheduler) | %.1f |\n' "$direct2"
 printf '| Slurm, 1 slot: %d-task array + merge | %.1f |\n' "$shards" "${sweep[1]}"
 printf '| Slurm, 2 slots: %d-task array + merge | %.1f |\n' "$shards" "${sweep[2]}"
-printf '| Slurm speed-up 1 -> 2 slots | %.2fx |\n' "$(echo "${sweep[1]} / ${sweep[2]}" | bc -l)"
+speedup="$(echo "${sweep[1]} / ${sweep[2]}" | bc -l)"
+printf '| Slurm speed-up 1 -> 2 slots | %.2fx (target >= 1.8x: %s) |\n' "$speedup" \
+  "$( (($(echo "$speedup >= 1.8" | bc -l))) && echo met || echo "not met")"
 printf '| Slurm, 1 slot: %d empty tasks | %.1f (%.3f s per task) |\n' "$empty_tasks" "${overhead[1]}" "$(echo "${overhead[1]} / $empty_tasks" | bc -l)"
 printf '| Slurm, 2 slots: %d empty tasks | %.1f (%.3f s per task per slot) |\n' "$empty_tasks" "${overhead[2]}" "$(echo "${overhead[2]} * 2 / $empty_tasks" | bc -l)"

@@ -5,7 +5,9 @@
 /// progress line.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "analysis/experiments/cost.hpp"
 #include "cli/flag_checks.hpp"
@@ -15,7 +17,15 @@ namespace cgsim::cli {
 struct BudgetFlags {
   analysis::CostBudget budget;
   bool progress = false;
+  std::string max_events_text;  ///< --max-events as given (empty: not given)
+  std::string max_memory_text;  ///< --max-memory as given
 };
+
+/// The budget flags that were given, to repeat them on another command line.
+inline void append_budget_arguments(std::vector<std::string>& args, const BudgetFlags& b) {
+  if (!b.max_events_text.empty()) args.insert(args.end(), {"--max-events", b.max_events_text});
+  if (!b.max_memory_text.empty()) args.insert(args.end(), {"--max-memory", b.max_memory_text});
+}
 
 /// A memory size such as 8GiB, 512M or 1e9 (bytes).
 inline CLI::Validator memory_size() {
@@ -32,14 +42,21 @@ inline CLI::Validator memory_size() {
 
 /// Adds the flags to @p cmd; @p with_progress adds --progress too.
 inline void add_budget_flags(CLI::App* cmd, BudgetFlags& b, bool with_progress = true) {
-  cmd->add_option_function<double>(
-         "--max-events", [&b](double v) { b.budget.max_events = v; },
+  cmd->add_option_function<std::string>(
+         "--max-events",
+         [&b](const std::string& v) {
+           b.budget.max_events = std::strtod(v.c_str(), nullptr);
+           b.max_events_text = v;
+         },
          "Refuse runs estimated above this many engine events (default " +
              analysis::format_count(analysis::CostBudget{}.max_events) + ")")
       ->check(number_in(1, 1e300, ">= 1"));
   cmd->add_option_function<std::string>(
          "--max-memory",
-         [&b](const std::string& v) { analysis::parse_bytes(v, b.budget.max_bytes); },
+         [&b](const std::string& v) {
+           analysis::parse_bytes(v, b.budget.max_bytes);
+           b.max_memory_text = v;
+         },
          "Refuse runs estimated above this much memory, e.g. 8GiB (default " +
              analysis::format_bytes(analysis::CostBudget{}.max_bytes) + ")")
       ->check(memory_size());

@@ -54,6 +54,24 @@ void add_plan_options(CLI::App* cmd, PlanCommandOptions& o) {
                   "Run only shard K of N of the plan's next round (after --state's rounds) and write a partial "
                   "result (shard.json) to --out; `cgsim merge` combines the shards (docs/cluster.md)");
   cmd->add_option("--state", o.state, "plan-state.json written by `cgsim merge`: the rounds run so far (with --shard)");
+  add_emit_flags(cmd, o.emit);
+}
+
+/// The plan's arguments as the batch scripts repeat them: the scenario (absolute), then every
+/// option that defines the units, values as given.
+std::vector<std::string> plan_arguments(const PlanCommandOptions& o) {
+  std::vector<std::string> a{absolute_path(o.file)};
+  for (const auto& s : o.slo) a.insert(a.end(), {"--slo", s});
+  if (o.failures >= 0) a.insert(a.end(), {"--failures", std::to_string(o.failures)});
+  if (!o.partitions.empty()) a.insert(a.end(), {"--partitions", o.partitions});
+  if (!o.consumers.empty()) a.insert(a.end(), {"--consumers", o.consumers});
+  if (!o.group.empty()) a.insert(a.end(), {"--group", o.group});
+  for (const auto& v : o.vary) a.insert(a.end(), {"--vary", v});
+  for (const auto& s : o.set) a.insert(a.end(), {"--set", s});
+  a.insert(a.end(), {"--seeds", std::to_string(o.seeds)});
+  if (o.latency_under_failure) a.emplace_back("--latency-under-failure");
+  append_budget_arguments(a, o.budget);
+  return a;
 }
 
 /// Parses "12,24,36" into counts; throws InputError naming @p flag.
@@ -129,29 +147,61 @@ int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, co
   return output_plan(o, r);
 }
 
-namespace {
-
-/// `cgsim plan` of a RabbitMQ or Pulsar scenario (plan_family.hpp): the same options, outputs and
-/// exit codes, without --shard and --trace.
-int run_family_plan_command(const PlanCommandOptions& o) {
-  if (!o.shard.empty() || !o.state.empty()) throw InputError("--shard: not available for RabbitMQ and Pulsar plans");
-  if (!o.trace.empty()) throw InputError("--trace: not available for RabbitMQ and Pulsar plans");
-  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
+analysis::PlanOptions any_plan_options(const PlanCommandOptions& o) {
+  if (analysis::scenario_family(o.file) == "kafka") return plan_options(o);
   PlanCommandOptions rest = o;
   rest.slo.clear();
-  const analysis::PlanOptions po = with_flag_names([&] {
-    analysis::PlanOptions p = plan_options(rest);
-    for (const auto& s : o.slo) p.slos.push_back(analysis::parse_family_slo(s));
-    return p;
-  });
-  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_family_plan(po); });
+  analysis::PlanOptions p = plan_options(rest);
+  for (const auto& s : o.slo) p.slos.push_back(analysis::parse_family_slo(s));
+  return p;
+}
+
+analysis::PlanResult run_any_plan(const analysis::PlanOptions& po, analysis::PlanRounds* rounds) {
+  if (analysis::scenario_family(po.scenario_file) == "kafka") return analysis::run_plan(po, rounds);
+  return analysis::run_family_plan(po, rounds);
+}
+
+int finish_any_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, const analysis::PlanResult& r) {
+  if (analysis::scenario_family(po.scenario_file) == "kafka") return finish_plan(o, po, r);
   if (!o.out.empty()) {
     if (auto run = analysis::rerun_family_recommended(po, r)) analysis::write_family_run_outputs(o.out, *run);
   }
   return output_plan(o, r);
 }
 
+namespace {
+
+/// `cgsim plan` of a RabbitMQ or Pulsar scenario (plan_family.hpp): the same options, outputs and
+/// exit codes, without --trace.
+int run_family_plan_command(const PlanCommandOptions& o) {
+  if (!o.shard.empty()) return run_plan_shard(o);
+  if (!o.state.empty()) throw InputError("--state: only with --shard K/N");
+  if (!o.trace.empty()) throw InputError("--trace: not available for RabbitMQ and Pulsar plans");
+  if (o.report && o.out.empty()) throw InputError("--report: needs --out DIR");
+  const analysis::PlanOptions po = with_flag_names([&] { return any_plan_options(o); });
+  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_family_plan(po); });
+  return finish_any_plan(o, po, r);
+}
+
+/// `--emit slurm DIR`: checks the options and writes the round script and its driver.
+int emit_plan_command(const PlanCommandOptions& o) {
+  const SlurmJob job = slurm_job(o.emit, o.out, o.jobs, o.report, o.shard);
+  if (!o.state.empty() || !o.trace.empty() || o.json) {
+    throw InputError("--emit: --state, --trace and --json are not available for a plan run by the scripts");
+  }
+  with_flag_names([&] { return any_plan_options(o); });
+  const auto written = emit_slurm_plan(job, plan_arguments(o));
+  if (!o.quiet) {
+    for (const auto& w : written) std::cout << w << "\n";
+    std::cout << "run the rounds with: bash " << shell_quote(job.dir + "/submit.sh") << "   (outputs in " << job.out
+              << "/)\n";
+  }
+  return kExitOk;
+}
+
 int run_plan_command(const PlanCommandOptions& o) {
+  if (o.emit.given()) return emit_plan_command(o);
+  if (o.emit.shards != 0 || !o.emit.sbatch.empty()) throw InputError("--shards, --sbatch: only with --emit slurm DIR");
   if (analysis::scenario_family(o.file) != "kafka") return run_family_plan_command(o);
   if (!o.shard.empty()) return run_plan_shard(o);
   if (!o.state.empty()) throw InputError("--state: only with --shard K/N");

@@ -8,6 +8,7 @@
 #include "analysis/experiments/plan.hpp"
 #include "analysis/experiments/shard.hpp"
 #include "cli/budget_flags.hpp"
+#include "cli/slurm_emit.hpp"
 
 namespace cgsim::cli {
 
@@ -31,10 +32,20 @@ struct PlanCommandOptions {
   std::string shard;  ///< "K/N": run one shard of the next round
   std::string state;  ///< plan-state.json of the rounds run so far
   BudgetFlags budget;
+  EmitFlags emit;
 };
 
 /// The analysis options of @p o; throws InputError naming the flags.
 analysis::PlanOptions plan_options(const PlanCommandOptions& o);
+
+/// plan_options() for a scenario of any broker family (RabbitMQ and Pulsar plans take their own SLOs).
+analysis::PlanOptions any_plan_options(const PlanCommandOptions& o);
+
+/// run_plan() or, for a RabbitMQ or Pulsar scenario, run_family_plan().
+analysis::PlanResult run_any_plan(const analysis::PlanOptions& po, analysis::PlanRounds* rounds);
+
+/// finish_plan() for a scenario of any broker family.
+int finish_any_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, const analysis::PlanResult& r);
 
 /// Writes what `cgsim plan` writes for the finished plan @p r (--out, --trace, --report, --json,
 /// the table) and returns its exit code (1 when some point has no configuration meeting the SLOs).

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "analysis/metrics/format.hpp"
@@ -89,9 +90,9 @@ int run_plan_shard(const PlanCommandOptions& o) {
   }
   analysis::PlanRounds rounds;
   rounds.shard = with_flag_names([&] { return analysis::parse_shard(o.shard); });
-  const analysis::PlanOptions po = with_flag_names([&] { return plan_options(o); });
+  const analysis::PlanOptions po = with_flag_names([&] { return any_plan_options(o); });
   if (!o.state.empty()) rounds.known = read_state(o);
-  with_flag_names([&] { return analysis::run_plan(po, &rounds); });
+  with_flag_names([&] { return run_any_plan(po, &rounds); });
   if (rounds.pending_round == 0) {
     throw InputError("--state " + escape_bytes(o.state) +
                      ": the plan is complete, no round is left to run (cgsim merge wrote its outputs)");
@@ -146,11 +147,14 @@ int merge_plan_shards(const std::vector<analysis::ShardDir>& shards, const std::
   o.report = report;
   o.quiet = quiet;
   o.jobs = jobs;
-  analysis::PlanOptions po = with_flag_names([&] { return plan_options(o); });
+  analysis::PlanOptions po = with_flag_names([&] { return any_plan_options(o); });
   po.progress = false;
+  // The shards checked the cost of the runs they started; the merge does not estimate again.
+  po.budget.max_events = std::numeric_limits<double>::infinity();
+  po.budget.max_bytes = std::numeric_limits<double>::infinity();
   analysis::PlanRounds rounds;
   rounds.known = known;
-  const analysis::PlanResult r = with_flag_names([&] { return analysis::run_plan(po, &rounds); });
+  const analysis::PlanResult r = with_flag_names([&] { return run_any_plan(po, &rounds); });
   if (rounds.pending_round != 0 && rounds.pending_round <= round) {
     throw InputError("merge: round " + std::to_string(rounds.pending_round) + " is incomplete after merging round " +
                      std::to_string(round) + " (the shards do not cover it)");
@@ -177,7 +181,7 @@ int merge_plan_shards(const std::vector<analysis::ShardDir>& shards, const std::
     }
     return kExitOk;
   }
-  return finish_plan(o, po, r);
+  return finish_any_plan(o, po, r);
 }
 
 }  // namespace cgsim::cli

@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/option_flags.hpp"
+#include "cli/slurm_emit.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::cli {
@@ -30,6 +31,7 @@ struct SweepCommandOptions {
   bool report = false;
   BudgetFlags budget;
   std::string shard;
+  EmitFlags emit;
 };
 
 void add_sweep_options(CLI::App* cmd, SweepCommandOptions& o) {
@@ -46,6 +48,7 @@ void add_sweep_options(CLI::App* cmd, SweepCommandOptions& o) {
   cmd->add_option("--shard", o.shard,
                   "Run only shard K of N (units u with u mod N = K) and write a partial result (shard.json) to "
                   "--out; `cgsim merge` combines the N partial results (docs/cluster.md)");
+  add_emit_flags(cmd, o.emit);
 }
 
 analysis::SweepOptions sweep_options(const SweepCommandOptions& o) {
@@ -79,7 +82,36 @@ int run_sweep_shard_command(const SweepCommandOptions& o) {
   return kExitOk;
 }
 
+/// The sweep's arguments as the batch scripts repeat them: the scenario (absolute), then every
+/// option that defines the units, values as given.
+std::vector<std::string> sweep_arguments(const SweepCommandOptions& o) {
+  std::vector<std::string> a{absolute_path(o.file)};
+  for (const auto& s : o.set) a.insert(a.end(), {"--set", s});
+  for (const auto& v : o.vary) a.insert(a.end(), {"--vary", v});
+  a.insert(a.end(), {"--seeds", std::to_string(o.seeds)});
+  append_budget_arguments(a, o.budget);
+  return a;
+}
+
+/// `--emit slurm DIR`: checks the sweep (its scenario and options load) and writes the scripts.
+int emit_sweep_command(const SweepCommandOptions& o) {
+  const SlurmJob job = slurm_job(o.emit, o.out, o.jobs, o.report, o.shard);
+  with_flag_names([&] {
+    analysis::SweepScenarios scenarios;
+    return analysis::sweep_skeleton(sweep_options(o), scenarios);
+  });
+  const auto written = emit_slurm_sweep(job, sweep_arguments(o));
+  if (!o.quiet) {
+    for (const auto& w : written) std::cout << w << "\n";
+    std::cout << "submit with: bash " << shell_quote(job.dir + "/submit.sh") << "   (merged outputs in " << job.out
+              << "/)\n";
+  }
+  return kExitOk;
+}
+
 int run_sweep_command(const SweepCommandOptions& o) {
+  if (o.emit.given()) return emit_sweep_command(o);
+  if (o.emit.shards != 0 || !o.emit.sbatch.empty()) throw InputError("--shards, --sbatch: only with --emit slurm DIR");
   if (!o.shard.empty()) return run_sweep_shard_command(o);
   analysis::SweepResult r = with_flag_names([&] { return analysis::run_sweep(sweep_options(o)); });
   analysis::write_sweep_outputs(o.out, r);

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -102,4 +104,80 @@ TEST(K8sManifest, MergeJobMergesEveryShardDirectory) {
   std::smatch out;
   ASSERT_TRUE(std::regex_search(shard_script, out, std::regex(R"re(--out "([^"]*)\$\{JOB_COMPLETION_INDEX\}")re")));
   EXPECT_NE(s.find(std::string(out[1]) + "$k"), std::string::npos) << "the merge reads the shards' directories";
+}
+
+// contrib/k8s/cgsim-plan-round-job.yaml: one plan round as a template (${ROUND}) that
+// contrib/k8s/cgsim-plan-k8s.sh instantiates per round.
+namespace {
+
+const std::string kPlanManifest = std::string(CGSIM_SOURCE_DIR) + "/contrib/k8s/cgsim-plan-round-job.yaml";
+
+YAML::Node plan_job(const std::string& role) {
+  for (const auto& d : YAML::LoadAllFromFile(kPlanManifest))
+    if (d["metadata"]["labels"]["role"].as<std::string>("") == role) return d;
+  ADD_FAILURE() << "no Job with role " << role;
+  return {};
+}
+
+}  // namespace
+
+TEST(K8sPlanRound, IsTwoBatchJobsNamedByRound) {
+  const auto docs = YAML::LoadAllFromFile(kPlanManifest);
+  ASSERT_EQ(docs.size(), 2u);
+  for (const auto& d : docs) {
+    EXPECT_EQ(d["apiVersion"].as<std::string>(), "batch/v1");
+    EXPECT_EQ(d["kind"].as<std::string>(), "Job");
+    EXPECT_NE(d["metadata"]["name"].as<std::string>("").find("${ROUND}"), std::string::npos)
+        << "each round's Jobs need their own names";
+    const auto pod = d["spec"]["template"]["spec"];
+    EXPECT_EQ(pod["restartPolicy"].as<std::string>(""), "Never");
+    ASSERT_EQ(pod["containers"].size(), 1u);
+    expect_volumes(d);
+  }
+}
+
+TEST(K8sPlanRound, ShardJobRunsOneShardOfTheRoundAfterTheState) {
+  const auto j = plan_job("plan-shard");
+  EXPECT_EQ(j["spec"]["completionMode"].as<std::string>(""), "Indexed");
+  const int completions = j["spec"]["completions"].as<int>(0);
+  ASSERT_GE(completions, 1);
+  const std::string s = script(j);
+  EXPECT_NE(s.find("cgsim plan "), std::string::npos) << s;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(s, m, std::regex(R"re(--shard "\$\{JOB_COMPLETION_INDEX\}/([0-9]+)")re"))) << s;
+  EXPECT_EQ(std::stoi(m[1]), completions) << "--shard's N must equal completions";
+  ASSERT_TRUE(std::regex_search(s, m, std::regex(R"re(--out "([^"]*)/\$\{ROUND\}/\$\{JOB_COMPLETION_INDEX\}")re"))) << s;
+  const auto mount = j["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["mountPath"].as<std::string>();
+  EXPECT_EQ(std::string(m[1]).rfind(mount, 0), 0u) << "shards must be written to the shared volume " << mount;
+  // From round 2 on, the state the previous merges wrote.
+  ASSERT_TRUE(std::regex_search(s, m, std::regex(R"re(\[ "\$\{ROUND\}" -gt 1 \]; then state="--state ([^"]+)")re"))) << s;
+  EXPECT_EQ(std::string(m[1]).rfind(mount, 0), 0u);
+  EXPECT_NE(s.find("$state"), std::string::npos) << s;
+  for (const char* flag : {"--report", "--trace", "--json"}) EXPECT_EQ(s.find(flag), std::string::npos) << flag;
+}
+
+TEST(K8sPlanRound, MergeJobMergesTheRoundIntoTheStateTheShardsRead) {
+  const int n = plan_job("plan-shard")["spec"]["completions"].as<int>(0);
+  const std::string shard_script = script(plan_job("plan-shard"));
+  const std::string s = script(plan_job("plan-merge"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(s, m, std::regex(R"re(seq 0 ([0-9]+))re"))) << s;
+  EXPECT_EQ(std::stoi(m[1]), n - 1) << "the merge must list shards 0..completions-1";
+  std::smatch out, state, merged;
+  ASSERT_TRUE(std::regex_search(shard_script, out, std::regex(R"re(--out "([^"]*/\$\{ROUND\}/)\$\{JOB_COMPLETION_INDEX\}")re")));
+  EXPECT_NE(s.find(std::string(out[1]) + "$k"), std::string::npos) << "the merge reads the round's shard directories";
+  ASSERT_TRUE(std::regex_search(shard_script, state, std::regex(R"re(--state ([^"]+)/plan-state\.json)re")));
+  ASSERT_TRUE(std::regex_search(s, merged, std::regex(R"re(cgsim merge \$dirs --out ([^ ]+))re"))) << s;
+  EXPECT_EQ(std::string(state[1]), std::string(merged[1])) << "the next round reads the state this merge writes";
+  EXPECT_NE(s.find("cgsim-plan: complete"), std::string::npos) << "the driver reads completion from the log";
+}
+
+TEST(K8sPlanRound, DriverSubstitutesOnlyTheRound) {
+  std::ifstream in(std::string(CGSIM_SOURCE_DIR) + "/contrib/k8s/cgsim-plan-k8s.sh");
+  std::stringstream b;
+  b << in.rdbuf();
+  const std::string d = b.str();
+  EXPECT_NE(d.find("envsubst '${ROUND}'"), std::string::npos) << "JOB_COMPLETION_INDEX must reach the pods unexpanded";
+  EXPECT_NE(d.find("job/cgsim-plan-merge-$r"), std::string::npos);
+  EXPECT_NE(d.find("cgsim-plan: complete"), std::string::npos);
 }

@@ -201,7 +201,218 @@ Slo parse_family_slo(const std::string& text) {
   return s;
 }
 
-PlanResult run_family_plan(const PlanOptions& o) {
+namespace {
+
+/// One search of a family plan: a partition count of one point, and the candidates judged so far.
+struct FamilySearch {
+  std::size_t point = 0, index = 0;  ///< point, and search within the point
+  Target target;
+  std::vector<scenarios::Override> base_ov;
+  std::int32_t failures = 0;
+  double at_s = 0, work = 0;
+  PartitionSearch search;
+  std::map<std::int32_t, Candidate> done;
+  bool finished = false;
+};
+
+/// The figures of one unit (candidate x seed): its failure-free run and, with failures, its
+/// failure run.
+struct UnitFigures {
+  RunFigures steady, failure;
+};
+
+nlohmann::json figures_json(const RunFigures& f) {
+  const auto& l = f.latency;
+  return {{"p50", exact_number(l.p50)},   {"p90", exact_number(l.p90)}, {"p99", exact_number(l.p99)},
+          {"p999", exact_number(l.p999)}, {"max", exact_number(l.max)}, {"mean", exact_number(l.mean)},
+          {"max_lag", exact_number(f.max_lag)}, {"duplicates", exact_number(f.duplicates)},
+          {"ordering", exact_number(f.ordering)}};
+}
+
+RunFigures figures_from(const nlohmann::json& j, const std::string& unit) {
+  try {
+    RunFigures f;
+    f.latency.p50 = exact_number_from(j.at("p50"));
+    f.latency.p90 = exact_number_from(j.at("p90"));
+    f.latency.p99 = exact_number_from(j.at("p99"));
+    f.latency.p999 = exact_number_from(j.at("p999"));
+    f.latency.max = exact_number_from(j.at("max"));
+    f.latency.mean = exact_number_from(j.at("mean"));
+    f.max_lag = exact_number_from(j.at("max_lag"));
+    f.duplicates = exact_number_from(j.at("duplicates"));
+    f.ordering = exact_number_from(j.at("ordering"));
+    return f;
+  } catch (const std::exception& e) {
+    throw InputError("plan unit " + unit + ": malformed figures (" + escape_bytes(e.what()) +
+                     "): expected p50, p90, p99, p999, max, mean, max_lag, duplicates and ordering");
+  }
+}
+
+/// Thrown by a search that needs candidates whose units have not run yet.
+struct NeedsCandidates {
+  std::vector<std::int32_t> consumers;
+};
+
+std::string unit_name(const FamilySearch& fs, std::int32_t c, std::size_t seed) {
+  return "p" + std::to_string(fs.point) + ".s" + std::to_string(fs.index) + ".c" + std::to_string(c) + ".r" +
+         std::to_string(seed);
+}
+
+/// The candidate @p c of @p fs judged from its units' figures (@p figs: per seed).
+Candidate judge(const PlanOptions& o, const FamilySearch& fs, std::int32_t c, const std::vector<const UnitFigures*>& figs) {
+  const std::int32_t F = fs.failures;
+  const Target& t = fs.target;
+  Candidate cand;
+  cand.partitions = fs.search.partitions;
+  cand.consumers = c;
+  cand.analytic.partitions = fs.search.partitions;
+  cand.analytic.consumers = c;
+  cand.analytic.failures = F;
+  cand.analytic.max_utilisation = fs.work / c;
+  cand.analytic.max_utilisation_failed = fs.work / std::max(1, c - F);
+  cand.analytic.stable = cand.analytic.max_utilisation_failed < 1;
+  cand.analytic.plausible = cand.analytic.stable;
+  if (F > 0) {
+    cand.failure_s = fs.at_s;
+    for (std::int32_t i = 0; i < F; ++i) cand.victims.push_back(t.group + "/" + std::to_string(i));
+  }
+  // Per seed, the failure-free run then the failure run.
+  auto values = [&](bool steady, bool failure, auto get) {
+    std::vector<double> xs;
+    for (const UnitFigures* u : figs) {
+      if (steady) xs.push_back(get(u->steady));
+      if (failure && F > 0) xs.push_back(get(u->failure));
+    }
+    return xs;
+  };
+  cand.meets = true;
+  for (const Slo& slo : o.slos) {
+    SloVerdict v;
+    v.slo = slo.name;
+    v.limit = slo.limit;
+    std::vector<double> xs;
+    if (slo.kind == Slo::Kind::Latency) {
+      const bool both = o.latency_under_failure && F > 0;
+      xs = values(true, both, [&](const RunFigures& f) { return quantile_of(f.latency, slo.quantile); });
+      v.run = both ? "steady+failure" : "steady";
+    } else if (slo.name == "duplicates") {
+      xs = values(F == 0, F > 0, [](const RunFigures& f) { return f.duplicates; });
+      v.run = F > 0 ? "failure" : "steady";
+    } else {
+      const bool ordering = slo.kind == Slo::Kind::Ordering;
+      xs = values(true, true, [&](const RunFigures& f) { return ordering ? f.ordering : f.max_lag; });
+      v.run = F > 0 ? "steady+failure" : "steady";
+    }
+    const MetricStats st = metric_stats(xs);
+    v.worst = st.max;
+    v.mean = st.mean;
+    v.ci95 = st.ci95;
+    v.met = v.worst <= v.limit;
+    cand.meets = cand.meets && v.met;
+    cand.verdicts.push_back(v);
+  }
+  cand.figures["steady_p99_latency"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.latency.p99; }));
+  cand.figures["steady_max_lag"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.max_lag; }));
+  cand.figures["steady_ordering_violations"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.ordering; }));
+  if (F > 0) {
+    cand.figures["failure_p99_latency"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.latency.p99; }));
+    cand.figures["failure_max_lag"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.max_lag; }));
+    cand.figures["failure_ordering_violations"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.ordering; }));
+    cand.figures["duplicates"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.duplicates; }));
+  }
+  return cand;
+}
+
+/// Runs @p fs's search as far as the figures in @p units allow; throws NeedsCandidates for the
+/// next candidate whose units are missing (every missing one of an explicit --consumers list).
+void advance(const PlanOptions& o, FamilySearch& fs, const std::map<std::string, UnitFigures>& units) {
+  PartitionSearch& search = fs.search;
+  auto evaluate = [&](std::int32_t c) -> const Candidate& {
+    if (auto it = fs.done.find(c); it != fs.done.end()) return it->second;
+    std::vector<const UnitFigures*> figs;
+    for (std::size_t i = 0; i < o.seeds; ++i) {
+      auto it = units.find(unit_name(fs, c, i));
+      if (it == units.end()) throw NeedsCandidates{{c}};
+      figs.push_back(&it->second);
+    }
+    return fs.done.emplace(c, judge(o, fs, c, figs)).first->second;
+  };
+  search.answer = -1;
+  if (!o.consumers.empty()) {
+    NeedsCandidates missing;
+    for (const std::int32_t c : o.consumers) {
+      if (fs.done.count(c) || std::count(missing.consumers.begin(), missing.consumers.end(), c)) continue;
+      try {
+        evaluate(c);
+      } catch (const NeedsCandidates&) {
+        missing.consumers.push_back(c);
+      }
+    }
+    if (!missing.consumers.empty()) throw missing;
+    for (const std::int32_t c : o.consumers)
+      if (evaluate(c).meets && search.answer < 0) search.answer = c;
+  } else {
+    // Up from the queueing bound until a count meets every SLO, then down while the one below does too.
+    std::int32_t c = std::min(search.analytic_lower, search.max_consumers);
+    while (!evaluate(c).meets && c < search.max_consumers) ++c;
+    if (evaluate(c).meets) {
+      while (c > search.min_consumers && evaluate(c - 1).meets) --c;
+      search.answer = c;
+      if (c > search.min_consumers) evaluate(c - 1);
+    }
+  }
+  fs.finished = true;
+}
+
+/// A round's candidates: those the searches wait for.
+struct RoundKey {
+  std::size_t search;  ///< index into the plan's searches
+  std::int32_t consumers;
+};
+
+/// Simulates the units @p ran of a round (unit i: key i / seeds, seed i % seeds) into @p out.
+void simulate_units(const PlanOptions& o, const std::string& family, const std::vector<FamilySearch>& searches,
+                    const std::vector<RoundKey>& keys, const std::vector<std::size_t>& ran,
+                    std::vector<UnitFigures>& out) {
+  const unsigned jobs = o.jobs == 0 ? default_jobs() : o.jobs;
+  // Per key, the failure-free scenario and (with failures) the failure one, loaded and costed
+  // before any run starts; only the keys with units to run here.
+  std::vector<std::vector<FamilyScenario>> scs(keys.size());
+  std::vector<std::pair<std::size_t, std::size_t>> tasks;  // (index into ran, run kind)
+  for (std::size_t j = 0; j < ran.size(); ++j) {
+    const auto& fs = searches[keys[ran[j] / o.seeds].search];
+    for (std::size_t kind = 0; kind < (fs.failures > 0 ? 2u : 1u); ++kind) tasks.push_back({j, kind});
+  }
+  const auto parallel = static_cast<unsigned>(std::min<std::size_t>(jobs, tasks.size()));
+  for (std::size_t j = 0; j < ran.size(); ++j) {
+    const std::size_t k = ran[j] / o.seeds;
+    if (!scs[k].empty()) continue;
+    const FamilySearch& fs = searches[keys[k].search];
+    const std::int32_t P = fs.search.partitions, c = keys[k].consumers;
+    for (std::size_t kind = 0; kind < (fs.failures > 0 ? 2u : 1u); ++kind) {
+      auto ov = fs.base_ov;
+      const auto cand = candidate_overrides(fs.target, P, c, kind == 0 ? 0 : fs.failures, fs.at_s);
+      ov.insert(ov.end(), cand.begin(), cand.end());
+      scs[k].push_back(load_family_scenario(o.scenario_file, family, ov));
+      check_budget(estimate_cost(scs[k].back()), o.budget,
+                   o.scenario_file + " (" + std::to_string(P) + " partitions, " + std::to_string(c) + " consumers)",
+                   parallel);
+    }
+  }
+  out.assign(ran.size(), UnitFigures{});
+  parallel_for(tasks.size(), jobs, [&](std::size_t ti) {
+    const auto [j, kind] = tasks[ti];
+    const std::size_t k = ran[j] / o.seeds;
+    FamilyScenario sc = scs[k][kind];
+    sc.set_seed(sc.seed() + ran[j] % o.seeds);
+    const RunFigures f = figures_of(simulate_family(sc), searches[keys[k].search].target.group);
+    (kind == 0 ? out[j].steady : out[j].failure) = f;
+  });
+}
+
+}  // namespace
+
+PlanResult run_family_plan(const PlanOptions& o, PlanRounds* rounds) {
   const std::string family = scenario_family(o.scenario_file);
   PlanResult res;
   res.scenario_file = o.scenario_file;
@@ -209,7 +420,7 @@ PlanResult run_family_plan(const PlanOptions& o) {
   res.slos = o.slos;
   res.latency_under_failure = o.latency_under_failure;
   res.axes = o.axes;
-  const unsigned jobs = o.jobs == 0 ? default_jobs() : o.jobs;
+  std::vector<FamilySearch> searches;
   for (const auto& combo : cross_product(o.axes)) {
     auto base_ov = o.base_overrides;
     base_ov.insert(base_ov.end(), combo.begin(), combo.end());
@@ -221,7 +432,6 @@ PlanResult run_family_plan(const PlanOptions& o) {
       throw OptionError("partitions", "", "the subscription's topic is not partitioned");
     const std::int32_t F = o.failures.value_or(t.crash_faults);
     const double duration_s = std::visit([](const auto& s) { return sim::to_seconds(s.duration); }, base.scenario);
-    const double at_s = failure_time(t, duration_s);
     res.scenario = base.name();
     res.base_seed = base.seed();
     res.group = t.group;
@@ -232,124 +442,97 @@ PlanResult run_family_plan(const PlanOptions& o) {
     point.peak = t.peak;
     if (family == "rabbitmq") point.notes.push_back("RabbitMQ: \"partitions\" is the one queue the group consumes from");
     const std::vector<std::int32_t> partition_counts = o.partitions.empty() ? std::vector<std::int32_t>{t.partitions} : o.partitions;
-    for (const std::int32_t P : partition_counts) {
-      PartitionSearch search;
-      search.partitions = P;
-      search.loads.hottest_share = 1.0 / P;
+    for (std::size_t s = 0; s < partition_counts.size(); ++s) {
+      FamilySearch fs;
+      fs.point = res.points.size();
+      fs.index = s;
+      fs.target = t;
+      fs.base_ov = base_ov;
+      fs.failures = F;
+      fs.at_s = failure_time(t, duration_s);
+      fs.work = t.peak.rate * t.mean_processing_s;  // consumers busy at peak
+      PartitionSearch& search = fs.search;
+      search.partitions = partition_counts[s];
+      search.loads.hottest_share = 1.0 / search.partitions;
       search.loads.imbalance = 1;
       search.min_consumers = F + 1;
       search.max_consumers = o.consumers.empty() ? F + 32 : *std::max_element(o.consumers.begin(), o.consumers.end());
-      const double work = t.peak.rate * t.mean_processing_s;  // consumers busy at peak
-      search.analytic_lower = std::clamp(static_cast<std::int32_t>(std::floor(work)) + 1 + F, search.min_consumers,
+      search.analytic_lower = std::clamp(static_cast<std::int32_t>(std::floor(fs.work)) + 1 + F, search.min_consumers,
                                          search.max_consumers + 1);
-      std::map<std::int32_t, Candidate> done;
-      auto evaluate = [&](std::int32_t c) -> const Candidate& {
-        if (auto it = done.find(c); it != done.end()) return it->second;
-        const std::size_t runs_per_seed = F > 0 ? 2 : 1;
-        std::vector<FamilyScenario> scs;
-        for (std::size_t kind = 0; kind < runs_per_seed; ++kind) {
-          auto ov = base_ov;
-          const auto cand = candidate_overrides(t, P, c, kind == 0 ? 0 : F, at_s);
-          ov.insert(ov.end(), cand.begin(), cand.end());
-          scs.push_back(load_family_scenario(o.scenario_file, family, ov));
-          check_budget(estimate_cost(scs.back()), o.budget,
-                       o.scenario_file + " (" + std::to_string(P) + " partitions, " + std::to_string(c) + " consumers)",
-                       static_cast<unsigned>(std::min<std::size_t>(jobs, o.seeds * runs_per_seed)));
-        }
-        std::vector<RunFigures> figs(o.seeds * runs_per_seed);
-        parallel_for(figs.size(), jobs, [&](std::size_t i) {
-          FamilyScenario sc = scs[i % runs_per_seed];
-          sc.set_seed(sc.seed() + i / runs_per_seed);
-          figs[i] = figures_of(simulate_family(sc), t.group);
-        });
-        Candidate cand;
-        cand.partitions = P;
-        cand.consumers = c;
-        cand.analytic.partitions = P;
-        cand.analytic.consumers = c;
-        cand.analytic.failures = F;
-        cand.analytic.max_utilisation = work / c;
-        cand.analytic.max_utilisation_failed = work / std::max(1, c - F);
-        cand.analytic.stable = cand.analytic.max_utilisation_failed < 1;
-        cand.analytic.plausible = cand.analytic.stable;
-        if (F > 0) {
-          cand.failure_s = at_s;
-          for (std::int32_t i = 0; i < F; ++i) cand.victims.push_back(t.group + "/" + std::to_string(i));
-        }
-        auto values = [&](bool steady, bool failure, auto get) {
-          std::vector<double> xs;
-          for (std::size_t i = 0; i < figs.size(); ++i) {
-            const bool is_failure = i % runs_per_seed == 1;
-            if ((is_failure && failure) || (!is_failure && steady)) xs.push_back(get(figs[i]));
-          }
-          return xs;
-        };
-        cand.meets = true;
-        for (const Slo& slo : o.slos) {
-          SloVerdict v;
-          v.slo = slo.name;
-          v.limit = slo.limit;
-          std::vector<double> xs;
-          if (slo.kind == Slo::Kind::Latency) {
-            const bool both = o.latency_under_failure && F > 0;
-            xs = values(true, both, [&](const RunFigures& f) { return quantile_of(f.latency, slo.quantile); });
-            v.run = both ? "steady+failure" : "steady";
-          } else if (slo.name == "duplicates") {
-            xs = values(F == 0, F > 0, [](const RunFigures& f) { return f.duplicates; });
-            v.run = F > 0 ? "failure" : "steady";
-          } else {
-            const bool ordering = slo.kind == Slo::Kind::Ordering;
-            xs = values(true, true, [&](const RunFigures& f) { return ordering ? f.ordering : f.max_lag; });
-            v.run = F > 0 ? "steady+failure" : "steady";
-          }
-          const MetricStats st = metric_stats(xs);
-          v.worst = st.max;
-          v.mean = st.mean;
-          v.ci95 = st.ci95;
-          v.met = v.worst <= v.limit;
-          cand.meets = cand.meets && v.met;
-          cand.verdicts.push_back(v);
-        }
-        cand.figures["steady_p99_latency"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.latency.p99; }));
-        cand.figures["steady_max_lag"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.max_lag; }));
-        cand.figures["steady_ordering_violations"] = metric_stats(values(true, false, [](const RunFigures& f) { return f.ordering; }));
-        if (F > 0) {
-          cand.figures["failure_p99_latency"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.latency.p99; }));
-          cand.figures["failure_max_lag"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.max_lag; }));
-          cand.figures["failure_ordering_violations"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.ordering; }));
-          cand.figures["duplicates"] = metric_stats(values(false, true, [](const RunFigures& f) { return f.duplicates; }));
-        }
-        return done.emplace(c, std::move(cand)).first->second;
-      };
-      if (!o.consumers.empty()) {
-        for (const std::int32_t c : o.consumers)
-          if (evaluate(c).meets && search.answer < 0) search.answer = c;
-      } else {
-        // Up from the queueing bound until a count meets every SLO, then down while the one below does too.
-        std::int32_t c = std::min(search.analytic_lower, search.max_consumers);
-        while (!evaluate(c).meets && c < search.max_consumers) ++c;
-        if (evaluate(c).meets) {
-          while (c > search.min_consumers && evaluate(c - 1).meets) --c;
-          search.answer = c;
-          if (c > search.min_consumers) evaluate(c - 1);
-        }
-      }
-      if (search.answer > search.min_consumers && done.count(search.answer - 1)) {
-        std::vector<std::pair<double, std::string>> failed;
-        for (const auto& v : done.at(search.answer - 1).verdicts)
-          if (!v.met) failed.push_back({v.limit > 0 ? v.worst / v.limit : INFINITY, v.slo});
-        std::stable_sort(failed.begin(), failed.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-        for (const auto& f : failed) search.binding.push_back(f.second);
-      }
-      for (auto& [c, cand] : done) search.candidates.push_back(std::move(cand));
-      if (search.answer >= 0 && (point.best_consumers < 0 || search.answer < point.best_consumers)) {
-        point.best_consumers = search.answer;
-        point.best_partitions = P;
-        point.binding = search.binding;
-      }
-      point.searches.push_back(std::move(search));
+      searches.push_back(std::move(fs));
     }
     res.points.push_back(std::move(point));
+  }
+
+  // Rounds: every unfinished search advances until it needs a candidate not run yet; those
+  // candidates (one per waiting search) are the round, simulated together. A search's path
+  // depends only on its candidates' figures, so the rounds never change the answer.
+  std::map<std::string, UnitFigures> units;
+  for (int round = 1;; ++round) {
+    std::vector<RoundKey> keys;
+    for (std::size_t i = 0; i < searches.size(); ++i) {
+      if (searches[i].finished) continue;
+      try {
+        advance(o, searches[i], units);
+      } catch (const NeedsCandidates& n) {
+        for (const std::int32_t c : n.consumers) keys.push_back({i, c});
+      }
+    }
+    if (keys.empty()) break;
+    std::vector<std::string> names;
+    for (const auto& k : keys)
+      for (std::size_t r = 0; r < o.seeds; ++r) names.push_back(unit_name(searches[k.search], k.consumers, r));
+    if (rounds) {
+      const bool all = std::all_of(names.begin(), names.end(), [&](const std::string& n) { return rounds->known.contains(n); });
+      if (all) {
+        for (const auto& n : names) {
+          const auto& u = rounds->known.at(n);
+          if (!u.is_object() || !u.contains("steady") || !u.contains("failure"))
+            throw InputError("plan unit " + n + ": malformed (expected steady and failure figures)");
+          units[n] = {figures_from(u.at("steady"), n), u.at("failure").is_null() ? RunFigures{} : figures_from(u.at("failure"), n)};
+        }
+        continue;
+      }
+      rounds->pending_round = round;
+      rounds->pending_units = names;
+      if (rounds->shard) {
+        for (std::size_t i = rounds->shard->index; i < names.size(); i += rounds->shard->count) rounds->ran.push_back(i);
+        std::vector<UnitFigures> figs;
+        simulate_units(o, family, searches, keys, rounds->ran, figs);
+        for (std::size_t j = 0; j < rounds->ran.size(); ++j) {
+          const auto& fs = searches[keys[rounds->ran[j] / o.seeds].search];
+          rounds->ran_figures[names[rounds->ran[j]]] = {
+              {"steady", figures_json(figs[j].steady)},
+              {"failure", fs.failures > 0 ? figures_json(figs[j].failure) : nlohmann::json()}};
+        }
+      }
+      return res;
+    }
+    std::vector<std::size_t> all(names.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    std::vector<UnitFigures> figs;
+    simulate_units(o, family, searches, keys, all, figs);
+    for (std::size_t i = 0; i < names.size(); ++i) units[names[i]] = figs[i];
+  }
+  if (rounds) rounds->pending_round = 0;
+
+  for (auto& fs : searches) {
+    PartitionSearch& search = fs.search;
+    PointPlan& point = res.points[fs.point];
+    if (search.answer > search.min_consumers && fs.done.count(search.answer - 1)) {
+      std::vector<std::pair<double, std::string>> failed;
+      for (const auto& v : fs.done.at(search.answer - 1).verdicts)
+        if (!v.met) failed.push_back({v.limit > 0 ? v.worst / v.limit : INFINITY, v.slo});
+      std::stable_sort(failed.begin(), failed.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (const auto& f : failed) search.binding.push_back(f.second);
+    }
+    for (auto& [c, cand] : fs.done) search.candidates.push_back(std::move(cand));
+    if (search.answer >= 0 && (point.best_consumers < 0 || search.answer < point.best_consumers)) {
+      point.best_consumers = search.answer;
+      point.best_partitions = search.partitions;
+      point.binding = search.binding;
+    }
+    point.searches.push_back(std::move(search));
   }
   return res;
 }

@@ -26,7 +26,13 @@ Slo parse_family_slo(const std::string& text);
 
 /// Plans a RabbitMQ or Pulsar scenario (options.scenario_file). Throws InputError for options
 /// that do not apply (e.g. --partitions on RabbitMQ) or bad scenario input.
-PlanResult run_family_plan(const PlanOptions& options);
+///
+/// The searches advance in rounds: each search not yet answered asks for its next candidate, and
+/// the round simulates those candidates together. With @p rounds, round by round as PlanRounds
+/// describes (units "p<point>.s<search>.c<consumers>.r<seed>"; their figures "steady" and
+/// "failure", null without failures): the rounds whose units are known are replayed, and the
+/// shard's slice of the first round that is not is run.
+PlanResult run_family_plan(const PlanOptions& options, PlanRounds* rounds = nullptr);
 
 /// The recommended configuration of the plan's first point (with seed 0's failure, if any), run
 /// again for the plan's run outputs and report. Nothing when no candidate was simulated.

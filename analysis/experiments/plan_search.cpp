@@ -203,10 +203,15 @@ RoundRuns simulate_round(const PlanOptions& o, const PlanResult& res, std::size_
   const std::size_t S = o.seeds;
   const bool ordering = std::any_of(o.slos.begin(), o.slos.end(), [](const Slo& s) { return s.kind == Slo::Kind::Ordering; });
   const bool progress = o.progress && (stderr_is_tty() || o.progress_anywhere);
-  // Each candidate's cost is checked before the round starts any run.
+  // Each candidate with units to run here is checked before the round starts any run (a shard
+  // checks its own units, as many at once as it runs).
   const unsigned jobs = o.jobs == 0 ? default_jobs() : o.jobs;
-  const auto parallel = static_cast<unsigned>(std::min<std::size_t>(jobs, keys.size() * S));
-  for (const Key& k : keys) {
+  const auto parallel = static_cast<unsigned>(std::min<std::size_t>(jobs, units.size()));
+  std::vector<bool> runs_key(keys.size(), false);
+  for (std::size_t i : units) runs_key[i / S] = true;
+  for (std::size_t ki = 0; ki < keys.size(); ++ki) {
+    if (!runs_key[ki]) continue;
+    const Key& k = keys[ki];
     const PointPlan& pp = res.points[k.point];
     const PartitionSearch& ps = pp.searches[k.search];
     const models::Scenario sc = candidate_scenario(o, pp.params, gi, ps.partitions, k.consumers, {}, 0);

@@ -341,19 +341,23 @@ void finish_sweep(SweepResult& res, std::vector<SweepRun> runs) {
   }
 }
 
+void check_sweep_budget(const SweepOptions& o, const SweepScenarios& scenarios, const SweepResult& res,
+                        const std::vector<bool>& points, unsigned parallel) {
+  for (std::size_t p = 0; p < scenarios.size(); ++p) {
+    if (!points.empty() && !points[p]) continue;
+    std::string point;
+    for (const auto& ov : res.points[p].params) point += (point.empty() ? " (" : ", ") + ov.path + "=" + ov.value;
+    check_budget(scenarios.broker == "kafka" ? estimate_cost(scenarios.kafka[p], false) : estimate_cost(scenarios.family[p]),
+                 o.budget, o.scenario_file + (point.empty() ? "" : point + ")"), parallel);
+  }
+}
+
 SweepResult run_sweep(const SweepOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   SweepScenarios scenarios;
   SweepResult res = sweep_skeleton(o, scenarios);
   const std::size_t total = scenarios.size() * o.seeds;
-  const auto parallel = static_cast<unsigned>(std::min<std::size_t>(res.jobs, total));
-  for (std::size_t p = 0; p < scenarios.size(); ++p) {
-    std::string point;
-    for (const auto& ov : res.points[p].params) point += (point.empty() ? " (" : ", ") + ov.path + "=" + ov.value;
-    check_budget(scenarios.broker == "kafka" ? estimate_cost(scenarios.kafka[p], false) : estimate_cost(scenarios.family[p]),
-                 o.budget, o.scenario_file + (point.empty() ? "" : point + ")"),
-                 parallel);
-  }
+  check_sweep_budget(o, scenarios, res, {}, static_cast<unsigned>(std::min<std::size_t>(res.jobs, total)));
   std::vector<SweepRun> runs(total);
   ProgressBar bar("runs", total, o.progress && (stderr_is_tty() || o.progress_anywhere));
   parallel_for(total, res.jobs, [&](std::size_t i) { runs[i] = run_sweep_unit(scenarios, i / o.seeds, i % o.seeds); }, &bar);

@@ -213,6 +213,10 @@ SweepRun run_sweep_unit(const models::Scenario& point, std::size_t k);
 /// Replication @p k of point @p point, of any family.
 SweepRun run_sweep_unit(const SweepScenarios& points, std::size_t point, std::size_t k);
 void finish_sweep(SweepResult& sweep, std::vector<SweepRun> runs);
+/// Checks the cost estimate of every point @p points marks (all when empty) against the budget,
+/// @p parallel runs at once sharing the memory. Throws InputError naming the point.
+void check_sweep_budget(const SweepOptions& options, const SweepScenarios& scenarios, const SweepResult& sweep,
+                        const std::vector<bool>& points, unsigned parallel);
 
 /// sweep.json: the broker (for RabbitMQ and Pulsar sweeps), scenario, seed derivation, axes, metric names and units, and per point its
 /// parameters, per-metric statistics and per-seed values. Contains no wall-clock figure.

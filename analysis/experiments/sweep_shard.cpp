@@ -1,5 +1,6 @@
 #include "analysis/experiments/sweep_shard.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "models/common/error.hpp"
@@ -27,6 +28,12 @@ nlohmann::json run_sweep_shard(const SweepOptions& o, const Shard& shard, double
   const std::size_t total = scenarios.size() * o.seeds;
   std::vector<std::size_t> units;
   for (std::size_t u = shard.index; u < total; u += shard.count) units.push_back(u);
+  // The budget applies to the runs this shard starts: its own points, as many at once as it runs.
+  std::vector<bool> points(scenarios.size(), false);
+  for (std::size_t u : units) points[u / o.seeds] = true;
+  if (!units.empty()) {
+    check_sweep_budget(o, scenarios, res, points, static_cast<unsigned>(std::min<std::size_t>(res.jobs, units.size())));
+  }
   std::vector<SweepRun> runs(units.size());
   ProgressBar bar("runs (shard " + shard.text() + ")", units.size(), o.progress && stderr_is_tty());
   parallel_for(units.size(), res.jobs, [&](std::size_t i) {

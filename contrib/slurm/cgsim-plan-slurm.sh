@@ -3,14 +3,15 @@
 #
 #   cgsim-plan-slurm.sh --shards N --out DIR [options] -- SCENARIO [plan options...]
 #
-# Round r: writes DIR/slurm/round-r.sbatch (--array=0-(N-1); task K runs
-# `cgsim plan ... [--state DIR/plan-state.json] --shard K/N --out DIR/rounds/r/K`), submits it,
-# waits for the array (sbatch --wait), then merges its shards here with
-# `cgsim merge DIR/rounds/r/0 ... --out DIR`, which updates DIR/plan-state.json. When the state
-# says the plan is complete, the merge has written plan.json and the recommended configuration's
-# run into DIR (byte-identical with `cgsim plan ... --out DIR`) and this script exits with the
-# plan's status (0: every point has an answer, 1: some point has none). Run it where the Slurm
-# client commands work (a login node, or itself as a small job); DIR must be on shared storage.
+# The batch scripts are cgsim's own (`cgsim plan ... --emit slurm DIR/slurm --shards N --out DIR`):
+# DIR/slurm/round.sbatch (`sbatch round.sbatch R`: --array=0-(N-1); task K runs `cgsim plan ...
+# [--state DIR/plan-state.json] --shard K/N --out DIR/slurm/round-R/shard-K`) and
+# DIR/slurm/submit.sh, the round driver: it submits a round, waits for the array (sbatch --wait),
+# merges its shards here with `cgsim merge ... --out DIR` (which updates DIR/plan-state.json), and
+# repeats until the state says the plan is complete. The last merge writes plan.json and the
+# recommended configuration's run into DIR (byte-identical with `cgsim plan ... --out DIR`). This
+# script writes them and runs the driver. Run it where the Slurm client commands work (a login
+# node, or itself as a small job); DIR must be on shared storage.
 #
 # Options:
 #   --shards N           array tasks per round; required
@@ -22,8 +23,9 @@
 #   --max-rounds R       give up after R rounds (default 100)
 #   --round-timeout S    give up when one round takes longer than S seconds (default 86400)
 #
-# Exit codes: the plan's (0, 1); 2 bad usage; 3 a round's array failed or timed out (re-run the
-# failed tasks with `sbatch --array=K DIR/slurm/round-r.sbatch`, then merge as above).
+# Exit codes: the plan's (0; 1 when some point has no configuration meeting the SLOs); 2 bad
+# usage; 3 a round's array failed or timed out (re-run the failed tasks with
+# `sbatch --array=K DIR/slurm/round.sbatch R`, then merge as above).
 set -euo pipefail
 
 die() { printf 'cgsim-plan-slurm: error: %s\n' "$*" >&2; exit 2; }
@@ -45,52 +47,9 @@ check_common_options
 [[ "$max_rounds" =~ ^[1-9][0-9]*$ ]] || die "--max-rounds: expected a positive integer"
 [[ "$round_timeout" =~ ^[1-9][0-9]*$ ]] || die "--round-timeout: expected a positive number of seconds"
 (($# > 0)) || die "expected -- SCENARIO [plan options] after the options"
-for a in "$@"; do
-  case "$a" in
-    --shard|--shard=*|--state|--state=*|--out|--out=*|--report|--json|--trace|--trace=*)
-      die "$a: set by this script or not available on a cluster; leave it out of the plan options" ;;
-  esac
-done
+check_command_arguments "$@"
 resolve_cgsim
-mkdir -p "$out/slurm" "$out/rounds"
-out="$(cd "$out" && pwd)"
-rm -f "$out/plan-state.json"
-extra=""
-for a in "${sbatch_args[@]}"; do extra+="#SBATCH $a"$'\n'; done
-plan_cmd="$(printf '%q ' "$cgsim" plan "$@")"
 
-for ((r = 1; r <= max_rounds; r++)); do
-  state=""
-  ((r > 1)) && state="--state $(printf '%q' "$out/plan-state.json") "
-  script="$out/slurm/round-$r.sbatch"
-  cat >"$script" <<EOF2
-#!/bin/bash
-#SBATCH --job-name=cgsim-plan-r${r}
-#SBATCH --array=0-$((shards - 1))
-#SBATCH --ntasks=1
-#SBATCH --cpus-per-task=${jobs}
-#SBATCH --output=${out}/slurm/round-${r}-%a.log
-${extra}set -euo pipefail
-k="\${SLURM_ARRAY_TASK_ID:?not a Slurm array task}"
-exec ${plan_cmd}${state}--shard "\${k}/${shards}" --jobs ${jobs} --quiet --out $(printf '%q' "$out/rounds/$r")/"\${k}"
-EOF2
-  echo "round $r: submitting $shards tasks" >&2
-  if ! timeout "$round_timeout" sbatch --parsable --wait "$script" >/dev/null; then
-    tail -n 5 "$out"/slurm/round-"$r"-*.log >&2 2>/dev/null || true
-    echo "cgsim-plan-slurm: round $r failed or timed out; see $out/slurm/round-$r-*.log" >&2
-    exit 3
-  fi
-  dirs=()
-  for ((k = 0; k < shards; k++)); do dirs+=("$out/rounds/$r/$k"); done
-  merge=("$cgsim" merge "${dirs[@]}" --out "$out" --quiet)
-  ((report)) && merge+=(--report)
-  rc=0
-  "${merge[@]}" || rc=$?
-  if grep -q '"complete": true' "$out/plan-state.json" 2>/dev/null; then
-    echo "plan complete after $r rounds: outputs in $out" >&2
-    exit "$rc"
-  fi
-  ((rc == 0)) || { echo "cgsim-plan-slurm: merging round $r failed ($rc)" >&2; exit "$rc"; }
-done
-echo "cgsim-plan-slurm: no answer after $max_rounds rounds" >&2
-exit 3
+set_emit_arguments
+"$cgsim" plan "$@" "${emit_args[@]}"
+exec bash "$out/slurm/submit.sh" --max-rounds "$max_rounds" --round-timeout "$round_timeout"

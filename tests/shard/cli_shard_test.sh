@@ -90,4 +90,21 @@ set +e
 msg="$("$cgsim" merge "$tmp/r1/0" "$tmp/sw" --out "$tmp/bad" 2>&1)"; code=$?
 set -e
 ((code == 2)) || fail "merge of a plan and a sweep shard exited with $code"
+
+# The cost budget applies to each shard's own units: a sweep refused as a whole (its 300 s point is
+# over --max-events) runs shard by shard with the budget each needs, a shard with no units runs
+# under any budget, and the merge (no budget of its own) gives the unsharded sweep's bytes.
+b=("$tmp/sweep.yaml" --vary duration=50s,300s --seeds 1 --quiet)
+set +e; "$cgsim" sweep "${b[@]}" --max-events 1e5 --out "$tmp/b_full" 2>/dev/null; code=$?; set -e
+((code == 2)) || fail "the sweep over the budget exited with $code, expected 2"
+"$cgsim" sweep "${b[@]}" --max-events 1e5 --shard 0/3 --out "$tmp/b0" || fail "shard 0/3 (50 s point) refused under its budget"
+set +e; msg="$("$cgsim" sweep "${b[@]}" --max-events 1e5 --shard 1/3 --out "$tmp/b1" 2>&1)"; code=$?; set -e
+((code == 2)) && [[ "$msg" == *"duration=300s"* && "$msg" != *"duration=50s"* ]] || fail "shard 1/3 over the budget: exit $code, $msg"
+"$cgsim" sweep "${b[@]}" --max-events 1e7 --shard 1/3 --out "$tmp/b1"
+"$cgsim" sweep "${b[@]}" --max-events 1 --shard 2/3 --out "$tmp/b2" || fail "a shard without units was refused"
+"$cgsim" merge "$tmp/b0" "$tmp/b1" "$tmp/b2" --out "$tmp/b_merged" --quiet
+"$cgsim" sweep "${b[@]}" --out "$tmp/b_full"
+for f in sweep.json sweep.csv runs.csv; do
+  cmp "$tmp/b_full/$f" "$tmp/b_merged/$f" || fail "$f of the shards run under their own budgets differs"
+done
 echo "ok: plan in $r rounds of $N shards byte-identical with the unsharded plan; bad merges refused"

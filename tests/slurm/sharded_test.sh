@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A sharded sweep and a sharded plan on a real single-node Slurm cluster (tests/slurm/slurm-local.sh):
-# the job array of contrib/slurm/cgsim-sweep-slurm.sh runs the sweep's shards and its dependent job
-# merges them; contrib/slurm/cgsim-plan-slurm.sh submits one array per plan round and merges each.
-# The merged outputs must equal the unsharded commands' byte for byte.
+# the scripts `cgsim sweep --emit slurm` writes (a job array, its dependent merge job, and
+# submit.sh chaining them) run the sweep; contrib/slurm/cgsim-plan-slurm.sh has `cgsim plan --emit
+# slurm` write the round script and its driver and runs one array per plan round; a RabbitMQ plan
+# runs through the scripts `plan --emit slurm` writes. The merged outputs must equal the unsharded
+# commands' byte for byte.
 # Usage: sharded_test.sh CGSIM. Exit 77 (skipped) when Slurm or munge is not installed.
 set -euo pipefail
 cgsim="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
@@ -38,33 +40,46 @@ plan_args=("$tmp/plan.yaml" --slo p99_latency=50ms --slo recovery=20s --seeds 2 
 prc=0
 timeout 300 "$cgsim" plan "${plan_args[@]}" --jobs 2 --quiet --out "$tmp/plan_full" || prc=$?
 ((prc <= 1)) || { echo "FAIL: the unsharded plan exited with $prc"; exit 1; }
+rmq_args=("$root/scenarios/mail_jobs_rabbitmq.yaml" --slo p99_latency=30s --seeds 2)
+rrc=0
+timeout 300 "$cgsim" plan "${rmq_args[@]}" --jobs 2 --quiet --out "$tmp/rmq_full" || rrc=$?
+((rrc <= 1)) || { echo "FAIL: the unsharded RabbitMQ plan exited with $rrc"; exit 1; }
 
 # The cluster stops by itself if this script dies; every wait is bounded.
 export CGSIM_SLURM_STATE="$tmp/slurm-state" CGSIM_SLURM_PARENT_PID=$$ CGSIM_SLURM_MAX_SECONDS=900
 rc=0
 cat >"$tmp/on-cluster.sh" <<EOF2
 set -euo pipefail
-timeout 300 bash "$root/contrib/slurm/cgsim-sweep-slurm.sh" --shards 5 --out "$tmp/sharded" --cgsim "$cgsim" \
-  --wait -- $(printf '%q ' "${args[@]}")
+"$cgsim" sweep $(printf '%q ' "${args[@]}") --emit slurm "$tmp/sharded/jobs" --shards 5 --out "$tmp/sharded" --quiet
+timeout 300 bash "$tmp/sharded/jobs/submit.sh" --wait
 prc=0
 timeout 400 bash "$root/contrib/slurm/cgsim-plan-slurm.sh" --shards 3 --out "$tmp/plan_sharded" --cgsim "$cgsim" \
   --round-timeout 200 -- $(printf '%q ' "${plan_args[@]}") || prc=\$?
 ((prc == $prc)) || { echo "FAIL: the Slurm plan exited with \$prc, the unsharded plan with $prc"; exit 1; }
+"$cgsim" plan $(printf '%q ' "${rmq_args[@]}") --out "$tmp/rmq_sharded" --emit slurm "$tmp/rmq_jobs" --shards 2 --quiet
+rrc=0
+timeout 400 bash "$tmp/rmq_jobs/submit.sh" --round-timeout 200 || rrc=\$?
+((rrc == $rrc)) || { echo "FAIL: the Slurm RabbitMQ plan exited with \$rrc, the unsharded plan with $rrc"; exit 1; }
 EOF2
 timeout 800 bash "$root/tests/slurm/slurm-local.sh" run -- bash "$tmp/on-cluster.sh" || rc=$?
 if ((rc == 77)); then echo "skipped: Slurm or munge is not installed"; exit 77; fi
 if ((rc != 0)); then
-  tail -n 20 "$tmp"/sharded/slurm/*.log "$tmp"/plan_sharded/slurm/*.log 2>/dev/null || true
+  tail -n 20 "$tmp"/sharded/jobs/*.log "$tmp"/plan_sharded/slurm/*.log "$tmp"/rmq_jobs/*.log 2>/dev/null || true
   echo "FAIL: the Slurm runs exited with $rc"
   exit 1
 fi
 for f in sweep.json sweep.csv runs.csv; do
   cmp "$tmp/full/$f" "$tmp/sharded/$f" || { echo "FAIL: $f differs between the unsharded and the Slurm sweep"; exit 1; }
 done
-n="$(ls -d "$tmp"/sharded/shards/* | wc -l)"
+n="$(find "$tmp"/sharded/jobs -maxdepth 1 -name 'shard-*' -type d | wc -l)"
 ((n == 5)) || { echo "FAIL: expected 5 shard directories, found $n"; exit 1; }
 for f in plan.json summary.json lag.csv group_lag.csv throughput.csv timeline.csv latency_cdf.csv; do
   cmp "$tmp/plan_full/$f" "$tmp/plan_sharded/$f" || { echo "FAIL: $f differs between the unsharded and the Slurm plan"; exit 1; }
 done
-rounds="$(ls "$tmp"/plan_sharded/slurm/round-*.sbatch | wc -l)"
-echo "ok: sweep of 12 units in 5 array tasks and plan in $rounds rounds of 3 tasks, merged outputs byte-identical"
+rm -f "$tmp"/rmq_full/timing.json "$tmp"/rmq_sharded/timing.json "$tmp"/rmq_sharded/plan-state.json
+diff -r "$tmp/rmq_full" "$tmp/rmq_sharded" >/dev/null ||
+  { echo "FAIL: the RabbitMQ plan's files differ: $(diff -rq "$tmp/rmq_full" "$tmp/rmq_sharded")"; exit 1; }
+rounds="$(find "$tmp"/plan_sharded/slurm -maxdepth 1 -name 'round-*' -type d | wc -l)"
+rmq_rounds="$(find "$tmp"/rmq_jobs -maxdepth 1 -name 'round-*' -type d | wc -l)"
+echo "ok: sweep of 12 units in 5 array tasks, Kafka plan in $rounds rounds of 3 tasks and RabbitMQ plan in" \
+  "$rmq_rounds rounds of 2 tasks, merged outputs byte-identical"
