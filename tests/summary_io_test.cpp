@@ -75,7 +75,7 @@ analysis::RunSummary sample_summary() {
   g.stalled = s.stalled;
   g.generation = 3;
   g.consumers.push_back({"g/0", "member-0", 600, 4, {"t-0", "t-1"}, "Stable"});
-  g.consumers.push_back({"g/1", "member-1", 390, 3, {}, "Stopped"});
+  g.consumers.push_back({"g/1", "member-1", 390, 3, {}, "Stopped", 5});
   g.ordering = {"key", 6, 2, 4, 3};
   s.groups.push_back(g);
   s.ordering = g.ordering;
@@ -192,6 +192,8 @@ TEST(SummaryBuilder, RollsUpGroupsConsumersAndFaults) {
   ASSERT_EQ(s.faults.size(), 1u);
   EXPECT_EQ(s.faults[0].duplicates, 1u);  // processed after the crash: charged to it
   EXPECT_EQ(s.faults[0].duplicates_uncommitted, 1u);
+  EXPECT_EQ(s.groups[0].consumers[1].lost_work, 1u);  // the crashed consumer lost the work
+  EXPECT_EQ(s.groups[0].consumers[0].lost_work, 0u);
 }
 
 }  // namespace

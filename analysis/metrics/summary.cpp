@@ -186,6 +186,7 @@ void describe(V& v, S& c) {
   v("state", c.state);
   v("consumed", c.consumed);
   v("duplicates", c.duplicates);
+  v("lost_work", c.lost_work);
   v("partitions", c.partitions);
 }
 

@@ -17,14 +17,7 @@ std::string cell(const std::string& s, std::size_t width, bool right = false) {
 std::string num(std::uint64_t v) { return std::to_string(v); }
 }  // namespace
 
-std::uint64_t lost_work(const RunSummary& s, const std::string& name) {
-  std::uint64_t n = 0;
-  for (const FaultRecord& f : s.faults)
-    if (f.subject == name) n += f.duplicates;
-  return n;
-}
-
-std::vector<std::size_t> notable_consumers(const RunSummary& s, const GroupSummary& g, std::size_t each) {
+std::vector<std::size_t> notable_consumers(const GroupSummary& g, std::size_t each) {
   const std::size_t n = g.consumers.size();
   std::vector<std::size_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
@@ -39,7 +32,7 @@ std::vector<std::size_t> notable_consumers(const RunSummary& s, const GroupSumma
   };
   extremes([&](std::size_t i) { return g.consumers[i].consumed; }, true);
   extremes([&](std::size_t i) { return g.consumers[i].duplicates; }, false);
-  extremes([&](std::size_t i) { return lost_work(s, g.consumers[i].name); }, false);
+  extremes([&](std::size_t i) { return g.consumers[i].lost_work; }, false);
   std::size_t unstable = 0;
   for (std::size_t i = 0; i < n && unstable < each; ++i)
     if (g.consumers[i].state != "Stable") take[i] = true, ++unstable;
@@ -49,7 +42,7 @@ std::vector<std::size_t> notable_consumers(const RunSummary& s, const GroupSumma
   return out;
 }
 
-std::vector<std::vector<std::string>> consumer_distribution(const RunSummary& s, const GroupSummary& g) {
+std::vector<std::vector<std::string>> consumer_distribution(const GroupSummary& g) {
   std::vector<std::vector<std::string>> rows;
   auto row = [&](const std::string& name, auto value) {
     std::vector<double> v;
@@ -62,7 +55,7 @@ std::vector<std::vector<std::string>> consumer_distribution(const RunSummary& s,
   };
   row("consumed (records)", [](const ConsumerSummary& c) { return c.consumed; });
   row("re-read (records)", [](const ConsumerSummary& c) { return c.duplicates; });
-  row("lost work (records)", [&](const ConsumerSummary& c) { return lost_work(s, c.name); });
+  row("lost work (records)", [](const ConsumerSummary& c) { return c.lost_work; });
   row("partitions at the end", [](const ConsumerSummary& c) { return c.partitions.size(); });
   return rows;
 }

@@ -107,8 +107,8 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
     if (g.consumers.size() > kFullConsumerTable) {
       doc.para(std::to_string(g.consumers.size()) + " consumers: the distribution of their figures, then the ones at "
                "the extremes (summary.json lists every consumer).");
-      doc.table({"per consumer", "min", "median", "mean", "max"}, consumer_distribution(s, g));
-      listed = notable_consumers(s, g);
+      doc.table({"per consumer", "min", "median", "mean", "max"}, consumer_distribution(g));
+      listed = notable_consumers(g);
     } else {
       for (std::size_t i = 0; i < g.consumers.size(); ++i) listed.push_back(i);
     }
@@ -116,7 +116,7 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
     for (std::size_t i : listed) {
       const auto& c = g.consumers[i];
       rows.push_back({c.name, c.state, std::to_string(c.consumed), std::to_string(c.duplicates),
-                      std::to_string(lost_work(s, c.name)),
+                      std::to_string(c.lost_work),
                       c.partitions.empty() ? "-" : compress_partitions(c.partitions)});
     }
     doc.table({"consumer", "state", "consumed", "re-read", "lost work", "partitions at the end"}, rows);
