@@ -5,12 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "analysis/metrics/format.hpp"
+#include "analysis/output/fault_table.hpp"
 #include "analysis/output/output.hpp"
 #include "analysis/experiments/sweep.hpp"
 #include "analysis/output/trace.hpp"
@@ -217,6 +220,49 @@ TEST(Report, SweepReportHasACurvePerMetric) {
   EXPECT_EQ(count(p99, "class=\"point\""), 6u);
   // The legend names each varied value of the other axis.
   for (const char* v : {">session_timeout=6s<", ">session_timeout=10s<"}) EXPECT_NE(p99.find(v), std::string::npos) << v;
+}
+
+TEST(Report, SweepCellsHaveUnitsAndSiSuffixes) {
+  // Durations in the unit that suits the mean, three significant digits, the unit after the pair.
+  EXPECT_EQ(an::format_mean_ci(136300, 3837, 2, "ms", 0), "2.27 ± 0.06 min");
+  EXPECT_EQ(an::format_mean_ci(63000, 972, 2, "ms", 0), "63.0 ± 1.0 s");
+  EXPECT_EQ(an::format_mean_ci(861, 1657, 2, "ms", 0), "861 ± 1657 ms");
+  EXPECT_EQ(an::format_mean_ci(0.512, 0.01, 2, "ms", 3), "0.512 ± 0.010 ms");
+  EXPECT_EQ(an::format_mean_ci(9000, 0, 2, "s", 0), "2.50 ± 0.00 h");
+  EXPECT_EQ(an::format_mean_ci(0, 0, 2, "s", 0), "0 ± 0 s");
+  // Counts: the column's precision below 10,000, an SI suffix above; one seed has no half-width.
+  EXPECT_EQ(an::format_mean_ci(5772, 50.82, 2, "records", 0), "5772 ± 51");
+  EXPECT_EQ(an::format_mean_ci(247.5, 82.59, 2, "count", an::column_decimals("count", 247.5, false)), "247.5 ± 82.6");
+  EXPECT_EQ(an::format_mean_ci(12345, 410, 2, "records", 0), "12.3k ± 0.4k");
+  EXPECT_EQ(an::format_mean_ci(4.56e6, 0, 1, "records", 0), "4.56M");
+  EXPECT_EQ(an::format_mean_ci(std::nan(""), 0, 2, "ms", 0), "-");
+}
+
+TEST(RunTable, FaultTableHasAUnitsRowAndAlignedColumns) {
+  an::RunSummary s;
+  an::GroupSummary g;
+  g.id = "g";
+  g.ordering.scope = "key";
+  s.groups.push_back(g);
+  an::FaultRecord f{"g", "crash", "g/1", 20, 14569};
+  f.peak_lag = 315161;
+  f.peak_lag_seconds = 53.226;
+  f.recovery_s = -1;
+  f.stop_the_world_partition_s = 136.62;
+  s.faults.push_back(f);
+  std::istringstream in(an::format_group_faults(s, s.groups[0]));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_GE(lines.size(), 5u);
+  EXPECT_EQ(lines[1], "  faults:");
+  EXPECT_NE(lines[3].find("(records)"), std::string::npos);
+  EXPECT_NE(lines[3].find("(partition·s)"), std::string::npos);
+  EXPECT_NE(lines[4].find("    20.000  crash"), std::string::npos);
+  EXPECT_NE(lines[4].find("not yet"), std::string::npos);
+  EXPECT_NE(lines[4].find(" 53.2 "), std::string::npos);
+  // Names, units and the row end in the same column ("·" is two bytes and one column).
+  EXPECT_EQ(lines[2].size(), lines[4].size());
+  EXPECT_EQ(lines[3].size() - 1, lines[4].size());
 }
 
 TEST(Report, EmptyDirectoryIsAnInputError) {

@@ -11,6 +11,7 @@
 #include "analysis/metrics/summary.hpp"
 #include "analysis/metrics/summary_builder.hpp"
 #include "analysis/output/output.hpp"
+#include "analysis/output/report_family.hpp"
 #include "scenarios/loader.hpp"
 
 namespace {
@@ -74,7 +75,7 @@ analysis::RunSummary sample_summary() {
   g.stalled = s.stalled;
   g.generation = 3;
   g.consumers.push_back({"g/0", "member-0", 600, 4, {"t-0", "t-1"}, "Stable"});
-  g.consumers.push_back({"g/1", "member-1", 390, 3, {}, "Stopped"});
+  g.consumers.push_back({"g/1", "member-1", 390, 3, {}, "Stopped", 5});
   g.ordering = {"key", 6, 2, 4, 3};
   s.groups.push_back(g);
   s.ordering = g.ordering;
@@ -125,6 +126,27 @@ TEST(SummaryJson, EveryGoldenSummaryReadsAndWritesBackByteForByte) {
   EXPECT_GT(n, 0u);
 }
 
+// A RabbitMQ or Pulsar summary: the shared summary plus the family's fields, read back as `report`
+// reads a run directory (its backlog.csv left empty here) and written again.
+TEST(SummaryJson, EveryFamilyGoldenSummaryReadsAndWritesBackByteForByte) {
+  const fs::path dir = fs::temp_directory_path() / ("cgsim_summary_io_family_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(CGSIM_SOURCE_DIR) / "scenarios" / "golden")) {
+    if (e.path().extension() != ".json") continue;
+    const std::string text = read(e.path());
+    if (!nlohmann::json::parse(text).contains("broker")) continue;
+    ++n;
+    std::ofstream(dir / "summary.json") << text;
+    std::ofstream(dir / "backlog.csv") << "time_s,group,backlog\n";
+    const auto back = analysis::report_parts::load_family_run_outputs(dir);
+    ASSERT_TRUE(back.has_value()) << e.path();
+    EXPECT_EQ(analysis::to_json(back->run).dump(2) + "\n", text) << e.path();
+  }
+  fs::remove_all(dir);
+  EXPECT_GT(n, 0u);
+}
+
 TEST(SummaryJson, RunOutputsReadBackAsWritten) {
   const auto sc = scenarios::load_scenario_file(std::string(CGSIM_SOURCE_DIR) + "/scenarios/game_platform.yaml");
   analysis::SimulateOptions so;
@@ -170,6 +192,8 @@ TEST(SummaryBuilder, RollsUpGroupsConsumersAndFaults) {
   ASSERT_EQ(s.faults.size(), 1u);
   EXPECT_EQ(s.faults[0].duplicates, 1u);  // processed after the crash: charged to it
   EXPECT_EQ(s.faults[0].duplicates_uncommitted, 1u);
+  EXPECT_EQ(s.groups[0].consumers[1].lost_work, 1u);  // the crashed consumer lost the work
+  EXPECT_EQ(s.groups[0].consumers[0].lost_work, 0u);
 }
 
 }  // namespace

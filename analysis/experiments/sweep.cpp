@@ -561,7 +561,7 @@ std::string format_sweep_table(const SweepResult& s) {
       top = std::max(top, std::fabs(pt.stats[m].mean));
       integral = integral && pt.stats[m].mean == std::floor(pt.stats[m].mean);
     }
-    decimals.push_back(unit == "records" || integral || top >= 1000 ? 0 : top >= 10 ? 1 : top >= 1 ? 2 : 3);
+    decimals.push_back(column_decimals(unit, top, integral));
     units.push_back(unit.empty() ? "" : "(" + unit + ")");
   }
   auto cell = [](const MetricStats& st, int d) {

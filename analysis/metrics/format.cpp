@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 namespace cgsim::analysis {
 
@@ -43,6 +44,56 @@ std::string format_number(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   return json_number(v).dump();
+}
+
+int column_decimals(const std::string& unit, double top, bool integral) {
+  return unit == "records" || integral || top >= 1000 ? 0 : top >= 10 ? 1 : top >= 1 ? 2 : 3;
+}
+
+namespace {
+/// Decimals that give @p v (scaled) three significant digits.
+int three_digits(double v) {
+  const double a = std::fabs(v);
+  return a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+}
+}  // namespace
+
+std::string format_mean_ci(double mean, double ci, std::size_t n, const std::string& unit, int decimals) {
+  if (!std::isfinite(mean)) return std::isnan(mean) ? "-" : mean > 0 ? "inf" : "-inf";
+  double scale = 1;
+  std::string suffix;  // after each number ("k")
+  std::string after;   // after the pair (" ms")
+  if (unit == "ms" || unit == "s") {
+    const double s = unit == "ms" ? std::fabs(mean) / 1000 : std::fabs(mean);
+    const double per_s = unit == "ms" ? 1000 : 1;  // the figures' units in a second
+    struct Choice {
+      double limit_s, seconds;
+      const char* name;
+    };
+    static const Choice kUnits[] = {{1, 0.001, "ms"}, {120, 1, "s"}, {7200, 60, "min"}, {INFINITY, 3600, "h"}};
+    const Choice* c = &kUnits[0];
+    if (mean == 0) {
+      c = unit == "ms" ? &kUnits[0] : &kUnits[1];
+    } else {
+      while (s >= c->limit_s) ++c;
+    }
+    scale = c->seconds * per_s;
+    decimals = mean == 0 ? 0 : three_digits(mean / scale);
+    after = std::string(" ") + c->name;
+  } else if (std::fabs(mean) >= 1e4) {
+    static const std::pair<double, const char*> kSi[] = {{1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
+    for (const auto& [factor, name] : kSi) {
+      if (std::fabs(mean) >= (factor == 1e3 ? 1e4 : factor)) {
+        scale = factor;
+        suffix = name;
+        break;
+      }
+    }
+    decimals = three_digits(mean / scale);
+  }
+  std::string out = fmt(mean / scale, decimals) + suffix;
+  if (n > 1 && std::isfinite(ci)) out += " ± " + fmt(ci / scale, decimals) + suffix;
+  return out + after;
 }
 
 }  // namespace cgsim::analysis

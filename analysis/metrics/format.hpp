@@ -2,6 +2,7 @@
 /// @file format.hpp
 /// How figures are written as text, the same in every output: printf-style fixed formats for
 /// tables and messages, and the shortest round-trip form the JSON and CSV outputs use.
+#include <cstddef>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,5 +22,18 @@ double round10(double v);
 nlohmann::json json_number(double v);
 /// Formats a number as the JSON outputs do (shortest round-trip form, integers without ".0").
 std::string format_number(double v);
+
+/// Decimals for a table column of figures in @p unit whose largest magnitude is @p top: none for
+/// records, for whole numbers and from 1000 up, else 1, 2 or 3 as the figures get smaller, so that
+/// a column reads "54510 ± 430" rather than "5.451e+04 ± 4.3e+02" (`sweep`'s table, the report's).
+int column_decimals(const std::string& unit, double top, bool integral);
+
+/// A mean and its 95% half-width for a table cell (the half-width only when @p n > 1), in the
+/// units people read. A duration (@p unit "ms" or "s") is written in the unit that suits its
+/// mean, with three significant digits and the unit after: "861 ± 1657 ms", "63.0 ± 1.0 s",
+/// "4.52 min". Any other figure is a count: below 10,000 with @p decimals (column_decimals),
+/// from 10,000 up with three significant digits and an SI suffix: "12.3k ± 0.41k", "4.56M".
+/// The half-width is written at the scale and precision of the mean.
+std::string format_mean_ci(double mean, double ci, std::size_t n, const std::string& unit, int decimals);
 
 }  // namespace cgsim::analysis

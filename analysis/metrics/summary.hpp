@@ -65,6 +65,10 @@ struct ConsumerSummary {
   std::uint64_t duplicates = 0;
   std::vector<std::string> partitions;  ///< final assignment
   std::string state;      ///< final membership state
+  /// Duplicates charged to the faults whose subject is this consumer: records it had processed
+  /// but not committed when it crashed, left, restarted or stalled, which another consumer (or
+  /// it, after a restart) processed again. docs/model.md, "Per-fault accounting".
+  std::uint64_t lost_work = 0;
   bool operator==(const ConsumerSummary&) const = default;
 };
 

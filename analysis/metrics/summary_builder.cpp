@@ -100,6 +100,10 @@ RunSummary SummaryBuilder::finish(RunSummary s, std::vector<GroupEnd> ends) cons
   s.rebalances = rebalances_;
   s.generations = generations_;
   s.faults = ledger_.records(rebalances_, ids_);
+  for (GroupSummary& gs : s.groups)
+    for (ConsumerSummary& cs : gs.consumers)
+      for (const FaultRecord& f : s.faults)
+        if (f.group == gs.id && f.subject == cs.name) cs.lost_work += f.duplicates;
   return s;
 }
 

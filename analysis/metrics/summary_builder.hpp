@@ -61,7 +61,7 @@ struct GroupEnd {
   std::uint64_t lost = 0;
   std::int32_t generation = 0;
   /// Name, member id, state and final partitions; consumed and duplicates are filled in from the
-  /// tally by consumer index (the position in this list).
+  /// tally by consumer index (the position in this list), lost_work from the faults.
   std::vector<ConsumerSummary> consumers;
   /// Index of each consumer in the tally (its position when empty).
   std::vector<std::int32_t> consumer_index;

@@ -9,22 +9,59 @@
 namespace cgsim::analysis {
 
 namespace {
-std::string cell(const std::string& s, std::size_t width, bool right = false) {
-  if (s.size() >= width) return s + " ";
-  const std::string fill(width - s.size(), ' ');
-  return right ? fill + s : s + fill;
-}
-std::string num(std::uint64_t v) { return std::to_string(v); }
-}  // namespace
 
-std::uint64_t lost_work(const RunSummary& s, const std::string& name) {
-  std::uint64_t n = 0;
-  for (const FaultRecord& f : s.faults)
-    if (f.subject == name) n += f.duplicates;
+std::string num(std::uint64_t v) { return std::to_string(v); }
+
+/// Columns shown on a terminal: a UTF-8 sequence ("·") is one.
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
   return n;
 }
 
-std::vector<std::size_t> notable_consumers(const RunSummary& s, const GroupSummary& g, std::size_t each) {
+/// One column of the fault table: its name, its unit (the row under the names) and its width.
+struct Column {
+  const char* head;
+  const char* unit;
+  std::size_t width;
+  bool right = true;
+};
+
+/// The fault table's columns, in the order of a row's cells (format_group_faults).
+const Column kFaultColumns[] = {
+    {"at", "(s)", 9},
+    {"fault", "", 15, false},
+    {"subject", "", 25, false},
+    {"duplicates", "(records)", 10},
+    {"in-flight", "(records)", 9},
+    {"out of order", "(records)", 12},
+    {"keys", "(keys)", 6},
+    {"overlap", "(records)", 9},
+    {"peak lag", "(records)", 9},
+    {"peak lag", "(s)", 8},
+    {"recovered", "(s)", 9},
+    {"moved", "(partitions)", 12},
+    {"stalled", "(partition·s)", 13},
+};
+
+/// A line of the table: the cells, each padded to its column and a space apart (two after the
+/// time), indented by two spaces.
+std::string table_line(const std::vector<std::string>& cells) {
+  std::string out = " ";
+  for (std::size_t k = 0; k < cells.size(); ++k) {
+    const Column& c = kFaultColumns[k];
+    const std::size_t w = std::max({c.width, display_width(c.head), display_width(c.unit)});
+    const std::size_t len = display_width(cells[k]);
+    const std::string fill(w > len ? w - len : 0, ' ');
+    out += (k == 1 ? "  " : " ") + (c.right ? fill + cells[k] : cells[k] + fill);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out + "\n";
+}
+
+}  // namespace
+
+std::vector<std::size_t> notable_consumers(const GroupSummary& g, std::size_t each) {
   const std::size_t n = g.consumers.size();
   std::vector<std::size_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
@@ -39,7 +76,7 @@ std::vector<std::size_t> notable_consumers(const RunSummary& s, const GroupSumma
   };
   extremes([&](std::size_t i) { return g.consumers[i].consumed; }, true);
   extremes([&](std::size_t i) { return g.consumers[i].duplicates; }, false);
-  extremes([&](std::size_t i) { return lost_work(s, g.consumers[i].name); }, false);
+  extremes([&](std::size_t i) { return g.consumers[i].lost_work; }, false);
   std::size_t unstable = 0;
   for (std::size_t i = 0; i < n && unstable < each; ++i)
     if (g.consumers[i].state != "Stable") take[i] = true, ++unstable;
@@ -49,7 +86,7 @@ std::vector<std::size_t> notable_consumers(const RunSummary& s, const GroupSumma
   return out;
 }
 
-std::vector<std::vector<std::string>> consumer_distribution(const RunSummary& s, const GroupSummary& g) {
+std::vector<std::vector<std::string>> consumer_distribution(const GroupSummary& g) {
   std::vector<std::vector<std::string>> rows;
   auto row = [&](const std::string& name, auto value) {
     std::vector<double> v;
@@ -62,7 +99,7 @@ std::vector<std::vector<std::string>> consumer_distribution(const RunSummary& s,
   };
   row("consumed (records)", [](const ConsumerSummary& c) { return c.consumed; });
   row("re-read (records)", [](const ConsumerSummary& c) { return c.duplicates; });
-  row("lost work (records)", [&](const ConsumerSummary& c) { return lost_work(s, c.name); });
+  row("lost work (records)", [](const ConsumerSummary& c) { return c.lost_work; });
   row("partitions at the end", [](const ConsumerSummary& c) { return c.partitions.size(); });
   return rows;
 }
@@ -78,22 +115,18 @@ std::string format_group_faults(const RunSummary& s, const GroupSummary& g) {
   for (const FaultRecord& f : s.faults) {
     if (f.group != g.id) continue;
     if (!any) {
-      o << "  faults:\n  " << cell("at s", 10, true) << "  " << cell("fault", 16) << cell("subject", 26)
-        << cell("duplicates", 11, true) << cell("in-flight", 10, true) << cell("out of order", 13, true)
-        << cell("keys", 7, true) << cell("overlap", 8, true) << cell("peak lag", 10, true)
-        << cell("peak s", 8, true) << cell("recovered s", 12, true) << cell("moved", 7, true)
-        << cell("stalled p·s", 13, true) << "\n";
+      std::vector<std::string> heads, units;
+      for (const Column& c : kFaultColumns) heads.push_back(c.head), units.push_back(c.unit);
+      o << "  faults:\n" << table_line(heads) << table_line(units);
       any = true;
     }
     charged += f.duplicates;
-    o << "  " << cell(fmt("%.3f", f.at_s), 10, true) << "  " << cell(f.kind, 16) << cell(f.subject, 26)
-      << cell(num(f.duplicates), 11, true) << cell(num(f.duplicates_in_flight), 10, true)
-      << cell(num(f.out_of_order), 13, true) << cell(num(f.keys_affected), 7, true)
-      << cell(num(f.overlapping), 8, true) << cell(num(f.peak_lag), 10, true)
-      << cell(fmt("%.1f", f.peak_lag_seconds), 8, true)
-      << cell(f.recovery_s < 0 ? std::string("not yet") : fmt("%.1f", f.recovery_s), 12, true)
-      << cell(std::to_string(f.partitions_moved), 7, true)
-      << cell(fmt("%.1f", f.stop_the_world_partition_s), 13, true) << "\n";
+    // Seconds with fixed decimals: the fault's time to the millisecond, durations to a tenth.
+    o << table_line({fmt("%.3f", f.at_s), f.kind, f.subject, num(f.duplicates), num(f.duplicates_in_flight),
+                     num(f.out_of_order), num(f.keys_affected), num(f.overlapping), num(f.peak_lag),
+                     fmt("%.1f", f.peak_lag_seconds),
+                     f.recovery_s < 0 ? std::string("not yet") : fmt("%.1f", f.recovery_s),
+                     std::to_string(f.partitions_moved), fmt("%.1f", f.stop_the_world_partition_s)});
   }
   if (any && charged < g.duplicates)
     o << "  duplicates charged to no fault: " << g.duplicates - charged << "\n";

@@ -97,21 +97,21 @@ std::string model_line(const GroupSummary& g) {
   return out + "\n";
 }
 
-std::string consumer_line(const RunSummary& s, const ConsumerSummary& c) {
+std::string consumer_line(const ConsumerSummary& c) {
   return "  " + pad(c.name, 28) + pad(c.state, 20) + pad(std::to_string(c.consumed), 12, true) +
-         pad(std::to_string(c.duplicates), 10, true) + pad(std::to_string(lost_work(s, c.name)), 11, true) + "  " +
+         pad(std::to_string(c.duplicates), 10, true) + pad(std::to_string(c.lost_work), 11, true) + "  " +
          join(in_partition_order(c.partitions), 8) + "\n";
 }
 
 /// A group's consumers: every one when there are at most @p max_rows, else the distribution of
 /// their figures and the notable ones (fault_table.hpp).
-std::string consumer_table(const RunSummary& s, const GroupSummary& g, std::size_t max_rows) {
+std::string consumer_table(const GroupSummary& g, std::size_t max_rows) {
   std::ostringstream o;
   const std::string head = "  " + pad("consumer", 28) + pad("state", 20) + pad("consumed", 12, true) +
                            pad("re-read", 10, true) + pad("lost work", 11, true) + "  partitions\n";
   if (g.consumers.size() <= max_rows) {
     o << head;
-    for (const auto& c : g.consumers) o << consumer_line(s, c);
+    for (const auto& c : g.consumers) o << consumer_line(c);
   } else {
     std::map<std::string, std::size_t> states;
     for (const auto& c : g.consumers) ++states[c.state];
@@ -119,17 +119,17 @@ std::string consumer_table(const RunSummary& s, const GroupSummary& g, std::size
     for (const auto& [name, n] : states) st += (st.empty() ? "" : ", ") + name + " " + std::to_string(n);
     o << "  " << g.consumers.size() << " consumers (" << st << "); per consumer:\n  " << pad("", 24)
       << pad("min", 12, true) << pad("median", 12, true) << pad("mean", 14, true) << pad("max", 12, true) << "\n";
-    for (const auto& row : consumer_distribution(s, g)) {
+    for (const auto& row : consumer_distribution(g)) {
       o << "  " << pad(row[0], 24) << pad(row[1], 12, true) << pad(row[2], 12, true) << pad(row[3], 14, true)
         << pad(row[4], 12, true) << "\n";
     }
-    const auto notable = notable_consumers(s, g);
+    const auto notable = notable_consumers(g);
     o << "  the " << notable.size()
       << " at the extremes (fewest and most consumed, most re-read, most lost work, not Stable); "
          "--all-consumers lists all "
       << g.consumers.size() << ":\n"
       << head;
-    for (std::size_t i : notable) o << consumer_line(s, g.consumers[i]);
+    for (std::size_t i : notable) o << consumer_line(g.consumers[i]);
   }
   bool any_dup = false;
   for (const auto& c : g.consumers) any_dup = any_dup || c.duplicates > 0;
@@ -170,7 +170,7 @@ std::string format_text_summary(const models::Scenario& sc, const SimulationResu
       << "  max " << fmt("%.3f", gl.max) << "\n";
     if (!g.warmup.reason.empty() && s.groups.size() > 1) o << startup_line(g.warmup);
     o << model_line(g);
-    o << consumer_table(s, g, max_rows);
+    o << consumer_table(g, max_rows);
     bool any = false;
     for (const auto& rb : s.rebalances) {
       if (rb.group != g.id) continue;

@@ -107,8 +107,8 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
     if (g.consumers.size() > kFullConsumerTable) {
       doc.para(std::to_string(g.consumers.size()) + " consumers: the distribution of their figures, then the ones at "
                "the extremes (summary.json lists every consumer).");
-      doc.table({"per consumer", "min", "median", "mean", "max"}, consumer_distribution(s, g));
-      listed = notable_consumers(s, g);
+      doc.table({"per consumer", "min", "median", "mean", "max"}, consumer_distribution(g));
+      listed = notable_consumers(g);
     } else {
       for (std::size_t i = 0; i < g.consumers.size(); ++i) listed.push_back(i);
     }
@@ -116,7 +116,7 @@ void run_section(Doc& doc, const SimulationResult& r, const fs::path& dir, const
     for (std::size_t i : listed) {
       const auto& c = g.consumers[i];
       rows.push_back({c.name, c.state, std::to_string(c.consumed), std::to_string(c.duplicates),
-                      std::to_string(lost_work(s, c.name)),
+                      std::to_string(c.lost_work),
                       c.partitions.empty() ? "-" : compress_partitions(c.partitions)});
     }
     doc.table({"consumer", "state", "consumed", "re-read", "lost work", "partitions at the end"}, rows);
@@ -301,14 +301,32 @@ void sweep_section(Doc& doc, const SweepResult& sw) {
     for (std::size_t m = 0; m < sw.metrics.size(); ++m)
       if (sw.metrics[m] == k) idx.push_back(m);
   {
+    // As in `sweep`'s table: counts with their unit in the heading and the column's precision
+    // (large ones with an SI suffix), durations in the unit that suits each value.
     std::vector<std::string> head;
     for (const auto& a : sw.axes) head.push_back(a.path);
-    for (auto m : idx) head.push_back(sw.metrics[m]);
+    std::vector<int> decimals;
+    for (auto m : idx) {
+      const std::string unit = m < sw.units.size() ? sw.units[m] : "";
+      const bool duration = unit == "ms" || unit == "s";
+      head.push_back(sw.metrics[m] + (duration || unit.empty() ? "" : " (" + unit + ")"));
+      double top = 0;
+      bool integral = true;
+      for (const auto& pt : sw.points) {
+        top = std::max(top, std::fabs(pt.stats[m].mean));
+        integral = integral && pt.stats[m].mean == std::floor(pt.stats[m].mean);
+      }
+      decimals.push_back(column_decimals(unit, top, integral));
+    }
     std::vector<std::vector<std::string>> rows;
     for (const auto& pt : sw.points) {
       std::vector<std::string> row;
       for (const auto& ov : pt.params) row.push_back(ov.value);
-      for (auto m : idx) row.push_back(human(pt.stats[m].mean) + " ± " + human(pt.stats[m].ci95));
+      for (std::size_t k = 0; k < idx.size(); ++k) {
+        const MetricStats& st = pt.stats[idx[k]];
+        row.push_back(format_mean_ci(st.mean, st.ci95, st.n, idx[k] < sw.units.size() ? sw.units[idx[k]] : "",
+                                     decimals[k]));
+      }
       rows.push_back(std::move(row));
     }
     doc.table(head, rows);

@@ -83,14 +83,19 @@ void family_run_section(Doc& doc, const FamilyRunOutputs& out) {
     for (const auto& c : gs.consumers) {
       std::vector<std::string> row{c.name};
       if (named) row.push_back(c.member_id);
-      for (auto cell : {c.state, std::to_string(c.consumed), percent(c.consumed, gs.consumed), std::to_string(c.duplicates)})
+      for (auto cell : {c.state, std::to_string(c.consumed), percent(c.consumed, gs.consumed), std::to_string(c.duplicates),
+                        std::to_string(c.lost_work)})
         row.push_back(cell);
       rows.push_back(std::move(row));
     }
     std::vector<std::string> head{"consumer"};
     if (named) head.push_back("name");
-    for (const char* h : {"state", "consumed", "share", "duplicates"}) head.push_back(h);
+    for (const char* h : {"state", "consumed", "share", "duplicates", "lost work"}) head.push_back(h);
     doc.table(head, rows);
+    if (gs.duplicates > 0) {
+      doc.para("Duplicates: messages the consumer processed again. Lost work: the duplicates charged to the "
+               "consumer's own faults (it had processed them without settling them), whoever processed them again.");
+    }
     std::vector<std::vector<std::string>> faults;
     for (const FaultRecord& f : s.faults) {
       if (f.group != gs.id) continue;
