@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "analysis/metrics/summary_builder.hpp"
 #include "models/common/error.hpp"
@@ -87,7 +88,8 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
     const Processing p{m.queue, static_cast<std::int64_t>(m.message), m.done - m.published, m.duplicate, false};
     builder.processed(g, m.consumer, &p, 1);
     frontiers.processed(g, m.queue, static_cast<std::int64_t>(m.message));
-    if (m.out_of_order && !m.duplicate) {
+    // Every processing counts, re-processings included (docs/model.md, "Ordering").
+    if (m.out_of_order) {
       ++out.ordering_violations;
       builder.out_of_order(g, m.queue, m.key == rmq::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
     }
@@ -177,6 +179,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
   out.broker = "pulsar";
   std::map<std::string, std::uint64_t> redeliveries;
   std::uint64_t dead_lettered = 0, failed = 0, settlement_pending = 0;
+  std::map<std::tuple<std::int32_t, std::int32_t, std::uint64_t>, std::int64_t> key_high;
 
   world.signals().processed.connect([&](const pl::ProcessedMessage& m) {
     // A failed processing (negatively acknowledged) completes nothing: it is counted apart and
@@ -189,7 +192,17 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
     const Processing p{m.partition, m.entry, m.done - m.published, m.duplicate, false};
     builder.processed(g, m.consumer, &p, 1);
     frontiers.processed(g, m.partition, m.entry);
-    if (m.out_of_order && !m.duplicate) {
+    // Every processing counts, re-processings included (docs/model.md, "Ordering"): the model
+    // flags first completions only, so the highest entry completed per key is kept here.
+    bool out_of_order = false;
+    if (m.key != pl::kNoKey) {
+      auto [it, fresh] = key_high.try_emplace(std::make_tuple(m.subscription, m.partition, m.key), m.entry);
+      if (!fresh) {
+        if (m.entry < it->second) out_of_order = true;
+        else it->second = m.entry;
+      }
+    }
+    if (out_of_order) {
       ++out.ordering_violations;
       builder.out_of_order(g, m.partition, m.key == pl::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
     }
