@@ -176,3 +176,72 @@ TEST(RabbitRequeue, RequeueReordersAKeysMessages) {
   for (const auto& m : r.done) late += m.out_of_order;
   EXPECT_GE(late, 1u);  // message 1 comes back after 2 was processed
 }
+
+namespace {
+// a (100 ms) takes 1, b (150 ms) takes 2; 3 and 4 wait. a leaves while busy: at 111 ms it sends
+// the ack of 1 with basic.cancel, both reach the broker at 112 ms; the ack's credit sends it 3.
+struct LeaveRace {
+  Rig r;
+  explicit LeaveRace(rmq::QueueSpec::Type type, std::int32_t delivery_limit = -1) : r(type) {
+    r.queue().delivery_limit = delivery_limit;
+    r.group("a", 1, 1, 100 * kMillisecond);
+    r.group("b", 1, 1, 150 * kMillisecond);
+    r.build();
+    r.publish(10 * kMillisecond, 4);
+    r.fault(Kind::Leave, 50 * kMillisecond, "a", 0);
+    r.run(2 * kSecond);
+  }
+};
+}  // namespace
+
+TEST(RabbitRequeue, QuorumCancelReturnsDeliveriesThatMeetTheCancel) {
+  LeaveRace t(rmq::QueueSpec::Type::Quorum);
+  EXPECT_EQ(t.r.ids(0, 0), (Ids{1}));
+  EXPECT_EQ(t.r.ids(1, 0), (Ids{2, 3, 4}));  // 3 came back on the returns list, served first
+  ASSERT_EQ(t.r.requeues.size(), 1u);
+  EXPECT_EQ(t.r.requeues[0].id, 3u);
+  EXPECT_EQ(t.r.requeues[0].reason, rmq::RequeueReason::Cancelled);
+  EXPECT_EQ(t.r.requeues[0].at, 112 * kMillisecond);
+  for (const auto& m : t.r.done) {
+    EXPECT_EQ(m.redelivered, m.message == 3u) << m.message;
+    EXPECT_FALSE(m.duplicate);
+  }
+  EXPECT_EQ(t.r.world->consumer(0, 0).state(), rmq::ConsumerState::Closed);
+  EXPECT_TRUE(t.r.conserved());
+}
+
+TEST(RabbitRequeue, ClassicCancelDeliversWhatMeetsTheCancel) {
+  LeaveRace t(rmq::QueueSpec::Type::Classic);
+  EXPECT_EQ(t.r.ids(0, 0), (Ids{1, 3}));  // delivered before cancel-ok: processed, acked
+  EXPECT_EQ(t.r.ids(1, 0), (Ids{2, 4}));
+  EXPECT_TRUE(t.r.requeues.empty());
+  for (const auto& m : t.r.done) EXPECT_FALSE(m.redelivered);
+  EXPECT_TRUE(t.r.conserved());
+}
+
+TEST(RabbitRequeue, QuorumReturnAtCancelCountsTowardTheDeliveryLimit) {
+  LeaveRace t(rmq::QueueSpec::Type::Quorum, 0);
+  EXPECT_EQ(t.r.ids(0, 0), (Ids{1}));
+  EXPECT_EQ(t.r.ids(1, 0), (Ids{2, 4}));
+  ASSERT_EQ(t.r.drops.size(), 1u);
+  EXPECT_EQ(t.r.drops[0].reason, rmq::DropReason::DeliveryLimit);
+  EXPECT_TRUE(t.r.conserved());
+}
+
+TEST(RabbitRequeue, QuorumChannelCloseAfterCancelReturnsUnackedCountingEachReturn) {
+  // a holds 1, 2, 3 (prefetch 3). Leaving, it sends the cancel with the ack of 1 at 111 ms; it
+  // dies at 150 ms holding 2 (in hand) and 3: the close returns both, each return raises the
+  // delivery count as a crash's does (3.10), so past a delivery limit of 0 both are dropped.
+  Rig r(rmq::QueueSpec::Type::Quorum);
+  r.queue().delivery_limit = 0;
+  r.group("a", 1, 3, 100 * kMillisecond);
+  r.build();
+  r.publish(10 * kMillisecond, 3);
+  r.fault(Kind::Leave, 20 * kMillisecond, "a", 0);
+  r.fault(Kind::Crash, 150 * kMillisecond, "a", 0);
+  r.run(2 * kSecond);
+  EXPECT_EQ(r.ids(0, 0), (Ids{1}));
+  ASSERT_EQ(r.drops.size(), 2u);
+  for (const auto& d : r.drops) EXPECT_EQ(d.reason, rmq::DropReason::DeliveryLimit);
+  EXPECT_TRUE(r.conserved());
+}

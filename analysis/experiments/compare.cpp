@@ -246,8 +246,12 @@ CompareRun run_compare(const CompareSubject& subject, std::uint64_t seed) {
   }
   const BacklogSeries backlog = total_backlog(
       run.backlog, [](const BacklogSample& x) { return x.time_s; }, [](const BacklogSample& x) { return x.backlog; });
-  // No start-up stall to leave out in these families: every first processing counts in both.
-  return figures_of(subject, seed, run.summary, run.summary.latency_ms, run.summary.latency_ms, backlog);
+  // No stall to leave out in these families: steady is every first processing; with the crash,
+  // those after the warm-up (the whole run when nothing was published after it).
+  const WarmupSummary& w = run.summary.warmup;
+  const bool steady = !w.reason.empty() && w.steady_latency_ms.count > 0;
+  return figures_of(subject, seed, run.summary, run.summary.latency_ms, steady ? w.steady_latency_ms : run.summary.latency_ms,
+                    backlog);
 }
 
 }  // namespace cgsim::analysis

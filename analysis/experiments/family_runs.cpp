@@ -1,12 +1,15 @@
 #include "analysis/experiments/family_runs.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "analysis/metrics/summary_builder.hpp"
+#include "analysis/metrics/warmup.hpp"
 #include "models/common/error.hpp"
 #include "models/pulsar/world.hpp"
 #include "models/rabbitmq/world.hpp"
@@ -55,6 +58,76 @@ void check_conservation(const RunSummary& s) {
   }
 }
 
+/// Each group's warm-up, as a Kafka run's (analysis/metrics/warmup.hpp) with the broker's backlog
+/// in place of the lag: it ends at the first backlog sample, at or after the group's first
+/// processing, at which the oldest message the group has not processed yet (RabbitMQ: of its
+/// queue; Pulsar: the subscription's oldest unsettled message) is at most the steady level old,
+/// a message waiting behind one consumer's full prefetch window (prefetch, or receiver queue
+/// size; one message without a limit) and the delivery; a fault of the group ends it too, and a
+/// run that ends first leaves all of it as start-up. First processings of messages published
+/// before the end are start-up ones, the rest steady; backlog samples likewise.
+class FamilyWarmup {
+ public:
+  explicit FamilyWarmup(const std::vector<double>& thresholds_s) {
+    for (double t : thresholds_s) groups_.push_back(Group{WarmupTracker(-1, t), {}, {}, 0, 0});
+  }
+  bool open(std::size_t g) const { return groups_[g].tracker.end_ns() == WarmupTracker::kOpen; }
+  /// A first processing of a message published at @p published, done at @p done.
+  void processed(std::size_t g, sim::Time published, sim::Time done) {
+    Group& x = groups_[g];
+    x.tracker.assigned(done);
+    (x.tracker.startup(published) ? x.startup : x.steady).add(done - published);
+  }
+  void fault(std::size_t g, sim::Time at) { groups_[g].tracker.fault(at); }
+  void sample(std::size_t g, sim::Time at, std::uint64_t backlog, double oldest_age_s) {
+    Group& x = groups_[g];
+    std::uint64_t& peak = x.tracker.sample(at, oldest_age_s) ? x.startup_backlog : x.steady_backlog;
+    peak = std::max(peak, backlog);
+  }
+  /// Writes each group's warm-up and the run's (the latest end, merged latencies, largest backlogs).
+  void finish(RunSummary& s, sim::Time end) {
+    Histogram startup, steady;
+    s.warmup.reason = groups_.empty() ? "" : "drained";
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      Group& x = groups_[g];
+      x.tracker.finish(end);
+      WarmupSummary& w = s.groups[g].warmup;
+      w.end_s = sim::to_seconds(x.tracker.end_ns());
+      w.reason = x.tracker.reason();
+      w.threshold_s = x.tracker.threshold_s();
+      w.startup_latency_ms = summarize_latency(x.startup);
+      w.steady_latency_ms = summarize_latency(x.steady);
+      w.startup_max_lag = x.startup_backlog;
+      w.steady_max_lag = x.steady_backlog;
+      startup.merge(x.startup);
+      steady.merge(x.steady);
+      s.warmup.end_s = std::max(s.warmup.end_s, w.end_s);
+      if (s.warmup.reason == "drained" && w.reason != "drained") s.warmup.reason = w.reason;
+      s.warmup.threshold_s = std::max(s.warmup.threshold_s, w.threshold_s);
+      s.warmup.startup_max_lag = std::max(s.warmup.startup_max_lag, w.startup_max_lag);
+      s.warmup.steady_max_lag = std::max(s.warmup.steady_max_lag, w.steady_max_lag);
+    }
+    s.warmup.startup_latency_ms = summarize_latency(startup);
+    s.warmup.steady_latency_ms = summarize_latency(steady);
+  }
+
+ private:
+  struct Group {
+    WarmupTracker tracker;
+    Histogram startup, steady;
+    std::uint64_t startup_backlog, steady_backlog;
+  };
+  std::vector<Group> groups_;
+};
+
+/// The steady level (s) of a group's oldest unprocessed message: one full prefetch window of
+/// processing ahead of it (@p window messages; 0: no limit, one message).
+double family_threshold_s(std::int32_t window, const sim::Distribution& processing) {
+  const double mean_s = processing.mean();
+  if (!std::isfinite(mean_s)) return steady_lag_level(0);
+  return steady_lag_level(static_cast<double>(std::max(window, 1)) * mean_s);
+}
+
 const char* state_name(models::rabbitmq::ConsumerState s) {
   switch (s) {
     case models::rabbitmq::ConsumerState::Consuming: return "Consuming";
@@ -79,6 +152,9 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
   Frontiers frontiers(ids.size(), sc.queues.size());
   FamilyRun out;
   out.broker = "rabbitmq";
+  std::vector<double> thresholds;
+  for (const auto& g : sc.consumers) thresholds.push_back(family_threshold_s(g.ack.automatic ? 0 : g.prefetch, g.processing_time));
+  FamilyWarmup warmup(thresholds);
   std::uint64_t redelivered = 0, settlement_pending = 0;
   std::map<std::string, std::uint64_t> requeues, drops;
 
@@ -86,8 +162,10 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
     const auto g = static_cast<std::size_t>(m.group);
     const Processing p{m.queue, static_cast<std::int64_t>(m.message), m.done - m.published, m.duplicate, false};
     builder.processed(g, m.consumer, &p, 1);
+    if (!m.duplicate) warmup.processed(g, m.published, m.done);
     frontiers.processed(g, m.queue, static_cast<std::int64_t>(m.message));
-    if (m.out_of_order && !m.duplicate) {
+    // Every processing counts, re-processings included (docs/model.md, "Ordering").
+    if (m.out_of_order) {
       ++out.ordering_violations;
       builder.out_of_order(g, m.queue, m.key == rmq::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
     }
@@ -100,15 +178,28 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
     ++drops[std::string(dead_lettered ? "dead-lettered (" : "dropped (") + rmq::to_string(r) + ")"];
   });
   world.signals().depth.connect([&](std::int32_t q, std::uint64_t ready, std::uint64_t unacked, sim::Time t) {
+    // The oldest message of the queue no consumer has finished, while a warm-up needs it.
+    sim::Time oldest = -1;
+    for (std::size_t g = 0; g < sc.consumers.size(); ++g) {
+      if (sc.queue_index(sc.consumers[g].queue) != q || !warmup.open(g) || oldest >= 0) continue;
+      oldest = t;
+      world.broker().pool().for_each_live([&](const rmq::Message& m) {
+        if (m.queue == q && m.processed == 0) oldest = std::min(oldest, m.published);
+      });
+    }
     for (std::size_t g = 0; g < sc.consumers.size(); ++g)
       if (sc.queue_index(sc.consumers[g].queue) == q) {
+        warmup.sample(g, t, ready + unacked, oldest >= 0 ? sim::to_seconds(t - oldest) : 0.0);
         builder.lag_sample(g, ready + unacked, 0, sim::to_seconds(t));
         out.backlog.push_back({sim::to_seconds(t), static_cast<std::int32_t>(g), ready + unacked});
       }
   });
   world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
     for (std::size_t g = 0; g < ids.size(); ++g)
-      if (ids[g] == f.group) builder.fault(g, fault_record(f, t), frontiers.of(g));
+      if (ids[g] == f.group) {
+        builder.fault(g, fault_record(f, t), frontiers.of(g));
+        warmup.fault(g, t);
+      }
   });
   if (attach) attach(world);
   world.start();
@@ -146,6 +237,7 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
   head.events = engine.events_executed();
   head.produced = totals.published;
   out.summary = builder.finish(std::move(head), std::move(ends));
+  warmup.finish(out.summary, sc.duration);
   out.counts = {{"published", totals.published},
                 {"unroutable", totals.unroutable},
                 {"enqueued", totals.enqueued},
@@ -175,8 +267,15 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
   Frontiers frontiers(ids.size(), max_partitions);
   FamilyRun out;
   out.broker = "pulsar";
+  std::vector<double> thresholds;
+  for (const auto& sub : sc.pulsar.subscriptions)
+    thresholds.push_back(family_threshold_s(sub.consumers.receiver_queue_size, sub.consumers.processing_time));
+  FamilyWarmup warmup(thresholds);
+  // Per subscription and partition: the first message not settled yet (settling is final).
+  std::vector<std::vector<std::int64_t>> first_unsettled(ids.size());
   std::map<std::string, std::uint64_t> redeliveries;
   std::uint64_t dead_lettered = 0, failed = 0, settlement_pending = 0;
+  std::map<std::tuple<std::int32_t, std::int32_t, std::uint64_t>, std::int64_t> key_high;
 
   world.signals().processed.connect([&](const pl::ProcessedMessage& m) {
     // A failed processing (negatively acknowledged) completes nothing: it is counted apart and
@@ -188,8 +287,19 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
     const auto g = static_cast<std::size_t>(m.subscription);
     const Processing p{m.partition, m.entry, m.done - m.published, m.duplicate, false};
     builder.processed(g, m.consumer, &p, 1);
+    if (!m.duplicate) warmup.processed(g, m.published, m.done);
     frontiers.processed(g, m.partition, m.entry);
-    if (m.out_of_order && !m.duplicate) {
+    // Every processing counts, re-processings included (docs/model.md, "Ordering"): the model
+    // flags first completions only, so the highest entry completed per key is kept here.
+    bool out_of_order = false;
+    if (m.key != pl::kNoKey) {
+      auto [it, fresh] = key_high.try_emplace(std::make_tuple(m.subscription, m.partition, m.key), m.entry);
+      if (!fresh) {
+        if (m.entry < it->second) out_of_order = true;
+        else it->second = m.entry;
+      }
+    }
+    if (out_of_order) {
       ++out.ordering_violations;
       builder.out_of_order(g, m.partition, m.key == pl::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
     }
@@ -199,12 +309,31 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
   });
   world.signals().dead_lettered.connect([&](std::int32_t, std::int32_t, std::int64_t, sim::Time) { ++dead_lettered; });
   world.signals().backlog.connect([&](std::int32_t s, std::uint64_t backlog, std::uint64_t, sim::Time t) {
-    builder.lag_sample(static_cast<std::size_t>(s), backlog, 0, sim::to_seconds(t));
+    const auto g = static_cast<std::size_t>(s);
+    double oldest_age_s = 0;
+    if (warmup.open(g)) {
+      const std::vector<pl::Dispatcher*> ds = world.dispatchers(s);
+      auto& first = first_unsettled[g];
+      first.resize(ds.size(), 0);
+      for (std::size_t d = 0; d < ds.size(); ++d) {
+        const pl::Dispatcher& disp = *ds[d];
+        const std::vector<pl::Entry>& ledger = disp.topic().ledger(disp.partition());
+        const auto size = static_cast<std::int64_t>(ledger.size());
+        std::int64_t& e = first[d];
+        while (e < size && disp.settled(e)) ++e;
+        if (e < size) oldest_age_s = std::max(oldest_age_s, sim::to_seconds(t - ledger[static_cast<std::size_t>(e)].published));
+      }
+    }
+    warmup.sample(g, t, backlog, oldest_age_s);
+    builder.lag_sample(g, backlog, 0, sim::to_seconds(t));
     out.backlog.push_back({sim::to_seconds(t), s, backlog});
   });
   world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
     for (std::size_t g = 0; g < ids.size(); ++g)
-      if (ids[g] == f.group) builder.fault(g, fault_record(f, t), frontiers.of(g));
+      if (ids[g] == f.group) {
+        builder.fault(g, fault_record(f, t), frontiers.of(g));
+        warmup.fault(g, t);
+      }
   });
   if (attach) attach(world);
   world.start();
@@ -242,6 +371,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
   head.events = engine.events_executed();
   head.produced = published;
   out.summary = builder.finish(std::move(head), std::move(ends));
+  warmup.finish(out.summary, sc.duration);
   out.counts = {{"published", published},
                 {"dead-lettered", dead_lettered},
                 {"failed (negative acks)", failed},

@@ -49,7 +49,8 @@ struct FamilyRun {
   std::vector<std::string> sources;
   /// The family's own totals over the run, in the order they are printed.
   std::vector<std::pair<std::string, std::uint64_t>> counts;
-  /// Records processed after a later record of the same key had been (first processings only).
+  /// Processings (re-processings included) of a record after a later record of the same key had
+  /// been processed (docs/model.md, "Ordering").
   std::uint64_t ordering_violations = 0;
   /// Every group's backlog at every output sample, in time order (not in summary.json).
   std::vector<BacklogSample> backlog;

@@ -167,8 +167,10 @@ RunFigures figures_of(const FamilyRun& r, const std::string& group) {
   RunFigures f;
   for (const auto& g : r.summary.groups) {
     if (g.id != group) continue;
-    f.latency = g.latency_ms;
-    f.max_lag = static_cast<double>(g.max_lag);
+    // Steady figures, after the group's warm-up (the whole run when nothing was published after it).
+    const bool steady = !g.warmup.reason.empty() && g.warmup.steady_latency_ms.count > 0;
+    f.latency = steady ? g.warmup.steady_latency_ms : g.latency_ms;
+    f.max_lag = static_cast<double>(steady ? g.warmup.steady_max_lag : g.max_lag);
     f.ordering = static_cast<double>(g.ordering.out_of_order);
   }
   // The duplicates a fault caused (requeues after negative acks are retries, not duplicates).

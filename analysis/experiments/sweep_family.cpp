@@ -22,7 +22,7 @@ double count_of(const FamilyRun& r, const std::string& label, bool prefix = fals
 const std::vector<FamilyMetricDef>& family_metrics(const std::string& broker) {
   static const std::vector<FamilyMetricDef> none;
   static const std::vector<FamilyMetricDef> rabbitmq = {
-      {"ordering_violations", "records", "records processed after a later record of their key (first processings)",
+      {"ordering_violations", "records", "processings (re-processings included) after a later record of their key",
        [](const FamilyRun& r) { return static_cast<double>(r.ordering_violations); }},
       {"redelivered", "records", "deliveries with the redelivered flag that were processed",
        [](const FamilyRun& r) { return count_of(r, "redelivered deliveries processed"); }},
@@ -38,7 +38,7 @@ const std::vector<FamilyMetricDef>& family_metrics(const std::string& broker) {
        [](const FamilyRun& r) { return count_of(r, "unroutable"); }},
   };
   static const std::vector<FamilyMetricDef> pulsar = {
-      {"ordering_violations", "records", "records processed after a later record of their key (first processings)",
+      {"ordering_violations", "records", "processings (re-processings included) after a later record of their key",
        [](const FamilyRun& r) { return static_cast<double>(r.ordering_violations); }},
       {"redeliveries", "count", "messages redelivered (ack timeout, negative ack, consumer gone)",
        [](const FamilyRun& r) { return count_of(r, "redelivered (", true); }},

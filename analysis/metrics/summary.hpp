@@ -72,7 +72,7 @@ struct ConsumerSummary {
   bool operator==(const ConsumerSummary&) const = default;
 };
 
-/// Start-up and steady state of one group (simulator runs of Kafka scenarios; see
+/// Start-up and steady state of one group (simulator runs of every family; see
 /// analysis/metrics/warmup.hpp). Start-up figures count records appended, and lag sampled, before
 /// end_s; steady ones the rest.
 struct WarmupSummary {

@@ -24,6 +24,20 @@ std::string latency_line(const LatencySummary& l) {
          "  p99.9 " + fmt("%.3f", l.p999) + "  max " + fmt("%.3f", l.max);
 }
 
+/// Steady figures exist: a warm-up was computed and messages were published after it.
+bool has_steady(const WarmupSummary& w) { return !w.reason.empty() && w.steady_latency_ms.count > 0; }
+
+/// When the warm-up ended, why, and the start-up figures the headline leaves out.
+std::string startup_line(const WarmupSummary& w) {
+  std::string why;
+  if (w.reason == "drained") why = "start-up backlog drained: oldest unprocessed message <= " + fmt("%.2f", w.threshold_s) + " s old";
+  else if (w.reason == "fault") why = "ended by the first fault before the start-up backlog drained";
+  else why = "the start-up backlog never drained";
+  return "  start-up 0-" + fmt("%.1f", w.end_s) + " s (" + why + "): max backlog " + std::to_string(w.startup_max_lag) +
+         ", latency ms p50 " + fmt("%.3f", w.startup_latency_ms.p50) + "  p99 " + fmt("%.3f", w.startup_latency_ms.p99) +
+         " (" + std::to_string(w.startup_latency_ms.count) + " messages)\n";
+}
+
 }  // namespace
 
 std::string format_family_text(const FamilyRun& run) {
@@ -35,16 +49,21 @@ std::string format_family_text(const FamilyRun& run) {
   o << "cgsim run: " << s.scenario << " (seed " << s.seed << ", " << fmt("%.0f", s.simulated_seconds)
     << " s simulated, broker " << run.broker << ")\n";
   o << "  events " << s.events << "\n\n";
+  // The headline's latency and max backlog are the steady ones, after the warm-up.
+  const bool steady = has_steady(s.warmup);
   o << "  produced " << s.produced << "  consumed " << s.consumed << "  duplicates " << s.duplicates
     << "  ordering violations " << run.ordering_violations << "  backlog at the end " << backlog
-    << "  max backlog " << s.max_lag << "\n";
-  o << "  " << latency_line(s.latency_ms) << "\n";
+    << "  max backlog " << (steady ? s.warmup.steady_max_lag : s.max_lag) << "\n";
+  o << "  " << latency_line(steady ? s.warmup.steady_latency_ms : s.latency_ms) << "\n";
+  if (!s.warmup.reason.empty()) o << startup_line(s.warmup);
   for (std::size_t g = 0; g < s.groups.size(); ++g) {
     const GroupSummary& gs = s.groups[g];
+    const bool gsteady = has_steady(gs.warmup);
     o << "\n" << (run.broker == "pulsar" ? "subscription " : "consumers ") << gs.id << "  ("
-      << (g < run.sources.size() ? run.sources[g] : std::string()) << ", max backlog " << gs.max_lag
-      << ", backlog at the end " << gs.final_committed_lag << ")\n";
-    o << "  " << latency_line(gs.latency_ms) << "\n";
+      << (g < run.sources.size() ? run.sources[g] : std::string()) << ", max backlog "
+      << (gsteady ? gs.warmup.steady_max_lag : gs.max_lag) << ", backlog at the end " << gs.final_committed_lag << ")\n";
+    o << "  " << latency_line(gsteady ? gs.warmup.steady_latency_ms : gs.latency_ms) << "\n";
+    if (!gs.warmup.reason.empty() && s.groups.size() > 1) o << startup_line(gs.warmup);
     o << "  " << cell("consumer", 28) << cell("state", 14) << cell("consumed", 12, true) << cell("share", 9, true)
       << cell("duplicates", 12, true) << "\n";
     for (const auto& c : gs.consumers) {

@@ -62,7 +62,8 @@ PulsarRun summarise(const pl::ScenarioFile& sc, std::vector<Processed> processed
     const auto g = static_cast<std::size_t>(p.subscription);
     p.duplicate = !seen.emplace(p.subscription, p.partition, p.position).second;
     p.out_of_order = false;
-    if (!p.duplicate && p.key != pl::kNoKey) {
+    // Every processing counts, re-processings included (docs/model.md, "Ordering").
+    if (p.key != pl::kNoKey) {
       auto [it, fresh] = key_max.emplace(std::make_tuple(p.subscription, p.partition, p.key), p.position);
       if (!fresh) {
         if (p.position < it->second) p.out_of_order = true;

@@ -26,7 +26,7 @@ struct Processed {
   /// broker dispatched the batch by.
   bool batch_leader = true;
   bool duplicate = false;        ///< the subscription had processed this message before
-  bool out_of_order = false;     ///< first processing after a later message of its key
+  bool out_of_order = false;     ///< processed (re-processings too) after a later message of its key
 };
 
 /// A scheduled fault, when it took effect.

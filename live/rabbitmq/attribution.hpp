@@ -3,8 +3,8 @@
 /// What `cgsim validate` counts on both sides of a RabbitMQ run beyond the shared summary, from
 /// the same events in the same way: per fault, the redelivered messages it caused (a processing
 /// with the `redelivered` flag whose message was not last returned by a nack, charged to the
-/// group's latest fault before it), and per (queue, key) ordering violations (a first processing
-/// of a message after a later message of its key in its queue).
+/// group's latest fault before it), and per (queue, key) ordering violations (a processing, a
+/// re-processing included, of a message after a later message of its key in its queue).
 #include <cstdint>
 #include <map>
 #include <set>
@@ -46,8 +46,8 @@ class RedeliveryAttribution {
   std::uint64_t unattributed_ = 0;
 };
 
-/// Per (queue, key): the highest message sequence processed so far. A processing below it is out
-/// of order; it counts as a violation when it is the message's first processing.
+/// Per (queue, key): the highest message sequence processed so far. A processing below it, a
+/// re-processing included, is out of order (docs/model.md, "Ordering").
 class OrderingCheck {
  public:
   /// Returns true when this processing is out of order.

@@ -129,8 +129,9 @@ ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, con
                         simr.redelivered_after_nack == liver.redelivered_after_nack, true, ""});
   for (const auto& [k, v] : liver.family.counts)
     if (k.rfind("deliveries after cancel-ok", 0) == 0) rep.notes.push_back("live: " + std::to_string(v) + " " + k);
-  rep.notes.push_back("live processings took " + fmt(liver.mean_overshoot_us, 1) +
-                      " us longer than their drawn processing time on average (client timer and scheduling delay)");
+  rep.notes.push_back("live processings ended " + fmt(liver.mean_overshoot_us, 1) +
+                      " us after their planned end on average (client timer and scheduling delay; a busy client"
+                      " plans from the previous planned end, so this lateness does not add up)");
   rep.notes.push_back("live latencies less the measured broker round trip (" + fmt(round_trip_ms) +
                       " ms), simulated ones less twice the scenario's network latency");
   return rep;

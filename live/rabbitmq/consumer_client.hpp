@@ -72,6 +72,11 @@ class ConsumerClient {
   std::atomic<std::uint64_t> unacked_{0};
   std::uint64_t pending_tag_ = 0;
   std::int32_t pending_count_ = 0;
+  /// The planned end of the previous processing when a delivery was already waiting at its end
+  /// (the next processing is planned from it); -1 otherwise.
+  std::int64_t chain_end_ns_ = -1;
+  /// The previous processing's end and how late it was against its plan (from its own start).
+  std::int64_t last_done_ns_ = -1, last_lateness_ns_ = 0;
   sim::Rng processing_rng_, reject_rng_;
 };
 

@@ -109,7 +109,7 @@ RabbitRun Recorder::finish(std::int64_t end_ns, const std::vector<std::uint64_t>
         auto& fr = frontier[g][static_cast<std::size_t>(p.queue)];
         fr = std::max(fr, static_cast<std::int64_t>(p.id) + 1);
         const bool out_of_order = p.key != models::rabbitmq::kNoKey && ordering.processed(p.queue, p.key, p.id);
-        if (out_of_order && !duplicate) ++out.family.ordering_violations;
+        if (out_of_order) ++out.family.ordering_violations;
         if (p.redelivered) ++redelivered;
         overshoot_sum += static_cast<double>(p.overshoot_ns);
         ++overshoot_n;

@@ -28,8 +28,8 @@ struct LiveProcessing {
   std::int64_t published_ns = 0;
   std::int64_t done_ns = 0;
   bool redelivered = false;
-  /// How much longer the processing took than the drawn processing time (timer and scheduling
-  /// delay of the client thread), nanoseconds.
+  /// How much later the processing ended than planned (timer and scheduling delay of the client
+  /// thread), nanoseconds.
   std::int64_t overshoot_ns = 0;
 };
 
@@ -41,7 +41,7 @@ struct RabbitRun {
   std::uint64_t redelivered_after_nack = 0;
   /// Per group: ready plus unacknowledged messages of its queue at the end of the run.
   std::vector<std::uint64_t> final_depth;
-  /// Live only: mean time a processing took beyond its drawn processing time, microseconds.
+  /// Live only: mean time a processing ended after its planned end, microseconds.
   double mean_overshoot_us = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "models/rabbitmq/broker.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "models/common/priorities.hpp"
@@ -211,8 +212,31 @@ void Broker::cancel(std::int32_t ch) {
   Channel& c = channel(ch);
   if (!c.open || !c.consuming) return;
   c.consuming = false;
-  queue(c.queue).remove_consumer(ch);
-  queue(c.queue).dispatch();  // a single active consumer's successor may take over
+  Queue& q = queue(c.queue);
+  q.remove_consumer(ch);
+  if (q.spec().type == QueueSpec::Type::Quorum && !c.auto_ack) {
+    // RabbitMQ 3.10: the channel drops the consumer tag from its queue client before it sends
+    // the cancel to the queue's Raft log, and waits for it to be applied. Deliveries the queue
+    // checked out to the consumer before applying it (the credit of acks sent just before the
+    // cancel returns at once) reach the channel after that, find no consumer tag, and the
+    // client returns them (rabbit_fifo_client's handle_delivery for an unknown tag): back on
+    // the returns list with the delivery count raised and the redelivered flag. Here they are
+    // the deliveries made at the cancel's instant: the newest tags.
+    const sim::Time now = engine_.now();
+    auto first = c.unacked.end();
+    while (first != c.unacked.begin() && std::prev(first)->delivered == now) --first;
+    if (first != c.unacked.end()) {
+      c.returned_from_tag = first->tag;
+      for (auto it = first; it != c.unacked.end(); ++it) {
+        const std::uint64_t id = pool_[it->slot].id;
+        q.requeue(it->slot);
+        signals_.requeued.emit(c.queue, id, RequeueReason::Cancelled, now);
+      }
+      c.unacked.erase(first, c.unacked.end());
+      if (c.unacked.empty()) engine_.cancel(c.tick);
+    }
+  }
+  q.dispatch();  // a single active consumer's successor may take over, returns go elsewhere
   Consumer* client = c.client;
   engine_.schedule_after(latency(), models::priority::kNetwork, [client, ch] { client->on_cancel_ok(ch); });
 }

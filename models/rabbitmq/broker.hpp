@@ -47,7 +47,12 @@ struct Channel {
   bool in_service = false;  ///< in its queue's service order
   std::deque<Unacked> unacked;
   std::uint64_t next_tag = 1;
+  /// Deliveries from this tag on were returned to a quorum queue at basic.cancel (never reach
+  /// the client).
+  std::uint64_t returned_from_tag = ~std::uint64_t{0};
   sim::EventId tick = 0;
+
+  bool returned(std::uint64_t tag) const { return tag >= returned_from_tag; }
 
   bool has_credit() const {
     return auto_ack || prefetch == 0 || unacked.size() < static_cast<std::size_t>(prefetch);
@@ -87,7 +92,11 @@ class Broker {
   void ack(std::int32_t channel, std::uint64_t tag, bool multiple);
   /// basic.nack / basic.reject of @p tag.
   void nack(std::int32_t channel, std::uint64_t tag, bool requeue);
-  /// basic.cancel: no more deliveries; the client hears cancel-ok one latency later.
+  /// basic.cancel: no more deliveries; the client hears cancel-ok one latency later. The
+  /// consumer's unacknowledged deliveries stay with it (it may still ack them) until the channel
+  /// closes. On a quorum queue, deliveries the queue made to the channel at the instant the
+  /// cancel arrives (credit returned by acks sent with it, publishes) are returned to the queue
+  /// and never reach the client: see the .cpp.
   void cancel(std::int32_t channel);
   /// The channel closes (client close, connection loss or consumer timeout): its consumer is
   /// deregistered and every unacknowledged delivery is requeued with the redelivered flag.

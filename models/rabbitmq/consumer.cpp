@@ -55,6 +55,8 @@ void Consumer::open() {
 
 void Consumer::on_delivery(std::int32_t channel, std::uint32_t slot, std::uint64_t id, std::uint64_t tag) {
   MessagePool& pool = broker_.pool();
+  // A quorum queue's delivery that met basic.cancel in the channel went back to the queue.
+  if (broker_.channel(channel).returned(tag)) return;
   if (channel != channel_ || state_ == ConsumerState::Crashed) {
     // The channel is gone: under auto-ack the message was settled and dies here; otherwise the
     // broker requeued it when the channel closed.
@@ -124,6 +126,7 @@ void Consumer::finish() {
       if (++pending_count_ >= spec_.ack.multiple || buffer_.empty()) flush_acks();
     }
   }
+  if (cancel_pending_) send_cancel();
   start_next();
   maybe_close();
 }
@@ -142,6 +145,7 @@ void Consumer::crash() {
   if (state_ == ConsumerState::Crashed) return;
   engine_.cancel(done_event_);
   busy_ = false;
+  cancel_pending_ = false;
   drop_held();
   pending_count_ = 0;
   const std::int32_t ch = channel_;
@@ -175,6 +179,17 @@ void Consumer::leave(sim::Callback on_closed) {
     return;
   }
   set_state(ConsumerState::Cancelling);
+  if (busy_) {
+    cancel_pending_ = true;
+    return;
+  }
+  send_cancel();
+}
+
+void Consumer::send_cancel() {
+  cancel_pending_ = false;
+  if (channel_ < 0) return;  // the broker closed the channel meanwhile
+  flush_acks();
   const std::int32_t ch = channel_;
   Broker* b = &broker_;
   engine_.schedule_after(broker_.latency(), models::priority::kNetwork, [b, ch] { b->cancel(ch); });

@@ -10,9 +10,11 @@
 /// the client only processes it, and what it holds is lost if it crashes.
 ///
 /// Faults: crash drops the connection without acks (the broker notices one latency later and
-/// requeues every unacknowledged delivery); leave sends basic.cancel, finishes the deliveries
-/// that reach it before cancel-ok, acks them and closes; a channel closed by the broker's
-/// consumer timeout drops the client's prefetched messages and reopens after reconnect_delay.
+/// requeues every unacknowledged delivery); leave stops taking work once the message in hand is
+/// done: it sends that message's ack and basic.cancel together (at once when idle), finishes the
+/// deliveries that reach it before cancel-ok, acks them and closes; a channel closed by the
+/// broker's consumer timeout drops the client's prefetched messages and reopens after
+/// reconnect_delay.
 #include <cstdint>
 #include <deque>
 
@@ -72,6 +74,8 @@ class Consumer {
   void start_next();
   void finish();
   void flush_acks();
+  /// Sends the pending acks, then basic.cancel.
+  void send_cancel();
   void maybe_close();
   void set_state(ConsumerState s);
   /// Frees what the client held under auto-ack (lost with it).
@@ -96,6 +100,7 @@ class Consumer {
   std::uint64_t pending_tag_ = 0;   // last processed, not yet acknowledged tag
   std::int32_t pending_count_ = 0;
   bool leaving_ = false;
+  bool cancel_pending_ = false;  // leaving: basic.cancel goes out when the message in hand is done
   bool cancel_ok_ = false;
   sim::Callback on_closed_;
   double slow_factor_ = 1.0;
