@@ -125,7 +125,10 @@ public final class CgsimPulsarWorker {
       System.exit(0);
     }
     try {
+      // One I/O and one listener thread, one connection, no periodic client statistics: the
+      // fewest threads and the least work per message the client allows.
       PulsarClient client = PulsarClient.builder().serviceUrl(arg("url")).ioThreads(1).listenerThreads(1)
+          .connectionsPerBroker(1).statsInterval(0, TimeUnit.SECONDS)
           .operationTimeout(30, TimeUnit.SECONDS).build();
       if (arg("mode").equals("produce")) {
         produce(client);
