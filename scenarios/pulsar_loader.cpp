@@ -108,7 +108,7 @@ ps::PulsarProducerSpec parse_producer(const Field& p, const ps::ScenarioFile& sc
 void parse_subscription(const Field& f, ps::ScenarioFile& sc) {
   f.expect_map({"name", "topic", "type", "key_shared_mode", "allow_out_of_order_delivery", "ack", "ack_timeout",
                 "negative_ack_redelivery_delay", "negative_ack_probability", "dead_letter_max_redeliveries",
-                "initial_position", "consumers"});
+                "ack_group_time", "initial_position", "consumers"});
   ps::SubscriptionSpec s;
   ps::ApplicationSpec app;
   s.name = f.at("name").str();
@@ -142,6 +142,7 @@ void parse_subscription(const Field& f, ps::ScenarioFile& sc) {
     if (s.ack_timeout != 0 && s.ack_timeout < sim::kSecond) f.at("ack_timeout").fail("expected 0s (disabled) or at least 1s, as the client requires");
   }
   if (f.has("negative_ack_redelivery_delay")) s.negative_ack_redelivery_delay = f.at("negative_ack_redelivery_delay").duration();
+  if (f.has("ack_group_time")) s.ack_group_time = f.at("ack_group_time").duration();
   if (f.has("negative_ack_probability")) app.negative_ack_probability = f.at("negative_ack_probability").in_range(0, 1);
   if (f.has("dead_letter_max_redeliveries")) {
     if (single) f.at("dead_letter_max_redeliveries").fail("a dead-letter policy applies to Shared and Key_Shared subscriptions only");

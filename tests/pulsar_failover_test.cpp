@@ -100,7 +100,11 @@ TEST(PulsarFailover, SwitchAfterCrashWaitsFailoverDelayAndRewinds) {
   const auto t = rig.totals();
   EXPECT_EQ(t.acked, 200u);
   EXPECT_EQ(t.backlog, 0u);
-  EXPECT_EQ(rig.by(0) + rig.by(1), 200u);
+  // What a processed in its last acknowledgement group (at most 100 ms, 10 messages) is lost
+  // with it and processed again by b.
+  EXPECT_GT(t.duplicates, 0u);
+  EXPECT_LE(t.duplicates, 10u);
+  EXPECT_EQ(rig.by(0) + rig.by(1), 200u + t.duplicates);
 }
 
 TEST(PulsarFailover, JoiningPreferredConsumerTakesOverAfterTheDelay) {

@@ -134,6 +134,16 @@ TEST(PulsarScenarioLoader, AcceptsTheDocumentedExample) {
   EXPECT_EQ(sc.pulsar.producers[0].hashing, ps::HashingScheme::Murmur3_32Hash);
 }
 
+TEST(PulsarScenarioLoader, ReadsTheAckGroupTime) {
+  const std::string sub = "subscriptions: [{name: s, topic: e, type: Shared, " + kConsumers;
+  EXPECT_EQ(load_pulsar_scenario_text(kHead + sub + "}]\n", "t.yaml").pulsar.subscriptions[0].ack_group_time,
+            100 * sim::kMillisecond);  // the Java client's acknowledgementsGroupTime
+  EXPECT_EQ(load_pulsar_scenario_text(kHead + sub + ", ack_group_time: 0s}]\n", "t.yaml").pulsar.subscriptions[0].ack_group_time, 0);
+  const std::string e = load_error(kHead + sub + ", ack_group_time: soon}]\n");
+  EXPECT_NE(e.find("subscriptions[0].ack_group_time"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected a duration"), std::string::npos) << e;
+}
+
 TEST(PulsarScenarioLoader, NamesFieldAndExpectation) {
   const std::string e = load_error(kHead + "subscriptions: [{name: s, topic: e, type: Shared, " + kConsumers +
                                    ", ack: cumulative}]\n");

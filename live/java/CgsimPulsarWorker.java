@@ -16,7 +16,8 @@
 //            switch_frequency=N
 //   consume: subscription=NAME type=Exclusive|Failover|Shared|Key_Shared key_shared_mode=AUTO_SPLIT
 //            name=NAME priority=N receiver_queue=N ack=individual|cumulative
-//            ack_timeout_ms=N (0: none) nack_delay_ms=N earliest=0|1
+//            ack_timeout_ms=N (0: none) nack_delay_ms=N ack_group_us=N (0: each at once)
+//            earliest=0|1
 //            processing=FILE     processing times in nanoseconds, one a line, used in turn (cgsim
 //                                draws them from the scenario's distribution)
 //
@@ -124,7 +125,10 @@ public final class CgsimPulsarWorker {
       System.exit(0);
     }
     try {
+      // One I/O and one listener thread, one connection, no periodic client statistics: the
+      // fewest threads and the least work per message the client allows.
       PulsarClient client = PulsarClient.builder().serviceUrl(arg("url")).ioThreads(1).listenerThreads(1)
+          .connectionsPerBroker(1).statsInterval(0, TimeUnit.SECONDS)
           .operationTimeout(30, TimeUnit.SECONDS).build();
       if (arg("mode").equals("produce")) {
         produce(client);
@@ -272,6 +276,7 @@ public final class CgsimPulsarWorker {
         .subscriptionType(st).consumerName(arg("name")).priorityLevel((int) num("priority"))
         .receiverQueueSize((int) num("receiver_queue"))
         .negativeAckRedeliveryDelay(num("nack_delay_ms"), TimeUnit.MILLISECONDS)
+        .acknowledgmentGroupTime(num("ack_group_us"), TimeUnit.MICROSECONDS)
         .subscriptionInitialPosition(num("earliest") != 0 ? SubscriptionInitialPosition.Earliest
                                                           : SubscriptionInitialPosition.Latest);
     if (num("ack_timeout_ms") > 0) b.ackTimeout(num("ack_timeout_ms"), TimeUnit.MILLISECONDS);

@@ -368,6 +368,7 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
             std::string("ack=") + (sub.ack == pl::AckMode::Cumulative ? "cumulative" : "individual"),
             "ack_timeout_ms=" + std::to_string(sub.ack_timeout / sim::kMillisecond),
             "nack_delay_ms=" + std::to_string(sub.negative_ack_redelivery_delay / sim::kMillisecond),
+            "ack_group_us=" + std::to_string(sub.ack_group_time / sim::kMicrosecond),
             std::string("earliest=") + (sub.earliest ? "1" : "0"), "processing=" + file.string()};
         const auto si = static_cast<std::int32_t>(s);
         consumers[s].push_back(std::make_unique<Worker>(rt, args, "consumer " + names[s][ci],

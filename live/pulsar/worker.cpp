@@ -36,7 +36,10 @@ WorkerRuntime find_worker_runtime() {
 
 Worker::Worker(const WorkerRuntime& rt, const std::vector<std::string>& args, std::string label, LineFn on_line)
     : label_(std::move(label)), on_line_(std::move(on_line)) {
+  // A worker JVM's own CPU use, kept small so that the consumers get a CPU when a message comes:
+  // one GC thread, the C1 compiler only with one compiler thread, no perf-data file updates.
   std::vector<std::string> argv{rt.java, "-Xms32m", "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                                "-XX:CICompilerCount=1", "-XX:-UsePerfData", "-Xss512k",
                                 "-Dlog4j2.configurationFile=classpath:pulsar-worker-log4j2.xml",
                                 "-Dotel.java.global-autoconfigure.enabled=false", "-cp", rt.classpath, "CgsimPulsarWorker"};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -18,7 +18,8 @@ Consumer::Consumer(World& world, std::int32_t subscription, std::int32_t member,
     : world_(world), subscription_(subscription), member_(member), id_(id),
       processing_(world.scenario().pulsar.subscriptions[static_cast<std::size_t>(subscription)].consumers.processing_time,
                   sim::Rng(world.scenario().seed, stream(subscription, member, life, "processing"))),
-      failures_(world.scenario().seed, stream(subscription, member, life, "failures")) {
+      failures_(world.scenario().seed, stream(subscription, member, life, "failures")),
+      ack_phase_(world.scenario().seed, stream(subscription, member, life, "ack_group")) {
   const SubscriptionSpec& s = spec();
   const auto m = static_cast<std::size_t>(member);
   name_ = m < s.consumers.names.size() ? s.consumers.names[m] : s.name + "-" + std::to_string(member);
@@ -29,6 +30,8 @@ Consumer::Consumer(World& world, std::int32_t subscription, std::int32_t member,
     queue_size_ = std::max(1, std::min(queue_size_, kMaxTotalReceiverQueueSize / static_cast<std::int32_t>(dispatchers_.size())));
   freed_.assign(dispatchers_.size(), 0);
   epochs_.assign(dispatchers_.size(), 0);
+  acks_.assign(dispatchers_.size(), {});
+  cumulative_.assign(dispatchers_.size(), -1);
 }
 
 const SubscriptionSpec& Consumer::spec() const {
@@ -59,6 +62,12 @@ void Consumer::set_state(ConsumerState s) {
 }
 
 void Consumer::start() {
+  const sim::Time group = spec().ack_group_time;
+  if (group > 0) {
+    // The tracker's timer runs every group time from when the client was built: any phase.
+    const auto phase = static_cast<sim::Time>(ack_phase_.uniform() * static_cast<double>(group));
+    schedule_flush(std::clamp<sim::Time>(phase, 1, group));
+  }
   const std::int32_t permits = queue_size_;
   for (Dispatcher* d : dispatchers_) {
     request([this, d, permits] {
@@ -74,7 +83,9 @@ void Consumer::on_message(Dispatcher* d, std::int64_t entry, sim::Time sent, std
                           std::int32_t redelivery_count) {
   if (stopped() || leaving_) return;
   const std::size_t p = slot(d);
-  if (epoch < epochs_[p]) {  // sent before a redeliver-all: dropped, its permit given back
+  // Sent before a redeliver-all, or already acknowledged in the waiting group: dropped, its
+  // permit given back.
+  if (epoch < epochs_[p] || ack_waiting(p, entry)) {
     consumed(p);
     return;
   }
@@ -147,12 +158,55 @@ void Consumer::finish() {
       give_back(h, RedeliveryReason::NegativeAck);
     });
   } else {
-    const bool cumulative = spec().ack == AckMode::Cumulative;
-    Dispatcher* d = h.d;
-    const std::int64_t entry = h.entry;
-    request([this, d, entry, cumulative] { d->ack(this, entry, cumulative); });
+    acknowledge(slot(h.d), h.entry);
   }
   next();
+}
+
+void Consumer::acknowledge(std::size_t p, std::int64_t entry) {
+  const bool cumulative = spec().ack == AckMode::Cumulative;
+  if (spec().ack_group_time == 0) {
+    Dispatcher* d = dispatchers_[p];
+    request([this, d, entry, cumulative] { d->ack(this, entry, cumulative); });
+    return;
+  }
+  if (cumulative) {
+    cumulative_[p] = std::max(cumulative_[p], entry);
+    return;
+  }
+  acks_[p].insert(entry);
+  if (acks_[p].size() >= kMaxAckGroupSize) flush(p);
+}
+
+bool Consumer::ack_waiting(std::size_t p, std::int64_t entry) const {
+  if (entry <= cumulative_[p]) return true;
+  return acks_[p].count(entry) != 0;
+}
+
+void Consumer::flush(std::size_t p) {
+  for (std::size_t q = 0; q < dispatchers_.size(); ++q) {
+    if (p != static_cast<std::size_t>(-1) && q != p) continue;
+    Dispatcher* d = dispatchers_[q];
+    if (cumulative_[q] >= 0) {
+      const std::int64_t entry = cumulative_[q];
+      cumulative_[q] = -1;
+      request([this, d, entry] { d->ack(this, entry, true); });
+    }
+    if (!acks_[q].empty()) {
+      std::vector<std::int64_t> entries(acks_[q].begin(), acks_[q].end());  // in position order, as sent
+      acks_[q].clear();
+      request([this, d, entries = std::move(entries)] { d->ack(this, entries); });
+    }
+  }
+}
+
+void Consumer::schedule_flush(sim::Time after) {
+  flush_timer_ = world_.engine().schedule_after(after, models::priority::kClient, [this] {
+    flush_timer_ = 0;
+    if (stopped()) return;
+    flush();
+    schedule_flush(spec().ack_group_time);
+  });
 }
 
 void Consumer::give_back(const Held& h, RedeliveryReason why) {
@@ -186,6 +240,9 @@ void Consumer::give_back(const Held& h, RedeliveryReason why) {
 }
 
 void Consumer::close() {
+  flush();
+  world_.engine().cancel(flush_timer_);
+  flush_timer_ = 0;
   set_state(ConsumerState::Closed);
   queue_.clear();
   for (Dispatcher* d : dispatchers_) request([this, d] { d->remove_consumer(this); });
@@ -209,7 +266,11 @@ void Consumer::crash() {
   if (stopped()) return;
   world_.engine().cancel(done_timer_);
   world_.engine().cancel(ack_timer_);
-  done_timer_ = ack_timer_ = 0;
+  world_.engine().cancel(flush_timer_);
+  done_timer_ = ack_timer_ = flush_timer_ = 0;
+  // Acknowledgements not sent yet die with the process.
+  for (auto& a : acks_) a.clear();
+  std::fill(cumulative_.begin(), cumulative_.end(), -1);
   if (busy_) busy_ns_ += world_.engine().now() - started_;
   busy_ = false;
   queue_.clear();

@@ -8,7 +8,11 @@
 /// partitioned topic at most maxTotalReceiverQueueSizeAcrossPartitions / partitions); each message
 /// the application takes from the queue frees one, and once half the queue's worth is free the
 /// client sends them in one flow request. Acknowledgements: individual after each message, or
-/// cumulative (Exclusive and Failover). Ack timeout: a message the application took and has not
+/// cumulative (Exclusive and Failover), grouped as the client's acknowledgement tracker groups
+/// them: collected per partition and sent together by a timer every ack_group_time (its phase
+/// drawn from the consumer's own stream, as a real client's timer starts whenever the client
+/// was built), or at once when 1000 individual ones wait on a partition; a message the broker
+/// sends again while its acknowledgement waits is dropped by the client (isDuplicate). Ack timeout: a message the application took and has not
 /// acknowledged ack_timeout later is asked for again. A failed message is negatively acknowledged
 /// and asked for again negative_ack_redelivery_delay later. On Shared and Key_Shared the client
 /// asks for those messages alone; with a dead-letter policy, a message whose redelivery count has
@@ -16,10 +20,12 @@
 /// Exclusive and Failover it asks for everything unacknowledged: it clears its receiver queue,
 /// starts a new epoch (deliveries of older epochs are dropped) and the broker rewinds.
 ///
-/// Faults: crash stops the client at once (the broker drops it one latency later); leave finishes
-/// the message in hand, acknowledges it and closes.
+/// Faults: crash stops the client at once, losing the acknowledgements not sent yet (the broker
+/// drops it one latency later and sends those messages again); leave finishes the message in
+/// hand, acknowledges it, sends the waiting acknowledgements and closes.
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +44,9 @@ struct SubscriptionSpec;
 
 /// The Java client's default maxTotalReceiverQueueSizeAcrossPartitions.
 inline constexpr std::int32_t kMaxTotalReceiverQueueSize = 50000;
+/// The Java client's default maxAcknowledgmentGroupSize: individual acknowledgements waiting on a
+/// partition that make the tracker send them at once.
+inline constexpr std::size_t kMaxAckGroupSize = 1000;
 
 class Consumer {
  public:
@@ -84,6 +93,14 @@ class Consumer {
   /// Asks again for @p h (ack timeout or negative ack), or dead-letters it.
   void give_back(const Held& h, RedeliveryReason why);
   void close();
+  /// Keeps the acknowledgement of @p entry on partition @p p for the next flush (or sends it now
+  /// without grouping, or when the partition's group is full).
+  void acknowledge(std::size_t p, std::int64_t entry);
+  /// Sends the acknowledgements waiting on partition @p p (all partitions when p is npos).
+  void flush(std::size_t p = static_cast<std::size_t>(-1));
+  void schedule_flush(sim::Time after);
+  /// Whether the acknowledgement of @p entry on partition @p p waits in the group.
+  bool ack_waiting(std::size_t p, std::int64_t entry) const;
   /// Sends @p fn to the broker: it runs one request latency later.
   template <typename F>
   void request(F&& fn);
@@ -101,6 +118,10 @@ class Consumer {
   std::vector<Dispatcher*> dispatchers_;   ///< one per partition
   std::vector<std::int32_t> freed_;        ///< permits freed and not yet sent, per partition
   std::vector<std::uint32_t> epochs_;      ///< per partition
+  std::vector<std::set<std::int64_t>> acks_;  ///< individual acknowledgements waiting, per partition
+  std::vector<std::int64_t> cumulative_;   ///< cumulative acknowledgement waiting per partition (-1: none)
+  sim::Rng ack_phase_;
+  sim::EventId flush_timer_ = 0;
   std::deque<Held> queue_;
   bool busy_ = false;
   Held current_{};

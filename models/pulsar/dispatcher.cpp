@@ -104,6 +104,11 @@ void Dispatcher::ack(Consumer* /*client*/, std::int64_t entry, bool cumulative) 
   dispatch();
 }
 
+void Dispatcher::ack(Consumer* /*client*/, const std::vector<std::int64_t>& entries) {
+  for (std::int64_t e : entries) settle(e, 1);
+  dispatch();
+}
+
 void Dispatcher::dead_letter(Consumer* /*client*/, std::int64_t entry) {
   settle(entry, 2);
   dispatch();

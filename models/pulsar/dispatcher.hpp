@@ -70,6 +70,8 @@ class Dispatcher {
   void flow(Consumer* client, std::int32_t permits);
   /// Acknowledges @p entry (with @p cumulative, every message up to it).
   void ack(Consumer* client, std::int64_t entry, bool cumulative);
+  /// Acknowledges each of @p entries individually (one grouped acknowledgement request).
+  void ack(Consumer* client, const std::vector<std::int64_t>& entries);
   /// The client asks for @p entries again (negative ack or ack timeout), raising their
   /// redelivery counts. Single-active dispatchers rewind instead, to keep the order.
   virtual void redeliver(Consumer* client, const std::vector<std::int64_t>& entries, RedeliveryReason why);

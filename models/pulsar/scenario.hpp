@@ -90,6 +90,9 @@ struct SubscriptionSpec {
   AckMode ack = AckMode::Individual;
   sim::Time ack_timeout = 0;                            ///< ackTimeout; 0: disabled
   sim::Time negative_ack_redelivery_delay = sim::kMinute;  ///< negativeAckRedeliveryDelay
+  /// acknowledgmentGroupTime: the client collects acknowledgements and sends them together
+  /// every this often (or once 1000 individual ones wait on a partition); 0: each at once.
+  sim::Time ack_group_time = 100 * sim::kMillisecond;
   std::optional<std::int32_t> dead_letter_max_redeliveries;  ///< deadLetterPolicy.maxRedeliverCount
   bool earliest = true;  ///< subscriptionInitialPosition: Earliest (true) or Latest
   PulsarConsumerSpec consumers;

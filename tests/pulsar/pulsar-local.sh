@@ -71,6 +71,9 @@ start() {
   # No metadataStoreUrl: standalone keeps its metadata in RocksDB under --metadata-dir (no
   # ZooKeeper). listeningInterface and allowLoopback keep the embedded bookie on the loopback
   # interface (it would otherwise listen on all of them).
+  # Below the broker's own settings, ones that cut its CPU use on a small host without changing
+  # dispatch: the bookie does not fsync its journal, no load manager, no topic policies (and so
+  # no system topic readers), no per-topic metrics, fewer I/O, executor and bookie threads.
   cat >"$STATE/standalone.conf" <<EOF
 clusterName=standalone
 bindAddress=127.0.0.1
@@ -86,6 +89,16 @@ allowLoopback=true
 httpServerEnabled=false
 allowAutoTopicCreation=false
 brokerDeleteInactiveTopicsEnabled=false
+journalSyncData=false
+loadBalancerEnabled=false
+topicLevelPoliciesEnabled=false
+systemTopicEnabled=false
+exposeTopicLevelMetricsInPrometheus=false
+numIOThreads=2
+numOrderedExecutorThreads=2
+numHttpServerThreads=4
+serverNumIOThreads=2
+numReadWorkerThreads=2
 EOF
   cat >"$STATE/log4j2.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
