@@ -173,7 +173,8 @@ std::uint64_t Production::generate(sim::Time start, sim::Time end) {
     }
     const std::size_t n = times_.size();
     if (n == 0) continue;
-    parts_.resize(n);
+    // Grown, never shrunk: a vector resized down and up again zero-fills what it grows by.
+    if (parts_.size() < n) parts_.resize(n);
     if (s.spec->keys.kind == KeySpec::Kind::None) {
       in.partitioner.partition_unkeyed(times_.data(), n, s.spec->record_bytes, parts_.data());
     } else {
