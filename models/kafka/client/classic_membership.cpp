@@ -118,8 +118,12 @@ void Consumer::on_join_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
   schedule_heartbeat();
   std::optional<std::map<std::string, std::vector<std::int32_t>>> plan;
   std::size_t withheld = 0;
+  assignment_version_ = -1;
   if (leader == member_id && !members.empty()) {
-    assignors::AssignResult a = g_.assignor_info().assign_detailed(g_.cluster(), members);
+    // The leader assigns from its own metadata, as of its last refresh, and keeps that view to
+    // compare with the next refreshes (ClientPolicy::only_leader_watches_metadata).
+    assignment_version_ = view_version_;
+    assignors::AssignResult a = g_.assignor_info().assign_detailed(g_.cluster_at(view_version_), members);
     withheld = a.withheld.size();
     plan.emplace();
     for (const auto& [mid, tps] : a.assignment) {
