@@ -169,3 +169,18 @@ TEST(AddPartitions, GrowingAnotherTopicLeavesTheGroupAlone) {
   auto o = run(load(text));
   EXPECT_EQ(after(o, 30 * kSecond), nullptr);
 }
+
+TEST(AddPartitions, ARefreshDuringAnotherRebalanceStillEndsWithEveryPartitionAssigned) {
+  // A join at 40 s puts a rebalance around the members' refreshes (about 40.4-41.7 s): whether the
+  // leader assigns from the old view or the new one, the group ends with all six partitions.
+  for (int seed = 1; seed <= 6; ++seed) {
+    for (const char* client : {"java", "librdkafka"}) {
+      std::string text = scenario("    metadata_max_age: 20s\n", client);
+      text.replace(text.find("seed: 3"), 7, "seed: " + std::to_string(seed));
+      text += "  - {at: 40s, join: g}\n";
+      auto o = run(load(text));
+      ASSERT_FALSE(o.generations.empty());
+      EXPECT_EQ(partitions_in(o.generations.back()), 6u) << client << " seed " << seed;
+    }
+  }
+}

@@ -63,6 +63,9 @@ class Group {
   /// Topic @p topic has grown: records the broker's new metadata and tells the coordinator (when
   /// the group subscribes to it) and every client, which sees it at its next metadata refresh.
   void on_topic_grown(std::int32_t topic);
+  /// The metadata version the classic protocol's last assignment was computed from.
+  std::int32_t assigned_version() const { return assigned_version_; }
+  void set_assigned_version(std::int32_t v) { assigned_version_ = v; }
   /// True when the group subscribes to topic @p topic.
   bool subscribes(std::int32_t topic) const;
   const assignors::AssignorInfo& assignor_info() const { return *assignor_; }
@@ -109,6 +112,7 @@ class Group {
   std::int32_t index_;
   Protocol protocol_;
   std::vector<assignors::ClusterMetadata> clusters_;  // by Broker::metadata_version()
+  std::int32_t assigned_version_ = 0;
   const assignors::AssignorInfo* assignor_;
   std::vector<GroupPartition> offsets_;
   std::vector<std::int32_t> partitions_;

@@ -192,8 +192,12 @@ void Consumer::on_metadata_refresh() {
   const bool changed = policy_.only_leader_watches_metadata
                            ? assignment_version_ >= 0 && assignment_version_ != view_version_
                            : seen != view_version_;
-  // A join under way assigns from the view just refreshed.
-  if (!changed || state_ != MemberState::Stable) return;
+  if (!changed) return;
+  if (state_ != MemberState::Stable) {
+    // Looked at again when the join under way completes (metadata_changed_since_join).
+    metadata_refreshed_in_join_ = true;
+    return;
+  }
   rejoin_needed_ = true;
   rejoin_reason_ = "metadata";
   if (idle_) {
@@ -202,6 +206,11 @@ void Consumer::on_metadata_refresh() {
     truncate_batch(g_.engine().now());
     start_join(rejoin_reason_);
   }
+}
+
+bool Consumer::metadata_changed_since_join() const {
+  if (policy_.only_leader_watches_metadata) return assignment_version_ >= 0 && assignment_version_ != view_version_;
+  return metadata_refreshed_in_join_ && view_version_ > g_.assigned_version();
 }
 
 void Consumer::slow(double factor, Time until) {

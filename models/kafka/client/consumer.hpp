@@ -187,6 +187,10 @@ class Consumer : public AppendListener {
   void drop_partitions(const std::vector<std::int32_t>& gids);
   /// The periodic metadata refresh that follows a topic's growth.
   void on_metadata_refresh();
+  /// At the end of a join: whether the metadata changed in a way that calls for another one
+  /// (Java: the leader's view differs from what it assigned from; librdkafka: a refresh during
+  /// the join showed a change newer than what the generation was assigned from).
+  bool metadata_changed_since_join() const;
 
   Group& g_;
   const ClientPolicy policy_;
@@ -259,6 +263,7 @@ class Consumer : public AppendListener {
   sim::Time metadata_anchor_ = -1;       // bootstrap metadata; refreshes follow every metadata_max_age
   std::int32_t view_version_ = 0;        // Broker::metadata_version() at the last refresh
   std::int32_t assignment_version_ = -1;  // the leader's view when it assigned (-1: not the leader)
+  bool metadata_refreshed_in_join_ = false;  // librdkafka: a refresh showed a change during a join
   sim::Time last_join_sent_ = -1;  // last JoinGroup sent (librdkafka spaces them: ClientPolicy::join_interval)
   bool join_deferred_ = false;     // a JoinGroup waits for the join interval
   sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due
