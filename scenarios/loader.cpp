@@ -94,7 +94,7 @@ Scenario parse(const YAML::Node& root, const Source& source) {
     if (!ps.is_seq()) ps.fail("expected a list of producers");
     for (std::size_t i = 0; i < ps.size(); ++i) {
       Field p = ps.at(i);
-      p.expect_map({"topic", "rate", "keys", "partitioner", "record_bytes", "count", "start", "stop"});
+      p.expect_map({"topic", "rate", "keys", "partitioner", "record_bytes", "count", "start", "stop", "metadata_max_age"});
       ProducerSpec pr;
       pr.topic = p.at("topic").str();
       if (!sc.topic(pr.topic)) p.at("topic").fail("expected the name of a topic listed under topics");
@@ -115,6 +115,7 @@ Scenario parse(const YAML::Node& root, const Source& source) {
         pr.stop = p.at("stop").duration();
         if (pr.stop < pr.start) p.at("stop").fail("expected stop >= start");
       }
+      if (p.has("metadata_max_age")) pr.metadata_max_age = p.at("metadata_max_age").positive_duration();
       sc.producers.push_back(pr);
     }
   }
@@ -124,7 +125,8 @@ Scenario parse(const YAML::Node& root, const Source& source) {
   for (std::size_t i = 0; i < gs.size(); ++i) {
     Field g = gs.at(i);
     g.expect_map({"id", "topics", "assignor", "protocol", "session_timeout", "heartbeat_interval",
-                  "max_poll_interval", "max_poll_records", "commit", "auto_offset_reset", "start_spread", "consumers"});
+                  "max_poll_interval", "max_poll_records", "commit", "auto_offset_reset", "start_spread",
+                  "metadata_max_age", "consumers"});
     GroupSpec gr;
     gr.id = g.at("id").str();
     if (gr.id.empty() || gr.id.find('/') != std::string::npos) g.at("id").fail("expected a non-empty id without '/'");
@@ -182,6 +184,7 @@ Scenario parse(const YAML::Node& root, const Source& source) {
       (g.has("heartbeat_interval") ? g.at("heartbeat_interval") : g)
           .fail("expected heartbeat_interval below session_timeout (Kafka rejects it otherwise)");
     }
+    if (g.has("metadata_max_age")) gr.metadata_max_age = g.at("metadata_max_age").positive_duration();
     if (g.has("max_poll_records")) gr.max_poll_records = static_cast<std::int32_t>(g.at("max_poll_records").integer(1, 10'000'000));
     if (g.has("commit")) {
       Field c = g.at("commit");
@@ -226,7 +229,7 @@ Scenario parse(const YAML::Node& root, const Source& source) {
       fa.source = f.location();
       fa.at = f.at("at").duration();
       if (fa.at >= sc.duration) f.at("at").fail("expected a time before the end of the run (" + sim::format_duration(sc.duration) + ")");
-      const char* verbs[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart"};
+      const char* verbs[] = {"crash", "leave", "join", "slow", "restart", "rolling_restart", "add_partitions"};
       int found = 0;
       std::string verb;
       for (const char* v : verbs)
@@ -234,7 +237,17 @@ Scenario parse(const YAML::Node& root, const Source& source) {
           ++found;
           verb = v;
         }
-      if (found != 1) f.fail("expected exactly one of: crash, leave, join, slow, restart, rolling_restart");
+      if (found != 1) f.fail("expected exactly one of: crash, leave, join, slow, restart, rolling_restart, add_partitions");
+      if (verb == "add_partitions") {
+        f.expect_map({"at", "add_partitions", "count"});
+        fa.kind = FaultSpec::Kind::AddPartitions;
+        fa.topic = f.at("add_partitions").str();
+        if (!sc.topic(fa.topic)) f.at("add_partitions").fail("expected the name of a topic listed under topics");
+        Field n = f.at("count");
+        fa.count = static_cast<std::int32_t>(n.integer(1, 100'000));
+        parsed.emplace_back(fa, f);
+        continue;
+      }
       if (verb == "join" || verb == "rolling_restart") {
         fa.group = f.at(verb.c_str()).str();
         if (!sc.group(fa.group)) f.at(verb.c_str()).fail("expected the id of a group listed under groups");

@@ -79,7 +79,8 @@ json scenario_json_schema() {
                           {"record_bytes", {{"type", "integer"}, {"minimum", 0}}},
                           {"count", {{"type", "integer"}, {"minimum", 1}}},
                           {"start", duration()},
-                          {"stop", duration()}},
+                          {"stop", duration()},
+                          {"metadata_max_age", duration()}},
                          {"topic", "rate"});
   json commit = object({{"kind", {{"enum", {"auto", "after_batch", "none"}}}}, {"interval", duration()}}, {"kind"});
   json consumers = object({{"count", {{"type", "integer"}, {"minimum", 0}}},
@@ -98,6 +99,7 @@ json scenario_json_schema() {
                        {"commit", commit},
                        {"auto_offset_reset", {{"enum", {"earliest", "latest"}}}},
                        {"start_spread", duration()},
+                       {"metadata_max_age", duration()},
                        {"consumers", consumers}},
                       {"id", "topics", "consumers"});
   json faults = {{"oneOf", json::array({
@@ -111,6 +113,8 @@ json scenario_json_schema() {
                                       {"at", "restart", "downtime"}),
                                object({{"at", duration()}, {"rolling_restart", {{"type", "string"}}}, {"downtime", duration()}, {"gap", duration()}},
                                       {"at", "rolling_restart", "gap"}),
+                               object({{"at", duration()}, {"add_partitions", {{"type", "string"}}}, {"count", {{"type", "integer"}, {"minimum", 1}}}},
+                                      {"at", "add_partitions", "count"}),
                            })}};
   json top = object(
       {{"name", {{"type", "string"}, {"minLength", 1}}},

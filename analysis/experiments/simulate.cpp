@@ -113,13 +113,16 @@ class Collector {
                                std::string(from) + " -> " + to});
     });
     s.fault.connect([this](const models::FaultSpec& f, Time t) {
-      std::string subject = f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
+      const bool grows = f.kind == models::FaultSpec::Kind::AddPartitions;
+      std::string subject = grows ? f.topic : f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
       out_.timeline.push_back({sim::to_seconds(t), "fault", subject, models::to_string(f.kind)});
       for (std::size_t g = 0; g < w_.group_count(); ++g) {
         auto& grp = w_.group(g);
-        if (grp.spec().id != f.group) continue;
+        // A topic's growth concerns every group subscribed to it.
+        const auto& topics = grp.spec().topics;
+        if (grows ? std::find(topics.begin(), topics.end(), f.topic) == topics.end() : grp.spec().id != f.group) continue;
         warmup_[g].fault(t);
-        builder_.fault(g, FaultRecord{f.group, models::to_string(f.kind), subject, sim::to_seconds(t), 0});
+        builder_.fault(g, FaultRecord{grp.spec().id, models::to_string(f.kind), subject, sim::to_seconds(t), 0});
       }
     });
   }

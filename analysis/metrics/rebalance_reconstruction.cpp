@@ -19,6 +19,7 @@ const char* rebalance_trigger(models::FaultSpec::Kind k) {
     case models::FaultSpec::Kind::Slow: return "max_poll_interval";
     case models::FaultSpec::Kind::Restart: return "restart";
     case models::FaultSpec::Kind::RollingRestart: return "restart";
+    case models::FaultSpec::Kind::AddPartitions: return "metadata";
   }
   return "unknown";
 }

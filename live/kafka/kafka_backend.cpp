@@ -183,6 +183,8 @@ class Run {
       case FaultSpec::Kind::Restart:
         restart(g, f.member, f.duration);
         break;
+      case FaultSpec::Kind::AddPartitions:
+        break;  // refused before the run starts
       case FaultSpec::Kind::RollingRestart: {
         const std::int32_t n = next_index_[g];
         const std::int64_t step = f.duration + f.gap;
@@ -457,6 +459,12 @@ analysis::RunSummary KafkaBackend::run(const models::Scenario& scenario) {
     // scenario's protocol says; the simulation follows what ran. (The Java client does the same,
     // and the scenario loader already gave such a group protocol: cooperative.)
     if (!java && librdkafka_strategy(g.assignor) == "cooperative-sticky" && g.protocol == "eager") g.protocol = "cooperative";
+  }
+  for (const auto& f : details_.effective.faults) {
+    if (f.kind == FaultSpec::Kind::AddPartitions) {
+      throw InputError(f.source + ": add_partitions is not replayed live yet (the live backend keeps each topic's "
+                       "partition count for the whole run); `cgsim run` simulates it");
+    }
   }
   std::int64_t threads = 0;
   for (const auto& p : details_.effective.producers) threads += p.count;

@@ -85,6 +85,8 @@ class Run {
       case FaultSpec::Kind::Restart:
         if (c) restart(g, f.member, f.duration);
         break;
+      case FaultSpec::Kind::AddPartitions:
+        break;  // a Kafka fault: the RabbitMQ loader rejects it
       case FaultSpec::Kind::RollingRestart: {
         const std::int64_t step = f.duration + f.gap;
         const std::int64_t now = ctx_.now_ns();

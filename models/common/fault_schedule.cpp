@@ -27,6 +27,10 @@ void schedule_faults(sim::Engine& engine, const std::vector<FaultSpec>& faults, 
 }
 
 void apply_fault(sim::Engine& engine, const FaultSpec& f, FaultTarget& target) {
+  if (f.kind == FaultSpec::Kind::AddPartitions) {
+    target.add_partitions(f.topic, f.count);
+    return;
+  }
   const std::int32_t g = target.fault_group(f.group);
   if (g < 0) return;  // the loaders guarantee the group exists
   const std::int32_t n = target.fault_members(g);
@@ -47,6 +51,8 @@ void apply_fault(sim::Engine& engine, const FaultSpec& f, FaultTarget& target) {
     case FaultSpec::Kind::Restart:
       if (member_ok) restart_after_leave(engine, target, g, f.member, f.duration);
       break;
+    case FaultSpec::Kind::AddPartitions:
+      break;  // handled above: it names a topic, not a group
     case FaultSpec::Kind::RollingRestart: {
       const sim::Time step = f.duration + f.gap;
       const sim::Time downtime = f.duration;

@@ -9,7 +9,9 @@
 /// - restart: a clean leave, then, once the client has closed, the downtime, then a new client
 ///   in the same place;
 /// - rolling_restart: every member in turn, `duration + gap` apart, each a restart as above
-///   (a member already stopped is skipped).
+///   (a member already stopped is skipped);
+/// - add_partitions: the topic named grows by `count` partitions (families with partitions;
+///   the others' loaders reject the fault).
 /// Each fault is announced on the family's fault signal just before it takes effect. Faults are
 /// rare, so the target is an ordinary virtual interface.
 #include <cstdint>
@@ -45,6 +47,12 @@ class FaultTarget {
   virtual void slow_member(std::int32_t g, std::int32_t m, double factor, sim::Time until) = 0;
   /// Puts a new client in member @p m's place (it has left) and starts it.
   virtual void restart_member(std::int32_t g, std::int32_t m) = 0;
+  /// Adds @p count partitions to topic @p topic. Only a family with partitioned topics has
+  /// something to do; the others never see the fault.
+  virtual void add_partitions(const std::string& topic, std::int32_t count) {
+    (void)topic;
+    (void)count;
+  }
 };
 
 /// The FaultTarget of a family whose world keeps its clients by group and member, with

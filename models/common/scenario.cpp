@@ -10,6 +10,7 @@ const char* to_string(FaultSpec::Kind kind) {
     case FaultSpec::Kind::Slow: return "slow";
     case FaultSpec::Kind::Restart: return "restart";
     case FaultSpec::Kind::RollingRestart: return "rolling_restart";
+    case FaultSpec::Kind::AddPartitions: return "add_partitions";
   }
   return "?";
 }

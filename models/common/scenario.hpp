@@ -50,6 +50,9 @@ struct ProducerSpec {
   std::int32_t count = 1;  ///< identical producer instances, each with this rate
   sim::Time start = 0;
   sim::Time stop = sim::kNever;
+  /// metadata.max.age.ms (Java) / topic.metadata.refresh.interval.ms (librdkafka): a topic's new
+  /// partitions are routed to only after the producer's next metadata refresh.
+  sim::Time metadata_max_age = 5 * sim::kMinute;
 };
 
 struct CommitSpec {
@@ -76,6 +79,9 @@ struct GroupSpec {
   std::int32_t max_poll_records = 500;
   CommitSpec commit;
   std::string auto_offset_reset = "earliest";  ///< earliest | latest
+  /// metadata.max.age.ms (Java) / topic.metadata.refresh.interval.ms (librdkafka): how often a
+  /// consumer refreshes its metadata, where it first sees a topic's new partitions.
+  sim::Time metadata_max_age = 5 * sim::kMinute;
   /// The group's initial consumers start at times drawn uniformly over this window, each from
   /// its own random stream.
   sim::Time start_spread = sim::kSecond;
@@ -84,19 +90,21 @@ struct GroupSpec {
 
 /// A scheduled failure or membership change.
 struct FaultSpec {
-  enum class Kind { Crash, Leave, Join, Slow, Restart, RollingRestart };
+  enum class Kind { Crash, Leave, Join, Slow, Restart, RollingRestart, AddPartitions };
   Kind kind = Kind::Crash;
   sim::Time at = 0;
-  std::string group;
+  std::string group;          ///< empty for add_partitions
+  std::string topic;          ///< add_partitions: the topic that grows
   std::int32_t member = -1;   ///< consumer index within the group (crash, leave, slow, restart)
-  std::int32_t count = 1;     ///< join
+  std::int32_t count = 1;     ///< join: consumers; add_partitions: partitions added
   double factor = 1.0;        ///< slow
   sim::Time duration = 0;     ///< slow: how long; restart: downtime
   sim::Time gap = 0;          ///< rolling_restart: gap between members
   std::string source;         ///< "file:line" for messages
 };
 
-/// The scenario-file name of a fault kind: crash, leave, join, slow, restart, rolling_restart.
+/// The scenario-file name of a fault kind: crash, leave, join, slow, restart, rolling_restart,
+/// add_partitions.
 const char* to_string(FaultSpec::Kind kind);
 
 /// Broker and network settings.

@@ -49,16 +49,26 @@ void PartitionLog::truncate_before(std::int64_t offset) {
   }
 }
 
-std::int32_t Broker::add_topic(const std::string& name, std::int32_t partitions, std::int32_t record_bytes) {
+std::int32_t Broker::add_topic(const std::string& name, std::int32_t partitions, std::int32_t record_bytes,
+                              std::int32_t reserved) {
   TopicInfo t;
   t.name = name;
   t.partitions = partitions;
+  t.reserved = std::max(partitions, reserved);
   t.first_gid = static_cast<std::int32_t>(logs_.size());
   t.record_bytes = record_bytes;
   topics_.push_back(t);
-  logs_.resize(logs_.size() + static_cast<std::size_t>(partitions));
+  logs_.resize(logs_.size() + static_cast<std::size_t>(t.reserved));
   topic_of_.resize(logs_.size(), static_cast<std::int32_t>(topics_.size() - 1));
   return static_cast<std::int32_t>(topics_.size() - 1);
+}
+
+void Broker::grow_topic(std::int32_t index, std::int32_t count) {
+  TopicInfo& t = topics_[static_cast<std::size_t>(index)];
+  if (count <= 0 || t.partitions + count > t.reserved)
+    throw std::logic_error("topic " + t.name + " cannot grow by " + std::to_string(count) + " partitions");
+  t.partitions += count;
+  ++metadata_version_;
 }
 
 std::int32_t Broker::topic_index(const std::string& name) const {

@@ -72,7 +72,11 @@ class PartitionLog {
 /// A topic's place in the broker's flat partition table.
 struct TopicInfo {
   std::string name;
-  std::int32_t partitions = 0;
+  std::int32_t partitions = 0;  ///< partitions the topic has now
+  /// Global ids first_gid .. first_gid + reserved - 1 belong to the topic: the partitions it has
+  /// and those an add_partitions fault will create (empty logs until then), so that global ids
+  /// stay put when the topic grows.
+  std::int32_t reserved = 0;
   std::int32_t first_gid = 0;  ///< global id of partition 0
   std::int32_t record_bytes = 512;
 };
@@ -80,8 +84,14 @@ struct TopicInfo {
 /// The broker: every partition of every topic, addressed by a global partition id.
 class Broker {
  public:
-  /// Adds a topic and returns its index.
-  std::int32_t add_topic(const std::string& name, std::int32_t partitions, std::int32_t record_bytes);
+  /// Adds a topic and returns its index; @p reserved (at least @p partitions) is what it can
+  /// grow to (TopicInfo::reserved).
+  std::int32_t add_topic(const std::string& name, std::int32_t partitions, std::int32_t record_bytes,
+                         std::int32_t reserved = 0);
+  /// Gives topic @p index @p count more partitions (CreatePartitions), within its reserved ids.
+  void grow_topic(std::int32_t index, std::int32_t count);
+  /// How many times a topic has grown: a client's metadata is current when it has seen this.
+  std::int32_t metadata_version() const { return metadata_version_; }
   std::int32_t topic_index(const std::string& name) const;
   const TopicInfo& topic(std::int32_t index) const { return topics_[static_cast<std::size_t>(index)]; }
   const std::vector<TopicInfo>& topics() const { return topics_; }
@@ -97,6 +107,7 @@ class Broker {
   std::vector<TopicInfo> topics_;
   std::vector<PartitionLog> logs_;
   std::vector<std::int32_t> topic_of_;
+  std::int32_t metadata_version_ = 0;
 };
 
 }  // namespace cgsim::models

@@ -30,16 +30,31 @@ Group::Group(sim::Engine& engine, Broker& broker, Signals& signals, const Scenar
       coordinator_(*this),
       consumer_coordinator_(*this) {
   if (!assignor_) throw std::invalid_argument("unknown assignor " + spec.assignor);
-  for (const auto& t : broker.topics()) cluster_.topics.push_back({t.name, t.partitions, {}, {}});
+  clusters_.emplace_back();
+  for (const auto& t : broker.topics()) clusters_.back().topics.push_back({t.name, t.partitions, {}, {}});
   std::set<std::int32_t> parts;
   for (const auto& tn : spec.topics) {
     const TopicInfo& t = broker.topic(broker.topic_index(tn));
-    for (std::int32_t p = 0; p < t.partitions; ++p) parts.insert(t.first_gid + p);
+    for (std::int32_t p = 0; p < t.reserved; ++p) parts.insert(t.first_gid + p);
   }
   partitions_.assign(parts.begin(), parts.end());
   unowned_since_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
   for (std::int32_t gid : partitions_) unowned_since_[static_cast<std::size_t>(gid)] = 0;
   handed_out_at_.assign(static_cast<std::size_t>(broker.partition_count()), -1);
+}
+
+bool Group::subscribes(std::int32_t topic) const {
+  const std::string& name = broker_.topic(topic).name;
+  return std::find(spec_.topics.begin(), spec_.topics.end(), name) != spec_.topics.end();
+}
+
+void Group::on_topic_grown(std::int32_t topic) {
+  assignors::ClusterMetadata next = clusters_.back();
+  next.topics[static_cast<std::size_t>(topic)].partitions = broker_.topic(topic).partitions;
+  clusters_.push_back(std::move(next));
+  if (!subscribes(topic)) return;
+  consumer_coordinator_.on_metadata_change();
+  for (auto& c : consumers_) c->on_metadata_change();
 }
 
 Consumer& Group::add_consumer() {

@@ -53,11 +53,26 @@ class Group {
   std::int32_t generation() const;
   /// Ends the run for the group's coordinators (open rebalances are reported as open).
   void finish_run();
-  const assignors::ClusterMetadata& cluster() const { return cluster_; }
+  /// The broker's metadata now: what the consumer protocol's coordinator assigns from.
+  const assignors::ClusterMetadata& cluster() const { return clusters_.back(); }
+  /// The metadata as of Broker::metadata_version() @p version: what a client whose last refresh
+  /// saw that version assigns from (the classic protocol's leader).
+  const assignors::ClusterMetadata& cluster_at(std::int32_t version) const {
+    return clusters_[static_cast<std::size_t>(version)];
+  }
+  /// Topic @p topic has grown: records the broker's new metadata and tells the coordinator (when
+  /// the group subscribes to it) and every client, which sees it at its next metadata refresh.
+  void on_topic_grown(std::int32_t topic);
+  /// The metadata version the classic protocol's last assignment was computed from.
+  std::int32_t assigned_version() const { return assigned_version_; }
+  void set_assigned_version(std::int32_t v) { assigned_version_ = v; }
+  /// True when the group subscribes to topic @p topic.
+  bool subscribes(std::int32_t topic) const;
   const assignors::AssignorInfo& assignor_info() const { return *assignor_; }
   GroupPartition& offsets(std::int32_t gid) { return offsets_[static_cast<std::size_t>(gid)]; }
   const GroupPartition& offsets(std::int32_t gid) const { return offsets_[static_cast<std::size_t>(gid)]; }
-  /// Global ids of every partition of the subscribed topics.
+  /// Global ids of every partition of the subscribed topics, those reserved for an
+  /// add_partitions fault included (their logs stay empty until the topic grows).
   const std::vector<std::int32_t>& partitions() const { return partitions_; }
   /// Records never delivered because a reset to "latest" skipped them.
   std::uint64_t skipped() const { return skipped_; }
@@ -96,7 +111,8 @@ class Group {
   const GroupSpec& spec_;
   std::int32_t index_;
   Protocol protocol_;
-  assignors::ClusterMetadata cluster_;
+  std::vector<assignors::ClusterMetadata> clusters_;  // by Broker::metadata_version()
+  std::int32_t assigned_version_ = 0;
   const assignors::AssignorInfo* assignor_;
   std::vector<GroupPartition> offsets_;
   std::vector<std::int32_t> partitions_;

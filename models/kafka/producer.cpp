@@ -85,6 +85,47 @@ std::int32_t Production::choose_partition(Instance& in, Spec& s, sim::Time t) {
   return in.partitioner.partition(rec);
 }
 
+void Production::on_topic_grown(std::int32_t topic) {
+  const sim::Time now = engine_.now();
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    if (specs_[i].topic != topic) continue;
+    const ProducerSpec& p = *specs_[i].spec;
+    const sim::Time at =
+        now < p.start ? now : p.start + ((now - p.start) / p.metadata_max_age + 1) * p.metadata_max_age;
+    engine_.schedule_at(at, models::priority::kProducer, [this, i] { refresh_partitions(i); });
+  }
+}
+
+void Production::refresh_partitions(std::size_t i) {
+  Spec& sp = specs_[i];
+  const ProducerSpec& p = *sp.spec;
+  const std::int32_t parts = broker_.topic(sp.topic).partitions;
+  auto kind = partitioners::Partitioner::parse(p.partitioner).value_or(partitioners::Partitioner::Kind::Default);
+  const std::string version = std::to_string(broker_.metadata_version());
+  std::int32_t k = 0;
+  partitioners::Partitioner* last = nullptr;
+  for (Instance& in : instances_) {
+    if (in.spec != i) continue;
+    const std::string base = "producer/" + std::to_string(i) + "/" + std::to_string(k++);
+    in.partitioner = partitioners::Partitioner(kind, scenario_.client, parts,
+                                               sim::Rng(scenario_.seed, base + "/partitioner/metadata/" + version));
+    last = &in.partitioner;
+  }
+  if (!sp.partition_table || !last) return;
+  // The keys' partitions change with the count: aggregate their probabilities again.
+  std::unique_ptr<sim::ZipfSampler> zipf;
+  if (p.keys.kind == KeySpec::Kind::Zipf) zipf = std::make_unique<sim::ZipfSampler>(p.keys.cardinality, p.keys.exponent);
+  std::vector<double> weights(static_cast<std::size_t>(parts), 0.0);
+  partitioners::RecordInfo rec;
+  rec.value_bytes = p.record_bytes;
+  for (std::uint64_t key = 0; key < p.keys.cardinality; ++key) {
+    key_text(p.keys, key, key_buf_);
+    rec.key = std::string_view(key_buf_);
+    weights[static_cast<std::size_t>(last->partition(rec))] += zipf ? zipf->probability(key) : 1.0;
+  }
+  sp.partition_table = std::make_unique<sim::AliasTable>(weights);
+}
+
 void Production::start() {
   for (auto& in : instances_) in.next_ns = next_arrival(in, specs_[in.spec], -1.0);
   window_start_ = 0;

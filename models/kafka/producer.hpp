@@ -41,6 +41,9 @@ class Production {
   void replay(std::vector<Arrival> trace);
   /// Schedules the first production window at time 0.
   void start();
+  /// Topic @p topic has grown: each producer of it routes to the new partitions from its next
+  /// metadata refresh (every `metadata_max_age` from its start) on.
+  void on_topic_grown(std::int32_t topic);
   /// Records created so far (including those whose append time is still ahead).
   std::uint64_t created() const { return created_; }
 
@@ -117,6 +120,8 @@ class Production {
     return models::next_arrival(in.arrivals, *s.spec, after_ns);
   }
   std::int32_t choose_partition(Instance& in, Spec& s, sim::Time t);
+  /// Producer spec @p i's metadata refresh: its instances partition over the topic's partitions now.
+  void refresh_partitions(std::size_t i);
 
   sim::Engine& engine_;
   Broker& broker_;

@@ -14,7 +14,10 @@ World::World(sim::Engine& engine, const Scenario& scenario) : engine_(engine), s
     std::int32_t bytes = 0;
     for (const auto& p : scenario.producers)
       if (p.topic == t.name) bytes = std::max(bytes, p.record_bytes);
-    broker_.add_topic(t.name, t.partitions, bytes > 0 ? bytes : 512);
+    std::int32_t reserved = t.partitions;
+    for (const auto& f : scenario.faults)
+      if (f.kind == FaultSpec::Kind::AddPartitions && f.topic == t.name) reserved += f.count;
+    broker_.add_topic(t.name, t.partitions, bytes > 0 ? bytes : 512, reserved);
   }
   production_ = std::make_unique<Production>(engine, broker_, scenario);
   for (std::size_t i = 0; i < scenario.groups.size(); ++i) {
@@ -62,6 +65,13 @@ void World::slow_member(std::int32_t g, std::int32_t m, double factor, Time unti
 
 void World::restart_member(std::int32_t g, std::int32_t m) {
   group(static_cast<std::size_t>(g)).restart_consumer(m).start();
+}
+
+void World::add_partitions(const std::string& topic, std::int32_t count) {
+  const std::int32_t t = broker_.topic_index(topic);
+  broker_.grow_topic(t, count);
+  for (auto& g : groups_) g->on_topic_grown(t);
+  production_->on_topic_grown(t);
 }
 
 void World::truncate_logs() {

@@ -18,7 +18,9 @@ namespace cgsim::models {
 
 /// The faults (models/common/fault_schedule) act on the groups' Kafka clients: crash stops a
 /// client without a word; leave closes it (commit, LeaveGroup); restart brings a new client with
-/// the same name (and group.instance.id) after the downtime.
+/// the same name (and group.instance.id) after the downtime; add_partitions grows a topic on the
+/// broker, and producers, clients and coordinators learn of it as Kafka's do (docs/model.md,
+/// "Adding partitions").
 class World final : private FaultTarget {
  public:
   /// Builds the world; @p scenario must outlive it.
@@ -49,6 +51,7 @@ class World final : private FaultTarget {
   void join_member(std::int32_t g) override;
   void slow_member(std::int32_t g, std::int32_t m, double factor, sim::Time until) override;
   void restart_member(std::int32_t g, std::int32_t m) override;
+  void add_partitions(const std::string& topic, std::int32_t count) override;
 
   sim::Engine& engine_;
   const Scenario& scenario_;

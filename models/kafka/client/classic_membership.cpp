@@ -118,8 +118,15 @@ void Consumer::on_join_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
   schedule_heartbeat();
   std::optional<std::map<std::string, std::vector<std::int32_t>>> plan;
   std::size_t withheld = 0;
+  assignment_version_ = -1;
   if (leader == member_id && !members.empty()) {
-    assignors::AssignResult a = g_.assignor_info().assign_detailed(g_.cluster(), members);
+    // The leader assigns from its own metadata and keeps that view to compare with the next
+    // refreshes (ClientPolicy::only_leader_watches_metadata): Java's is as of its last periodic
+    // refresh; librdkafka's leader refreshes the subscribed topics first (leader_metadata_wait).
+    if (policy_.leader_metadata_wait > 0) view_version_ = g_.broker().metadata_version();
+    assignment_version_ = view_version_;
+    g_.set_assigned_version(view_version_);
+    assignors::AssignResult a = g_.assignor_info().assign_detailed(g_.cluster_at(view_version_), members);
     withheld = a.withheld.size();
     plan.emplace();
     for (const auto& [mid, tps] : a.assignment) {
@@ -195,6 +202,12 @@ void Consumer::on_sync_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
   next_auto_commit_ = g_.engine().now() + g_.spec().commit.interval;
   schedule_auto_commit_timer();
   init_positions_later();
+  if (metadata_changed_since_join()) {
+    // A refresh during the rebalance showed a change this generation did not assign from.
+    rejoin_needed_ = true;
+    rejoin_reason_ = "metadata";
+  }
+  metadata_refreshed_in_join_ = false;
   if (rejoin_needed_ && !busy_) poll();
 }
 

@@ -61,6 +61,12 @@ struct ClientPolicy {
   /// 22 ms from the leader's JoinGroup response to its assignor run (librdkafka 2.0.2, debug=cgrp).
   /// 0: the leader assigns at once from its cached metadata (Java).
   sim::Time leader_metadata_wait = 0;
+  /// Under the classic protocol, only the member that ran the assignor compares the metadata it
+  /// assigned from with each refresh and rejoins when a subscribed topic's partitions changed
+  /// (Java's ConsumerCoordinator keeps an assignment snapshot for the leader alone). false: every
+  /// member compares its subscribed topics' partition counts at each refresh and rejoins on a
+  /// change (librdkafka's metadata update check).
+  bool only_leader_watches_metadata = true;
 
   static constexpr ClientPolicy java() { return {}; }
   static constexpr ClientPolicy librdkafka() {
@@ -76,6 +82,7 @@ struct ClientPolicy {
     p.bootstrap_cost_high = 10 * sim::kMillisecond;
     p.join_interval = sim::kSecond;
     p.leader_metadata_wait = 20 * sim::kMillisecond;
+    p.only_leader_watches_metadata = false;
     return p;
   }
   static constexpr ClientPolicy of(ClientFlavor client) {

@@ -75,6 +75,8 @@ void Consumer::start(Time spread) {
   std::uint32_t inc = incarnation_;
   eng.schedule_after(offset + bootstrap, models::priority::kClient, [this, inc] {
     if (!current(inc)) return;
+    metadata_anchor_ = g_.engine().now();
+    view_version_ = g_.broker().metadata_version();
     g_.signals().consumer.emit(g_.index(), index_, ConsumerEvent::Joined, g_.engine().now());
     poll();
   });
@@ -169,6 +171,46 @@ void Consumer::do_close() {
     auto f = std::move(on_closed_);
     f();
   }
+}
+
+void Consumer::on_metadata_change() {
+  // The consumer protocol's coordinator watches the metadata itself; a client still in its
+  // bootstrap reads the new metadata then.
+  if (kip848() || stopped() || metadata_anchor_ < 0) return;
+  const Time age = g_.spec().metadata_max_age;
+  const Time now = g_.engine().now();
+  const Time at = metadata_anchor_ + ((now - metadata_anchor_) / age + 1) * age;
+  std::uint32_t inc = incarnation_;
+  g_.engine().schedule_at(at, models::priority::kClient, [this, inc] {
+    if (current(inc)) on_metadata_refresh();
+  });
+}
+
+void Consumer::on_metadata_refresh() {
+  const std::int32_t seen = view_version_;
+  view_version_ = g_.broker().metadata_version();
+  const bool changed = policy_.only_leader_watches_metadata
+                           ? assignment_version_ >= 0 && assignment_version_ != view_version_
+                           : seen != view_version_;
+  if (!changed) return;
+  if (state_ != MemberState::Stable) {
+    // Looked at again when the join under way completes (metadata_changed_since_join).
+    metadata_refreshed_in_join_ = true;
+    return;
+  }
+  rejoin_needed_ = true;
+  rejoin_reason_ = "metadata";
+  if (idle_) {
+    poll();  // the metadata response wakes the application's poll, which rejoins
+  } else if (policy_.rebalance_without_poll && !join_in_flight_) {
+    truncate_batch(g_.engine().now());
+    start_join(rejoin_reason_);
+  }
+}
+
+bool Consumer::metadata_changed_since_join() const {
+  if (policy_.only_leader_watches_metadata) return assignment_version_ >= 0 && assignment_version_ != view_version_;
+  return metadata_refreshed_in_join_ && view_version_ > g_.assigned_version();
 }
 
 void Consumer::slow(double factor, Time until) {

@@ -83,6 +83,10 @@ class Consumer : public AppendListener {
   void on_consumer_heartbeat_response(std::uint32_t incarnation, const ConsumerGroupCoordinator::Response& r);
 
   void on_append(std::int32_t partition, sim::Time first_time) override;
+  /// A subscribed topic has grown: the client sees it at its next periodic metadata refresh
+  /// (every `metadata_max_age` from its bootstrap) and, under the classic protocol, rejoins when
+  /// its policy says so. The consumer protocol leaves this to the coordinator.
+  void on_metadata_change();
 
   std::int32_t index() const { return index_; }
   const std::string& name() const { return name_; }
@@ -181,6 +185,12 @@ class Consumer : public AppendListener {
   /// consuming what it owns during a rebalance.
   bool consuming() const;
   void drop_partitions(const std::vector<std::int32_t>& gids);
+  /// The periodic metadata refresh that follows a topic's growth.
+  void on_metadata_refresh();
+  /// At the end of a join: whether the metadata changed in a way that calls for another one
+  /// (Java: the leader's view differs from what it assigned from; librdkafka: a refresh during
+  /// the join showed a change newer than what the generation was assigned from).
+  bool metadata_changed_since_join() const;
 
   Group& g_;
   const ClientPolicy policy_;
@@ -250,6 +260,10 @@ class Consumer : public AppendListener {
   sim::Time next_auto_commit_ = 0;
   sim::Time created_at_ = 0;     // when start() ran: librdkafka's timers run from here
   sim::Time assigned_at_ = -1;   // last assignment (librdkafka restarts its max-poll check timer)
+  sim::Time metadata_anchor_ = -1;       // bootstrap metadata; refreshes follow every metadata_max_age
+  std::int32_t view_version_ = 0;        // Broker::metadata_version() at the last refresh
+  std::int32_t assignment_version_ = -1;  // the leader's view when it assigned (-1: not the leader)
+  bool metadata_refreshed_in_join_ = false;  // librdkafka: a refresh showed a change during a join
   sim::Time last_join_sent_ = -1;  // last JoinGroup sent (librdkafka spaces them: ClientPolicy::join_interval)
   bool join_deferred_ = false;     // a JoinGroup waits for the join interval
   sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due

@@ -220,6 +220,7 @@ void ConsumerGroupCoordinator::on_heartbeat(const Heartbeat& hb) {
       m = &(members_[id] = nm);
       if (hb.instance_id) static_members_[*hb.instance_id] = id;
       m->last_heartbeat = now;
+      metadata_stale_ = false;  // the bump below recomputes the subscription metadata too
       bump_epoch(hb.reason.empty() ? (group_epoch_ == 0 ? "initial" : "join") : hb.reason);
       m = &members_.at(id);
     }
@@ -249,6 +250,13 @@ void ConsumerGroupCoordinator::on_heartbeat(const Heartbeat& hb) {
       }
     }
     if (m->revoking.empty()) eng.cancel(m->revoke_deadline);
+  }
+  if (metadata_stale_) {
+    // The refresh deadline has passed: new subscription metadata, a new group epoch and target.
+    metadata_stale_ = false;
+    const std::string id = m->meta.member_id;
+    bump_epoch("metadata");
+    m = &members_.at(id);
   }
   m->last_heartbeat = now;
   arm_expiry(*m);

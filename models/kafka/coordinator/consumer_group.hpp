@@ -67,6 +67,10 @@ class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
   void on_commit(const std::string& member_id, std::int32_t consumer,
                  const std::vector<std::pair<std::int32_t, std::int64_t>>& offsets);
   std::int32_t group_epoch() const { return group_epoch_; }
+  /// A subscribed topic changed in the broker's metadata image (onNewMetadataImage): the
+  /// subscription metadata is recomputed, and the group epoch bumped, at the next heartbeat of
+  /// any member (the refresh deadline is reset, not acted on at once).
+  void on_metadata_change() { metadata_stale_ = !members_.empty(); }
 
  private:
   struct Member {
@@ -99,6 +103,7 @@ class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
   std::map<std::int32_t, std::int32_t> owners_;              // gid -> consumer, last converged assignment
   std::map<std::string, std::string> static_members_;
   std::uint64_t join_seq_ = 0;
+  bool metadata_stale_ = false;
 };
 
 }  // namespace cgsim::models
