@@ -71,9 +71,12 @@ TEST(Compare, EveryFamilyGivesTheSameFiguresAndKafkaPaysForTheSessionTimeout) {
   EXPECT_GT(fig(k, CompareFigure::LatencyP99All), 30000);
   EXPECT_GT(fig(k, CompareFigure::CrashDuplicates), 0);
   EXPECT_GT(fig(k, CompareFigure::RecoveryS), 45);
-  // Keyed dispatch with immediate crash detection keeps per-key order.
+  // Keyed dispatch with immediate crash detection keeps per-key order of first deliveries. RabbitMQ
+  // acks each message at once; Pulsar's client groups acks for 100 ms, so a crash redelivers the
+  // lost group's messages, and a key with two of them is re-processed behind its later record: only
+  // re-processings can be out of order there.
   EXPECT_EQ(fig(r, CompareFigure::OutOfOrder), 0);
-  EXPECT_EQ(fig(p, CompareFigure::OutOfOrder), 0);
+  EXPECT_LE(fig(p, CompareFigure::OutOfOrder), fig(p, CompareFigure::CrashDuplicates));
   EXPECT_LT(fig(r, CompareFigure::LatencyP99All), 1000);
   EXPECT_LT(fig(p, CompareFigure::LatencyP99All), 1000);
   for (const auto* run : {&k, &r, &p}) {
