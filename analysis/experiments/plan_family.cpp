@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "analysis/experiments/option_error.hpp"
+#include "analysis/metrics/format.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::analysis {
@@ -26,6 +27,7 @@ struct Target {
   std::int32_t partitions = 1;        ///< the scenario's (1 for a RabbitMQ queue or an unpartitioned topic)
   double mean_processing_s = 0;
   std::int32_t crash_faults = 0;      ///< crash faults on the group in the scenario
+  double ack_group_s = 0;             ///< Pulsar: the client's acknowledgement group time
   double first_crash_s = -1;
   Peak peak;
 };
@@ -114,6 +116,7 @@ Target target_of(const FamilyScenario& fs, const std::string& group) {
     t.names = spec.consumers.names;
   }
   t.mean_processing_s = spec.consumers.processing_time.mean();
+  t.ack_group_s = sim::to_seconds(spec.ack_group_time);
   const std::int32_t topic = sc.topic_index(spec.topic);
   t.partitions = std::max(1, sc.pulsar.topics[static_cast<std::size_t>(topic)].partitions);
   if (sc.pulsar.topics[static_cast<std::size_t>(topic)].partitions > 0) t.partitions_path = "topics." + std::to_string(topic) + ".partitions";
@@ -124,6 +127,25 @@ Target target_of(const FamilyScenario& fs, const std::string& group) {
   t.peak = peak_of(ps, d);
   count_crashes(t, sc.faults);
   return t;
+}
+
+/// SLOs that no consumer count meets for certain, each with its reason: a Pulsar crash loses the
+/// acknowledgements its client was still grouping, and the broker sends those messages again, so a
+/// key with two of them in the lost group is processed again behind its later record. Whether any
+/// key has is where the crash falls in the ack cycle: a count that shows 0 was lucky.
+std::vector<std::string> infeasible_family_slos(const Target& t, std::int32_t failures, const std::vector<Slo>& slos) {
+  std::vector<std::string> out;
+  if (t.family != "pulsar" || failures <= 0 || t.ack_group_s <= 0) return out;
+  for (const auto& s : slos) {
+    if (s.kind != Slo::Kind::Ordering || s.limit >= 1) continue;
+    out.push_back("ordering_violations = 0 cannot be guaranteed with a consumer crash: the client groups its "
+                  "acknowledgements for ack_group_time " + format_short(t.ack_group_s * 1e3) + " ms, a crash loses "
+                  "the group it was collecting, and the broker delivers those messages again; a key with two "
+                  "messages in that group is processed again after its later one, whatever the consumer count "
+                  "(a count that shows 0 only had the crash land where no key had two). Set ack_group_time: 0 "
+                  "on the subscription (each acknowledgement sent at once), or allow a few violations");
+  }
+  return out;
 }
 
 /// The crash time: the start of the peak when the rate rises to it after the start, else the
@@ -443,6 +465,11 @@ PlanResult run_family_plan(const PlanOptions& o, PlanRounds* rounds) {
     point.params = combo;
     point.peak = t.peak;
     if (family == "rabbitmq") point.notes.push_back("RabbitMQ: \"partitions\" is the one queue the group consumes from");
+    point.infeasible = infeasible_family_slos(t, F, o.slos);
+    if (!point.infeasible.empty()) {
+      res.points.push_back(std::move(point));
+      continue;
+    }
     const std::vector<std::int32_t> partition_counts = o.partitions.empty() ? std::vector<std::int32_t>{t.partitions} : o.partitions;
     for (std::size_t s = 0; s < partition_counts.size(); ++s) {
       FamilySearch fs;

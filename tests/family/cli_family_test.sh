@@ -60,9 +60,16 @@ check failover.backlog.csv "$tmp/run/backlog.csv"
 grep -q "requeues" "$tmp/mail/j1/report.md" || fail "the sweep report has no requeues column"
 check mail.sweep.report.md "$tmp/mail/j1/report.md"
 
-# plan: the fewest consumers on the Key_Shared subscription, with a crash at peak.
+# plan: the fewest consumers on the Key_Shared subscription, with a crash at peak. Per-key order
+# through a crash needs acks sent one by one: with the client's grouped acks the planner refuses
+# ordering_violations=0 before simulating (exit 1, the reason printed).
+set +e
+msg="$("$cgsim" plan "scenarios/player_events_pulsar_key_shared.yaml" --slo ordering_violations=0 2>&1)"; code=$?
+set -e
+((code == 1)) || fail "ordering_violations=0 with grouped acks exited with $code, expected 1"
+grep -q "cannot be guaranteed with a consumer crash" <<<"$msg" || fail "the refused ordering SLO gives no reason: $msg"
 "$cgsim" plan "scenarios/player_events_pulsar_key_shared.yaml" --slo p99_latency=200ms --slo ordering_violations=0 \
-  --slo duplicates=1000 --jobs 2 -q --out "$tmp/plan" --report
+  --slo duplicates=1000 --set subscriptions.0.ack_group_time=0 --jobs 2 -q --out "$tmp/plan" --report
 check key_shared.plan.json "$tmp/plan/plan.json"
 [[ -s "$tmp/plan/report.html" && -s "$tmp/plan/backlog.csv" ]] || fail "plan --report wrote no report or run"
 set +e
