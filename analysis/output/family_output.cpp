@@ -65,12 +65,18 @@ std::string format_family_text(const FamilyRun& run) {
     o << "  " << latency_line(gsteady ? gs.warmup.steady_latency_ms : gs.latency_ms) << "\n";
     if (!gs.warmup.reason.empty() && s.groups.size() > 1) o << startup_line(gs.warmup);
     o << "  " << cell("consumer", 28) << cell("state", 14) << cell("consumed", 12, true) << cell("share", 9, true)
-      << cell("duplicates", 12, true) << "\n";
+      << cell("re-read", 10, true) << cell("lost work", 11, true) << "\n";
+    bool any_dup = false;
     for (const auto& c : gs.consumers) {
       const double share = gs.consumed > 0 ? 100.0 * static_cast<double>(c.consumed) / static_cast<double>(gs.consumed) : 0;
       o << "  " << cell(c.name, 28) << cell(c.state, 14) << cell(std::to_string(c.consumed), 12, true)
-        << cell(fmt("%.1f", share) + "%", 9, true) << cell(std::to_string(c.duplicates), 12, true) << "\n";
+        << cell(fmt("%.1f", share) + "%", 9, true) << cell(std::to_string(c.duplicates), 10, true)
+        << cell(std::to_string(c.lost_work), 11, true) << "\n";
+      any_dup = any_dup || c.duplicates > 0 || c.lost_work > 0;
     }
+    if (any_dup)
+      o << "  re-read: messages the consumer processed again; lost work: the duplicates charged to its own faults "
+           "(the fault table below)\n";
     o << format_group_faults(s, gs);
   }
   if (!s.faults.empty()) {
