@@ -75,8 +75,11 @@ void Broker::publish(std::int32_t exchange, std::string_view routing_key, std::i
 }
 
 void Broker::discard(std::uint32_t slot, DropReason reason) {
-  Message& m = pool_[slot];
+  // route() below allocates the dead-letter copies from the same pool, which may move its
+  // messages: read what is needed from this one before that.
+  const Message& m = pool_[slot];
   const std::int32_t q = m.queue;
+  const bool unprocessed = m.processed == 0;
   Queue& source = queue(q);
   const std::int32_t dlx = dlx_[static_cast<std::size_t>(q)];
   bool dead_lettered = false;
@@ -89,7 +92,7 @@ void Broker::discard(std::uint32_t slot, DropReason reason) {
     // The copies routed on are new messages of their queues; an unroutable dead-letter is dropped.
     dead_lettered = route(dlx, key, proto) > 0;
   }
-  if (m.processed == 0) ++source.counters().discarded_unprocessed;
+  if (unprocessed) ++source.counters().discarded_unprocessed;
   if (dead_lettered) {
     ++source.counters().dead_lettered;
   } else {
