@@ -60,7 +60,7 @@ const std::map<std::string, Doc>& docs() {
       {"rate.arrivals", {"Arrivals within each step: Poisson or evenly spaced.", "", "poisson", "constant"}},
       {"rate.steps", {"[time, records/s] pairs in increasing time; each rate holds until the next step.", "[duration, records/s]", nullptr, json::array({json::array({"0s", 20000}), json::array({"45s", 50000})})}},
       {"keys.kind", {"none: unkeyed; uniform or zipf: random keys from the key space; sequential: key i for the i-th record.", "", nullptr, "zipf"}},
-      {"keys.cardinality", {"Number of distinct keys.", "keys", nullptr, 100000}},
+      {"keys.cardinality", {"Number of distinct keys: required for uniform and zipf keys (at most 50,000,000 for zipf); sequential keys without it never repeat.", "keys", nullptr, 100000}},
       {"keys.exponent", {"Zipf exponent s: key k has probability proportional to 1/k^s.", "", 1.0, 1.1}},
       {"keys.prefix", {"Text put before the key's number (the bytes the partitioner hashes).", "", "key-", "player-"}},
       // groups
@@ -81,7 +81,7 @@ const std::map<std::string, Doc>& docs() {
       {"commit.interval", {"auto.commit.interval.ms.", "duration", "5s", "1s"}},
       {"consumers.count", {"Consumers started at time 0.", "consumers", nullptr, 6}},
       {"consumers.processing_time", {"Time the application spends on one record: a distribution, or a consumer's throughput (capacity) with a shape.", "seconds per record", nullptr, json{{"kind", "lognormal"}, {"median", "100us"}, {"sigma", 0.5}}}},
-      {"consumers.rack", {"client.rack, for rack-aware assignors.", "", nullptr, "eu-west-1a"}},
+      {"consumers.rack", {"client.rack, for rack-aware assignors; unset by default (no rack).", "", nullptr, "eu-west-1a"}},
       {"consumers.static", {"Static membership (KIP-345): group.instance.id = <group>-<index>.", "", false, true}},
       // processing_time: each shape's fields
       {"processing_time.kind", {"Shape of the processing-time distribution.", "", "constant (with capacity)", "lognormal"}},
@@ -91,9 +91,9 @@ const std::map<std::string, Doc>& docs() {
       {"processing_time.high", {"Uniform upper bound.", "duration", nullptr, "250us"}},
       {"processing_time.stddev", {"Standard deviation of the normal distribution (draws truncated at zero).", "duration", nullptr, "30us"}},
       {"processing_time.median", {"Median of the lognormal distribution (mean = median x exp(sigma^2/2)).", "duration", nullptr, "100us"}},
-      {"processing_time.sigma", {"Standard deviation of the logarithm (lognormal).", "", nullptr, 0.5}},
+      {"processing_time.sigma", {"Standard deviation of the logarithm; required for a lognormal (0 to 5 with capacity).", "", nullptr, 0.5}},
       {"processing_time.scale", {"Pareto scale: the smallest value.", "duration", nullptr, "50us"}},
-      {"processing_time.alpha", {"Pareto shape; above 1 for a finite mean, above 2 for a finite variance.", "", nullptr, 2.5}},
+      {"processing_time.alpha", {"Pareto shape, required for a Pareto; above 1 for a finite mean (required with capacity), above 2 for a finite variance.", "", nullptr, 2.5}},
       {"processing_time.values", {"Empirical values, drawn with equal probability.", "durations", nullptr, json::array({"80us", "120us", "2ms"})}},
       {"processing_time.capacity", {"Records one consumer processes per second when busy; the distribution's mean is exactly 1/capacity (k = x1000, M = x1e6; /s, /min or /h).", "records/s", nullptr, "6k/s"}},
       // faults
