@@ -41,7 +41,7 @@ std::optional<FamilyRunOutputs> load_family_run_outputs(const fs::path& dir) {
   for (const auto& f : read_csv(bp, {"time_s", "group", "backlog"})) {
     auto it = gidx.find(f[1]);
     if (it == gidx.end()) throw InputError(bp.string() + ": group \"" + f[1] + "\" is not in summary.json");
-    r.backlog.push_back({to_d(f[0], bp), it->second, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_int(f[2], bp)))});
+    r.backlog.push_back({to_d(f[0], bp), static_cast<std::int32_t>(it->second), static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_int(f[2], bp)))});
   }
   return out;
 }
