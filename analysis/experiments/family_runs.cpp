@@ -101,11 +101,7 @@ class FamilyWarmup {
       w.steady_max_lag = x.steady_backlog;
       startup.merge(x.startup);
       steady.merge(x.steady);
-      s.warmup.end_s = std::max(s.warmup.end_s, w.end_s);
-      if (s.warmup.reason == "drained" && w.reason != "drained") s.warmup.reason = w.reason;
-      s.warmup.threshold_s = std::max(s.warmup.threshold_s, w.threshold_s);
-      s.warmup.startup_max_lag = std::max(s.warmup.startup_max_lag, w.startup_max_lag);
-      s.warmup.steady_max_lag = std::max(s.warmup.steady_max_lag, w.steady_max_lag);
+      s.warmup.fold_group(w);
     }
     s.warmup.startup_latency_ms = summarize_latency(startup);
     s.warmup.steady_latency_ms = summarize_latency(steady);

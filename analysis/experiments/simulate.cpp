@@ -274,14 +274,7 @@ class Collector {
       w.steady_max_lag_seconds = acc.steady_lag.seconds;
       startup.merge(acc.startup);
       steady.merge(acc.after_warmup);
-      // The run's warm-up: the latest group end; its reason the first group's that is not drained.
-      s.warmup.end_s = std::max(s.warmup.end_s, w.end_s);
-      if (s.warmup.reason == "drained" && w.reason != "drained") s.warmup.reason = w.reason;
-      s.warmup.threshold_s = std::max(s.warmup.threshold_s, w.threshold_s);
-      s.warmup.startup_max_lag = std::max(s.warmup.startup_max_lag, w.startup_max_lag);
-      s.warmup.steady_max_lag = std::max(s.warmup.steady_max_lag, w.steady_max_lag);
-      s.warmup.startup_max_lag_seconds = std::max(s.warmup.startup_max_lag_seconds, w.startup_max_lag_seconds);
-      s.warmup.steady_max_lag_seconds = std::max(s.warmup.steady_max_lag_seconds, w.steady_max_lag_seconds);
+      s.warmup.fold_group(w);
     }
     if (groups_.empty()) s.warmup.reason.clear();
     s.warmup.startup_latency_ms = summarize_latency(startup);

@@ -1,5 +1,6 @@
 #include "analysis/metrics/summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <map>
@@ -334,6 +335,16 @@ void to_json(json& j, const StallSummary& s) { write(j, s); }
 void to_json(json& j, const RebalanceRecord& r) { write(j, r); }
 void to_json(json& j, const GenerationRecord& g) { write(j, g); }
 void to_json(json& j, const ConsumerSummary& c) { write(j, c); }
+void WarmupSummary::fold_group(const WarmupSummary& g) {
+  end_s = std::max(end_s, g.end_s);
+  if (reason == "drained" && g.reason != "drained") reason = g.reason;
+  threshold_s = std::max(threshold_s, g.threshold_s);
+  startup_max_lag = std::max(startup_max_lag, g.startup_max_lag);
+  steady_max_lag = std::max(steady_max_lag, g.steady_max_lag);
+  startup_max_lag_seconds = std::max(startup_max_lag_seconds, g.startup_max_lag_seconds);
+  steady_max_lag_seconds = std::max(steady_max_lag_seconds, g.steady_max_lag_seconds);
+}
+
 void to_json(json& j, const WarmupSummary& w) { write(j, w); }
 void to_json(json& j, const ModelSummary& m) { write(j, m); }
 void to_json(json& j, const OrderingSummary& o) { write(j, o); }

@@ -83,6 +83,9 @@ struct WarmupSummary {
   std::uint64_t startup_max_lag = 0, steady_max_lag = 0;
   double startup_max_lag_seconds = 0, steady_max_lag_seconds = 0;
   bool operator==(const WarmupSummary&) const = default;
+  /// Folds one group's warm-up into the run's: the latest end, the first reason that is not
+  /// "drained", the largest threshold and lags. Latencies are merged by the caller.
+  void fold_group(const WarmupSummary& g);
 };
 
 /// What the queueing model predicts for a group at its peak rate with every consumer up
