@@ -75,6 +75,7 @@ import org.apache.pulsar.client.api.MessageRoutingMode;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.ProducerBuilder;
 import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.PulsarClientSharedResources;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
 import org.apache.pulsar.client.api.SubscriptionType;
 import org.apache.pulsar.client.api.TypedMessageBuilder;
@@ -126,9 +127,15 @@ public final class CgsimPulsarWorker {
     }
     try {
       // One I/O and one listener thread, one connection, no periodic client statistics: the
-      // fewest threads and the least work per message the client allows.
+      // fewest threads and the least work per message the client allows. The client's timer ticks
+      // every 10 ms instead of every 1 ms: its thread wakes at each tick whether or not a timeout
+      // is due, and a host running several worker JVMs would spend its CPU on those wake-ups. A
+      // timeout on it fires up to 10 ms later (docs/validation-pulsar.md, "The host check").
+      PulsarClientSharedResources timer = PulsarClientSharedResources.builder()
+          .resourceTypes(PulsarClientSharedResources.SharedResource.Timer)
+          .configureTimer(t -> t.name("pulsar-timer").tickDuration(10, TimeUnit.MILLISECONDS)).build();
       PulsarClient client = PulsarClient.builder().serviceUrl(arg("url")).ioThreads(1).listenerThreads(1)
-          .connectionsPerBroker(1).statsInterval(0, TimeUnit.SECONDS)
+          .connectionsPerBroker(1).statsInterval(0, TimeUnit.SECONDS).sharedResources(timer)
           .operationTimeout(30, TimeUnit.SECONDS).build();
       if (arg("mode").equals("produce")) {
         produce(client);
@@ -138,6 +145,7 @@ public final class CgsimPulsarWorker {
         fatal("unknown mode " + arg("mode"));
       }
       client.close();
+      timer.close();
       emit("stopped " + System.nanoTime());
       System.exit(0);
     } catch (Throwable t) {
@@ -260,6 +268,16 @@ public final class CgsimPulsarWorker {
     emit("sent " + acked.get() + " " + failed.get());
   }
 
+  /** The Linux thread id of the calling thread (from /proc/thread-self), or -1. */
+  static String threadId() {
+    try {
+      String p = Files.readSymbolicLink(Paths.get("/proc/thread-self")).toString();
+      return p.substring(p.lastIndexOf('/') + 1);
+    } catch (Exception e) {
+      return "-1";
+    }
+  }
+
   static void consume(PulsarClient client) throws Exception {
     List<String> pt = Files.readAllLines(Paths.get(arg("processing")), StandardCharsets.UTF_8);
     long[] processing = new long[pt.size()];
@@ -285,6 +303,7 @@ public final class CgsimPulsarWorker {
       b.keySharedPolicy(KeySharedPolicy.autoSplitHashRange());
     }
     readCommands();
+    emit("tid " + threadId());
     emit("ready");
     waitForGo();
     if (stopping) return;

@@ -52,22 +52,40 @@ std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
-/// Nanoseconds the threads of process @p pid have waited for a CPU while runnable (schedstat's
-/// second field, summed over /proc/PID/task); -1 when unavailable.
-std::int64_t process_cpu_wait_ns(long pid) {
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return -1;
-  std::int64_t total = 0;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream in(dir + "/" + e->d_name + "/schedstat");
-    std::int64_t run = 0, wait = 0;
-    if (in >> run >> wait) total += wait;
-  }
-  ::closedir(d);
-  return total;
+/// Nanoseconds thread @p tid of process @p pid has waited for a CPU while runnable (schedstat's
+/// second field); -1 when unavailable (the process is gone, or the kernel keeps no schedstat).
+std::int64_t thread_cpu_wait_ns(long pid, long tid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/schedstat");
+  std::int64_t run = 0, wait = 0;
+  return in >> run >> wait ? wait : -1;
 }
+
+/// The run-queue wait of one consumer JVM's processing thread (the thread that receives, processes
+/// and acknowledges: the worker reports its id), from when its consumer starts to its last sample.
+struct ThreadWait {
+  long pid = -1, tid = -1;
+  bool sampling = false;
+  std::int64_t wait0 = 0, wait = 0, t0 = 0, t = 0;
+
+  void start(std::int64_t now) {
+    if (pid < 0 || tid < 0) return;
+    const std::int64_t w = thread_cpu_wait_ns(pid, tid);
+    if (w < 0) return;
+    wait0 = wait = w;
+    t0 = t = now;
+    sampling = true;
+  }
+  void sample(std::int64_t now) {
+    if (!sampling) return;
+    const std::int64_t w = thread_cpu_wait_ns(pid, tid);
+    if (w < 0) {
+      sampling = false;  // gone: keep the last sample
+      return;
+    }
+    wait = w;
+    t = now;
+  }
+};
 
 /// The broker side of OwnedResources through the admin worker: every topic under the run's prefix
 /// counts as taken (a partitioned topic's partitions too).
@@ -226,6 +244,7 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
   std::vector<std::vector<Scheduled>> schedules;  // per producer instance
   std::vector<std::vector<std::string>> names(sc.pulsar.subscriptions.size());
   std::vector<FaultAt> faults;
+  std::vector<std::vector<ThreadWait>> waits(sc.pulsar.subscriptions.size());  // per consumer
   // Declared after the state their reader threads write to, so they are destroyed (and their
   // threads joined) first.
   std::vector<std::unique_ptr<Worker>> producers;
@@ -332,6 +351,9 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
         p.published_ns = published - t0;
         p.done_ns = done - t0;
         processed.push_back(p);
+      } else if (l.rfind("tid ", 0) == 0) {
+        std::lock_guard lk(mu);
+        waits[static_cast<std::size_t>(s)][static_cast<std::size_t>(c)].tid = std::stol(l.substr(4));
       } else if (l.rfind("subscribed", 0) == 0) {
         std::lock_guard lk(mu);
         ++subscribed;
@@ -348,6 +370,7 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
       for (const auto& f : sc.faults)
         if (f.kind == models::FaultSpec::Kind::Join && f.group == sub.name) count += f.count;
       names[s] = consumer_names(sub, count);
+      waits[s].resize(static_cast<std::size_t>(count));
       for (std::int32_t c = 0; c < count; ++c) {
         const fs::path file = dir / ("processing-" + std::to_string(s) + "-" + std::to_string(c) + ".txt");
         {
@@ -401,11 +424,23 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
       std::lock_guard lk(mu);
       t0 = steady_ns() + 200'000'000;
     }
-    std::vector<std::int64_t> wait0;
-    std::vector<long> pids;
-    for (auto& cs : consumers)
-      for (auto& c : cs) pids.push_back(c->pid());
-    for (long pid : pids) wait0.push_back(process_cpu_wait_ns(pid));
+    // Each consumer's processing thread is measured from its start (the run's for the initial
+    // ones, its join for a joiner) to its last sample (the run's end, or its crash).
+    std::int64_t last_sample = steady_ns();
+    {
+      std::lock_guard lk(mu);
+      for (std::size_t s = 0; s < consumers.size(); ++s)
+        for (std::size_t c = 0; c < consumers[s].size(); ++c) {
+          waits[s][c].pid = consumers[s][c]->pid();
+          if (c < static_cast<std::size_t>(sc.pulsar.subscriptions[s].consumers.count)) waits[s][c].start(last_sample);
+        }
+    }
+    auto sample_waits = [&](std::int64_t now) {
+      std::lock_guard lk(mu);
+      for (auto& ws : waits)
+        for (auto& w : ws) w.sample(now);
+      last_sample = now;
+    };
     for (auto& p : producers) p->send("go " + std::to_string(t0));
     say("run " + details_.run_id + " started: " + std::to_string(scheduled) + " messages over " +
         std::to_string(sim::to_seconds(sc.duration)) + " s");
@@ -423,6 +458,7 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
           std::lock_guard lk(mu);
           if (!failure.empty()) throw BrokerError(failure);
         }
+        if (steady_ns() - last_sample >= 500'000'000) sample_waits(steady_ns());
         std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(t0 + at - steady_ns(), 20'000'000)));
       }
     };
@@ -433,11 +469,24 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
       const std::int64_t at = steady_ns() - t0;
       using Kind = models::FaultSpec::Kind;
       if (f->kind == Kind::Crash && f->member >= 0 && static_cast<std::size_t>(f->member) < members.size()) {
+        {
+          std::lock_guard lk(mu);
+          ThreadWait& w = waits[static_cast<std::size_t>(s)][static_cast<std::size_t>(f->member)];
+          w.sample(steady_ns());
+          w.sampling = false;
+        }
         members[static_cast<std::size_t>(f->member)]->kill();
       } else if (f->kind == Kind::Leave && f->member >= 0 && static_cast<std::size_t>(f->member) < members.size()) {
         members[static_cast<std::size_t>(f->member)]->send("close");
       } else if (f->kind == Kind::Join) {
-        for (std::int32_t k = 0; k < f->count; ++k) members[static_cast<std::size_t>(next_joiner[static_cast<std::size_t>(s)]++)]->send("go 0");
+        for (std::int32_t k = 0; k < f->count; ++k) {
+          const auto j = static_cast<std::size_t>(next_joiner[static_cast<std::size_t>(s)]++);
+          {
+            std::lock_guard lk(mu);
+            waits[static_cast<std::size_t>(s)][j].start(steady_ns());
+          }
+          members[j]->send("go 0");
+        }
       }
       faults.push_back({s, *f, at});
       say(std::string(models::to_string(f->kind)) + " " + f->group + (f->member >= 0 ? "/" + std::to_string(f->member) : "") +
@@ -445,18 +494,23 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
     }
     sleep_until_run(sc.duration);
     const double wall = static_cast<double>(steady_ns() - t0) / 1e9;
-    double wait_max = -1, wait_sum = 0;
-    std::size_t measured = 0;
-    for (std::size_t i = 0; i < pids.size(); ++i) {
-      const std::int64_t w1 = process_cpu_wait_ns(pids[i]);
-      if (wait0[i] < 0 || w1 < 0) continue;  // crashed, or no schedstat
-      const double r = static_cast<double>(w1 - wait0[i]) / 1e9 / wall;
-      wait_max = std::max(wait_max, r);
-      wait_sum += r;
-      ++measured;
+    sample_waits(steady_ns());
+    // As Kafka's check: the waiting time summed over the processing threads divided by their summed
+    // lifetime, and the worst thread's share.
+    double wait_max = -1, wait_sum = 0, life_sum = 0;
+    {
+      std::lock_guard lk(mu);
+      for (const auto& ws : waits)
+        for (const auto& w : ws) {
+          if (w.t <= w.t0) continue;  // never started, or no schedstat
+          const double waited = static_cast<double>(w.wait - w.wait0), life = static_cast<double>(w.t - w.t0);
+          wait_max = std::max(wait_max, waited / life);
+          wait_sum += waited;
+          life_sum += life;
+        }
     }
     details_.host.cpu_wait_max = wait_max;
-    details_.host.cpu_wait_mean = measured ? wait_sum / static_cast<double>(measured) : -1;
+    details_.host.cpu_wait_mean = life_sum > 0 ? wait_sum / life_sum : -1;
     details_.wall_s = wall;
     say("run over; stopping the clients");
     for (auto& p : producers) p->stop(30);

@@ -41,7 +41,9 @@ struct HostFigures {
   std::uint64_t scheduled = 0;    ///< messages the scenario asks for
   std::uint64_t sent = 0;         ///< handed to the client before the run's end
   std::uint64_t late = 0;         ///< of those, sent more than 100 ms after their time
-  /// Per consumer JVM: time its threads were runnable but waited for a CPU, per second of run.
+  /// The consumers' processing threads (one per consumer JVM: it receives, processes and acks):
+  /// the share of a thread's lifetime it was runnable but waited for a CPU, worst thread and all
+  /// threads together (waiting summed over lifetime summed); -1: not measured.
   double cpu_wait_max = -1;
   double cpu_wait_mean = -1;
 };

@@ -21,7 +21,7 @@ struct PulsarTolerances {
   /// dispatched before the change settled is left out.
   double settle_s = 2;
   double host_late = 0.02;       ///< messages sent more than 100 ms late or not at all
-  double host_cpu_wait = 0.02;   ///< a consumer JVM's threads waiting for a CPU, per second
+  double host_cpu_wait = 0.02;   ///< share of a consumer's processing thread's lifetime spent waiting for a CPU
 };
 
 ValidationReport compare_pulsar_runs(const models::pulsar::ScenarioFile& sc, const PulsarRun& sim, const PulsarRun& live,

@@ -22,8 +22,16 @@ WorkerRuntime find_worker_runtime() {
   const std::string dir = env_dir && *env_dir ? env_dir : CGSIM_PULSAR_WORKER_DIR;
   const std::string hint = "; validating a Pulsar scenario runs Pulsar's Java client and needs a JDK 17 and Maven (docs/validation-pulsar.md)";
   const fs::path cp_file = fs::path(dir) / "worker.classpath";
-  if (!fs::exists(cp_file)) {
-    const std::string script = std::string(CGSIM_JAVA_SOURCE_DIR) + "/build-pulsar-worker.sh";
+  // Built on first use, and again whenever the worker's source or its build script is newer than
+  // the build (a stale worker would speak an older line protocol).
+  const fs::path source = fs::path(CGSIM_JAVA_SOURCE_DIR) / "CgsimPulsarWorker.java";
+  const fs::path script_path = fs::path(CGSIM_JAVA_SOURCE_DIR) / "build-pulsar-worker.sh";
+  std::error_code ec;
+  const bool stale = fs::exists(cp_file) && fs::exists(source) &&
+                     (fs::last_write_time(source, ec) > fs::last_write_time(cp_file, ec) ||
+                      fs::last_write_time(script_path, ec) > fs::last_write_time(cp_file, ec));
+  if (!fs::exists(cp_file) || stale) {
+    const std::string script = script_path.string();
     if (!fs::exists(script)) throw InputError("the Pulsar worker is not built (no " + cp_file.string() + ")" + hint);
     const std::string cmd = "bash '" + script + "' '" + dir + "' >&2";
     if (std::system(cmd.c_str()) != 0 || !fs::exists(cp_file)) throw InputError("could not build the Pulsar worker with " + script + hint);
