@@ -204,9 +204,12 @@ Command add_run_command(CLI::App& app) {
 }
 
 Command add_schema_command(CLI::App& app) {
-  auto* s = app.add_subcommand("schema", "Print the JSON Schema of scenario files");
-  return {s, [] {
-            std::cout << scenarios::scenario_json_schema().dump(2) << "\n";
+  auto* s = app.add_subcommand("schema", "Print the JSON Schema of scenario files (all broker families by default)");
+  auto broker = std::make_shared<std::string>();
+  s->add_option("--broker", *broker, "Print only one family's schema: kafka, rabbitmq or pulsar")
+      ->check(CLI::IsMember({"kafka", "rabbitmq", "pulsar"}));
+  return {s, [broker] {
+            std::cout << scenarios::scenario_json_schema(*broker).dump(2) << "\n";
             return kExitOk;
           }};
 }

@@ -33,7 +33,9 @@ Override parse_override(const std::string& text);
 /// Returns false when @p text is not a duration; when it is one too long for the clock (over
 /// 2562047h), also sets @p error to a message that gives the maximum.
 bool parse_duration(const std::string& text, sim::Time& out, std::string* error = nullptr);
-/// The JSON Schema (draft 2020-12) of the scenario format.
-nlohmann::json scenario_json_schema();
+/// The JSON Schema (draft 2020-12) of scenario files: with @p family empty, of every file, its
+/// `broker.kind` selecting the family (none: Kafka); else of one family's files ("kafka",
+/// "rabbitmq" or "pulsar"; another name is an InputError).
+nlohmann::json scenario_json_schema(const std::string& family = "");
 
 }  // namespace cgsim::scenarios

@@ -1,27 +1,30 @@
+/// @file schema.cpp
+/// The scenario JSON Schema: the pieces every broker family shares, and the one schema that
+/// `cgsim schema` prints, in which `broker.kind` selects the family's part.
 #include <nlohmann/json.hpp>
 
-#include "models/kafka/assignors/assignor.hpp"
-#include "models/kafka/partitioners/partitioner.hpp"
+#include "models/common/error.hpp"
 #include "scenarios/loader.hpp"
+#include "scenarios/schema_parts.hpp"
 
 namespace cgsim::scenarios {
 
-/// Adds every property's description, unit, default and example (schema_docs.cpp).
-void describe_schema(nlohmann::json& schema);
-
-namespace {
-
-using nlohmann::json;
+namespace schema {
 
 json duration() {
-  return {{"type", "string"},
+  // A bare 0 is a YAML integer; the loader takes it as a duration as it does "0".
+  return {{"type", json::array({"string", "integer"})},
           {"pattern", "^(0|([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+)$"},
+          {"minimum", 0},
+          {"maximum", 0},
           {"description", "A duration such as 250ms, 45s, 5m, 1h or 1m30s"}};
 }
 
 json object(json props, std::vector<std::string> required) {
   return {{"type", "object"}, {"additionalProperties", false}, {"properties", std::move(props)}, {"required", required}};
 }
+
+json integer(long long lo, long long hi) { return {{"type", "integer"}, {"minimum", lo}, {"maximum", hi}}; }
 
 json distribution() {
   json kinds = json::array();
@@ -37,107 +40,121 @@ json distribution() {
   variant("lognormal", {{"median", duration()}, {"sigma", {{"type", "number"}, {"minimum", 0}}}}, {"median", "sigma"});
   variant("pareto", {{"scale", duration()}, {"alpha", {{"type", "number"}, {"exclusiveMinimum", 0}}}}, {"scale", "alpha"});
   variant("empirical", {{"values", {{"type", "array"}, {"minItems", 1}, {"items", duration()}}}}, {"values"});
-  kinds.push_back(object({{"capacity", {{"type", "string"}, {"pattern", "^[0-9]+(\\.[0-9]+)?[kM]?(/s|/min|/h)?$"}}},
-                          {"kind", {{"enum", {"constant", "exponential", "lognormal", "pareto"}}}},
-                          {"sigma", {{"type", "number"}, {"minimum", 0}, {"maximum", 5}}},
+  // A consumer's throughput with a shape: each shape takes its own parameter.
+  const json capacity = {{"type", "string"}, {"pattern", "^[0-9]+(\\.[0-9]+)?[kM]?(/s|/min|/h)?$"}};
+  kinds.push_back(object({{"capacity", capacity}, {"kind", {{"const", "constant"}}}}, {"capacity"}));
+  kinds.push_back(object({{"capacity", capacity}, {"kind", {{"const", "exponential"}}}}, {"capacity", "kind"}));
+  kinds.push_back(object({{"capacity", capacity},
+                          {"kind", {{"const", "lognormal"}}},
+                          {"sigma", {{"type", "number"}, {"minimum", 0}, {"maximum", 5}}}},
+                         {"capacity", "kind", "sigma"}));
+  kinds.push_back(object({{"capacity", capacity},
+                          {"kind", {{"const", "pareto"}}},
                           {"alpha", {{"type", "number"}, {"exclusiveMinimum", 1}}}},
-                         {"capacity"}));
+                         {"capacity", "kind", "alpha"}));
   return {{"oneOf", kinds}};
 }
 
-json member_ref() {
-  return {{"type", "string"}, {"pattern", "^[^/]+/[0-9]+$"}, {"description", "<group id>/<consumer index>"}};
+json rate() {
+  const json per_second = {{"type", "number"}, {"minimum", 0}, {"maximum", 1e9}};
+  return {{"oneOf",
+           json::array({object({{"kind", {{"enum", {"constant", "poisson"}}}}, {"per_second", per_second}},
+                               {"kind", "per_second"}),
+                        object({{"kind", {{"const", "steps"}}},
+                                {"arrivals", {{"enum", {"poisson", "constant"}}}},
+                                {"steps",
+                                 {{"type", "array"},
+                                  {"minItems", 1},
+                                  {"items",
+                                   {{"type", "array"},
+                                    {"prefixItems", json::array({duration(), per_second})},
+                                    {"minItems", 2},
+                                    {"maxItems", 2}}}}}},
+                               {"kind", "steps"})})}};
+}
+
+json keys() {
+  const json prefix = {{"type", "string"}};
+  return {{"oneOf",
+           json::array({object({{"kind", {{"const", "none"}}}}, {"kind"}),
+                        object({{"kind", {{"const", "uniform"}}}, {"cardinality", integer(1, 1'000'000'000'000)}, {"prefix", prefix}},
+                               {"kind", "cardinality"}),
+                        object({{"kind", {{"const", "zipf"}}},
+                                {"cardinality", integer(1, 50'000'000)},
+                                {"exponent", {{"type", "number"}, {"minimum", 0}}},
+                                {"prefix", prefix}},
+                               {"kind", "cardinality"}),
+                        object({{"kind", {{"const", "sequential"}}}, {"cardinality", integer(1, 1'000'000'000'000)}, {"prefix", prefix}},
+                               {"kind"})})}};
+}
+
+json faults(bool kafka) {
+  // Kafka group ids have no '/'; RabbitMQ consumer groups and Pulsar subscriptions may.
+  const json member = {{"type", "string"},
+                       {"pattern", kafka ? "^[^/]+/[0-9]{1,6}$" : "^.+/[0-9]{1,6}$"},
+                       {"description", "<group>/<consumer index>"}};
+  const json factor = kafka ? json{{"type", "number"}, {"exclusiveMinimum", 0}}
+                            : json{{"type", "number"}, {"minimum", 1e-6}, {"maximum", 1e6}};
+  const json count = integer(1, 100'000);
+  const json name = {{"type", "string"}};
+  json verbs = json::array({
+      object({{"at", duration()}, {"crash", member}}, {"at", "crash"}),
+      object({{"at", duration()}, {"leave", member}}, {"at", "leave"}),
+      object({{"at", duration()}, {"join", name}, {"count", count}}, {"at", "join"}),
+      object({{"at", duration()}, {"slow", member}, {"factor", factor}, {"for", duration()}}, {"at", "slow", "factor", "for"}),
+      object({{"at", duration()}, {"restart", member}, {"downtime", duration()}}, {"at", "restart", "downtime"}),
+      object({{"at", duration()}, {"rolling_restart", name}, {"downtime", duration()}, {"gap", duration()}},
+             {"at", "rolling_restart", "gap"}),
+  });
+  if (kafka) verbs.push_back(object({{"at", duration()}, {"add_partitions", name}, {"count", count}}, {"at", "add_partitions", "count"}));
+  return {{"type", "array"}, {"items", {{"oneOf", verbs}}}};
+}
+
+}  // namespace schema
+
+namespace {
+
+using nlohmann::json;
+
+/// {broker: {kind: <kind>}}: the condition under which a file is of that family.
+json broker_kind_is(const char* kind) {
+  return {{"properties", {{"broker", {{"properties", {{"kind", {{"const", kind}}}}}, {"required", {"kind"}}}}}},
+          {"required", {"broker"}}};
 }
 
 }  // namespace
 
-json scenario_json_schema() {
-  json rate = {{"oneOf",
-                json::array({object({{"kind", {{"enum", {"constant", "poisson"}}}},
-                                     {"per_second", {{"type", "number"}, {"minimum", 0}}}},
-                                    {"kind", "per_second"}),
-                             object({{"kind", {{"const", "steps"}}},
-                                     {"arrivals", {{"enum", {"poisson", "constant"}}}},
-                                     {"steps",
-                                      {{"type", "array"},
-                                       {"minItems", 1},
-                                       {"items",
-                                        {{"type", "array"},
-                                         {"prefixItems", json::array({duration(), {{"type", "number"}, {"minimum", 0}}})},
-                                         {"minItems", 2},
-                                         {"maxItems", 2}}}}}},
-                                    {"kind", "steps"})})}};
-  json keys = object({{"kind", {{"enum", {"none", "uniform", "zipf", "sequential"}}}},
-                      {"cardinality", {{"type", "integer"}, {"minimum", 1}}},
-                      {"exponent", {{"type", "number"}, {"minimum", 0}}},
-                      {"prefix", {{"type", "string"}}}},
-                     {"kind"});
-  json producer = object({{"topic", {{"type", "string"}}},
-                          {"rate", rate},
-                          {"keys", keys},
-                          {"partitioner", {{"enum", models::partitioners::Partitioner::names()}}},
-                          {"record_bytes", {{"type", "integer"}, {"minimum", 0}}},
-                          {"count", {{"type", "integer"}, {"minimum", 1}}},
-                          {"start", duration()},
-                          {"stop", duration()},
-                          {"metadata_max_age", duration()}},
-                         {"topic", "rate"});
-  json commit = object({{"kind", {{"enum", {"auto", "after_batch", "none"}}}}, {"interval", duration()}}, {"kind"});
-  json consumers = object({{"count", {{"type", "integer"}, {"minimum", 0}}},
-                           {"processing_time", distribution()},
-                           {"rack", {{"type", "string"}}},
-                           {"static", {{"type", "boolean"}}}},
-                          {"count", "processing_time"});
-  json group = object({{"id", {{"type", "string"}, {"pattern", "^[^/]+$"}}},
-                       {"topics", {{"type", "array"}, {"minItems", 1}, {"items", {{"type", "string"}}}}},
-                       {"assignor", {{"enum", models::assignors::assignor_names()}}},
-                       {"protocol", {{"enum", {"eager", "cooperative", "consumer"}}}},
-                       {"session_timeout", duration()},
-                       {"heartbeat_interval", duration()},
-                       {"max_poll_interval", duration()},
-                       {"max_poll_records", {{"type", "integer"}, {"minimum", 1}}},
-                       {"commit", commit},
-                       {"auto_offset_reset", {{"enum", {"earliest", "latest"}}}},
-                       {"start_spread", duration()},
-                       {"metadata_max_age", duration()},
-                       {"consumers", consumers}},
-                      {"id", "topics", "consumers"});
-  json faults = {{"oneOf", json::array({
-                               object({{"at", duration()}, {"crash", member_ref()}}, {"at", "crash"}),
-                               object({{"at", duration()}, {"leave", member_ref()}}, {"at", "leave"}),
-                               object({{"at", duration()}, {"join", {{"type", "string"}}}, {"count", {{"type", "integer"}, {"minimum", 1}}}},
-                                      {"at", "join"}),
-                               object({{"at", duration()}, {"slow", member_ref()}, {"factor", {{"type", "number"}, {"exclusiveMinimum", 0}}}, {"for", duration()}},
-                                      {"at", "slow", "factor", "for"}),
-                               object({{"at", duration()}, {"restart", member_ref()}, {"downtime", duration()}},
-                                      {"at", "restart", "downtime"}),
-                               object({{"at", duration()}, {"rolling_restart", {{"type", "string"}}}, {"downtime", duration()}, {"gap", duration()}},
-                                      {"at", "rolling_restart", "gap"}),
-                               object({{"at", duration()}, {"add_partitions", {{"type", "string"}}}, {"count", {{"type", "integer"}, {"minimum", 1}}}},
-                                      {"at", "add_partitions", "count"}),
-                           })}};
-  json top = object(
-      {{"name", {{"type", "string"}, {"minLength", 1}}},
-       {"description", {{"type", "string"}}},
-       {"seed", {{"type", "integer"}, {"minimum", 0}}},
-       {"duration", duration()},
-       {"client", {{"enum", {"java", "librdkafka"}}}},
-       {"time_scale", {{"type", "number"}, {"exclusiveMinimum", 0}, {"maximum", 1}}},
-       {"broker", object({{"request_latency", duration()}, {"initial_rebalance_delay", duration()}, {"produce_tick", duration()}}, {})},
-       {"output", object({{"sample_interval", duration()},
-                          {"warmup", {{"oneOf", json::array({{{"const", "auto"}}, duration()})}}}},
-                         {})},
-       {"topics", {{"type", "array"},
-                   {"minItems", 1},
-                   {"items", object({{"name", {{"type", "string"}, {"minLength", 1}}}, {"partitions", {{"type", "integer"}, {"minimum", 1}}}},
-                                    {"name", "partitions"})}}},
-       {"producers", {{"type", "array"}, {"items", producer}}},
-       {"groups", {{"type", "array"}, {"minItems", 1}, {"items", group}}},
-       {"faults", {{"type", "array"}, {"items", faults}}}},
-      {"name", "duration", "topics", "groups"});
-  describe_schema(top);
+json scenario_json_schema(const std::string& family) {
+  json top;
+  if (family == "kafka") {
+    top = schema::kafka_schema();
+  } else if (family == "rabbitmq") {
+    top = schema::rabbitmq_schema();
+  } else if (family == "pulsar") {
+    top = schema::pulsar_schema();
+  } else if (family.empty()) {
+    // broker.kind selects the family; a file without it (or with another) is a Kafka scenario,
+    // as for the loaders. The families are under $defs, each a whole file's schema.
+    top = {{"type", "object"},
+           {"properties",
+            {{"broker",
+              {{"description", "The broker: its kind selects the scenario's family (rabbitmq or pulsar; none for Kafka)."},
+               {"examples", json::array({json{{"kind", "rabbitmq"}}})},
+               {"properties",
+                {{"kind",
+                  {{"enum", {"rabbitmq", "pulsar"}},
+                   {"description", "The broker family: rabbitmq or pulsar; Kafka scenarios leave it out."},
+                   {"examples", json::array({"rabbitmq"})}}}}}}}}},
+           {"$defs", {{"kafka", schema::kafka_schema()}, {"rabbitmq", schema::rabbitmq_schema()}, {"pulsar", schema::pulsar_schema()}}},
+           {"if", broker_kind_is("rabbitmq")},
+           {"then", {{"$ref", "#/$defs/rabbitmq"}}},
+           {"else",
+            {{"if", broker_kind_is("pulsar")}, {"then", {{"$ref", "#/$defs/pulsar"}}}, {"else", {{"$ref", "#/$defs/kafka"}}}}}};
+  } else {
+    throw InputError("--broker " + family + ": expected one of: kafka, rabbitmq, pulsar");
+  }
   top["$schema"] = "https://json-schema.org/draft/2020-12/schema";
-  top["title"] = "cgsim scenario";
+  top["title"] = family.empty() ? "cgsim scenario" : "cgsim " + family + " scenario";
   return top;
 }
 

@@ -1,60 +1,18 @@
 /// @file schema_docs.cpp
-/// The words of `cgsim schema`: for every property of the scenario's JSON Schema, what it is, its
-/// unit, its default and an example, keyed by "<parent property>.<property>" (the top level's
-/// parent is empty; a distribution's fields have processing_time as their parent).
+/// The words of `cgsim schema` that every broker family shares (rates, keys, processing times,
+/// faults), and the walk that puts each property's description, unit, default and example into
+/// a family's schema.
 #include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-namespace cgsim::scenarios {
+#include "scenarios/schema_parts.hpp"
 
-namespace {
+namespace cgsim::scenarios::schema {
 
-using nlohmann::json;
-
-struct Doc {
-  const char* text;
-  const char* unit;  ///< "" when the value has none
-  json fallback;     ///< the default; null when the property is required or has none
-  json example;
-};
-
-const std::map<std::string, Doc>& docs() {
-  static const std::map<std::string, Doc> d{
-      // top level
-      {".name", {"Scenario name, printed in every output.", "", nullptr, "game-platform"}},
-      {".description", {"One line saying what the scenario shows.", "", "", "Player events with a crash"}},
-      {".seed", {"Seed every random stream derives from; the same seed gives byte-identical outputs.", "", 1, 42}},
-      {".duration", {"Simulated time the run covers.", "duration", nullptr, "10m"}},
-      {".client", {"Consumer client whose semantics are modelled (Java client or librdkafka).", "", "java", "librdkafka"}},
-      {".time_scale", {"Live validation only: every scenario duration is multiplied by this.", "factor", 1, 0.1}},
-      {".broker", {"Broker-side timings.", "", json::object(), json{{"initial_rebalance_delay", "3s"}}}},
-      {".output", {"Sampling and the warm-up of the reported figures.", "", json::object(), json{{"warmup", "auto"}}}},
-      {".topics", {"Topics and their partition counts.", "", nullptr, json::array({json{{"name", "events"}, {"partitions", 12}}})}},
-      {".producers", {"Producers writing to the topics.", "", json::array(), json::array()}},
-      {".groups", {"Consumer groups reading the topics.", "", nullptr, json::array()}},
-      {".faults", {"Scheduled faults: crashes, leaves, joins, slow consumers, restarts.", "", json::array(), json::array()}},
-      // broker
-      {"broker.request_latency", {"One-way delay between a client and the broker.", "duration", "500us", "1ms"}},
-      {"broker.initial_rebalance_delay", {"group.initial.rebalance.delay.ms: how long the coordinator waits for more members before the first assignment of an empty group.", "duration", "3s", "0s"}},
-      {"broker.produce_tick", {"Production is generated in windows of this length.", "duration", "10ms", "5ms"}},
-      // output
-      {"output.sample_interval", {"Interval of the lag and throughput samples.", "duration", "1s", "500ms"}},
-      {"output.warmup", {"Start-up left out of the headline (steady-state) figures: auto ends it when each group's initial backlog has drained (its oldest unprocessed record is no older than 1 s plus one poll's batch), or a fixed time from the start.", "duration or auto", "auto", "30s"}},
-      // topics
-      {"topics.name", {"Topic name, referenced by producers and groups.", "", nullptr, "player_events"}},
-      {"topics.partitions", {"Number of partitions of the topic.", "partitions", nullptr, 24}},
-      // producers
-      {"producers.topic", {"Topic the producer writes to.", "", nullptr, "player_events"}},
-      {"producers.rate", {"Records per second of each producer instance, constant, Poisson or in steps.", "", nullptr, json{{"kind", "poisson"}, {"per_second", 30000}}}},
-      {"producers.keys", {"Record keys: none, uniform or Zipf over a key space, or sequential.", "", json{{"kind", "none"}}, json{{"kind", "zipf"}, {"cardinality", 100000}, {"exponent", 1.1}}}},
-      {"producers.partitioner", {"Partitioner choosing a record's partition (docs/partitioners.md).", "", "default", "murmur2_random"}},
-      {"producers.record_bytes", {"Size of each record.", "bytes", 512, 400}},
-      {"producers.count", {"Identical producer instances, each at the given rate.", "instances", 1, 3}},
-      {"producers.start", {"When the producer starts.", "duration", "0s", "30s"}},
-      {"producers.stop", {"When the producer stops.", "duration", "never", "8m"}},
-      {"producers.metadata_max_age", {"metadata.max.age.ms: how often the producer refreshes its metadata; a topic's new partitions get records from its next refresh on.", "duration", "5m", "30s"}},
+const Docs& shared_docs() {
+  static const Docs d{
       {"rate.kind", {"constant: evenly spaced; poisson: exponential gaps; steps: a piecewise-constant rate.", "", nullptr, "poisson"}},
       {"rate.per_second", {"Mean arrival rate.", "records/s", nullptr, 20000}},
       {"rate.arrivals", {"Arrivals within each step: Poisson or evenly spaced.", "", "poisson", "constant"}},
@@ -63,26 +21,6 @@ const std::map<std::string, Doc>& docs() {
       {"keys.cardinality", {"Number of distinct keys: required for uniform and zipf keys (at most 50,000,000 for zipf); sequential keys without it never repeat.", "keys", nullptr, 100000}},
       {"keys.exponent", {"Zipf exponent s: key k has probability proportional to 1/k^s.", "", 1.0, 1.1}},
       {"keys.prefix", {"Text put before the key's number (the bytes the partitioner hashes).", "", "key-", "player-"}},
-      // groups
-      {"groups.id", {"group.id; consumers are named <id>/<index>.", "", nullptr, "game_event_consumers"}},
-      {"groups.topics", {"Topics the group subscribes to.", "", nullptr, json::array({"player_events"})}},
-      {"groups.assignor", {"partition.assignment.strategy (docs/assignors.md).", "", "range", "cooperative-sticky"}},
-      {"groups.protocol", {"Rebalance protocol: eager, cooperative (KIP-429) or consumer (KIP-848). Defaults to cooperative when the assignor is cooperative-only.", "", "eager", "cooperative"}},
-      {"groups.session_timeout", {"session.timeout.ms: a member whose heartbeats stop is removed after this long.", "duration", "45s", "10s"}},
-      {"groups.heartbeat_interval", {"heartbeat.interval.ms; must be below session_timeout.", "duration", "3s (5s with protocol consumer)", "1s"}},
-      {"groups.start_spread", {"Spread of the initial consumers' start times: each starts at a time drawn over it, from its own random stream (docs/model.md, \"Start-up and timer phases\").", "duration", "1s", "5s"}},
-      {"groups.max_poll_interval", {"max.poll.interval.ms: a member that does not poll within this is evicted.", "duration", "5m", "10m"}},
-      {"groups.metadata_max_age", {"metadata.max.age.ms (Java) / topic.metadata.refresh.interval.ms (librdkafka): how often a consumer refreshes its metadata, from its start; under the classic protocol a topic's new partitions are noticed at a refresh (docs/model.md, \"Adding partitions\").", "duration", "5m", "30s"}},
-      {"groups.max_poll_records", {"max.poll.records: records one poll returns at most.", "records", 500, 100}},
-      {"groups.commit", {"How offsets are committed.", "", json{{"kind", "auto"}, {"interval", "5s"}}, json{{"kind", "after_batch"}}}},
-      {"groups.auto_offset_reset", {"Where a partition without a committed offset starts.", "", "earliest", "latest"}},
-      {"groups.consumers", {"The group's consumers: how many and how long a record takes.", "", nullptr, json{{"count", 6}, {"processing_time", {{"capacity", "6k/s"}, {"kind", "lognormal"}, {"sigma", 0.5}}}}}},
-      {"commit.kind", {"auto: enable.auto.commit at each poll after the interval; after_batch: commitSync after each batch; none: never.", "", "auto", "after_batch"}},
-      {"commit.interval", {"auto.commit.interval.ms.", "duration", "5s", "1s"}},
-      {"consumers.count", {"Consumers started at time 0.", "consumers", nullptr, 6}},
-      {"consumers.processing_time", {"Time the application spends on one record: a distribution, or a consumer's throughput (capacity) with a shape.", "seconds per record", nullptr, json{{"kind", "lognormal"}, {"median", "100us"}, {"sigma", 0.5}}}},
-      {"consumers.rack", {"client.rack, for rack-aware assignors; unset by default (no rack).", "", nullptr, "eu-west-1a"}},
-      {"consumers.static", {"Static membership (KIP-345): group.instance.id = <group>-<index>.", "", false, true}},
       // processing_time: each shape's fields
       {"processing_time.kind", {"Shape of the processing-time distribution.", "", "constant (with capacity)", "lognormal"}},
       {"processing_time.value", {"Constant processing time.", "duration", nullptr, "100us"}},
@@ -114,27 +52,34 @@ const std::map<std::string, Doc>& docs() {
   return d;
 }
 
-void describe(json& node, const std::string& parent) {
+namespace {
+
+void walk(json& node, const std::string& parent, const Docs& docs) {
   if (node.contains("properties")) {
     for (auto& [name, sub] : node["properties"].items()) {
-      if (auto it = docs().find(parent + "." + name); it != docs().end()) {
-        const Doc& doc = it->second;
+      const std::string key = parent + "." + name;
+      const Doc* found = nullptr;
+      if (auto it = docs.find(key); it != docs.end()) found = &it->second;
+      else if (auto s = shared_docs().find(key); s != shared_docs().end()) found = &s->second;
+      if (found) {
+        const Doc& doc = *found;
         std::string text = doc.text;
         if (*doc.unit) text += " Unit: " + std::string(doc.unit) + ".";
         sub["description"] = text;
         if (!doc.fallback.is_null()) sub["default"] = doc.fallback;
         sub["examples"] = json::array({doc.example});
       }
-      describe(sub, name);
+      walk(sub, name, docs);
     }
   }
-  if (node.contains("oneOf"))
-    for (auto& v : node["oneOf"]) describe(v, parent);
-  if (node.contains("items") && node["items"].is_object()) describe(node["items"], parent);
+  for (const char* k : {"oneOf", "anyOf"})
+    if (node.contains(k))
+      for (auto& v : node[k]) walk(v, parent, docs);
+  if (node.contains("items") && node["items"].is_object()) walk(node["items"], parent, docs);
 }
 
 }  // namespace
 
-void describe_schema(json& schema) { describe(schema, ""); }
+void describe(json& schema, const Docs& docs) { walk(schema, "", docs); }
 
-}  // namespace cgsim::scenarios
+}  // namespace cgsim::scenarios::schema
