@@ -166,6 +166,9 @@ class Run {
       if (std::find(topics.begin(), topics.end(), f.topic) != topics.end())
         sh_.recorder->fault(static_cast<std::int32_t>(g), f, -1, now);
     }
+    std::vector<std::int32_t> created;
+    for (std::int32_t p = count; p < total; ++p) created.push_back(t.first + p);
+    sh_.recorder->partitions_created(created, now);
     cluster_->create_partitions(t.kafka, total);
     count = total;
     sh_.log("grew topic " + t.kafka + " to " + std::to_string(total) + " partitions");
