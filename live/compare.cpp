@@ -187,14 +187,21 @@ std::vector<analysis::GenerationRecord> settled_generations(const analysis::RunS
     if (g.group == group.id) gens.push_back(g);
   std::stable_sort(gens.begin(), gens.end(), [](const auto& a, const auto& b) { return a.generation < b.generation; });
   // A generation of the incremental protocol's first round withholds the partitions that change
-  // owner: the settled generation also hands out as many partitions as the group ever had.
+  // owner: the settled generation also hands out as many partitions as the group had before its
+  // topics first grew (an add_partitions fault), or ever.
+  double grown_s = -1;
+  for (const auto& f : run.faults)
+    if (f.group == group.id && f.kind == "add_partitions" && (grown_s < 0 || f.at_s < grown_s)) grown_s = f.at_s;
   std::size_t most = 0;
   auto handed_out = [](const analysis::GenerationRecord& g) {
     std::size_t n = 0;
     for (const auto& [name, parts] : g.assignment) n += parts.size();
     return n;
   };
-  for (const auto& g : gens) most = std::max(most, handed_out(g));
+  for (const auto& g : gens)
+    if (grown_s < 0 || g.start_s < grown_s) most = std::max(most, handed_out(g));
+  if (most == 0)
+    for (const auto& g : gens) most = std::max(most, handed_out(g));
   std::size_t first = 0;
   bool found = false;
   for (std::size_t i = 0; i < gens.size() && !found; ++i) {

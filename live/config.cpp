@@ -72,6 +72,7 @@ models::Scenario scale_scenario(const models::Scenario& in, double s) {
   for (auto& p : sc.producers) {
     p.start = scale_time(p.start, s);
     p.stop = scale_time(p.stop, s);
+    p.metadata_max_age = scale_time(p.metadata_max_age, s);
     for (auto& step : p.rate.steps) step.first = scale_time(step.first, s);
   }
   for (auto& g : sc.groups) {
@@ -79,6 +80,7 @@ models::Scenario scale_scenario(const models::Scenario& in, double s) {
     g.heartbeat_interval = scale_time(g.heartbeat_interval, s);
     g.max_poll_interval = scale_time(g.max_poll_interval, s);
     g.commit.interval = scale_time(g.commit.interval, s);
+    g.metadata_max_age = scale_time(g.metadata_max_age, s);
   }
   for (auto& f : sc.faults) {
     f.at = scale_time(f.at, s);

@@ -151,6 +151,14 @@ void Recorder::fault(std::int32_t group, const models::FaultSpec& f, std::int32_
                     analysis::FaultRecord{g.info.id, models::to_string(f.kind), subject, secs(t_ns), 0});
 }
 
+void Recorder::partitions_created(const std::vector<std::int32_t>& partitions, std::int64_t t_ns) {
+  std::lock_guard lk(mu_);
+  if (frozen_) return;
+  for (auto& g : groups_)
+    for (auto p : partitions)
+      if (g.parts.count(p)) g.log.created[p] = t_ns;
+}
+
 void Recorder::group_state(std::int32_t group, const std::string& state, std::int64_t t_ns) {
   std::lock_guard lk(mu_);
   if (frozen_ || t_ns > end_) return;

@@ -70,6 +70,8 @@ class Recorder {
   void consumer_stopped(std::int32_t group, const std::string& consumer, std::int64_t t_ns);
   /// A scheduled fault was applied (@p member is -1 for join and rolling restart).
   void fault(std::int32_t group, const models::FaultSpec& fault, std::int32_t member, std::int64_t t_ns);
+  /// An add_partitions fault created @p partitions (global numbers) at @p t_ns.
+  void partitions_created(const std::vector<std::int32_t>& partitions, std::int64_t t_ns);
   /// The coordinator reported the group in @p state ("PreparingRebalance", "CompletingRebalance",
   /// "Stable", "Empty", ...), as polled with DescribeConsumerGroups.
   void group_state(std::int32_t group, const std::string& state, std::int64_t t_ns);

@@ -102,6 +102,86 @@ TEST(LiveKip848, JoinLeaveAndCrashSettleLikeTheSimulator) {
   EXPECT_EQ(d.groups_deleted.size(), d.groups_created.size());
 }
 
+/// The KIP-848 announcement's experiment in small (docs/validation-kip848.md): partitions added
+/// to a group's topic. Under the classic protocol the Java leader notices them at its metadata
+/// refresh (here every 8 s from its start: at 16 s for a fault at 10 s); under the consumer
+/// protocol the coordinator bumps the epoch at the next heartbeat. Either way validate must see
+/// one `metadata` rebalance, paired with the simulated one by trigger, and every partition,
+/// old and new, handed out after it; the producer routes to the new ones after its own refresh.
+std::string grow_scenario(const std::string& protocol) {
+  const bool classic = protocol != "consumer";
+  return std::string(R"(
+name: live-add-partitions
+duration: 24s
+client: java
+topics: [{name: a, partitions: 6}]
+producers:
+  - {topic: a, rate: {kind: poisson, per_second: 200}, keys: {kind: uniform, cardinality: 100}, metadata_max_age: 4s}
+groups:
+  - {id: g, topics: [a], )") +
+         (classic ? "assignor: range, protocol: eager, session_timeout: 3s, heartbeat_interval: 500ms, metadata_max_age: 8s,"
+                  : "assignor: uniform, protocol: consumer,") +
+         R"(
+     max_poll_interval: 10s, commit: {kind: auto, interval: 1s},
+     consumers: {count: 3, processing_time: {kind: constant, value: 500us}}}
+faults:
+  - {at: 10s, add_partitions: a, count: 12}
+)";
+}
+
+void expect_metadata_rebalance(const std::string& protocol) {
+  auto sc = scenarios::load_scenario_text(grow_scenario(protocol), "grow.yaml");
+  live::KafkaBackend b(shared_broker_options());
+  auto s = b.run(sc);
+  const auto& d = b.details();
+  const auto sim_run = simulate_bounded(d.effective);
+  const auto rep = live::compare_runs(d.effective, sim_run, s, {});
+  std::cerr << rep.table();
+  for (const auto& c : rep.checks) {
+    if (c.kind == "rebalances" || c.kind == "rebalance_unmatched" || c.kind == "assignment" ||
+        c.kind == "live_conservation") {
+      if (!c.informational) {
+        EXPECT_TRUE(c.ok) << c.kind << " " << c.subject << "\n  simulator: " << c.simulator << "\n  live:      " << c.live;
+      }
+    }
+    if (c.kind == "rebalance_duration_s" || c.kind == "rebalance_start_s") {
+      std::cout << "validate: " << c.kind << " " << c.subject << ": simulator " << c.simulator << ", live " << c.live
+                << ", " << c.tolerance << (c.ok ? " (within)" : " (outside)") << "\n";
+    }
+  }
+  const analysis::RebalanceRecord* grown = nullptr;
+  for (const auto& r : s.rebalances)
+    if (r.trigger == "metadata") grown = &r;
+  ASSERT_NE(grown, nullptr) << "no live rebalance attributed to the metadata change";
+  EXPECT_GT(grown->start_s, 10.0);
+  EXPECT_GT(grown->end_s, 0.0);
+  std::cout << "validate: fault to end of the metadata rebalance (" << protocol << "): live " << grown->end_s - 10.0;
+  for (const auto& r : sim_run.rebalances)
+    if (r.trigger == "metadata") std::cout << ", simulated " << r.end_s - 10.0;
+  std::cout << " s\n";
+  std::size_t owned = 0;
+  for (const auto& [name, parts] : s.generations.back().assignment) owned += parts.size();
+  EXPECT_EQ(owned, 18u);
+  // The producer's refresh at 12 s routes records to the 12 new partitions.
+  std::uint64_t to_new = 0;
+  for (const auto& [name, n] : d.produced_per_partition) {
+    const int p = std::stoi(name.substr(name.rfind('-') + 1));
+    if (p >= 6) to_new += n;
+  }
+  EXPECT_GT(to_new, 0u);
+  EXPECT_EQ(d.topics_deleted.size(), d.topics_created.size());
+}
+
+TEST(LiveKip848, AddedPartitionsRebalanceTheClassicGroupAtTheLeadersRefresh) {
+  ASSERT_SHARED_BROKER();
+  expect_metadata_rebalance("eager");
+}
+
+TEST(LiveKip848, AddedPartitionsRebalanceTheConsumerProtocolGroupAtAHeartbeat) {
+  ASSERT_SHARED_BROKER();
+  expect_metadata_rebalance("consumer");
+}
+
 TEST(LiveKip848, LibrdkafkaIsRefusedWithAReason) {
   ASSERT_SHARED_BROKER();
   auto sc = scenarios::load_scenario_text(kScenario, "kip848.yaml");

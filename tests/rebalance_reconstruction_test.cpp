@@ -83,6 +83,28 @@ TEST(RebalanceReconstruction, TheIncrementalProtocolsFollowUpRoundBelongsToTheSa
   EXPECT_EQ(s2.rebalances[2].generation, 3);
 }
 
+TEST(RebalanceReconstruction, ConsumerProtocolEpochsSettleOnThePartitionsThatExistYet) {
+  // Two partitions at the start, two more created at 10 s: the first state settles with two.
+  MembershipLog log;
+  log.group = "g";
+  log.consumer_protocol = true;
+  log.partitions = {0, 1, 2, 3};
+  log.created = {{2, 10'000 * ms}, {3, 10'000 * ms}};
+  log.starts = {0, 0};
+  log.assigns.push_back({"g/0", 1, 100 * ms, {0}});
+  log.assigns.push_back({"g/1", 1, 150 * ms, {1}});
+  log.faults.push_back({models::FaultSpec::Kind::AddPartitions, -1, 10'000 * ms});
+  log.assigns.push_back({"g/0", 2, 10'300 * ms, {0, 2}});
+  log.assigns.push_back({"g/1", 2, 10'400 * ms, {1, 3}});
+  const auto r = analysis::reconstruct_rebalances(log, kNames, 20'000 * ms);
+  ASSERT_EQ(r.rebalances.size(), 2u);
+  EXPECT_EQ(r.rebalances[0].trigger, "initial");
+  EXPECT_DOUBLE_EQ(r.rebalances[0].end_s, 0.15);
+  EXPECT_EQ(r.rebalances[1].trigger, "metadata");
+  EXPECT_DOUBLE_EQ(r.rebalances[1].start_s, 10.3);  // the first new assignment
+  EXPECT_DOUBLE_EQ(r.rebalances[1].end_s, 10.4);
+}
+
 TEST(RebalanceReconstruction, ARebalanceStillOpenAtTheEndIsReportedOpen) {
   MembershipLog log = two_members(false);
   log.faults.push_back({models::FaultSpec::Kind::Leave, 1, 8000 * ms});

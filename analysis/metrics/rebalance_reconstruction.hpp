@@ -47,6 +47,9 @@ struct MembershipLog {
   /// so rebalances are rebuilt from ownership rather than from generations.
   bool consumer_protocol = false;
   std::vector<std::int32_t> partitions;  ///< every partition of the group's topics
+  /// Partitions an add_partitions fault created, with the instant they appeared; the others
+  /// existed from the start.
+  std::map<std::int32_t, std::int64_t> created;
   std::vector<Assign> assigns;
   std::vector<Release> revokes;
   std::vector<Release> stops;      ///< clients stopped, with what they held

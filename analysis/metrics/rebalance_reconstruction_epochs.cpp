@@ -59,7 +59,15 @@ Reconstruction reconstruct_epoch_rebalances(const MembershipLog& g, const std::v
   }
   std::stable_sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.order < b.order; });
 
-  const std::set<std::int32_t> all(g.partitions.begin(), g.partitions.end());
+  std::set<std::int32_t> all;  // the partitions that exist at the instant looked at
+  auto exist_at = [&](std::int64_t t) {
+    all.clear();
+    for (auto p : g.partitions) {
+      auto c = g.created.find(p);
+      if (c == g.created.end() || c->second <= t) all.insert(p);
+    }
+  };
+  exist_at(0);
   std::map<std::string, std::set<std::int32_t>> held;  // live members -> what each holds now
   std::set<std::string> reconciling;                   // members whose last assignment was partial
   std::map<std::int32_t, std::string> owners;          // at the last settled state
@@ -116,6 +124,7 @@ Reconstruction reconstruct_epoch_rebalances(const MembershipLog& g, const std::v
       }
     }
     std::map<std::int32_t, std::string> now;
+    if (!g.created.empty()) exist_at(t);
     if (held.empty() || !settled_owners(now) || (!first && now == owners)) continue;
 
     GenerationRecord gr;

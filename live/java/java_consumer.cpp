@@ -113,6 +113,7 @@ std::vector<std::string> worker_arguments(const models::Scenario& sc, std::int32
   prop("enable.auto.commit", g.commit.kind == models::CommitSpec::Kind::Auto ? "true" : "false");
   prop("auto.commit.interval.ms", ms(g.commit.interval));
   prop("auto.offset.reset", g.auto_offset_reset);
+  prop("metadata.max.age.ms", ms(g.metadata_max_age));
   if (g.consumers.static_membership) prop("group.instance.id", client_id);
   if (g.consumers.rack) prop("client.rack", *g.consumers.rack);
   return a;

@@ -17,7 +17,8 @@ EventPtr admin_wait(rd_kafka_t* rk, const std::function<void(rd_kafka_queue_t*, 
   rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk, op);
   char err[256];
   rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof err);
-  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS) {
+  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
+      op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
     rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, err, sizeof err);
   }
   call(q.get(), opts);
@@ -210,6 +211,34 @@ void Cluster::create_topics(const std::vector<std::pair<std::string, int>>& topi
     if (ready) return;
     if (Clock::now() > deadline) throw BrokerError("created topics did not get partition leaders within 20 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void Cluster::create_partitions(const std::string& topic, int total) {
+  char err[256];
+  rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err, sizeof err);
+  if (!np) throw BrokerError("growing topic " + topic + ": " + err);
+  EventPtr ev = admin_wait(
+      control_.get(), [&](rd_kafka_queue_t* q, rd_kafka_AdminOptions_t* opts) {
+        rd_kafka_CreatePartitions(control_.get(), &np, 1, opts, q);
+      },
+      RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, 15000);
+  rd_kafka_NewPartitions_destroy(np);
+  std::string e = event_error(ev.get());
+  if (e.empty()) {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** rs =
+        rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev.get()), &n);
+    for (size_t i = 0; i < n; ++i)
+      if (rd_kafka_topic_result_error(rs[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) e = rd_kafka_topic_result_error_string(rs[i]);
+  }
+  if (!e.empty()) throw BrokerError("growing topic " + topic + " to " + std::to_string(total) + " partitions failed: " + e);
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (true) {
+    auto have = this->topics(5000);
+    if (have.count(topic) && have[topic] >= total) return;
+    if (Clock::now() > deadline) throw BrokerError("the partitions added to " + topic + " got no leaders within 20 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 

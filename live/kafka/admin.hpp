@@ -53,6 +53,9 @@ class Cluster {
   /// Creates @p topics (name, partitions), appending each one created to @p created, and waits
   /// until every partition has a leader. Throws BrokerError or InputError.
   void create_topics(const std::vector<std::pair<std::string, int>>& topics, std::vector<std::string>& created);
+  /// Grows @p topic, one this run created, to @p total partitions (CreatePartitions) and waits
+  /// until every partition has a leader. Throws BrokerError.
+  void create_partitions(const std::string& topic, int total);
   /// Deletes @p names (topics this run created); returns those confirmed gone.
   std::vector<std::string> delete_topics(const std::vector<std::string>& names, int timeout_ms);
   /// Deletes consumer groups this run created, retrying while they still have members (a crashed

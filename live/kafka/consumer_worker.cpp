@@ -23,6 +23,7 @@ ClientProperties consumer_properties(const models::GroupSpec& spec, const std::s
       {"enable.auto.commit", spec.commit.kind == models::CommitSpec::Kind::Auto ? "true" : "false"},
       {"auto.commit.interval.ms", ms(spec.commit.interval)},
       {"auto.offset.reset", spec.auto_offset_reset},
+      {"topic.metadata.refresh.interval.ms", ms(spec.metadata_max_age)},
       {"enable.partition.eof", "false"},
   };
   if (spec.consumers.static_membership) ours.emplace_back("group.instance.id", client_id);

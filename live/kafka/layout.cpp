@@ -31,14 +31,17 @@ Layout build_layout(const models::Scenario& sc, const std::string& run_id) {
   const std::string prefix = "cgsim." + run_id + ".";
   std::int32_t next = 0;
   for (const auto& t : sc.topics) {
-    TopicLayout tl{t.name, prefix + t.name, next, t.partitions};
+    std::int32_t reserved = t.partitions;
+    for (const auto& f : sc.faults)
+      if (f.kind == models::FaultSpec::Kind::AddPartitions && f.topic == t.name) reserved += f.count;
+    TopicLayout tl{t.name, prefix + t.name, next, t.partitions, reserved};
     if (!legal_topic_name(tl.kafka)) {
       throw InputError("topic \"" + t.name + "\": live runs need topic names of letters, digits, '.', '_' and '-'");
     }
     layout.by_kafka[tl.kafka] = layout.topics.size();
     layout.topics.push_back(tl);
-    for (std::int32_t p = 0; p < t.partitions; ++p) layout.partition_names.push_back(t.name + "-" + std::to_string(p));
-    next += t.partitions;
+    for (std::int32_t p = 0; p < reserved; ++p) layout.partition_names.push_back(t.name + "-" + std::to_string(p));
+    next += reserved;
   }
   for (const auto& g : sc.groups) layout.group_ids.push_back(prefix + g.id);
   return layout;
@@ -51,7 +54,7 @@ std::vector<Recorder::GroupInfo> group_infos(const models::Scenario& sc, const L
     gi.id = g.id;
     for (const auto& t : g.topics) {
       const auto& tl = layout.topic(t);
-      for (std::int32_t p = 0; p < tl.partitions; ++p) gi.partitions.push_back(tl.first + p);
+      for (std::int32_t p = 0; p < tl.reserved; ++p) gi.partitions.push_back(tl.first + p);
     }
     std::sort(gi.partitions.begin(), gi.partitions.end());
     gi.partitions.erase(std::unique(gi.partitions.begin(), gi.partitions.end()), gi.partitions.end());

@@ -18,7 +18,10 @@ struct TopicLayout {
   std::string name;   ///< scenario name
   std::string kafka;  ///< prefixed name on the cluster
   std::int32_t first = 0;       ///< global number of its partition 0
-  std::int32_t partitions = 0;
+  std::int32_t partitions = 0;  ///< at the start of the run
+  /// Partitions it ends with, add_partitions faults included: global numbers are reserved for
+  /// them from the start, as the simulator numbers them.
+  std::int32_t reserved = 0;
 };
 
 struct Layout {

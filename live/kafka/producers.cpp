@@ -1,6 +1,7 @@
 #include "live/kafka/producers.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "live/recorder.hpp"
@@ -78,23 +79,52 @@ ProducerWorker::ProducerWorker(Shared& sh, const Layout& layout, const models::S
     : sh_(sh), spec_(sc.producers[spec]), topic_(layout.topic(spec_.topic)),
       arrivals_(spec_, sim::Rng(sc.seed, "live.producer." + std::to_string(spec) + "." + std::to_string(instance) + ".arrivals")),
       keys_(spec_.keys, sim::Rng(sc.seed, "live.producer." + std::to_string(spec) + "." + std::to_string(instance) + ".keys")),
-      value_(static_cast<std::size_t>(spec_.record_bytes), 'x') {
+      value_(static_cast<std::size_t>(spec_.record_bytes), 'x'),
+      flavor_(sc.client == models::ClientFlavor::Java ? models::ClientFlavor::Java : models::ClientFlavor::Librdkafka),
+      seed_(sc.seed), stream_("live.producer." + std::to_string(spec) + "." + std::to_string(instance)),
+      partitions_(topic_.partitions) {
   auto kind = models::partitioners::Partitioner::parse(spec_.partitioner);
   if (!kind) throw InputError("unknown partitioner " + spec_.partitioner);
-  ClientProperties ours{{"client.id", "cgsim-producer-" + std::to_string(spec) + "-" + std::to_string(instance)}};
+  kind_ = *kind;
+  auto ms = [](sim::Time t) { return std::to_string(std::max<sim::Time>(1, t / sim::kMillisecond)); };
+  // The producer refreshes its metadata as often as the model's does (metadata.max.age.ms for the
+  // Java producer, topic.metadata.refresh.interval.ms here).
+  ClientProperties ours{{"client.id", "cgsim-producer-" + std::to_string(spec) + "-" + std::to_string(instance)},
+                        {"topic.metadata.refresh.interval.ms", ms(spec_.metadata_max_age)}};
   // With client java the records go where a Java producer would put them (the scenario's
   // partitioner as the Java client implements it, e.g. murmur2 of the key for `default`): cgsim's
-  // model of it picks the partition, as it does for the Java-only strategies under librdkafka.
+  // model of it picks the partition, as it does for the Java-only strategies under librdkafka. So
+  // it does for a topic that grows during the run, whose producers take the new partitions at
+  // the instant the model's producers refresh their metadata, not at librdkafka's own refresh
+  // (which runs from the client's creation, before the run's start).
   const bool java = sc.client == models::ClientFlavor::Java;
-  if (auto p = librdkafka_partitioner(*kind); p && !java) {
+  const bool grows = topic_.reserved > topic_.partitions;
+  if (auto p = librdkafka_partitioner(*kind); p && !java && !grows) {
     ours.emplace_back("partitioner", *p);
   } else {
-    model_.emplace(*kind, java ? models::ClientFlavor::Java : models::ClientFlavor::Librdkafka, topic_.partitions,
-                   sim::Rng(sc.seed, "live.producer." + std::to_string(spec) + "." + std::to_string(instance) + ".partitioner"));
+    model_.emplace(*kind, flavor_, topic_.partitions, sim::Rng(sc.seed, stream_ + ".partitioner"));
   }
   rd_kafka_conf_t* conf = make_conf(sh_, ours);
   rd_kafka_conf_set_dr_msg_cb(conf, &ProducerWorker::on_delivery);
   rk_ = new_client(RD_KAFKA_PRODUCER, conf);
+}
+
+void ProducerWorker::refresh_partitions(std::int32_t total) {
+  // librdkafka refuses a record for a partition its metadata does not list yet: read the topic's
+  // metadata first.
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic_.kafka.c_str(), nullptr);
+  for (int attempt = 0; attempt < 50 && !stop_; ++attempt) {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk_.get(), 0, rkt, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR && md) {
+      const bool known = md->topic_cnt == 1 && md->topics[0].partition_cnt >= total;
+      rd_kafka_metadata_destroy(md);
+      if (known) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (rkt) rd_kafka_topic_destroy(rkt);
+  model_.emplace(kind_, flavor_, total, sim::Rng(seed_, stream_ + ".partitioner." + std::to_string(total)));
+  partitions_ = total;
 }
 
 void ProducerWorker::on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void*) {
@@ -153,6 +183,7 @@ void ProducerWorker::produce_one() {
   std::optional<std::string> key = keys_.next();
   std::int64_t produced_ns = sh_.now_ns();
   std::int32_t partition = RD_KAFKA_PARTITION_UA;
+  if (const std::int32_t n = grown_to_.load(); n > partitions_) refresh_partitions(n);
   if (model_) {
     models::partitioners::RecordInfo ri;
     if (key) ri.key = std::string_view(*key);

@@ -74,12 +74,17 @@ class ProducerWorker {
   /// With LiveOptions::record_placements: key -> partitions its records were written to.
   const std::map<std::string, std::set<std::int32_t>>& placements() const { return placements_; }
   const TopicLayout& topic() const { return topic_; }
+  /// The topic now has @p total partitions and this producer's metadata refresh has come (the
+  /// caller times it): its next record is routed over all of them.
+  void grow(std::int32_t total) { grown_to_ = total; }
 
  private:
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void*);
   void body();
   void run();
   void produce_one();
+  /// Fetches the grown topic's metadata and rebuilds the partitioner over @p total partitions.
+  void refresh_partitions(std::int32_t total);
 
   Shared& sh_;
   const models::ProducerSpec& spec_;
@@ -88,6 +93,12 @@ class ProducerWorker {
   Keys keys_;
   std::string value_;
   std::optional<models::partitioners::Partitioner> model_;
+  models::partitioners::Partitioner::Kind kind_;
+  models::ClientFlavor flavor_;
+  std::uint64_t seed_;
+  std::string stream_;  ///< prefix of this instance's random streams
+  std::int32_t partitions_;
+  std::atomic<std::int32_t> grown_to_{0};
   RkPtr rk_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
