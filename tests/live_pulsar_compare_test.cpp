@@ -142,10 +142,12 @@ TEST(LivePulsarCompare, DuplicatesToleranceWidensWithTheSpreadUpToAQuarter) {
   EXPECT_FALSE(only(far, "fault_duplicates").ok);
 }
 
-TEST(LivePulsarCompare, DuplicatesOfASmallMedianAllowOneMessage) {
+TEST(LivePulsarCompare, DuplicatesHaveNoAbsoluteFloor) {
   const auto sc = scenario();
-  const auto rep = lp::compare_pulsar_runs(sc, runs(sc, duplicates({2, 2, 2})), runs(sc, duplicates({3})), {idle_host()});
-  EXPECT_TRUE(only(rep, "fault_duplicates").ok);
+  const auto off = lp::compare_pulsar_runs(sc, runs(sc, duplicates({2, 2, 2})), runs(sc, duplicates({3})), {idle_host()});
+  EXPECT_FALSE(only(off, "fault_duplicates").ok);
+  const auto none = lp::compare_pulsar_runs(sc, runs(sc, duplicates({0, 0})), runs(sc, duplicates({0})), {idle_host()});
+  EXPECT_TRUE(only(none, "fault_duplicates").ok);
 }
 
 TEST(LivePulsarCompare, FailoverSwitchTimeOnTheMediansWithinTwentyPercent) {
@@ -220,6 +222,18 @@ TEST(LivePulsarCompare, KeyMappingMustNotDependOnTheSeed) {
   EXPECT_FALSE(seeds[0]->ok);
   EXPECT_EQ(seeds[0]->simulator, "1/2 seeds as the first");
   EXPECT_TRUE(seeds[1]->ok);
+}
+
+TEST(LivePulsarCompare, PublishedAgainstTheScenariosSeed) {
+  const auto sc = scenario();
+  auto sims = runs(sc, std::vector<Shape>(3, Shape{}));
+  // Other seeds draw other arrivals: their counts are shown, not compared.
+  sims[1].family.summary.produced += 1000;
+  sims[2].family.summary.produced += 2000;
+  const auto rep = lp::compare_pulsar_runs(sc, sims, runs(sc, {Shape{}}), {idle_host()});
+  EXPECT_TRUE(only(rep, "published").ok) << only(rep, "published").simulator;
+  sims[0].family.summary.produced += 1000;
+  EXPECT_FALSE(only(lp::compare_pulsar_runs(sc, sims, runs(sc, {Shape{}}), {idle_host()}), "published").ok);
 }
 
 TEST(LivePulsarCompare, OneRunAgainstOneRunIsTheSingleValueForm) {

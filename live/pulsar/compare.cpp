@@ -180,12 +180,16 @@ ValidationReport compare(const pl::ScenarioFile& sc, const Runs& sims, const Run
   for (std::size_t k = 0; k < nl; ++k)
     for (auto& c : host_checks(host[k], nl == 1 ? std::string() : ", repetition " + std::to_string(k + 1), tol)) rep.checks.push_back(c);
 
+  // The live producers replay the schedule of the scenario's seed (the first simulation), so the
+  // live median is held to that simulation's count; the other seeds' counts are shown.
   {
     const auto a = over(sims, [](const PulsarRun& r) { return static_cast<double>(r.family.summary.produced); });
     const auto b = over(lives, [](const PulsarRun& r) { return static_cast<double>(r.family.summary.produced); });
-    const double allowed = 0.005 * a.median() + 10;
+    const double own = static_cast<double>(sims.front()->family.summary.produced);
+    const double allowed = 0.005 * own + 10;
     rep.checks.push_back(make_check("published", "all producers", a.format(0), b.format(0), "±" + fmt(allowed, 0),
-                                    std::abs(a.median() - b.median()) <= allowed, false, "same schedule on both sides"));
+                                    std::abs(own - b.median()) <= allowed, false,
+                                    "the live producers replay the scenario's seed, simulated " + fmt(own, 0)));
   }
   for (std::size_t si = 0; si < sc.pulsar.subscriptions.size(); ++si) {
     const auto s = static_cast<std::int32_t>(si);
@@ -311,7 +315,7 @@ ValidationReport compare(const pl::ScenarioFile& sc, const Runs& sims, const Run
       continue;
     }
     const double rel = duplicates_tolerance(a, b, dup_tol);
-    const double allowed = std::max(rel * a.median(), tol.per_fault_abs);
+    const double allowed = rel * a.median();
     rep.checks.push_back(make_check("fault_duplicates", subject, a.format(0), b.format(0),
                                     "±" + fmt(rel * 100, 1) + " % = ±" + fmt(allowed, 1),
                                     std::abs(a.median() - b.median()) <= allowed + 1e-9, false,
@@ -320,7 +324,7 @@ ValidationReport compare(const pl::ScenarioFile& sc, const Runs& sims, const Run
   {
     const auto a = over(sims, [](const PulsarRun& r) { return static_cast<double>(r.family.ordering_violations); });
     const auto b = over(lives, [](const PulsarRun& r) { return static_cast<double>(r.family.ordering_violations); });
-    const double allowed = std::max(tol.ordering_rel * a.median(), tol.per_fault_abs);
+    const double allowed = std::max(tol.ordering_rel * a.median(), tol.ordering_abs);
     rep.checks.push_back(make_check("ordering_violations", "all subscriptions", a.format(0), b.format(0), "±" + fmt(allowed, 1),
                                     std::abs(a.median() - b.median()) <= allowed, false, ""));
   }
@@ -330,7 +334,7 @@ ValidationReport compare(const pl::ScenarioFile& sc, const Runs& sims, const Run
                       "the other seeds against it");
   rep.notes.push_back("duplicates per fault: medians within " + fmt(tol.per_fault_rel * 100, 0) +
                       " %, or the larger relative spread (max - min) / median of the two sides, at most " +
-                      fmt(tol.per_fault_rel_max * 100, 0) + " %, and at least " + fmt(tol.per_fault_abs, 0) + " message(s)");
+                      fmt(tol.per_fault_rel_max * 100, 0) + " %; no absolute floor");
   return rep;
 }
 

@@ -18,11 +18,13 @@ namespace cgsim::live::pulsar {
 
 struct PulsarTolerances {
   double share_abs = 0.02;       ///< per-consumer share of its subscription's processings (absolute)
-  double per_fault_rel = 0.10;   ///< duplicates per fault, relative, or the runs' spread if larger ...
-  double per_fault_rel_max = 0.25;  ///< ... but never more than this ...
-  double per_fault_abs = 1;      ///< ... and at least this many messages
+  /// Duplicates per fault, relative to the simulated median, or the runs' larger relative spread
+  /// if that is larger (live::duplicates_tolerance), with no absolute floor, as Kafka's ...
+  double per_fault_rel = 0.10;
+  double per_fault_rel_max = 0.25;  ///< ... but never more than this
   double switch_rel = 0.20;      ///< Failover switch time, relative
-  double ordering_rel = 0.10;    ///< ordering violations, relative, or per_fault_abs
+  double ordering_rel = 0.10;    ///< ordering violations, relative ...
+  double ordering_abs = 1;       ///< ... or this many, whichever is larger
   /// A period starts this long after a fault (or the run's start) for the key mapping: what was
   /// dispatched before the change settled is left out.
   double settle_s = 2;
