@@ -36,8 +36,9 @@ std::string env(const char* name) {
   GTEST_SKIP() << "CGSIM_PULSAR_URL / CGSIM_PULSAR_ADMIN_URL are not set: run under "                    \
                   "tests/pulsar/pulsar-local.sh run -- ctest --test-dir build -L pulsar"
 
-/// Live repetitions per scenario (about 45 s each with the JVMs' start) and simulator seeds
-/// (well under a second each): the pulsar label stays under 6 minutes.
+/// Live repetitions per scenario (about 45 s each with the JVMs' start on an idle machine) and
+/// simulator seeds (well under a second each): the pulsar label takes about 5 minutes there
+/// (6.8-7.4 measured on a loaded 2-core host; docs/validation-pulsar.md).
 constexpr std::size_t kRepeat = 3;
 constexpr std::size_t kSeeds = 20;
 
