@@ -85,13 +85,12 @@ bool random_arrivals(const models::Scenario& sc) {
 
 int run_validate(const ValidateOptions& o) {
   if (is_pulsar_file(o.file)) {
-    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs ||
-        !o.client.empty() || o.repeat != 1 || o.seeds != 1) {
-      throw InputError(o.file + ": --bootstrap, --client, --repeat, --seeds, -X, --config and --client-logs apply to Kafka scenarios; "
-                       "a Pulsar scenario takes --url and --admin-url");
+    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs || !o.client.empty()) {
+      throw InputError(o.file + ": --bootstrap, --client, -X, --config and --client-logs apply to Kafka scenarios; "
+                       "a Pulsar scenario takes --url, --admin-url, --repeat and --seeds");
     }
 #ifdef CGSIM_HAVE_LIVE_PULSAR
-    PulsarValidateArgs a{o.file, o.url, o.admin_url, o.out, o.run_id, o.time_scale, o.json, o.quiet};
+    PulsarValidateArgs a{o.file, o.url, o.admin_url, o.out, o.run_id, o.time_scale, o.repeat, o.seeds, o.json, o.quiet};
     return validate_pulsar(a);
 #else
     throw InputError(o.file + ": this cgsim was built without the live Pulsar backend; cannot validate Pulsar scenarios");

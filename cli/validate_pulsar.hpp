@@ -1,7 +1,9 @@
 #pragma once
 /// @file validate_pulsar.hpp
 /// `cgsim validate` of a Pulsar scenario: replays it on a Pulsar broker through Pulsar's Java
-/// client (live/pulsar/backend.hpp), simulates the same scaled scenario and compares the two.
+/// client (live/pulsar/backend.hpp) `repeat` times, simulates the same scaled scenario over
+/// `seeds` seeds (the scenario's seed, seed + 1, ...) and compares the distributions.
+#include <cstddef>
 #include <string>
 
 namespace cgsim::cli {
@@ -13,6 +15,8 @@ struct PulsarValidateArgs {
   std::string out;
   std::string run_id;
   double time_scale = 0;  ///< 0: 1
+  std::size_t repeat = 1; ///< live repetitions, each with its own run id and topics
+  std::size_t seeds = 1;  ///< simulator seeds
   bool json = false;
   bool quiet = false;
 };
