@@ -13,8 +13,12 @@ namespace cgsim::live::rabbitmq {
 
 namespace {
 
+/// The model's own stream names (models/rabbitmq/consumer.cpp): each client draws the processing
+/// times and nack decisions its simulated counterpart draws, in the same order, so live and
+/// simulated runs differ by what the broker and the clients do, not by independent samples (with
+/// few, long, exponential processings the samples alone move a consumer's share by several pp).
 std::string stream(std::int32_t g, std::int32_t m, std::uint32_t life, const char* what) {
-  return "live/rabbitmq/consumer/" + std::to_string(g) + "/" + std::to_string(m) + "/" + std::to_string(life) + "/" + what;
+  return "rabbitmq/consumer/" + std::to_string(g) + "/" + std::to_string(m) + "/" + std::to_string(life) + "/" + what;
 }
 
 /// How long one wait for a delivery may block before the loop looks at its flags again.
