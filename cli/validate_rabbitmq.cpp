@@ -24,6 +24,7 @@ nlohmann::json run_json(const live::rabbitmq::RabbitRun& r) {
   j["redelivered_after_nack"] = r.redelivered_after_nack;
   j["final_depth"] = r.final_depth;
   j["mean_overshoot_us"] = r.mean_overshoot_us;
+  j["median_ack_to_delivery_us"] = r.median_ack_to_delivery_us;
   return j;
 }
 

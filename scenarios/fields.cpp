@@ -283,11 +283,12 @@ std::optional<sim::Time> parse_warmup(const Field& f) {
 void parse_output(const Field& top, models::OutputSpec& out) {
   if (!top.has("output")) return;
   const Field o = top.at("output");
-  o.expect_map({"sample_interval"});
+  o.expect_map({"sample_interval", "warmup"});
   if (o.has("sample_interval")) {
     out.sample_interval = o.at("sample_interval").duration();
     if (out.sample_interval <= 0) o.at("sample_interval").fail("expected a positive duration");
   }
+  if (o.has("warmup")) out.warmup = parse_warmup(o.at("warmup"));
 }
 
 namespace {

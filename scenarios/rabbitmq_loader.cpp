@@ -62,9 +62,17 @@ rmq::Scenario parse_rabbitmq(YAML::Node root, const std::string& origin, const s
   }
 
   const Field b = top.at("broker");
-  b.expect_map({"kind", "network_latency", "consumer_timeout", "channel_tick"});
+  b.expect_map({"kind", "network_latency", "dispatch_time", "quorum_apply_time", "consumer_timeout", "channel_tick"});
   b.at("kind").one_of({"rabbitmq"});
   if (b.has("network_latency")) sc.broker.network_latency = b.at("network_latency").duration();
+  if (b.has("quorum_apply_time")) {
+    sc.broker.quorum_apply_time = b.at("quorum_apply_time").duration();
+    if (sc.broker.quorum_apply_time < 0) b.at("quorum_apply_time").fail("expected a duration of 0 or more");
+  }
+  if (b.has("dispatch_time")) {
+    sc.broker.dispatch_time = b.at("dispatch_time").duration();
+    if (sc.broker.dispatch_time < 0) b.at("dispatch_time").fail("expected a duration of 0 or more");
+  }
   if (b.has("consumer_timeout")) {
     const Field ct = b.at("consumer_timeout");
     sc.broker.consumer_timeout = ct.str() == "off" ? sim::kNever : ct.duration();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/experiments/family_runs.hpp"
+#include "models/common/error.hpp"
 #include "models/pulsar/world.hpp"
 #include "models/rabbitmq/world.hpp"
 #include "scenarios/pulsar_loader.hpp"
@@ -197,3 +198,43 @@ faults:
 
 INSTANTIATE_TEST_SUITE_P(Shipped, FamilyRunTest, ::testing::ValuesIn(family_scenarios()),
                          [](const ::testing::TestParamInfo<std::string>& i) { return fs::path(i.param).stem().string(); });
+
+namespace {
+std::string warmup_scenario(const std::string& warmup) {
+  return R"(name: warm
+seed: 5
+duration: 20s
+broker: {kind: rabbitmq}
+exchanges: [{name: ex, type: fanout}]
+queues: [{name: q, type: classic}]
+bindings: [{exchange: ex, queue: q}]
+producers:
+  - {exchange: ex, rate: {kind: poisson, per_second: 200}}
+consumers:
+  - {name: w, queue: q, count: 2, prefetch: 10, processing_time: {kind: exponential, mean: 5ms}}
+output: {warmup: )" + warmup + "}\n";
+}
+}  // namespace
+
+// A fixed output.warmup replaces the automatic rule, as in Kafka runs: every group's start-up
+// ends at the set time, with reason "set".
+TEST(FamilyRunWarmup, FixedWarmupEndsEveryGroupAtTheSetTime) {
+  const FamilyRun r = cgsim::analysis::simulate_rabbitmq(cgsim::scenarios::load_rabbitmq_scenario_text(warmup_scenario("7s"), "warm.yaml"));
+  EXPECT_DOUBLE_EQ(r.summary.warmup.end_s, 7.0);
+  EXPECT_EQ(r.summary.warmup.reason, "set");
+  EXPECT_DOUBLE_EQ(r.summary.groups.at(0).warmup.end_s, 7.0);
+  EXPECT_EQ(r.summary.groups.at(0).warmup.reason, "set");
+  const FamilyRun a = cgsim::analysis::simulate_rabbitmq(cgsim::scenarios::load_rabbitmq_scenario_text(warmup_scenario("auto"), "warm.yaml"));
+  EXPECT_EQ(a.summary.warmup.reason, "drained");
+  EXPECT_LT(a.summary.warmup.end_s, 7.0);
+}
+
+TEST(FamilyRunWarmup, ABadWarmupNamesItsField) {
+  try {
+    cgsim::scenarios::load_rabbitmq_scenario_text(warmup_scenario("[1s]"), "warm.yaml");
+    FAIL() << "expected an input error";
+  } catch (const cgsim::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("output.warmup"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("auto or a duration"), std::string::npos) << e.what();
+  }
+}

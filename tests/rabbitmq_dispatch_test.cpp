@@ -95,3 +95,19 @@ TEST(RabbitDispatch, MultipleAckSettlesEveryTagUpToIt) {
   EXPECT_EQ(r.world->broker().queue(0).unacked(), 0u);
   EXPECT_EQ(r.world->totals().acked, 5u);
 }
+
+TEST(RabbitDispatch, QuorumAutoAckSettlesAsDeliveriesReachTheChannel) {
+  Rig r(rmq::QueueSpec::Type::Quorum);
+  auto& g = r.group("g", 1, 1, 100 * kMillisecond);
+  g.ack.automatic = true;
+  r.build();
+  r.publish(10 * kMillisecond, 5);
+  r.run(20 * kMillisecond);
+  const auto t = r.world->totals();
+  EXPECT_EQ(t.acked, 5u);  // checked out and settled by the channel at once; prefetch ignored
+  EXPECT_EQ(t.unacked, 0u);
+  EXPECT_EQ(t.ready, 0u);
+  r.run(2 * kSecond);
+  EXPECT_EQ(r.done.size(), 5u);
+  for (const auto& m : r.done) EXPECT_FALSE(m.redelivered);
+}

@@ -245,3 +245,60 @@ TEST(RabbitRequeue, QuorumChannelCloseAfterCancelReturnsUnackedCountingEachRetur
   for (const auto& d : r.drops) EXPECT_EQ(d.reason, rmq::DropReason::DeliveryLimit);
   EXPECT_TRUE(r.conserved());
 }
+
+TEST(RabbitRequeue, QuorumCancelReturnsWhatIsDeliveredBeforeItApplies) {
+  // a (prefetch 3) holds 1 and 3, b (prefetch 1, busy) holds 2. a's cancel reaches the queue at
+  // 112 ms; 4 is published at 120 ms. Until the cancel applies (20 ms later) a is still served:
+  // 4 goes to a, finds no consumer tag at the channel and is returned when the cancel applies.
+  for (const sim::Time apply : {sim::Time{0}, 20 * kMillisecond}) {
+    Rig r(rmq::QueueSpec::Type::Quorum);
+    r.sc.broker.quorum_apply_time = apply;
+    r.group("a", 1, 3, 100 * kMillisecond);
+    r.group("b", 1, 1, 150 * kMillisecond);
+    r.build();
+    r.publish(10 * kMillisecond, 3);
+    r.publish(120 * kMillisecond, 1);
+    r.fault(Kind::Leave, 50 * kMillisecond, "a", 0);
+    r.run(2 * kSecond);
+    EXPECT_EQ(r.ids(0, 0), (Ids{1, 3})) << apply;  // 3 was delivered before the cancel: kept
+    EXPECT_EQ(r.ids(1, 0), (Ids{2, 4})) << apply;
+    if (apply == 0) {
+      EXPECT_TRUE(r.requeues.empty());
+    } else {
+      ASSERT_EQ(r.requeues.size(), 1u);
+      EXPECT_EQ(r.requeues[0].id, 4u);
+      EXPECT_EQ(r.requeues[0].reason, rmq::RequeueReason::Cancelled);
+      EXPECT_EQ(r.requeues[0].at, 132 * kMillisecond);
+    }
+    for (const auto& m : r.done) EXPECT_EQ(m.redelivered, apply > 0 && m.message == 4u) << m.message;
+    EXPECT_TRUE(r.conserved());
+  }
+}
+
+TEST(RabbitRequeue, QuorumAutoAckDeliveryThatMeetsTheCancelIsReturned) {
+  // Auto-ack on a quorum queue: the channel settles a delivery as it reaches it, so one that
+  // arrives after the consumer tag was dropped (cancel sent, not applied) is returned, not
+  // settled. a's cancel reaches the queue at 112 ms and applies at 122 ms; a, idle, closes on
+  // cancel-ok (the close reaches the broker at 114 ms). 3, published at 112.5 ms, goes to a (b,
+  // busy until 311 ms, has no credit), never reaches a's client, is returned by the close and
+  // b takes it.
+  Rig r(rmq::QueueSpec::Type::Quorum);
+  r.sc.broker.quorum_apply_time = 10 * kMillisecond;
+  auto& a = r.group("a", 1, 0, 100 * kMillisecond);
+  a.ack.automatic = true;
+  r.group("b", 1, 1, 300 * kMillisecond);
+  r.build();
+  r.publish(10 * kMillisecond, 2);
+  r.publish(112 * kMillisecond + 500 * sim::kMicrosecond, 1);
+  r.fault(Kind::Leave, 50 * kMillisecond, "a", 0);
+  r.run(2 * kSecond);
+  EXPECT_EQ(r.ids(0, 0), (Ids{1}));
+  EXPECT_EQ(r.ids(1, 0), (Ids{2, 3}));
+  ASSERT_EQ(r.requeues.size(), 1u);
+  EXPECT_EQ(r.requeues[0].id, 3u);
+  EXPECT_EQ(r.requeues[0].reason, rmq::RequeueReason::Cancelled);
+  EXPECT_EQ(r.requeues[0].at, 114 * kMillisecond);
+  for (const auto& m : r.done) EXPECT_EQ(m.redelivered, m.message == 3u) << m.message;
+  EXPECT_EQ(r.world->broker().lost_in_clients(), 0u);
+  EXPECT_TRUE(r.conserved());
+}

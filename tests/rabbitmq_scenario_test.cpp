@@ -105,3 +105,17 @@ TEST(RabbitScenario, ErrorsNameTheFileLineAndFieldPath) {
                 .find("consumers[0].partitioner: Kafka-only key"),
             std::string::npos);
 }
+
+TEST(RabbitScenario, BrokerDispatchAndQuorumApplyTimesLoad) {
+  const auto d = load_rabbitmq_scenario_text(kMinimal, "t.yaml");
+  EXPECT_EQ(d.broker.dispatch_time, 0);
+  EXPECT_EQ(d.broker.quorum_apply_time, 0);
+  std::string text = kMinimal;
+  text.replace(text.find("{kind: rabbitmq}"), 16, "{kind: rabbitmq, dispatch_time: 110us, quorum_apply_time: 2ms}");
+  const auto sc = load_rabbitmq_scenario_text(text, "t.yaml");
+  EXPECT_EQ(sc.broker.dispatch_time, 110 * cgsim::sim::kMicrosecond);
+  EXPECT_EQ(sc.broker.quorum_apply_time, 2 * cgsim::sim::kMillisecond);
+  std::string bad = kMinimal;
+  bad.replace(bad.find("{kind: rabbitmq}"), 16, "{kind: rabbitmq, dispatch_time: -1ms}");
+  EXPECT_NE(load_error(bad).find("broker.dispatch_time"), std::string::npos) << load_error(bad);
+}

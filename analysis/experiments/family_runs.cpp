@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -64,12 +65,13 @@ void check_conservation(const RunSummary& s) {
 /// queue; Pulsar: the subscription's oldest unsettled message) is at most the steady level old,
 /// a message waiting behind one consumer's full prefetch window (prefetch, or receiver queue
 /// size; one message without a limit) and the delivery; a fault of the group ends it too, and a
-/// run that ends first leaves all of it as start-up. First processings of messages published
+/// run that ends first leaves all of it as start-up. A fixed `output.warmup` replaces that rule
+/// for every group, as in Kafka runs. First processings of messages published
 /// before the end are start-up ones, the rest steady; backlog samples likewise.
 class FamilyWarmup {
  public:
-  explicit FamilyWarmup(const std::vector<double>& thresholds_s) {
-    for (double t : thresholds_s) groups_.push_back(Group{WarmupTracker(-1, t), {}, {}, 0, 0});
+  FamilyWarmup(const std::optional<sim::Time>& fixed, const std::vector<double>& thresholds_s) {
+    for (double t : thresholds_s) groups_.push_back(Group{WarmupTracker(fixed ? *fixed : -1, t), {}, {}, 0, 0});
   }
   bool open(std::size_t g) const { return groups_[g].tracker.end_ns() == WarmupTracker::kOpen; }
   /// A first processing of a message published at @p published, done at @p done.
@@ -150,7 +152,7 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
   out.broker = "rabbitmq";
   std::vector<double> thresholds;
   for (const auto& g : sc.consumers) thresholds.push_back(family_threshold_s(g.ack.automatic ? 0 : g.prefetch, g.processing_time));
-  FamilyWarmup warmup(thresholds);
+  FamilyWarmup warmup(sc.output.warmup, thresholds);
   std::uint64_t redelivered = 0, settlement_pending = 0;
   std::map<std::string, std::uint64_t> requeues, drops;
 
@@ -266,7 +268,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
   std::vector<double> thresholds;
   for (const auto& sub : sc.pulsar.subscriptions)
     thresholds.push_back(family_threshold_s(sub.consumers.receiver_queue_size, sub.consumers.processing_time));
-  FamilyWarmup warmup(thresholds);
+  FamilyWarmup warmup(sc.output.warmup, thresholds);
   // Per subscription and partition: the first message not settled yet (settling is final).
   std::vector<std::vector<std::int64_t>> first_unsettled(ids.size());
   std::map<std::string, std::uint64_t> redeliveries;

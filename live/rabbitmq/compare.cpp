@@ -132,6 +132,10 @@ ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, con
   rep.notes.push_back("live processings ended " + fmt(liver.mean_overshoot_us, 1) +
                       " us after their planned end on average (client timer and scheduling delay; a busy client"
                       " plans from the previous planned end, so this lateness does not add up)");
+  if (liver.ack_to_delivery_samples > 0)
+    rep.notes.push_back("live: an idle client's next delivery came a median " + fmt(liver.median_ack_to_delivery_us, 1) +
+                        " us after its ack, " + fmt(liver.median_done_to_delivery_us, 1) + " us after its processing ended (" +
+                        std::to_string(liver.ack_to_delivery_samples) + " acks)");
   rep.notes.push_back("live latencies less the measured broker round trip (" + fmt(round_trip_ms) +
                       " ms), simulated ones less twice the scenario's network latency");
   return rep;

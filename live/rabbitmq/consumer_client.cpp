@@ -13,8 +13,12 @@ namespace cgsim::live::rabbitmq {
 
 namespace {
 
+/// The model's own stream names (models/rabbitmq/consumer.cpp): each client draws the processing
+/// times and nack decisions its simulated counterpart draws, in the same order, so live and
+/// simulated runs differ by what the broker and the clients do, not by independent samples (with
+/// few, long, exponential processings the samples alone move a consumer's share by several pp).
 std::string stream(std::int32_t g, std::int32_t m, std::uint32_t life, const char* what) {
-  return "live/rabbitmq/consumer/" + std::to_string(g) + "/" + std::to_string(m) + "/" + std::to_string(life) + "/" + what;
+  return "rabbitmq/consumer/" + std::to_string(g) + "/" + std::to_string(m) + "/" + std::to_string(life) + "/" + what;
 }
 
 /// How long one wait for a delivery may block before the loop looks at its flags again.
@@ -176,6 +180,8 @@ bool ConsumerClient::handle(AmqpConnection& conn, const amqp_envelope_t& env) {
   MessageHead head{};
   if (env.message.body.len >= sizeof head) std::memcpy(&head, env.message.body.bytes, sizeof head);
   const std::int64_t start = ctx_.now_ns();
+  if (idle_ack_ns_ >= 0) ctx_.recorder->ack_to_delivery(start - idle_ack_ns_, start - idle_done_ns_);
+  idle_ack_ns_ = -1;
   double secs = spec_.processing_time.sample(processing_rng_);
   if (slow_factor_ != 1.0 && start < slow_until_) secs *= slow_factor_;
   // Working off deliveries that were already waiting, a processing is planned to end its drawn
@@ -216,6 +222,10 @@ bool ConsumerClient::handle(AmqpConnection& conn, const amqp_envelope_t& env) {
   pending_tag_ = env.delivery_tag;
   ++pending_count_;
   if (pending_count_ >= spec_.ack.multiple || !more) flush_acks(conn);
+  if (!more) {
+    idle_done_ns_ = done;
+    idle_ack_ns_ = ctx_.now_ns();
+  }
   return true;
 }
 

@@ -77,6 +77,9 @@ class ConsumerClient {
   std::int64_t chain_end_ns_ = -1;
   /// The previous processing's end and how late it was against its plan (from its own start).
   std::int64_t last_done_ns_ = -1, last_lateness_ns_ = 0;
+  /// When the client last finished a processing and sent its ack with nothing left to process
+  /// (it idles until the next delivery); -1 otherwise.
+  std::int64_t idle_done_ns_ = -1, idle_ack_ns_ = -1;
   sim::Rng processing_rng_, reject_rng_;
 };
 

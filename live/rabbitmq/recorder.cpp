@@ -39,6 +39,12 @@ void Recorder::depth(std::int32_t queue, std::uint64_t messages, std::int64_t t_
   depths_.push_back({t_ns, Depth{queue, messages}});
 }
 
+void Recorder::ack_to_delivery(std::int64_t gap_ns, std::int64_t from_done_ns) {
+  std::lock_guard lk(mu_);
+  ack_gaps_.push_back(gap_ns);
+  done_gaps_.push_back(from_done_ns);
+}
+
 void Recorder::count(const std::string& name) {
   std::lock_guard lk(mu_);
   ++extra_[name];
@@ -165,6 +171,15 @@ RabbitRun Recorder::finish(std::int64_t end_ns, const std::vector<std::uint64_t>
                        {"ready and unacknowledged at the end", at_end}};
   for (const auto& [k, v] : extra_) out.family.counts.emplace_back(k, v);
   out.mean_overshoot_us = overshoot_n ? overshoot_sum / static_cast<double>(overshoot_n) / 1e3 : 0;
+  if (!ack_gaps_.empty()) {
+    auto mid = ack_gaps_.begin() + static_cast<std::ptrdiff_t>(ack_gaps_.size() / 2);
+    std::nth_element(ack_gaps_.begin(), mid, ack_gaps_.end());
+    out.median_ack_to_delivery_us = static_cast<double>(*mid) / 1e3;
+    out.ack_to_delivery_samples = ack_gaps_.size();
+    auto dmid = done_gaps_.begin() + static_cast<std::ptrdiff_t>(done_gaps_.size() / 2);
+    std::nth_element(done_gaps_.begin(), dmid, done_gaps_.end());
+    out.median_done_to_delivery_us = static_cast<double>(*dmid) / 1e3;
+  }
   out.fault_redeliveries = attribution.faults();
   out.redelivered_after_nack = attribution.after_nack();
   return out;

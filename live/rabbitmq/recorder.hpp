@@ -43,6 +43,14 @@ struct RabbitRun {
   std::vector<std::uint64_t> final_depth;
   /// Live only: mean time a processing ended after its planned end, microseconds.
   double mean_overshoot_us = 0;
+  /// Live only: median time from an idle client's ack to its next delivery (the broker round
+  /// trip a prefetch-1 consumer waits after every message while its queue has a backlog; with
+  /// an empty queue it includes the wait for a publish), microseconds; 0 without any.
+  double median_ack_to_delivery_us = 0;
+  /// Live only: the same, from the end of the processing (the client's own work before the ack
+  /// included), microseconds.
+  double median_done_to_delivery_us = 0;
+  std::uint64_t ack_to_delivery_samples = 0;
 };
 
 class Recorder {
@@ -59,6 +67,9 @@ class Recorder {
   void depth(std::int32_t queue, std::uint64_t messages, std::int64_t t_ns);
   /// Adds one to the live-only count @p name (reported among the family's counts).
   void count(const std::string& name);
+  /// An idle client's ack was followed by its next delivery @p gap_ns later, @p from_done_ns
+  /// after the end of its processing.
+  void ack_to_delivery(std::int64_t gap_ns, std::int64_t from_done_ns);
   /// The client state of a consumer ("Consuming", "Closed", "Crashed").
   void consumer_state(std::int32_t group, std::int32_t consumer, const std::string& state);
 
@@ -94,6 +105,7 @@ class Recorder {
   std::vector<std::pair<std::int64_t, Fault>> faults_;
   std::vector<std::pair<std::int64_t, Depth>> depths_;
   std::vector<std::vector<std::string>> states_;
+  std::vector<std::int64_t> ack_gaps_, done_gaps_;
   std::map<std::string, std::uint64_t> extra_;  ///< per group, per consumer index
 };
 

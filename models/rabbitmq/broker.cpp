@@ -129,6 +129,7 @@ std::int32_t Broker::open_channel(Consumer* client, std::int32_t group, std::int
   c.prefetch = prefetch;
   c.priority = priority;
   c.auto_ack = auto_ack;
+  c.quorum_auto_ack = auto_ack && queue(q).spec().type == QueueSpec::Type::Quorum;
   c.open = true;
   c.consuming = true;
   queue(q).add_consumer(id, priority);
@@ -140,7 +141,12 @@ void Broker::deliver(std::int32_t ch, std::uint32_t slot) {
   const std::uint64_t tag = c.next_tag++;
   Message& m = pool_[slot];
   const std::uint64_t id = m.id;
-  if (c.auto_ack) {
+  if (c.quorum_auto_ack) {
+    // rabbit_fifo_client settles an auto-ack delivery when it reaches the channel (same instant
+    // here), unless the consumer tag is gone by then (a cancel): then it is returned.
+    c.unacked.push_back(Channel::Unacked{tag, slot, engine_.now()});
+    engine_.schedule_after(0, models::priority::kNetwork, [this, ch, tag] { settle_on_arrival(ch, tag); });
+  } else if (c.auto_ack) {
     // Settled as it leaves: the broker forgets it; the client frees the slot when done with it.
     Queue& q = queue(c.queue);
     q.settled();
@@ -150,8 +156,23 @@ void Broker::deliver(std::int32_t ch, std::uint32_t slot) {
     if (!engine_.pending(c.tick)) arm_tick(ch);
   }
   Consumer* client = c.client;
-  engine_.schedule_after(latency(), models::priority::kNetwork,
+  engine_.schedule_after(scenario_.broker.dispatch_time + latency(), models::priority::kNetwork,
                          [client, ch, slot, id, tag] { client->on_delivery(ch, slot, id, tag); });
+}
+
+void Broker::settle_on_arrival(std::int32_t ch, std::uint64_t tag) {
+  Channel& c = channel(ch);
+  if (!c.open || c.returned(tag)) return;
+  auto it = std::find_if(c.unacked.begin(), c.unacked.end(), [tag](const Channel::Unacked& u) { return u.tag == tag; });
+  if (it == c.unacked.end()) return;
+  c.unacked.erase(it);
+  Queue& q = queue(c.queue);
+  q.settled();
+  ++q.counters().acked;  // the client frees the slot when done with it
+  if (c.consuming) {
+    q.credit_returned(ch);
+    q.dispatch();
+  }
 }
 
 void Broker::ack(std::int32_t ch, std::uint64_t tag, bool multiple) {
@@ -213,35 +234,56 @@ void Broker::nack(std::int32_t ch, std::uint64_t tag, bool requeue) {
 
 void Broker::cancel(std::int32_t ch) {
   Channel& c = channel(ch);
-  if (!c.open || !c.consuming) return;
-  c.consuming = false;
+  if (!c.open || !c.consuming || c.cancel_applying) return;
   Queue& q = queue(c.queue);
-  q.remove_consumer(ch);
-  if (q.spec().type == QueueSpec::Type::Quorum && !c.auto_ack) {
-    // RabbitMQ 3.10: the channel drops the consumer tag from its queue client before it sends
-    // the cancel to the queue's Raft log, and waits for it to be applied. Deliveries the queue
-    // checked out to the consumer before applying it (the credit of acks sent just before the
-    // cancel returns at once) reach the channel after that, find no consumer tag, and the
-    // client returns them (rabbit_fifo_client's handle_delivery for an unknown tag): back on
-    // the returns list with the delivery count raised and the redelivered flag. Here they are
-    // the deliveries made at the cancel's instant: the newest tags.
+  Consumer* client = c.client;
+  if (q.spec().type == QueueSpec::Type::Quorum) {
+    // RabbitMQ 3.10: the channel drops the consumer tag from its queue client, sends the cancel
+    // to the queue's Raft log and answers cancel-ok without waiting for it to apply. Until it
+    // applies the queue still serves the consumer (credit returned by acks, publishes);
+    // deliveries that reach the channel meanwhile find no consumer tag and the client returns
+    // them (rabbit_fifo_client's handle_delivery for an unknown tag), auto-ack ones included:
+    // back on the returns list with the delivery count raised and the redelivered flag. The
+    // deliveries made at the cancel's instant (the newest tags) are among them.
     const sim::Time now = engine_.now();
     auto first = c.unacked.end();
     while (first != c.unacked.begin() && std::prev(first)->delivered == now) --first;
-    if (first != c.unacked.end()) {
-      c.returned_from_tag = first->tag;
-      for (auto it = first; it != c.unacked.end(); ++it) {
-        const std::uint64_t id = pool_[it->slot].id;
-        q.requeue(it->slot);
-        signals_.requeued.emit(c.queue, id, RequeueReason::Cancelled, now);
-      }
-      c.unacked.erase(first, c.unacked.end());
-      if (c.unacked.empty()) engine_.cancel(c.tick);
+    c.returned_from_tag = first != c.unacked.end() ? first->tag : c.next_tag;
+    c.cancel_applying = true;
+    if (scenario_.broker.quorum_apply_time > 0) {
+      engine_.schedule_after(scenario_.broker.quorum_apply_time, models::priority::kNetwork,
+                             [this, ch] { apply_quorum_cancel(ch); });
+    } else {
+      apply_quorum_cancel(ch);
     }
+  } else {
+    c.consuming = false;
+    q.remove_consumer(ch);
+    q.dispatch();  // a single active consumer's successor may take over
+  }
+  engine_.schedule_after(latency(), models::priority::kNetwork, [client, ch] { client->on_cancel_ok(ch); });
+}
+
+void Broker::apply_quorum_cancel(std::int32_t ch) {
+  Channel& c = channel(ch);
+  if (!c.open || !c.cancel_applying) return;  // the channel closed first and returned everything
+  c.cancel_applying = false;
+  c.consuming = false;
+  Queue& q = queue(c.queue);
+  q.remove_consumer(ch);
+  auto first = std::find_if(c.unacked.begin(), c.unacked.end(),
+                            [&c](const Channel::Unacked& u) { return c.returned(u.tag); });
+  if (first != c.unacked.end()) {
+    const sim::Time now = engine_.now();
+    for (auto it = first; it != c.unacked.end(); ++it) {
+      const std::uint64_t id = pool_[it->slot].id;
+      q.requeue(it->slot);
+      signals_.requeued.emit(c.queue, id, RequeueReason::Cancelled, now);
+    }
+    c.unacked.erase(first, c.unacked.end());
+    if (c.unacked.empty()) engine_.cancel(c.tick);
   }
   q.dispatch();  // a single active consumer's successor may take over, returns go elsewhere
-  Consumer* client = c.client;
-  engine_.schedule_after(latency(), models::priority::kNetwork, [client, ch] { client->on_cancel_ok(ch); });
 }
 
 void Broker::close(std::int32_t ch, RequeueReason why) {
@@ -252,8 +294,11 @@ void Broker::close(std::int32_t ch, RequeueReason why) {
   Queue& q = queue(c.queue);
   if (c.consuming) {
     c.consuming = false;
+    c.cancel_applying = false;
     q.remove_consumer(ch);
   }
+  // Quorum auto-ack deliveries still on the channel go back and never reach the client.
+  if (c.quorum_auto_ack && !c.unacked.empty()) c.returned_from_tag = std::min(c.returned_from_tag, c.unacked.front().tag);
   // Returned in delivery-tag order (rabbit_fifo's return_all sorts by message id).
   for (const Channel::Unacked& u : c.unacked) {
     const std::uint64_t id = pool_[u.slot].id;

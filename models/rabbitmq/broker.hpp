@@ -42,6 +42,12 @@ struct Channel {
   std::int32_t prefetch = 0;
   std::int32_t priority = 0;
   bool auto_ack = false;
+  /// Auto-ack on a quorum queue: the queue checks deliveries out like any others (within a
+  /// window of kQuorumAutoAckWindow) and the channel settles each as it reaches it.
+  bool quorum_auto_ack = false;
+  /// A quorum cancel sent to the queue's Raft log and not applied yet: the consumer is still
+  /// served, and what it is delivered meanwhile is returned when the cancel applies.
+  bool cancel_applying = false;
   bool open = false;
   bool consuming = false;   ///< registered at its queue (basic.consume, not cancelled)
   bool in_service = false;  ///< in its queue's service order
@@ -54,7 +60,12 @@ struct Channel {
 
   bool returned(std::uint64_t tag) const { return tag >= returned_from_tag; }
 
+  /// rabbit_quorum_queue checks a consumer out with its prefetch, 2000 for prefetch 0 (an
+  /// auto-ack client sends no basic.qos).
+  static constexpr std::size_t kQuorumAutoAckWindow = 2000;
+
   bool has_credit() const {
+    if (quorum_auto_ack) return unacked.size() < kQuorumAutoAckWindow;
     return auto_ack || prefetch == 0 || unacked.size() < static_cast<std::size_t>(prefetch);
   }
 };
@@ -122,6 +133,11 @@ class Broker {
   void on_tick(std::int32_t channel);
   void arm_tick(std::int32_t channel);
   std::string routing_key_of(const Message& m) const;
+  /// A quorum auto-ack delivery reached the channel: settled unless it was returned.
+  void settle_on_arrival(std::int32_t channel, std::uint64_t tag);
+  /// A quorum cancel applies: the consumer leaves the queue and what it was delivered since the
+  /// cancel reached the channel goes back, in tag order.
+  void apply_quorum_cancel(std::int32_t channel);
 
   sim::Engine& engine_;
   const Scenario& scenario_;

@@ -86,6 +86,15 @@ struct ConsumerGroupSpec {
 /// Broker and network settings.
 struct BrokerSpec {
   sim::Time network_latency = 500 * sim::kMicrosecond;  ///< one-way client<->broker delay
+  /// The broker's own work per delivery: from the queue choosing a message for a consumer with
+  /// credit (after a publish, or an ack or nack that returned credit) to its basic.deliver
+  /// leaving the broker, the hops through the queue, channel and writer processes. Together with
+  /// the ack's way in it is the gap a prefetch-1 consumer idles after every message.
+  sim::Time dispatch_time = 0;
+  /// How long a quorum queue's Raft log takes to apply a consumer's cancel after the channel
+  /// sent it (the channel answers cancel-ok at once); deliveries made to the consumer meanwhile
+  /// are returned when it applies.
+  sim::Time quorum_apply_time = 0;
   sim::Time consumer_timeout = 30 * sim::kMinute;       ///< consumer_timeout; kNever: disabled
   sim::Time channel_tick = sim::kMinute;                ///< channel_tick_interval
 };
