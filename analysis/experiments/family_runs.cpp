@@ -417,15 +417,6 @@ FamilyRun simulate_family(const FamilyScenario& scenario) {
   return simulate_pulsar(std::get<models::pulsar::ScenarioFile>(scenario.scenario));
 }
 
-nlohmann::json to_json(const FamilyRun& run) {
-  nlohmann::json j = to_json(run.summary, false);
-  j["broker"] = run.broker;
-  j["sources"] = run.sources;
-  nlohmann::json counts = nlohmann::json::object();
-  for (const auto& [k, v] : run.counts) counts[k] = v;
-  j["counts"] = counts;
-  j["ordering_violations"] = run.ordering_violations;
-  return j;
-}
+nlohmann::json to_json(const FamilyRun& run) { return to_json(run.summary, run); }
 
 }  // namespace cgsim::analysis
