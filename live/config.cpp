@@ -7,6 +7,7 @@
 
 #include "live/backend.hpp"
 #include "live/java/java_consumer.hpp"
+#include "live/scale_timeline.hpp"
 #include "models/common/error.hpp"
 
 namespace cgsim::live {
@@ -66,26 +67,15 @@ models::Scenario scale_scenario(const models::Scenario& in, double s) {
   }
   models::Scenario sc = in;
   sc.time_scale = 1;
-  sc.duration = scale_time(sc.duration, s);
+  scale_timeline(sc, sc.producers, s);
   sc.broker.initial_rebalance_delay = scale_time(sc.broker.initial_rebalance_delay, s);
-  sc.output.sample_interval = std::max<sim::Time>(sim::kMillisecond, scale_time(sc.output.sample_interval, s));
-  for (auto& p : sc.producers) {
-    p.start = scale_time(p.start, s);
-    p.stop = scale_time(p.stop, s);
-    p.metadata_max_age = scale_time(p.metadata_max_age, s);
-    for (auto& step : p.rate.steps) step.first = scale_time(step.first, s);
-  }
+  for (auto& p : sc.producers) p.metadata_max_age = scale_time(p.metadata_max_age, s);
   for (auto& g : sc.groups) {
     g.session_timeout = scale_time(g.session_timeout, s);
     g.heartbeat_interval = scale_time(g.heartbeat_interval, s);
     g.max_poll_interval = scale_time(g.max_poll_interval, s);
     g.commit.interval = scale_time(g.commit.interval, s);
     g.metadata_max_age = scale_time(g.metadata_max_age, s);
-  }
-  for (auto& f : sc.faults) {
-    f.at = scale_time(f.at, s);
-    f.duration = scale_time(f.duration, s);
-    f.gap = scale_time(f.gap, s);
   }
   return sc;
 }

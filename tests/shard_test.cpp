@@ -14,44 +14,23 @@
 #include "analysis/experiments/sweep_shard.hpp"
 #include "analysis/output/output.hpp"
 #include "models/common/error.hpp"
+#include "small_sweep_scenario.hpp"
 
 namespace an = cgsim::analysis;
 namespace fs = std::filesystem;
 
 namespace {
 
-const char* kScenario = R"(name: shard-small
-seed: 7
-duration: 30s
-broker: {initial_rebalance_delay: 1s}
-topics: [{name: t, partitions: 4}]
-producers:
-  - {topic: t, rate: {kind: poisson, per_second: 1500}, keys: {kind: uniform, cardinality: 500}}
-groups:
-  - id: g
-    topics: [t]
-    session_timeout: 6s
-    heartbeat_interval: 2s
-    consumers: {count: 2, processing_time: {kind: exponential, mean: 300us}}
-faults:
-  - {at: 15s, crash: g/0}
-)";
+const std::string kScenario =
+    cgsim::testing::small_sweep_scenario({"shard-small", 7, 30, 1500, 500});
 
 const fs::path kRoot = fs::path(CGSIM_BINARY_DIR) / "shard_test";
 
 std::string scenario_file(const std::string& name, const std::string& text = kScenario) {
-  fs::create_directories(kRoot);
-  const fs::path p = kRoot / name;
-  std::ofstream(p) << text;
-  return p.string();
+  return cgsim::testing::write_file(kRoot / name, text);
 }
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream b;
-  b << in.rdbuf();
-  return b.str();
-}
+using cgsim::testing::read_file;
 
 an::SweepOptions options(const std::string& file) {
   an::SweepOptions o;
@@ -90,7 +69,7 @@ std::string merge_error(const std::vector<std::string>& dirs) {
 /// Rewrites a shard.json through @p edit.
 template <typename F>
 void edit_shard(const std::string& dir, F edit) {
-  auto doc = nlohmann::json::parse(read(fs::path(dir) / "shard.json"));
+  auto doc = nlohmann::json::parse(read_file(fs::path(dir) / "shard.json"));
   edit(doc);
   std::ofstream(fs::path(dir) / "shard.json") << doc.dump(1) << "\n";
 }
@@ -132,7 +111,7 @@ TEST(ShardedSweep, MergeIsByteIdenticalToTheUnshardedSweep) {
     an::check_shards(shards);
     const fs::path out = kRoot / ("merged_" + std::to_string(n));
     an::write_sweep_outputs(out.string(), an::merge_sweep_shards(shards));
-    for (const char* f : {"sweep.json", "sweep.csv", "runs.csv"}) EXPECT_EQ(read(ref / f), read(out / f)) << n << " " << f;
+    for (const char* f : {"sweep.json", "sweep.csv", "runs.csv"}) EXPECT_EQ(read_file(ref / f), read_file(out / f)) << n << " " << f;
   }
 }
 
@@ -142,8 +121,8 @@ TEST(ShardedSweep, ARerunShardWritesTheSameBytes) {
   auto o2 = o;
   o2.jobs = 1;
   const auto b = run_shards(o2, 3, "rerun_b");
-  for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(read(fs::path(a[k]) / "shard.json"), read(fs::path(b[k]) / "shard.json"));
-  const auto m = nlohmann::json::parse(read(fs::path(a[1]) / "shard.json")).at("manifest");
+  for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(read_file(fs::path(a[k]) / "shard.json"), read_file(fs::path(b[k]) / "shard.json"));
+  const auto m = nlohmann::json::parse(read_file(fs::path(a[1]) / "shard.json")).at("manifest");
   EXPECT_EQ(an::covered_units(m), (std::vector<std::size_t>{1, 4}));
   EXPECT_EQ(m.at("units").at("total"), 6);
   EXPECT_EQ(m.at("cgsim_version"), an::kCgsimVersion);

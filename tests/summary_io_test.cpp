@@ -12,6 +12,7 @@
 #include "analysis/metrics/summary_builder.hpp"
 #include "analysis/output/output.hpp"
 #include "analysis/output/report_family.hpp"
+#include "models/common/error.hpp"
 #include "scenarios/loader.hpp"
 
 namespace {
@@ -104,6 +105,35 @@ TEST(SummaryJson, WrittenSummaryReadsBackEqual) {
   EXPECT_EQ(nlohmann::json::parse(j.dump(2)).get<analysis::RunSummary>(), s);
 }
 
+// A RabbitMQ or Pulsar run's own fields are in the same field list: written beside the shared
+// ones, read back equal, and required where the list says so.
+TEST(SummaryJson, FamilyFieldsRoundTripAndAreRequired) {
+  analysis::RunSummary s = sample_summary();
+  s.wall_seconds = 0;
+  analysis::FamilyFields f;
+  f.broker = "rabbitmq";
+  f.sources = {"queue q"};
+  f.counts = {{"acknowledged", 5}, {"published", 9}};
+  f.ordering_violations = 4;
+  const nlohmann::json j = nlohmann::json::parse(analysis::to_json(s, f).dump(2));
+  EXPECT_EQ(j.at("counts").at("published"), 9);
+  analysis::RunSummary s2;
+  analysis::FamilyFields f2;
+  analysis::from_json(j, s2, f2);
+  EXPECT_EQ(s2, s);
+  EXPECT_EQ(f2, f);
+  nlohmann::json missing = j;
+  missing.erase("ordering_violations");
+  try {
+    analysis::from_json(missing, s2, f2);
+    ADD_FAILURE() << "a summary without ordering_violations was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("ordering_violations"), std::string::npos) << e.what();
+  }
+  // A Kafka run's summary has none of them.
+  EXPECT_FALSE(nlohmann::json(s).contains("broker"));
+}
+
 TEST(SummaryJson, WithoutWallClockReadsBackWithZeroWallClock) {
   analysis::RunSummary s = sample_summary();
   const auto back = analysis::to_json(s, false).get<analysis::RunSummary>();
@@ -142,6 +172,10 @@ TEST(SummaryJson, EveryFamilyGoldenSummaryReadsAndWritesBackByteForByte) {
     const auto back = analysis::report_parts::load_family_run_outputs(dir);
     ASSERT_TRUE(back.has_value()) << e.path();
     EXPECT_EQ(analysis::to_json(back->run).dump(2) + "\n", text) << e.path();
+    analysis::RunSummary s;
+    analysis::FamilyFields f;
+    analysis::from_json(nlohmann::json::parse(text), s, f);
+    EXPECT_EQ(analysis::to_json(s, f).dump(2) + "\n", text) << e.path();
   }
   fs::remove_all(dir);
   EXPECT_GT(n, 0u);

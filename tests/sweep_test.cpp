@@ -14,41 +14,20 @@
 #include "analysis/metrics/stats.hpp"
 #include "analysis/output/output.hpp"
 #include "models/common/error.hpp"
+#include "small_sweep_scenario.hpp"
 
 namespace an = cgsim::analysis;
 namespace fs = std::filesystem;
 
 namespace {
 
-const char* kScenario = R"(name: sweep-small
-seed: 40
-duration: 40s
-broker: {initial_rebalance_delay: 1s}
-topics: [{name: t, partitions: 4}]
-producers:
-  - {topic: t, rate: {kind: poisson, per_second: 2000}, keys: {kind: uniform, cardinality: 1000}}
-groups:
-  - id: g
-    topics: [t]
-    session_timeout: 6s
-    heartbeat_interval: 2s
-    consumers: {count: 2, processing_time: {kind: exponential, mean: 300us}}
-faults:
-  - {at: 20s, crash: g/0}
-)";
 
 std::string scenario_file(const std::string& name) {
-  std::string path = std::string(CGSIM_BINARY_DIR) + "/" + name;
-  std::ofstream(path) << kScenario;
-  return path;
+  return cgsim::testing::write_file(fs::path(CGSIM_BINARY_DIR) / name,
+                                    cgsim::testing::small_sweep_scenario({"sweep-small", 40, 40, 2000, 1000}));
 }
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream b;
-  b << in.rdbuf();
-  return b.str();
-}
+using cgsim::testing::read_file;
 
 }  // namespace
 
@@ -134,9 +113,9 @@ TEST(Sweep, OutputIsIdenticalWhateverTheThreadCount) {
   const fs::path d1 = fs::path(CGSIM_BINARY_DIR) / "sweep_out_1", d2 = fs::path(CGSIM_BINARY_DIR) / "sweep_out_4";
   an::write_sweep_outputs(d1.string(), a);
   an::write_sweep_outputs(d2.string(), b);
-  for (const char* f : {"sweep.json", "sweep.csv", "runs.csv"}) EXPECT_EQ(read(d1 / f), read(d2 / f)) << f;
+  for (const char* f : {"sweep.json", "sweep.csv", "runs.csv"}) EXPECT_EQ(read_file(d1 / f), read_file(d2 / f)) << f;
   EXPECT_TRUE(fs::exists(d1 / "timing.json"));
-  EXPECT_EQ(read(d1 / "sweep.json").find("wall"), std::string::npos);
+  EXPECT_EQ(read_file(d1 / "sweep.json").find("wall"), std::string::npos);
 }
 
 TEST(Sweep, RunIUsesTheScenarioSeedPlusIAndMatchesASingleRun) {

@@ -126,6 +126,67 @@ double family_threshold_s(std::int32_t window, const sim::Distribution& processi
   return steady_lag_level(static_cast<double>(std::max(window, 1)) * mean_s);
 }
 
+/// The collector of a RabbitMQ or Pulsar run: it subscribes to the faults through the signals every
+/// family emits (models/common/signals.hpp) and takes each family's processings and backlog
+/// samples in family-neutral terms, feeding one SummaryBuilder, the groups' duplicate frontiers
+/// and warm-ups, and the run's ordering violations and backlog series.
+class FamilyCollector {
+ public:
+  FamilyCollector(std::vector<std::string> ids, std::size_t partitions, const std::optional<sim::Time>& fixed_warmup,
+                  const std::vector<double>& thresholds, models::CommonSignals& signals, FamilyRun& out)
+      : ids_(std::move(ids)), builder_(ids_), frontiers_(ids_.size(), partitions), warmup_(fixed_warmup, thresholds), out_(out) {
+    for (std::size_t g = 0; g < ids_.size(); ++g) builder_.ordering_scope(g, "key");
+    signals.fault.connect([this](const models::FaultSpec& f, sim::Time t) {
+      for (std::size_t g = 0; g < ids_.size(); ++g)
+        if (ids_[g] == f.group) {
+          builder_.fault(g, fault_record(f, t), frontiers_.of(g));
+          warmup_.fault(g, t);
+        }
+    });
+  }
+
+  /// Whether group @p g's warm-up is still open (its backlog samples then need the oldest message's age).
+  bool warming(std::size_t g) const { return warmup_.open(g); }
+
+  /// Consumer @p consumer of group @p g completed a processing of the message at @p position of
+  /// @p partition (a queue, or a topic partition), published at @p published and done at @p done;
+  /// @p out_of_order: after a later message of its key @p key (-1: none).
+  void processed(std::size_t g, std::int32_t consumer, std::int32_t partition, std::int64_t position, sim::Time published,
+                 sim::Time done, bool duplicate, bool out_of_order, std::int64_t key) {
+    const Processing p{partition, position, done - published, duplicate, false};
+    builder_.processed(g, consumer, &p, 1);
+    if (!duplicate) warmup_.processed(g, published, done);
+    frontiers_.processed(g, partition, position);
+    // Every processing counts, re-processings included (docs/model.md, "Ordering").
+    if (out_of_order) {
+      ++out_.ordering_violations;
+      builder_.out_of_order(g, partition, key);
+    }
+  }
+
+  /// Group @p g's backlog at a sample taken at @p at, its oldest unprocessed message @p oldest_age_s old.
+  void backlog(std::size_t g, sim::Time at, std::uint64_t backlog, double oldest_age_s) {
+    warmup_.sample(g, at, backlog, oldest_age_s);
+    builder_.lag_sample(g, backlog, 0, sim::to_seconds(at));
+    out_.backlog.push_back({sim::to_seconds(at), static_cast<std::int32_t>(g), backlog});
+  }
+
+  /// Writes the run's summary from @p head, the groups' end states and the warm-ups closed at
+  /// @p end, and checks conservation.
+  void finish(RunSummary head, std::vector<GroupEnd> ends, sim::Time end) {
+    out_.summary = builder_.finish(std::move(head), std::move(ends));
+    warmup_.finish(out_.summary, end);
+    check_conservation(out_.summary);
+  }
+
+ private:
+  std::vector<std::string> ids_;
+  SummaryBuilder builder_;
+  Frontiers frontiers_;
+  FamilyWarmup warmup_;
+  FamilyRun& out_;
+};
+
 const char* state_name(models::rabbitmq::ConsumerState s) {
   switch (s) {
     case models::rabbitmq::ConsumerState::Consuming: return "Consuming";
@@ -145,28 +206,17 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
   rmq::World world(engine, sc);
   std::vector<std::string> ids;
   for (const auto& g : sc.consumers) ids.push_back(g.name);
-  SummaryBuilder builder(ids);
-  for (std::size_t g = 0; g < ids.size(); ++g) builder.ordering_scope(g, "key");
-  Frontiers frontiers(ids.size(), sc.queues.size());
   FamilyRun out;
   out.broker = "rabbitmq";
   std::vector<double> thresholds;
   for (const auto& g : sc.consumers) thresholds.push_back(family_threshold_s(g.ack.automatic ? 0 : g.prefetch, g.processing_time));
-  FamilyWarmup warmup(sc.output.warmup, thresholds);
+  FamilyCollector collector(ids, sc.queues.size(), sc.output.warmup, thresholds, world.signals(), out);
   std::uint64_t redelivered = 0, settlement_pending = 0;
   std::map<std::string, std::uint64_t> requeues, drops;
 
   world.signals().processed.connect([&](const rmq::ProcessedMessage& m) {
-    const auto g = static_cast<std::size_t>(m.group);
-    const Processing p{m.queue, static_cast<std::int64_t>(m.message), m.done - m.published, m.duplicate, false};
-    builder.processed(g, m.consumer, &p, 1);
-    if (!m.duplicate) warmup.processed(g, m.published, m.done);
-    frontiers.processed(g, m.queue, static_cast<std::int64_t>(m.message));
-    // Every processing counts, re-processings included (docs/model.md, "Ordering").
-    if (m.out_of_order) {
-      ++out.ordering_violations;
-      builder.out_of_order(g, m.queue, m.key == rmq::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
-    }
+    collector.processed(static_cast<std::size_t>(m.group), m.consumer, m.queue, static_cast<std::int64_t>(m.message), m.published,
+                        m.done, m.duplicate, m.out_of_order, m.key == rmq::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
     if (m.redelivered) ++redelivered;
   });
   world.signals().requeued.connect([&](std::int32_t, std::uint64_t, rmq::RequeueReason r, sim::Time) {
@@ -179,25 +229,15 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
     // The oldest message of the queue no consumer has finished, while a warm-up needs it.
     sim::Time oldest = -1;
     for (std::size_t g = 0; g < sc.consumers.size(); ++g) {
-      if (sc.queue_index(sc.consumers[g].queue) != q || !warmup.open(g) || oldest >= 0) continue;
+      if (sc.queue_index(sc.consumers[g].queue) != q || !collector.warming(g) || oldest >= 0) continue;
       oldest = t;
       world.broker().pool().for_each_live([&](const rmq::Message& m) {
         if (m.queue == q && m.processed == 0) oldest = std::min(oldest, m.published);
       });
     }
     for (std::size_t g = 0; g < sc.consumers.size(); ++g)
-      if (sc.queue_index(sc.consumers[g].queue) == q) {
-        warmup.sample(g, t, ready + unacked, oldest >= 0 ? sim::to_seconds(t - oldest) : 0.0);
-        builder.lag_sample(g, ready + unacked, 0, sim::to_seconds(t));
-        out.backlog.push_back({sim::to_seconds(t), static_cast<std::int32_t>(g), ready + unacked});
-      }
-  });
-  world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
-    for (std::size_t g = 0; g < ids.size(); ++g)
-      if (ids[g] == f.group) {
-        builder.fault(g, fault_record(f, t), frontiers.of(g));
-        warmup.fault(g, t);
-      }
+      if (sc.queue_index(sc.consumers[g].queue) == q)
+        collector.backlog(g, t, ready + unacked, oldest >= 0 ? sim::to_seconds(t - oldest) : 0.0);
   });
   if (attach) attach(world);
   world.start();
@@ -234,8 +274,7 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
   head.simulated_seconds = sim::to_seconds(sc.duration);
   head.events = engine.events_executed();
   head.produced = totals.published;
-  out.summary = builder.finish(std::move(head), std::move(ends));
-  warmup.finish(out.summary, sc.duration);
+  collector.finish(std::move(head), std::move(ends), sc.duration);
   out.counts = {{"published", totals.published},
                 {"unroutable", totals.unroutable},
                 {"enqueued", totals.enqueued},
@@ -248,7 +287,6 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
                 {"lost in auto-ack clients", totals.lost_in_clients}};
   for (const auto& [k, v] : requeues) out.counts.emplace_back(k, v);
   for (const auto& [k, v] : drops) out.counts.emplace_back(k, v);
-  check_conservation(out.summary);
   return out;
 }
 
@@ -260,15 +298,12 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
   std::size_t max_partitions = 1;
   for (const auto& t : sc.pulsar.topics) max_partitions = std::max<std::size_t>(max_partitions, static_cast<std::size_t>(std::max(1, t.partitions)));
   for (const auto& s : sc.pulsar.subscriptions) ids.push_back(s.name);
-  SummaryBuilder builder(ids);
-  for (std::size_t g = 0; g < ids.size(); ++g) builder.ordering_scope(g, "key");
-  Frontiers frontiers(ids.size(), max_partitions);
   FamilyRun out;
   out.broker = "pulsar";
   std::vector<double> thresholds;
   for (const auto& sub : sc.pulsar.subscriptions)
     thresholds.push_back(family_threshold_s(sub.consumers.receiver_queue_size, sub.consumers.processing_time));
-  FamilyWarmup warmup(sc.output.warmup, thresholds);
+  FamilyCollector collector(ids, max_partitions, sc.output.warmup, thresholds, world.signals(), out);
   // Per subscription and partition: the first message not settled yet (settling is final).
   std::vector<std::vector<std::int64_t>> first_unsettled(ids.size());
   std::map<std::string, std::uint64_t> redeliveries;
@@ -282,11 +317,6 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
       ++failed;
       return;
     }
-    const auto g = static_cast<std::size_t>(m.subscription);
-    const Processing p{m.partition, m.entry, m.done - m.published, m.duplicate, false};
-    builder.processed(g, m.consumer, &p, 1);
-    if (!m.duplicate) warmup.processed(g, m.published, m.done);
-    frontiers.processed(g, m.partition, m.entry);
     // Every processing counts, re-processings included (docs/model.md, "Ordering"): the model
     // flags first completions only, so the highest entry completed per key is kept here.
     bool out_of_order = false;
@@ -297,10 +327,8 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
         else it->second = m.entry;
       }
     }
-    if (out_of_order) {
-      ++out.ordering_violations;
-      builder.out_of_order(g, m.partition, m.key == pl::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
-    }
+    collector.processed(static_cast<std::size_t>(m.subscription), m.consumer, m.partition, m.entry, m.published, m.done,
+                        m.duplicate, out_of_order, m.key == pl::kNoKey ? -1 : static_cast<std::int64_t>(m.key));
   });
   world.signals().redelivered.connect([&](std::int32_t, std::int32_t, std::int64_t, pl::RedeliveryReason r, sim::Time) {
     ++redeliveries[std::string("redelivered (") + pl::to_string(r) + ")"];
@@ -309,7 +337,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
   world.signals().backlog.connect([&](std::int32_t s, std::uint64_t backlog, std::uint64_t, sim::Time t) {
     const auto g = static_cast<std::size_t>(s);
     double oldest_age_s = 0;
-    if (warmup.open(g)) {
+    if (collector.warming(g)) {
       const std::vector<pl::Dispatcher*> ds = world.dispatchers(s);
       auto& first = first_unsettled[g];
       first.resize(ds.size(), 0);
@@ -322,16 +350,7 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
         if (e < size) oldest_age_s = std::max(oldest_age_s, sim::to_seconds(t - ledger[static_cast<std::size_t>(e)].published));
       }
     }
-    warmup.sample(g, t, backlog, oldest_age_s);
-    builder.lag_sample(g, backlog, 0, sim::to_seconds(t));
-    out.backlog.push_back({sim::to_seconds(t), s, backlog});
-  });
-  world.signals().fault.connect([&](const models::FaultSpec& f, sim::Time t) {
-    for (std::size_t g = 0; g < ids.size(); ++g)
-      if (ids[g] == f.group) {
-        builder.fault(g, fault_record(f, t), frontiers.of(g));
-        warmup.fault(g, t);
-      }
+    collector.backlog(g, t, backlog, oldest_age_s);
   });
   if (attach) attach(world);
   world.start();
@@ -368,14 +387,12 @@ FamilyRun simulate_pulsar(const models::pulsar::ScenarioFile& sc, const std::fun
   head.simulated_seconds = sim::to_seconds(sc.duration);
   head.events = engine.events_executed();
   head.produced = published;
-  out.summary = builder.finish(std::move(head), std::move(ends));
-  warmup.finish(out.summary, sc.duration);
+  collector.finish(std::move(head), std::move(ends), sc.duration);
   out.counts = {{"published", published},
                 {"dead-lettered", dead_lettered},
                 {"failed (negative acks)", failed},
                 {"processed, not yet settled at the end", settlement_pending}};
   for (const auto& [k, v] : redeliveries) out.counts.emplace_back(k, v);
-  check_conservation(out.summary);
   return out;
 }
 
@@ -419,15 +436,6 @@ FamilyRun simulate_family(const FamilyScenario& scenario) {
   return simulate_pulsar(std::get<models::pulsar::ScenarioFile>(scenario.scenario));
 }
 
-nlohmann::json to_json(const FamilyRun& run) {
-  nlohmann::json j = to_json(run.summary, false);
-  j["broker"] = run.broker;
-  j["sources"] = run.sources;
-  nlohmann::json counts = nlohmann::json::object();
-  for (const auto& [k, v] : run.counts) counts[k] = v;
-  j["counts"] = counts;
-  j["ordering_violations"] = run.ordering_violations;
-  return j;
-}
+nlohmann::json to_json(const FamilyRun& run) { return to_json(run.summary, run); }
 
 }  // namespace cgsim::analysis

@@ -41,17 +41,10 @@ struct BacklogSample {
   std::uint64_t backlog = 0;
 };
 
-struct FamilyRun {
-  std::string broker;  ///< "rabbitmq" or "pulsar"
+/// The run: its summary, and (as FamilyFields) the family, each group's source, the family's own
+/// counts and its per-key ordering violations.
+struct FamilyRun : FamilyFields {
   RunSummary summary;
-  /// Per group (same order as summary.groups): what it consumes from ("queue mail_jobs",
-  /// "Key_Shared subscription scores on player_events").
-  std::vector<std::string> sources;
-  /// The family's own totals over the run, in the order they are printed.
-  std::vector<std::pair<std::string, std::uint64_t>> counts;
-  /// Processings (re-processings included) of a record after a later record of the same key had
-  /// been processed (docs/model.md, "Ordering").
-  std::uint64_t ordering_violations = 0;
   /// Every group's backlog at every output sample, in time order (not in summary.json).
   std::vector<BacklogSample> backlog;
 };
@@ -85,8 +78,7 @@ FamilyScenario load_family_scenario(const std::string& path, const std::string& 
 /// Runs @p scenario with its own seed.
 FamilyRun simulate_family(const FamilyScenario& scenario);
 
-/// summary.json of such a run: the shared summary, plus "broker", "sources", "counts" and
-/// "ordering_violations".
+/// summary.json of such a run: the shared summary and the family's fields (summary.hpp).
 nlohmann::json to_json(const FamilyRun& run);
 
 }  // namespace cgsim::analysis

@@ -47,6 +47,7 @@ void read(const json& v, const std::string& path, T& x) {
 }
 void read(const json& v, const std::string& path, double& x) { x = json_real(v, path); }
 void read(const json& v, const std::string& path, std::string& x) { x = json_string(v, path); }
+void read(const json& v, const std::string& path, std::vector<std::pair<std::string, std::uint64_t>>& x);
 template <typename T>
 void read(const json& v, const std::string& path, std::vector<T>& x);
 void read(const json& v, const std::string& path, std::map<std::string, std::vector<std::string>>& x);
@@ -57,6 +58,12 @@ void read(const json& v, const std::string& path, T& x);
 /// A field's value as the writer puts it in JSON: doubles rounded to 6 decimals, the rest as is
 /// (result types through their to_json).
 json out(double v) { return r6(v); }
+/// Named counts, as an object.
+json out(const std::vector<std::pair<std::string, std::uint64_t>>& v) {
+  json o = json::object();
+  for (const auto& [k, n] : v) o[k] = n;
+  return o;
+}
 template <typename T>
 json out(const T& v) {
   return json(v);
@@ -274,9 +281,10 @@ void describe(V& v, S& f) {
   v("detected", f.detected);
 }
 
-template <typename V, typename S>
-  requires std::same_as<std::remove_const_t<S>, RunSummary>
-void describe(V& v, S& s) {
+/// A run's fields; @p family, when given, adds a RabbitMQ or Pulsar run's own.
+template <typename V, typename S, typename F>
+  requires std::same_as<std::remove_const_t<S>, RunSummary> && std::same_as<std::remove_const_t<F>, FamilyFields>
+void describe(V& v, S& s, F* family) {
   v.req("scenario", s.scenario);
   v("backend", s.backend);
   v("seed", s.seed);
@@ -299,10 +307,29 @@ void describe(V& v, S& s) {
   v("faults", s.faults);
   v("ordering", s.ordering);
   v.when(!s.warmup.reason.empty(), "warmup", s.warmup);
+  // RabbitMQ and Pulsar runs only (a Kafka run's summary has none of these).
+  if (family != nullptr) {
+    v.req("broker", family->broker);
+    v("sources", family->sources);
+    v.req("counts", family->counts);
+    v.req("ordering_violations", family->ordering_violations);
+  }
+}
+
+template <typename V, typename S>
+  requires std::same_as<std::remove_const_t<S>, RunSummary>
+void describe(V& v, S& s) {
+  using F = std::conditional_t<std::is_const_v<S>, const FamilyFields, FamilyFields>;
+  describe(v, s, static_cast<F*>(nullptr));
 }
 
 namespace {
 
+void read(const json& v, const std::string& path, std::vector<std::pair<std::string, std::uint64_t>>& x) {
+  if (!v.is_object()) json_type_error(path, "an object", v);
+  x.clear();
+  for (const auto& [k, e] : v.items()) x.emplace_back(k, json_integer<std::uint64_t>(e, key_path(path, k)));
+}
 template <typename T>
 void read(const json& v, const std::string& path, std::vector<T>& x) {
   if (!v.is_array()) json_type_error(path, "an array", v);
@@ -368,6 +395,19 @@ json to_json(const RunSummary& s, bool include_wall_clock) {
   json j = s;
   if (!include_wall_clock) j.erase("wall_seconds");
   return j;
+}
+
+json to_json(const RunSummary& s, const FamilyFields& f) {
+  json j = json::object();
+  Writer w{j};
+  describe(w, s, &f);
+  j.erase("wall_seconds");
+  return j;
+}
+
+void from_json(const json& j, RunSummary& s, FamilyFields& f) {
+  Reader r{j, ""};
+  describe(r, s, &f);
 }
 
 }  // namespace cgsim::analysis

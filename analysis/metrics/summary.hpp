@@ -1,7 +1,7 @@
 #pragma once
 /// @file summary.hpp
-/// The result of one run of a scenario, whichever backend ran it (simulator or live Kafka).
-/// It is what `summary.json` holds and what `cgsim validate` compares.
+/// The result of one run of a scenario, whichever backend ran it (simulator or live) and whichever
+/// broker family it models. It is what `summary.json` holds and what `cgsim validate` compares.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -192,6 +192,22 @@ struct RunSummary {
   bool operator==(const RunSummary&) const = default;
 };
 
+/// What only a RabbitMQ or Pulsar run adds to summary.json, beside its RunSummary
+/// (analysis/experiments/family_runs.hpp's FamilyRun carries both).
+struct FamilyFields {
+  std::string broker;  ///< "rabbitmq" or "pulsar"
+  /// Per group (same order as the summary's groups): what it consumes from ("queue mail_jobs",
+  /// "Key_Shared subscription scores on player_events").
+  std::vector<std::string> sources;
+  /// The family's own totals over the run, in the order they are printed (summary.json holds them
+  /// as an object, so its keys come back sorted).
+  std::vector<std::pair<std::string, std::uint64_t>> counts;
+  /// Processings (re-processings included) of a record after a later record of the same key had
+  /// been processed (docs/model.md, "Ordering").
+  std::uint64_t ordering_violations = 0;
+  bool operator==(const FamilyFields&) const = default;
+};
+
 // JSON (nlohmann's ADL functions): the one writer and reader of summary.json. Writers round
 // floating-point figures to 6 decimals; readers require the identifying fields (scenario,
 // simulated_seconds, groups, ids and names, start times) and default the others.
@@ -220,5 +236,9 @@ void from_json(const nlohmann::json& j, RunSummary& s);
 /// summary.json. @p include_wall_clock false drops wall_seconds so that output is byte-identical
 /// across runs (golden files, determinism tests).
 nlohmann::json to_json(const RunSummary& s, bool include_wall_clock = true);
+/// summary.json of a RabbitMQ or Pulsar run: @p s's fields (without wall_seconds) and @p f's.
+nlohmann::json to_json(const RunSummary& s, const FamilyFields& f);
+/// Reads such a summary.json (an InputError naming the field when one is missing or malformed).
+void from_json(const nlohmann::json& j, RunSummary& s, FamilyFields& f);
 
 }  // namespace cgsim::analysis

@@ -18,18 +18,10 @@ std::optional<FamilyRunOutputs> load_family_run_outputs(const fs::path& dir) {
   if (!fs::exists(sp)) return std::nullopt;
   const json j = read_json(sp);
   if (!j.is_object() || !j.contains("broker") || !j["broker"].is_string() || j["broker"] == "kafka") return std::nullopt;
-  const std::string top = sp.string() + ": ";
   FamilyRunOutputs out;
   FamilyRun& r = out.run;
   try {
-    j.get_to(r.summary);
-    r.broker = json_string(json_at(j, top, "broker"), top + "broker");
-    for (const auto& s : json_array_or_empty(j, top, "sources")) r.sources.push_back(json_string(s, top + "sources"));
-    const json& counts = json_at(j, top, "counts");
-    if (!counts.is_object()) json_type_error(top + "counts", "an object", counts);
-    for (const auto& [k, v] : counts.items())
-      r.counts.emplace_back(k, json_integer<std::uint64_t>(v, key_path(top + "counts", k)));
-    r.ordering_violations = json_integer<std::uint64_t>(json_at(j, top, "ordering_violations"), top + "ordering_violations");
+    from_json(j, r.summary, r);
   } catch (const InputError& e) {
     throw InputError(std::string(e.what()).rfind(sp.string(), 0) == 0 ? e.what() : sp.string() + ": " + e.what());
   } catch (const json::exception& e) {

@@ -21,6 +21,7 @@
 
 #include "live/interrupt.hpp"
 #include "live/owned_resources.hpp"
+#include "live/scale_timeline.hpp"
 #include "live/pulsar/worker.hpp"
 #include "models/common/error.hpp"
 #include "models/common/processing.hpp"
@@ -34,11 +35,6 @@ namespace pl = models::pulsar;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-sim::Time scaled(sim::Time t, double s) {
-  if (t == sim::kNever) return t;
-  return static_cast<sim::Time>(std::llround(static_cast<double>(t) * s));
-}
 
 std::string make_run_id() {
   std::random_device rd;
@@ -146,18 +142,7 @@ nlohmann::json to_json(const PulsarDetails& d) {
 pl::ScenarioFile scale_pulsar_scenario(const pl::ScenarioFile& sc, double s) {
   if (!(s > 0 && s <= 1)) throw InputError("--time-scale: expected a number in (0, 1], got " + std::to_string(s));
   pl::ScenarioFile out = sc;
-  out.duration = scaled(sc.duration, s);
-  for (auto& p : out.pulsar.producers) {
-    p.start = scaled(p.start, s);
-    p.stop = scaled(p.stop, s);
-    for (auto& step : p.rate.steps) step.first = scaled(step.first, s);
-  }
-  for (auto& f : out.faults) {
-    f.at = scaled(f.at, s);
-    f.duration = scaled(f.duration, s);
-    f.gap = scaled(f.gap, s);
-  }
-  out.output.sample_interval = std::max<sim::Time>(scaled(sc.output.sample_interval, s), sim::kMillisecond);
+  scale_timeline(out, out.pulsar.producers, s);
   return out;
 }
 

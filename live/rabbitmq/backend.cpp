@@ -8,6 +8,7 @@
 #include "analysis/experiments/family_runs.hpp"
 #include "live/interrupt.hpp"
 #include "live/backend.hpp"
+#include "live/scale_timeline.hpp"
 #include "live/rabbitmq/consumer_client.hpp"
 #include "live/rabbitmq/producers.hpp"
 #include "live/rabbitmq/topology.hpp"
@@ -164,18 +165,7 @@ nlohmann::json to_json(const RabbitDetails& d) {
 rmq::Scenario scale_rabbitmq_scenario(const rmq::Scenario& sc, double s) {
   if (!(s > 0 && s <= 1)) throw InputError("--time-scale: expected a number in (0, 1], got " + std::to_string(s));
   rmq::Scenario out = sc;
-  out.duration = scale_time(sc.duration, s);
-  for (auto& p : out.producers) {
-    p.start = scale_time(p.start, s);
-    p.stop = scale_time(p.stop, s);
-    for (auto& step : p.rate.steps) step.first = scale_time(step.first, s);
-  }
-  for (auto& f : out.faults) {
-    f.at = scale_time(f.at, s);
-    f.duration = scale_time(f.duration, s);
-    f.gap = scale_time(f.gap, s);
-  }
-  out.output.sample_interval = std::max<sim::Time>(scale_time(sc.output.sample_interval, s), sim::kMillisecond);
+  scale_timeline(out, out.producers, s);
   return out;
 }
 
