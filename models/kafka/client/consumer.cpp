@@ -119,8 +119,7 @@ bool Consumer::cooperative() const { return g_.protocol() == Protocol::Cooperati
 
 bool Consumer::kip848() const { return g_.protocol() == Protocol::Consumer; }
 
-bool Consumer::consuming() const {
-  if (state_ == MemberState::Stable) return true;
+bool Consumer::consuming_in_rebalance() const {
   if (kip848()) return !member_id_.empty() && state_ == MemberState::CompletingRebalance;
   return cooperative() && !assigned_.empty() &&
          (state_ == MemberState::PreparingRebalance || state_ == MemberState::CompletingRebalance);

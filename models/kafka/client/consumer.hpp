@@ -183,7 +183,9 @@ class Consumer : public AppendListener {
   void init_positions_later();
   /// True while poll() may return records: a stable member, or a cooperative member that keeps
   /// consuming what it owns during a rebalance.
-  bool consuming() const;
+  bool consuming() const { return state_ == MemberState::Stable || consuming_in_rebalance(); }
+  /// consuming() for a member that is not stable.
+  bool consuming_in_rebalance() const;
   void drop_partitions(const std::vector<std::int32_t>& gids);
   /// The periodic metadata refresh that follows a topic's growth.
   void on_metadata_refresh();
