@@ -25,7 +25,7 @@ const Docs& pulsar_docs() {
       {".producers", {"Producers writing to the topics.", "", json::array(), json::array()}},
       {".subscriptions", {"Subscriptions on the topics, each with its consumers.", "", nullptr, json::array()}},
       {".faults", {"Scheduled faults: crashes, leaves, joins, slow consumers, restarts.", "", json::array(), json::array()}},
-      {".output", {"Sampling of the backlog and throughput series.", "", json::object(), json{{"sample_interval", "1s"}}}},
+      {".output", {"Sampling of the backlog and throughput series, and the warm-up of the reported figures.", "", json::object(), json{{"sample_interval", "1s"}}}},
       // broker
       {"broker.kind", {"The broker family: pulsar.", "", nullptr, "pulsar"}},
       {"broker.request_latency", {"One-way delay between a client and the broker.", "duration", "500us", "1ms"}},
@@ -82,6 +82,7 @@ const Docs& pulsar_docs() {
       {"faults.rolling_restart", {"Subscription whose consumers restart one by one in index order, downtime + gap apart.", "", nullptr, "scores"}},
       // output
       {"output.sample_interval", {"Interval of the backlog and throughput samples.", "duration", "1s", "500ms"}},
+      {"output.warmup", {"Start-up left out of the headline (steady-state) figures: auto ends it when each subscription's backlog has settled (its oldest unprocessed message is no older than 1 s plus one receiver queue), or a fixed time from the start.", "duration or auto", "auto", "30s"}},
   };
   return d;
 }
@@ -166,7 +167,7 @@ json pulsar_schema() {
                                  {"topic", "rate"}))},
        {"subscriptions", list(sub)},
        {"faults", faults(false)},
-       {"output", object({{"sample_interval", duration()}}, {})}},
+       {"output", object({{"sample_interval", duration()}, {"warmup", {{"oneOf", json::array({{{"const", "auto"}}, duration()})}}}}, {})}},
       {"name", "broker", "topics", "subscriptions"});
   describe(top, pulsar_docs());
   return top;

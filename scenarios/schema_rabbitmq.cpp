@@ -25,12 +25,14 @@ const Docs& rabbitmq_docs() {
       {".producers", {"Producers publishing to the exchanges.", "", json::array(), json::array()}},
       {".consumers", {"Consumer groups: competing consumers of one queue each.", "", nullptr, json::array()}},
       {".faults", {"Scheduled faults: crashes, leaves, joins, slow consumers, restarts.", "", json::array(), json::array()}},
-      {".output", {"Sampling of the queue depth and throughput series.", "", json::object(), json{{"sample_interval", "1s"}}}},
+      {".output", {"Sampling of the queue depth and throughput series, and the warm-up of the reported figures.", "", json::object(), json{{"sample_interval", "1s"}}}},
       // broker
       {"broker.kind", {"The broker family: rabbitmq.", "", nullptr, "rabbitmq"}},
       {"broker.network_latency", {"One-way delay between a client and the broker.", "duration", "500us", "1ms"}},
       {"broker.consumer_timeout", {"consumer_timeout: a channel holding an unacknowledged delivery longer is closed and its messages requeued; off disables it.", "duration or off", "30m", "off"}},
       {"broker.channel_tick", {"How often a channel checks its consumer timeout (channel_tick_interval).", "duration", "1m", "10s"}},
+      {"broker.dispatch_time", {"The broker's own work between the queue choosing a message and the delivery leaving it; a prefetch-1 consumer idles 2 x network_latency + dispatch_time after each message.", "duration", "0", "110us"}},
+      {"broker.quorum_apply_time", {"Time a quorum queue takes to apply a basic.cancel: it keeps delivering to the consumer until then, and returns those deliveries.", "duration", "0", "2ms"}},
       // exchanges
       {"exchanges.name", {"Exchange name, referenced by bindings, producers and dead_letter_exchange.", "", nullptr, "jobs"}},
       {"exchanges.type", {"direct, fanout, topic (patterns with * and #) or x-consistent-hash (the plugin's hash ring, bit-exact).", "", nullptr, "x-consistent-hash"}},
@@ -83,6 +85,7 @@ const Docs& rabbitmq_docs() {
       {"faults.rolling_restart", {"Consumer group whose members restart one by one in index order, downtime + gap apart.", "", nullptr, "mail_workers"}},
       // output
       {"output.sample_interval", {"Interval of the queue depth and throughput samples.", "duration", "1s", "500ms"}},
+      {"output.warmup", {"Start-up left out of the headline (steady-state) figures: auto ends it when each consumer group's backlog has settled (its oldest unprocessed message is no older than 1 s plus one prefetch window), or a fixed time from the start.", "duration or auto", "auto", "30s"}},
   };
   return d;
 }
@@ -134,7 +137,9 @@ json rabbitmq_schema() {
        {"broker", object({{"kind", {{"const", "rabbitmq"}}},
                           {"network_latency", duration()},
                           {"consumer_timeout", {{"anyOf", json::array({json{{"const", "off"}}, duration()})}}},
-                          {"channel_tick", duration()}},
+                          {"channel_tick", duration()},
+                          {"dispatch_time", duration()},
+                          {"quorum_apply_time", duration()}},
                          {"kind"})},
        {"exchanges", list(object({{"name", name}, {"type", {{"enum", {"direct", "fanout", "topic", "x-consistent-hash"}}}}},
                                  {"name", "type"}))},
@@ -152,7 +157,7 @@ json rabbitmq_schema() {
                                  {"exchange", "rate"}))},
        {"consumers", list(consumer)},
        {"faults", faults(false)},
-       {"output", object({{"sample_interval", duration()}}, {})}},
+       {"output", object({{"sample_interval", duration()}, {"warmup", {{"oneOf", json::array({{{"const", "auto"}}, duration()})}}}}, {})}},
       {"name", "broker", "queues", "consumers"});
   describe(top, rabbitmq_docs());
   return top;

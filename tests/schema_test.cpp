@@ -161,7 +161,7 @@ TEST(Schema, SchemaAndLoaderRefuseTheSameInvalidFiles) {
       {"mail_jobs_rabbitmq.yaml", "consumers.0.queue", "~delete", "consumers[0]"},
       {"mail_jobs_rabbitmq.yaml", "queues.2.delivery_limit", "3", "queues[2].delivery_limit"},
       {"mail_jobs_rabbitmq.yaml", "consumers.0.ack", "{mode: auto, requeue: false}", "consumers[0].ack.requeue"},
-      {"mail_jobs_rabbitmq.yaml", "output.warmup", "auto", "output.warmup"},
+      {"mail_jobs_rabbitmq.yaml", "output.warmup", "soon", "output.warmup"},
       {"mail_jobs_rabbitmq.yaml", "subscriptions", "[]", "subscriptions"},
       // Pulsar
       {"chat_pulsar_failover.yaml", "groups", "[]", "groups"},
