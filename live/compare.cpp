@@ -249,6 +249,8 @@ Distribution over(const Runs& runs, F f) {
   return distribution(std::move(v));
 }
 
+}  // namespace
+
 Check make_check(std::string kind, std::string subject, std::string simulator, std::string live, std::string tolerance,
                  bool ok, bool informational, std::string note) {
   Check c;
@@ -266,8 +268,6 @@ Check make_check(std::string kind, std::string subject, std::string simulator, s
 std::string runs_label(std::size_t k, std::size_t n) {
   return n == 1 ? std::string() : ", repetition " + std::to_string(k + 1);
 }
-
-}  // namespace
 
 ValidationReport compare_runs(const models::Scenario& sc, const analysis::RunSummary& sim,
                               const analysis::RunSummary& live, const CompareOptions& opt) {

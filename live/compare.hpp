@@ -139,6 +139,13 @@ double duplicates_tolerance(const Distribution& sim, const Distribution& live, c
 /// producer's active time, times its instance count).
 double expected_produced(const models::Scenario& scenario);
 
+/// A check row built field by field (the row's fields in Check's order).
+Check make_check(std::string kind, std::string subject, std::string simulator, std::string live, std::string tolerance,
+                 bool ok, bool informational, std::string note);
+
+/// ", repetition K" (1-based) for repetition @p k of @p n, nothing when there is one.
+std::string runs_label(std::size_t k, std::size_t n);
+
 /// The host checks of one live repetition (@p label names it): produce rate and CPU wait count
 /// (a failure makes the run inconclusive), the process's CPU use is shown.
 std::vector<Check> host_checks(const HostFigures& h, const std::string& label, const Tolerances& tol);

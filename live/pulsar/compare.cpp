@@ -127,24 +127,6 @@ MappingDiff mapping_diff(const PulsarRun& a, const PulsarRun& b, std::int32_t s,
   return d;
 }
 
-std::string repetition_label(std::size_t k, std::size_t n) {
-  return n == 1 ? std::string() : ", repetition " + std::to_string(k + 1);
-}
-
-Check make_check(std::string kind, std::string subject, std::string simulator, std::string live, std::string tolerance, bool ok,
-                 bool informational, std::string note) {
-  Check c;
-  c.kind = std::move(kind);
-  c.subject = std::move(subject);
-  c.simulator = std::move(simulator);
-  c.live = std::move(live);
-  c.tolerance = std::move(tolerance);
-  c.ok = ok;
-  c.informational = informational;
-  c.note = std::move(note);
-  return c;
-}
-
 std::vector<Check> host_checks(const HostFigures& host, const std::string& label, const PulsarTolerances& tol) {
   std::vector<Check> out;
   const double sched = std::max<double>(1, static_cast<double>(host.scheduled));
@@ -239,7 +221,7 @@ ValidationReport compare(const pl::ScenarioFile& sc, const Runs& sims, const Run
           std::string note = std::to_string(d.common) + " keys on both sides";
           if (d.one_side) note += ", " + std::to_string(d.one_side) + " on one side only (not compared)";
           if (d.differ) note += "; " + std::to_string(d.differ) + " keys on other consumers";
-          rep.checks.push_back(make_check("key_mapping", period + repetition_label(k, nl),
+          rep.checks.push_back(make_check("key_mapping", period + runs_label(k, nl),
                                           std::to_string(d.common - d.differ) + "/" + std::to_string(d.common) + " keys",
                                           std::to_string(d.consumers - d.consumers_differ) + "/" + std::to_string(d.consumers) +
                                               " consumers' key sets equal",
