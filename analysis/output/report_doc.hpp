@@ -3,6 +3,7 @@
 /// The pieces of `cgsim report` (report.cpp) shared by its sections: the document written as
 /// HTML and Markdown side by side, naming helpers, and the plan section (report_plan.cpp), which
 /// reads plan.json.
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <sstream>
@@ -20,6 +21,9 @@ struct SimulationResult;
 namespace cgsim::analysis::report_parts {
 
 struct Plot {
+  /// The plot's file name under plots/, without ".svg": the chart's id reduced to letters,
+  /// digits, '-' and '_' (ids carry SLO, metric and group names from the input files, which may
+  /// hold '/' or ".."), and made unique within the report.
   std::string id;
   std::string title;
   std::string svg;
@@ -74,10 +78,25 @@ struct Doc {
     md << "\n";
   }
   void plot(Chart& c, const std::string& caption) {
-    Plot p{c.id(), c.title(), c.render(), caption};
+    Plot p{file_stem(c.id()), c.title(), c.render(), caption};
     html << "<figure>\n" << p.svg << "<figcaption>" << esc(caption) << "</figcaption></figure>\n";
     md << "![" << p.title << "](plots/" << p.id << ".svg)\n\n" << caption << "\n\n";
     plots.push_back(std::move(p));
+  }
+
+ private:
+  std::string file_stem(const std::string& id) const {
+    std::string stem;
+    for (char ch : id) stem += std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ? ch : '-';
+    if (stem.empty()) stem = "plot";
+    const auto taken = [&](const std::string& s) {
+      for (const auto& q : plots)
+        if (q.id == s) return true;
+      return false;
+    };
+    std::string unique = stem;
+    for (std::size_t n = 2; taken(unique); ++n) unique = stem + "-" + std::to_string(n);
+    return unique;
   }
 };
 
