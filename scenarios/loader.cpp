@@ -126,7 +126,7 @@ Scenario parse(const YAML::Node& root, const Source& source) {
     Field g = gs.at(i);
     g.expect_map({"id", "topics", "assignor", "protocol", "session_timeout", "heartbeat_interval",
                   "max_poll_interval", "max_poll_records", "commit", "auto_offset_reset", "start_spread",
-                  "metadata_max_age", "consumers"});
+                  "client_start", "metadata_max_age", "consumers"});
     GroupSpec gr;
     gr.id = g.at("id").str();
     if (gr.id.empty() || gr.id.find('/') != std::string::npos) g.at("id").fail("expected a non-empty id without '/'");
@@ -205,6 +205,10 @@ Scenario parse(const YAML::Node& root, const Source& source) {
       if (gr.start_spread >= sc.duration) {
         sp.fail("expected a start spread shorter than the run (" + sim::format_duration(sc.duration) + ")");
       }
+    }
+    if (g.has("client_start")) {
+      gr.client_start = g.at("client_start").one_of({"cold", "warm"}) == "warm" ? GroupSpec::ClientStart::Warm
+                                                                               : GroupSpec::ClientStart::Cold;
     }
     if (g.has("auto_offset_reset")) gr.auto_offset_reset = g.at("auto_offset_reset").one_of({"earliest", "latest"});
     Field c = g.at("consumers");

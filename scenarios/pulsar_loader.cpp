@@ -33,6 +33,7 @@ const char* foreign(const std::string& key) {
   if (key == "record_bytes") return "Kafka-only key: Pulsar producers take message_bytes";
   if (key == "assignor" || key == "protocol" || key == "session_timeout" || key == "heartbeat_interval" ||
       key == "max_poll_interval" || key == "max_poll_records" || key == "commit" || key == "auto_offset_reset" ||
+      key == "client_start" ||
       key == "static" || key == "rack" || key == "initial_rebalance_delay" || key == "produce_tick")
     return "Kafka-only key, not valid with broker kind pulsar";
   if (key == "exchanges" || key == "queues" || key == "bindings" || key == "exchange" || key == "routing_key" ||

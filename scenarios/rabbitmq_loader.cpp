@@ -35,6 +35,7 @@ const char* kafka_only(const std::string& key) {
   if (key == "record_bytes") return "RabbitMQ producers take message_bytes";
   if (key == "assignor" || key == "protocol" || key == "session_timeout" || key == "heartbeat_interval" ||
       key == "max_poll_interval" || key == "max_poll_records" || key == "commit" || key == "auto_offset_reset" ||
+      key == "client_start" ||
       key == "static" || key == "rack" || key == "initial_rebalance_delay" || key == "produce_tick" ||
       key == "request_latency")
     return "it is a Kafka setting";

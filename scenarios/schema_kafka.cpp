@@ -54,6 +54,7 @@ const Docs& kafka_docs() {
       {"groups.session_timeout", {"session.timeout.ms: a member whose heartbeats stop is removed after this long.", "duration", "45s", "10s"}},
       {"groups.heartbeat_interval", {"heartbeat.interval.ms; must be below session_timeout.", "duration", "3s (5s with protocol consumer)", "1s"}},
       {"groups.start_spread", {"Spread of the initial consumers' start times: each starts at a time drawn over it, from its own random stream (docs/model.md, \"Start-up and timer phases\").", "duration", "1s", "5s"}},
+      {"groups.client_start", {"How each consumer process starts: cold (a new process; for the Java client a JVM that loads the client's classes first, 0.36-0.70 s) or warm (the client library already loaded, as cgsim validate's prepared Java workers: 5-15 ms). Sets the bootstrap cost before the first JoinGroup (docs/model.md, \"Start-up and timer phases\").", "", "cold", "warm"}},
       {"groups.max_poll_interval", {"max.poll.interval.ms: a member that does not poll within this is evicted.", "duration", "5m", "10m"}},
       {"groups.metadata_max_age", {"metadata.max.age.ms (Java) / topic.metadata.refresh.interval.ms (librdkafka): how often a consumer refreshes its metadata, from its start; under the classic protocol a topic's new partitions are noticed at a refresh (docs/model.md, \"Adding partitions\").", "duration", "5m", "30s"}},
       {"groups.max_poll_records", {"max.poll.records: records one poll returns at most.", "records", 500, 100}},
@@ -101,6 +102,7 @@ json kafka_schema() {
                        {"commit", commit},
                        {"auto_offset_reset", {{"enum", {"earliest", "latest"}}}},
                        {"start_spread", duration()},
+                       {"client_start", {{"enum", {"cold", "warm"}}}},
                        {"metadata_max_age", duration()},
                        {"consumers", consumers}},
                       {"id", "topics", "consumers"});

@@ -154,6 +154,16 @@ TEST(Loader, StartSpreadIsADurationShorterThanTheRun) {
   EXPECT_NE(m.find("shorter than the run"), std::string::npos) << m;
 }
 
+TEST(Loader, ClientStartIsColdOrWarm) {
+  using CS = cgsim::models::GroupSpec::ClientStart;
+  EXPECT_EQ(load_scenario_text(kValid, "t.yaml").groups[0].client_start, CS::Cold);
+  auto sc = load_scenario_text(replace(kValid, "    topics: [events]", "    topics: [events]\n    client_start: warm"), "t.yaml");
+  EXPECT_EQ(sc.groups[0].client_start, CS::Warm);
+  std::string m = error_of(replace(kValid, "    topics: [events]", "    topics: [events]\n    client_start: hot"));
+  EXPECT_NE(m.find("groups[0].client_start"), std::string::npos) << m;
+  EXPECT_NE(m.find("warm"), std::string::npos) << m;
+}
+
 TEST(Loader, FaultAfterTheEndIsRejected) {
   std::string m = error_of(replace(kValid, "at: 30s", "at: 3m"));
   EXPECT_NE(m.find("before the end of the run"), std::string::npos) << m;

@@ -72,7 +72,12 @@ class Run {
     // Both backends create every initial consumer at the start of the run (librdkafka handles in
     // their threads, or `go` to the prepared JVMs), so their clients, and the timers that run from
     // a client's creation (librdkafka's auto-commit and housekeeping timers), start together.
-    for (auto& g : eff.groups) g.start_spread = 0;
+    // The Java workers are prepared before the start (a JVM per consumer that has already run a
+    // consumer once), so their clients start warm.
+    for (auto& g : eff.groups) {
+      g.start_spread = 0;
+      if (java_client()) g.client_start = models::GroupSpec::ClientStart::Warm;
+    }
     for (auto& w : check_live_settings(eff, d_.limits, d_.mock)) d_.warnings.push_back(w);
     for (const auto& w : d_.warnings) sh_.log("warning: " + w);
 

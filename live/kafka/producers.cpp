@@ -104,7 +104,11 @@ ProducerWorker::ProducerWorker(Shared& sh, const Layout& layout, const models::S
   } else {
     model_.emplace(*kind, flavor_, topic_.partitions, sim::Rng(sc.seed, stream_ + ".partitioner"));
   }
-  rd_kafka_conf_t* conf = make_conf(sh_, ours);
+  // The model appends a record at the instant it is produced: no producer batching delay. The
+  // producers here are the run's arrival process, not what validate checks, so by default they
+  // send at once (librdkafka's own default lingers 5 ms, which would add to every live latency);
+  // a linger.ms of the user's (-X, --config) still wins.
+  rd_kafka_conf_t* conf = make_conf(sh_, ours, {{"linger.ms", "0"}});
   rd_kafka_conf_set_dr_msg_cb(conf, &ProducerWorker::on_delivery);
   rk_ = new_client(RD_KAFKA_PRODUCER, conf);
 }

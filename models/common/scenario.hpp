@@ -85,6 +85,12 @@ struct GroupSpec {
   /// The group's initial consumers start at times drawn uniformly over this window, each from
   /// its own random stream.
   sim::Time start_spread = sim::kSecond;
+  /// Whether each consumer process starts cold (a new process: for the Java client a JVM that
+  /// still has to load and compile the client's classes) or warm (the client library already
+  /// loaded and exercised in the process, as cgsim validate's prepared Java workers are); it sets
+  /// the bootstrap cost a consumer pays before its first JoinGroup (ClientPolicy).
+  enum class ClientStart { Cold, Warm };
+  ClientStart client_start = ClientStart::Cold;
   ConsumerSpec consumers;
 };
 

@@ -65,10 +65,11 @@ void Consumer::start(Time spread) {
   const double at = rng.uniform();
   const double cost = rng.uniform();
   const Time offset = static_cast<Time>(at * static_cast<double>(spread));
-  const Time bootstrap =
-      policy_.bootstrap_cost_low +
-      static_cast<Time>(cost * static_cast<double>(policy_.bootstrap_cost_high - policy_.bootstrap_cost_low)) +
-      policy_.bootstrap_round_trips * 2 * g_.scenario().broker.request_latency;
+  const bool warm = g_.spec().client_start == GroupSpec::ClientStart::Warm;
+  const Time low = warm ? policy_.warm_bootstrap_cost_low : policy_.bootstrap_cost_low;
+  const Time high = warm ? policy_.warm_bootstrap_cost_high : policy_.bootstrap_cost_high;
+  const Time bootstrap = low + static_cast<Time>(cost * static_cast<double>(high - low)) +
+                         policy_.bootstrap_round_trips * 2 * g_.scenario().broker.request_latency;
   created_at_ = eng.now() + offset;
   last_join_sent_ = -1;
   join_deferred_ = false;
