@@ -108,6 +108,40 @@ TEST(ClassicGroup, WithoutInitialDelayTheFirstMemberGetsAGenerationOfItsOwn) {
   EXPECT_EQ(o.rebalances[1].trigger, "join");
 }
 
+TEST(ClassicGroup, AWarmJavaClientJoinsWithinMillisecondsAColdOneWithinTheJvmStart) {
+  // client_start: a cold Java consumer pays 0.36-0.70 s before its first JoinGroup, a warm one
+  // 5-15 ms; the six bootstrap round trips and the MEMBER_ID_REQUIRED one come on top.
+  const std::string groups = "    start_spread: 0s\n    heartbeat_interval: 1s\n";
+  auto cold = run(load(scenario(groups, "", 3)));
+  auto warm = run(load(scenario(groups + "    client_start: warm\n", "", 3)));
+  ASSERT_FALSE(cold.rebalances.empty());
+  ASSERT_FALSE(warm.rebalances.empty());
+  EXPECT_GE(cold.rebalances[0].start, 366 * kMillisecond);
+  EXPECT_LT(cold.rebalances[0].start, 710 * kMillisecond);
+  EXPECT_GE(warm.rebalances[0].start, 11 * kMillisecond);
+  EXPECT_LT(warm.rebalances[0].start, 24 * kMillisecond);
+}
+
+TEST(ClassicGroup, AStaleHeartbeatErrorDoesNotResetTheMember) {
+  // Four warm Java members start within milliseconds without an initial delay: generations
+  // follow each other faster than the heartbeats, whose ILLEGAL_GENERATION answers arrive after
+  // the member has joined a newer generation. The client ignores them (its generation changed),
+  // so no member rejoins under a second member id and the group settles in one start-up,
+  // without waiting a session timeout for an abandoned id.
+  for (int seed : {11, 12, 13}) {
+    std::string text = "broker: {initial_rebalance_delay: 0s}\n" +
+                       scenario("    start_spread: 0s\n    client_start: warm\n    session_timeout: 4500ms\n"
+                                "    heartbeat_interval: 300ms\n",
+                                "", 4, "{kind: lognormal, median: 2ms, sigma: 0.5}", 12, "18s", 800);
+    text.replace(text.find("seed: 5"), 7, "seed: " + std::to_string(seed));
+    auto o = run(load(text));
+    ASSERT_FALSE(o.rebalances.empty()) << seed;
+    for (const auto& r : o.rebalances) EXPECT_LT(r.end, kSecond) << "seed " << seed << ": " << r.trigger;
+    ASSERT_FALSE(o.generations.empty());
+    EXPECT_EQ(o.generations.back().assignment.size(), 4u) << seed;
+  }
+}
+
 TEST(ClassicGroup, StartTimesAndHeartbeatPhasesDifferBetweenClientsAndSeeds) {
   // Each client's start and heartbeat lag come from its own stream: two seeds give different
   // crash rebalance durations, and no member joins at the instant another does.

@@ -168,7 +168,8 @@ class Consumer:
         self.join_in_flight = False
         if err != E_NONE:
             if err != E_REBALANCE_IN_PROGRESS:
-                self.member_id = ""
+                if err == E_UNKNOWN_MEMBER_ID:  # ILLEGAL_GENERATION keeps the member id
+                    self.member_id = ""
                 self.generation = -1
             self.rejoin_reason = "join"
             self.state = UNJOINED
@@ -217,11 +218,15 @@ class Consumer:
         self.g.send(lambda: coord.on_heartbeat(mid, gen, c, inc))
         self.schedule_heartbeat()
 
-    def on_heartbeat_response(self, inc, err):
+    def on_heartbeat_response(self, inc, err, sent_member, sent_generation):
         if not self.current(inc) or err == E_NONE:
             return
+        # The Java client ignores an error about a generation or member id it has since left.
+        if sent_generation != self.generation or sent_member != self.member_id:
+            return
         if err in (E_UNKNOWN_MEMBER_ID, E_ILLEGAL_GENERATION):
-            self.member_id = ""
+            if err == E_UNKNOWN_MEMBER_ID:  # ILLEGAL_GENERATION keeps the member id
+                self.member_id = ""
             self.generation = -1
             self.state = UNJOINED
         if self.state in (M_STABLE, UNJOINED):

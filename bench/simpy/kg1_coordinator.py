@@ -19,13 +19,14 @@ class JoinRequest:
 
 
 class Member:
-    __slots__ = ("meta", "last_heartbeat", "awaiting_join", "awaiting_sync", "join_seq", "expiry")
+    __slots__ = ("meta", "last_heartbeat", "awaiting_join", "awaiting_sync", "pending_sync", "join_seq", "expiry")
 
     def __init__(self, meta, join_seq):
         self.meta = meta
         self.last_heartbeat = 0
         self.awaiting_join = False
-        self.awaiting_sync = False
+        self.awaiting_sync = False  # its SyncGroup waits for the assignment
+        self.pending_sync = False  # answered JoinGroup, SyncGroup not heard yet
         self.join_seq = join_seq
         self.expiry = None
 
@@ -130,6 +131,7 @@ class Coordinator:
         m.last_heartbeat = now
         m.awaiting_join = True
         m.awaiting_sync = False
+        m.pending_sync = False
         self.arm_expiry(m)
         if not self.leader:
             self.leader = mid
@@ -159,6 +161,7 @@ class Coordinator:
         g, eng = self.g, self.g.eng
         if self.state == COMPLETING:
             for _, m in self.sorted_members():
+                m.pending_sync = False
                 if m.awaiting_sync:
                     m.awaiting_sync = False
                     c, inc = m.meta.consumer, m.meta.incarnation
@@ -223,7 +226,7 @@ class Coordinator:
         subs = sorted(self.members)
         for mid, m in self.sorted_members():
             m.awaiting_join = False
-            m.awaiting_sync = True
+            m.pending_sync = True
             m.last_heartbeat = eng.now  # the session runs again from the join's completion
             c, inc, gen, leader = m.meta.consumer, m.meta.incarnation, self.generation, self.leader
             member_list = subs if mid == self.leader else []
@@ -235,8 +238,7 @@ class Coordinator:
         self.sync_timer = None
         if self.state != COMPLETING:
             return
-        for mid in [k for k, m in self.sorted_members() if m.awaiting_sync]:
-            self.members[mid].awaiting_sync = False
+        for mid in [k for k, m in self.sorted_members() if m.pending_sync]:
             self.remove_member(mid)
         self.prepare_rebalance("sync_timeout")
 
@@ -252,6 +254,7 @@ class Coordinator:
         if generation != self.generation:
             reply(m.meta.consumer, m.meta.incarnation, E_ILLEGAL_GENERATION, [])
             return
+        m.pending_sync = False
         if self.state == PREPARING:
             reply(m.meta.consumer, m.meta.incarnation, E_REBALANCE_IN_PROGRESS, [])
         elif self.state == STABLE:
@@ -293,7 +296,7 @@ class Coordinator:
                 err = E_REBALANCE_IN_PROGRESS
             elif generation != self.generation:
                 err = E_ILLEGAL_GENERATION
-        g.send(lambda: g.consumers[consumer].on_heartbeat_response(incarnation, err))
+        g.send(lambda: g.consumers[consumer].on_heartbeat_response(incarnation, err, member_id, generation))
 
     def on_leave(self, member_id, reason):
         if member_id not in self.members:

@@ -154,7 +154,8 @@ void Consumer::on_sync_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
   join_in_flight_ = false;
   if (err != ClassicGroupCoordinator::Error::None) {
     if (err != ClassicGroupCoordinator::Error::RebalanceInProgress) {
-      member_id_.clear();
+      // As for a heartbeat: ILLEGAL_GENERATION keeps the member id, UNKNOWN_MEMBER_ID drops it.
+      if (err == ClassicGroupCoordinator::Error::UnknownMemberId) member_id_.clear();
       generation_ = -1;
     }
     rejoin_reason_ = "join";
@@ -296,12 +297,24 @@ void Consumer::heartbeat() {
   schedule_heartbeat();
 }
 
-void Consumer::on_heartbeat_response(std::uint32_t inc, ClassicGroupCoordinator::Error err) {
+void Consumer::on_heartbeat_response(std::uint32_t inc, ClassicGroupCoordinator::Error err,
+                                     const std::string& sent_member, std::int32_t sent_generation) {
   if (!current(inc)) return;
   if (err == ClassicGroupCoordinator::Error::None) return;
+  // An error answering a heartbeat of a generation the member has since left behind is stale:
+  // the Java client ignores it when its generation or member id changed since the heartbeat
+  // left, librdkafka whenever the member is not in its steady state (rejoining or syncing).
+  if (policy_.heartbeat_errors_only_when_stable
+          ? state_ == MemberState::Unjoined || state_ == MemberState::PreparingRebalance ||
+                state_ == MemberState::CompletingRebalance
+          : sent_generation != generation_ || sent_member != member_id_) {
+    return;
+  }
   if (err == ClassicGroupCoordinator::Error::UnknownMemberId || err == ClassicGroupCoordinator::Error::IllegalGeneration) {
-    // Fenced: the partitions are lost, nothing is committed.
-    member_id_.clear();
+    // Fenced: the partitions are lost, nothing is committed. The member id stays valid after
+    // ILLEGAL_GENERATION (both clients keep it, so the coordinator need not wait for the old id
+    // to leave); UNKNOWN_MEMBER_ID drops it.
+    if (err == ClassicGroupCoordinator::Error::UnknownMemberId) member_id_.clear();
     generation_ = -1;
     set_state(MemberState::Unjoined);
   }
@@ -348,7 +361,10 @@ void Consumer::on_poll_timer() {
   }
   if (member_id_.empty()) return;
   // max.poll.interval.ms exceeded: the heartbeat thread leaves the group; the member's
-  // partitions are lost (no commit) and it rejoins with a new member id at its next poll.
+  // partitions are lost (no commit) and it rejoins with a new member id at its next poll. The
+  // application still works through the batch in hand, but for the group the partitions have
+  // no consumer from now on (stop_the_world_partition_s counts from here).
+  for (std::int32_t gid : assigned_) g_.mark_unowned(gid, now);
   if (kip848()) {
     send_consumer_heartbeat(-1, "max_poll_interval");
     member_id_.clear();

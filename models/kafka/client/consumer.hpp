@@ -78,7 +78,9 @@ class Consumer : public AppendListener {
                         const std::vector<assignors::MemberSubscription>& members);
   void on_sync_response(std::uint32_t incarnation, ClassicGroupCoordinator::Error err,
                         const std::vector<std::int32_t>& partitions);
-  void on_heartbeat_response(std::uint32_t incarnation, ClassicGroupCoordinator::Error err);
+  /// @p sent_member and @p sent_generation are those the heartbeat was sent with.
+  void on_heartbeat_response(std::uint32_t incarnation, ClassicGroupCoordinator::Error err,
+                             const std::string& sent_member, std::int32_t sent_generation);
   /// A ConsumerGroupHeartbeat response (consumer protocol, KIP-848).
   void on_consumer_heartbeat_response(std::uint32_t incarnation, const ConsumerGroupCoordinator::Response& r);
 

@@ -173,6 +173,7 @@ void ClassicGroupCoordinator::on_join(const JoinRequest& req) {
   m.last_heartbeat = now;
   m.awaiting_join = true;
   m.awaiting_sync = false;
+  m.pending_sync = false;
   arm_expiry(m);
   if (leader_.empty()) leader_ = id;
 
@@ -222,6 +223,7 @@ void ClassicGroupCoordinator::prepare_rebalance(const std::string& trigger) {
   if (state_ == ClassicGroupState::CompletingRebalance) {
     // Members waiting for SyncGroup learn that the generation is abandoned and rejoin.
     for (auto& [id, m] : members_) {
+      m.pending_sync = false;
       if (m.awaiting_sync) {
         m.awaiting_sync = false;
         std::int32_t c = m.meta.consumer;
@@ -332,7 +334,7 @@ void ClassicGroupCoordinator::complete_join() {
   }
   for (auto& [id, m] : members_) {
     m.awaiting_join = false;
-    m.awaiting_sync = true;
+    m.pending_sync = true;
     // Each member's session runs again from the join's completion (the pending expiry re-arms
     // itself from here when it fires).
     m.last_heartbeat = eng.now();
@@ -352,15 +354,12 @@ void ClassicGroupCoordinator::complete_join() {
 void ClassicGroupCoordinator::on_sync_deadline() {
   sync_timer_ = 0;
   if (state_ != ClassicGroupState::CompletingRebalance) return;
-  // Members that never sent SyncGroup (the leader above all) are removed and the group rebalances.
+  // Members that never sent SyncGroup (the leader above all) are removed and the group rebalances;
+  // those whose SyncGroup waits stay and learn of the new rebalance.
   std::vector<std::string> gone;
   for (const auto& [id, m] : members_)
-    if (m.awaiting_sync) gone.push_back(id);
-  for (const auto& id : gone) {
-    auto& m = members_.at(id);
-    m.awaiting_sync = false;
-    remove_member(id);
-  }
+    if (m.pending_sync) gone.push_back(id);
+  for (const auto& id : gone) remove_member(id);
   prepare_rebalance("sync_timeout");
 }
 
@@ -377,6 +376,7 @@ void ClassicGroupCoordinator::on_sync(const std::string& member_id, std::int32_t
     reply(m.meta.consumer, m.meta.incarnation, Error::IllegalGeneration, {});
     return;
   }
+  m.pending_sync = false;
   switch (state_) {
     case ClassicGroupState::PreparingRebalance:
       reply(m.meta.consumer, m.meta.incarnation, Error::RebalanceInProgress, {});
@@ -469,8 +469,8 @@ void ClassicGroupCoordinator::on_heartbeat(const std::string& member_id, std::in
       err = Error::IllegalGeneration;
     }
   }
-  group_.send([this, consumer, incarnation, err] {
-    group_.consumer(consumer).on_heartbeat_response(incarnation, err);
+  group_.send([this, consumer, incarnation, err, member_id, generation] {
+    group_.consumer(consumer).on_heartbeat_response(incarnation, err, member_id, generation);
   });
 }
 

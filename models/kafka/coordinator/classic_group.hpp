@@ -81,7 +81,12 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
     JoinRequest meta;
     sim::Time last_heartbeat = 0;
     bool awaiting_join = false;
+    /// Its SyncGroup has arrived and waits for the leader's assignment (Kafka's
+    /// awaitingSyncCallback): answered when the assignment comes or the generation is abandoned.
     bool awaiting_sync = false;
+    /// Given the generation's JoinGroup answer but not yet heard from with SyncGroup (Kafka's
+    /// pending sync members): removed if it stays silent until the sync deadline.
+    bool pending_sync = false;
     std::uint64_t join_seq = 0;
     sim::EventId expiry = 0;
   };
