@@ -2,6 +2,8 @@
 /// @file live_small_scenario.hpp
 /// The small Kafka scenario the validation tests without a broker compare and judge: one topic
 /// of four partitions at 100 records/s, a group of two consumers, consumer 1 crashing at 20 s.
+/// Processing times vary (exponential), so a Java heartbeat that falls due while a record is
+/// processed waits for the next poll() and the members' heartbeat phases drift apart, as live.
 #include "models/common/scenario.hpp"
 #include "scenarios/loader.hpp"
 
@@ -21,7 +23,7 @@ groups:
     heartbeat_interval: 1s
     max_poll_interval: 30s
     commit: {kind: auto, interval: 5s}
-    consumers: {count: 2, processing_time: {kind: constant, value: 2ms}}
+    consumers: {count: 2, processing_time: {kind: exponential, mean: 2ms}}
 faults:
   - {at: 20s, crash: g/1}
 )";

@@ -30,6 +30,7 @@ class Consumer:
         self.join_in_flight = False
         self.busy = False
         self.idle = False
+        self.heartbeat_due = 0
         self.rejoin_reason = "join"
         self.batch = []  # (partition, offset, appended, done)
         self.batch_emitted = 0
@@ -91,6 +92,8 @@ class Consumer:
         now = self.eng.now
         self.idle = False
         self.last_poll = now
+        if now >= self.heartbeat_due:
+            self.heartbeat_woken_by_poll()
         if self.state == UNJOINED or self.rejoin_needed:
             if not self.join_in_flight:
                 self.start_join(self.rejoin_reason)
@@ -205,10 +208,28 @@ class Consumer:
         if self.eng.pending(self.heartbeat_event):
             return
         inc = self.incarnation
-        # The heartbeat thread notices a due heartbeat up to retry.backoff.ms (100 ms) late.
+        # The heartbeat thread notices a due heartbeat up to retry.backoff.ms (100 ms) late,
+        # unless the application is in poll() then or calls it first (poll() wakes the thread).
         lag = int(((self.heartbeat_rng.next_u64() >> 11) * 2.0 ** -53) * float(HEARTBEAT_CHECK_PERIOD))
-        self.heartbeat_event = self.eng.after(self.g.p["heartbeat_interval_ns"] + lag, CLIENT,
-                                              lambda: self.current(inc) and self.heartbeat())
+        self.heartbeat_due = self.eng.now + self.g.p["heartbeat_interval_ns"]
+        late = self.heartbeat_due + lag
+
+        def due():
+            if not self.current(inc):
+                return
+            if not self.busy:
+                self.heartbeat()
+                return
+            self.heartbeat_event = self.eng.at(late, CLIENT, lambda: self.current(inc) and self.heartbeat())
+
+        self.heartbeat_event = self.eng.at(self.heartbeat_due, CLIENT, due)
+
+    def heartbeat_woken_by_poll(self):
+        if self.eng.now < self.heartbeat_due or not self.eng.pending(self.heartbeat_event):
+            return
+        self.eng.cancel(self.heartbeat_event)
+        self.heartbeat_event = None
+        self.heartbeat()
 
     def heartbeat(self):
         self.heartbeat_event = None

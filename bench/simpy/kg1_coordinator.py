@@ -313,6 +313,9 @@ class Coordinator:
     def on_commit(self, member_id, generation, consumer, offsets):
         if member_id not in self.members or generation != self.generation or self.state == COMPLETING:
             return
+        m = self.members[member_id]  # an accepted commit counts as a heartbeat
+        m.last_heartbeat = self.g.eng.now
+        self.arm_expiry(m)
         for gid, off in offsets:
             self.g.offsets[gid].committed = off
 

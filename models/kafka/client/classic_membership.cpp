@@ -271,12 +271,34 @@ void Consumer::schedule_heartbeat() {
   heartbeat_due_ = eng.now() + g_.spec().heartbeat_interval;
   Time at = policy_.heartbeat_on_main_loop ? main_loop_wake(heartbeat_due_) : heartbeat_due_;
   if (policy_.heartbeat_check_period > 0 && !kip848()) {
-    // The heartbeat thread notices a due heartbeat at its next look (ClientPolicy).
-    at += static_cast<Time>(heartbeat_rng_.uniform() * static_cast<double>(policy_.heartbeat_check_period));
+    // The heartbeat thread notices a due heartbeat at its next look (ClientPolicy), unless the
+    // application is inside poll() then or calls it first: poll() wakes the thread when a
+    // heartbeat is due.
+    const Time late =
+        at + static_cast<Time>(heartbeat_rng_.uniform() * static_cast<double>(policy_.heartbeat_check_period));
+    heartbeat_event_ = eng.schedule_at(at, models::priority::kClient, [this, inc, late] {
+      if (!current(inc)) return;
+      if (!busy_) {
+        heartbeat();
+        return;
+      }
+      heartbeat_event_ = g_.engine().schedule_at(late, models::priority::kClient, [this, inc] {
+        if (current(inc)) heartbeat();
+      });
+    });
+    return;
   }
   heartbeat_event_ = eng.schedule_at(at, models::priority::kClient, [this, inc] {
     if (current(inc)) heartbeat();
   });
+}
+
+void Consumer::heartbeat_woken_by_poll() {
+  sim::Engine& eng = g_.engine();
+  if (policy_.heartbeat_check_period <= 0 || eng.now() < heartbeat_due_ || !eng.pending(heartbeat_event_)) return;
+  eng.cancel(heartbeat_event_);
+  heartbeat_event_ = 0;
+  heartbeat();
 }
 
 void Consumer::heartbeat() {

@@ -29,10 +29,12 @@ struct ClientPolicy {
   /// librdkafka's heartbeat interval runs on across joins.
   bool heartbeat_restarts_at_join = true;
   /// The classic Java client's heartbeat thread looks whether a heartbeat is due every
-  /// retry.backoff.ms (100 ms) unless an application poll wakes it, so a heartbeat leaves up to
-  /// that long after it is due; the lag is drawn per heartbeat from the client's stream, and the
-  /// next one is due an interval after it left, so members' heartbeats drift apart. 0: no lag
-  /// (librdkafka sends on its main loop's wake-ups instead).
+  /// retry.backoff.ms (100 ms), and the application's poll() wakes it when one is due: a
+  /// heartbeat leaves when it is due if the application is inside poll() then, else at its next
+  /// poll() or the thread's next look, whichever comes first (the look's lag is drawn per
+  /// heartbeat from the client's stream). The next one is due an interval after it left, so
+  /// members' heartbeats drift apart by their processing. 0: no lag (librdkafka sends on its
+  /// main loop's wake-ups instead).
   sim::Time heartbeat_check_period = 100 * sim::kMillisecond;
   /// A cold client's own start-up cost before its first request (process and library start,
   /// for Java the JVM loading and compiling the client's classes), drawn uniformly from
@@ -79,6 +81,13 @@ struct ClientPolicy {
   /// (librdkafka discards it in every join state up to waiting for SyncGroup), not whenever the
   /// member's generation and id are still those the heartbeat was sent with (Java).
   bool heartbeat_errors_only_when_stable = false;
+  /// A crash (librdkafka: destroy without consumer close) still lets an auto-commit due within
+  /// this long after it go out: the destroy hands the client's threads a termination request
+  /// and the main thread serves its timers meanwhile. Measured on Kafka 3.9.1 with librdkafka
+  /// 2.0.2: for a crash at 2.0 s, the auto-commit timer's 2.0 s commit was sent at 2.004 s and
+  /// acknowledged, so nothing was processed twice (docs/validation.md). 0: the crash is
+  /// immediate (Java: SIGKILL of the process).
+  sim::Time destroy_commit_grace = 0;
 
   static constexpr ClientPolicy java() { return {}; }
   static constexpr ClientPolicy librdkafka() {
@@ -98,6 +107,7 @@ struct ClientPolicy {
     p.leader_metadata_wait = 20 * sim::kMillisecond;
     p.only_leader_watches_metadata = false;
     p.heartbeat_errors_only_when_stable = true;
+    p.destroy_commit_grace = 5 * sim::kMillisecond;
     return p;
   }
   static constexpr ClientPolicy of(ClientFlavor client) {

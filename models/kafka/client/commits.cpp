@@ -117,6 +117,15 @@ bool Consumer::truncate_batch(Time t) {
   return true;
 }
 
+void Consumer::commit_due_at_destroy() {
+  if (policy_.destroy_commit_grace <= 0 || !policy_.auto_commit_on_timer || g_.spec().commit.kind != CommitSpec::Kind::Auto)
+    return;
+  if (!g_.engine().pending(commit_timer_) || member_id_.empty() || !consuming()) return;
+  const Time now = g_.engine().now();
+  const Time interval = g_.spec().commit.interval;
+  if (next_tick(now, created_at_ + interval, interval) - now <= policy_.destroy_commit_grace) commit(false);
+}
+
 void Consumer::schedule_auto_commit_timer() {
   // librdkafka commits its offset store from a background timer every auto.commit.interval.ms.
   if (!policy_.auto_commit_on_timer || g_.spec().commit.kind != CommitSpec::Kind::Auto) return;

@@ -88,6 +88,7 @@ void Consumer::poll() {
   const Time now = eng.now();
   idle_ = false;
   last_poll_ = now;
+  if (now >= heartbeat_due_) heartbeat_woken_by_poll();
   if (close_requested_) {
     do_close();
     return;
@@ -131,6 +132,7 @@ Time Consumer::record_start(std::size_t i) const { return i == 0 ? batch_start_ 
 void Consumer::crash() {
   if (stopped()) return;
   emit_until(g_.engine().now());
+  commit_due_at_destroy();
   sim::Engine& eng = g_.engine();
   for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_, revocation_event_})
     eng.cancel(e);

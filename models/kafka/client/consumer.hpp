@@ -168,6 +168,11 @@ class Consumer : public AppendListener {
   /// Offsets stored at @p t: what was handed to the application (librdkafka's offset store).
   std::vector<std::pair<std::int32_t, std::int64_t>> stored_offsets(sim::Time t) const;
   void schedule_auto_commit_timer();
+  /// The Java application's poll() wakes the heartbeat thread when a heartbeat is due.
+  void heartbeat_woken_by_poll();
+  /// At a crash: the auto-commit the client still sends while it is torn down, if its timer is
+  /// due within ClientPolicy::destroy_commit_grace.
+  void commit_due_at_destroy();
   /// librdkafka: the first moment at or after @p t at which its main thread wakes up on a timer
   /// (heartbeats go out only then).
   sim::Time main_loop_wake(sim::Time t) const;

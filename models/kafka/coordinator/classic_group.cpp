@@ -500,6 +500,9 @@ void ClassicGroupCoordinator::on_commit(const std::string& member_id, std::int32
   if (it == members_.end() || generation != generation_ || state_ == ClassicGroupState::CompletingRebalance) {
     return;  // UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS: the commit is lost
   }
+  // An accepted commit counts as a heartbeat: the coordinator restarts the member's session.
+  it->second.last_heartbeat = group_.engine().now();
+  arm_expiry(it->second);
   accept_commit(consumer, offsets);
 }
 
