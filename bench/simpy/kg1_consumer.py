@@ -7,6 +7,7 @@ from kg1_coordinator import JoinRequest, range_assign
 
 # The Java heartbeat thread's look period, retry.backoff.ms (models/kafka/client/client_policy.hpp).
 HEARTBEAT_CHECK_PERIOD = 100_000_000
+FIRST_ASSIGNMENT_COST = 45_000_000  # ClientPolicy::first_assignment_cost (Java)
 
 
 class Consumer:
@@ -31,6 +32,7 @@ class Consumer:
         self.busy = False
         self.idle = False
         self.heartbeat_due = 0
+        self.assigned_before = False
         self.rejoin_reason = "join"
         self.batch = []  # (partition, offset, appended, done)
         self.batch_emitted = 0
@@ -163,6 +165,12 @@ class Consumer:
         if leader == member_id and members:
             plan = range_assign(members, self.g.p["partitions"])
         coord, mid, gen = self.g.coordinator, self.member_id, self.generation
+        if plan is not None and not self.assigned_before:
+            # The first assignor run of the process: code not run yet (first_assignment_cost).
+            self.assigned_before = True
+            self.eng.after(FIRST_ASSIGNMENT_COST, CLIENT,
+                           lambda: self.current(inc) and self.g.send(lambda: coord.on_sync(mid, gen, plan)))
+            return
         self.g.send(lambda: coord.on_sync(mid, gen, plan))
 
     def on_sync_response(self, inc, err, parts):

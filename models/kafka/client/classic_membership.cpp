@@ -137,8 +137,13 @@ void Consumer::on_join_response(std::uint32_t inc, ClassicGroupCoordinator::Erro
   ClassicGroupCoordinator* coord = &g_.coordinator();
   std::string mid = member_id_;
   std::int32_t gen = generation_;
-  if (plan && policy_.leader_metadata_wait > 0) {
-    g_.engine().schedule_after(policy_.leader_metadata_wait, models::priority::kClient,
+  Time sync_delay = plan ? policy_.leader_metadata_wait : 0;
+  if (plan && !assigned_before_) {
+    sync_delay += policy_.first_assignment_cost;
+    assigned_before_ = true;
+  }
+  if (sync_delay > 0) {
+    g_.engine().schedule_after(sync_delay, models::priority::kClient,
                                [this, inc, coord, mid, gen, plan, withheld] {
                                  if (current(inc)) {
                                    g_.send([coord, mid, gen, plan, withheld] { coord->on_sync(mid, gen, plan, withheld); });

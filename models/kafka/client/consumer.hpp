@@ -276,6 +276,7 @@ class Consumer : public AppendListener {
   sim::Time last_join_sent_ = -1;  // last JoinGroup sent (librdkafka spaces them: ClientPolicy::join_interval)
   bool join_deferred_ = false;     // a JoinGroup waits for the join interval
   sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due
+  bool assigned_before_ = false;  // this client has run the assignor as leader (first_assignment_cost)
   bool ran_dry_ = true;          // the last poll found no records (the next batch follows an idle wait)
   // Fetch session: one fetch in flight at a time; the broker holds it until a record is
   // available (fetch.min.bytes = 1) or fetch.max.wait.ms passes. cut_ is the broker time of the
