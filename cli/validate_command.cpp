@@ -98,13 +98,12 @@ int run_validate(const ValidateOptions& o) {
   }
   if (!o.admin_url.empty()) throw InputError("--admin-url: applies to Pulsar scenarios");
   if (is_rabbitmq_file(o.file)) {
-    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs ||
-        !o.client.empty() || o.repeat != 1 || o.seeds != 1) {
-      throw InputError(o.file + ": --bootstrap, --client, --repeat, --seeds, -X, --config and --client-logs apply to Kafka scenarios; "
-                       "a RabbitMQ scenario takes --url");
+    if (!o.bootstrap.empty() || !o.props.empty() || !o.config_files.empty() || o.client_logs || !o.client.empty()) {
+      throw InputError(o.file + ": --bootstrap, --client, -X, --config and --client-logs apply to Kafka scenarios; "
+                       "a RabbitMQ scenario takes --url, --repeat and --seeds");
     }
 #ifdef CGSIM_HAVE_LIVE_RABBITMQ
-    RabbitValidateArgs a{o.file, o.url, o.out, o.run_id, o.time_scale, o.json, o.quiet};
+    RabbitValidateArgs a{o.file, o.url, o.out, o.run_id, o.time_scale, o.repeat, o.seeds, o.json, o.quiet};
     return validate_rabbitmq(a);
 #else
     throw InputError(o.file + ": this cgsim was built without rabbitmq-c (librabbitmq-dev); cannot validate RabbitMQ scenarios");
@@ -195,31 +194,14 @@ int run_validate(const ValidateOptions& o) {
   live::ValidationReport rep = live::compare_distributions(d.effective, sims, lives, co);
   const live::Verdict verdict = rep.verdict();
 
-  nlohmann::json j;
-  j["scenario"] = sc.name;
-  j["scenario_file"] = o.file;
-  j["time_scale"] = d.time_scale;
-  j["broker"] = d.mock ? "librdkafka mock cluster" : d.bootstrap;
+  std::vector<std::vector<std::string>> warnings_of;
+  for (const auto& x : details) warnings_of.push_back(x.warnings);
+  nlohmann::json j = live::validation_json_head(
+      {sc.name, o.file, d.time_scale, d.mock ? "librdkafka mock cluster" : d.bootstrap, d.run_id, o.repeat, o.seeds}, rep,
+      warnings_of);
   j["client"] = d.effective.client == models::ClientFlavor::Java ? "java" : "librdkafka";
-  j["run_id"] = d.run_id;
-  j["repeat"] = o.repeat;
-  j["seeds"] = o.seeds;
   j["client_rtt_ms"] = rtt_ms;
-  j["ok"] = rep.ok();
-  auto rj = rep.to_json();
-  j["verdict"] = rj["verdict"];
-  j["evidence"] = rj["evidence"];
-  j["checks"] = rj["checks"];
-  j["notes"] = rj["notes"];
-  nlohmann::json warnings = nlohmann::json::array();
-  {
-    // The same warning from every repetition once.
-    std::set<std::string> seen;
-    for (const auto& x : details)
-      for (const auto& w : x.warnings)
-        if (seen.insert(w).second) warnings.push_back(w);
-  }
-  j["warnings"] = warnings;
+  const nlohmann::json warnings = j["warnings"];
   j["live"] = analysis::to_json(lives.front());
   j["simulator"] = analysis::to_json(sims.front());
   j["live_repetitions"] = nlohmann::json::array();

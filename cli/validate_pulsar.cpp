@@ -75,29 +75,11 @@ int validate_pulsar(const PulsarValidateArgs& a) {
   const live::ValidationReport rep = live::pulsar::compare_pulsar_runs(d.effective, sims, lives, host);
   const live::Verdict verdict = rep.verdict();
 
-  nlohmann::json j;
-  j["scenario"] = sc.name;
-  j["scenario_file"] = a.file;
-  j["time_scale"] = d.time_scale;
-  j["broker"] = "pulsar " + d.broker;
-  j["run_id"] = d.run_id;
-  j["repeat"] = repeat;
-  j["seeds"] = seeds;
-  j["ok"] = rep.ok();
-  auto rj = rep.to_json();
-  j["verdict"] = rj["verdict"];
-  j["evidence"] = rj["evidence"];
-  j["checks"] = rj["checks"];
-  j["notes"] = rj["notes"];
-  nlohmann::json warnings = nlohmann::json::array();
-  {
-    // The same warning from every repetition once.
-    std::set<std::string> seen;
-    for (const auto& x : details)
-      for (const auto& w : x.warnings)
-        if (seen.insert(w).second) warnings.push_back(w);
-  }
-  j["warnings"] = warnings;
+  std::vector<std::vector<std::string>> warnings_of;
+  for (const auto& x : details) warnings_of.push_back(x.warnings);
+  nlohmann::json j = live::validation_json_head({sc.name, a.file, d.time_scale, "pulsar " + d.broker, d.run_id, repeat, seeds}, rep,
+                                                warnings_of);
+  const nlohmann::json warnings = j["warnings"];
   j["live"] = analysis::to_json(lives.front().family);
   j["simulator"] = analysis::to_json(sims.front().family);
   j["live_details"] = live::pulsar::to_json(d);

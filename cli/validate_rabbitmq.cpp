@@ -1,11 +1,15 @@
 #include "cli/validate_rabbitmq.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include "analysis/experiments/family_runs.hpp"
 #include "analysis/output/atomic_file.hpp"
+#include "live/host.hpp"
+#include "live/progress.hpp"
 #include "live/rabbitmq/backend.hpp"
 #include "live/rabbitmq/compare.hpp"
 #include "models/common/error.hpp"
@@ -31,44 +35,79 @@ nlohmann::json run_json(const live::rabbitmq::RabbitRun& r) {
 }  // namespace
 
 int validate_rabbitmq(const RabbitValidateArgs& a) {
+  namespace lr = live::rabbitmq;
   const auto sc = scenarios::load_rabbitmq_scenario_file(a.file);
-  live::rabbitmq::RabbitOptions o;
+  lr::RabbitOptions o;
   if (!a.url.empty()) {
     o.url = a.url;
   } else if (const char* env = std::getenv("CGSIM_RABBITMQ_URL"); env && *env) {
     o.url = env;
   }
   if (a.time_scale > 0) o.time_scale = a.time_scale;
-  o.run_id = a.run_id;
   if (!a.quiet) o.log = [](const std::string& m) { std::cerr << "cgsim: " << m << "\n"; };
+  const std::size_t repeat = std::max<std::size_t>(1, a.repeat), seeds = std::max<std::size_t>(1, a.seeds);
+  // The board notes the consumer threads, whose CPU wait the host checks measure.
+  live::ProgressBoard board;
+  o.progress = &board;
 
-  live::rabbitmq::RabbitmqBackend backend(o);
-  live::rabbitmq::RabbitRun live_run;
-  try {
-    live_run = backend.run(sc);
-  } catch (...) {
-    for (const auto& l : backend.details().leftovers) std::cerr << "cgsim: left on the broker: " << l << "\n";
-    throw;
+  // Each repetition is a run of its own: its own run id, queues and exchanges. A repetition the
+  // host could not keep up with makes the run inconclusive whatever follows, so none follows.
+  std::vector<lr::RabbitRun> lives;
+  std::vector<lr::RabbitDetails> details;
+  std::vector<live::HostFigures> host;
+  for (std::size_t k = 0; k < repeat; ++k) {
+    board.begin_repetition(k, repeat);
+    o.run_id = a.run_id.empty() || repeat == 1 ? a.run_id : a.run_id + "-" + std::to_string(k + 1);
+    live::HostMonitor monitor(board);
+    lr::RabbitmqBackend backend(o);
+    try {
+      lives.push_back(backend.run(sc));
+    } catch (...) {
+      for (const auto& l : backend.details().leftovers) std::cerr << "cgsim: left on the broker: " << l << "\n";
+      throw;
+    }
+    const live::HostLoad load = monitor.stop();
+    details.push_back(backend.details());
+    const auto& d = details.back();
+    host.push_back(lr::host_figures(d.scheduled, d.published, d.late, load));
+    if (!a.quiet && repeat > 1) std::cerr << "cgsim: repetition " << k + 1 << " of " << repeat << " done\n";
+    if (lr::host_inconclusive(host.back()) && k + 1 < repeat) {
+      if (!a.quiet)
+        std::cerr << "cgsim: the host could not keep up with repetition " << k + 1 << "; the run is inconclusive, "
+                  << repeat - k - 1 << " repetition(s) not run\n";
+      break;
+    }
   }
-  const auto& d = backend.details();
+  const auto& d = details.front();
   if (!a.quiet) std::cerr << "cgsim: live run done; simulating the same scenario\n";
-  const auto sim_run = live::rabbitmq::simulate_for_validation(d.effective);
-  const live::ValidationReport rep = live::rabbitmq::compare_rabbitmq_runs(d.effective, sim_run, live_run, d.round_trip_ms);
+  std::vector<lr::RabbitRun> sims;
+  for (std::size_t s = 0; s < seeds; ++s) {
+    auto eff = d.effective;
+    eff.seed += s;
+    sims.push_back(lr::simulate_for_validation(eff));
+  }
+  std::vector<lr::LiveRepetition> reps;
+  for (std::size_t k = 0; k < lives.size(); ++k) reps.push_back({&lives[k], details[k].round_trip_ms, true, host[k]});
+  live::ValidationReport rep = lr::compare_rabbitmq_runs(d.effective, sims, reps);
+  if (lives.size() < repeat)
+    rep.notes.push_back("repetitions stopped after " + std::to_string(lives.size()) + " of " + std::to_string(repeat) +
+                        ": the host could not keep up with the last one");
+  const live::Verdict verdict = rep.verdict();
 
-  nlohmann::json j;
-  j["scenario"] = sc.name;
-  j["scenario_file"] = a.file;
-  j["time_scale"] = d.time_scale;
-  j["broker"] = "rabbitmq " + d.broker;
-  j["run_id"] = d.run_id;
-  j["ok"] = rep.ok();
-  auto rj = rep.to_json();
-  j["checks"] = rj["checks"];
-  j["notes"] = rj["notes"];
-  j["warnings"] = d.warnings;
-  j["live"] = run_json(live_run);
-  j["simulator"] = run_json(sim_run);
-  j["live_details"] = live::rabbitmq::to_json(d);
+  std::vector<std::vector<std::string>> warnings_of;
+  for (const auto& x : details) warnings_of.push_back(x.warnings);
+  nlohmann::json j =
+      live::validation_json_head({sc.name, a.file, d.time_scale, "rabbitmq " + d.broker, d.run_id, repeat, seeds}, rep, warnings_of);
+  const nlohmann::json warnings = j["warnings"];
+  j["live"] = run_json(lives.front());
+  j["simulator"] = run_json(sims.front());
+  j["live_details"] = lr::to_json(d);
+  j["live_repetitions"] = nlohmann::json::array();
+  for (std::size_t k = 0; k < lives.size(); ++k)
+    j["live_repetitions"].push_back({{"run_id", details[k].run_id}, {"summary", run_json(lives[k])}, {"details", lr::to_json(details[k])}});
+  j["simulator_seeds"] = nlohmann::json::array();
+  for (std::size_t s = 0; s < sims.size(); ++s)
+    j["simulator_seeds"].push_back({{"seed", d.effective.seed + s}, {"summary", run_json(sims[s])}});
   if (!a.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(a.out, ec);
@@ -78,12 +117,14 @@ int validate_rabbitmq(const RabbitValidateArgs& a) {
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "validation of " << sc.name << " (time scale " << d.time_scale << ") on RabbitMQ " << d.broker << ", run "
-              << d.run_id << "\n\n";
+              << d.run_id;
+    if (lives.size() > 1) std::cout << " (and " << lives.size() - 1 << " more repetition(s))";
+    std::cout << ", " << seeds << " simulated seed(s)\n\n";
     std::cout << rep.table();
-    for (const auto& w : d.warnings) std::cout << "warning: " << w << "\n";
+    for (const auto& w : warnings) std::cout << "warning: " << w.get<std::string>() << "\n";
     if (!a.out.empty()) std::cout << "validation.json written to " << a.out << "/\n";
   }
-  return rep.ok() ? kExitOk : kExitMismatch;
+  return live::exit_code_of(verdict);
 }
 
 }  // namespace cgsim::cli

@@ -60,6 +60,10 @@ struct HostFigures {
   double expected_produced = 0;        ///< records the scenario's rates ask for
   bool random_arrivals = false;        ///< some producer draws Poisson arrivals
   std::uint64_t produced = 0;          ///< records the live producers delivered
+  /// Of those, records sent more than 100 ms after their scheduled time, counted as short too
+  /// (a producer replaying a fixed schedule sends every record, however far behind); -1: not
+  /// measured.
+  std::int64_t late = -1;
   double consumer_cpu_wait = -1;       ///< runqueue wait / lifetime of the consumer threads; -1: not measured
   double consumer_cpu_wait_max = -1;   ///< the same, of the worst consumer thread
   std::size_t consumer_threads = 0;
@@ -101,6 +105,22 @@ struct ValidationReport {
   /// A readable table, one line per check, the verdict, and each tolerance with its reason.
   std::string table() const;
 };
+
+/// What every family's validation.json opens with (docs/validation.md).
+struct ValidationHead {
+  std::string scenario;       ///< the scenario's name
+  std::string scenario_file;
+  double time_scale = 1;
+  std::string broker;         ///< what the live side ran on
+  std::string run_id;         ///< the first repetition's
+  std::size_t repeat = 1;     ///< live repetitions asked for
+  std::size_t seeds = 1;      ///< simulator seeds
+};
+
+/// validation.json's head: @p head's fields, then the report's ok, verdict, evidence, checks and
+/// notes, and the warnings of every repetition (@p warnings, one list per repetition), each once.
+nlohmann::json validation_json_head(const ValidationHead& head, const ValidationReport& report,
+                                    const std::vector<std::vector<std::string>>& warnings);
 
 struct CompareOptions {
   /// The live run used librdkafka's mock cluster: member ids are not client.id-based (assignments

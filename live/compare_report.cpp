@@ -127,7 +127,7 @@ std::vector<Check> host_checks(const HostFigures& h, const std::string& label, c
   std::vector<Check> out;
   {
     const double e = h.expected_produced;
-    const double got = static_cast<double>(h.produced);
+    const double got = static_cast<double>(h.produced) - static_cast<double>(std::max<std::int64_t>(0, h.late));
     const double allowed = std::max(tol.host_produce_short, h.random_arrivals && e > 0 ? 3 / std::sqrt(e) : 0.0);
     const double short_by = e > 0 ? (e - got) / e : 0;
     Check c;
@@ -135,7 +135,7 @@ std::vector<Check> host_checks(const HostFigures& h, const std::string& label, c
     c.subject = label;
     c.simulator = fmt(e, 0) + " asked";
     c.live = std::to_string(h.produced) + " (" + (short_by >= 0 ? "short by " : "over by ") +
-             fmt(std::abs(short_by) * 100, 2) + " %)";
+             fmt(std::abs(short_by) * 100, 2) + " %" + (h.late >= 0 ? ", " + std::to_string(h.late) + " over 100 ms late" : "") + ")";
     c.tolerance = "short by <= " + fmt(allowed * 100, 2) + " %";
     c.ok = short_by <= allowed;
     c.host = true;
@@ -295,6 +295,32 @@ std::string ValidationReport::table() const {
     o << "  " << k->kind << ": " << k->rule << " (" << k->reason << ")\n";
   }
   return o.str();
+}
+
+nlohmann::json validation_json_head(const ValidationHead& head, const ValidationReport& report,
+                                    const std::vector<std::vector<std::string>>& warnings) {
+  nlohmann::json j;
+  j["scenario"] = head.scenario;
+  j["scenario_file"] = head.scenario_file;
+  j["time_scale"] = head.time_scale;
+  j["broker"] = head.broker;
+  j["run_id"] = head.run_id;
+  j["repeat"] = head.repeat;
+  j["seeds"] = head.seeds;
+  j["ok"] = report.ok();
+  auto rj = report.to_json();
+  j["verdict"] = rj["verdict"];
+  j["evidence"] = rj["evidence"];
+  j["checks"] = rj["checks"];
+  j["notes"] = rj["notes"];
+  // The same warning from every repetition once.
+  nlohmann::json w = nlohmann::json::array();
+  std::set<std::string> seen;
+  for (const auto& rep : warnings)
+    for (const auto& x : rep)
+      if (seen.insert(x).second) w.push_back(x);
+  j["warnings"] = w;
+  return j;
 }
 
 }  // namespace cgsim::live

@@ -1,5 +1,6 @@
 // The live RabbitMQ backend's pieces that need no broker: URL parsing, time scaling, the
-// redelivery attribution and ordering check shared by both sides, and the comparison.
+// redelivery attribution and ordering check shared by both sides, and the comparison of one run
+// and of repetitions against seeds as distributions.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -100,6 +101,148 @@ TEST(LiveRabbitmqPieces, ComparesARunWithItselfAsOkAndPairsFaultsByTime) {
       EXPECT_EQ(c.kind, "fault_redeliveries");
     }
   EXPECT_EQ(failed, 1u);
+}
+
+/// The chat scenario at 1/20 of its time, simulated over seeds 0..n-1 past its own.
+struct Seeds {
+  models::rabbitmq::Scenario scaled;
+  std::vector<lr::RabbitRun> runs;
+};
+Seeds simulate_seeds(std::size_t n) {
+  const auto sc = scenarios::load_rabbitmq_scenario_file(std::string(CGSIM_SOURCE_DIR) + "/scenarios/chat_rabbitmq_hash.yaml");
+  Seeds out{lr::scale_rabbitmq_scenario(sc, 0.05), {}};
+  for (std::size_t s = 0; s < n; ++s) {
+    auto eff = out.scaled;
+    eff.seed += s;
+    out.runs.push_back(lr::simulate_for_validation(eff));
+  }
+  return out;
+}
+
+std::vector<lr::LiveRepetition> as_live(const std::vector<lr::RabbitRun>& runs, double rtt_ms) {
+  std::vector<lr::LiveRepetition> out;
+  for (const auto& r : runs) out.push_back({&r, rtt_ms, false, {}});
+  return out;
+}
+
+const live::Check* check_of(const live::ValidationReport& rep, const std::string& kind, const std::string& prefix) {
+  for (const auto& c : rep.checks)
+    if (c.kind == kind && c.subject.rfind(prefix, 0) == 0) return &c;
+  return nullptr;
+}
+
+TEST(LiveRabbitmqPieces, ComparesRepetitionsWithSeedsAsDistributions) {
+  const Seeds s = simulate_seeds(3);
+  const double rtt_ms = 2 * sim::to_seconds(s.scaled.broker.network_latency) * 1000;
+  const auto rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, as_live(s.runs, rtt_ms));
+  EXPECT_EQ(rep.verdict(), live::Verdict::Pass) << rep.table();
+  const auto* share = check_of(rep, "share", "shard1/");
+  ASSERT_NE(share, nullptr);
+  EXPECT_NE(share->live.find("n=3"), std::string::npos) << share->live;
+  // The published count is held to the scenario's own seed, the one the live producers replay.
+  std::vector<lr::RabbitRun> lives{s.runs.front(), s.runs.front(), s.runs.front()};
+  const auto own = lr::compare_rabbitmq_runs(s.scaled, s.runs, as_live(lives, rtt_ms));
+  ASSERT_NE(check_of(own, "published", ""), nullptr);
+  EXPECT_TRUE(check_of(own, "published", "")->ok);
+}
+
+// Redeliveries per fault: medians within 10 %, or the larger spread of the two sides (at most
+// 25 %), or one message; the spread of the repetitions widens it, a tight side does not.
+TEST(LiveRabbitmqPieces, AppliesTheSpreadRuleToRedeliveriesPerFault) {
+  const Seeds s = simulate_seeds(1);
+  const double rtt_ms = 2 * sim::to_seconds(s.scaled.broker.network_latency) * 1000;
+  std::vector<lr::RabbitRun> sims(3, s.runs.front()), lives(3, s.runs.front());
+  ASSERT_FALSE(sims[0].fault_redeliveries.empty());
+  for (auto& r : sims) r.fault_redeliveries[0].redelivered = 10;
+  const std::uint64_t spread[] = {10, 12, 13};  // median 12, spread 3 / 12 = 25 %: +-2.5 allowed
+  for (std::size_t k = 0; k < 3; ++k) lives[k].fault_redeliveries[0].redelivered = spread[k];
+  const std::string subject = lives[0].fault_redeliveries[0].kind + " " + lives[0].fault_redeliveries[0].subject;
+  auto rep = lr::compare_rabbitmq_runs(s.scaled, sims, as_live(lives, rtt_ms));
+  const auto* c = check_of(rep, "fault_redeliveries", subject);
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->ok) << c->simulator << " vs " << c->live << " " << c->tolerance;
+  for (auto& r : lives) r.fault_redeliveries[0].redelivered = 12;  // no spread: 10 % or 1 message
+  rep = lr::compare_rabbitmq_runs(s.scaled, sims, as_live(lives, rtt_ms));
+  c = check_of(rep, "fault_redeliveries", subject);
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->ok) << c->tolerance;
+  EXPECT_EQ(rep.verdict(), live::Verdict::Mismatch);
+  for (auto& r : lives) r.fault_redeliveries[0].redelivered = 11;  // the one-message floor
+  rep = lr::compare_rabbitmq_runs(s.scaled, sims, as_live(lives, rtt_ms));
+  EXPECT_TRUE(check_of(rep, "fault_redeliveries", subject)->ok);
+}
+
+TEST(LiveRabbitmqPieces, NamesTheRepetitionWhoseFaultIsUnmatched) {
+  const Seeds s = simulate_seeds(2);
+  const double rtt_ms = 2 * sim::to_seconds(s.scaled.broker.network_latency) * 1000;
+  std::vector<lr::RabbitRun> lives(3, s.runs.front());
+  lives[1].fault_redeliveries.erase(lives[1].fault_redeliveries.begin());
+  const auto rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, as_live(lives, rtt_ms));
+  const auto* c = check_of(rep, "fault_unmatched", "");
+  ASSERT_NE(c, nullptr);
+  EXPECT_NE(c->subject.find(", repetition 2"), std::string::npos) << c->subject;
+  EXPECT_FALSE(c->ok);
+}
+
+// Each repetition's latency is net of the round trip measured before it.
+TEST(LiveRabbitmqPieces, SubtractsEachRepetitionsOwnRoundTrip) {
+  const Seeds s = simulate_seeds(1);
+  const double rtt_ms = 2 * sim::to_seconds(s.scaled.broker.network_latency) * 1000;
+  std::vector<lr::RabbitRun> lives(2, s.runs.front());
+  for (auto& r : lives)
+    for (auto& g : r.family.summary.groups) g.latency_ms.p50 += 40;  // runs 40 ms slower ...
+  auto reps = as_live(lives, rtt_ms);
+  auto rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, reps);
+  ASSERT_NE(check_of(rep, "latency_p50_ms", "shard0"), nullptr);
+  EXPECT_FALSE(check_of(rep, "latency_p50_ms", "shard0")->ok);
+  for (auto& r : reps) r.round_trip_ms += 40;  // ... on a broker 40 ms further away
+  rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, reps);
+  const auto* c = check_of(rep, "latency_p50_ms", "shard0");
+  EXPECT_TRUE(c->ok) << c->simulator << " vs " << c->live;
+}
+
+// A repetition that published late (a host that fell behind its fixed schedule) makes the run
+// inconclusive, whatever the model checks say.
+TEST(LiveRabbitmqPieces, ALateRepetitionIsInconclusive) {
+  const Seeds s = simulate_seeds(1);
+  const double rtt_ms = 2 * sim::to_seconds(s.scaled.broker.network_latency) * 1000;
+  const std::uint64_t n = s.runs.front().family.summary.produced;
+  live::HostLoad load;
+  load.consumer_cpu_wait = 0.001;
+  load.consumer_cpu_wait_max = 0.002;
+  load.consumer_threads = 4;
+  const live::HostFigures fine = lr::host_figures(n, n, 0, load);
+  const live::HostFigures late = lr::host_figures(n, n, n / 10, load);
+  EXPECT_FALSE(lr::host_inconclusive(fine));
+  EXPECT_TRUE(lr::host_inconclusive(late));
+  load.consumer_cpu_wait = 0.05;
+  EXPECT_TRUE(lr::host_inconclusive(lr::host_figures(n, n, 0, load)));
+  std::vector<lr::RabbitRun> lives(2, s.runs.front());
+  auto reps = as_live(lives, rtt_ms);
+  reps[0].host_measured = reps[1].host_measured = true;
+  reps[0].host = fine;
+  reps[1].host = late;
+  const auto rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, reps);
+  EXPECT_EQ(rep.verdict(), live::Verdict::Inconclusive) << rep.table();
+  const auto* c = check_of(rep, "host_produce_rate", "repetition 2");
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->ok);
+  EXPECT_NE(c->live.find("over 100 ms late"), std::string::npos) << c->live;
+}
+
+// validation.json's head, shared by the three families: the run's fields, the verdict and every
+// repetition's warnings once.
+TEST(LiveRabbitmqPieces, BuildsTheSharedValidationHead) {
+  live::ValidationReport rep;
+  rep.checks.push_back(live::make_check("share", "g/0", "0.5", "0.5", "±0.020", true, false, ""));
+  const auto j = live::validation_json_head({"s", "s.yaml", 0.1, "rabbitmq 127.0.0.1:5672", "r-1", 3, 10}, rep,
+                                            {{"a", "b"}, {"b"}, {"c"}});
+  EXPECT_EQ(j["verdict"], "pass");
+  EXPECT_EQ(j["repeat"], 3);
+  EXPECT_EQ(j["seeds"], 10);
+  EXPECT_EQ(j["run_id"], "r-1");
+  EXPECT_EQ(j["checks"].size(), 1u);
+  EXPECT_EQ(j["warnings"], nlohmann::json::array({"a", "b", "c"}));
 }
 
 }  // namespace

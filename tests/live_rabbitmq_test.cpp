@@ -7,6 +7,8 @@
 #include <iostream>
 #include <string>
 
+#include "live/host.hpp"
+#include "live/progress.hpp"
 #include "live/rabbitmq/amqp_connection.hpp"
 #include "live/rabbitmq/backend.hpp"
 #include "live/rabbitmq/compare.hpp"
@@ -142,6 +144,55 @@ TEST(LiveRabbitmq, MailJobsScaled) {
     }
   }
   EXPECT_EQ(live_run.fault_redeliveries.size(), sc.faults.size());
+}
+
+// The crash with prefetch 10, three live repetitions against five seeds, as `validate --repeat 3
+// --seeds 5` compares them: each repetition has its host checks, every fault pairs in every
+// repetition, the prefetch window is redelivered as simulated and the published count agrees.
+TEST(LiveRabbitmq, CrashRepeatedAgainstSeeds) {
+  ASSERT_FALSE(url().empty());
+  const auto sc = scenarios::load_rabbitmq_scenario_text(crash_scenario(10), "crash.yaml");
+  live::ProgressBoard board;
+  auto o = options();
+  o.progress = &board;
+  std::vector<lr::RabbitRun> lives;
+  std::vector<lr::RabbitDetails> details;
+  std::vector<live::HostFigures> host;
+  for (std::size_t k = 0; k < 3; ++k) {
+    board.begin_repetition(k, 3);
+    live::HostMonitor monitor(board);
+    lr::RabbitmqBackend backend(o);
+    lives.push_back(backend.run(sc));
+    const live::HostLoad load = monitor.stop();
+    details.push_back(backend.details());
+    expect_cleaned_up(details.back());
+    host.push_back(lr::host_figures(details.back().scheduled, details.back().published, details.back().late, load));
+    EXPECT_EQ(details.back().scheduled, details.back().published);
+    EXPECT_GT(load.consumer_threads, 0u);
+  }
+  std::vector<lr::RabbitRun> sims;
+  for (std::uint64_t s = 0; s < 5; ++s) {
+    auto eff = details.front().effective;
+    eff.seed += s;
+    sims.push_back(lr::simulate_for_validation(eff));
+  }
+  std::vector<lr::LiveRepetition> reps;
+  for (std::size_t k = 0; k < lives.size(); ++k) reps.push_back({&lives[k], details[k].round_trip_ms, true, host[k]});
+  const auto rep = lr::compare_rabbitmq_runs(details.front().effective, sims, reps);
+  std::cerr << rep.table();
+  std::size_t host_rows = 0;
+  for (const auto& c : rep.checks) {
+    EXPECT_NE(c.kind, "fault_unmatched") << c.subject;
+    if (c.kind == "host_produce_rate") ++host_rows;
+  }
+  EXPECT_EQ(host_rows, 3u);
+  const auto* red = find_check(rep, "fault_redeliveries", "crash workers/0");
+  ASSERT_NE(red, nullptr);
+  EXPECT_TRUE(red->ok) << red->simulator << " vs " << red->live;
+  EXPECT_NE(red->live.find("n=3"), std::string::npos) << red->live;
+  const auto* pub = find_check(rep, "published", "");
+  ASSERT_NE(pub, nullptr);
+  EXPECT_TRUE(pub->ok) << pub->simulator << " vs " << pub->live;
 }
 
 }  // namespace

@@ -158,7 +158,8 @@ class Run {
 
 nlohmann::json to_json(const RabbitDetails& d) {
   return {{"run_id", d.run_id},           {"broker", d.broker},   {"time_scale", d.time_scale},
-          {"round_trip_ms", d.round_trip_ms}, {"created", d.created}, {"deleted", d.deleted},
+          {"round_trip_ms", d.round_trip_ms}, {"scheduled", d.scheduled},
+          {"published", d.published}, {"late", d.late},               {"created", d.created}, {"deleted", d.deleted},
           {"leftovers", d.leftovers},     {"warnings", d.warnings}};
 }
 
@@ -227,6 +228,7 @@ RabbitRun RabbitmqBackend::run(const rmq::Scenario& scenario) {
     ctx.recorder = &rec;
     ctx.end_ns = sc.duration;
     ctx.log_fn = options_.log;
+    ctx.board = options_.progress;
     // Clients connect and register before the run clock starts.
     ctx.t0 = Clock::now() + std::chrono::hours(1);
     Run run(ctx, rec);
@@ -253,6 +255,9 @@ RabbitRun RabbitmqBackend::run(const rmq::Scenario& scenario) {
     const bool was_interrupted = interrupted();
     ctx.abort = true;
     producers.join();
+    details_.scheduled = producers.scheduled();
+    details_.published = producers.published();
+    details_.late = producers.late();
     run.finish_all();
     if (was_interrupted) throw Error("interrupted", kExitInterrupted);
     if (const std::string f = ctx.failure(); !f.empty()) throw BrokerError(f);

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "live/progress.hpp"
 #include "live/rabbitmq/recorder.hpp"
 #include "models/rabbitmq/scenario.hpp"
 
@@ -27,6 +28,9 @@ struct RabbitOptions {
   double connect_timeout_s = 15;
   /// Progress messages and warnings; null: quiet.
   std::function<void(const std::string&)> log;
+  /// Counts the run's publishes and processings and notes its consumer threads (for the host
+  /// checks, live/host.hpp); null: none.
+  ProgressBoard* progress = nullptr;
 };
 
 struct RabbitDetails {
@@ -41,6 +45,11 @@ struct RabbitDetails {
   std::vector<std::string> deleted;
   std::vector<std::string> leftovers;
   std::vector<std::string> warnings;
+  /// Messages the scenario scheduled before its end, those published, and those published more
+  /// than 100 ms after their time (the host checks' figures).
+  std::uint64_t scheduled = 0;
+  std::uint64_t published = 0;
+  std::uint64_t late = 0;
 };
 
 nlohmann::json to_json(const RabbitDetails& d);

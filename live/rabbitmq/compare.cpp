@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <functional>
 
 #include "analysis/metrics/format.hpp"
+#include "models/common/error.hpp"
 
 namespace cgsim::live::rabbitmq {
 
@@ -43,102 +44,234 @@ std::uint64_t fault_duplicates(const analysis::RunSummary& run, const FaultRedel
   return best ? best->duplicates : 0;
 }
 
+std::string fault_subject(const FaultRedeliveries& f) { return f.kind + " " + f.subject + " at " + fmt(f.at_s, 1) + " s"; }
+
+using Runs = std::vector<const RabbitRun*>;
+
+template <typename F>
+Distribution over(const Runs& runs, F f) {
+  std::vector<double> v;
+  for (const RabbitRun* r : runs) v.push_back(f(*r));
+  return distribution(std::move(v));
+}
+
 }  // namespace
 
-ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, const RabbitRun& simr, const RabbitRun& liver,
-                                       double round_trip_ms, const RabbitTolerances& tol, const Tolerances& shared) {
+HostFigures host_figures(std::uint64_t scheduled, std::uint64_t published, std::uint64_t late, const HostLoad& load) {
+  HostFigures h;
+  h.expected_produced = static_cast<double>(scheduled);
+  h.random_arrivals = false;  // the producers replay one fixed schedule: every shortfall is the host's
+  h.produced = published;
+  h.late = static_cast<std::int64_t>(late);
+  h.consumer_cpu_wait = load.consumer_cpu_wait;
+  h.consumer_cpu_wait_max = load.consumer_cpu_wait_max;
+  h.consumer_threads = load.consumer_threads;
+  h.process_cpu = load.process_cpu;
+  return h;
+}
+
+bool host_inconclusive(const HostFigures& h, const Tolerances& tol) {
+  for (const auto& c : host_checks(h, "", tol))
+    if (c.host && !c.ok) return true;
+  return false;
+}
+
+ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, const std::vector<RabbitRun>& simv,
+                                       const std::vector<LiveRepetition>& livev, const RabbitTolerances& tol,
+                                       const Tolerances& shared) {
+  if (simv.empty() || livev.empty()) throw Error("validate: nothing to compare (no simulated or no live run)");
+  Runs sims, lives;
+  for (const auto& r : simv) sims.push_back(&r);
+  for (const auto& r : livev) lives.push_back(r.run);
+  const std::size_t nl = lives.size();
   ValidationReport rep;
-  const analysis::RunSummary& sim = simr.family.summary;
-  const analysis::RunSummary& live = liver.family.summary;
+  rep.evidence = "a RabbitMQ broker through rabbitmq-c";
+  rep.notes.push_back(std::to_string(sims.size()) + " simulated seed(s) against " + std::to_string(nl) +
+                      " live repetition(s); figures are median [min..max, n] over them");
   auto relative = [](double rel, double abs, double base) { return std::max(rel * base, abs); };
 
-  // Messages published: the same arrival sequence on both sides.
+  // The host first: a repetition that could not keep up makes the whole run inconclusive.
+  for (std::size_t k = 0; k < nl; ++k)
+    if (livev[k].host_measured)
+      for (auto& c : host_checks(livev[k].host, nl == 1 ? "live run" : "repetition " + std::to_string(k + 1), shared))
+        rep.checks.push_back(std::move(c));
+
+  // Messages published: the live producers replay the scenario's seed (the first simulation), so
+  // the live median is held to that simulation's count; the other seeds' counts are shown.
   {
-    const double s = static_cast<double>(sim.produced), l = static_cast<double>(live.produced);
-    const double allowed = shared.produced_rel * s + 3 * std::sqrt(std::max(s, 1.0)) + 10;
-    rep.checks.push_back({"published", "all producers", std::to_string(sim.produced), std::to_string(live.produced),
-                          "±" + fmt(allowed, 0), std::abs(s - l) <= allowed, false, ""});
+    const auto a = over(sims, [](const RabbitRun& r) { return static_cast<double>(r.family.summary.produced); });
+    const auto b = over(lives, [](const RabbitRun& r) { return static_cast<double>(r.family.summary.produced); });
+    const double own = static_cast<double>(sims.front()->family.summary.produced);
+    const double allowed = shared.produced_rel * own + 3 * std::sqrt(std::max(own, 1.0)) + 10;
+    rep.checks.push_back(make_check("published", "all producers", a.format(0), b.format(0), "±" + fmt(allowed, 0),
+                                    std::abs(own - b.median()) <= allowed, false,
+                                    sims.size() > 1 ? "the live producers replay the scenario's seed, simulated " + fmt(own, 0) : ""));
   }
 
   for (std::size_t g = 0; g < sc.consumers.size(); ++g) {
     const auto& spec = sc.consumers[g];
-    const auto* sg = find_group(sim, spec.name);
-    const auto* lg = find_group(live, spec.name);
-    if (!sg || !lg) {
-      rep.checks.push_back({"group", spec.name, sg ? "present" : "missing", lg ? "present" : "missing", "exact", false, false, ""});
+    bool missing = false;
+    for (const Runs* runs : {&sims, &lives})
+      for (const RabbitRun* r : *runs) missing = missing || !find_group(r->family.summary, spec.name);
+    if (missing) {
+      rep.checks.push_back(make_check("group", spec.name, find_group(sims.front()->family.summary, spec.name) ? "present" : "missing",
+                                      "missing in some run", "exact", false, false, ""));
       continue;
     }
-    // Per-consumer share of the group's processings.
-    for (auto& c : share_checks(*sg, *lg, tol.share_abs)) rep.checks.push_back(std::move(c));
-    // Processings and duplicates of the group, shown.
-    rep.checks.push_back({"processed", spec.name, std::to_string(sg->consumed), std::to_string(lg->consumed), "info",
-                          sg->consumed == lg->consumed, true, ""});
-    rep.checks.push_back({"duplicates", spec.name, std::to_string(sg->duplicates), std::to_string(lg->duplicates), "info",
-                          sg->duplicates == lg->duplicates, true, "includes reprocessing after nacks"});
-    // Final queue depth (ready + unacknowledged).
-    {
-      const double a = g < simr.final_depth.size() ? static_cast<double>(simr.final_depth[g]) : 0;
-      const double b = g < liver.final_depth.size() ? static_cast<double>(liver.final_depth[g]) : 0;
-      const double allowed = tol.depth_rel * a + static_cast<double>(lg->consumers.size());
-      rep.checks.push_back({"final_depth", "queue " + spec.queue, fmt(a, 0), fmt(b, 0), "±" + fmt(allowed, 0),
-                            std::abs(a - b) <= allowed, false, ""});
+    auto group = [&spec](const RabbitRun& r) -> const analysis::GroupSummary& { return *find_group(r.family.summary, spec.name); };
+    // Per-consumer share of the group's processings, on the medians.
+    std::vector<std::string> names;
+    for (const Runs* runs : {&sims, &lives})
+      for (const RabbitRun* r : *runs)
+        for (const auto& c : group(*r).consumers)
+          if (std::find(names.begin(), names.end(), c.name) == names.end()) names.push_back(c.name);
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      auto share = [&](const RabbitRun& r) {
+        double mine = 0;
+        for (const auto& c : group(r).consumers)
+          if (c.name == name) mine = static_cast<double>(c.consumed);
+        return mine / std::max<double>(1, static_cast<double>(group(r).consumed));
+      };
+      const auto a = over(sims, share), b = over(lives, share);
+      rep.checks.push_back(make_check("share", name, a.format(), b.format(), "±" + fmt(tol.share_abs, 3),
+                                      std::abs(a.median() - b.median()) <= tol.share_abs + 1e-12, false, ""));
     }
-    // Steady latency p50 of the group, less the round trip on each side.
+    // Processings and duplicates of the group, shown.
+    {
+      const auto a = over(sims, [&](const RabbitRun& r) { return static_cast<double>(group(r).consumed); });
+      const auto b = over(lives, [&](const RabbitRun& r) { return static_cast<double>(group(r).consumed); });
+      rep.checks.push_back(make_check("processed", spec.name, a.format(0), b.format(0), "info", a.values == b.values, true, ""));
+      const auto c = over(sims, [&](const RabbitRun& r) { return static_cast<double>(group(r).duplicates); });
+      const auto d = over(lives, [&](const RabbitRun& r) { return static_cast<double>(group(r).duplicates); });
+      rep.checks.push_back(make_check("duplicates", spec.name, c.format(0), d.format(0), "info", c.values == d.values, true,
+                                      "includes reprocessing after nacks"));
+    }
+    // Final queue depth (ready + unacknowledged), on the medians.
+    {
+      auto depth = [g](const RabbitRun& r) { return g < r.final_depth.size() ? static_cast<double>(r.final_depth[g]) : 0.0; };
+      const auto a = over(sims, depth), b = over(lives, depth);
+      const double allowed = tol.depth_rel * a.median() + static_cast<double>(group(*lives.front()).consumers.size());
+      rep.checks.push_back(make_check("final_depth", "queue " + spec.queue, a.format(0), b.format(0), "±" + fmt(allowed, 0),
+                                      std::abs(a.median() - b.median()) <= allowed, false, ""));
+    }
+    // Latency p50 of the group on the medians, each run less its round trip.
     {
       const double net_ms = 2 * sim::to_seconds(sc.broker.network_latency) * 1000;
-      const double a = sg->latency_ms.p50 - net_ms, b = lg->latency_ms.p50 - round_trip_ms;
-      const double allowed = relative(shared.latency_rel, shared.latency_abs_ms, a);
-      rep.checks.push_back({"latency_p50_ms", spec.name, fmt(a), fmt(b), "±" + fmt(allowed, 1) + " ms", std::abs(a - b) <= allowed,
-                            false, "less the round trip (simulated " + fmt(net_ms) + " ms, live " + fmt(round_trip_ms) + " ms)"});
-      rep.checks.push_back({"latency_p99_ms", spec.name, fmt(sg->latency_ms.p99), fmt(lg->latency_ms.p99), "info",
-                            std::abs(sg->latency_ms.p99 - lg->latency_ms.p99) <= relative(shared.tail_rel, shared.tail_abs_ms, sg->latency_ms.p99),
-                            true, ""});
+      const auto a = over(sims, [&](const RabbitRun& r) { return group(r).latency_ms.p50 - net_ms; });
+      std::vector<double> lv;
+      for (const auto& l : livev) lv.push_back(group(*l.run).latency_ms.p50 - l.round_trip_ms);
+      const auto b = distribution(std::move(lv));
+      const double allowed = relative(shared.latency_rel, shared.latency_abs_ms, a.median());
+      rep.checks.push_back(make_check("latency_p50_ms", spec.name, a.format(), b.format(), "±" + fmt(allowed, 1) + " ms",
+                                      std::abs(a.median() - b.median()) <= allowed, false,
+                                      "less the round trip (simulated " + fmt(net_ms) + " ms, live as measured before each run)"));
+      const auto c = over(sims, [&](const RabbitRun& r) { return group(r).latency_ms.p99; });
+      const auto d = over(lives, [&](const RabbitRun& r) { return group(r).latency_ms.p99; });
+      rep.checks.push_back(make_check("latency_p99_ms", spec.name, c.format(), d.format(), "info",
+                                      std::abs(c.median() - d.median()) <= relative(shared.tail_rel, shared.tail_abs_ms, c.median()),
+                                      true, ""));
     }
   }
 
-  // Per fault, paired by group, kind, subject and time: duplicates charged to it and the
-  // redeliveries it caused.
-  for (const auto& [i, j] : pair_faults(simr.fault_redeliveries, liver.fault_redeliveries)) {
-    const FaultRedeliveries* a = i >= 0 ? &simr.fault_redeliveries[static_cast<std::size_t>(i)] : nullptr;
-    const FaultRedeliveries* b = j >= 0 ? &liver.fault_redeliveries[static_cast<std::size_t>(j)] : nullptr;
-    const FaultRedeliveries* f = a ? a : b;
-    const std::string subject = f->kind + " " + f->subject + " at " + fmt(f->at_s, 1) + " s";
-    if (!a || !b) {
-      rep.checks.push_back({"fault_unmatched", subject, a ? "present" : "(none)", b ? "present" : "(none)", "paired", false, false, ""});
-      continue;
+  // Per fault of the scenario's seed, paired in every run by group, kind, subject and time: the
+  // duplicates charged to it and the redeliveries it caused, on the medians within the
+  // duplicates rule (10 %, or the larger spread of the two sides, at most 25 %) or one message.
+  Tolerances dup_tol = shared;
+  dup_tol.duplicates_rel = tol.per_fault_rel;
+  dup_tol.duplicates_rel_max = tol.per_fault_rel_max;
+  const auto& ref = sims.front()->fault_redeliveries;
+  std::vector<std::vector<std::pair<std::ptrdiff_t, std::ptrdiff_t>>> sim_pairs, live_pairs;
+  for (const RabbitRun* r : sims) sim_pairs.push_back(pair_faults(ref, r->fault_redeliveries));
+  for (const RabbitRun* r : lives) live_pairs.push_back(pair_faults(ref, r->fault_redeliveries));
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    const std::string subject = fault_subject(ref[i]);
+    // Each run's partner of fault i (pairs come in reference order first).
+    auto partners = [i](const Runs& runs, const std::vector<std::vector<std::pair<std::ptrdiff_t, std::ptrdiff_t>>>& pairs) {
+      std::vector<const FaultRedeliveries*> out;
+      for (std::size_t k = 0; k < runs.size(); ++k) {
+        const std::ptrdiff_t j = pairs[k][i].second;
+        out.push_back(j >= 0 ? &runs[k]->fault_redeliveries[static_cast<std::size_t>(j)] : nullptr);
+      }
+      return out;
+    };
+    const auto sp = partners(sims, sim_pairs), lp = partners(lives, live_pairs);
+    bool unmatched = false;
+    for (std::size_t k = 0; k < nl; ++k)
+      if (!lp[k]) {
+        rep.checks.push_back(make_check("fault_unmatched", subject + runs_label(k, nl), "present", "(none)", "paired", false, false, ""));
+        unmatched = true;
+      }
+    if (unmatched) continue;
+    std::vector<double> sd, ld, sr, lr, live_at;
+    for (std::size_t k = 0; k < sims.size(); ++k) {
+      if (!sp[k]) continue;  // a seed without the fault: the model's own spread, not compared
+      sd.push_back(static_cast<double>(fault_duplicates(sims[k]->family.summary, *sp[k])));
+      sr.push_back(static_cast<double>(sp[k]->redelivered));
     }
-    const double sd = static_cast<double>(fault_duplicates(sim, *a)), ld = static_cast<double>(fault_duplicates(live, *b));
-    const double dup_allowed = relative(tol.per_fault_rel, tol.per_fault_abs, sd);
-    rep.checks.push_back({"fault_duplicates", subject, fmt(sd, 0), fmt(ld, 0), "±" + fmt(dup_allowed, 1),
-                          std::abs(sd - ld) <= dup_allowed, false, "live at " + fmt(b->at_s, 2) + " s"});
-    const double sr = static_cast<double>(a->redelivered), lr = static_cast<double>(b->redelivered);
-    const double red_allowed = relative(tol.per_fault_rel, tol.per_fault_abs, sr);
-    rep.checks.push_back({"fault_redeliveries", subject, fmt(sr, 0), fmt(lr, 0), "±" + fmt(red_allowed, 1),
-                          std::abs(sr - lr) <= red_allowed, false, ""});
+    for (std::size_t k = 0; k < nl; ++k) {
+      ld.push_back(static_cast<double>(fault_duplicates(lives[k]->family.summary, *lp[k])));
+      lr.push_back(static_cast<double>(lp[k]->redelivered));
+      live_at.push_back(lp[k]->at_s);
+    }
+    for (const auto& [kind, a, b] : {std::tuple{"fault_duplicates", distribution(sd), distribution(ld)},
+                                     std::tuple{"fault_redeliveries", distribution(sr), distribution(lr)}}) {
+      const double rel = duplicates_tolerance(a, b, dup_tol);
+      const double allowed = relative(rel, tol.per_fault_abs, a.median());
+      rep.checks.push_back(make_check(kind, subject, a.format(0), b.format(0),
+                                      "±" + fmt(allowed, 1) + " (" + fmt(rel * 100, 1) + " % or " + fmt(tol.per_fault_abs, 0) + ")",
+                                      std::abs(a.median() - b.median()) <= allowed + 1e-9, false,
+                                      "live at " + distribution(live_at).format(2) + " s"));
+    }
   }
+  for (std::size_t k = 0; k < nl; ++k)
+    for (const auto& [i, j] : live_pairs[k])
+      if (i < 0)
+        rep.checks.push_back(make_check("fault_unmatched", fault_subject(lives[k]->fault_redeliveries[static_cast<std::size_t>(j)]) +
+                                                               runs_label(k, nl),
+                                        "(none)", "present", "paired", false, false, ""));
 
-  // Ordering violations over the run.
+  // Ordering violations over the run, on the medians.
   {
-    const double a = static_cast<double>(simr.family.ordering_violations), b = static_cast<double>(liver.family.ordering_violations);
-    const double allowed = relative(tol.ordering_rel, tol.per_fault_abs, a);
-    rep.checks.push_back({"ordering_violations", "all queues", fmt(a, 0), fmt(b, 0), "±" + fmt(allowed, 1),
-                          std::abs(a - b) <= allowed, false, ""});
+    const auto a = over(sims, [](const RabbitRun& r) { return static_cast<double>(r.family.ordering_violations); });
+    const auto b = over(lives, [](const RabbitRun& r) { return static_cast<double>(r.family.ordering_violations); });
+    const double allowed = relative(tol.ordering_rel, tol.per_fault_abs, a.median());
+    rep.checks.push_back(make_check("ordering_violations", "all queues", a.format(0), b.format(0), "±" + fmt(allowed, 1),
+                                    std::abs(a.median() - b.median()) <= allowed, false, ""));
   }
-  rep.checks.push_back({"redelivered_after_nack", "all groups", std::to_string(simr.redelivered_after_nack),
-                        std::to_string(liver.redelivered_after_nack), "info",
-                        simr.redelivered_after_nack == liver.redelivered_after_nack, true, ""});
-  for (const auto& [k, v] : liver.family.counts)
-    if (k.rfind("deliveries after cancel-ok", 0) == 0) rep.notes.push_back("live: " + std::to_string(v) + " " + k);
-  rep.notes.push_back("live processings ended " + fmt(liver.mean_overshoot_us, 1) +
-                      " us after their planned end on average (client timer and scheduling delay; a busy client"
-                      " plans from the previous planned end, so this lateness does not add up)");
-  if (liver.ack_to_delivery_samples > 0)
-    rep.notes.push_back("live: an idle client's next delivery came a median " + fmt(liver.median_ack_to_delivery_us, 1) +
-                        " us after its ack, " + fmt(liver.median_done_to_delivery_us, 1) + " us after its processing ended (" +
-                        std::to_string(liver.ack_to_delivery_samples) + " acks)");
-  rep.notes.push_back("live latencies less the measured broker round trip (" + fmt(round_trip_ms) +
-                      " ms), simulated ones less twice the scenario's network latency");
+  {
+    const auto a = over(sims, [](const RabbitRun& r) { return static_cast<double>(r.redelivered_after_nack); });
+    const auto b = over(lives, [](const RabbitRun& r) { return static_cast<double>(r.redelivered_after_nack); });
+    rep.checks.push_back(make_check("redelivered_after_nack", "all groups", a.format(0), b.format(0), "info", a.values == b.values, true, ""));
+  }
+  for (std::size_t k = 0; k < nl; ++k) {
+    const RabbitRun& liver = *lives[k];
+    const std::string who = nl == 1 ? "live" : "live repetition " + std::to_string(k + 1);
+    for (const auto& [name, v] : liver.family.counts)
+      if (name.rfind("deliveries after cancel-ok", 0) == 0) rep.notes.push_back(who + ": " + std::to_string(v) + " " + name);
+    std::string note = who + ": processings ended " + fmt(liver.mean_overshoot_us, 1) + " us after their planned end on average";
+    if (liver.ack_to_delivery_samples > 0)
+      note += "; an idle client's next delivery came a median " + fmt(liver.median_ack_to_delivery_us, 1) + " us after its ack, " +
+              fmt(liver.median_done_to_delivery_us, 1) + " us after its processing ended (" +
+              std::to_string(liver.ack_to_delivery_samples) + " acks)";
+    rep.notes.push_back(note + "; round trip " + fmt(livev[k].round_trip_ms) + " ms");
+  }
+  rep.notes.push_back("processing lateness: client timer and scheduling delay; a busy client plans from the previous planned end, "
+                      "so it does not add up");
+  rep.notes.push_back("live latencies less the broker round trip measured before each run, simulated ones less twice the "
+                      "scenario's network latency");
+  rep.notes.push_back("duplicates and redeliveries per fault: medians within " + fmt(tol.per_fault_rel * 100, 0) +
+                      " %, or the larger relative spread (max - min) / median of the two sides, at most " +
+                      fmt(tol.per_fault_rel_max * 100, 0) + " %, or " + fmt(tol.per_fault_abs, 0) + " message");
   return rep;
+}
+
+ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, const RabbitRun& sim, const RabbitRun& live,
+                                       double round_trip_ms, const RabbitTolerances& tol, const Tolerances& shared) {
+  LiveRepetition l;
+  l.run = &live;
+  l.round_trip_ms = round_trip_ms;
+  return compare_rabbitmq_runs(sc, std::vector<RabbitRun>{sim}, {l}, tol, shared);
 }
 
 }  // namespace cgsim::live::rabbitmq

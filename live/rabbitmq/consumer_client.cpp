@@ -203,6 +203,7 @@ bool ConsumerClient::handle(AmqpConnection& conn, const amqp_envelope_t& env) {
   const auto overshoot = done - planned;
   last_done_ns_ = done;
   last_lateness_ns_ = std::max<std::int64_t>(0, done - std::max(planned, start));
+  if (ctx_.board) ctx_.board->add_consumed();
   ctx_.recorder->processed(LiveProcessing{group_, member_, queue_, head.id, head.key, head.published_ns, done,
                                           env.redelivered != 0, overshoot});
   const bool more = amqp_data_in_buffer(conn.state()) || amqp_frames_enqueued(conn.state());

@@ -95,8 +95,11 @@ void Producers::run(std::size_t spec, std::int32_t instance) {
       const double t = arrivals.next();
       if (!(t < static_cast<double>(sc.duration))) break;
       const std::uint64_t key = arrivals.key();
+      scheduled_.fetch_add(1);
+      // After an abort the rest of the schedule is only counted (the host checks' "asked").
+      if (ctx_.abort) continue;
       std::this_thread::sleep_until(ctx_.at(static_cast<std::int64_t>(t)));
-      if (ctx_.abort) break;
+      if (ctx_.abort) continue;
       // The default exchange routes by queue name: the run's name of the scenario's queue.
       if (key == models::rabbitmq::kNoKey) {
         key_buf = p.routing_key;
@@ -111,6 +114,8 @@ void Producers::run(std::size_t spec, std::int32_t instance) {
       std::memcpy(body.data(), &head, sizeof head);
       conn.publish(exchange, key_buf, body.data(), body.size());
       ctx_.recorder->published(head.published_ns);
+      if (head.published_ns - static_cast<std::int64_t>(t) > 100'000'000) late_.fetch_add(1);
+      if (ctx_.board) ctx_.board->add_produced();
     }
     conn.close();
   } catch (const Error& e) {

@@ -22,6 +22,10 @@ class Producers {
   void join();
   /// Messages published so far.
   std::uint64_t published() const { return next_id_.load(); }
+  /// Messages the scenario schedules before its end, published or not (known once joined).
+  std::uint64_t scheduled() const { return scheduled_.load(); }
+  /// Messages published more than 100 ms after their scheduled time: a host that falls behind.
+  std::uint64_t late() const { return late_.load(); }
 
  private:
   void run(std::size_t spec, std::int32_t instance);
@@ -29,6 +33,8 @@ class Producers {
   RunContext& ctx_;
   std::vector<std::thread> threads_;
   std::atomic<std::uint64_t> next_id_{0};
+  std::atomic<std::uint64_t> scheduled_{0};
+  std::atomic<std::uint64_t> late_{0};
 };
 
 /// Arrival times (nanoseconds) of instance @p instance of producer @p spec in @p sc before its

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "live/rabbitmq/amqp_connection.hpp"
+#include "live/progress.hpp"
 #include "models/rabbitmq/scenario.hpp"
 
 namespace cgsim::live::rabbitmq {
@@ -38,6 +39,9 @@ struct RunContext {
   std::int64_t end_ns = 0;
   std::atomic<bool> abort{false};
   std::function<void(const std::string&)> log_fn;
+  /// Counts publishes and processings and notes the consumer threads, whose CPU wait the host
+  /// checks measure (live/host.hpp); null: none.
+  ProgressBoard* board = nullptr;
 
   std::int64_t now_ns() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
