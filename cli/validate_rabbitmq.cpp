@@ -60,8 +60,13 @@ int validate_rabbitmq(const RabbitValidateArgs& a) {
     o.run_id = a.run_id.empty() || repeat == 1 ? a.run_id : a.run_id + "-" + std::to_string(k + 1);
     live::HostMonitor monitor(board);
     lr::RabbitmqBackend backend(o);
+    // The live clients draw arrivals, keys and processing times from the model's streams of the
+    // scenario's seed; repetition k replays seed + k (modulo the seeds simulated), so the live
+    // repetitions sample the draws the simulated seeds do instead of repeating one of them.
+    auto replayed = sc;
+    replayed.seed += k % seeds;
     try {
-      lives.push_back(backend.run(sc));
+      lives.push_back(backend.run(replayed));
     } catch (...) {
       for (const auto& l : backend.details().leftovers) std::cerr << "cgsim: left on the broker: " << l << "\n";
       throw;
@@ -82,12 +87,12 @@ int validate_rabbitmq(const RabbitValidateArgs& a) {
   if (!a.quiet) std::cerr << "cgsim: live run done; simulating the same scenario\n";
   std::vector<lr::RabbitRun> sims;
   for (std::size_t s = 0; s < seeds; ++s) {
-    auto eff = d.effective;
+    auto eff = d.effective;  // the first repetition's: the scenario's own seed
     eff.seed += s;
     sims.push_back(lr::simulate_for_validation(eff));
   }
   std::vector<lr::LiveRepetition> reps;
-  for (std::size_t k = 0; k < lives.size(); ++k) reps.push_back({&lives[k], details[k].round_trip_ms, true, host[k]});
+  for (std::size_t k = 0; k < lives.size(); ++k) reps.push_back({&lives[k], details[k].round_trip_ms, true, host[k], k % seeds});
   live::ValidationReport rep = lr::compare_rabbitmq_runs(d.effective, sims, reps);
   if (lives.size() < repeat)
     rep.notes.push_back("repetitions stopped after " + std::to_string(lives.size()) + " of " + std::to_string(repeat) +
@@ -104,7 +109,7 @@ int validate_rabbitmq(const RabbitValidateArgs& a) {
   j["live_details"] = lr::to_json(d);
   j["live_repetitions"] = nlohmann::json::array();
   for (std::size_t k = 0; k < lives.size(); ++k)
-    j["live_repetitions"].push_back({{"run_id", details[k].run_id}, {"summary", run_json(lives[k])}, {"details", lr::to_json(details[k])}});
+    j["live_repetitions"].push_back({{"run_id", details[k].run_id}, {"seed", details[k].effective.seed}, {"summary", run_json(lives[k])}, {"details", lr::to_json(details[k])}});
   j["simulator_seeds"] = nlohmann::json::array();
   for (std::size_t s = 0; s < sims.size(); ++s)
     j["simulator_seeds"].push_back({{"seed", d.effective.seed + s}, {"summary", run_json(sims[s])}});

@@ -119,9 +119,10 @@ Seeds simulate_seeds(std::size_t n) {
   return out;
 }
 
-std::vector<lr::LiveRepetition> as_live(const std::vector<lr::RabbitRun>& runs, double rtt_ms) {
+/// @p runs as live repetitions; with @p own_seeds repetition k replayed seed k, else all the first.
+std::vector<lr::LiveRepetition> as_live(const std::vector<lr::RabbitRun>& runs, double rtt_ms, bool own_seeds = false) {
   std::vector<lr::LiveRepetition> out;
-  for (const auto& r : runs) out.push_back({&r, rtt_ms, false, {}});
+  for (std::size_t k = 0; k < runs.size(); ++k) out.push_back({&runs[k], rtt_ms, false, {}, own_seeds ? k : 0});
   return out;
 }
 
@@ -134,16 +135,21 @@ const live::Check* check_of(const live::ValidationReport& rep, const std::string
 TEST(LiveRabbitmqPieces, ComparesRepetitionsWithSeedsAsDistributions) {
   const Seeds s = simulate_seeds(3);
   const double rtt_ms = 2 * sim::to_seconds(s.scaled.broker.network_latency) * 1000;
-  const auto rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, as_live(s.runs, rtt_ms));
+  const auto rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, as_live(s.runs, rtt_ms, true));
   EXPECT_EQ(rep.verdict(), live::Verdict::Pass) << rep.table();
   const auto* share = check_of(rep, "share", "shard1/");
   ASSERT_NE(share, nullptr);
   EXPECT_NE(share->live.find("n=3"), std::string::npos) << share->live;
-  // The published count is held to the scenario's own seed, the one the live producers replay.
+  // The published count is held to the seeds the live producers replayed: three repetitions of
+  // the first seed publishing 40 % more fail against it, whatever the other seeds publish.
   std::vector<lr::RabbitRun> lives{s.runs.front(), s.runs.front(), s.runs.front()};
+  for (auto& r : lives) r.family.summary.produced = r.family.summary.produced * 14 / 10;
   const auto own = lr::compare_rabbitmq_runs(s.scaled, s.runs, as_live(lives, rtt_ms));
   ASSERT_NE(check_of(own, "published", ""), nullptr);
-  EXPECT_TRUE(check_of(own, "published", "")->ok);
+  EXPECT_FALSE(check_of(own, "published", "")->ok);
+  auto bad = as_live(lives, rtt_ms);
+  bad[2].seed_index = 3;  // a seed not simulated
+  EXPECT_THROW(lr::compare_rabbitmq_runs(s.scaled, s.runs, bad), Error);
 }
 
 // Redeliveries per fault: medians within 10 %, or the larger spread of the two sides (at most

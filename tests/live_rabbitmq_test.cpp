@@ -146,8 +146,8 @@ TEST(LiveRabbitmq, MailJobsScaled) {
   EXPECT_EQ(live_run.fault_redeliveries.size(), sc.faults.size());
 }
 
-// The crash with prefetch 10, three live repetitions against five seeds, as `validate --repeat 3
-// --seeds 5` compares them: each repetition has its host checks, every fault pairs in every
+// The crash with prefetch 10, three live repetitions (replaying seeds 0, 1, 2) against five seeds,
+// as `validate --repeat 3 --seeds 5` compares them: each repetition has its host checks, every fault pairs in every
 // repetition, the prefetch window is redelivered as simulated and the published count agrees.
 TEST(LiveRabbitmq, CrashRepeatedAgainstSeeds) {
   ASSERT_FALSE(url().empty());
@@ -162,7 +162,9 @@ TEST(LiveRabbitmq, CrashRepeatedAgainstSeeds) {
     board.begin_repetition(k, 3);
     live::HostMonitor monitor(board);
     lr::RabbitmqBackend backend(o);
-    lives.push_back(backend.run(sc));
+    auto replayed = sc;  // repetition k replays seed + k, as validate does
+    replayed.seed += k;
+    lives.push_back(backend.run(replayed));
     const live::HostLoad load = monitor.stop();
     details.push_back(backend.details());
     expect_cleaned_up(details.back());
@@ -177,7 +179,7 @@ TEST(LiveRabbitmq, CrashRepeatedAgainstSeeds) {
     sims.push_back(lr::simulate_for_validation(eff));
   }
   std::vector<lr::LiveRepetition> reps;
-  for (std::size_t k = 0; k < lives.size(); ++k) reps.push_back({&lives[k], details[k].round_trip_ms, true, host[k]});
+  for (std::size_t k = 0; k < lives.size(); ++k) reps.push_back({&lives[k], details[k].round_trip_ms, true, host[k], k});
   const auto rep = lr::compare_rabbitmq_runs(details.front().effective, sims, reps);
   std::cerr << rep.table();
   std::size_t host_rows = 0;

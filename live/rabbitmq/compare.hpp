@@ -35,10 +35,13 @@ struct LiveRepetition {
   double round_trip_ms = 0;
   bool host_measured = false;
   HostFigures host;
+  /// The simulation (index into the seeds) whose arrival sequence the live producers replayed.
+  std::size_t seed_index = 0;
 };
 
 /// Compares the live repetitions @p lives with the simulations @p sims (one per seed, the
-/// scenario's own seed first: the one the live producers replay) of @p sc (already scaled).
+/// scenario's own seed first) of @p sc (already scaled). Throws Error when either side has no
+/// run or a repetition names a seed not simulated.
 /// Throws Error when either side has no run.
 ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, const std::vector<RabbitRun>& sims,
                                        const std::vector<LiveRepetition>& lives, const RabbitTolerances& tol = {},
