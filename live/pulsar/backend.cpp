@@ -251,13 +251,7 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
     std::uint64_t scheduled = 0;
     for (std::size_t i = 0; i < sc.pulsar.producers.size(); ++i) {
       const pl::PulsarProducerSpec& p = sc.pulsar.producers[i];
-      models::ProducerSpec w;
-      w.topic = p.topic;
-      w.rate = p.rate;
-      w.keys = p.keys;
-      w.record_bytes = p.message_bytes;
-      w.start = p.start;
-      w.stop = p.stop;
+      const models::ProducerSpec w = pl::workload_spec(p);
       std::unique_ptr<sim::ZipfSampler> zipf;
       if (p.keys.kind == models::KeySpec::Kind::Zipf) zipf = std::make_unique<sim::ZipfSampler>(p.keys.cardinality, p.keys.exponent);
       for (std::int32_t k = 0; k < p.count; ++k) {

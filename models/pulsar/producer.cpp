@@ -14,14 +14,7 @@ Producers::Producers(sim::Engine& engine, const ScenarioFile& scenario, std::vec
   const auto& specs = scenario.pulsar.producers;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const PulsarProducerSpec& p = specs[i];
-    models::ProducerSpec w;
-    w.topic = p.topic;
-    w.rate = p.rate;
-    w.keys = p.keys;
-    w.record_bytes = p.message_bytes;
-    w.start = p.start;
-    w.stop = p.stop;
-    workload_.push_back(w);
+    workload_.push_back(workload_spec(p));
     zipf_.push_back(p.keys.kind == KeySpec::Kind::Zipf ? std::make_unique<sim::ZipfSampler>(p.keys.cardinality, p.keys.exponent)
                                                        : nullptr);
     Topic* topic = topics[static_cast<std::size_t>(scenario.topic_index(p.topic))].get();
