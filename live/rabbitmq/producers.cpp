@@ -1,67 +1,29 @@
 #include "live/rabbitmq/producers.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
-#include <limits>
 #include <thread>
 
 #include "live/rabbitmq/recorder.hpp"
 #include "models/common/error.hpp"
+#include "models/common/workload.hpp"
 #include "models/rabbitmq/message.hpp"
 
 namespace cgsim::live::rabbitmq {
 
-namespace {
-constexpr double kInf = std::numeric_limits<double>::infinity();
-}
-
 ArrivalStream::ArrivalStream(const models::rabbitmq::Scenario& sc, std::size_t spec, std::int32_t instance)
     : p_(sc.producers[spec]),
+      workload_(models::rabbitmq::workload_spec(p_)),
       arrivals_(sc.seed, "rabbitmq/producer/" + std::to_string(spec) + "/" + std::to_string(instance) + "/arrivals"),
       keys_(sc.seed, "rabbitmq/producer/" + std::to_string(spec) + "/" + std::to_string(instance) + "/keys") {
   if (p_.keys.kind == models::KeySpec::Kind::Zipf) zipf_ = std::make_unique<sim::ZipfSampler>(p_.keys.cardinality, p_.keys.exponent);
 }
 
-double ArrivalStream::next() {
-  // The model's walk over the rate's segments (start, steps, stop), drawing from the same stream.
-  const double stop = static_cast<double>(p_.stop);
-  double t = std::max(t_, static_cast<double>(p_.start));
-  for (;;) {
-    if (t >= stop) return t_ = kInf;
-    double boundary = stop;
-    if (p_.rate.kind == models::RateSpec::Kind::Steps) {
-      for (const auto& step : p_.rate.steps) {
-        if (static_cast<double>(step.first) > t) {
-          boundary = std::min(boundary, static_cast<double>(step.first));
-          break;
-        }
-      }
-    }
-    const double rate = p_.rate.rate_at(static_cast<sim::Time>(t));
-    if (rate > 0) {
-      const bool poisson = p_.rate.kind == models::RateSpec::Kind::Poisson ||
-                           (p_.rate.kind == models::RateSpec::Kind::Steps && p_.rate.poisson_steps);
-      const double gap = poisson ? arrivals_.exponential(1e9 / rate) : 1e9 / rate;
-      if (t + gap < boundary) return t_ = t + gap;
-    }
-    if (!std::isfinite(boundary)) return t_ = kInf;
-    t = boundary;
-  }
-}
+double ArrivalStream::next() { return t_ = models::next_arrival(arrivals_, workload_, t_); }
 
 std::uint64_t ArrivalStream::key() {
-  switch (p_.keys.kind) {
-    case models::KeySpec::Kind::None: return models::rabbitmq::kNoKey;
-    case models::KeySpec::Kind::Uniform: return keys_.below(p_.keys.cardinality);
-    case models::KeySpec::Kind::Zipf: return zipf_->sample(keys_);
-    case models::KeySpec::Kind::Sequential: {
-      std::uint64_t k = sequence_++;
-      if (p_.keys.cardinality > 0) k %= p_.keys.cardinality;
-      return k;
-    }
-  }
-  return models::rabbitmq::kNoKey;
+  if (p_.keys.kind == models::KeySpec::Kind::None) return models::rabbitmq::kNoKey;
+  return models::draw_key(p_.keys, zipf_.get(), sequence_, keys_);
 }
 
 Producers::Producers(RunContext& ctx) : ctx_(ctx) {}

@@ -2,8 +2,8 @@
 /// @file producers.hpp
 /// The live producers: one thread and connection per producer instance, publishing at the
 /// scenario's arrival times and keys. The arrival and key streams are the model's own
-/// (models/rabbitmq/producer.cpp: the same named random streams, the same walk over rate
-/// segments), so a live run publishes the simulated run's sequence of messages, each when its
+/// (models/rabbitmq/producer.cpp: the same named random streams, the same draws from
+/// models/common/workload.hpp), so a live run publishes the simulated run's sequence of messages, each when its
 /// time comes on the run clock.
 #include <cstdint>
 #include <memory>
@@ -49,6 +49,7 @@ class ArrivalStream {
 
  private:
   const models::rabbitmq::ProducerSpec& p_;
+  models::ProducerSpec workload_;
   sim::Rng arrivals_, keys_;
   std::unique_ptr<sim::ZipfSampler> zipf_;
   std::uint64_t sequence_ = 0;

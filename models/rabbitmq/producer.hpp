@@ -32,8 +32,6 @@ class Producers {
     std::uint64_t sequence = 0;
     double next_ns = 0;
   };
-  /// Next arrival strictly after @p after_ns, or +inf when the producer has stopped.
-  double next_arrival(Instance& in, double after_ns);
   void schedule(std::size_t instance);
   void fire(std::size_t instance);
 
@@ -41,6 +39,7 @@ class Producers {
   Broker& broker_;
   const Scenario& scenario_;
   std::vector<Instance> instances_;
+  std::vector<models::ProducerSpec> workload_;             // per spec: rate, keys, start, stop
   std::vector<std::unique_ptr<sim::ZipfSampler>> zipf_;  // per spec
   std::string key_buf_;
   std::uint64_t published_ = 0;
