@@ -274,6 +274,42 @@ std::string parse_fault_head(const Field& f, Time duration, models::FaultSpec& f
   return verb;
 }
 
+void parse_fault_verb(const Field& f, const std::string& verb, models::FaultSpec& fa) {
+  if (verb == "crash") {
+    f.expect_map({"at", "crash"});
+    fa.kind = FaultSpec::Kind::Crash;
+  } else if (verb == "leave") {
+    f.expect_map({"at", "leave"});
+    fa.kind = FaultSpec::Kind::Leave;
+  } else if (verb == "join") {
+    f.expect_map({"at", "join", "count"});
+    fa.kind = FaultSpec::Kind::Join;
+    if (f.has("count")) fa.count = static_cast<std::int32_t>(f.at("count").integer(1, 100'000));
+  } else if (verb == "slow") {
+    f.expect_map({"at", "slow", "factor", "for"});
+    fa.kind = FaultSpec::Kind::Slow;
+    fa.factor = f.at("factor").in_range(1e-6, 1e6);
+    fa.duration = f.at("for").duration();
+  } else if (verb == "restart") {
+    f.expect_map({"at", "restart", "downtime"});
+    fa.kind = FaultSpec::Kind::Restart;
+    fa.duration = f.at("downtime").duration();
+  } else {
+    f.expect_map({"at", "rolling_restart", "downtime", "gap"});
+    fa.kind = FaultSpec::Kind::RollingRestart;
+    fa.duration = f.has("downtime") ? f.at("downtime").duration() : 0;
+    fa.gap = f.at("gap").duration();
+  }
+}
+
+std::int32_t members_at(const std::vector<models::FaultSpec>& faults, const std::string& group, Time at,
+                        std::int32_t initial) {
+  std::int32_t n = initial;
+  for (const auto& e : faults)
+    if (e.kind == FaultSpec::Kind::Join && e.group == group && e.at <= at) n += e.count;
+  return n;
+}
+
 std::optional<sim::Time> parse_warmup(const Field& f) {
   if (f.is_scalar() && f.str() == "auto") return std::nullopt;
   if (!f.is_scalar()) f.fail("expected auto or a duration such as 30s");

@@ -181,6 +181,13 @@ void parse_output(const Field& top, models::OutputSpec& out);
 /// returns the verb. @p example is a whole fault, @p member_form the consumer form for messages.
 std::string parse_fault_head(const Field& f, Time duration, models::FaultSpec& fa, const char* example,
                              const char* member_form);
+/// The rest of such an entry: the fields its @p verb takes (join: count; slow: factor and for;
+/// restart: downtime; rolling_restart: downtime and gap), into fa.kind and the matching fields.
+void parse_fault_verb(const Field& f, const std::string& verb, models::FaultSpec& fa);
+/// Consumers of group @p group at time @p at: @p initial plus those the joins in @p faults added
+/// by then.
+std::int32_t members_at(const std::vector<models::FaultSpec>& faults, const std::string& group, Time at,
+                        std::int32_t initial);
 
 /// A processing-time (or other duration) distribution: {kind: constant, value: 1ms}, ...
 sim::Distribution parse_distribution(const Field& f);

@@ -198,39 +198,15 @@ void parse_faults(const Field& fs, ps::ScenarioFile& sc) {
     const std::int32_t s = sc.subscription_index(fa.group);
     if (s < 0) target.fail("no subscription \"" + fa.group + "\" under subscriptions");
     const ps::SubscriptionSpec& sub = sc.pulsar.subscriptions[static_cast<std::size_t>(s)];
-    std::int32_t n = sub.consumers.count;  // members added by earlier joins count too
-    for (const auto& e : sc.faults)
-      if (e.kind == models::FaultSpec::Kind::Join && e.group == fa.group && e.at <= fa.at) n += e.count;
+    const std::int32_t n = fields::members_at(sc.faults, fa.group, fa.at, sub.consumers.count);
     if (fa.member >= n) target.fail("no consumer of that index in the subscription at that time");
-    if (verb == "crash") {
-      f.expect_map({"at", "crash"});
-      fa.kind = models::FaultSpec::Kind::Crash;
-    } else if (verb == "leave") {
-      f.expect_map({"at", "leave"});
-      fa.kind = models::FaultSpec::Kind::Leave;
-    } else if (verb == "join") {
-      f.expect_map({"at", "join", "count"});
-      fa.kind = models::FaultSpec::Kind::Join;
-      if (f.has("count")) fa.count = static_cast<std::int32_t>(f.at("count").integer(1, 100'000));
+    fields::parse_fault_verb(f, verb, fa);
+    if (verb == "join") {
       if (sub.type == ps::SubscriptionType::Exclusive)
         target.fail("an Exclusive subscription takes one consumer (the broker refuses a second)");
       if (sub.key_shared_mode == ps::KeySharedMode::Sticky && sub.type == ps::SubscriptionType::KeyShared &&
           n + fa.count > static_cast<std::int32_t>(sub.consumers.sticky_ranges.size()))
         target.fail("a joining STICKY consumer needs its hash ranges under consumers.sticky_ranges");
-    } else if (verb == "slow") {
-      f.expect_map({"at", "slow", "factor", "for"});
-      fa.kind = models::FaultSpec::Kind::Slow;
-      fa.factor = f.at("factor").in_range(1e-6, 1e6);
-      fa.duration = f.at("for").duration();
-    } else if (verb == "restart") {
-      f.expect_map({"at", "restart", "downtime"});
-      fa.kind = models::FaultSpec::Kind::Restart;
-      fa.duration = f.at("downtime").duration();
-    } else {
-      f.expect_map({"at", "rolling_restart", "downtime", "gap"});
-      fa.kind = models::FaultSpec::Kind::RollingRestart;
-      fa.duration = f.has("downtime") ? f.at("downtime").duration() : 0;
-      fa.gap = f.at("gap").duration();
     }
     sc.faults.push_back(fa);
   }

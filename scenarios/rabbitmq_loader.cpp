@@ -224,39 +224,9 @@ rmq::Scenario parse_rabbitmq(YAML::Node root, const std::string& origin, const s
       const Field target = f.at(verb.c_str());
       const std::int32_t g = sc.group_index(fa.group);
       if (g < 0) target.fail("no consumer group \"" + fa.group + "\" under consumers");
-      if (fa.member >= sc.consumers[static_cast<std::size_t>(g)].count) {
-        bool joined = false;  // a member added by an earlier join
-        std::int32_t n = sc.consumers[static_cast<std::size_t>(g)].count;
-        for (const auto& e : sc.faults)
-          if (e.kind == models::FaultSpec::Kind::Join && e.group == fa.group && e.at <= fa.at) n += e.count;
-        joined = fa.member < n;
-        if (!joined) target.fail("no consumer of that index in the group at that time");
-      }
-      if (verb == "crash") {
-        f.expect_map({"at", "crash"});
-        fa.kind = models::FaultSpec::Kind::Crash;
-      } else if (verb == "leave") {
-        f.expect_map({"at", "leave"});
-        fa.kind = models::FaultSpec::Kind::Leave;
-      } else if (verb == "join") {
-        f.expect_map({"at", "join", "count"});
-        fa.kind = models::FaultSpec::Kind::Join;
-        if (f.has("count")) fa.count = static_cast<std::int32_t>(f.at("count").integer(1, 100'000));
-      } else if (verb == "slow") {
-        f.expect_map({"at", "slow", "factor", "for"});
-        fa.kind = models::FaultSpec::Kind::Slow;
-        fa.factor = f.at("factor").in_range(1e-6, 1e6);
-        fa.duration = f.at("for").duration();
-      } else if (verb == "restart") {
-        f.expect_map({"at", "restart", "downtime"});
-        fa.kind = models::FaultSpec::Kind::Restart;
-        fa.duration = f.at("downtime").duration();
-      } else {
-        f.expect_map({"at", "rolling_restart", "downtime", "gap"});
-        fa.kind = models::FaultSpec::Kind::RollingRestart;
-        fa.duration = f.has("downtime") ? f.at("downtime").duration() : 0;
-        fa.gap = f.at("gap").duration();
-      }
+      if (fa.member >= fields::members_at(sc.faults, fa.group, fa.at, sc.consumers[static_cast<std::size_t>(g)].count))
+        target.fail("no consumer of that index in the group at that time");
+      fields::parse_fault_verb(f, verb, fa);
       sc.faults.push_back(fa);
     }
   }
