@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -80,10 +81,19 @@ TEST_P(FamilyRunTest, ConservesIsDeterministicAndMatchesGolden) {
 
 namespace {
 
-fs::path write_scenario(const std::string& name, const std::string& text) {
-  const fs::path p = fs::temp_directory_path() / ("cgsim_family_run_" + name + ".yaml");
-  std::ofstream(p) << text;
-  return p;
+// A run of scenario @p text; @p attach (optional) subscribes to the model's signals.
+FamilyRun run_rabbitmq(const std::string& text, const std::function<void(cgsim::models::rabbitmq::World&)>& attach = {}) {
+  return cgsim::analysis::simulate_rabbitmq(cgsim::scenarios::load_rabbitmq_scenario_text(text, "rabbitmq.yaml"), attach);
+}
+FamilyRun run_pulsar(const std::string& text, const std::function<void(cgsim::models::pulsar::World&)>& attach = {}) {
+  return cgsim::analysis::simulate_pulsar(cgsim::scenarios::load_pulsar_scenario_text(text, "pulsar.yaml"), attach);
+}
+
+// The first group lost messages, and every message is still accounted for.
+void expect_losses_conserved(const FamilyRun& r) {
+  const auto& g = r.summary.groups.at(0);
+  EXPECT_GT(g.lost, 0u);
+  EXPECT_EQ(g.produced + g.duplicates, g.consumed + g.final_lag + g.lost + g.skipped);
 }
 
 }  // namespace
@@ -91,7 +101,7 @@ fs::path write_scenario(const std::string& name, const std::string& text) {
 // Messages settled without a finished processing (dropped by TTL and overflow, auto-ack messages
 // that die with a crashed client) are lost, not waiting: the identity holds (the run checks it).
 TEST(FamilyRunConservation, RabbitMQDropsAndAutoAckCrashesAreLost) {
-  const fs::path p = write_scenario("rabbitmq", R"(name: lossy
+  expect_losses_conserved(run_rabbitmq(R"(name: lossy
 seed: 3
 duration: 40s
 broker: {kind: rabbitmq}
@@ -105,16 +115,12 @@ consumers:
   - {name: auto, queue: q, count: 2, prefetch: 0, ack: {mode: auto}, processing_time: {kind: exponential, mean: 3ms}}
 faults:
   - {at: 10s, crash: auto/0}
-)");
-  const FamilyRun r = cgsim::analysis::simulate_rabbitmq(cgsim::scenarios::load_rabbitmq_scenario_file(p.string()));
-  const auto& g = r.summary.groups.at(0);
-  EXPECT_GT(g.lost, 0u);
-  EXPECT_EQ(g.produced + g.duplicates, g.consumed + g.final_lag + g.lost + g.skipped);
+)"));
 }
 
 // Failed processings complete nothing; messages dead-lettered after them are lost.
 TEST(FamilyRunConservation, PulsarNegativeAcksAndDeadLettersAreCountedApart) {
-  const fs::path p = write_scenario("pulsar", R"(name: nacks
+  expect_losses_conserved(run_pulsar(R"(name: nacks
 seed: 5
 duration: 30s
 broker: {kind: pulsar}
@@ -131,17 +137,13 @@ subscriptions:
     consumers: {count: 2, processing_time: {kind: exponential, mean: 1ms}}
 faults:
   - {at: 10s, crash: s/1}
-)");
-  const FamilyRun r = cgsim::analysis::simulate_pulsar(cgsim::scenarios::load_pulsar_scenario_file(p.string()));
-  const auto& g = r.summary.groups.at(0);
-  EXPECT_GT(g.lost, 0u);
-  EXPECT_EQ(g.produced + g.duplicates, g.consumed + g.final_lag + g.lost + g.skipped);
+)"));
 }
 
 // A re-processing of a record after a later record of its key is out of order, as for Kafka
 // (docs/model.md, "Ordering"): a crash with processed, unacknowledged messages on few keys.
 TEST(FamilyRunOrdering, RabbitMQReprocessingAfterALaterRecordOfItsKeyIsOutOfOrder) {
-  const fs::path p = write_scenario("rabbitmq_order", R"(name: reorder
+  const std::string text = R"(name: reorder
 seed: 7
 duration: 20s
 broker: {kind: rabbitmq}
@@ -154,14 +156,13 @@ consumers:
   - {name: w, queue: q, count: 2, prefetch: 50, ack: {multiple: 40}, processing_time: {kind: exponential, mean: 4.5ms}}
 faults:
   - {at: 8s, crash: w/0}
-)");
+)";
   std::uint64_t first = 0, again = 0;
-  const FamilyRun r = cgsim::analysis::simulate_rabbitmq(
-      cgsim::scenarios::load_rabbitmq_scenario_file(p.string()), [&](cgsim::models::rabbitmq::World& w) {
-        w.signals().processed.connect([&](const cgsim::models::rabbitmq::ProcessedMessage& m) {
-          if (m.out_of_order) ++(m.duplicate ? again : first);
-        });
-      });
+  const FamilyRun r = run_rabbitmq(text, [&](cgsim::models::rabbitmq::World& w) {
+    w.signals().processed.connect([&](const cgsim::models::rabbitmq::ProcessedMessage& m) {
+      if (m.out_of_order) ++(m.duplicate ? again : first);
+    });
+  });
   ASSERT_GT(r.summary.duplicates, 0u);
   EXPECT_GT(again, 0u);
   EXPECT_EQ(r.ordering_violations, first + again);
@@ -169,7 +170,7 @@ faults:
 
 TEST(FamilyRunOrdering, PulsarReprocessingAfterALaterRecordOfItsKeyIsOutOfOrder) {
   // A slowed consumer outlasts the ack timeout: its messages go to the other one too.
-  const fs::path p = write_scenario("pulsar_order", R"(name: reorder
+  const std::string text = R"(name: reorder
 seed: 7
 duration: 20s
 broker: {kind: pulsar}
@@ -184,14 +185,13 @@ subscriptions:
     consumers: {count: 2, receiver_queue_size: 10, processing_time: {kind: exponential, mean: 10ms}}
 faults:
   - {at: 5s, slow: s/0, factor: 100, for: 5s}
-)");
+)";
   std::uint64_t first = 0;
-  const FamilyRun r = cgsim::analysis::simulate_pulsar(
-      cgsim::scenarios::load_pulsar_scenario_file(p.string()), [&](cgsim::models::pulsar::World& w) {
-        w.signals().processed.connect([&](const cgsim::models::pulsar::ProcessedMessage& m) {
-          if (m.out_of_order && !m.duplicate) ++first;
-        });
-      });
+  const FamilyRun r = run_pulsar(text, [&](cgsim::models::pulsar::World& w) {
+    w.signals().processed.connect([&](const cgsim::models::pulsar::ProcessedMessage& m) {
+      if (m.out_of_order && !m.duplicate) ++first;
+    });
+  });
   ASSERT_GT(r.summary.duplicates, 0u);
   EXPECT_GT(r.ordering_violations, first);  // the model flags first completions; re-processings add
 }
@@ -219,12 +219,12 @@ output: {warmup: )" + warmup + "}\n";
 // A fixed output.warmup replaces the automatic rule, as in Kafka runs: every group's start-up
 // ends at the set time, with reason "set".
 TEST(FamilyRunWarmup, FixedWarmupEndsEveryGroupAtTheSetTime) {
-  const FamilyRun r = cgsim::analysis::simulate_rabbitmq(cgsim::scenarios::load_rabbitmq_scenario_text(warmup_scenario("7s"), "warm.yaml"));
+  const FamilyRun r = run_rabbitmq(warmup_scenario("7s"));
   EXPECT_DOUBLE_EQ(r.summary.warmup.end_s, 7.0);
   EXPECT_EQ(r.summary.warmup.reason, "set");
   EXPECT_DOUBLE_EQ(r.summary.groups.at(0).warmup.end_s, 7.0);
   EXPECT_EQ(r.summary.groups.at(0).warmup.reason, "set");
-  const FamilyRun a = cgsim::analysis::simulate_rabbitmq(cgsim::scenarios::load_rabbitmq_scenario_text(warmup_scenario("auto"), "warm.yaml"));
+  const FamilyRun a = run_rabbitmq(warmup_scenario("auto"));
   EXPECT_EQ(a.summary.warmup.reason, "drained");
   EXPECT_LT(a.summary.warmup.end_s, 7.0);
 }
