@@ -62,19 +62,27 @@ TEST(RabbitDispatch, SingleActiveConsumerGetsEverythingUntilItLeaves) {
   EXPECT_TRUE(r.conserved());
 }
 
-TEST(RabbitDispatch, AutoAckSettlesOnDeliveryAndIgnoresPrefetch) {
-  Rig r;
+namespace {
+// Five messages to one auto-ack consumer with prefetch 1: all are delivered and settled within
+// 10 ms of their publish (prefetch ignored), then processed one after another.
+void expect_auto_ack_settles_on_delivery(Rig& r) {
   auto& g = r.group("g", 1, 1, 100 * kMillisecond);
   g.ack.automatic = true;
   r.build();
   r.publish(10 * kMillisecond, 5);
   r.run(20 * kMillisecond);
   const auto t = r.world->totals();
-  EXPECT_EQ(t.acked, 5u);  // all delivered and settled although prefetch is 1
+  EXPECT_EQ(t.acked, 5u);
   EXPECT_EQ(t.unacked, 0u);
   EXPECT_EQ(t.ready, 0u);
   r.run(2 * kSecond);
   EXPECT_EQ(r.done.size(), 5u);
+}
+}  // namespace
+
+TEST(RabbitDispatch, AutoAckSettlesOnDeliveryAndIgnoresPrefetch) {
+  Rig r;
+  expect_auto_ack_settles_on_delivery(r);
 }
 
 TEST(RabbitDispatch, MultipleAckSettlesEveryTagUpToIt) {
@@ -96,18 +104,9 @@ TEST(RabbitDispatch, MultipleAckSettlesEveryTagUpToIt) {
   EXPECT_EQ(r.world->totals().acked, 5u);
 }
 
+// A quorum queue's messages are checked out and settled by the channel at once.
 TEST(RabbitDispatch, QuorumAutoAckSettlesAsDeliveriesReachTheChannel) {
   Rig r(rmq::QueueSpec::Type::Quorum);
-  auto& g = r.group("g", 1, 1, 100 * kMillisecond);
-  g.ack.automatic = true;
-  r.build();
-  r.publish(10 * kMillisecond, 5);
-  r.run(20 * kMillisecond);
-  const auto t = r.world->totals();
-  EXPECT_EQ(t.acked, 5u);  // checked out and settled by the channel at once; prefetch ignored
-  EXPECT_EQ(t.unacked, 0u);
-  EXPECT_EQ(t.ready, 0u);
-  r.run(2 * kSecond);
-  EXPECT_EQ(r.done.size(), 5u);
+  expect_auto_ack_settles_on_delivery(r);
   for (const auto& m : r.done) EXPECT_FALSE(m.redelivered);
 }

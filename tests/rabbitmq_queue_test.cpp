@@ -7,17 +7,6 @@ using namespace rabbitmq_rig;
 using Ids = std::vector<std::uint64_t>;
 using Kind = cgsim::models::FaultSpec::Kind;
 
-namespace {
-void add_dead_letter_queue(Rig& r) {
-  r.sc.exchanges.push_back({"dlx", rmq::ExchangeSpec::Kind::Fanout});
-  rmq::QueueSpec dlq;
-  dlq.name = "dlq";
-  r.sc.queues.push_back(dlq);
-  r.sc.bindings.push_back({"dlx", "dlq", ""});
-  r.queue().dead_letter_exchange = "dlx";
-}
-}  // namespace
-
 TEST(RabbitQueue, MaxLengthDropHeadDropsTheOldest) {
   for (auto type : {rmq::QueueSpec::Type::Classic, rmq::QueueSpec::Type::Quorum}) {
     Rig r(type);
@@ -81,7 +70,7 @@ TEST(RabbitQueue, QuorumRejectPublishBlocksUntilBelowTheSoftLimit) {
 
 TEST(RabbitQueue, ExpiredMessagesAreDeadLettered) {
   Rig r;
-  add_dead_letter_queue(r);
+  r.add_dead_letter_queue();
   r.queue().message_ttl = 100 * kMillisecond;
   r.build();
   r.publish(10 * kMillisecond, 3);
@@ -99,7 +88,7 @@ TEST(RabbitQueue, ExpiredMessagesAreDeadLettered) {
 
 TEST(RabbitQueue, DropHeadDeadLettersWhenTheQueueHasADeadLetterExchange) {
   Rig r;
-  add_dead_letter_queue(r);
+  r.add_dead_letter_queue();
   r.queue().max_length = 1;
   r.build();
   r.publish(10 * kMillisecond, 3);

@@ -78,12 +78,7 @@ TEST(RabbitRequeue, CrashAfterProcessingBeforeAckCountsDuplicates) {
 TEST(RabbitRequeue, NackWithRequeueRedeliversAndNackWithoutRequeueDeadLetters) {
   for (bool requeue : {true, false}) {
     Rig r;
-    r.sc.exchanges.push_back({"dlx", rmq::ExchangeSpec::Kind::Fanout});
-    rmq::QueueSpec dlq;
-    dlq.name = "dlq";
-    r.sc.queues.push_back(dlq);
-    r.sc.bindings.push_back({"dlx", "dlq", ""});
-    r.queue().dead_letter_exchange = "dlx";
+    r.add_dead_letter_queue();
     auto& g = r.group("g", 1, 1, 10 * kMillisecond);
     g.ack.reject_probability = 1.0;
     g.ack.reject_requeue = requeue;

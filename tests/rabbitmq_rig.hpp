@@ -57,6 +57,15 @@ struct Rig {
     sc.output.sample_interval = 0;
   }
   rmq::QueueSpec& queue() { return sc.queues[0]; }
+  /// Dead-letters queue "q" through fanout exchange "dlx" to queue "dlq" (queue 1).
+  void add_dead_letter_queue() {
+    sc.exchanges.push_back({"dlx", rmq::ExchangeSpec::Kind::Fanout});
+    rmq::QueueSpec dlq;
+    dlq.name = "dlq";
+    sc.queues.push_back(dlq);
+    sc.bindings.push_back({"dlx", "dlq", ""});
+    queue().dead_letter_exchange = "dlx";
+  }
   /// Adds a consumer group on queue "q" processing each message in @p processing.
   rmq::ConsumerGroupSpec& group(const std::string& name, std::int32_t count, std::int32_t prefetch,
                                 sim::Time processing, std::int32_t priority = 0) {
