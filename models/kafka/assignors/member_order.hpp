@@ -13,6 +13,7 @@
 /// ties taken from the left). glibc_merge_sort() reproduces that algorithm step for step.
 #include <cstring>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "models/kafka/assignors/assignor.hpp"
@@ -71,6 +72,26 @@ template <typename T, typename Cmp>
 void glibc_merge_sort(std::vector<T>& v, Cmp cmp) {
   std::vector<T> tmp(v.size());
   detail::glibc_msort(v.data(), v.size(), tmp.data(), cmp);
+}
+
+/// The topics each member subscribes to, by member index.
+inline std::vector<std::unordered_set<std::string_view>> subscribed_topics(const std::vector<MemberSubscription>& members) {
+  std::vector<std::unordered_set<std::string_view>> subscribed(members.size());
+  for (std::size_t m = 0; m < members.size(); ++m)
+    for (const auto& t : members[m].topics) subscribed[m].insert(t);
+  return subscribed;
+}
+
+/// The assignment of partition lists @p out (by member index) to @p members' ids; every member
+/// has an entry, and a member id listed twice gets both lists in member order.
+inline Assignment by_member_id(const std::vector<MemberSubscription>& members,
+                               const std::vector<std::vector<TopicPartition>>& out) {
+  Assignment result;
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    auto& slot = result[members[m].member_id];
+    slot.insert(slot.end(), out[m].begin(), out[m].end());
+  }
+  return result;
 }
 
 }  // namespace cgsim::models::assignors

@@ -23,9 +23,7 @@ namespace cgsim::models::assignors {
 
 Assignment assign_roundrobin_librdkafka(const ClusterMetadata& cluster,
                                         const std::vector<MemberSubscription>& members) {
-  std::vector<std::unordered_set<std::string_view>> subscribed(members.size());
-  for (std::size_t m = 0; m < members.size(); ++m)
-    for (const auto& t : members[m].topics) subscribed[m].insert(t);
+  const auto subscribed = subscribed_topics(members);
 
   // Eligible topics: present in the metadata with at least one subscriber, in metadata order, then
   // sorted by name.
@@ -56,12 +54,7 @@ Assignment assign_roundrobin_librdkafka(const ClusterMetadata& cluster,
     }
   }
 
-  Assignment result;
-  for (std::size_t m = 0; m < members.size(); ++m) {
-    auto& slot = result[members[m].member_id];
-    slot.insert(slot.end(), out[m].begin(), out[m].end());
-  }
-  return result;
+  return by_member_id(members, out);
 }
 
 }  // namespace cgsim::models::assignors
