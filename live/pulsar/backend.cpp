@@ -251,7 +251,7 @@ PulsarRun PulsarBackend::run(const pl::ScenarioFile& scenario) {
     std::uint64_t scheduled = 0;
     for (std::size_t i = 0; i < sc.pulsar.producers.size(); ++i) {
       const pl::PulsarProducerSpec& p = sc.pulsar.producers[i];
-      const models::ProducerSpec w = pl::workload_spec(p);
+      const models::ProducerSpec w = models::workload_spec(p);
       std::unique_ptr<sim::ZipfSampler> zipf;
       if (p.keys.kind == models::KeySpec::Kind::Zipf) zipf = std::make_unique<sim::ZipfSampler>(p.keys.cardinality, p.keys.exponent);
       for (std::int32_t k = 0; k < p.count; ++k) {

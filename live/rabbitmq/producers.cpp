@@ -13,7 +13,7 @@ namespace cgsim::live::rabbitmq {
 
 ArrivalStream::ArrivalStream(const models::rabbitmq::Scenario& sc, std::size_t spec, std::int32_t instance)
     : p_(sc.producers[spec]),
-      workload_(models::rabbitmq::workload_spec(p_)),
+      workload_(models::workload_spec(p_)),
       arrivals_(sc.seed, "rabbitmq/producer/" + std::to_string(spec) + "/" + std::to_string(instance) + "/arrivals"),
       keys_(sc.seed, "rabbitmq/producer/" + std::to_string(spec) + "/" + std::to_string(instance) + "/keys") {
   if (p_.keys.kind == models::KeySpec::Kind::Zipf) zipf_ = std::make_unique<sim::ZipfSampler>(p_.keys.cardinality, p_.keys.exponent);

@@ -14,7 +14,7 @@ Producers::Producers(sim::Engine& engine, const ScenarioFile& scenario, std::vec
   const auto& specs = scenario.pulsar.producers;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const PulsarProducerSpec& p = specs[i];
-    workload_.push_back(workload_spec(p));
+    workload_.push_back(models::workload_spec(p));
     zipf_.push_back(p.keys.kind == KeySpec::Kind::Zipf ? std::make_unique<sim::ZipfSampler>(p.keys.cardinality, p.keys.exponent)
                                                        : nullptr);
     Topic* topic = topics[static_cast<std::size_t>(scenario.topic_index(p.topic))].get();
@@ -44,10 +44,7 @@ void Producers::start() {
 }
 
 void Producers::schedule(std::size_t i) {
-  const double t = instances_[i].next_ns;
-  if (!(t < static_cast<double>(scenario_.duration))) return;
-  const auto at = std::max(static_cast<sim::Time>(std::ceil(t)), engine_.now());
-  engine_.schedule_at(at, models::priority::kProducer, [this, i] { fire(i); });
+  models::schedule_arrival(engine_, instances_[i].next_ns, scenario_.duration, [this, i] { fire(i); });
 }
 
 void Producers::fire(std::size_t i) {

@@ -63,19 +63,6 @@ struct PulsarProducerSpec {
   sim::Time stop = sim::kNever;
 };
 
-/// Producer @p p as the shared arrival and key draws (models/common/workload.hpp) take it: its
-/// topic, rate, keys, message size, start and stop.
-inline models::ProducerSpec workload_spec(const PulsarProducerSpec& p) {
-  models::ProducerSpec w;
-  w.topic = p.topic;
-  w.rate = p.rate;
-  w.keys = p.keys;
-  w.record_bytes = p.message_bytes;
-  w.start = p.start;
-  w.stop = p.stop;
-  return w;
-}
-
 enum class SubscriptionType { Exclusive, Failover, Shared, KeyShared };
 /// Key_Shared's keySharedMode: AUTO_SPLIT (the broker divides the hash space) or STICKY (each
 /// consumer declares its ranges).

@@ -1,8 +1,5 @@
 #include "models/rabbitmq/producer.hpp"
 
-#include <algorithm>
-#include <cmath>
-
 #include "models/common/priorities.hpp"
 #include "models/common/workload.hpp"
 #include "models/rabbitmq/broker.hpp"
@@ -13,7 +10,7 @@ Producers::Producers(sim::Engine& engine, Broker& broker, const Scenario& scenar
     : engine_(engine), broker_(broker), scenario_(scenario) {
   for (std::size_t i = 0; i < scenario.producers.size(); ++i) {
     const ProducerSpec& p = scenario.producers[i];
-    workload_.push_back(workload_spec(p));
+    workload_.push_back(models::workload_spec(p));
     zipf_.push_back(p.keys.kind == KeySpec::Kind::Zipf ? std::make_unique<sim::ZipfSampler>(p.keys.cardinality, p.keys.exponent)
                                                        : nullptr);
     const std::int32_t x = p.exchange.empty() ? kDefaultExchange : scenario.exchange_index(p.exchange);
@@ -32,10 +29,7 @@ void Producers::start() {
 }
 
 void Producers::schedule(std::size_t i) {
-  const double t = instances_[i].next_ns;
-  if (!(t < static_cast<double>(scenario_.duration))) return;
-  const auto at = std::max(static_cast<sim::Time>(std::ceil(t)), engine_.now());
-  engine_.schedule_at(at, models::priority::kProducer, [this, i] { fire(i); });
+  models::schedule_arrival(engine_, instances_[i].next_ns, scenario_.duration, [this, i] { fire(i); });
 }
 
 void Producers::fire(std::size_t i) {

@@ -61,18 +61,6 @@ struct ProducerSpec {
   sim::Time stop = sim::kNever;
 };
 
-/// Producer @p p as the shared arrival and key draws (models/common/workload.hpp) take it: its
-/// rate, keys, message size, start and stop.
-inline models::ProducerSpec workload_spec(const ProducerSpec& p) {
-  models::ProducerSpec w;
-  w.rate = p.rate;
-  w.keys = p.keys;
-  w.record_bytes = p.message_bytes;
-  w.start = p.start;
-  w.stop = p.stop;
-  return w;
-}
-
 /// How a consumer settles what it processed.
 struct AckSpec {
   bool automatic = false;      ///< auto-ack (no_ack): settled on delivery, prefetch ignored
