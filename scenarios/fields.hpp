@@ -172,6 +172,19 @@ std::string read_file(const std::string& path);
 /// field at its dotted path (the parent must exist; the leaf may be new, and an unknown name is then
 /// rejected by validation at the option). Records the nodes they put there in @p source.
 void apply_overrides(YAML::Node root, const std::vector<Override>& overrides, Source& source);
+/// A family scenario's run fields: `name` (non-empty), `seed` and `duration` (positive), with
+/// @p origin as the source file.
+template <typename FamilyScenario>
+void parse_run(const Field& top, const std::string& origin, FamilyScenario& sc) {
+  sc.source_file = origin;
+  sc.name = top.at("name").str();
+  if (sc.name.empty()) top.at("name").fail("expected a non-empty name");
+  if (top.has("seed")) sc.seed = static_cast<std::uint64_t>(top.at("seed").integer(0, INT64_MAX));
+  if (top.has("duration")) {
+    sc.duration = top.at("duration").duration();
+    if (sc.duration <= 0) top.at("duration").fail("expected a positive duration");
+  }
+}
 /// The optional `output` mapping (sample_interval).
 void parse_output(const Field& top, models::OutputSpec& out);
 

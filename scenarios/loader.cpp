@@ -261,31 +261,15 @@ Scenario parse(const YAML::Node& root, const Source& source) {
         fa.group = group;
         fa.member = idx;
       }
-      if (verb == "crash") {
-        f.expect_map({"at", "crash"});
-        fa.kind = FaultSpec::Kind::Crash;
-      } else if (verb == "leave") {
-        f.expect_map({"at", "leave"});
-        fa.kind = FaultSpec::Kind::Leave;
-      } else if (verb == "join") {
-        f.expect_map({"at", "join", "count"});
-        fa.kind = FaultSpec::Kind::Join;
-        if (f.has("count")) fa.count = static_cast<std::int32_t>(f.at("count").integer(1, 100'000));
-        joins[fa.group].emplace_back(fa.at, fa.count);
-      } else if (verb == "slow") {
+      if (verb == "slow") {
+        // Kafka scenarios take any positive factor and duration.
         f.expect_map({"at", "slow", "factor", "for"});
         fa.kind = FaultSpec::Kind::Slow;
         fa.factor = f.at("factor").positive();
         fa.duration = f.at("for").positive_duration();
-      } else if (verb == "restart") {
-        f.expect_map({"at", "restart", "downtime"});
-        fa.kind = FaultSpec::Kind::Restart;
-        fa.duration = f.at("downtime").duration();
       } else {
-        f.expect_map({"at", "rolling_restart", "downtime", "gap"});
-        fa.kind = FaultSpec::Kind::RollingRestart;
-        fa.duration = f.has("downtime") ? f.at("downtime").duration() : 0;
-        fa.gap = f.at("gap").duration();
+        fields::parse_fault_verb(f, verb, fa);
+        if (verb == "join") joins[fa.group].emplace_back(fa.at, fa.count);
       }
       parsed.emplace_back(fa, f);
     }

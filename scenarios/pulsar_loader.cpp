@@ -219,14 +219,7 @@ ps::ScenarioFile parse_pulsar(YAML::Node root, const std::string& origin, const 
   top.expect_map({"name", "description", "seed", "duration", "broker", "topics", "producers", "subscriptions", "faults",
                   "output"});
   ps::ScenarioFile sc;
-  sc.source_file = origin;
-  sc.name = top.at("name").str();
-  if (sc.name.empty()) top.at("name").fail("expected a non-empty name");
-  if (top.has("seed")) sc.seed = static_cast<std::uint64_t>(top.at("seed").integer(0, INT64_MAX));
-  if (top.has("duration")) {
-    sc.duration = top.at("duration").duration();
-    if (sc.duration <= 0) top.at("duration").fail("expected a positive duration");
-  }
+  fields::parse_run(top, origin, sc);
   parse_broker(top.at("broker"), sc.pulsar.broker);
 
   auto list = [&](const char* key, const char* example) {

@@ -53,14 +53,7 @@ rmq::Scenario parse_rabbitmq(YAML::Node root, const std::string& origin, const s
   top.expect_map({"name", "description", "seed", "duration", "broker", "exchanges", "queues", "bindings", "producers",
                   "consumers", "faults", "output"});
   rmq::Scenario sc;
-  sc.source_file = origin;
-  sc.name = top.at("name").str();
-  if (sc.name.empty()) top.at("name").fail("expected a non-empty name");
-  if (top.has("seed")) sc.seed = static_cast<std::uint64_t>(top.at("seed").integer(0, INT64_MAX));
-  if (top.has("duration")) {
-    sc.duration = top.at("duration").duration();
-    if (sc.duration <= 0) top.at("duration").fail("expected a positive duration");
-  }
+  fields::parse_run(top, origin, sc);
 
   const Field b = top.at("broker");
   b.expect_map({"kind", "network_latency", "dispatch_time", "quorum_apply_time", "consumer_timeout", "channel_tick"});
