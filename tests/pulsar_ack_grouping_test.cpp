@@ -120,16 +120,11 @@ TEST(AcknowledgementsGroupingTracker, KeySharedDrainingHashWaitsForTheGroupedAck
     Rig rig(ps::SubscriptionType::KeyShared, 2);
     rig.sub().ack_group_time = group;
     rig.build();
-    rig.publish_many(10 * kMillisecond, 3000, 0, 40);
-    rig.engine.schedule_at(2 * kSecond, 0, [&] { rig.world->add_consumer(0).start(); });
-    std::map<std::int32_t, sim::Time> started;
-    std::vector<sim::Time> waits;
-    rig.world->signals().draining.connect([&](std::int32_t, std::int32_t, std::int32_t h, bool on, sim::Time t) {
-      if (on) started[h] = t;
-      else waits.push_back(t - started.at(h));
-    });
+    rig.join_under_backlog();
+    rig.track_draining();
     rig.run(60 * kSecond);
-    EXPECT_EQ(waits.size(), started.size());
+    const auto& waits = rig.draining_waits;
+    EXPECT_EQ(waits.size(), rig.draining_since.size());
     EXPECT_FALSE(waits.empty());
     EXPECT_EQ(rig.out_of_order(), 0u);
     EXPECT_EQ(rig.totals().acked, 3000u);

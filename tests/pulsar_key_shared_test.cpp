@@ -79,22 +79,17 @@ TEST(PulsarKeyShared, StickyRangesServeOnlyTheDeclaredHashes) {
 TEST(PulsarKeyShared, JoiningConsumerWaitsForDrainingHashesSoKeysStayOrdered) {
   Rig rig(ps::SubscriptionType::KeyShared, 2);
   rig.build();
-  // A backlog: 3000 messages over 40 keys; each consumer holds up to 1000 unacknowledged.
-  rig.publish_many(10 * kMillisecond, 3000, 0, 40);
-  rig.engine.schedule_at(2 * kSecond, 0, [&] { rig.world->add_consumer(0).start(); });
+  // Each consumer holds up to 1000 unacknowledged messages of the backlog.
+  rig.join_under_backlog();
   bool saw_draining = false;
   rig.engine.schedule_at(2 * kSecond + 5 * kMillisecond, 0, [&] {
     saw_draining = static_cast<ps::KeySharedDispatcher&>(rig.world->dispatcher(0, 0)).draining() > 0;
   });
-  std::map<std::int32_t, sim::Time> started;
-  std::vector<sim::Time> waits;
-  rig.world->signals().draining.connect([&](std::int32_t, std::int32_t, std::int32_t h, bool on, sim::Time t) {
-    if (on) started[h] = t;
-    else waits.push_back(t - started.at(h));
-  });
+  rig.track_draining();
   rig.run(60 * kSecond);
+  const auto& waits = rig.draining_waits;
   EXPECT_TRUE(saw_draining);
-  EXPECT_EQ(waits.size(), started.size());  // every draining hash was released
+  EXPECT_EQ(waits.size(), rig.draining_since.size());  // every draining hash was released
   EXPECT_FALSE(waits.empty());
   for (sim::Time w : waits) EXPECT_GT(w, 0);
   EXPECT_GT(rig.by(2), 0u);       // the joiner took keys over

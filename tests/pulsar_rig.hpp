@@ -3,6 +3,7 @@
 /// A small Pulsar world for the model's unit tests: one topic "t" (non-partitioned unless asked),
 /// one subscription "s" of the type under test, and messages appended at chosen times with chosen
 /// keys (key index k has the sticky key "k<k>"). Processing takes 10 ms unless set otherwise.
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -92,6 +93,22 @@ struct Rig {
   void publish_many(sim::Time at, int n, sim::Time gap, std::uint64_t keys, std::int32_t partition = 0) {
     for (int i = 0; i < n; ++i) publish(at + gap * i, keys ? static_cast<std::uint64_t>(i) % keys : ps::kNoKey, partition);
   }
+  /// A backlog of 3000 messages over 40 keys from 10 ms on, and a consumer joining at 2 s: the
+  /// Key_Shared hand-over under load.
+  void join_under_backlog() {
+    publish_many(10 * kMillisecond, 3000, 0, 40);
+    engine.schedule_at(2 * kSecond, 0, [this] { world->add_consumer(0).start(); });
+  }
+  /// From now on, records in draining_waits how long each hash drained before its release.
+  void track_draining() {
+    world->signals().draining.connect([this](std::int32_t, std::int32_t, std::int32_t h, bool on, sim::Time t) {
+      if (on) draining_since[h] = t;
+      else draining_waits.push_back(t - draining_since.at(h));
+    });
+  }
+  std::map<std::int32_t, sim::Time> draining_since;  ///< hash -> when its latest draining began
+  std::vector<sim::Time> draining_waits;
+
   void run(sim::Time until) { engine.run_until(until); }
   ps::SubscriptionTotals totals() const { return world->totals(0); }
   /// Messages processed by consumer @p member.
