@@ -21,13 +21,7 @@ namespace cgsim::models {
 /// start and stop) as the draws below take it.
 template <typename FamilySpec>
 ProducerSpec workload_spec(const FamilySpec& p) {
-  ProducerSpec w;
-  w.rate = p.rate;
-  w.keys = p.keys;
-  w.record_bytes = p.message_bytes;
-  w.start = p.start;
-  w.stop = p.stop;
-  return w;
+  return {.rate = p.rate, .keys = p.keys, .record_bytes = p.message_bytes, .start = p.start, .stop = p.stop};
 }
 
 /// Records per second producer @p p sends at @p t_ns (0 before its start and from its stop).
@@ -51,6 +45,15 @@ void schedule_arrival(sim::Engine& engine, double t_ns, sim::Time duration, Fire
   if (!(t_ns < static_cast<double>(duration))) return;
   const auto at = std::max(static_cast<sim::Time>(std::ceil(t_ns)), engine.now());
   engine.schedule_at(at, priority::kProducer, std::forward<Fire>(fire));
+}
+
+/// Draws producer @p p's next arrival after @p after_ns from @p arrivals into @p next_ns and
+/// schedules @p fire at it, as schedule_arrival does.
+template <typename Fire>
+void schedule_next_arrival(sim::Engine& engine, sim::Time duration, sim::Rng& arrivals, const ProducerSpec& p,
+                           double after_ns, double& next_ns, Fire&& fire) {
+  next_ns = next_arrival(arrivals, p, after_ns);
+  schedule_arrival(engine, next_ns, duration, std::forward<Fire>(fire));
 }
 
 /// Writes the text of key number @p key (the spec's prefix, then the number) to @p out.

@@ -58,7 +58,8 @@ class Producers {
     std::vector<Batch> batches;  ///< per partition
   };
 
-  void schedule(std::size_t i);
+  /// Schedules instance @p i's next arrival after @p after_ns (its first: -1).
+  void schedule(std::size_t i, double after_ns);
   void fire(std::size_t i);
   void flush(std::size_t i, std::int32_t partition);
 

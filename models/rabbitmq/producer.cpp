@@ -22,14 +22,12 @@ Producers::Producers(sim::Engine& engine, Broker& broker, const Scenario& scenar
 }
 
 void Producers::start() {
-  for (std::size_t i = 0; i < instances_.size(); ++i) {
-    instances_[i].next_ns = models::next_arrival(instances_[i].arrivals, workload_[instances_[i].spec], -1.0);
-    schedule(i);
-  }
+  for (std::size_t i = 0; i < instances_.size(); ++i) schedule(i, -1.0);
 }
 
-void Producers::schedule(std::size_t i) {
-  models::schedule_arrival(engine_, instances_[i].next_ns, scenario_.duration, [this, i] { fire(i); });
+void Producers::schedule(std::size_t i, double after_ns) {
+  models::schedule_next_arrival(engine_, scenario_.duration, instances_[i].arrivals, workload_[instances_[i].spec],
+                                after_ns, instances_[i].next_ns, [this, i] { fire(i); });
 }
 
 void Producers::fire(std::size_t i) {
@@ -43,8 +41,7 @@ void Producers::fire(std::size_t i) {
     broker_.publish(in.exchange, key_buf_, static_cast<std::int32_t>(in.spec), key, p.message_bytes);
   }
   ++published_;
-  in.next_ns = models::next_arrival(in.arrivals, workload_[in.spec], in.next_ns);
-  schedule(i);
+  schedule(i, in.next_ns);
 }
 
 }  // namespace cgsim::models::rabbitmq

@@ -32,7 +32,8 @@ class Producers {
     std::uint64_t sequence = 0;
     double next_ns = 0;
   };
-  void schedule(std::size_t instance);
+  /// Schedules instance @p instance's next arrival after @p after_ns (its first: -1).
+  void schedule(std::size_t instance, double after_ns);
   void fire(std::size_t instance);
 
   sim::Engine& engine_;
