@@ -55,18 +55,7 @@ Production::Production(sim::Engine& engine, Broker& broker, const Scenario& scen
         p.keys.cardinality <= kMaxAggregatedKeys && instances_.back().partitioner.keyed_is_pure()) {
       // Aggregate key probabilities per partition.
       Spec& sp = specs_[i];
-      auto& part = instances_.back().partitioner;
-      std::vector<double> weights(static_cast<std::size_t>(parts), 0.0);
-      partitioners::RecordInfo rec;
-      rec.value_bytes = p.record_bytes;
-      for (std::uint64_t k = 0; k < p.keys.cardinality; ++k) {
-        key_text(p.keys, k, key_buf_);
-        rec.key = std::string_view(key_buf_);
-        std::int32_t pt = part.partition(rec);
-        double w = sp.zipf ? sp.zipf->probability(k) : 1.0;
-        weights[static_cast<std::size_t>(pt)] += w;
-      }
-      sp.partition_table = std::make_unique<sim::AliasTable>(weights);
+      sp.partition_table = key_partition_table(p, sp.zipf.get(), instances_.back().partitioner, parts);
       sp.zipf.reset();
     }
   }
@@ -115,15 +104,20 @@ void Production::refresh_partitions(std::size_t i) {
   // The keys' partitions change with the count: aggregate their probabilities again.
   std::unique_ptr<sim::ZipfSampler> zipf;
   if (p.keys.kind == KeySpec::Kind::Zipf) zipf = std::make_unique<sim::ZipfSampler>(p.keys.cardinality, p.keys.exponent);
+  sp.partition_table = key_partition_table(p, zipf.get(), *last, parts);
+}
+
+std::unique_ptr<sim::AliasTable> Production::key_partition_table(const ProducerSpec& p, const sim::ZipfSampler* zipf,
+                                                                 partitioners::Partitioner& part, std::int32_t parts) {
   std::vector<double> weights(static_cast<std::size_t>(parts), 0.0);
   partitioners::RecordInfo rec;
   rec.value_bytes = p.record_bytes;
   for (std::uint64_t key = 0; key < p.keys.cardinality; ++key) {
     key_text(p.keys, key, key_buf_);
     rec.key = std::string_view(key_buf_);
-    weights[static_cast<std::size_t>(last->partition(rec))] += zipf ? zipf->probability(key) : 1.0;
+    weights[static_cast<std::size_t>(part.partition(rec))] += zipf ? zipf->probability(key) : 1.0;
   }
-  sp.partition_table = std::make_unique<sim::AliasTable>(weights);
+  return std::make_unique<sim::AliasTable>(weights);
 }
 
 void Production::start() {

@@ -122,6 +122,11 @@ class Production {
   std::int32_t choose_partition(Instance& in, Spec& s, sim::Time t);
   /// Producer spec @p i's metadata refresh: its instances partition over the topic's partitions now.
   void refresh_partitions(std::size_t i);
+  /// The partitions of producer @p p's keys by partitioner @p part over @p parts partitions, each
+  /// weighted by its key's probability under @p zipf (every key alike without one), as a table to
+  /// draw a record's partition from.
+  std::unique_ptr<sim::AliasTable> key_partition_table(const ProducerSpec& p, const sim::ZipfSampler* zipf,
+                                                       partitioners::Partitioner& part, std::int32_t parts);
 
   sim::Engine& engine_;
   Broker& broker_;
