@@ -43,17 +43,6 @@ PlanCommandOptions options_from_spec(const std::string& file, const nlohmann::js
   return o;
 }
 
-std::string fnv_text(const std::string& text) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 /// The units of --state, after checking that it belongs to this plan.
 nlohmann::json read_state(const PlanCommandOptions& o) {
   std::ifstream in(o.state, std::ios::binary);
@@ -99,7 +88,7 @@ int run_plan_shard(const PlanCommandOptions& o) {
   }
   const nlohmann::json spec{{"plan", plan_spec(o)},
                             {"round", rounds.pending_round},
-                            {"state_hash", fnv_text(rounds.known.dump())}};
+                            {"state_hash", analysis::text_hash(rounds.known.dump())}};
   nlohmann::json doc;
   doc["manifest"] = analysis::shard_manifest("plan", o.file, spec, *rounds.shard, rounds.pending_units.size(), rounds.ran);
   doc["round_units"] = rounds.pending_units;

@@ -54,18 +54,22 @@ Shard parse_shard(const std::string& text) {
   return s;
 }
 
-std::string file_hash(const std::string& file) {
-  bool ok = false;
-  const std::string bytes = read_text(file, ok);
-  if (!ok) throw InputError(escape_bytes(file) + ": cannot read the scenario file");
+std::string text_hash(const std::string& text) {
   std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
+  for (unsigned char c : text) {
     h ^= c;
     h *= 1099511628211ull;
   }
   char buf[40];
   std::snprintf(buf, sizeof buf, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
   return buf;
+}
+
+std::string file_hash(const std::string& file) {
+  bool ok = false;
+  const std::string bytes = read_text(file, ok);
+  if (!ok) throw InputError(escape_bytes(file) + ": cannot read the scenario file");
+  return text_hash(bytes);
 }
 
 nlohmann::json exact_number(double v) {

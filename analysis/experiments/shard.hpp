@@ -36,7 +36,9 @@ struct Shard {
 /// Parses "K/N" (0 <= K < N <= 1000000). Throws OptionError (field "shard") otherwise.
 Shard parse_shard(const std::string& text);
 
-/// "fnv1a64:<16 hex digits>" of the bytes of @p file. Throws InputError when it cannot be read.
+/// "fnv1a64:<16 hex digits>" of the bytes of @p text.
+std::string text_hash(const std::string& text);
+/// text_hash() of the bytes of @p file. Throws InputError when it cannot be read.
 std::string file_hash(const std::string& file);
 
 /// A double as JSON that reads back to the same bits: a number when finite (the JSON writer
