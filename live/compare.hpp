@@ -4,6 +4,8 @@
 /// same (scaled) scenario over several seeds, figure by figure. Each figure is a distribution on
 /// each side (min / median / max over runs, n) and each check compares them with a tolerance that
 /// has a stated reason. docs/validation.md explains every tolerance and the verdicts.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -195,6 +197,41 @@ std::vector<RebalancePair> pair_rebalances(const std::vector<analysis::Rebalance
 /// group.initial.rebalance.delay.ms = 0 their number depends on the order in which the clients'
 /// JoinGroup requests arrive, which neither side controls.
 std::vector<analysis::GenerationRecord> settled_generations(const analysis::RunSummary& run, const models::GroupSpec& group);
+
+/// The distribution of @p f over @p runs (simulator seeds or live repetitions).
+template <typename Run, typename F>
+Distribution over(const std::vector<const Run*>& runs, F f) {
+  std::vector<double> v;
+  v.reserve(runs.size());
+  for (const Run* r : runs) v.push_back(f(*r));
+  return distribution(std::move(v));
+}
+
+/// One `share` check per consumer of a group or subscription, in name order: the consumer's
+/// fraction of the group's processings, medians over @p sims and @p lives within @p share_abs.
+/// @p group_of returns a run's analysis::GroupSummary; @p tolerance is the column's text.
+template <typename Run, typename GroupOf>
+void add_share_checks(std::vector<Check>& checks, const std::vector<const Run*>& sims,
+                      const std::vector<const Run*>& lives, GroupOf group_of, double share_abs,
+                      const std::string& tolerance) {
+  std::vector<std::string> names;
+  for (const auto* runs : {&sims, &lives})
+    for (const Run* r : *runs)
+      for (const auto& c : group_of(*r).consumers)
+        if (std::find(names.begin(), names.end(), c.name) == names.end()) names.push_back(c.name);
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    auto share = [&](const Run& r) {
+      double mine = 0;
+      for (const auto& c : group_of(r).consumers)
+        if (c.name == name) mine = static_cast<double>(c.consumed);
+      return mine / std::max<double>(1, static_cast<double>(group_of(r).consumed));
+    };
+    const auto a = over(sims, share), b = over(lives, share);
+    checks.push_back(make_check("share", name, a.format(), b.format(), tolerance,
+                                std::abs(a.median() - b.median()) <= share_abs + 1e-12, false, ""));
+  }
+}
 
 /// A summary's count of records lost to a crash (committed at hand-out, never processed), where
 /// the summary type has one (a group's simulated and live summaries do; others count none).

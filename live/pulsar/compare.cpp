@@ -78,13 +78,6 @@ double switch_time_s(const PulsarRun& r, const FaultAt& f) {
 
 using Runs = std::vector<const PulsarRun*>;
 
-template <typename F>
-Distribution over(const Runs& runs, F f) {
-  std::vector<double> v;
-  for (const PulsarRun* r : runs) v.push_back(f(*r));
-  return distribution(std::move(v));
-}
-
 /// The fault of @p r that is @p f (same subscription, kind, member and scheduled time), or null.
 const FaultAt* matching_fault(const PulsarRun& r, const FaultAt& f) {
   for (const auto& x : r.faults)
@@ -186,21 +179,7 @@ ValidationReport compare(const pl::ScenarioFile& sc, const Runs& sims, const Run
     }
     auto group = [&spec](const PulsarRun& r) -> const analysis::GroupSummary& { return *find_group(r.family.summary, spec.name); };
     // Per-consumer share of the subscription's processings, on the medians.
-    std::set<std::string> names;
-    for (const Runs* runs : {&sims, &lives})
-      for (const PulsarRun* r : *runs)
-        for (const auto& c : group(*r).consumers) names.insert(c.name);
-    for (const auto& name : names) {
-      auto share = [&](const PulsarRun& r) {
-        double mine = 0;
-        for (const auto& c : group(r).consumers)
-          if (c.name == name) mine = static_cast<double>(c.consumed);
-        return mine / std::max<double>(1, static_cast<double>(group(r).consumed));
-      };
-      const auto a = over(sims, share), b = over(lives, share);
-      rep.checks.push_back(make_check("share", name, a.format(), b.format(), "±" + fmt(tol.share_abs * 100, 1) + " pp",
-                                      std::abs(a.median() - b.median()) <= tol.share_abs + 1e-12, false, ""));
-    }
+    add_share_checks(rep.checks, sims, lives, group, tol.share_abs, "±" + fmt(tol.share_abs * 100, 1) + " pp");
     rep.checks.push_back(make_check("processed", spec.name, over(sims, [&](const PulsarRun& r) { return static_cast<double>(group(r).consumed); }).format(0),
                                     over(lives, [&](const PulsarRun& r) { return static_cast<double>(group(r).consumed); }).format(0), "info",
                                     true, true, ""));

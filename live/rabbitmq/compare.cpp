@@ -48,13 +48,6 @@ std::string fault_subject(const FaultRedeliveries& f) { return f.kind + " " + f.
 
 using Runs = std::vector<const RabbitRun*>;
 
-template <typename F>
-Distribution over(const Runs& runs, F f) {
-  std::vector<double> v;
-  for (const RabbitRun* r : runs) v.push_back(f(*r));
-  return distribution(std::move(v));
-}
-
 }  // namespace
 
 HostFigures host_figures(std::uint64_t scheduled, std::uint64_t published, std::uint64_t late, const HostLoad& load) {
@@ -127,23 +120,7 @@ ValidationReport compare_rabbitmq_runs(const models::rabbitmq::Scenario& sc, con
     }
     auto group = [&spec](const RabbitRun& r) -> const analysis::GroupSummary& { return *find_group(r.family.summary, spec.name); };
     // Per-consumer share of the group's processings, on the medians.
-    std::vector<std::string> names;
-    for (const Runs* runs : {&sims, &lives})
-      for (const RabbitRun* r : *runs)
-        for (const auto& c : group(*r).consumers)
-          if (std::find(names.begin(), names.end(), c.name) == names.end()) names.push_back(c.name);
-    std::sort(names.begin(), names.end());
-    for (const auto& name : names) {
-      auto share = [&](const RabbitRun& r) {
-        double mine = 0;
-        for (const auto& c : group(r).consumers)
-          if (c.name == name) mine = static_cast<double>(c.consumed);
-        return mine / std::max<double>(1, static_cast<double>(group(r).consumed));
-      };
-      const auto a = over(sims, share), b = over(lives, share);
-      rep.checks.push_back(make_check("share", name, a.format(), b.format(), "±" + fmt(tol.share_abs, 3),
-                                      std::abs(a.median() - b.median()) <= tol.share_abs + 1e-12, false, ""));
-    }
+    add_share_checks(rep.checks, sims, lives, group, tol.share_abs, "±" + fmt(tol.share_abs, 3));
     // Processings and duplicates of the group, shown.
     {
       const auto a = over(sims, [&](const RabbitRun& r) { return static_cast<double>(group(r).consumed); });
