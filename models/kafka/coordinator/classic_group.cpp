@@ -46,23 +46,13 @@ Time ClassicGroupCoordinator::rebalance_timeout() const {
   return t;
 }
 
-void ClassicGroupCoordinator::arm_expiry(Member& m) {
-  arm_timer(m.expiry, m.last_heartbeat + m.meta.session_timeout,
-            [this, id = m.meta.member_id] { on_expiry(id); });
+bool ClassicGroupCoordinator::session_held(Member& m) {
+  if (!m.awaiting_join && !m.awaiting_sync) return false;
+  m.last_heartbeat = engine_.now();
+  return true;
 }
 
-void ClassicGroupCoordinator::on_expiry(const std::string& member_id) {
-  auto it = members_.find(member_id);
-  if (it == members_.end()) return;
-  Member& m = it->second;
-  m.expiry = 0;
-  const Time now = group_.engine().now();
-  // A member waiting in JoinGroup or SyncGroup is kept alive by the pending request.
-  if (m.awaiting_join || m.awaiting_sync || m.last_heartbeat + m.meta.session_timeout > now) {
-    if (m.awaiting_join || m.awaiting_sync) m.last_heartbeat = now;
-    arm_expiry(m);
-    return;
-  }
+void ClassicGroupCoordinator::on_session_expired(const std::string& member_id) {
   remove_member(member_id);
   if (state_ == ClassicGroupState::PreparingRebalance) {
     try_complete_join();
@@ -74,8 +64,7 @@ void ClassicGroupCoordinator::on_expiry(const std::string& member_id) {
 void ClassicGroupCoordinator::remove_member(const std::string& member_id) {
   auto it = members_.find(member_id);
   if (it == members_.end()) return;
-  group_.engine().cancel(it->second.expiry);
-  if (it->second.meta.instance_id) static_members_.erase(*it->second.meta.instance_id);
+  forget(it->second);
   members_.erase(it);
   if (leader_ == member_id) leader_.clear();
 }
@@ -108,24 +97,11 @@ void ClassicGroupCoordinator::on_join(const JoinRequest& req) {
       if (st != static_members_.end()) {
         // A static member restarted: the new member id replaces the old one and keeps its
         // place; a stable group hands it its previous assignment without a rebalance.
-        auto old = members_.find(st->second);
-        Member m = old->second;
-        std::string old_id = old->first;
-        eng.cancel(m.expiry);
-        members_.erase(old);
-        m.meta = req;
-        m.meta.member_id = id;
-        m.last_heartbeat = now;
-        m.expiry = 0;
+        const std::string old_id = st->second;
+        Member& nm = replace_member(old_id, id, req);
         if (leader_ == old_id) leader_ = id;
-        auto a = assignment_.find(old_id);
-        if (a != assignment_.end()) {
-          assignment_[id] = a->second;
-          assignment_.erase(a);
-        }
-        st->second = id;
-        auto& nm = members_[id] = m;
-        arm_expiry(nm);
+        hand_over(assignment_, old_id, id);
+        renew_session(nm);
         if (state_ == ClassicGroupState::Stable) {
           respond_current_generation(req, id);
           return;
@@ -170,11 +146,10 @@ void ClassicGroupCoordinator::on_join(const JoinRequest& req) {
     it->second.meta.member_id = id;
   }
   Member& m = it->second;
-  m.last_heartbeat = now;
   m.awaiting_join = true;
   m.awaiting_sync = false;
   m.pending_sync = false;
-  arm_expiry(m);
+  renew_session(m);
   if (leader_.empty()) leader_ = id;
 
   switch (state_) {
@@ -189,12 +164,7 @@ void ClassicGroupCoordinator::on_join(const JoinRequest& req) {
       const Time delay = group_.scenario().broker.initial_rebalance_delay;
       initial_remaining_ = std::max<Time>(rebalance_timeout() - delay, 0);
       initial_last_delay_ = delay;
-      open_ = RebalanceInfo{};
-      open_->group = group_.index();
-      open_->start = now;
-      open_->trigger = generation_ == 0 ? "initial" : (req.reason.empty() ? "join" : req.reason);
-      open_->protocol = group_.spec().protocol;
-      group_.signals().rebalance_started.emit(*open_);
+      open_rebalance(generation_ == 0 ? "initial" : (req.reason.empty() ? "join" : req.reason), group_.spec().protocol);
       set_state(ClassicGroupState::PreparingRebalance);
       join_timer_ = eng.schedule_after(delay, models::priority::kCoordinator, [this] { on_join_deadline(); });
       break;
@@ -219,7 +189,6 @@ void ClassicGroupCoordinator::on_join(const JoinRequest& req) {
 
 void ClassicGroupCoordinator::prepare_rebalance(const std::string& trigger) {
   sim::Engine& eng = group_.engine();
-  const Time now = eng.now();
   if (state_ == ClassicGroupState::CompletingRebalance) {
     // Members waiting for SyncGroup learn that the generation is abandoned and rejoin.
     for (auto& [id, m] : members_) {
@@ -238,14 +207,7 @@ void ClassicGroupCoordinator::prepare_rebalance(const std::string& trigger) {
     ++open_->rounds;
     awaiting_followup_ = false;
   }
-  if (!open_) {
-    open_ = RebalanceInfo{};
-    open_->group = group_.index();
-    open_->start = now;
-    open_->trigger = trigger;
-    open_->protocol = group_.spec().protocol;
-    group_.signals().rebalance_started.emit(*open_);
-  }
+  if (!open_) open_rebalance(trigger, group_.spec().protocol);
   initial_delay_ = false;
   set_state(ClassicGroupState::PreparingRebalance);
   eng.cancel(join_timer_);
@@ -300,12 +262,9 @@ void ClassicGroupCoordinator::complete_join() {
     set_state(ClassicGroupState::Empty);
     assignment_.clear();
     if (open_) {
-      open_->end = eng.now();
-      open_->generation = generation_;
       open_->partitions_revoked = static_cast<std::int64_t>(owners_.size());
       open_->partitions_moved = static_cast<std::int64_t>(owners_.size());
-      group_.signals().rebalance_completed.emit(*open_);
-      open_.reset();
+      close_rebalance(generation_);
     }
     owners_.clear();
     return;
@@ -319,17 +278,10 @@ void ClassicGroupCoordinator::complete_join() {
   set_state(ClassicGroupState::CompletingRebalance);
   std::vector<assignors::MemberSubscription> subs;
   for (const auto& [id, m] : members_) {
-    assignors::MemberSubscription s;
-    s.member_id = id;
-    s.group_instance_id = m.meta.instance_id;
-    s.rack = m.meta.rack;
-    s.topics = m.meta.topics;
+    assignors::MemberSubscription s = subscription(id, m.meta);
     s.generation = m.meta.generation;
     s.user_data_generation = m.meta.user_data_generation;
-    for (std::int32_t gid : m.meta.owned) {
-      const TopicInfo& t = group_.broker().topic(group_.broker().topic_of(gid));
-      s.owned.push_back(TopicPartition{t.name, gid - t.first_gid});
-    }
+    for (std::int32_t gid : m.meta.owned) s.owned.push_back(topic_partition(gid));
     subs.push_back(std::move(s));
   }
   for (auto& [id, m] : members_) {
@@ -432,23 +384,12 @@ void ClassicGroupCoordinator::complete_sync(std::map<std::string, std::vector<st
     return;
   }
   if (open_) {
-    std::int64_t moved = 0, revoked = 0;
-    for (const auto& [p, c] : owners) {
-      auto o = owners_.find(p);
-      if (o == owners_.end() || o->second != c) ++moved;
-    }
-    for (const auto& [p, c] : owners_) {
-      auto o = owners.find(p);
-      if (o == owners.end() || o->second != c) ++revoked;
-    }
-    open_->end = eng.now();
-    open_->generation = generation_;
-    open_->partitions_moved = moved;
+    open_->partitions_moved = owner_changes(owners, owners_);
     // Eager members revoke everything they owned before rejoining.
-    open_->partitions_revoked = open_->protocol == "eager" ? static_cast<std::int64_t>(owners_.size()) : revoked;
+    open_->partitions_revoked =
+        open_->protocol == "eager" ? static_cast<std::int64_t>(owners_.size()) : owner_changes(owners_, owners);
     open_->partitions_assigned = static_cast<std::int64_t>(owners.size());
-    group_.signals().rebalance_completed.emit(*open_);
-    open_.reset();
+    close_rebalance(generation_);
   }
   owners_ = std::move(owners);
 }
@@ -460,9 +401,7 @@ void ClassicGroupCoordinator::on_heartbeat(const std::string& member_id, std::in
   if (it == members_.end()) {
     err = Error::UnknownMemberId;
   } else {
-    Member& m = it->second;
-    m.last_heartbeat = group_.engine().now();
-    arm_expiry(m);
+    renew_session(it->second);
     if (state_ == ClassicGroupState::PreparingRebalance) {
       err = Error::RebalanceInProgress;
     } else if (generation != generation_) {
@@ -501,8 +440,7 @@ void ClassicGroupCoordinator::on_commit(const std::string& member_id, std::int32
     return;  // UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS: the commit is lost
   }
   // An accepted commit counts as a heartbeat: the coordinator restarts the member's session.
-  it->second.last_heartbeat = group_.engine().now();
-  arm_expiry(it->second);
+  renew_session(it->second);
   accept_commit(consumer, offsets);
 }
 

@@ -33,12 +33,12 @@ namespace cgsim::models {
 
 class Group;
 
-/// The broker-side coordinator of one group.
 /// The classic group's states (the broker's GroupState).
 enum class ClassicGroupState { Empty, PreparingRebalance, CompletingRebalance, Stable, Dead };
 const char* to_string(ClassicGroupState s);
 
-class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
+/// The broker-side coordinator of one group.
+class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupCoordinator, ClassicGroupState> {
  public:
   explicit ClassicGroupCoordinator(Group& group);
 
@@ -77,6 +77,8 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
   std::size_t member_count() const { return members_.size(); }
 
  private:
+  friend class CoordinatorBase<ClassicGroupCoordinator, ClassicGroupState>;
+
   struct Member {
     JoinRequest meta;
     sim::Time last_heartbeat = 0;
@@ -99,8 +101,9 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
   void complete_join();
   void on_join_deadline();
   void on_sync_deadline();
-  void arm_expiry(Member& m);
-  void on_expiry(const std::string& member_id);
+  /// A member waiting in JoinGroup or SyncGroup is kept alive by its pending request.
+  bool session_held(Member& m);
+  void on_session_expired(const std::string& member_id);
   void remove_member(const std::string& member_id);
   void complete_sync(std::map<std::string, std::vector<std::int32_t>> assignment, std::size_t withheld);
   std::string new_member_id(const std::string& client_id);
@@ -109,10 +112,8 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupState> {
   std::int32_t generation_ = 0;
   std::string leader_;
   std::map<std::string, Member> members_;
-  std::map<std::string, std::string> static_members_;  // group.instance.id -> member id
   std::map<std::string, sim::Time> pending_members_;   // ids handed out, not yet joined
   std::map<std::string, std::vector<std::int32_t>> assignment_;  // member id -> gids
-  std::map<std::int32_t, std::int32_t> owners_;  // gid -> consumer index, last stable generation
   sim::EventId join_timer_ = 0;
   sim::EventId sync_timer_ = 0;
   bool initial_delay_ = false;

@@ -33,22 +33,6 @@ std::string ConsumerGroupCoordinator::new_member_id() {
   return buf;
 }
 
-void ConsumerGroupCoordinator::arm_expiry(Member& m) {
-  arm_timer(m.expiry, m.last_heartbeat + m.meta.session_timeout,
-            [this, id = m.meta.member_id] { on_expiry(id); });
-}
-
-void ConsumerGroupCoordinator::on_expiry(const std::string& member_id) {
-  auto it = members_.find(member_id);
-  if (it == members_.end()) return;
-  it->second.expiry = 0;
-  if (it->second.last_heartbeat + it->second.meta.session_timeout > group_.engine().now()) {
-    arm_expiry(it->second);
-    return;
-  }
-  remove(member_id, "session_timeout");
-}
-
 void ConsumerGroupCoordinator::on_revoke_deadline(const std::string& member_id) {
   auto it = members_.find(member_id);
   if (it == members_.end()) return;
@@ -61,13 +45,12 @@ void ConsumerGroupCoordinator::remove(const std::string& member_id, const std::s
   auto it = members_.find(member_id);
   if (it == members_.end()) return;
   sim::Engine& eng = group_.engine();
-  eng.cancel(it->second.expiry);
+  forget(it->second);
   eng.cancel(it->second.revoke_deadline);
   for (std::int32_t p : it->second.assigned) {
     holder_.erase(p);
     group_.mark_unowned(p, eng.now());
   }
-  if (it->second.meta.instance_id) static_members_.erase(*it->second.meta.instance_id);
   members_.erase(it);
   target_.erase(member_id);
   bump_epoch(trigger);
@@ -76,15 +59,7 @@ void ConsumerGroupCoordinator::remove(const std::string& member_id, const std::s
 
 void ConsumerGroupCoordinator::bump_epoch(const std::string& trigger) {
   ++group_epoch_;
-  if (!open_ && !members_.empty()) {
-    open_ = RebalanceInfo{};
-    open_->group = group_.index();
-    open_->start = group_.engine().now();
-    open_->trigger = trigger;
-    open_->protocol = "consumer";
-    open_->rounds = 0;
-    group_.signals().rebalance_started.emit(*open_);
-  }
+  if (!open_ && !members_.empty()) open_rebalance(trigger, "consumer", 0);
   if (open_) ++open_->rounds;
   set_state(ConsumerGroupState::Assigning);
   compute_target();
@@ -93,18 +68,10 @@ void ConsumerGroupCoordinator::bump_epoch(const std::string& trigger) {
 void ConsumerGroupCoordinator::compute_target() {
   std::vector<assignors::MemberSubscription> subs;
   for (const auto& [id, m] : members_) {
-    assignors::MemberSubscription s;
-    s.member_id = id;
-    s.group_instance_id = m.meta.instance_id;
-    s.rack = m.meta.rack;
-    s.topics = m.meta.topics;
+    assignors::MemberSubscription s = subscription(id, m.meta);
     auto t = target_.find(id);
-    if (t != target_.end()) {
-      for (std::int32_t gid : t->second) {
-        const TopicInfo& ti = group_.broker().topic(group_.broker().topic_of(gid));
-        s.owned.push_back(TopicPartition{ti.name, gid - ti.first_gid});
-      }
-    }
+    if (t != target_.end())
+      for (std::int32_t gid : t->second) s.owned.push_back(topic_partition(gid));
     s.generation = target_epoch_;
     subs.push_back(std::move(s));
   }
@@ -192,23 +159,13 @@ void ConsumerGroupCoordinator::on_heartbeat(const Heartbeat& hb) {
       if (st != static_members_.end() && members_.count(st->second)) {
         // The same static member back with a new client: it takes over the old member's
         // epoch and assignment; the group epoch does not change.
-        Member old = members_.at(st->second);
-        eng.cancel(old.expiry);
-        eng.cancel(old.revoke_deadline);
-        members_.erase(st->second);
+        const std::string old_id = st->second;
+        eng.cancel(members_.at(old_id).revoke_deadline);
         id = new_member_id();
-        old.meta = hb;
-        old.meta.member_id = id;
-        old.expiry = 0;
-        old.revoke_deadline = 0;
-        auto t = target_.find(st->second);
-        if (t != target_.end()) {
-          target_[id] = t->second;
-          target_.erase(t);
-        }
-        for (std::int32_t p : old.assigned) holder_[p] = id;
-        st->second = id;
-        m = &(members_[id] = old);
+        m = &replace_member(old_id, id, hb);
+        m->revoke_deadline = 0;
+        hand_over(target_, old_id, id);
+        for (std::int32_t p : m->assigned) holder_[p] = id;
       }
     }
     if (!m) {
@@ -258,8 +215,7 @@ void ConsumerGroupCoordinator::on_heartbeat(const Heartbeat& hb) {
     bump_epoch("metadata");
     m = &members_.at(id);
   }
-  m->last_heartbeat = now;
-  arm_expiry(*m);
+  renew_session(*m);
   Response r = reconcile(*m);
   reply(*m, r);
   update_state();
@@ -268,12 +224,7 @@ void ConsumerGroupCoordinator::on_heartbeat(const Heartbeat& hb) {
 void ConsumerGroupCoordinator::update_state() {
   if (members_.empty()) {
     set_state(ConsumerGroupState::Empty);
-    if (open_) {
-      open_->end = group_.engine().now();
-      open_->generation = group_epoch_;
-      group_.signals().rebalance_completed.emit(*open_);
-      open_.reset();
-    }
+    if (open_) close_rebalance(group_epoch_);
     owners_.clear();
     return;
   }
@@ -304,16 +255,8 @@ void ConsumerGroupCoordinator::update_state() {
   }
   std::sort(gen.assignment.begin(), gen.assignment.end());
   group_.signals().generation.emit(gen);
-  std::int64_t moved = 0;
-  for (const auto& [p, c] : owners) {
-    auto o = owners_.find(p);
-    if (o == owners_.end() || o->second != c) ++moved;
-  }
-  open_->end = group_.engine().now();
-  open_->generation = group_epoch_;
-  open_->partitions_moved = moved;
-  group_.signals().rebalance_completed.emit(*open_);
-  open_.reset();
+  open_->partitions_moved = owner_changes(owners, owners_);
+  close_rebalance(group_epoch_);
   owners_ = std::move(owners);
 }
 

@@ -35,7 +35,7 @@ class Group;
 enum class ConsumerGroupState { Empty, Assigning, Reconciling, Stable, Dead };
 const char* to_string(ConsumerGroupState s);
 
-class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
+class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupCoordinator, ConsumerGroupState> {
  public:
   explicit ConsumerGroupCoordinator(Group& group);
 
@@ -73,6 +73,8 @@ class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
   void on_metadata_change() { metadata_stale_ = !members_.empty(); }
 
  private:
+  friend class CoordinatorBase<ConsumerGroupCoordinator, ConsumerGroupState>;
+
   struct Member {
     Heartbeat meta;
     std::int32_t epoch = 0;                 ///< member epoch
@@ -88,8 +90,7 @@ class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
   void compute_target();
   Response reconcile(Member& m);
   void remove(const std::string& member_id, const std::string& trigger);
-  void arm_expiry(Member& m);
-  void on_expiry(const std::string& member_id);
+  void on_session_expired(const std::string& member_id) { remove(member_id, "session_timeout"); }
   void on_revoke_deadline(const std::string& member_id);
   void update_state();
   void reply(const Member& m, const Response& r);
@@ -100,8 +101,6 @@ class ConsumerGroupCoordinator : public CoordinatorBase<ConsumerGroupState> {
   std::map<std::string, Member> members_;
   std::map<std::string, std::vector<std::int32_t>> target_;  // member id -> target partitions
   std::map<std::int32_t, std::string> holder_;               // gid -> member holding it
-  std::map<std::int32_t, std::int32_t> owners_;              // gid -> consumer, last converged assignment
-  std::map<std::string, std::string> static_members_;
   std::uint64_t join_seq_ = 0;
   bool metadata_stale_ = false;
 };
