@@ -9,6 +9,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "analysis/experiments/fault_feed.hpp"
 #include "analysis/metrics/summary_builder.hpp"
 #include "analysis/metrics/warmup.hpp"
 #include "models/common/error.hpp"
@@ -37,16 +38,6 @@ class Frontiers {
  private:
   std::vector<std::vector<std::int64_t>> f_;
 };
-
-FaultRecord fault_record(const models::FaultSpec& f, sim::Time t) {
-  const std::string subject = f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
-  FaultRecord r;
-  r.group = f.group;
-  r.kind = models::to_string(f.kind);
-  r.subject = subject;
-  r.at_s = sim::to_seconds(t);
-  return r;
-}
 
 /// Every message a group's queue or subscription received is processed once, still waiting for
 /// its first processing, or settled without one (lost); duplicates are processings on top.
@@ -127,7 +118,7 @@ double family_threshold_s(std::int32_t window, const sim::Distribution& processi
 }
 
 /// The collector of a RabbitMQ or Pulsar run: it subscribes to the faults through the signals every
-/// family emits (models/common/signals.hpp) and takes each family's processings and backlog
+/// family emits (fault_feed.hpp, as a Kafka run's collector does) and takes each family's processings and backlog
 /// samples in family-neutral terms, feeding one SummaryBuilder, the groups' duplicate frontiers
 /// and warm-ups, and the run's ordering violations and backlog series.
 class FamilyCollector {
@@ -136,13 +127,10 @@ class FamilyCollector {
                   const std::vector<double>& thresholds, models::CommonSignals& signals, FamilyRun& out)
       : ids_(std::move(ids)), builder_(ids_), frontiers_(ids_.size(), partitions), warmup_(fixed_warmup, thresholds), out_(out) {
     for (std::size_t g = 0; g < ids_.size(); ++g) builder_.ordering_scope(g, "key");
-    signals.fault.connect([this](const models::FaultSpec& f, sim::Time t) {
-      for (std::size_t g = 0; g < ids_.size(); ++g)
-        if (ids_[g] == f.group) {
-          builder_.fault(g, fault_record(f, t), frontiers_.of(g));
-          warmup_.fault(g, t);
-        }
-    });
+    FaultHooks faults;
+    faults.frontier = [this](std::size_t g) { return frontiers_.of(g); };
+    faults.warmup = [this](std::size_t g, sim::Time t) { warmup_.fault(g, t); };
+    subscribe_faults(signals, ids_, builder_, std::move(faults));
   }
 
   /// Whether group @p g's warm-up is still open (its backlog samples then need the oldest message's age).

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "analysis/experiments/fault_feed.hpp"
 #include "analysis/experiments/kafka_ordering.hpp"
 #include "analysis/experiments/plan.hpp"
 #include "analysis/metrics/warmup.hpp"
@@ -22,7 +23,9 @@ namespace {
 using models::World;
 using sim::Time;
 
-/// Subscribes to the world's signals and samples its state.
+/// Subscribes to the world's signals and samples its state. The faults go through the
+/// family-neutral subscription every family's collector uses (fault_feed.hpp); what is Kafka's own
+/// stays here: the processed records, rebalances, generations and member and group states.
 class Collector {
  public:
   Collector(World& world, SimulationResult& out, bool series)
@@ -112,19 +115,16 @@ class Collector {
       out_.timeline.push_back({sim::to_seconds(t), "group_state", w_.scenario().groups[static_cast<std::size_t>(g)].id,
                                std::string(from) + " -> " + to});
     });
-    s.fault.connect([this](const models::FaultSpec& f, Time t) {
-      const bool grows = f.kind == models::FaultSpec::Kind::AddPartitions;
-      std::string subject = grows ? f.topic : f.member >= 0 ? f.group + "/" + std::to_string(f.member) : f.group;
-      out_.timeline.push_back({sim::to_seconds(t), "fault", subject, models::to_string(f.kind)});
-      for (std::size_t g = 0; g < w_.group_count(); ++g) {
-        auto& grp = w_.group(g);
-        // A topic's growth concerns every group subscribed to it.
-        const auto& topics = grp.spec().topics;
-        if (grows ? std::find(topics.begin(), topics.end(), f.topic) == topics.end() : grp.spec().id != f.group) continue;
-        warmup_[g].fault(t);
-        builder_.fault(g, FaultRecord{grp.spec().id, models::to_string(f.kind), subject, sim::to_seconds(t), 0});
-      }
-    });
+    FaultHooks faults;
+    faults.concerns = [this](const models::FaultSpec& f, std::size_t g) {
+      const auto& spec = w_.group(g).spec();
+      if (f.kind != models::FaultSpec::Kind::AddPartitions) return spec.id == f.group;
+      // A topic's growth concerns every group subscribed to it.
+      return std::find(spec.topics.begin(), spec.topics.end(), f.topic) != spec.topics.end();
+    };
+    faults.warmup = [this](std::size_t g, Time t) { warmup_[g].fault(t); };
+    faults.timeline = &out_.timeline;
+    subscribe_faults(s, group_ids(sc), builder_, std::move(faults));
   }
 
   void start() { schedule_sample(w_.scenario().output.sample_interval); }
