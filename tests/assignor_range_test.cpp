@@ -7,30 +7,20 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "models/kafka/assignors/all.hpp"
 #include "models/kafka/assignors/tools/fixtures.hpp"
 #include "models/kafka/assignors/java_order.hpp"
 #include "models/kafka/assignors/member_order.hpp"
 #include "models/kafka/assignors/server_common.hpp"
+#include "rack_configs.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;
 using namespace cgsim::models::assignors::fixtures;
 
 namespace {
-
-enum class RackConfig { NoBrokerRack, NoConsumerRack, BrokerAndConsumerRack };
-const RackConfig kAllRackConfigs[] = {RackConfig::NoBrokerRack, RackConfig::NoConsumerRack,
-                                      RackConfig::BrokerAndConsumerRack};
-
-const char* name(RackConfig c) {
-  switch (c) {
-    case RackConfig::NoBrokerRack: return "NO_BROKER_RACK";
-    case RackConfig::NoConsumerRack: return "NO_CONSUMER_RACK";
-    default: return "BROKER_AND_CONSUMER_RACK";
-  }
-}
 
 /// The state Kafka's RangeAssignorTest keeps between setUp/initializeRacks and the helpers.
 struct Fixture {
@@ -60,6 +50,20 @@ struct Fixture {
     return assign_range_with(c, m, options);
   }
 };
+
+/// Calls @p body(fixture) for every rack configuration, each with a fresh fixture set up for it
+/// and for @p max_consumers consumers.
+template <typename Body>
+void for_each_rack(int max_consumers, Body&& body) {
+  for_each_rack_config([&](RackConfig rc) {
+    Fixture f(rc, max_consumers);
+    body(f);
+  });
+}
+template <typename Body>
+void for_each_rack(Body&& body) {
+  for_each_rack(3, std::forward<Body>(body));
+}
 
 std::set<TopicPartition> as_set(const std::vector<TopicPartition>& v) { return {v.begin(), v.end()}; }
 std::set<TopicPartition> as_set(const std::string& s) { return as_set(parse_partitions(s)); }
@@ -145,113 +149,93 @@ TEST(RangeAssignorTest, testOneConsumerNonexistentTopic) {
 }
 
 TEST(RangeAssignorTest, testOneConsumerOneTopic) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     const Assignment a = f.assign({{f.topic("topic1", 3)}}, {f.sub("consumer1", {"topic1"}, 0)});
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(as_set(a.at("consumer1")), as_set("topic1-0, topic1-1, topic1-2"));
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testOnlyAssignsPartitionsFromSubscribedTopics) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     const Assignment a = f.assign({{f.topic("topic1", 3), f.topic("other", 3)}}, {f.sub("consumer1", {"topic1"}, 0)});
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(as_set(a.at("consumer1")), as_set("topic1-0, topic1-1, topic1-2"));
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testOneConsumerMultipleTopics) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     const Assignment a =
         f.assign({{f.topic("topic1", 1), f.topic("topic2", 2)}}, {f.sub("consumer1", {"topic1", "topic2"}, 0)});
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(as_set(a.at("consumer1")), as_set("topic1-0, topic2-0, topic2-1"));
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testTwoConsumersOneTopicOnePartition) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     const Assignment a = f.assign({{f.topic("topic1", 1)}},
                                   {f.sub("consumer1", {"topic1"}, 0), f.sub("consumer2", {"topic1"}, 1)});
     EXPECT_EQ(as_set(a.at("consumer1")), as_set("topic1-0"));
     EXPECT_TRUE(a.at("consumer2").empty());
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testTwoConsumersOneTopicTwoPartitions) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     const Assignment a = f.assign({{f.topic("topic1", 2)}},
                                   {f.sub("consumer1", {"topic1"}, 0), f.sub("consumer2", {"topic1"}, 1)});
     EXPECT_EQ(as_set(a.at("consumer1")), as_set("topic1-0"));
     EXPECT_EQ(as_set(a.at("consumer2")), as_set("topic1-1"));
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testMultipleConsumersMixedTopics) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     const Assignment a = f.assign({{f.topic("topic1", 3), f.topic("topic2", 2)}},
                                   {f.sub("consumer1", {"topic1"}, 0), f.sub("consumer2", {"topic1", "topic2"}, 1),
                                    f.sub("consumer3", {"topic1"}, 2)});
     EXPECT_EQ(as_set(a.at("consumer1")), as_set("topic1-0"));
     EXPECT_EQ(as_set(a.at("consumer2")), as_set("topic1-1, topic2-0, topic2-1"));
     EXPECT_EQ(as_set(a.at("consumer3")), as_set("topic1-2"));
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testTwoConsumersTwoTopicsSixPartitions) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     const Assignment a = f.assign({{f.topic("topic1", 3), f.topic("topic2", 3)}},
                                   {f.sub("consumer1", {"topic1", "topic2"}, 0),
                                    f.sub("consumer2", {"topic1", "topic2"}, 1)});
     EXPECT_EQ(as_set(a.at("consumer1")), as_set("topic1-0, topic1-1, topic2-0, topic2-1"));
     EXPECT_EQ(as_set(a.at("consumer2")), as_set("topic1-2, topic2-2"));
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testTwoStaticConsumersTwoTopicsSixPartitions) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     // consumer-a sorts before consumer-b by member id, but instance ids decide.
     const Assignment a = f.assign({{f.topic("topic1", 3), f.topic("topic2", 3)}},
                                   {f.sub("consumer-b", {"topic1", "topic2"}, 0, "instance1"),
                                    f.sub("consumer-a", {"topic1", "topic2"}, 1, "instance2")});
     EXPECT_EQ(as_set(a.at("consumer-b")), as_set("topic1-0, topic1-1, topic2-0, topic2-1"));
     EXPECT_EQ(as_set(a.at("consumer-a")), as_set("topic1-2, topic2-2"));
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testOneStaticConsumerAndOneDynamicConsumerTwoTopicsSixPartitions) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     // The static member sorts first although its member id is higher.
     const Assignment a = f.assign({{f.topic("topic1", 3), f.topic("topic2", 3)}},
                                   {f.sub("consumer-b", {"topic1", "topic2"}, 0, "instance1"),
                                    f.sub("consumer-a", {"topic1", "topic2"}, 1)});
     EXPECT_EQ(as_set(a.at("consumer-b")), as_set("topic1-0, topic1-1, topic2-0, topic2-1"));
     EXPECT_EQ(as_set(a.at("consumer-a")), as_set("topic1-2, topic2-2"));
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testStaticMemberRangeAssignmentPersistent) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc, 5);
+  for_each_rack(5, [&](Fixture& f) {
     const ClusterMetadata cluster{{f.topic("topic1", 5), f.topic("topic2", 4)}};
     std::vector<MemberSubscription> members{
         f.sub("consumer1", {"topic1", "topic2"}, 0, "instance1"),
@@ -270,7 +254,7 @@ TEST(RangeAssignorTest, testStaticMemberRangeAssignmentPersistent) {
     expected.erase("consumer4");
     expected["consumer5"] = parse_partitions("topic1-4, topic2-3");
     EXPECT_EQ(f.assign(cluster, members), expected);
-  }
+  });
 }
 
 namespace {
@@ -285,9 +269,7 @@ std::map<std::string, std::vector<TopicPartition>> by_instance(const Assignment&
 }  // namespace
 
 TEST(RangeAssignorTest, testStaticMemberRangeAssignmentPersistentAfterMemberIdChanges) {
-  for (RackConfig rc : kAllRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(rc);
+  for_each_rack([&](Fixture& f) {
     const ClusterMetadata cluster{{f.topic("topic1", 5), f.topic("topic2", 5)}};
     std::vector<MemberSubscription> members{f.sub("consumer1", {"topic1", "topic2"}, 0, "instance1"),
                                             f.sub("consumer2", {"topic1", "topic2"}, 1, "instance2"),
@@ -303,7 +285,7 @@ TEST(RangeAssignorTest, testStaticMemberRangeAssignmentPersistentAfterMemberIdCh
     members[2].member_id = "consumer4";
     members[1].member_id = "consumer5";
     EXPECT_EQ(by_instance(f.assign(cluster, members), members), first);
-  }
+  });
 }
 
 TEST(RangeAssignorTest, testRackAwareStaticMemberRangeAssignmentPersistentAfterMemberIdChanges) {

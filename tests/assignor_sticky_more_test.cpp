@@ -4,10 +4,7 @@
 #include "sticky_test_fixture.hpp"
 
 STICKY_CASE(testSameSubscriptions) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     for (int i = 1; i < 15; ++i) f.put_topic(topicName(i, 15), i);
     for (int i = 1; i < 9; ++i) {
       std::vector<std::string> topics;
@@ -25,7 +22,7 @@ STICKY_CASE(testSameSubscriptions) {
     a = f.assign();
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testLargeAssignmentAndGroupWithUniformSubscription) {
@@ -74,10 +71,7 @@ STICKY_CASE(testSubscriptionNotEqualAndAssignSamePartitionWith3Generation) {
 }
 
 STICKY_CASE(testMoveExistingAssignments) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     for (int i = 1; i <= 6; ++i) f.put_topic("topic" + std::to_string(i), 1);
     f.put(f.v2(consumer1, {topic1, topic2}, {tp(topic1, 0)}, generationId, 0));
     f.put(f.v2(consumer2, {topic1, topic2, topic3, "topic4"}, {tp(topic2, 0), tp(topic3, 0)}, generationId, 1));
@@ -86,14 +80,11 @@ STICKY_CASE(testMoveExistingAssignments) {
     Assignment a = f.assign();
     EXPECT_TRUE(f.transferring_null());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testStickiness) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic1, 3);
     for (int i = 0; i < 4; ++i) f.put(f.subscription("consumer" + std::to_string(i + 1), {topic1}, i));
     Assignment a = f.assign();
@@ -118,14 +109,11 @@ STICKY_CASE(testStickiness) {
         EXPECT_NE(std::count(p.begin(), p.end(), first.at(c)), 0) << "stickiness not honoured for " << c;
       }
     }
-  }
+  });
 }
 
 STICKY_CASE(testAssignmentUpdatedForDeletedTopic) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic1, 1);
     f.put_topic(topic3, 100);
     f.put(f.subscription(consumerId, {topic1, topic2, topic3}, 0));
@@ -133,14 +121,11 @@ STICKY_CASE(testAssignmentUpdatedForDeletedTopic) {
     EXPECT_TRUE(f.transferring_empty());
     EXPECT_EQ(total_assigned(a), 101u);
     EXPECT_EQ(a.size(), 1u);
-  }
+  });
 }
 
 STICKY_CASE(testNoExceptionThrownWhenOnlySubscribedTopicDeleted) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put(f.subscription(consumerId, {topic}, 0));
     Assignment a = f.assign();
@@ -151,14 +136,11 @@ STICKY_CASE(testNoExceptionThrownWhenOnlySubscribedTopicDeleted) {
     EXPECT_TRUE(f.transferring_empty());
     ASSERT_EQ(a.size(), 1u);
     EXPECT_TRUE(a.at(consumerId).empty());
-  }
+  });
 }
 
 STICKY_CASE(testAllConsumersReachExpectedQuotaAndAreConsideredFilled) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 4);
     f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
     f.put(f.v2(consumer2, {topic}, {tp(topic, 2)}, generationId, 1));
@@ -169,14 +151,11 @@ STICKY_CASE(testAllConsumersReachExpectedQuotaAndAreConsideredFilled) {
     EXPECT_EQ(a.at(consumer3), (Parts{tp(topic, 3)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testOwnedPartitionsAreInvalidatedForConsumerWithStaleGeneration) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put_topic(topic2, 3);
     const int current = 10;
@@ -187,14 +166,11 @@ STICKY_CASE(testOwnedPartitionsAreInvalidatedForConsumerWithStaleGeneration) {
     EXPECT_EQ(S(a.at(consumer2)), S({tp(topic, 1), tp(topic2, 0), tp(topic2, 2)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testOwnedPartitionsAreInvalidatedForConsumerWithNoGeneration) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put_topic(topic2, 3);
     f.put(f.v2(consumer1, {topic, topic2}, {tp(topic, 0), tp(topic, 2), tp(topic2, 1)}, 10, 0));
@@ -204,14 +180,11 @@ STICKY_CASE(testOwnedPartitionsAreInvalidatedForConsumerWithNoGeneration) {
     EXPECT_EQ(S(a.at(consumer2)), S({tp(topic, 1), tp(topic2, 0), tp(topic2, 2)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testPartitionsTransferringOwnershipIncludeThePartitionClaimedByMultipleConsumersInSameGeneration) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
     f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
@@ -222,14 +195,11 @@ STICKY_CASE(testPartitionsTransferringOwnershipIncludeThePartitionClaimedByMulti
     EXPECT_EQ(a.at(consumer1), (Parts{tp(topic, 1)}));
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic, 2)}));
     EXPECT_EQ(a.at(consumer3), (Parts{tp(topic, 0)}));
-  }
+  });
 }
 
 STICKY_CASE(testEnsurePartitionsAssignedToHighestGeneration) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put_topic(topic2, 3);
     f.put_topic(topic3, 3);
@@ -244,14 +214,11 @@ STICKY_CASE(testEnsurePartitionsAssignedToHighestGeneration) {
     EXPECT_EQ(S(a.at(consumer3)), S({tp(topic, 2), tp(topic2, 2), tp(topic3, 2)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testNoReassignmentOnCurrentMembers) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     for (const auto& t : {topic, topic1, topic2, topic3}) f.put_topic(t, 3);
     const int current = 10;
     const std::vector<std::string> all{topic, topic2, topic3, topic1};
@@ -263,14 +230,11 @@ STICKY_CASE(testNoReassignmentOnCurrentMembers) {
     EXPECT_EQ(S(a.at(consumer1)), S({tp(topic1, 2), tp(topic2, 1), tp(topic3, 0)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testOwnedPartitionsAreInvalidatedForConsumerWithMultipleGeneration) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put_topic(topic2, 3);
     const int current = 10;
@@ -281,15 +245,13 @@ STICKY_CASE(testOwnedPartitionsAreInvalidatedForConsumerWithMultipleGeneration) 
     EXPECT_EQ(S(a.at(consumer2)), S({tp(topic, 2), tp(topic2, 2), tp(topic2, 0)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 // ---- StickyAssignorTest / CooperativeStickyAssignorTest specific cases ----------------------------
 
 TEST(StickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersInSameGenerationWithEqualPartitionsPerConsumer) {
-  for (RackConfig rc : kRackConfigs) {
-    Fixture f(Kind::Sticky);
-    f.initialize_racks(rc);
+  for_each_rack(Kind::Sticky, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
     f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
@@ -299,13 +261,11 @@ TEST(StickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaime
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic, 2)}));
     EXPECT_EQ(a.at(consumer3), (Parts{tp(topic, 0)}));
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 TEST(StickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersInSameGenerationWithUnequalPartitionsPerConsumer) {
-  for (RackConfig rc : kRackConfigs) {
-    Fixture f(Kind::Sticky);
-    f.initialize_racks(rc);
+  for_each_rack(Kind::Sticky, [&](Fixture& f) {
     f.put_topic(topic, 4);
     f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
     f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
@@ -315,13 +275,11 @@ TEST(StickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaime
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic, 2)}));
     EXPECT_EQ(a.at(consumer3), (Parts{tp(topic, 0)}));
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 TEST(CooperativeStickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersInSameGenerationWithEqualPartitionsPerConsumer) {
-  for (RackConfig rc : kRackConfigs) {
-    Fixture f(Kind::Cooperative);
-    f.initialize_racks(rc);
+  for_each_rack(Kind::Cooperative, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
     f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
@@ -333,13 +291,11 @@ TEST(CooperativeStickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidate
     EXPECT_TRUE(a.at(consumer3).empty());
     f.verify_validity_and_balance(a);
     EXPECT_TRUE(is_fully_balanced(a));
-  }
+  });
 }
 
 TEST(CooperativeStickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersInSameGenerationWithUnequalPartitionsPerConsumer) {
-  for (RackConfig rc : kRackConfigs) {
-    Fixture f(Kind::Cooperative);
-    f.initialize_racks(rc);
+  for_each_rack(Kind::Cooperative, [&](Fixture& f) {
     f.put_topic(topic, 4);
     f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
     f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
@@ -350,7 +306,7 @@ TEST(CooperativeStickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidate
     EXPECT_TRUE(a.at(consumer3).empty());
     f.verify_validity_and_balance(a);
     EXPECT_TRUE(is_fully_balanced(a));
-  }
+  });
 }
 
 TEST(CooperativeStickyAssignorTest, testUniformSubscriptionTransferOwnershipListIsRight) {

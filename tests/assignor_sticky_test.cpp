@@ -38,38 +38,29 @@ STICKY_CASE(testOneConsumerNonexistentTopic) {
 }
 
 STICKY_CASE(testOneConsumerOneTopic) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put(f.subscription(consumerId, {topic}, 0));
     Assignment a = f.assign();
     EXPECT_EQ(a.at(consumerId), (Parts{tp(topic, 0), tp(topic, 1), tp(topic, 2)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testOnlyAssignsPartitionsFromSubscribedTopics) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 2);
     f.put(f.v2(consumerId, {topic}, {tp(topic, 0), tp(topic, 1), tp("other", 0), tp("other", 1)}, generationId, 0));
     Assignment a = f.assign();
     EXPECT_EQ(a.at(consumerId), (Parts{tp(topic, 0), tp(topic, 1)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testOneConsumerMultipleTopics) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic1, 1);
     f.put_topic(topic2, 2);
     f.put(f.subscription(consumerId, {topic1, topic2}, 0));
@@ -77,14 +68,11 @@ STICKY_CASE(testOneConsumerMultipleTopics) {
     EXPECT_EQ(a.at(consumerId), (Parts{tp(topic1, 0), tp(topic2, 0), tp(topic2, 1)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testTwoConsumersOneTopicOnePartition) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 1);
     f.put(f.subscription(consumer1, {topic}, 0));
     f.put(f.subscription(consumer2, {topic}, 1));
@@ -92,14 +80,11 @@ STICKY_CASE(testTwoConsumersOneTopicOnePartition) {
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
     EXPECT_TRUE(is_fully_balanced(a));
-  }
+  });
 }
 
 STICKY_CASE(testTwoConsumersOneTopicTwoPartitions) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 2);
     f.put(f.subscription(consumer1, {topic}, 0));
     f.put(f.subscription(consumer2, {topic}, 1));
@@ -108,14 +93,11 @@ STICKY_CASE(testTwoConsumersOneTopicTwoPartitions) {
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic, 1)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testMultipleConsumersMixedTopicSubscriptions) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic1, 3);
     f.put_topic(topic2, 2);
     f.put(f.subscription(consumer1, {topic1}, 0));
@@ -128,14 +110,11 @@ STICKY_CASE(testMultipleConsumersMixedTopicSubscriptions) {
     EXPECT_TRUE(f.transferring_null());
     f.verify_validity_and_balance(a);
     EXPECT_TRUE(is_fully_balanced(a));
-  }
+  });
 }
 
 STICKY_CASE(testTwoConsumersTwoTopicsSixPartitions) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic1, 3);
     f.put_topic(topic2, 3);
     f.put(f.subscription(consumer1, {topic1, topic2}, 0));
@@ -145,14 +124,11 @@ STICKY_CASE(testTwoConsumersTwoTopicsSixPartitions) {
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic1, 1), tp(topic2, 0), tp(topic2, 2)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testConsumerOwningMinQuotaExpectedMaxQuota) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic1, 2);
     f.put_topic(topic2, 3);
     const std::vector<std::string> subscribed{topic1, topic2};
@@ -163,14 +139,11 @@ STICKY_CASE(testConsumerOwningMinQuotaExpectedMaxQuota) {
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic1, 1), tp(topic2, 2)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testMaxQuotaConsumerMoreThanNumExpectedMaxCapacityMembers) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic1, 2);
     f.put_topic(topic2, 2);
     const std::vector<std::string> subscribed{topic1, topic2};
@@ -184,14 +157,11 @@ STICKY_CASE(testMaxQuotaConsumerMoreThanNumExpectedMaxCapacityMembers) {
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic1, 1), tp(topic2, 1)}));
     EXPECT_EQ(a.at(consumer3), (Parts{tp(topic2, 0)}));
     EXPECT_TRUE(is_fully_balanced(a));
-  }
+  });
 }
 
 STICKY_CASE(testAllConsumersAreUnderMinQuota) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic1, 2);
     f.put_topic(topic2, 3);
     const std::vector<std::string> subscribed{topic1, topic2};
@@ -205,14 +175,11 @@ STICKY_CASE(testAllConsumersAreUnderMinQuota) {
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic1, 1), tp(topic2, 2)}));
     EXPECT_EQ(a.at(consumer3), (Parts{tp(topic2, 0)}));
     EXPECT_TRUE(is_fully_balanced(a));
-  }
+  });
 }
 
 STICKY_CASE(testAddRemoveConsumerOneTopic) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put(f.subscription(consumer1, {topic}, 0));
     Assignment a = f.assign();
@@ -234,14 +201,11 @@ STICKY_CASE(testAddRemoveConsumerOneTopic) {
     EXPECT_EQ(S(a.at(consumer2)), S({tp(topic, 2), tp(topic, 1), tp(topic, 0)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testTopicBalanceAfterReassignment) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     const std::vector<std::string> all{topic1, topic2};
     f.put_topic(topic1, 12);
     f.put_topic(topic2, 12);
@@ -286,14 +250,11 @@ STICKY_CASE(testTopicBalanceAfterReassignment) {
     }
     EXPECT_TRUE(f.transferring_empty());
     EXPECT_TRUE(is_fully_balanced(a));
-  }
+  });
 }
 
 STICKY_CASE(testAddRemoveTwoConsumersTwoTopics) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     const std::vector<std::string> all{topic1, topic2};
     f.put_topic(topic1, 3);
     f.put_topic(topic2, 4);
@@ -328,14 +289,11 @@ STICKY_CASE(testAddRemoveTwoConsumersTwoTopics) {
     EXPECT_EQ(a.at(consumer4), (Parts{tp(topic2, 2), tp(topic1, 1), tp(topic2, 0)}));
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testPoorRoundRobinAssignmentScenario) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     for (int i = 1; i <= 5; ++i) f.put_topic("topic" + std::to_string(i), (i % 2) + 1);
     f.put(f.subscription("consumer1", {"topic1", "topic2", "topic3", "topic4", "topic5"}, 0));
     f.put(f.subscription("consumer2", {"topic1", "topic3", "topic5"}, 1));
@@ -343,14 +301,11 @@ STICKY_CASE(testPoorRoundRobinAssignmentScenario) {
     f.put(f.subscription("consumer4", {"topic1", "topic2", "topic3", "topic4", "topic5"}, 3));
     Assignment a = f.assign();
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testAddRemoveTopicTwoConsumers) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic(topic, 3);
     f.put(f.subscription(consumer1, {topic}, 0));
     f.put(f.subscription(consumer2, {topic}, 1));
@@ -384,14 +339,11 @@ STICKY_CASE(testAddRemoveTopicTwoConsumers) {
     EXPECT_TRUE((c1a3.size() == 1 && c2a3.size() == 2) || (c1a3.size() == 2 && c2a3.size() == 1));
     EXPECT_TRUE(contains_all(c1a2, c1a3));
     EXPECT_TRUE(contains_all(c2a2, c2a3));
-  }
+  });
 }
 
 STICKY_CASE(testReassignmentAfterOneConsumerLeaves) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     for (int i = 1; i < 20; ++i) f.put_topic(topicName(i, 20), i);
     for (int i = 1; i < 20; ++i) {
       std::vector<std::string> topics;
@@ -407,14 +359,11 @@ STICKY_CASE(testReassignmentAfterOneConsumerLeaves) {
     f.remove("c10");
     a = f.assign();
     f.verify_validity_and_balance(a);
-  }
+  });
 }
 
 STICKY_CASE(testReassignmentAfterOneConsumerAdded) {
-  for (RackConfig rc : kRackConfigs) {
-    SCOPED_TRACE(name(rc));
-    Fixture f(kind);
-    f.initialize_racks(rc);
+  for_each_rack(kind, [&](Fixture& f) {
     f.put_topic("topic", 20);
     for (int i = 1; i < 10; ++i) f.put(f.subscription(consumerName(i, 10), {"topic"}, i));
     Assignment a = f.assign();
@@ -424,5 +373,5 @@ STICKY_CASE(testReassignmentAfterOneConsumerAdded) {
     a = f.assign();
     EXPECT_TRUE(f.transferring_empty());
     f.verify_validity_and_balance(a);
-  }
+  });
 }

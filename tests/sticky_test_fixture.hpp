@@ -1,7 +1,7 @@
 #pragma once
 /// @file sticky_test_fixture.hpp
 /// What the ports of Kafka's sticky assignor tests share (assignor_sticky_test.cpp and
-/// assignor_sticky_more_test.cpp): the rack configurations, list helpers and STICKY_CASE, which
+/// assignor_sticky_more_test.cpp): the fixture run once per rack configuration, list helpers and STICKY_CASE, which
 /// defines one AbstractStickyAssignorTest case for both assignors.
 #include <gtest/gtest.h>
 
@@ -11,6 +11,7 @@
 
 #include "models/kafka/assignors/all.hpp"
 #include "models/kafka/assignors/tools/fixtures.hpp"
+#include "rack_configs.hpp"
 
 using namespace cgsim::models;
 using namespace cgsim::models::assignors;
@@ -19,11 +20,6 @@ using namespace cgsim::models::assignors::fixtures;
 namespace {
 
 enum class Kind { Sticky, Cooperative };
-enum class RackConfig { NoBrokerRack, NoConsumerRack, BrokerAndConsumerRack };
-const RackConfig kRackConfigs[] = {RackConfig::NoBrokerRack, RackConfig::NoConsumerRack, RackConfig::BrokerAndConsumerRack};
-inline const char* name(RackConfig c) {
-  return c == RackConfig::NoBrokerRack ? "NO_BROKER_RACK" : c == RackConfig::NoConsumerRack ? "NO_CONSUMER_RACK" : "BROKER_AND_CONSUMER_RACK";
-}
 
 using Parts = std::vector<TopicPartition>;
 inline TopicPartition tp(const std::string& t, int p) { return {t, p}; }
@@ -185,6 +181,17 @@ struct Fixture {
     return !revoked.empty();
   }
 };
+
+/// Calls @p body(fixture) for every rack configuration, each with a fresh fixture of @p kind
+/// whose racks are set up for it (the parameterised cases' initializeRacks).
+template <typename Body>
+void for_each_rack(Kind kind, Body&& body) {
+  for_each_rack_config([&](RackConfig rc) {
+    Fixture f(kind);
+    f.initialize_racks(rc);
+    body(f);
+  });
+}
 
 inline bool is_fully_balanced(const Assignment& a) {
   std::size_t mn = SIZE_MAX, mx = 0;
