@@ -3,6 +3,18 @@
 // CooperativeStickyAssignorTest of their own.
 #include "sticky_test_fixture.hpp"
 
+namespace {
+/// The group of the cases where a partition is claimed by multiple consumers in the same
+/// generation: topic-0 owned by both consumer1 and consumer2, consumer3 owning nothing, @p
+/// partitions partitions of topic.
+void claimed_twice(Fixture& f, int partitions) {
+  f.put_topic(topic, partitions);
+  f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
+  f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
+  f.put(f.v2(consumer3, {topic}, {}, generationId, 2));
+}
+}  // namespace
+
 STICKY_CASE(testSameSubscriptions) {
   for_each_rack(kind, [&](Fixture& f) {
     for (int i = 1; i < 15; ++i) f.put_topic(topicName(i, 15), i);
@@ -185,10 +197,7 @@ STICKY_CASE(testOwnedPartitionsAreInvalidatedForConsumerWithNoGeneration) {
 
 STICKY_CASE(testPartitionsTransferringOwnershipIncludeThePartitionClaimedByMultipleConsumersInSameGeneration) {
   for_each_rack(kind, [&](Fixture& f) {
-    f.put_topic(topic, 3);
-    f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
-    f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
-    f.put(f.v2(consumer3, {topic}, {}, generationId, 2));
+    claimed_twice(f, 3);
     Assignment a = f.assign();
     EXPECT_EQ(f.transferring(), (std::map<TopicPartition, std::string>{{tp(topic, 0), consumer3}}));
     f.verify_validity_and_balance(a);
@@ -252,10 +261,7 @@ STICKY_CASE(testOwnedPartitionsAreInvalidatedForConsumerWithMultipleGeneration) 
 
 TEST(StickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersInSameGenerationWithEqualPartitionsPerConsumer) {
   for_each_rack(Kind::Sticky, [&](Fixture& f) {
-    f.put_topic(topic, 3);
-    f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
-    f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
-    f.put(f.v2(consumer3, {topic}, {}, generationId, 2));
+    claimed_twice(f, 3);
     Assignment a = f.assign();
     EXPECT_EQ(a.at(consumer1), (Parts{tp(topic, 1)}));
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic, 2)}));
@@ -266,10 +272,7 @@ TEST(StickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaime
 
 TEST(StickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersInSameGenerationWithUnequalPartitionsPerConsumer) {
   for_each_rack(Kind::Sticky, [&](Fixture& f) {
-    f.put_topic(topic, 4);
-    f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
-    f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
-    f.put(f.v2(consumer3, {topic}, {}, generationId, 2));
+    claimed_twice(f, 4);
     Assignment a = f.assign();
     EXPECT_EQ(a.at(consumer1), (Parts{tp(topic, 1), tp(topic, 3)}));
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic, 2)}));
@@ -280,10 +283,7 @@ TEST(StickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaime
 
 TEST(CooperativeStickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersInSameGenerationWithEqualPartitionsPerConsumer) {
   for_each_rack(Kind::Cooperative, [&](Fixture& f) {
-    f.put_topic(topic, 3);
-    f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
-    f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
-    f.put(f.v2(consumer3, {topic}, {}, generationId, 2));
+    claimed_twice(f, 3);
     Assignment a = f.assign();
     EXPECT_EQ(a.at(consumer1), (Parts{tp(topic, 1)}));
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic, 2)}));
@@ -296,10 +296,7 @@ TEST(CooperativeStickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidate
 
 TEST(CooperativeStickyAssignorTest, testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersInSameGenerationWithUnequalPartitionsPerConsumer) {
   for_each_rack(Kind::Cooperative, [&](Fixture& f) {
-    f.put_topic(topic, 4);
-    f.put(f.v2(consumer1, {topic}, {tp(topic, 0), tp(topic, 1)}, generationId, 0));
-    f.put(f.v2(consumer2, {topic}, {tp(topic, 0), tp(topic, 2)}, generationId, 1));
-    f.put(f.v2(consumer3, {topic}, {}, generationId, 2));
+    claimed_twice(f, 4);
     Assignment a = f.assign();
     EXPECT_EQ(a.at(consumer1), (Parts{tp(topic, 1), tp(topic, 3)}));
     EXPECT_EQ(a.at(consumer2), (Parts{tp(topic, 2)}));
