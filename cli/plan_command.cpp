@@ -54,6 +54,9 @@ void add_plan_options(CLI::App* cmd, PlanCommandOptions& o) {
                   "Run only shard K of N of the plan's next round (after --state's rounds) and write a partial "
                   "result (shard.json) to --out; `cgsim merge` combines the shards (docs/cluster.md)");
   cmd->add_option("--state", o.state, "plan-state.json written by `cgsim merge`: the rounds run so far (with --shard)");
+  cmd->add_flag("--check-state", o.check_state,
+                "Do not run: check that --state belongs to this plan and print `next ROUND STATE_HASH` or "
+                "`complete STATUS` (for the round drivers, docs/cluster.md)");
   add_emit_flags(cmd, o.emit);
 }
 
@@ -200,6 +203,7 @@ int emit_plan_command(const PlanCommandOptions& o) {
 }
 
 int run_plan_command(const PlanCommandOptions& o) {
+  if (o.check_state) return check_plan_state(o);
   if (o.emit.given()) return emit_plan_command(o);
   if (o.emit.shards != 0 || !o.emit.sbatch.empty()) throw InputError("--shards, --sbatch: only with --emit slurm DIR");
   if (analysis::scenario_family(o.file) != "kafka") return run_family_plan_command(o);

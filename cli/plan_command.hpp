@@ -31,6 +31,7 @@ struct PlanCommandOptions {
   bool latency_under_failure = false;
   std::string shard;  ///< "K/N": run one shard of the next round
   std::string state;  ///< plan-state.json of the rounds run so far
+  bool check_state = false;  ///< print where --state leaves the plan instead of running
   BudgetFlags budget;
   EmitFlags emit;
 };
@@ -53,6 +54,11 @@ int finish_plan(const PlanCommandOptions& o, const analysis::PlanOptions& po, co
 
 /// `plan --shard K/N [--state FILE] --out DIR`: runs the shard's slice of the plan's next round.
 int run_plan_shard(const PlanCommandOptions& o);
+
+/// `plan [--state FILE] --check-state`: checks that FILE belongs to this plan (InputError otherwise)
+/// and prints one line for a driver script: `next ROUND STATE_HASH` (the round a shard would run
+/// and the state_hash its shard.json would carry) or `complete STATUS` (the plan's exit code).
+int check_plan_state(const PlanCommandOptions& o);
 
 /// `cgsim merge` of plan shards (after check_shards()): adds the round to the state and writes
 /// OUT/plan-state.json; when the plan is then complete, also the outputs `cgsim plan --out OUT`

@@ -104,6 +104,25 @@ int run_plan_shard(const PlanCommandOptions& o) {
   return kExitOk;
 }
 
+int check_plan_state(const PlanCommandOptions& o) {
+  if (!o.shard.empty() || o.emit.given() || !o.out.empty() || o.report || o.json || !o.trace.empty()) {
+    throw InputError("--check-state: only checks --state and prints where it leaves the plan; leave out --shard, "
+                     "--emit, --out, --report, --json and --trace");
+  }
+  analysis::PlanOptions po = with_flag_names([&] { return any_plan_options(o); });
+  po.progress = false;
+  analysis::PlanRounds rounds;
+  if (!o.state.empty()) rounds.known = read_state(o);
+  // Without a shard the replay runs nothing: it stops at the first round the state does not cover.
+  const analysis::PlanResult r = with_flag_names([&] { return run_any_plan(po, &rounds); });
+  if (rounds.pending_round == 0) {
+    std::cout << "complete " << (r.ok() ? kExitOk : kExitMismatch) << "\n";
+  } else {
+    std::cout << "next " << rounds.pending_round << " " << analysis::text_hash(rounds.known.dump()) << "\n";
+  }
+  return kExitOk;
+}
+
 int merge_plan_shards(const std::vector<analysis::ShardDir>& shards, const std::string& out, bool report, bool quiet,
                       unsigned jobs) {
   const auto& first = shards.front().doc;
@@ -161,16 +180,20 @@ int merge_plan_shards(const std::vector<analysis::ShardDir>& shards, const std::
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) throw WriteError(escape_bytes(out) + ": cannot create output directory: " + ec.message());
-  analysis::write_file_atomically(out + "/plan-state.json", state.dump(1) + "\n");
-  if (rounds.pending_round != 0) {
-    if (!quiet) {
-      std::cout << "plan round " << round << " merged from " << shards.size() << " shards; round "
-                << rounds.pending_round << " has " << rounds.pending_units.size() << " units: run `cgsim plan ... --state "
-                << out << "/plan-state.json --shard K/N --out DIR` for every K, then merge those directories\n";
-    }
-    return kExitOk;
+  if (rounds.pending_round == 0) {
+    // The plan's outputs first: a state that says complete has them beside it, and a merge stopped
+    // before then is simply run again.
+    const int status = finish_any_plan(o, po, r);
+    analysis::write_file_atomically(out + "/plan-state.json", state.dump(1) + "\n");
+    return status;
   }
-  return finish_any_plan(o, po, r);
+  analysis::write_file_atomically(out + "/plan-state.json", state.dump(1) + "\n");
+  if (!quiet) {
+    std::cout << "plan round " << round << " merged from " << shards.size() << " shards; round " << rounds.pending_round
+              << " has " << rounds.pending_units.size() << " units: run `cgsim plan ... --state " << out
+              << "/plan-state.json --shard K/N --out DIR` for every K, then merge those directories\n";
+  }
+  return kExitOk;
 }
 
 }  // namespace cgsim::cli

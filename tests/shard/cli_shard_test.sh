@@ -70,6 +70,10 @@ msg="$("$cgsim" plan "${args[@]:0:5}" --seeds 3 --partitions 8,12 --state "$tmp/
 set -e
 ((code == 2)) && [[ "$msg" == *"other plan options"* ]] || fail "--state of other options: exit $code, $msg"
 set +e
+msg="$("$cgsim" plan "${args[@]:0:5}" --seeds 3 --partitions 8,12 --state "$tmp/merged/plan-state.json" --check-state 2>&1)"; code=$?
+set -e
+((code == 2)) && [[ "$msg" == *"other plan options"* ]] || fail "--check-state of other options: exit $code, $msg"
+set +e
 msg="$("$cgsim" plan "${args[@]}" --state "$tmp/merged/plan-state.json" --shard 0/2 --out "$tmp/x" 2>&1)"; code=$?
 set -e
 ((code == 2)) && [[ "$msg" == *"no round is left"* ]] || fail "--state of a complete plan: exit $code, $msg"
@@ -107,4 +111,38 @@ set +e; msg="$("$cgsim" sweep "${b[@]}" --max-events 1e5 --shard 1/3 --out "$tmp
 for f in sweep.json sweep.csv runs.csv; do
   cmp "$tmp/b_full/$f" "$tmp/b_merged/$f" || fail "$f of the shards run under their own budgets differs"
 done
-echo "ok: plan in $r rounds of $N shards byte-identical with the unsharded plan; bad merges refused"
+# The same for a plan: each candidate's run is estimated at about 14 MiB, and --jobs 4 starts the
+# four runs of round 1 at once (55 MiB), over --max-memory 30MiB; split into 4 shards of one unit
+# a round, each shard runs one run at a time under that budget. The merge (which re-runs the
+# recommended configuration without estimating it) gives the bytes of the unsharded plan run with
+# a budget big enough, and --check-state reports the plan complete with its status.
+p=("$tmp/plan.yaml" --slo p99_latency=50ms --slo recovery=20s --seeds 1 --jobs 4 --quiet)
+set +e; msg="$("$cgsim" plan "${p[@]}" --max-memory 30MiB --out "$tmp/p_refused" 2>&1)"; code=$?; set -e
+((code == 2)) && [[ "$msg" == *"(--max-memory)"* && "$msg" == *"4 runs at once"* ]] ||
+  fail "the plan over the budget: exit $code, $msg"
+prc=0
+"$cgsim" plan "${p[@]}" --max-memory 1GiB --out "$tmp/p_full" || prc=$?
+((prc <= 1)) || fail "the plan under a big budget exited with $prc"
+state=()
+for ((br = 1; br <= 20; br++)); do
+  dirs=()
+  for ((k = 0; k < 4; k++)); do
+    "$cgsim" plan "${p[@]}" --max-memory 30MiB "${state[@]}" --shard "$k/4" --out "$tmp/pr$br/$k" ||
+      fail "round $br shard $k/4 refused under its budget"
+    dirs+=("$tmp/pr$br/$k")
+  done
+  mrc=0
+  "$cgsim" merge "${dirs[@]}" --out "$tmp/p_merged" --quiet || mrc=$?
+  state=(--state "$tmp/p_merged/plan-state.json")
+  info="$("$cgsim" plan "${p[@]}" --max-memory 30MiB "${state[@]}" --check-state)"
+  [[ "$info" == complete* ]] && break
+  ((mrc == 0)) || fail "merging budget round $br exited with $mrc"
+  [[ "$info" == "next $((br + 1)) "* ]] || fail "--check-state after round $br: $info"
+done
+((br > 1)) || fail "expected the budget plan to take several rounds, got $br"
+[[ "$info" == "complete $prc" && $mrc == "$prc" ]] || fail "the budget plan: merge $mrc, --check-state \"$info\", unsharded $prc"
+for f in plan.json summary.json lag.csv group_lag.csv throughput.csv timeline.csv latency_cdf.csv; do
+  cmp "$tmp/p_full/$f" "$tmp/p_merged/$f" || fail "$f of the plan shards run under their own budgets differs"
+done
+echo "ok: plan in $r rounds of $N shards byte-identical with the unsharded plan; bad merges refused;" \
+  "sweep and plan ($br rounds) over the budget as a whole run as shards under it"
