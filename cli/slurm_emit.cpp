@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "analysis/output/atomic_file.hpp"
 #include "models/common/error.hpp"
@@ -40,6 +42,25 @@ std::string sbatch_header(const SlurmJob& job, const std::string& name, bool arr
   if (!log.empty()) h += "#SBATCH --output=" + log + "\n";
   for (const auto& s : job.sbatch) h += "#SBATCH " + s + "\n";
   return h;
+}
+
+/// @p text with every placeholder of @p fill replaced by its value, in one pass (a value is never
+/// scanned again).
+std::string fill_placeholders(const std::string& text, const std::vector<std::pair<std::string, std::string>>& fill) {
+  std::string s;
+  for (std::size_t i = 0; i < text.size();) {
+    bool replaced = false;
+    for (const auto& [key, value] : fill) {
+      if (text.compare(i, key.size(), key) == 0) {
+        s += value;
+        i += key.size();
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) s += text[i++];
+  }
+  return s;
 }
 
 std::string write_script(const std::string& path, const std::string& text, bool executable) {
@@ -186,44 +207,116 @@ std::vector<std::string> emit_slurm_plan(const SlurmJob& job, const std::vector<
            " --quiet --out " + dir + "/round-\"${r}\"/shard-\"${k}\"\n";
   written.push_back(write_script(job.dir + "/round.sbatch", round, false));
 
-  std::string d = "#!/bin/bash\n";
-  d += "# Runs the plan on Slurm round by round: submits round R's array and waits for it, merges its\n";
-  d += "# shards into the output directory, and repeats until plan-state.json says the plan is complete;\n";
-  d += "# the last merge writes what the unsharded plan writes. Run it where sbatch works (a login node).\n";
-  d += "#   submit.sh [--max-rounds R (100)] [--round-timeout SECONDS (86400)]\n";
-  d += "# Exit: the plan's status (0; 1 when some point has no configuration meeting the SLOs), 2 bad\n";
-  d += "# usage, 3 a round's array failed or timed out (its logs: round-R-K.log here).\n";
-  d += "set -euo pipefail\n";
-  d += "max_rounds=100 round_timeout=86400\n";
-  d += "while (($#)); do\n";
-  d += "  case \"$1\" in\n";
-  d += "    --max-rounds) max_rounds=\"${2:?--max-rounds R}\"; shift 2 ;;\n";
-  d += "    --round-timeout) round_timeout=\"${2:?--round-timeout SECONDS}\"; shift 2 ;;\n";
-  d += "    *) echo \"usage: $0 [--max-rounds R] [--round-timeout SECONDS]\" >&2; exit 2 ;;\n";
-  d += "  esac\n";
-  d += "done\n";
-  d += "mkdir -p " + out + "\n";
-  d += "rm -f " + out + "/plan-state.json\n";
-  d += "for ((r = 1; r <= max_rounds; r++)); do\n";
-  d += "  echo \"round ${r}: submitting " + N + " tasks\" >&2\n";
-  d += "  if ! timeout \"$round_timeout\" sbatch --parsable --wait --job-name=\"cgsim-plan-r${r}\" \\\n";
-  d += "      --output=" + dir + "/round-\"${r}\"-%a.log " + dir + "/round.sbatch \"$r\" >/dev/null; then\n";
-  d += "    tail -n 5 " + dir + "/round-\"${r}\"-*.log >&2 || true\n";
-  d += "    echo \"round ${r} failed or timed out; see " + job.dir + "/round-${r}-*.log\" >&2\n";
-  d += "    exit 3\n";
-  d += "  fi\n";
-  d += "  dirs=()\n";
-  d += "  for ((k = 0; k < " + N + "; k++)); do dirs+=(" + dir + "/round-\"${r}\"/shard-\"${k}\"); done\n";
-  d += "  rc=0\n";
-  d += "  " + cgsim + " merge \"${dirs[@]}\" --out " + out + (job.report ? " --report" : "") + " --quiet || rc=$?\n";
-  d += "  if grep -q '\"complete\": true' " + out + "/plan-state.json 2>/dev/null; then\n";
-  d += "    echo \"plan complete after ${r} rounds: outputs in " + job.out + "\" >&2\n";
-  d += "    exit \"$rc\"\n";
-  d += "  fi\n";
-  d += "  if ((rc != 0)); then echo \"merging round ${r} failed (${rc})\" >&2; exit \"$rc\"; fi\n";
-  d += "done\n";
-  d += "echo \"no answer after ${max_rounds} rounds\" >&2\n";
-  d += "exit 3\n";
+  // The round driver; @NAME@ placeholders are replaced below.
+  std::string d = R"sh(#!/bin/bash
+# Runs the plan on Slurm round by round: submits round R's array and waits for it, merges its
+# shards into the output directory, and repeats until plan-state.json says the plan is complete;
+# the last merge writes what the unsharded plan writes. Run it where sbatch works (a login node).
+#   submit.sh [--resume] [--max-rounds R (100)] [--round-timeout SECONDS (86400)]
+# Without --resume the plan starts afresh. --resume goes on from the rounds merged into
+# plan-state.json (refused, exit 2, when it belongs to another plan): it waits for the next
+# round's array if it is still queued or running, submits only the shards whose shard.json is
+# missing or from another state, merges, and goes on; for a complete plan it submits nothing.
+# Exit: the plan's status (0; 1 when some point has no configuration meeting the SLOs), 2 bad
+# usage or a state of another plan, 3 a round's array failed or timed out (its logs:
+# round-R-K.log here); after a failure or an interruption it prints the command that resumes.
+set -euo pipefail
+max_rounds=100 round_timeout=86400 resume=0
+while (($#)); do
+  case "$1" in
+    --resume) resume=1; shift ;;
+    --max-rounds) max_rounds="${2:?--max-rounds R}"; shift 2 ;;
+    --round-timeout) round_timeout="${2:?--round-timeout SECONDS}"; shift 2 ;;
+    *) echo "usage: $0 [--resume] [--max-rounds R] [--round-timeout SECONDS]" >&2; exit 2 ;;
+  esac
+done
+if ! [[ "$max_rounds" =~ ^[0-9]+$ && "$round_timeout" =~ ^[1-9][0-9]*$ ]]; then
+  echo "usage: $0 [--resume] [--max-rounds R] [--round-timeout SECONDS]" >&2; exit 2
+fi
+stop() {  # stop STATUS MESSAGE: exits after naming the command that resumes
+  echo "$2" >&2
+  echo "resume with: bash $(printf '%q' @SELF@) --resume --max-rounds ${max_rounds} --round-timeout ${round_timeout}" >&2
+  exit "$1"
+}
+trap 'stop 130 "interrupted (a submitted array keeps running)"' INT
+trap 'stop 143 "terminated (a submitted array keeps running)"' TERM
+# Round R's array is named cgsim-plan-TAG-rR, TAG a checksum of this directory, so the arrays of
+# another plan directory never match.
+tag="$(printf '%s' @DIR@ | cksum | cut -d ' ' -f 1)"
+mkdir -p @OUT@
+state=()
+if ((resume)); then
+  if [[ -e @OUT@/plan-state.json ]]; then state=(--state @OUT@/plan-state.json); fi
+else
+  rm -f @OUT@/plan-state.json
+  rm -rf @DIR@/round-[0-9]*
+fi
+first=1 last=0
+while :; do
+  # Where the state leaves the plan: `next ROUND STATE_HASH` or `complete STATUS`.
+  rc=0
+  info="$(@CGSIM@ plan @ARGS@"${state[@]}" --check-state)" || rc=$?
+  if ((rc != 0)); then
+    if ((${#state[@]})); then echo "cannot go on from @OUTTEXT@/plan-state.json (above); start afresh without --resume" >&2; fi
+    exit "$rc"
+  fi
+  read -r what r hash <<<"$info"
+  if [[ "$what" == complete ]]; then
+    if ((last)); then
+      echo "plan complete after round ${last}: outputs in @OUTTEXT@" >&2
+    else
+      echo "the plan is already complete: outputs in @OUTTEXT@; nothing submitted" >&2
+    fi
+    exit "$r"  # the plan's status
+  fi
+  ((r <= max_rounds)) || stop 3 "no answer after ${max_rounds} rounds"
+  name="cgsim-plan-${tag}-r${r}"
+  start=$SECONDS
+  if ((resume && first)); then
+    while :; do
+      queued="$(squeue -h -u "$(id -un)" -n "$name" -o %A)" || stop 3 "squeue failed"
+      [[ -z "$queued" ]] && break
+      ((SECONDS - start < round_timeout)) || stop 3 "round ${r}'s array ${name} still runs after ${round_timeout} s"
+      echo "round ${r}: waiting for array job ${queued%%[[:space:]]*} (${name}), still queued or running" >&2
+      sleep 5
+    done
+  fi
+  first=0
+  missing=()
+  for ((k = 0; k < @N@; k++)); do
+    f=@DIR@/round-"${r}"/shard-"${k}"/shard.json
+    if ! { [[ -s "$f" ]] && grep -qx "   \"state_hash\": \"${hash}\"" "$f" && grep -qx "   \"round\": ${r}," "$f"; }; then
+      missing+=("$k")
+    fi
+  done
+  if ((${#missing[@]})); then
+    echo "round ${r}: submitting ${#missing[@]} of @N@ tasks" >&2
+    list="$(IFS=,; echo "${missing[*]}")"
+    left=$((round_timeout - (SECONDS - start)))
+    ((left > 0)) || left=1
+    timeout "$left" sbatch --parsable --wait --array="$list" --job-name="$name" \
+      --output=@DIR@/round-"${r}"-%a.log @DIR@/round.sbatch "$r" >/dev/null &
+    if ! wait "$!"; then
+      tail -n 5 @DIR@/round-"${r}"-*.log >&2 || true
+      stop 3 "round ${r} failed or timed out; see @DIRTEXT@/round-${r}-*.log"
+    fi
+  else
+    echo "round ${r}: every shard has its output" >&2
+  fi
+  dirs=()
+  for ((k = 0; k < @N@; k++)); do dirs+=(@DIR@/round-"${r}"/shard-"${k}"); done
+  rc=0
+  @CGSIM@ merge "${dirs[@]}" --out @OUT@@REPORT@ --quiet || rc=$?
+  ((rc <= 1)) || stop "$rc" "merging round ${r} failed (${rc})"
+  state=(--state @OUT@/plan-state.json)
+  last=$r
+done
+)sh";
+  const std::vector<std::pair<std::string, std::string>> fill{
+      {"@SELF@", shell_quote(job.dir + "/submit.sh")}, {"@DIRTEXT@", job.dir}, {"@OUTTEXT@", job.out},
+      {"@DIR@", dir},   {"@OUT@", out},   {"@CGSIM@", cgsim},   {"@ARGS@", join_quoted(args)},
+      {"@N@", N},       {"@REPORT@", job.report ? " --report" : ""}};
+  d = fill_placeholders(d, fill);
   written.push_back(write_script(job.dir + "/submit.sh", d, true));
   return written;
 }

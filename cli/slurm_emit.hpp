@@ -53,7 +53,9 @@ std::vector<std::string> emit_slurm_sweep(const SlurmJob& job, const std::vector
 /// Writes DIR/round.sbatch (argument R; task K: `cgsim plan ARGS [--state OUT/plan-state.json]
 /// --shard K/N --out DIR/round-R/shard-K`) and DIR/submit.sh, the round driver: it submits round
 /// R's array and waits for it, merges the round into OUT, and repeats until plan-state.json says
-/// the plan is complete, then exits with the plan's status. Returns the paths written.
+/// the plan is complete, then exits with the plan's status; `submit.sh --resume` goes on from the
+/// rounds plan-state.json holds, submitting only the shards without output. Returns the paths
+/// written.
 std::vector<std::string> emit_slurm_plan(const SlurmJob& job, const std::vector<std::string>& args);
 
 }  // namespace cgsim::cli

@@ -66,22 +66,30 @@ else
   checked="shellcheck not installed"
 fi
 
-# A stand-in sbatch: runs the script's array tasks one after another, now (so --dependency and
-# --wait hold), and prints a job id; an option before the script is skipped, arguments after it
-# go to the script.
+# A stand-in sbatch: runs the script's array tasks (its #SBATCH --array, or --array=K1,K2,... given
+# before the script) one after another, now (so --dependency and --wait hold), logs them in
+# sbatch.log and prints a job id; other options before the script are skipped, arguments after it
+# go to the script. The stand-in squeue lists no job.
 mkdir bin
 cat >bin/sbatch <<'EOF2'
 #!/usr/bin/env bash
 set -euo pipefail
-while [[ "$1" == -* ]]; do shift; done
+list=""
+while [[ "$1" == -* ]]; do
+  case "$1" in --array=*) list="${1#--array=}" ;; esac
+  shift
+done
 script="$1"; shift
 range="$(sed -n 's/^#SBATCH --array=0-\([0-9]*\)$/\1/p' "$script")"
-for ((k = 0; k <= ${range:-0}; k++)); do
-  if [[ -n "$range" ]]; then SLURM_ARRAY_TASK_ID=$k bash "$script" "$@"; else bash "$script" "$@"; fi
-done
+if [[ -z "$list" && -n "$range" ]]; then list="$(seq -s, 0 "$range")"; fi
+echo "$(basename "$script") $* tasks ${list:-none}" >>sbatch.log
+if [[ -z "$list" ]]; then bash "$script" "$@"; fi
+IFS=, read -ra tasks <<<"$list"
+for k in "${tasks[@]}"; do SLURM_ARRAY_TASK_ID=$k bash "$script" "$@"; done
 echo "$RANDOM"
 EOF2
-chmod +x bin/sbatch
+printf '#!/bin/sh\n' >bin/squeue
+chmod +x bin/sbatch bin/squeue
 PATH="$tmp/bin:$PATH" bash jobs/sweep/submit.sh >/dev/null
 "$cgsim" sweep "${sweep[@]}" --jobs 2 --quiet --report --out full/sweep
 for f in sweep.json sweep.csv runs.csv report.md; do
@@ -96,4 +104,50 @@ for f in plan.json summary.json; do
   cmp "full/plan/$f" "out/plan/$f" || fail "$f differs between the unsharded plan and the emitted scripts' run"
 done
 rounds="$(find jobs/plan -maxdepth 1 -name 'round-*' -type d | wc -l)"
-echo "ok: emitted scripts match the golden text ($checked); sweep and plan ($rounds rounds) run by them byte-identical"
+
+# submit.sh --resume: of a complete plan, submits nothing and exits with the plan's status.
+: >sbatch.log
+src=0
+msg="$(PATH="$tmp/bin:$PATH" bash jobs/plan/submit.sh --resume 2>&1)" || src=$?
+{ ((src == prc)) && [[ "$msg" == *"already complete"* && ! -s sbatch.log ]]; } ||
+  fail "resume of a complete plan: exit $src (plan $prc), $msg; sbatch calls: $(cat sbatch.log)"
+# A driver stopped after round 1 (--max-rounds 1), with round 2's shard 1 run and shard 0 left
+# from another round: --resume submits only task 0 of round 2 and ends with the same bytes.
+rm -rf out/plan
+src=0
+msg="$(PATH="$tmp/bin:$PATH" bash jobs/plan/submit.sh --max-rounds 1 2>&1)" || src=$?
+{ ((src == 3)) && [[ "$msg" == *"resume with: bash $tmp/jobs/plan/submit.sh --resume --max-rounds 1 "* ]]; } ||
+  fail "a driver stopped by --max-rounds: exit $src, $msg"
+SLURM_ARRAY_TASK_ID=1 bash jobs/plan/round.sbatch 2
+mkdir -p jobs/plan/round-2/shard-0 && cp jobs/plan/round-1/shard-0/shard.json jobs/plan/round-2/shard-0/
+: >sbatch.log
+src=0
+PATH="$tmp/bin:$PATH" bash jobs/plan/submit.sh --resume 2>/dev/null || src=$?
+((src == prc)) || fail "the resumed plan driver exited with $src, the unsharded plan with $prc"
+[[ "$(cat sbatch.log)" == "round.sbatch 2 tasks 0" ]] || fail "the resumed driver submitted: $(cat sbatch.log)"
+for f in plan.json summary.json; do
+  cmp "full/plan/$f" "out/plan/$f" || fail "$f differs between the unsharded plan and the resumed driver's"
+done
+# A state of another plan (other --seeds, same output directory) is refused, and nothing submitted.
+"$cgsim" plan "${plan[@]:0:5}" --partitions 4,6 --seeds 3 --out out/plan --emit slurm jobs/other --shards 2 --quiet
+: >sbatch.log
+set +e
+msg="$(PATH="$tmp/bin:$PATH" bash jobs/other/submit.sh --resume 2>&1)"; code=$?
+set -e
+{ ((code == 2)) && [[ "$msg" == *"other plan options"* && ! -s sbatch.log ]]; } ||
+  fail "resume from another plan's state: exit $code, $msg"
+# A driver terminated while it waits for a round names the command that resumes.
+mkdir bin2
+printf '#!/bin/sh\necho $$ >sbatch.pid\nexec sleep 60\n' >bin2/sbatch
+chmod +x bin2/sbatch
+PATH="$tmp/bin2:$PATH" bash jobs/plan/submit.sh 2>term.log &
+driver=$!
+for ((i = 0; i < 100; i++)); do [[ -s sbatch.pid ]] && break; sleep 0.1; done
+kill -TERM "$driver"
+code=0
+wait "$driver" || code=$?
+kill "$(cat sbatch.pid)" 2>/dev/null || true
+{ ((code == 143)) && grep -q "resume with: bash $tmp/jobs/plan/submit.sh --resume" term.log; } ||
+  fail "a terminated driver: exit $code, $(cat term.log)"
+echo "ok: emitted scripts match the golden text ($checked); sweep and plan ($rounds rounds) run by them byte-identical;" \
+  "the plan driver resumes"
