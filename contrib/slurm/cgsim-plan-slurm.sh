@@ -22,23 +22,27 @@
 #   --report             the final merge also writes report.html and report.md
 #   --max-rounds R       give up after R rounds (default 100)
 #   --round-timeout S    give up when one round takes longer than S seconds (default 86400)
+#   --resume             go on from the rounds merged into DIR/plan-state.json (same options as
+#                        the stopped run; passed to submit.sh --resume): waits for a round's array
+#                        still queued or running, runs only the shards without output
 #
 # Exit codes: the plan's (0; 1 when some point has no configuration meeting the SLOs); 2 bad
-# usage; 3 a round's array failed or timed out (re-run the failed tasks with
-# `sbatch --array=K DIR/slurm/round.sbatch R`, then merge as above).
+# usage or, with --resume, a state of another plan; 3 a round's array failed or timed out (the
+# driver prints the command that resumes: the failed shards run again, the others are kept).
 set -euo pipefail
 
 die() { printf 'cgsim-plan-slurm: error: %s\n' "$*" >&2; exit 2; }
 
 # shellcheck source=contrib/slurm/slurm-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/slurm-common.sh"
-max_rounds=100 round_timeout=86400
+max_rounds=100 round_timeout=86400 resume=()
 while (($#)); do
   parse_common_option "$@"
   if ((consumed)); then shift "$consumed"; continue; fi
   case "$1" in
     --max-rounds) max_rounds="${2:-}"; shift 2 ;;
     --round-timeout) round_timeout="${2:-}"; shift 2 ;;
+    --resume) resume=(--resume); shift ;;
     --) shift; break ;;
     *) die "unknown option $1 (usage: $0 --shards N --out DIR [options] -- SCENARIO [plan options])" ;;
   esac
@@ -52,4 +56,4 @@ resolve_cgsim
 
 set_emit_arguments
 "$cgsim" plan "$@" "${emit_args[@]}"
-exec bash "$out/slurm/submit.sh" --max-rounds "$max_rounds" --round-timeout "$round_timeout"
+exec bash "$out/slurm/submit.sh" "${resume[@]}" --max-rounds "$max_rounds" --round-timeout "$round_timeout"
