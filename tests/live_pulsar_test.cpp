@@ -1,6 +1,6 @@
 // Live runs against a real Apache Pulsar standalone broker on 127.0.0.1, started by
 // tests/pulsar/pulsar-local.sh:
-//   flock /work/tools/live.lock bash tests/pulsar/pulsar-local.sh run -- ctest --test-dir build -L pulsar
+//   bash tests/pulsar/pulsar-local.sh run -- ctest --test-dir build -L pulsar
 // The script sets CGSIM_PULSAR_URL and CGSIM_PULSAR_ADMIN_URL; without them these tests are
 // skipped, saying so. Each scenario runs kRepeat live repetitions against kSeeds simulator seeds
 // and every model check is asserted except the duplicates per fault, which are printed with their

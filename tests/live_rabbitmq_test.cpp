@@ -1,5 +1,5 @@
 // Live runs against a real RabbitMQ broker on 127.0.0.1, started by tests/rabbitmq/rabbitmq-local.sh:
-//   flock /work/tools/live.lock bash tests/rabbitmq/rabbitmq-local.sh run -- ctest --test-dir build -L rabbitmq
+//   bash tests/rabbitmq/rabbitmq-local.sh run -- ctest --test-dir build -L rabbitmq
 // The script sets CGSIM_RABBITMQ_URL; without it these tests fail (they are never skipped).
 #include <gtest/gtest.h>
 
