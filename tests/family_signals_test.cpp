@@ -112,8 +112,11 @@ TEST(FamilySignals, RabbitmqConsumersJoinLeaveAndCrash) {
   EXPECT_TRUE(rec.has(g, 3, ConsumerEvent::Crashed, 2 * sim::kMinute));
   EXPECT_EQ(rec.count(ConsumerEvent::Crashed), 1u);
   EXPECT_EQ(rec.members(g).size(), 7u);  // six, and the one that joined
-  for (std::int32_t m : rec.members(g))
-    if (m != 3) EXPECT_TRUE(rec.came_back(g, m)) << m;
+  for (std::int32_t m : rec.members(g)) {
+    if (m != 3) {
+      EXPECT_TRUE(rec.came_back(g, m)) << m;
+    }
+  }
 }
 
 TEST(FamilySignals, PulsarConsumersJoinAndCrash) {

@@ -39,7 +39,9 @@ TEST(AcknowledgementsGroupingTracker, AckTracker) {
   ASSERT_FALSE(steps.empty());
   EXPECT_LE(steps.size(), 2u);
   EXPECT_EQ(steps.back().second, 5u);
-  if (steps.size() == 2) EXPECT_EQ(steps[1].first - steps[0].first, 100 * kMillisecond);
+  if (steps.size() == 2) {
+    EXPECT_EQ(steps[1].first - steps[0].first, 100 * kMillisecond);
+  }
   EXPECT_EQ(rig.totals().duplicates, 0u);
 }
 

@@ -151,7 +151,9 @@ TEST(PulsarProducer, KeySharedSendsABatchToTheConsumerOfItsFirstKey) {
   for (const auto& [entry, consumer] : consumer_of) {
     const ps::Entry& e = ledger[static_cast<std::size_t>(entry)];
     const auto first = consumer_of.find(static_cast<std::int64_t>(entry - (e.sequence - e.batch_sequence)));
-    if (first != consumer_of.end()) EXPECT_EQ(consumer, first->second) << entry;
+    if (first != consumer_of.end()) {
+      EXPECT_EQ(consumer, first->second) << entry;
+    }
     auto [it, fresh] = leader_key_consumer.emplace(e.batch_key, consumer);
     EXPECT_EQ(it->second, consumer) << "sticky key " << e.batch_key;
   }

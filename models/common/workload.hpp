@@ -21,7 +21,13 @@ namespace cgsim::models {
 /// start and stop) as the draws below take it.
 template <typename FamilySpec>
 ProducerSpec workload_spec(const FamilySpec& p) {
-  return {.rate = p.rate, .keys = p.keys, .record_bytes = p.message_bytes, .start = p.start, .stop = p.stop};
+  ProducerSpec s;
+  s.rate = p.rate;
+  s.keys = p.keys;
+  s.record_bytes = p.message_bytes;
+  s.start = p.start;
+  s.stop = p.stop;
+  return s;
 }
 
 /// Records per second producer @p p sends at @p t_ns (0 before its start and from its stop).
