@@ -69,6 +69,10 @@ nlohmann::json read_state(const PlanCommandOptions& o) {
   return s.at("units");
 }
 
+/// The hash of the merged rounds a shard starts from: a shard's shard.json carries it and
+/// --check-state prints it, so that a driver can tell a shard of this state from a stale one.
+std::string state_hash(const analysis::PlanRounds& rounds) { return analysis::text_hash(rounds.known.dump()); }
+
 }  // namespace
 
 int run_plan_shard(const PlanCommandOptions& o) {
@@ -88,7 +92,7 @@ int run_plan_shard(const PlanCommandOptions& o) {
   }
   const nlohmann::json spec{{"plan", plan_spec(o)},
                             {"round", rounds.pending_round},
-                            {"state_hash", analysis::text_hash(rounds.known.dump())}};
+                            {"state_hash", state_hash(rounds)}};
   nlohmann::json doc;
   doc["manifest"] = analysis::shard_manifest("plan", o.file, spec, *rounds.shard, rounds.pending_units.size(), rounds.ran);
   doc["round_units"] = rounds.pending_units;
@@ -118,7 +122,7 @@ int check_plan_state(const PlanCommandOptions& o) {
   if (rounds.pending_round == 0) {
     std::cout << "complete " << (r.ok() ? kExitOk : kExitMismatch) << "\n";
   } else {
-    std::cout << "next " << rounds.pending_round << " " << analysis::text_hash(rounds.known.dump()) << "\n";
+    std::cout << "next " << rounds.pending_round << " " << state_hash(rounds) << "\n";
   }
   return kExitOk;
 }
