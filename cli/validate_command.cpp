@@ -172,6 +172,8 @@ int run_validate(const ValidateOptions& o) {
     h.consumer_cpu_wait = load.consumer_cpu_wait;
     h.consumer_cpu_wait_max = load.consumer_cpu_wait_max;
     h.consumer_threads = load.consumer_threads;
+    h.worker_cpu_delay = load.worker_cpu_delay;
+    h.worker_processes = load.worker_processes;
     h.process_cpu = load.process_cpu;
     host.push_back(h);
     if (!o.quiet && o.repeat > 1) say("repetition " + std::to_string(k + 1) + " of " + std::to_string(o.repeat) + " done");

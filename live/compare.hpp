@@ -69,6 +69,10 @@ struct HostFigures {
   double consumer_cpu_wait = -1;       ///< runqueue wait / lifetime of the consumer threads; -1: not measured
   double consumer_cpu_wait_max = -1;   ///< the same, of the worst consumer thread
   std::size_t consumer_threads = 0;
+  /// Runqueue wait / CPU demand over every thread of the worker processes (the Java client's
+  /// JVMs); -1: no worker processes.
+  double worker_cpu_delay = -1;
+  std::size_t worker_processes = 0;
   double process_cpu = -1;             ///< CPU time of the process / (wall time x CPUs); -1: not measured
 };
 

@@ -160,6 +160,17 @@ std::vector<Check> host_checks(const HostFigures& h, const std::string& label, c
     }
     out.push_back(c);
   }
+  if (h.worker_cpu_delay >= 0) {
+    Check c;
+    c.kind = "host_worker_cpu_delay";
+    c.subject = label;
+    c.simulator = "-";
+    c.live = fmt(h.worker_cpu_delay * 100, 2) + " % of the CPU demand of all threads of " + std::to_string(h.worker_processes) +
+             " worker process(es) waited for a CPU";
+    c.tolerance = "info";
+    c.informational = true;
+    out.push_back(c);
+  }
   if (h.process_cpu >= 0) {
     Check c;
     c.kind = "host_process_cpu";

@@ -1,7 +1,10 @@
 #include "live/host.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
@@ -22,10 +25,12 @@ double process_cpu_s() {
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
-/// The second field of /proc/self/task/TID/schedstat: nanoseconds runnable but not running.
-bool read_wait(long tid, std::int64_t& wait) {
-  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/schedstat");
-  std::int64_t run = 0;
+std::string task_dir(long pid) { return pid > 0 ? "/proc/" + std::to_string(pid) + "/task/" : "/proc/self/task/"; }
+
+/// The first two fields of /proc/PID/task/TID/schedstat: nanoseconds on a CPU, and runnable but
+/// not running.
+bool read_schedstat(const std::string& path, std::int64_t& run, std::int64_t& wait) {
+  std::ifstream in(path);
   return static_cast<bool>(in >> run >> wait);
 }
 
@@ -42,16 +47,33 @@ HostMonitor::~HostMonitor() { stop(); }
 
 void HostMonitor::sample() {
   const double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  for (long tid : board_.consumer_threads()) {
-    std::int64_t wait = 0;
-    if (!read_wait(tid, wait)) continue;
-    auto [it, fresh] = threads_.try_emplace(tid);
+  std::set<long> pids;
+  for (const ConsumerThread& th : board_.consumer_threads()) {
+    std::int64_t run = 0, wait = 0;
+    if (th.pid > 0) pids.insert(th.pid);
+    if (!read_schedstat(task_dir(th.pid) + std::to_string(th.tid) + "/schedstat", run, wait)) continue;
+    auto [it, fresh] = threads_.try_emplace({th.pid, th.tid});
     if (fresh) {
       it->second.wait0 = wait;
       it->second.t0 = now;
     }
     it->second.wait = wait;
     it->second.t = now;
+  }
+  std::error_code ec;
+  for (long pid : pids) {
+    for (const auto& entry : std::filesystem::directory_iterator(task_dir(pid), ec)) {
+      const long tid = std::strtol(entry.path().filename().c_str(), nullptr, 10);
+      std::int64_t run = 0, wait = 0;
+      if (tid <= 0 || !read_schedstat(entry.path().string() + "/schedstat", run, wait)) continue;
+      auto [it, fresh] = workers_.try_emplace({pid, tid});
+      if (fresh) {
+        it->second.run0 = run;
+        it->second.wait0 = wait;
+      }
+      it->second.run = run;
+      it->second.wait = wait;
+    }
   }
 }
 
@@ -90,6 +112,15 @@ HostLoad HostMonitor::stop() {
       result_.consumer_cpu_wait = wait / life;
       result_.consumer_cpu_wait_max = worst;
     }
+    std::int64_t run_sum = 0, wait_sum = 0;
+    std::set<long> pids;
+    for (const auto& [key, d] : workers_) {
+      run_sum += d.run - d.run0;
+      wait_sum += d.wait - d.wait0;
+      pids.insert(key.first);
+    }
+    result_.worker_processes = pids.size();
+    if (run_sum + wait_sum > 0) result_.worker_cpu_delay = static_cast<double>(wait_sum) / static_cast<double>(run_sum + wait_sum);
   }
   return result_;
 }

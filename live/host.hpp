@@ -1,8 +1,9 @@
 #pragma once
 /// @file host.hpp
 /// Whether the host kept up with a live run, measured rather than assumed: how long the consumer
-/// threads waited for a CPU while runnable (Linux schedstat of each thread), the process's CPU
-/// use, and the client <-> broker round trip (timed Metadata requests).
+/// threads waited for a CPU while runnable (Linux schedstat of each thread), how much of the
+/// worker processes' CPU demand waited (all their threads: a JVM's compiler and collector too), the
+/// process's CPU use, and the client <-> broker round trip (timed Metadata requests).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "live/backend.hpp"
 
@@ -23,13 +25,18 @@ struct HostLoad {
   double consumer_cpu_wait = -1;
   double consumer_cpu_wait_max = -1;  ///< the same for the worst thread
   std::size_t consumer_threads = 0;
+  /// Runqueue wait / (time on a CPU + runqueue wait) summed over every thread of the worker
+  /// processes that own consumer threads (-1: none, or no schedstat).
+  double worker_cpu_delay = -1;
+  std::size_t worker_processes = 0;
   double process_cpu = -1;            ///< process CPU time / (wall time x online CPUs)
   double wall_s = 0;
 };
 
 /// Samples the consumer threads noted by a ProgressBoard twice a second from construction to
-/// stop(): /proc/self/task/TID/schedstat gives each thread's time on a CPU and time runnable but
-/// waiting for one. A thread that ends keeps its last sample.
+/// stop(): /proc/PID/task/TID/schedstat gives each thread's time on a CPU and time runnable but
+/// waiting for one. A thread that ends keeps its last sample. Every thread of a worker process that
+/// owns a consumer thread is sampled too, from the sample that first sees it.
 class HostMonitor {
  public:
   explicit HostMonitor(const ProgressBoard& board, std::chrono::milliseconds period = std::chrono::milliseconds(500));
@@ -44,6 +51,9 @@ class HostMonitor {
     std::int64_t wait0 = 0, wait = 0;
     double t0 = 0, t = 0;  ///< seconds since construction, first and last sample
   };
+  struct Demand {
+    std::int64_t run0 = 0, run = 0, wait0 = 0, wait = 0;
+  };
   void sample();
   void loop();
 
@@ -56,7 +66,8 @@ class HostMonitor {
   bool stop_ = false;
   bool stopped_ = false;
   bool schedstat_ = true;
-  std::map<long, Thread> threads_;
+  std::map<std::pair<long, long>, Thread> threads_;   ///< by (pid, tid); pid 0 is this process
+  std::map<std::pair<long, long>, Demand> workers_;   ///< every thread of the worker processes
   HostLoad result_;
   std::thread thread_;
 };

@@ -1,5 +1,6 @@
 #include "live/progress.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 
 #include <sys/syscall.h>
@@ -36,8 +37,9 @@ void ProgressBoard::begin_repetition(std::size_t k, std::size_t n) {
   consumed_ = 0;
 }
 
-void ProgressBoard::add_consumed() {
+void ProgressBoard::add_consumed(bool consumer_thread) {
   consumed_.fetch_add(1, std::memory_order_relaxed);
+  if (!consumer_thread) return;
   // Each thread notes itself once per board and repetition.
   thread_local const ProgressBoard* seen_board = nullptr;
   thread_local std::uint64_t seen_epoch = 0;
@@ -46,10 +48,17 @@ void ProgressBoard::add_consumed() {
   seen_board = this;
   seen_epoch = e;
   std::lock_guard lk(mu_);
-  consumer_tids_.push_back(static_cast<long>(syscall(SYS_gettid)));
+  consumer_tids_.push_back({0, static_cast<long>(syscall(SYS_gettid))});
 }
 
-std::vector<long> ProgressBoard::consumer_threads() const {
+void ProgressBoard::note_thread(long pid, long tid) {
+  if (pid <= 0 || tid <= 0) return;
+  std::lock_guard lk(mu_);
+  if (std::find(consumer_tids_.begin(), consumer_tids_.end(), ConsumerThread{pid, tid}) == consumer_tids_.end())
+    consumer_tids_.push_back({pid, tid});
+}
+
+std::vector<ConsumerThread> ProgressBoard::consumer_threads() const {
   std::lock_guard lk(mu_);
   return consumer_tids_;
 }

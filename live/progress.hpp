@@ -26,9 +26,16 @@ struct ProgressSnapshot {
 /// "cgsim: running 12.0 / 60.0 s, 1200 records produced, 1187 consumed".
 std::string format_progress(const ProgressSnapshot& s);
 
-/// Updated by the run from any thread; read by the printer. It also notes which threads consume
-/// (the first record each thread processes), so that their CPU wait can be measured
-/// (live/host.hpp).
+/// A thread that consumes: a thread of this process (pid 0) or of a worker process.
+struct ConsumerThread {
+  long pid = 0;  ///< 0: this process
+  long tid = 0;  ///< Linux thread id
+  bool operator==(const ConsumerThread&) const = default;
+};
+
+/// Updated by the run from any thread; read by the printer. It also notes which threads consume,
+/// so that their CPU wait can be measured (live/host.hpp): a thread of this process notes itself
+/// at the first record it processes; a worker process's thread is noted by whoever hears of it.
 class ProgressBoard {
  public:
   /// Starts phase @p name, expected to take @p expected_s seconds (0: unknown).
@@ -37,16 +44,20 @@ class ProgressBoard {
   /// the consumer threads start afresh.
   void begin_repetition(std::size_t k, std::size_t n);
   void add_produced() { produced_.fetch_add(1, std::memory_order_relaxed); }
-  /// Counts a processed record; called on the consumer's own thread.
-  void add_consumed();
+  /// Counts a processed record. Called on the consumer's own thread (@p consumer_thread true), the
+  /// thread is noted as a consumer; a thread that only relays a worker process's records passes
+  /// false and notes the worker's thread with note_thread().
+  void add_consumed(bool consumer_thread = true);
+  /// Notes thread @p tid of worker process @p pid as a consumer thread of this repetition.
+  void note_thread(long pid, long tid);
   ProgressSnapshot snapshot() const;
-  /// Linux thread ids of the threads that called add_consumed() in this repetition.
-  std::vector<long> consumer_threads() const;
+  /// The consumer threads noted in this repetition.
+  std::vector<ConsumerThread> consumer_threads() const;
 
  private:
   mutable std::mutex mu_;
   std::string prefix_;
-  std::vector<long> consumer_tids_;
+  std::vector<ConsumerThread> consumer_tids_;
   std::atomic<std::uint64_t> epoch_{1};
   std::string phase_;
   std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();

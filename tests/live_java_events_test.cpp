@@ -22,9 +22,11 @@ TEST(JavaWorkerEvents, HelloReadyStartedStopped) {
   EXPECT_EQ(h.pid, 4207);
   EXPECT_EQ(h.t, 11611504499264);
   EXPECT_EQ(parse_worker_line("ready").kind, K::Ready);
-  auto s = parse_worker_line("started 12");
+  auto s = parse_worker_line("started 12 4231");
   EXPECT_EQ(s.kind, K::Started);
   EXPECT_EQ(s.t, 12);
+  EXPECT_EQ(s.tid, 4231);
+  EXPECT_EQ(parse_worker_line("started 12 -1").tid, -1);
   auto t = parse_worker_line("stopped 99\r");
   EXPECT_EQ(t.kind, K::Stopped);
   EXPECT_EQ(t.t, 99);
@@ -87,7 +89,7 @@ TEST(JavaWorkerEvents, WarningsKeepTheirText) {
 
 TEST(JavaWorkerEvents, MalformedLinesAreErrorsNamingTheLine) {
   for (const char* bad : {"", "x 1", "hello 1", "a 1 2 m 0:x", "a 1 2 m 0", "r 0 0 0 0 0 2", "r 0 0 0 0 0",
-                          "c 1 0:1", "c 1 0:1=", "v 1 0:1", "started", "started 1 2", "a 1 2 m 0:1,,0:2"}) {
+                          "c 1 0:1", "c 1 0:1=", "v 1 0:1", "started", "started 1", "started 1 2 3", "a 1 2 m 0:1,,0:2"}) {
     try {
       parse_worker_line(bad);
       ADD_FAILURE() << "accepted \"" << bad << "\"";

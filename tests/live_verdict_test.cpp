@@ -1,5 +1,10 @@
 // validate's statistics and verdicts with synthetic summaries, and a deliberately wrong model
 // caught by the comparison (simulations standing in for the live runs).
+#include <sched.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "analysis/experiments/simulate.hpp"
@@ -291,6 +296,62 @@ TEST(LiveHost, ConsumerThreadsAreNotedAndTheirCpuWaitMeasured) {
   board.begin_repetition(1, 2);
   EXPECT_TRUE(board.consumer_threads().empty());
   EXPECT_EQ(board.snapshot().consumed, 0u);
+}
+
+namespace {
+
+/// A child process that spins on CPU 0 for @p ms milliseconds: two of them starve each other.
+pid_t spin_on_cpu0(int ms) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(0, &set);
+  sched_setaffinity(0, sizeof set, &set);
+  timespec t0{}, t{};
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  do {
+    clock_gettime(CLOCK_MONOTONIC, &t);
+  } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+  _exit(0);
+}
+
+}  // namespace
+
+TEST(LiveHost, AWorkerProcessStarvedOfCpuIsSeen) {
+  // The Java client's consumer threads live in worker processes: they are noted by pid and tid,
+  // and the monitor measures them and every other thread of their processes. Two workers spinning
+  // on one CPU each wait about half of their lifetime.
+  live::ProgressBoard board;
+  board.begin_repetition(0, 1);
+  board.add_consumed(false);  // a relaying thread is not a consumer thread
+  EXPECT_TRUE(board.consumer_threads().empty());
+  const pid_t a = spin_on_cpu0(600), b = spin_on_cpu0(600);
+  ASSERT_GT(a, 0);
+  ASSERT_GT(b, 0);
+  board.note_thread(a, a);
+  board.note_thread(b, b);
+  board.note_thread(b, b);
+  EXPECT_EQ(board.consumer_threads().size(), 2u);
+  live::HostMonitor monitor(board, std::chrono::milliseconds(20));
+  int status = 0;
+  waitpid(a, &status, 0);
+  waitpid(b, &status, 0);
+  const auto load = monitor.stop();
+  if (load.consumer_cpu_wait < 0) GTEST_SKIP() << "no schedstat on this kernel";
+  EXPECT_EQ(load.consumer_threads, 2u);
+  EXPECT_GT(load.consumer_cpu_wait, 0.2);
+  EXPECT_EQ(load.worker_processes, 2u);
+  EXPECT_GT(load.worker_cpu_delay, 0.2);
+  live::HostFigures h;
+  h.consumer_cpu_wait = load.consumer_cpu_wait;
+  h.consumer_cpu_wait_max = load.consumer_cpu_wait_max;
+  h.worker_cpu_delay = load.worker_cpu_delay;
+  h.worker_processes = load.worker_processes;
+  bool starved = false;
+  for (const auto& c : live::host_checks(h, "repetition 1", {}))
+    if (c.kind == "host_consumer_cpu_wait") starved = c.host && !c.ok;
+  EXPECT_TRUE(starved);
 }
 
 TEST(LiveHost, TheClientRoundTripIsMeasuredOnTheMockCluster) {

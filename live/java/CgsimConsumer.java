@@ -24,7 +24,9 @@
 // Linux; a partition list is TOPIC:PARTITION,... or "-"):
 //   hello PID NOW                         the JVM runs
 //   ready                                 the consumer is built; waiting for go
-//   started T                             subscribed
+//   started T TID                         subscribed; TID is the Linux id of the thread that polls
+//                                         and processes (-1 when unknown), whose CPU wait cgsim
+//                                         measures
 //   a T GENERATION MEMBER CURRENT         partitions assigned; CURRENT is the whole assignment
 //   v T REVOKED CURRENT                   partitions revoked (or lost); CURRENT is what is left
 //   r TOPIC PARTITION OFFSET PRODUCED DONE IDLE
@@ -41,6 +43,8 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -287,6 +291,16 @@ public final class CgsimConsumer {
     }
   }
 
+  /** The Linux thread id of the calling thread (from /proc/thread-self), or -1. */
+  static String threadId() {
+    try {
+      String p = Files.readSymbolicLink(Paths.get("/proc/thread-self")).toString();
+      return p.substring(p.lastIndexOf('/') + 1);
+    } catch (Exception e) {
+      return "-1";
+    }
+  }
+
   static boolean stopping() {
     LOCK.lock();
     try {
@@ -320,7 +334,7 @@ public final class CgsimConsumer {
       }
     };
     consumer.subscribe(TOPICS, listener);
-    emit("started " + System.nanoTime());
+    emit("started " + System.nanoTime() + " " + threadId());
     // Processing starts when the previous record's ended or, after an idle wait for records, when
     // this one arrived; a wake-up a little late is absorbed instead of adding up (as in cgsim's
     // librdkafka worker).

@@ -334,6 +334,7 @@ void JavaConsumer::handle_event(const WorkerEvent& e) {
       const std::int64_t now = steady_now_ns();
       std::lock_guard lk(mu_);
       clock_offset_ = std::llabs(now - e.t) < 1'000'000'000 ? 0 : now - e.t;
+      worker_pid_ = e.pid;
       hello_ = true;
       return;
     }
@@ -345,9 +346,16 @@ void JavaConsumer::handle_event(const WorkerEvent& e) {
       cv_.notify_all();
       return;
     }
-    case K::Started:
+    case K::Started: {
+      long pid = 0;
+      {
+        std::lock_guard lk(mu_);
+        pid = static_cast<long>(worker_pid_);
+      }
+      sh_.note_consumer_thread(pid, static_cast<long>(e.tid));
       rec->consumer_started(group_, name_, run_ns(e.t));
       return;
+    }
     case K::Assigned:
       rec->assigned(group_, name_, e.member_id, e.generation, run_ns(e.t), global(e.parts));
       return;
@@ -358,7 +366,7 @@ void JavaConsumer::handle_event(const WorkerEvent& e) {
       const std::int64_t done = run_ns(e.t);
       if (done <= sh_.end_ns) {
         rec->processed(group_, name_, {{global(e.record), e.offset, e.produced_ns, done, e.after_idle}});
-        sh_.count_consumed();
+        sh_.count_relayed();
       }
       {
         std::lock_guard lk(send_mu_);

@@ -98,6 +98,7 @@ class JavaConsumer : public kafka::ConsumerClient {
   std::condition_variable cv_;
   bool hello_ = false, ready_ = false, exited_ = false, stopped_reported_ = false, killed_ = false;
   bool started_ = false;
+  std::int64_t worker_pid_ = -1;   ///< the JVM's pid, from its hello line
   std::int64_t clock_offset_ = 0;  ///< worker time + offset = steady clock time (0 on Linux: one clock)
   std::deque<std::string> stderr_tail_;
   std::string exit_status_;

@@ -70,9 +70,14 @@ WorkerEvent parse_worker_line(std::string_view line) {
   } else if (tag == "ready") {
     need(1);
     e.kind = K::Ready;
-  } else if (tag == "started" || tag == "stopped") {
+  } else if (tag == "started") {
+    need(3);
+    e.kind = K::Started;
+    e.t = number<std::int64_t>(line, w[1], "the time");
+    e.tid = number<std::int64_t>(line, w[2], "the thread id");
+  } else if (tag == "stopped") {
     need(2);
-    e.kind = tag == "started" ? K::Started : K::Stopped;
+    e.kind = K::Stopped;
     e.t = number<std::int64_t>(line, w[1], "the time");
   } else if (tag == "a") {
     need(5);

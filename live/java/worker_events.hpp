@@ -25,6 +25,7 @@ struct WorkerEvent {
   /// Worker clock (System.nanoTime()): hello's NOW, the event's T, a record's DONE.
   std::int64_t t = 0;
   std::int64_t pid = 0;                  ///< hello
+  std::int64_t tid = -1;                 ///< started: the polling thread's Linux id, -1 if unknown
   std::int32_t generation = -1;          ///< assigned
   std::string member_id;                 ///< assigned ("" for "-")
   std::vector<WorkerPartition> parts;    ///< assigned: the whole assignment; revoked: what was revoked

@@ -49,6 +49,14 @@ void Shared::count_consumed() {
   if (options && options->progress) options->progress->add_consumed();
 }
 
+void Shared::count_relayed() {
+  if (options && options->progress) options->progress->add_consumed(false);
+}
+
+void Shared::note_consumer_thread(long pid, long tid) {
+  if (options && options->progress) options->progress->note_thread(pid, tid);
+}
+
 rd_kafka_conf_t* make_conf(Shared& sh, const ClientProperties& ours, const ClientProperties& defaults) {
   rd_kafka_conf_t* c = rd_kafka_conf_new();
   conf_set(c, "bootstrap.servers", sh.bootstrap);

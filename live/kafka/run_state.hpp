@@ -53,6 +53,10 @@ struct Shared {
   /// Progress counters (no-ops without options->progress).
   void count_produced();
   void count_consumed();
+  /// Counts a record a worker process processed, and notes nothing about the calling thread.
+  void count_relayed();
+  /// Notes thread @p tid of worker process @p pid as a consumer thread (its CPU wait is measured).
+  void note_consumer_thread(long pid, long tid);
 };
 
 /// A configuration with the bootstrap address and the user's properties; @p defaults are set
