@@ -32,7 +32,7 @@ const Docs& rabbitmq_docs() {
       {"broker.consumer_timeout", {"consumer_timeout: a channel holding an unacknowledged delivery longer is closed and its messages requeued; off disables it.", "duration or off", "30m", "off"}},
       {"broker.channel_tick", {"How often a channel checks its consumer timeout (channel_tick_interval).", "duration", "1m", "10s"}},
       {"broker.dispatch_time", {"The broker's own work between the queue choosing a message and the delivery leaving it; a prefetch-1 consumer idles 2 x network_latency + dispatch_time after each message.", "duration", "0", "110us"}},
-      {"broker.quorum_apply_time", {"Time a quorum queue takes to apply a basic.cancel: it keeps delivering to the consumer until then, and returns those deliveries.", "duration", "0", "2ms"}},
+      {"broker.quorum_apply_time", {"Time a quorum queue's Raft log takes to apply a command: a published message is deliverable this long after it reaches the queue, and a basic.cancel takes effect this long after it arrives (what the queue delivers to that consumer meanwhile is returned).", "duration", "0", "1.2ms"}},
       // exchanges
       {"exchanges.name", {"Exchange name, referenced by bindings, producers and dead_letter_exchange.", "", nullptr, "jobs"}},
       {"exchanges.type", {"direct, fanout, topic (patterns with * and #) or x-consistent-hash (the plugin's hash ring, bit-exact).", "", nullptr, "x-consistent-hash"}},

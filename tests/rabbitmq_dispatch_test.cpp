@@ -110,3 +110,30 @@ TEST(RabbitDispatch, QuorumAutoAckSettlesAsDeliveriesReachTheChannel) {
   expect_auto_ack_settles_on_delivery(r);
   for (const auto& m : r.done) EXPECT_FALSE(m.redelivered);
 }
+
+TEST(RabbitDispatch, AQuorumEnqueueIsDeliverableOnceItsRaftCommandApplies) {
+  // A message published to a quorum queue joins it quorum_apply_time after it reaches the broker;
+  // a classic queue takes it at once, whatever the setting. Until it applies it is produced (the
+  // broker has it) and waiting.
+  for (const auto type : {rmq::QueueSpec::Type::Classic, rmq::QueueSpec::Type::Quorum}) {
+    for (const sim::Time apply : {sim::Time{0}, 5 * kMillisecond}) {
+      Rig r(type);
+      r.sc.broker.quorum_apply_time = apply;
+      r.group("a", 1, 10, 1 * kMillisecond);
+      r.build();
+      r.publish(10 * kMillisecond, 2);
+      r.run(11 * kMillisecond);
+      const bool delayed = type == rmq::QueueSpec::Type::Quorum && apply > 0;
+      EXPECT_EQ(r.world->broker().queue(0).counters().applying, delayed ? 2u : 0u);
+      EXPECT_EQ(r.world->broker().unsettled(0).first, 2u);
+      r.run(1 * kSecond);
+      ASSERT_EQ(r.done.size(), 2u);
+      for (const auto& m : r.done) {
+        EXPECT_EQ(m.published, 10 * kMillisecond);
+        EXPECT_EQ(m.delivered, 10 * kMillisecond + (delayed ? apply : 0)) << m.message;
+      }
+      EXPECT_EQ(r.world->broker().queue(0).counters().applying, 0u);
+      EXPECT_TRUE(r.conserved());
+    }
+  }
+}

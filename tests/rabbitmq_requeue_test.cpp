@@ -242,9 +242,11 @@ TEST(RabbitRequeue, QuorumChannelCloseAfterCancelReturnsUnackedCountingEachRetur
 }
 
 TEST(RabbitRequeue, QuorumCancelReturnsWhatIsDeliveredBeforeItApplies) {
-  // a (prefetch 3) holds 1 and 3, b (prefetch 1, busy) holds 2. a's cancel reaches the queue at
-  // 112 ms; 4 is published at 120 ms. Until the cancel applies (20 ms later) a is still served:
-  // 4 goes to a, finds no consumer tag at the channel and is returned when the cancel applies.
+  // a (prefetch 3) holds 1 and 3, b (prefetch 1, busy) holds 2. With an apply time of 20 ms every
+  // enqueue applies 20 ms after its publish, so a's cancel reaches the queue at 132 ms and 4,
+  // published at 120 ms, joins the queue at 140 ms. Until the cancel applies (152 ms) a is still
+  // served: 4 goes to a, finds no consumer tag at the channel and is returned when the cancel
+  // applies.
   for (const sim::Time apply : {sim::Time{0}, 20 * kMillisecond}) {
     Rig r(rmq::QueueSpec::Type::Quorum);
     r.sc.broker.quorum_apply_time = apply;
@@ -263,7 +265,7 @@ TEST(RabbitRequeue, QuorumCancelReturnsWhatIsDeliveredBeforeItApplies) {
       ASSERT_EQ(r.requeues.size(), 1u);
       EXPECT_EQ(r.requeues[0].id, 4u);
       EXPECT_EQ(r.requeues[0].reason, rmq::RequeueReason::Cancelled);
-      EXPECT_EQ(r.requeues[0].at, 132 * kMillisecond);
+      EXPECT_EQ(r.requeues[0].at, 152 * kMillisecond);
     }
     for (const auto& m : r.done) EXPECT_EQ(m.redelivered, apply > 0 && m.message == 4u) << m.message;
     EXPECT_TRUE(r.conserved());
@@ -273,10 +275,11 @@ TEST(RabbitRequeue, QuorumCancelReturnsWhatIsDeliveredBeforeItApplies) {
 TEST(RabbitRequeue, QuorumAutoAckDeliveryThatMeetsTheCancelIsReturned) {
   // Auto-ack on a quorum queue: the channel settles a delivery as it reaches it, so one that
   // arrives after the consumer tag was dropped (cancel sent, not applied) is returned, not
-  // settled. a's cancel reaches the queue at 112 ms and applies at 122 ms; a, idle, closes on
-  // cancel-ok (the close reaches the broker at 114 ms). 3, published at 112.5 ms, goes to a (b,
-  // busy until 311 ms, has no credit), never reaches a's client, is returned by the close and
-  // b takes it.
+  // settled. Enqueues apply 10 ms after their publish: 1 and 2 join the queue at 20 ms, a's
+  // cancel reaches the queue at 122 ms and applies at 132 ms; a, idle, closes on cancel-ok (the
+  // close reaches the broker at 124 ms). 3, published at 112.5 ms, joins the queue at 122.5 ms,
+  // goes to a (b, busy until 321 ms, has no credit), never reaches a's client, is returned by
+  // the close and b takes it.
   Rig r(rmq::QueueSpec::Type::Quorum);
   r.sc.broker.quorum_apply_time = 10 * kMillisecond;
   auto& a = r.group("a", 1, 0, 100 * kMillisecond);
@@ -292,7 +295,7 @@ TEST(RabbitRequeue, QuorumAutoAckDeliveryThatMeetsTheCancelIsReturned) {
   ASSERT_EQ(r.requeues.size(), 1u);
   EXPECT_EQ(r.requeues[0].id, 3u);
   EXPECT_EQ(r.requeues[0].reason, rmq::RequeueReason::Cancelled);
-  EXPECT_EQ(r.requeues[0].at, 114 * kMillisecond);
+  EXPECT_EQ(r.requeues[0].at, 124 * kMillisecond);
   for (const auto& m : r.done) EXPECT_EQ(m.redelivered, m.message == 3u) << m.message;
   EXPECT_EQ(r.world->broker().lost_in_clients(), 0u);
   EXPECT_TRUE(r.conserved());

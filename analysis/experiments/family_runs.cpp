@@ -240,11 +240,13 @@ FamilyRun simulate_rabbitmq(const models::rabbitmq::Scenario& sc,
     const rmq::Queue& queue = world.broker().queue(q);
     const std::uint64_t ready = queue.ready(), unacked = queue.unacked();
     const auto [unprocessed, processed_unsettled] = world.broker().unsettled(q);
-    e.produced = queue.counters().enqueued;
+    // A message whose quorum enqueue is still applying at the end is there once it applies.
+    e.produced = queue.counters().enqueued + queue.counters().applying;
     // Waiting for a first processing: in the queue, delivered, or held by an auto-ack client.
     e.final_lag = unprocessed;
-    // The broker's view: ready + unacknowledged, processed messages whose ack is on its way included.
-    e.final_committed_lag = ready + unacked;
+    // The broker's view: ready + unacknowledged (processed messages whose ack is on its way
+    // included) + enqueues still applying.
+    e.final_committed_lag = ready + unacked + queue.counters().applying;
     e.lost = queue.counters().discarded_unprocessed + queue.counters().lost_in_clients;
     settlement_pending += processed_unsettled;
     for (std::int32_t c = 0; c < world.consumer_count(static_cast<std::int32_t>(g)); ++c) {

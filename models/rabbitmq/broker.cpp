@@ -50,14 +50,28 @@ std::size_t Broker::route(std::int32_t exchange, std::string_view routing_key, c
     m.redelivered = false;
     m.delivery_count = 0;
     m.processed = 0;
-    if (queue(q).offer(s)) {
+    m.queue = q;
+    if (queue(q).spec().type == QueueSpec::Type::Quorum && scenario_.broker.quorum_apply_time > 0) {
+      // A quorum queue's enqueue is a command of its Raft log: the message is there to deliver
+      // (or to refuse, over a limit) once the command applies.
+      ++queue(q).counters().applying;
+      engine_.schedule_after(scenario_.broker.quorum_apply_time, models::priority::kNetwork, [this, q, s] {
+        --queue(q).counters().applying;
+        enqueue(q, s);
+      });
       ++accepted;
-    } else {
-      signals_.publish_rejected.emit(q, engine_.now());
-      pool_.release(s);
+    } else if (enqueue(q, s)) {
+      ++accepted;
     }
   }
   return targets.size();
+}
+
+bool Broker::enqueue(std::int32_t q, std::uint32_t slot) {
+  if (queue(q).offer(slot)) return true;
+  signals_.publish_rejected.emit(q, engine_.now());
+  pool_.release(slot);
+  return false;
 }
 
 void Broker::publish(std::int32_t exchange, std::string_view routing_key, std::int32_t producer, std::uint64_t key,

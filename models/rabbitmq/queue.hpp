@@ -30,6 +30,8 @@ class Broker;
 /// acked on delivery).
 struct QueueCounters {
   std::uint64_t enqueued = 0;          ///< copies accepted (published or dead-lettered into it)
+  /// Quorum: copies routed to it whose enqueue has not applied yet (neither accepted nor refused).
+  std::uint64_t applying = 0;
   std::uint64_t acked = 0;             ///< settled by an ack, or on delivery with auto-ack
   std::uint64_t dropped = 0;           ///< discarded (no dead-letter exchange, or unroutable there)
   std::uint64_t dead_lettered = 0;     ///< republished to the dead-letter exchange
