@@ -152,6 +152,28 @@ TEST(LiveRabbitmqPieces, ComparesRepetitionsWithSeedsAsDistributions) {
   EXPECT_THROW(lr::compare_rabbitmq_runs(s.scaled, s.runs, bad), Error);
 }
 
+// Repetitions that replayed some of the seeds are held to those seeds' simulations, one each: ten
+// seeds whose p50 latency spreads far beyond the tolerance do not decide a check that the two
+// replayed ones pass exactly.
+TEST(LiveRabbitmqPieces, HoldsRepetitionsToTheSeedsTheyReplayed) {
+  Seeds s = simulate_seeds(4);
+  const double rtt_ms = 2 * sim::to_seconds(s.scaled.broker.network_latency) * 1000;
+  for (std::size_t k = 2; k < 4; ++k)
+    for (auto& g : s.runs[k].family.summary.groups) g.latency_ms.p50 += 100;  // seeds never replayed
+  const std::vector<lr::RabbitRun> lives{s.runs[0], s.runs[1]};
+  const auto rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, as_live(lives, rtt_ms, true));
+  EXPECT_EQ(rep.verdict(), live::Verdict::Pass) << rep.table();
+  const auto* c = check_of(rep, "latency_p50_ms", "shard0");
+  ASSERT_NE(c, nullptr);
+  EXPECT_NE(c->simulator.find("n=2"), std::string::npos) << c->simulator;
+  bool noted = false;
+  for (const auto& n : rep.notes) noted = noted || n.find("2 of 4") != std::string::npos;
+  EXPECT_TRUE(noted);
+  // Against the seeds they did not replay, the same repetitions fail.
+  std::vector<lr::RabbitRun> sims{s.runs[2], s.runs[3]};
+  EXPECT_FALSE(check_of(lr::compare_rabbitmq_runs(s.scaled, sims, as_live(lives, rtt_ms, true)), "latency_p50_ms", "shard0")->ok);
+}
+
 // Redeliveries per fault: medians within 10 %, or the larger spread of the two sides (at most
 // 25 %), or one message; the spread of the repetitions widens it, a tight side does not.
 TEST(LiveRabbitmqPieces, AppliesTheSpreadRuleToRedeliveriesPerFault) {
@@ -205,6 +227,24 @@ TEST(LiveRabbitmqPieces, SubtractsEachRepetitionsOwnRoundTrip) {
   rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, reps);
   const auto* c = check_of(rep, "latency_p50_ms", "shard0");
   EXPECT_TRUE(c->ok) << c->simulator << " vs " << c->live;
+}
+
+// The p50 check is Kafka's steady p50 one: within 20 % or 2 ms net of the round trip.
+TEST(LiveRabbitmqPieces, LatencyP50HasKafkasStrictTolerance) {
+  const Seeds s = simulate_seeds(1);
+  const double rtt_ms = 2 * sim::to_seconds(s.scaled.broker.network_latency) * 1000;
+  const double sim_p50 = s.runs.front().family.summary.groups.front().latency_ms.p50 - rtt_ms;
+  ASSERT_LT(sim_p50, 10.0);  // the 2 ms floor decides
+  for (const double extra : {1.5, 3.0}) {
+    std::vector<lr::RabbitRun> lives(2, s.runs.front());
+    for (auto& r : lives)
+      for (auto& g : r.family.summary.groups) g.latency_ms.p50 += extra;
+    const auto rep = lr::compare_rabbitmq_runs(s.scaled, s.runs, as_live(lives, rtt_ms));
+    const auto* c = check_of(rep, "latency_p50_ms", "shard0");
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->ok, extra < 2.0) << extra << ": " << c->simulator << " vs " << c->live << " " << c->tolerance;
+    EXPECT_EQ(c->tolerance, "±2.0 ms");
+  }
 }
 
 // A repetition that published late (a host that fell behind its fixed schedule) makes the run
