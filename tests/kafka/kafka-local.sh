@@ -132,9 +132,13 @@ log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka=INFO
 log4j.logger.org.apache.kafka=INFO
 EOF
-  # A KRaft cluster id: 16 random bytes, URL-safe base64 without padding.
-  local cluster_id
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # A KRaft cluster id: 16 random bytes, URL-safe base64 without padding. One that starts with
+  # "-" (1 in 64) would be read as an option by the storage tool: draw again, as Kafka's own
+  # Uuid.randomUuid does.
+  local cluster_id="-"
+  while [[ "$cluster_id" == -* ]]; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   local jvm=(java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
     "-Dlog4j.configuration=file:${STATE}/log4j.properties" -cp "$cp")
   if ! "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$STATE/server.properties" \
