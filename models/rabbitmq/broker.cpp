@@ -39,7 +39,6 @@ std::string Broker::routing_key_of(const Message& m) const {
 std::size_t Broker::route(std::int32_t exchange, std::string_view routing_key, const Message& proto) {
   exchanges_.route(exchange, routing_key, route_buf_);
   const std::vector<std::int32_t> targets = route_buf_;  // offers may route again (dead-letters)
-  std::size_t accepted = 0;
   for (std::int32_t q : targets) {
     const std::uint32_t s = pool_.allocate();
     Message& m = pool_[s];
@@ -59,19 +58,17 @@ std::size_t Broker::route(std::int32_t exchange, std::string_view routing_key, c
         --queue(q).counters().applying;
         enqueue(q, s);
       });
-      ++accepted;
-    } else if (enqueue(q, s)) {
-      ++accepted;
+    } else {
+      enqueue(q, s);
     }
   }
   return targets.size();
 }
 
-bool Broker::enqueue(std::int32_t q, std::uint32_t slot) {
-  if (queue(q).offer(slot)) return true;
+void Broker::enqueue(std::int32_t q, std::uint32_t slot) {
+  if (queue(q).offer(slot)) return;
   signals_.publish_rejected.emit(q, engine_.now());
   pool_.release(slot);
-  return false;
 }
 
 void Broker::publish(std::int32_t exchange, std::string_view routing_key, std::int32_t producer, std::uint64_t key,

@@ -128,10 +128,11 @@ class Broker {
 
  private:
   /// Routes a copy of a message into the queues @p routing_key reaches from @p exchange; the
-  /// copies take their fields from @p proto. Returns how many queues accepted one.
+  /// copies take their fields from @p proto. Returns how many queues it reaches (a copy a queue
+  /// refuses is signalled and counted there).
   std::size_t route(std::int32_t exchange, std::string_view routing_key, const Message& proto);
   /// Offers @p slot to queue @p q; a refused message is signalled and freed.
-  bool enqueue(std::int32_t q, std::uint32_t slot);
+  void enqueue(std::int32_t q, std::uint32_t slot);
   void on_tick(std::int32_t channel);
   void arm_tick(std::int32_t channel);
   std::string routing_key_of(const Message& m) const;
