@@ -43,8 +43,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -291,16 +289,6 @@ public final class CgsimConsumer {
     }
   }
 
-  /** The Linux thread id of the calling thread (from /proc/thread-self), or -1. */
-  static String threadId() {
-    try {
-      String p = Files.readSymbolicLink(Paths.get("/proc/thread-self")).toString();
-      return p.substring(p.lastIndexOf('/') + 1);
-    } catch (Exception e) {
-      return "-1";
-    }
-  }
-
   static boolean stopping() {
     LOCK.lock();
     try {
@@ -334,7 +322,7 @@ public final class CgsimConsumer {
       }
     };
     consumer.subscribe(TOPICS, listener);
-    emit("started " + System.nanoTime() + " " + threadId());
+    emit("started " + System.nanoTime() + " " + CgsimThreads.linuxThreadId());
     // Processing starts when the previous record's ended or, after an idle wait for records, when
     // this one arrived; a wake-up a little late is absorbed instead of adding up (as in cgsim's
     // librdkafka worker).

@@ -268,16 +268,6 @@ public final class CgsimPulsarWorker {
     emit("sent " + acked.get() + " " + failed.get());
   }
 
-  /** The Linux thread id of the calling thread (from /proc/thread-self), or -1. */
-  static String threadId() {
-    try {
-      String p = Files.readSymbolicLink(Paths.get("/proc/thread-self")).toString();
-      return p.substring(p.lastIndexOf('/') + 1);
-    } catch (Exception e) {
-      return "-1";
-    }
-  }
-
   static void consume(PulsarClient client) throws Exception {
     List<String> pt = Files.readAllLines(Paths.get(arg("processing")), StandardCharsets.UTF_8);
     long[] processing = new long[pt.size()];
@@ -303,7 +293,7 @@ public final class CgsimPulsarWorker {
       b.keySharedPolicy(KeySharedPolicy.autoSplitHashRange());
     }
     readCommands();
-    emit("tid " + threadId());
+    emit("tid " + CgsimThreads.linuxThreadId());
     emit("ready");
     waitForGo();
     if (stopping) return;

@@ -20,7 +20,7 @@ cp_jars="$(bash "$here/../../tests/pulsar/pulsar-local.sh" classpath)"
   exit 1
 }
 mkdir -p "$out/classes"
-javac -nowarn -encoding UTF-8 --release 17 -d "$out/classes" -cp "$cp_jars" "$here/CgsimPulsarWorker.java"
+javac -nowarn -encoding UTF-8 --release 17 -d "$out/classes" -cp "$cp_jars" "$here/CgsimPulsarWorker.java" "$here/CgsimThreads.java"
 cp "$here/pulsar-worker-log4j2.xml" "$out/classes/pulsar-worker-log4j2.xml"
 tmp="$(mktemp "$out/worker.classpath.XXXXXX")"
 echo "$out/classes:$cp_jars" >"$tmp"

@@ -29,7 +29,7 @@ printf '%s\n' "${jars[@]}" | grep -q '/kafka-clients-' || {
 }
 cp_jars="$(IFS=:; echo "${jars[*]}")"
 mkdir -p "$out/classes"
-javac -nowarn -encoding UTF-8 --release 17 -d "$out/classes" -cp "$cp_jars" "$here/CgsimConsumer.java"
+javac -nowarn -encoding UTF-8 --release 17 -d "$out/classes" -cp "$cp_jars" "$here/CgsimConsumer.java" "$here/CgsimThreads.java"
 cp "$here/log4j.properties" "$out/classes/log4j.properties"
 tmp="$(mktemp "$out/worker.classpath.XXXXXX")"
 echo "$out/classes:$cp_jars" >"$tmp"
