@@ -22,15 +22,16 @@ WorkerRuntime find_worker_runtime() {
   const std::string dir = env_dir && *env_dir ? env_dir : CGSIM_PULSAR_WORKER_DIR;
   const std::string hint = "; validating a Pulsar scenario runs Pulsar's Java client and needs a JDK 17 and Maven (docs/validation-pulsar.md)";
   const fs::path cp_file = fs::path(dir) / "worker.classpath";
-  // Built on first use, and again whenever one of the worker's sources or its build script is
-  // newer than the build (a stale worker would speak an older line protocol).
+  // Built on first use, and again whenever one of the build's inputs (the worker's sources, its
+  // logging configuration, the build script) is newer than the build (a stale worker would speak an
+  // older line protocol).
   const fs::path src = CGSIM_JAVA_SOURCE_DIR;
   const fs::path script_path = src / "build-pulsar-worker.sh";
   std::error_code ec;
   bool stale = false;
   if (fs::exists(cp_file) && fs::exists(src / "CgsimPulsarWorker.java")) {
     const auto built = fs::last_write_time(cp_file, ec);
-    for (const fs::path& input : {src / "CgsimPulsarWorker.java", src / "CgsimThreads.java", script_path})
+    for (const fs::path& input : {src / "CgsimPulsarWorker.java", src / "CgsimThreads.java", src / "pulsar-worker-log4j2.xml", script_path})
       stale = stale || fs::last_write_time(input, ec) > built;
   }
   if (!fs::exists(cp_file) || stale) {
