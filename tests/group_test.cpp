@@ -418,6 +418,35 @@ TEST(ConsumerProtocol, RevocationDoesNotWaitForTheApplicationsNextPoll) {
   EXPECT_EQ(s.consumed - s.duplicates + s.skipped, s.produced - s.final_lag);
 }
 
+TEST(ConsumerProtocol, TheBackgroundFetcherLeavesBufferedPartitionsOutOfTheNextFetch) {
+  // One Java consumer on 3 partitions fed by a sticky producer (keyless, the built-in
+  // partitioner: one partition at a time). The classic client fetches again from poll(), after
+  // taking the buffer, so every partition is in its next fetch and a record waits a round trip or
+  // two. The consumer protocol's background fetcher sends the next fetch as soon as a response is
+  // in, leaving out the partition that just delivered; the producer keeps filling that partition,
+  // and the fetch it is not in waits out fetch.max.wait.ms (500 ms). Measured on Kafka 3.9.1:
+  // steady p50 387 ms, p90 488 ms (docs/validation-kip848.md).
+  auto text = [](const std::string& protocol) {
+    return "name: t\nseed: 5\nduration: 1m\nclient: java\ntopics:\n  - {name: t, partitions: 3}\nproducers:\n"
+           "  - {topic: t, rate: {kind: poisson, per_second: 30}, keys: {kind: none}, partitioner: default, record_bytes: 200}\n"
+           "groups:\n  - id: g\n    topics: [t]\n    protocol: " + protocol +
+           "\n    consumers: {count: 1, processing_time: {kind: constant, value: 1ms}}\n";
+  };
+  const auto classic = analysis::simulate(load(text("eager")));
+  const auto background = analysis::simulate(load(text("consumer")));
+  EXPECT_LT(classic.latency_steady_ms.p50, 5.0);
+  EXPECT_LT(classic.latency_steady_ms.max, 10.0);
+  EXPECT_GT(background.latency_steady_ms.p50, 150.0);
+  EXPECT_GT(background.latency_steady_ms.p90, 400.0);
+  // Never more than one held fetch, a round trip and the processing of the batch it brought.
+  EXPECT_LT(background.latency_steady_ms.max, 500.0 + 10.0);
+  for (const auto* s : {&classic, &background}) {
+    EXPECT_EQ(s->duplicates, 0u);
+    EXPECT_EQ(s->consumed + s->skipped, s->produced - s->final_lag);
+    EXPECT_LT(s->final_lag, 20u);
+  }
+}
+
 TEST(ConsumerProtocol, ServerSideAssignorsAreRequired) {
   EXPECT_THROW(load(scenario("    protocol: consumer\n    assignor: range\n", "")), InputError);
   EXPECT_THROW(load(scenario("    assignor: uniform\n", "")), InputError);

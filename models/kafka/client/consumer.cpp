@@ -33,7 +33,7 @@ constexpr std::int64_t kMaxPartitionFetchBytes = 1 << 20;
 
 Consumer::Consumer(Group& group, std::int32_t index)
     : g_(group),
-      policy_(ClientPolicy::of(group.scenario().client)),
+      policy_(ClientPolicy::of(group.scenario().client, group.protocol() == Protocol::Consumer)),
       index_(index),
       name_(group.spec().id + "/" + std::to_string(index)),
       client_id_(group.spec().id + "-" + std::to_string(index)),

@@ -116,6 +116,8 @@ class Consumer : public AppendListener {
   void go_idle();
   void wake();
   void send_fetch();
+  /// send_fetch() of a fetcher that leaves buffered partitions out (ClientPolicy::fetch_on_response).
+  void send_fetch_leaving_out_buffered();
   /// Marks the fetch view stale: call after changing assigned_, a position outside a poll's
   /// advance through the buffer, or cut_ other than by advancing it.
   void invalidate_view() { view_valid_ = false; }
@@ -302,6 +304,20 @@ class Consumer : public AppendListener {
   std::vector<sim::Time> fetch_next_;
   std::vector<std::uint64_t> ready_;
   std::size_t ready_count_ = 0;
+  // A fetcher that leaves buffered partitions out of its fetches (ClientPolicy::fetch_on_response):
+  // - bit i of left_out_: partition i is not in the fetch in flight (or the last one sent), so
+  //   neither its appends answer that fetch nor its response brings its records;
+  // - bit i of behind_: partition i's buffer ends at its own cut, own_cut_[i], older than cut_
+  //   (it was left out of the fetch that last moved cut_).
+  // All zero for the other fetchers.
+  std::vector<std::uint64_t> left_out_;
+  std::vector<std::uint64_t> behind_;
+  std::vector<sim::Time> own_cut_;
+  bool any_left_out_ = false;
+  bool any_behind_ = false;
+  static bool bit(const std::vector<std::uint64_t>& v, std::size_t i) { return (v[i >> 6] >> (i & 63)) & 1; }
+  /// The cut that partition @p i's buffer ends at.
+  sim::Time cut_of(std::size_t i) const { return any_behind_ && bit(behind_, i) ? own_cut_[i] : cut_; }
   bool view_valid_ = false;
   bool fetch_in_flight_ = false;
   sim::Time fetch_at_broker_ = 0;

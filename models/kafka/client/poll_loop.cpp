@@ -198,6 +198,10 @@ void Consumer::reset_fetch() {
   fetch_respond_at_ = sim::kNever;
   ++fetch_epoch_;
   cut_ = -1;
+  std::fill(left_out_.begin(), left_out_.end(), 0);
+  std::fill(behind_.begin(), behind_.end(), 0);
+  any_left_out_ = false;
+  any_behind_ = false;
   invalidate_view();
 }
 
@@ -214,6 +218,10 @@ void Consumer::send_fetch() {
   // The broker answers at once when a record past the client's buffer is there, otherwise when
   // the first one arrives, at the latest after fetch.max.wait.ms.
   ensure_view();
+  if (policy_.fetch_on_response) [[unlikely]] {
+    send_fetch_leaving_out_buffered();
+    return;
+  }
   FetchWork& work = g_.fetch_work();
   ++work.fetches;
   work.scanned += assigned_.size();
@@ -229,6 +237,25 @@ void Consumer::send_fetch() {
   schedule_fetch_response(std::min(fetch_at_broker_ + kFetchMaxWait, std::max(fetch_at_broker_, first)));
 }
 
+void Consumer::send_fetch_leaving_out_buffered() {
+  // The partitions with records in the buffer stay out of this fetch; with every one of them
+  // buffered there is nothing to fetch until the application takes some (its next poll).
+  const std::size_t n = assigned_.size();
+  if (ready_count_ == n) {
+    fetch_in_flight_ = false;
+    return;
+  }
+  std::copy(ready_.begin(), ready_.end(), left_out_.begin());
+  any_left_out_ = ready_count_ > 0;
+  FetchWork& work = g_.fetch_work();
+  ++work.fetches;
+  work.scanned += n;
+  Time first = sim::kNever;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!bit(left_out_, i)) first = std::min(first, fetch_next_[i]);
+  schedule_fetch_response(std::min(fetch_at_broker_ + kFetchMaxWait, std::max(fetch_at_broker_, first)));
+}
+
 void Consumer::ensure_view() {
   if (view_valid_) return;
   ++g_.fetch_work().view_rebuilds;
@@ -240,6 +267,11 @@ void Consumer::ensure_view() {
   fetch_next_.assign(padded, sim::kNever);
   ready_.assign((n + 63) / 64, 0);
   ready_count_ = 0;
+  // Which partitions are left out or behind survives a rebuild (a position moved back); a change
+  // of assignment resets the fetch (reset_fetch), which clears them.
+  left_out_.resize(ready_.size(), 0);
+  behind_.resize(ready_.size(), 0);
+  own_cut_.resize(n, 0);
   for (std::size_t i = 0; i < n; ++i) refresh_view(i);
   view_valid_ = true;
 }
@@ -247,7 +279,7 @@ void Consumer::ensure_view() {
 void Consumer::refresh_view(std::size_t i) {
   ++g_.fetch_work().view_refreshes;
   PartitionLog& log = g_.broker().log(assigned_[i]);
-  const std::int64_t end = log.end_at(cut_);
+  const std::int64_t end = log.end_at(cut_of(i));
   const std::int64_t log_end = log.end_offset();
   end_cut_[i] = end;
   past_cut_[i] = end < log_end ? log.time_at(end) : sim::kNever;
@@ -259,12 +291,22 @@ void Consumer::refresh_view(std::size_t i) {
 
 void Consumer::advance_cut(Time cut) {
   if (cut <= cut_) return;
+  if (any_left_out_ || any_behind_) {
+    // The partitions left out of the fetch keep the cut their buffer had; the others catch up.
+    for (std::size_t w = 0; w < left_out_.size(); ++w) {
+      for (std::uint64_t fresh = left_out_[w] & ~behind_[w]; fresh != 0; fresh &= fresh - 1)
+        own_cut_[(w << 6) + static_cast<std::size_t>(std::countr_zero(fresh))] = cut_;
+      behind_[w] = left_out_[w];
+    }
+    any_behind_ = any_left_out_;
+  }
   cut_ = cut;
   if (!view_valid_) return;
   const std::size_t n = assigned_.size();
   g_.fetch_work().scanned += n;
   const std::size_t padded = past_cut_.size();  // a multiple of kViewLanes (and of 64 past 64)
   const Time* past = past_cut_.data();
+  const std::uint64_t* left_out = any_left_out_ ? left_out_.data() : nullptr;  // their records stay out
   for (std::size_t base = 0; base < padded; base += 64) {
     // Which of these 64 partitions have a record between the old cut and the new one, as a mask
     // built without branches: which ones they are is unpredictable. The padding is never due
@@ -279,6 +321,7 @@ void Consumer::advance_cut(Time cut) {
              << k;
     }
     if (n - base < 64) due &= (std::uint64_t{1} << (n - base)) - 1;  // only partitions, whatever the cut
+    if (left_out != nullptr) due &= ~left_out[base >> 6];
     for (; due != 0; due &= due - 1) {
       const std::size_t i = base + static_cast<std::size_t>(std::countr_zero(due));
       advance_cut_of(i, cut);
@@ -347,7 +390,11 @@ void Consumer::on_fetch_response(std::uint32_t epoch) {
   fetch_in_flight_ = false;
   advance_cut(fetch_respond_at_);
   fetch_respond_at_ = sim::kNever;
-  if (idle_ && consuming()) {
+  if (policy_.fetch_on_response && consuming()) [[unlikely]] {
+    // The background thread sends the next fetch before the application takes these records.
+    send_fetch();
+    if (idle_) poll();
+  } else if (idle_ && consuming()) {
     poll();
   } else if (!busy_ && consuming()) {
     send_fetch();
@@ -370,6 +417,10 @@ void Consumer::on_append(std::int32_t partition, Time first_time) {
   }
   // A held fetch is answered as soon as a record arrives for one of its partitions.
   if (!fetch_in_flight_) return;
+  if (any_left_out_) {
+    const std::size_t i = index_of(partition);
+    if (i < assigned_.size() && bit(left_out_, i)) return;
+  }
   Time at = std::max(fetch_at_broker_, first_time);
   if (at < fetch_respond_at_) schedule_fetch_response(at);
 }
