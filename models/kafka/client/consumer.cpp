@@ -134,7 +134,7 @@ void Consumer::crash() {
   emit_until(g_.engine().now());
   commit_due_at_destroy();
   sim::Engine& eng = g_.engine();
-  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_, revocation_event_})
+  for (sim::EventId e : {batch_event_, wake_event_, heartbeat_event_, poll_timer_, fetch_event_, commit_timer_, revocation_event_, callback_event_})
     eng.cancel(e);
   busy_ = false;
   idle_ = false;

@@ -231,6 +231,7 @@ class Consumer : public AppendListener {
   sim::Time batch_start_ = 0;
   sim::EventId commit_timer_ = 0;
   sim::EventId revocation_event_ = 0;  // consumer protocol: a revocation waiting for its commit
+  sim::EventId callback_event_ = 0;    // consumer protocol: a first assignment waiting for its callback
   /// The records of the batch in hand. A poll writes them through a pointer into room it asked
   /// for once (a vector would check its capacity per record, and reload its end after each
   /// store, which could alias it); the buffer grows and never shrinks.
@@ -279,6 +280,7 @@ class Consumer : public AppendListener {
   bool join_deferred_ = false;     // a JoinGroup waits for the join interval
   sim::Time heartbeat_due_ = 0;  // when the scheduled heartbeat became due
   bool assigned_before_ = false;  // this client has run the assignor as leader (first_assignment_cost)
+  bool reconciled_before_ = false;  // consumer protocol: this client has taken partitions (first_reconcile_cost)
   bool ran_dry_ = true;          // the last poll found no records (the next batch follows an idle wait)
   // Fetch session: one fetch in flight at a time; the broker holds it until a record is
   // available (fetch.min.bytes = 1) or fetch.max.wait.ms passes. cut_ is the broker time of the

@@ -86,6 +86,8 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     revoke_pending_.clear();
     g_.engine().cancel(revocation_event_);
     revocation_event_ = 0;
+    g_.engine().cancel(callback_event_);
+    callback_event_ = 0;
     set_state(MemberState::Unjoined);
     rejoin_reason_ = "join";
     if (!busy_) poll();
@@ -100,9 +102,9 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     schedule_heartbeat();
     schedule_auto_commit_timer();
   }
-  // A revocation in progress finishes first; the reply to its acknowledgement carries the target
-  // again.
-  if (g_.engine().pending(revocation_event_)) return;
+  // A revocation or an assignment callback in progress finishes first; the reply to its
+  // acknowledgement carries the target again.
+  if (g_.engine().pending(revocation_event_) || g_.engine().pending(callback_event_)) return;
   std::vector<std::int32_t> next = r.assignment;
   std::sort(next.begin(), next.end());
   revoke_pending_.clear();
@@ -124,12 +126,26 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
     cursor_ = 0;
     chunk_left_ = chunk_records_;
     reset_fetch();
-    init_positions_later();
   }
   set_state(revoke_pending_.empty() ? MemberState::Stable : MemberState::CompletingRebalance);
   if (!revoke_pending_.empty()) {
+    if (added) init_positions_later();
     start_revocation();
+  } else if (added && !reconciled_before_ && policy_.first_reconcile_cost > 0) {
+    // The first partitions this client takes: the new partitions become fetchable, and the
+    // member acknowledges, once the assignment callback has run on the application thread, which
+    // the first time runs code the process has not run yet (ClientPolicy::first_reconcile_cost).
+    reconciled_before_ = true;
+    std::uint32_t me = incarnation_;
+    callback_event_ = g_.engine().schedule_after(policy_.first_reconcile_cost, models::priority::kClient, [this, me] {
+      if (!current(me)) return;
+      callback_event_ = 0;
+      init_positions_later();
+      acknowledge_assignment();
+    });
   } else if (added) {
+    reconciled_before_ = true;
+    init_positions_later();
     acknowledge_assignment();
   }
 }
