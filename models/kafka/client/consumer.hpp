@@ -116,8 +116,6 @@ class Consumer : public AppendListener {
   void go_idle();
   void wake();
   void send_fetch();
-  /// send_fetch() of a fetcher that leaves buffered partitions out (ClientPolicy::fetch_on_response).
-  void send_fetch_leaving_out_buffered();
   /// Marks the fetch view stale: call after changing assigned_, a position outside a poll's
   /// advance through the buffer, or cut_ other than by advancing it.
   void invalidate_view() { view_valid_ = false; }

@@ -131,23 +131,26 @@ void Consumer::on_consumer_heartbeat_response(std::uint32_t inc, const ConsumerG
   if (!revoke_pending_.empty()) {
     if (added) init_positions_later();
     start_revocation();
-  } else if (added && !reconciled_before_ && policy_.first_reconcile_cost > 0) {
-    // The first partitions this client takes: the new partitions become fetchable, and the
-    // member acknowledges, once the assignment callback has run on the application thread, which
-    // the first time runs code the process has not run yet (ClientPolicy::first_reconcile_cost).
-    reconciled_before_ = true;
-    std::uint32_t me = incarnation_;
-    callback_event_ = g_.engine().schedule_after(policy_.first_reconcile_cost, models::priority::kClient, [this, me] {
-      if (!current(me)) return;
-      callback_event_ = 0;
-      init_positions_later();
-      acknowledge_assignment();
-    });
-  } else if (added) {
-    reconciled_before_ = true;
+    return;
+  }
+  if (!added) return;
+  // The new partitions become fetchable, and the member acknowledges, once the assignment
+  // callback has run on the application thread; the first time, it runs code the process has not
+  // run yet (ClientPolicy::first_reconcile_cost).
+  const Time callback = reconciled_before_ ? 0 : policy_.first_reconcile_cost;
+  reconciled_before_ = true;
+  if (callback == 0) {
     init_positions_later();
     acknowledge_assignment();
+    return;
   }
+  std::uint32_t me = incarnation_;
+  callback_event_ = g_.engine().schedule_after(callback, models::priority::kClient, [this, me] {
+    if (!current(me)) return;
+    callback_event_ = 0;
+    init_positions_later();
+    acknowledge_assignment();
+  });
 }
 
 }  // namespace cgsim::models

@@ -218,41 +218,34 @@ void Consumer::send_fetch() {
   // The broker answers at once when a record past the client's buffer is there, otherwise when
   // the first one arrives, at the latest after fetch.max.wait.ms.
   ensure_view();
-  if (policy_.fetch_on_response) [[unlikely]] {
-    send_fetch_leaving_out_buffered();
-    return;
-  }
-  FetchWork& work = g_.fetch_work();
-  ++work.fetches;
-  work.scanned += assigned_.size();
-  // Without branches: the minimum moves about. The view's padding (kNever) leaves it alone and
-  // makes the trip count the same for every consumer of a group, so the loop's end is predicted.
-  const Time* next = fetch_next_.data();
-  Time first = sim::kNever;
-  for (std::size_t k = 0; k < fetch_next_.size(); k += kViewLanes) {
-    const Time m01 = std::min(next[k], next[k + 1]);
-    const Time m23 = std::min(next[k + 2], next[k + 3]);
-    first = std::min(first, std::min(m01, m23));
-  }
-  schedule_fetch_response(std::min(fetch_at_broker_ + kFetchMaxWait, std::max(fetch_at_broker_, first)));
-}
-
-void Consumer::send_fetch_leaving_out_buffered() {
-  // The partitions with records in the buffer stay out of this fetch; with every one of them
-  // buffered there is nothing to fetch until the application takes some (its next poll).
   const std::size_t n = assigned_.size();
-  if (ready_count_ == n) {
-    fetch_in_flight_ = false;
-    return;
+  if (policy_.fetch_on_response) [[unlikely]] {
+    // The partitions with records in the buffer stay out of this fetch; with every one of them
+    // buffered there is nothing to fetch until the application takes some (its next poll).
+    if (ready_count_ == n) {
+      fetch_in_flight_ = false;
+      return;
+    }
+    std::copy(ready_.begin(), ready_.end(), left_out_.begin());
+    any_left_out_ = ready_count_ > 0;
   }
-  std::copy(ready_.begin(), ready_.end(), left_out_.begin());
-  any_left_out_ = ready_count_ > 0;
   FetchWork& work = g_.fetch_work();
   ++work.fetches;
   work.scanned += n;
   Time first = sim::kNever;
-  for (std::size_t i = 0; i < n; ++i)
-    if (!bit(left_out_, i)) first = std::min(first, fetch_next_[i]);
+  if (any_left_out_) [[unlikely]] {
+    for (std::size_t i = 0; i < n; ++i)
+      if (!bit(left_out_, i)) first = std::min(first, fetch_next_[i]);
+  } else {
+    // Without branches: the minimum moves about. The view's padding (kNever) leaves it alone and
+    // makes the trip count the same for every consumer of a group, so the loop's end is predicted.
+    const Time* next = fetch_next_.data();
+    for (std::size_t k = 0; k < fetch_next_.size(); k += kViewLanes) {
+      const Time m01 = std::min(next[k], next[k + 1]);
+      const Time m23 = std::min(next[k + 2], next[k + 3]);
+      first = std::min(first, std::min(m01, m23));
+    }
+  }
   schedule_fetch_response(std::min(fetch_at_broker_ + kFetchMaxWait, std::max(fetch_at_broker_, first)));
 }
 
