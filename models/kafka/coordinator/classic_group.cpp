@@ -26,7 +26,25 @@ const char* to_string(ClassicGroupState s) {
 }
 
 ClassicGroupCoordinator::ClassicGroupCoordinator(Group& group)
-    : CoordinatorBase(group, ClassicGroupState::Empty) {}
+    : CoordinatorBase(group, ClassicGroupState::Empty),
+      timers_(group.scenario().seed, "group/" + group.spec().id + "/coordinator-timers") {}
+
+namespace {
+/// The coordinator's timers do not act on the group themselves: an expired timer hands its
+/// operation to the coordinator's event queue, where it runs after the requests queued before
+/// it. A JoinGroup that reaches the coordinator in that gap still joins the generation the
+/// timer completes. With group.initial.rebalance.delay.ms=0 this decides whether members that
+/// start together share the first generation. Measured on Kafka 3.9.1 (local broker, classic
+/// groups on the new coordinator, its log's "Preparing to rebalance" to "Stabilized group" with
+/// no other member joining): 0-5 ms while the group's clients start on the same 2 cores, 9 and
+/// 17 ms for the first groups of a fresh broker (docs/validation.md, "Client start-up").
+constexpr Time kTimerHandoffLow = 0;
+constexpr Time kTimerHandoffHigh = 5 * sim::kMillisecond;
+}  // namespace
+
+Time ClassicGroupCoordinator::timer_handoff() {
+  return kTimerHandoffLow + static_cast<Time>(timers_.uniform() * static_cast<double>(kTimerHandoffHigh - kTimerHandoffLow));
+}
 
 std::string ClassicGroupCoordinator::new_member_id(const std::string& client_id) {
   // The broker names members client.id + "-" + a random UUID (version 4).
@@ -157,8 +175,9 @@ void ClassicGroupCoordinator::on_join(const JoinRequest& req) {
     case ClassicGroupState::Dead: {
       // The group's first member: wait group.initial.rebalance.delay.ms for more members, then
       // again while new ones keep arriving, up to the rebalance timeout in all. The join phase
-      // ends when the delay runs out, whoever has joined by then; with a delay of 0 the first
-      // member completes a generation of its own and later members rebalance the group.
+      // ends when the delay runs out (and its timer's hand-off), whoever has joined by then; with
+      // a delay of 0, members whose JoinGroup follows the first within the hand-off share its
+      // generation, and later ones rebalance the group.
       initial_delay_ = true;
       new_member_added_ = false;
       const Time delay = group_.scenario().broker.initial_rebalance_delay;
@@ -166,7 +185,7 @@ void ClassicGroupCoordinator::on_join(const JoinRequest& req) {
       initial_last_delay_ = delay;
       open_rebalance(generation_ == 0 ? "initial" : (req.reason.empty() ? "join" : req.reason), group_.spec().protocol);
       set_state(ClassicGroupState::PreparingRebalance);
-      join_timer_ = eng.schedule_after(delay, models::priority::kCoordinator, [this] { on_join_deadline(); });
+      join_timer_ = eng.schedule_after(delay + timer_handoff(), models::priority::kCoordinator, [this] { on_join_deadline(); });
       break;
     }
     case ClassicGroupState::PreparingRebalance:
@@ -240,7 +259,8 @@ void ClassicGroupCoordinator::on_join_deadline() {
     const Time delay = std::min(group_.scenario().broker.initial_rebalance_delay, initial_remaining_);
     initial_remaining_ = std::max<Time>(initial_remaining_ - initial_last_delay_, 0);
     initial_last_delay_ = delay;
-    join_timer_ = group_.engine().schedule_after(delay, models::priority::kCoordinator, [this] { on_join_deadline(); });
+    join_timer_ =
+        group_.engine().schedule_after(delay + timer_handoff(), models::priority::kCoordinator, [this] { on_join_deadline(); });
     return;
   }
   initial_delay_ = false;

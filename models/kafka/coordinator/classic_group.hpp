@@ -108,6 +108,8 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupCoordinator, 
   void complete_sync(std::map<std::string, std::vector<std::int32_t>> assignment, std::size_t withheld);
   std::string new_member_id(const std::string& client_id);
   sim::Time rebalance_timeout() const;
+  /// How long after it is due an initial-delay timer's expiry takes effect (see the .cpp).
+  sim::Time timer_handoff();
 
   std::int32_t generation_ = 0;
   std::string leader_;
@@ -120,6 +122,7 @@ class ClassicGroupCoordinator : public CoordinatorBase<ClassicGroupCoordinator, 
   bool new_member_added_ = false;
   sim::Time initial_remaining_ = 0;
   sim::Time initial_last_delay_ = 0;  // the initial delay now running
+  sim::Rng timers_;                   // the group's own stream for timer hand-offs
   std::uint64_t join_seq_ = 0;
   /// A cooperative round withheld partitions: the follow-up round belongs to the same rebalance.
   bool awaiting_followup_ = false;
