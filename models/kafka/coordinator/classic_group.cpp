@@ -36,8 +36,9 @@ namespace {
 /// timer completes. With group.initial.rebalance.delay.ms=0 this decides whether members that
 /// start together share the first generation. Measured on Kafka 3.9.1 (local broker, classic
 /// groups on the new coordinator, its log's "Preparing to rebalance" to "Stabilized group" with
-/// no other member joining): 0-5 ms while the group's clients start on the same 2 cores, 9 and
-/// 17 ms for the first groups of a fresh broker (docs/validation.md, "Client start-up").
+/// no other member joining): 0-1 ms beside librdkafka clients, 0-5 ms while Java workers start on
+/// the same 2 cores, 9-66 ms for the first groups of a freshly started broker, whose code is not
+/// compiled yet (docs/validation.md, "Client start-up").
 constexpr Time kTimerHandoffLow = 0;
 constexpr Time kTimerHandoffHigh = 5 * sim::kMillisecond;
 }  // namespace
