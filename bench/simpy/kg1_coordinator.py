@@ -3,6 +3,9 @@ models/kafka/coordinator/classic_group and models/kafka/assignors/range)."""
 
 from kg1_engine import COMPLETING, COORDINATOR, DEAD, EMPTY, E_ILLEGAL_GENERATION, E_MEMBER_ID_REQUIRED, E_NONE, E_REBALANCE_IN_PROGRESS, E_UNKNOWN_MEMBER_ID, PREPARING, Rng, STABLE
 
+# The upper bound of the coordinator timer's hand-off (kTimerHandoffHigh), ns.
+TIMER_HANDOFF_HIGH = 5_000_000
+
 
 class JoinRequest:
     __slots__ = ("member_id", "consumer", "incarnation", "client_id", "session_timeout",
@@ -49,6 +52,12 @@ class Coordinator:
         self.join_seq = 0
         self.open = None
         self.ids = Rng(group.p["seed"], "group/" + group.p["group"] + "/member-ids")
+        self.timers = Rng(group.p["seed"], "group/" + group.p["group"] + "/coordinator-timers")
+
+    def timer_handoff(self):
+        # An expired initial-delay timer acts through the coordinator's event queue, 0-5 ms after
+        # it is due (models/kafka/coordinator/classic_group.cpp), drawn from the group's own stream.
+        return int(((self.timers.next_u64() >> 11) * 2.0 ** -53) * float(TIMER_HANDOFF_HIGH))
 
     def new_member_id(self, client_id):
         a, b = self.ids.next_u64(), self.ids.next_u64()
@@ -144,7 +153,7 @@ class Coordinator:
             self.initial_last_delay = delay
             self.open = {"start_ns": now, "trigger": "initial" if self.generation == 0 else (req.reason or "join")}
             self.state = PREPARING
-            self.join_timer = eng.after(delay, COORDINATOR, self.on_join_deadline)
+            self.join_timer = eng.after(delay + self.timer_handoff(), COORDINATOR, self.on_join_deadline)
         elif self.state == PREPARING:
             if is_new:
                 self.new_member_added = True
@@ -198,7 +207,7 @@ class Coordinator:
             delay = min(self.g.p["initial_rebalance_delay_ns"], self.initial_remaining)
             self.initial_remaining = max(self.initial_remaining - self.initial_last_delay, 0)
             self.initial_last_delay = delay
-            self.join_timer = self.g.eng.after(delay, COORDINATOR, self.on_join_deadline)
+            self.join_timer = self.g.eng.after(delay + self.timer_handoff(), COORDINATOR, self.on_join_deadline)
             return
         self.initial_delay = False
         for mid in [k for k, m in self.sorted_members() if not m.awaiting_join]:
