@@ -3,7 +3,7 @@ models/kafka/coordinator/classic_group and models/kafka/assignors/range)."""
 
 from kg1_engine import COMPLETING, COORDINATOR, DEAD, EMPTY, E_ILLEGAL_GENERATION, E_MEMBER_ID_REQUIRED, E_NONE, E_REBALANCE_IN_PROGRESS, E_UNKNOWN_MEMBER_ID, PREPARING, Rng, STABLE
 
-# The upper bound of the coordinator timer's hand-off (kTimerHandoffHigh), ns.
+# The upper bound of the coordinator timer's hand-off (kTimerHandoffMax), ns.
 TIMER_HANDOFF_HIGH = 5_000_000
 
 

@@ -38,13 +38,15 @@ namespace {
 /// groups on the new coordinator, its log's "Preparing to rebalance" to "Stabilized group" with
 /// no other member joining): 0-1 ms beside librdkafka clients, 0-5 ms while Java workers start on
 /// the same 2 cores, 9-66 ms for the first groups of a freshly started broker, whose code is not
-/// compiled yet (docs/validation.md, "Client start-up").
-constexpr Time kTimerHandoffLow = 0;
-constexpr Time kTimerHandoffHigh = 5 * sim::kMillisecond;
+/// compiled yet (docs/validation.md, "Client start-up"). The model gives the hand-off to the
+/// initial delay, where it decides who shares a generation; the session, join and sync
+/// deadlines act when due. The hand-off is drawn from [0, kTimerHandoffMax) (bench/simpy's
+/// coordinator draws the same).
+constexpr Time kTimerHandoffMax = 5 * sim::kMillisecond;
 }  // namespace
 
 Time ClassicGroupCoordinator::timer_handoff() {
-  return kTimerHandoffLow + static_cast<Time>(timers_.uniform() * static_cast<double>(kTimerHandoffHigh - kTimerHandoffLow));
+  return static_cast<Time>(timers_.uniform() * static_cast<double>(kTimerHandoffMax));
 }
 
 std::string ClassicGroupCoordinator::new_member_id(const std::string& client_id) {
